@@ -1,0 +1,42 @@
+"""Production server: ``python run.py`` (``make run`` calls it after migrating).
+
+eventlet is imported here and nowhere else: it must patch the standard library before
+anything else is imported. ``WORKSHOP_ASYNC_MODE=gevent`` selects the documented
+fallback, ``threading`` a plain development server. ``HOST`` and ``PORT`` say where
+to listen (default 127.0.0.1:5000; use HOST=0.0.0.0 to reach it from phones on the LAN).
+"""
+
+import os
+import warnings
+
+ASYNC_MODE = os.environ.get("WORKSHOP_ASYNC_MODE", "eventlet")
+if ASYNC_MODE == "eventlet":
+    # eventlet warns on import that it is deprecated upstream; we know (see README).
+    warnings.filterwarnings("ignore", category=DeprecationWarning, module="eventlet")
+    import eventlet
+
+    eventlet.monkey_patch()
+elif ASYNC_MODE == "gevent":
+    from gevent import monkey
+
+    monkey.patch_all()
+
+from dotenv import load_dotenv  # noqa: E402 - must come after monkey-patching
+
+from workshop import create_app  # noqa: E402
+from workshop.extensions import socketio  # noqa: E402
+
+
+def main() -> None:
+    load_dotenv()
+    app = create_app({"ASYNC_MODE": ASYNC_MODE})
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "5000"))
+    app.logger.info("Semis listening on http://%s:%s (%s)", host, port, ASYNC_MODE)
+    socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
+                 log_output=os.environ.get("WORKSHOP_ACCESS_LOG", "") == "1",
+                 allow_unsafe_werkzeug=ASYNC_MODE == "threading")
+
+
+if __name__ == "__main__":
+    main()

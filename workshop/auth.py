@@ -1,0 +1,101 @@
+"""Who is calling: facilitators (Flask-Login), participants (token cookie), screens (key).
+
+Identity is established over HTTP; Socket.IO handlers only read it. A socket is
+authenticated once, when it connects (see :mod:`workshop.events`), and the result is
+kept in the presence registry under its ``sid``.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Response, current_app, request
+from flask_login import current_user
+
+from .errors import Forbidden, NotAuthenticated
+from .extensions import login_manager
+from .models import Facilitator, Participant, Workshop
+from .presence import Connection, Presence
+from .schemas import Role
+from .services import accounts, participants
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@login_manager.user_loader
+def _load_facilitator(user_id: str) -> Facilitator | None:
+    return accounts.get_facilitator(int(user_id)) if user_id.isdigit() else None
+
+
+def current_facilitator() -> Facilitator | None:
+    if current_user.is_authenticated:
+        return current_user._get_current_object()  # type: ignore[no-any-return]
+    return None
+
+
+def participant_cookie(workshop_id: int) -> str:
+    return f"semis_p{workshop_id}"
+
+
+def set_participant_cookie(response: Response, workshop_id: int, token: str) -> None:
+    response.set_cookie(
+        participant_cookie(workshop_id), token,
+        max_age=current_app.config["PARTICIPANT_COOKIE_DAYS"] * 86400,
+        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+    )
+
+
+def current_participant(workshop_id: int) -> Participant | None:
+    """The participant this browser joined ``workshop_id`` as, from its cookie."""
+    return participants.identify(workshop_id, request.cookies.get(participant_cookie(workshop_id)))
+
+
+def screen_key_matches(workshop: Workshop, key: Any) -> bool:
+    return isinstance(key, str) and hmac.compare_digest(key, workshop.screen_key)
+
+
+def presence() -> Presence:
+    return current_app.extensions["semis_presence"]  # type: ignore[no-any-return]
+
+
+def current_connection() -> Connection:
+    """The authenticated socket's connection; raises :class:`NotAuthenticated`."""
+    connection = presence().get(request.sid)  # type: ignore[attr-defined]
+    if connection is None:
+        raise NotAuthenticated()
+    return connection
+
+
+def socket_role(*roles: Role) -> Callable[[F], F]:
+    """Guard a socket handler: the connection must be one of ``roles``.
+
+    The handler receives the :class:`Connection` as its first argument.
+    """
+
+    def decorate(handler: F) -> F:
+        @functools.wraps(handler)
+        def wrapper(*args: Any) -> Any:
+            connection = current_connection()
+            if connection.role not in roles:
+                raise Forbidden()
+            return handler(connection, *args)
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate
+
+
+def connection_facilitator(connection: Connection) -> Facilitator:
+    facilitator = accounts.get_facilitator(connection.facilitator_id or 0)
+    if facilitator is None:
+        raise NotAuthenticated()
+    return facilitator
+
+
+def room_name(connection: Connection) -> str:
+    from .realtime import room_for
+
+    return room_for(connection.workshop_id, connection.role)

@@ -1,0 +1,106 @@
+"""``flask --app workshop ...`` commands; each parses its arguments and calls services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Any
+
+import click
+from flask import Flask, current_app
+
+from .errors import WorkshopError
+from .phases import Format
+from .schemas import parse_new_facilitator, parse_new_workshop
+from .services import accounts, demo, workshops
+from .views.common import workshop_links
+
+
+def _fail(error: WorkshopError) -> None:
+    raise click.ClickException(f"{error.code}: {error.message}")
+
+
+def _links(workshop: Any) -> dict[str, Any]:
+    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL")
+                                          or "http://127.0.0.1:5000"):
+        return workshop_links(workshop)
+
+
+facilitators_cli = click.Group("facilitators", help="Manage facilitator accounts.")
+workshops_cli = click.Group("workshops", help="Manage workshops.")
+
+
+@facilitators_cli.command("create")
+@click.argument("email")
+@click.option("--name", default="", help="Name shown to co-facilitators.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
+    """Create a facilitator account (the password is asked for, or read from stdin)."""
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        facilitator = accounts.create_facilitator(
+            parse_new_facilitator({"email": email, "name": name, "password": password}))
+    except WorkshopError as error:
+        _fail(error)
+    click.echo(f"Created facilitator {facilitator.email} (id {facilitator.id}).")
+
+
+@workshops_cli.command("create")
+@click.option("--title", required=True)
+@click.option("--format", "format_", type=click.Choice([f.value for f in Format]),
+              default=Format.CUSTOM.value, show_default=True)
+@click.option("--owner", required=True, help="Email of the facilitator who runs it.")
+@click.option("--question", default="")
+@click.option("--territory", default="")
+@click.option("--date", default="", help="YYYY-MM-DD")
+@click.option("--open", "open_now", is_flag=True, help="Open it for joining right away.")
+@click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
+def create_workshop(title: str, format_: str, owner: str, question: str, territory: str,
+                    date: str, open_now: bool, as_json: bool) -> None:
+    """Create a workshop from a format preset and print its links."""
+    facilitator = accounts.get_by_email(owner.strip().lower())
+    if facilitator is None:
+        raise click.ClickException(f"no facilitator with email {owner}")
+    try:
+        new = parse_new_workshop({"title": title, "format": format_, "question": question,
+                                  "territory": territory, "date": date})
+        workshop = workshops.create_workshop(new, facilitator)
+        if open_now:
+            workshops.open_workshop(workshop.id, facilitator)
+    except WorkshopError as error:
+        _fail(error)
+    _print_links(workshop, as_json)
+
+
+def _print_links(workshop: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    links = _links(workshop) | (extra or {})
+    if as_json:
+        click.echo(json.dumps(links, ensure_ascii=False))
+        return
+    for key, value in links.items():
+        click.echo(f"{key}: {value}")
+
+
+@click.command("demo")
+@click.option("--owner", default="", help="Email of the facilitator who owns it "
+              "(default: the first account, or a new demo account).")
+@click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
+def demo_command(owner: str, as_json: bool) -> None:
+    """Create a lively demo workshop (French ideas, participants, a running timer)."""
+    try:
+        result = demo.create_demo(owner.strip().lower() or None)
+    except LookupError as error:
+        raise click.ClickException(str(error)) from None
+    extra: dict[str, Any] = {}
+    if result.password is not None:
+        extra["facilitator"] = {"email": result.facilitator.email, "password": result.password}
+    _print_links(result.workshop, as_json, extra)
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(facilitators_cli)
+    app.cli.add_command(workshops_cli)
+    app.cli.add_command(demo_command)

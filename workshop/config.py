@@ -1,0 +1,72 @@
+"""Configuration: safe defaults, overridden by ``WORKSHOP_*`` environment variables.
+
+Every setting here can be set from the environment (or a ``.env`` file) by prefixing
+its name with ``WORKSHOP_``: ``WORKSHOP_DATABASE_URL=postgresql://...``. Values are
+parsed as JSON when they can be (``WORKSHOP_BROADCAST_WINDOW_MS=100`` is an int).
+The README lists every variable.
+"""
+
+from __future__ import annotations
+
+DEFAULT_SECRET_KEY = "semis-development-key-change-me"
+
+
+class Config:
+    """Development defaults: SQLite in ``instance/``, one process, eventlet."""
+
+    # "development" or "production"; production refuses the default secret key.
+    ENV = "development"
+    SECRET_KEY = DEFAULT_SECRET_KEY
+    # None means SQLite at instance/semis.sqlite3 (resolved by the factory).
+    DATABASE_URL: str | None = None
+    # redis://... joins several server processes; None for a single process.
+    MESSAGE_QUEUE: str | None = None
+    # Set by run.py from WORKSHOP_ASYNC_MODE: eventlet (production, its default), gevent
+    # (fallback) or threading. Every other entry point (flask commands, tests) uses threading.
+    ASYNC_MODE = "threading"
+    # Base URL printed in join links and QR codes; None means "the URL the request came on".
+    PUBLIC_URL: str | None = None
+    # Origins allowed to open a Socket.IO connection besides the server's own; never "*".
+    CORS_ORIGINS: list[str] = []
+    # Number of reverse proxies in front of the app (nginx: 1), for client addresses.
+    PROXY_COUNT = 0
+    # Broadcast coalescing window: facts of one workshop within it leave together.
+    BROADCAST_WINDOW_MS = 50
+    # Presence counts are sent at most this often per workshop.
+    PRESENCE_INTERVAL_MS = 1000
+    # A reconnecting client missing more events than this gets a snapshot instead.
+    REPLAY_LIMIT = 500
+    # Largest Socket.IO message accepted, in bytes.
+    MAX_MESSAGE_BYTES = 16 * 1024
+    # Ideas one participant may post per minute.
+    IDEA_RATE_PER_MINUTE = 12
+    # Failed join-code look-ups allowed per client address.
+    JOIN_GUESS_LIMIT = "20 per minute;100 per hour"
+    # Storage for rate-limit counters (Flask-Limiter URI): memory:// or redis://...
+    RATELIMIT_STORAGE_URI = "memory://"
+    # How long a participant's phone keeps its identity, in days.
+    PARTICIPANT_COOKIE_DAYS = 30
+    SESSION_COOKIE_SECURE = False
+    SESSION_COOKIE_SAMESITE = "Lax"
+    SESSION_COOKIE_HTTPONLY = True
+    LANGUAGES = ["fr", "en"]
+    BABEL_DEFAULT_LOCALE = "fr"
+    BABEL_TRANSLATION_DIRECTORIES = "translations"
+    LOG_LEVEL = "INFO"
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
+    WTF_CSRF_TIME_LIMIT = None
+
+
+class TestConfig(Config):
+    """In-memory database, threading mode, synchronous broadcasts."""
+
+    TESTING = True
+    ENV = "testing"
+    SECRET_KEY = "test-secret"  # noqa: S105 - a fixed key is the point of a test config
+    DATABASE_URL = "sqlite://"
+    ASYNC_MODE = "threading"
+    BROADCAST_WINDOW_MS = 0
+    PRESENCE_INTERVAL_MS = 0
+    WTF_CSRF_ENABLED = False
+    RATELIMIT_ENABLED = True
+    SERVER_NAME = "localhost"

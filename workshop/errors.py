@@ -1,0 +1,156 @@
+"""One error vocabulary for HTTP, Socket.IO and the CLI.
+
+A :class:`WorkshopError` carries a stable ``code`` that clients switch on, a
+translated ``message`` for people, and an HTTP status. Codes are documented in
+``docs/protocol.md``; a test checks that every code defined here is listed there.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+
+class WorkshopError(Exception):
+    """Base class: ``code`` is stable, ``message`` is translated at render time."""
+
+    code = "error"
+    status = 400
+    default_message: Any = _l("Something went wrong.")
+
+    def __init__(self, message: Any = None, **details: Any) -> None:
+        self.message = message if message is not None else self.default_message
+        self.details = details
+        super().__init__(str(self.code))
+
+    def to_dict(self) -> dict[str, Any]:
+        error: dict[str, Any] = {"code": self.code, "message": str(self.message)}
+        if self.details:
+            error["details"] = self.details
+        return error
+
+
+class ValidationError(WorkshopError):
+    code = "invalid_input"
+    default_message = _l("Some information is missing or not valid.")
+
+
+class NotAuthenticated(WorkshopError):
+    code = "not_authenticated"
+    status = 401
+    default_message = _l("Please sign in or join the workshop first.")
+
+
+class Forbidden(WorkshopError):
+    code = "forbidden"
+    status = 403
+    default_message = _l("You are not allowed to do this.")
+
+
+class NotFound(WorkshopError):
+    code = "not_found"
+    status = 404
+    default_message = _l("This item does not exist.")
+
+
+class UnknownCode(WorkshopError):
+    code = "unknown_code"
+    status = 404
+    default_message = _l("No workshop has this code. Check the code and try again.")
+
+
+class WorkshopNotOpen(WorkshopError):
+    code = "workshop_not_open"
+    status = 409
+    default_message = _l("This workshop has not started yet.")
+
+
+class WorkshopClosed(WorkshopError):
+    code = "workshop_closed"
+    status = 409
+    default_message = _l("This workshop is over.")
+
+
+class JoiningClosed(WorkshopError):
+    code = "joining_closed"
+    status = 409
+    default_message = _l("New people cannot join this workshop any more.")
+
+
+class WrongPhase(WorkshopError):
+    code = "wrong_phase"
+    status = 409
+    default_message = _l("This is not possible in the current step of the workshop.")
+
+
+class WrongWorkshop(WorkshopError):
+    code = "wrong_workshop"
+    status = 403
+    default_message = _l("This item belongs to another workshop.")
+
+
+class NotAuthor(WorkshopError):
+    code = "not_author"
+    status = 403
+    default_message = _l("Only the author of this idea can change it.")
+
+
+class Conflict(WorkshopError):
+    code = "conflict"
+    status = 409
+    default_message = _l("Someone changed this in the meantime. Reload and try again.")
+
+
+class DuplicateClientId(WorkshopError):
+    code = "duplicate_client_id"
+    status = 409
+    default_message = _l("This identifier is already used by another item.")
+
+
+class RateLimited(WorkshopError):
+    code = "rate_limited"
+    status = 429
+    default_message = _l("Too many attempts. Wait a moment and try again.")
+
+
+class AlreadySetUp(WorkshopError):
+    code = "already_set_up"
+    status = 409
+    default_message = _l("A facilitator account already exists. Please sign in.")
+
+
+class EmailTaken(WorkshopError):
+    code = "email_taken"
+    status = 409
+    default_message = _l("An account with this email address already exists.")
+
+
+class BadCredentials(WorkshopError):
+    code = "bad_credentials"
+    status = 401
+    default_message = _l("Wrong email address or password.")
+
+
+class MessageTooLarge(WorkshopError):
+    code = "message_too_large"
+    status = 413
+    default_message = _l("This message is too long.")
+
+
+class InternalError(WorkshopError):
+    code = "internal_error"
+    status = 500
+    default_message = _l("An unexpected error happened. Nothing was changed. Please try again.")
+
+
+def all_error_classes() -> list[type[WorkshopError]]:
+    """Every concrete error class, for documentation checks."""
+    found: list[type[WorkshopError]] = []
+    stack: list[type[WorkshopError]] = [WorkshopError]
+    while stack:
+        cls = stack.pop()
+        subclasses = cls.__subclasses__()
+        found.extend(subclasses)
+        stack.extend(subclasses)
+    return found

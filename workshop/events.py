@@ -1,0 +1,180 @@
+"""Socket.IO handlers: authenticate on connect, then parse, call one service, ack.
+
+Every command answers ``{"ok": true, "data": ...}`` or ``{"ok": false, "error":
+{"code", "message"}}``; the facts a service records are broadcast after its commit to
+the whole room, sender included. ``docs/protocol.md`` documents every handler here.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import ConnectionRefusedError, join_room
+
+from . import auth, schemas
+from .errors import InternalError, NotAuthenticated, NotFound, WorkshopError
+from .extensions import db, socketio
+from .models import Participant, utcnow
+from .presence import Connection
+from .realtime import Commands, PresenceNotifier
+from .schemas import Role, serialize_idea
+from .services import events as event_log
+from .services import ideas, live, workshops
+
+log = logging.getLogger(__name__)
+
+
+def ok(data: Any = None) -> dict[str, Any]:
+    return {"ok": True, "data": data}
+
+
+def _notifier() -> PresenceNotifier:
+    return current_app.extensions["semis_presence_notifier"]  # type: ignore[no-any-return]
+
+
+def _refuse(error: WorkshopError) -> None:
+    raise ConnectionRefusedError(error.to_dict())
+
+
+@socketio.on("connect")
+def on_connect(auth_data: Any = None) -> None:
+    """Sent by every client as it connects, with ``{"workshop_id", "role", "key"?}``.
+
+    Refuses sockets without a valid identity for that workshop and role.
+    """
+    data = auth_data if isinstance(auth_data, dict) else {}
+    workshop_id = data.get("workshop_id")
+    role = data.get("role")
+    if isinstance(workshop_id, bool) or not isinstance(workshop_id, int) \
+            or role not in {r.value for r in Role}:
+        _refuse(NotAuthenticated())
+    workshop = db.session.get(workshops.Workshop, workshop_id)
+    if workshop is None:
+        _refuse(NotFound())
+    connection: Connection
+    if role == Role.PARTICIPANT:
+        participant = auth.current_participant(workshop.id)
+        if participant is None:
+            _refuse(NotAuthenticated())
+        connection = Connection(workshop.id, Role.PARTICIPANT, participant_id=participant.id)
+    elif role == Role.FACILITATOR:
+        facilitator = auth.current_facilitator()
+        try:
+            workshops.require_facilitator(workshop, facilitator)
+        except WorkshopError as error:
+            _refuse(error)
+        connection = Connection(workshop.id, Role.FACILITATOR, facilitator_id=facilitator.id)
+    else:
+        if not auth.screen_key_matches(workshop, data.get("key")):
+            _refuse(NotAuthenticated())
+        connection = Connection(workshop.id, Role.SCREEN)
+    auth.presence().add(request.sid, connection)  # type: ignore[attr-defined]
+
+
+@socketio.on("disconnect")
+def on_disconnect(*_reason: Any) -> None:
+    """Forget the socket; a participant's last socket leaving updates the presence count."""
+    connection = auth.presence().remove(request.sid)  # type: ignore[attr-defined]
+    if connection is not None and connection.role is Role.PARTICIPANT:
+        _notifier().changed(connection.workshop_id)
+
+
+@socketio.on_error_default
+def on_error(error: Exception) -> dict[str, Any]:
+    """Turn any failure of a handler into an error ack; nothing half-written remains."""
+    db.session.rollback()
+    if not isinstance(error, WorkshopError):
+        log.exception("socket handler failed", exc_info=error)
+        error = InternalError()
+    return {"ok": False, "error": error.to_dict()}
+
+
+@socketio.on(Commands.JOIN_WORKSHOP)
+@auth.socket_role(*Role)
+def join_workshop(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """Any authenticated client: enter the rooms of its role; get a snapshot, or the
+    events missed since ``last_seq`` when that is cheaper."""
+    last_seq = schemas.parse_last_seq(payload)
+    join_room(auth.room_name(connection))
+    if connection.role is Role.PARTICIPANT:
+        _notifier().changed(connection.workshop_id)
+    server_time = int(utcnow().timestamp() * 1000)
+    if last_seq is not None:
+        missed = event_log.replay(connection.workshop_id, last_seq, connection.role)
+        if missed is not None:
+            return ok({"mode": "replay", "events": missed, "server_time": server_time,
+                       "connected": auth.presence().connected(connection.workshop_id)})
+    workshop = workshops.get_workshop(connection.workshop_id)
+    participant = db.session.get(Participant, connection.participant_id) \
+        if connection.participant_id else None
+    state = workshops.build_state(workshop, connection.role, participant)
+    state["connected"] = auth.presence().connected(workshop.id)
+    state["server_time"] = server_time
+    return ok({"mode": "snapshot", "state": state})
+
+
+@socketio.on(Commands.POST_IDEA)
+@auth.socket_role(Role.PARTICIPANT)
+def post_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant posts an idea; ``idea_posted`` is broadcast (once, even if retried)."""
+    new = schemas.parse_new_idea(payload)
+    idea, created = ideas.post_idea(connection.workshop_id, connection.participant_id or 0, new)
+    return ok({"idea": _own_view(idea), "created": created})
+
+
+@socketio.on(Commands.EDIT_IDEA)
+@auth.socket_role(Role.PARTICIPANT)
+def edit_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant edits their own idea; ``idea_updated`` is broadcast."""
+    edit = schemas.parse_idea_edit(payload)
+    idea = ideas.edit_idea(connection.workshop_id, connection.participant_id or 0, edit)
+    return ok({"idea": _own_view(idea)})
+
+
+@socketio.on(Commands.WITHDRAW_IDEA)
+@auth.socket_role(Role.PARTICIPANT)
+def withdraw_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant withdraws their own idea; ``idea_withdrawn`` is broadcast."""
+    idea_id = schemas.parse_idea_ref(payload)
+    ideas.withdraw_idea(connection.workshop_id, connection.participant_id or 0, idea_id)
+    return ok({"idea_id": idea_id})
+
+
+def _own_view(idea: ideas.Idea) -> dict[str, Any]:
+    return serialize_idea(idea, Role.PARTICIPANT, anonymous=False, viewer_id=idea.participant_id)
+
+
+def _facilitator_command(service: Any, parse: Any = None) -> Any:
+    """Build a facilitator handler: parse the payload, call ``service``, ack its result."""
+
+    @auth.socket_role(Role.FACILITATOR)
+    def handler(connection: Connection, payload: Any = None) -> dict[str, Any]:
+        facilitator = auth.connection_facilitator(connection)
+        args = () if parse is None else (parse(payload),)
+        service(connection.workshop_id, facilitator, *args)
+        return ok()
+
+    handler.__doc__ = f"A facilitator calls ``{service.__module__}.{service.__name__}``."
+    return handler
+
+
+FACILITATOR_COMMANDS = {
+    Commands.HIDE_IDEA: (ideas.hide_idea, schemas.parse_idea_ref),
+    Commands.RESTORE_IDEA: (ideas.restore_idea, schemas.parse_idea_ref),
+    Commands.APPROVE_IDEA: (ideas.approve_idea, schemas.parse_idea_ref),
+    Commands.ADVANCE_PHASE: (live.advance_phase, schemas.parse_phase_target),
+    Commands.OPEN_WORKSHOP: (workshops.open_workshop, None),
+    Commands.CLOSE_WORKSHOP: (workshops.close_workshop, None),
+    Commands.SET_JOINING: (workshops.set_joining, lambda p: schemas.parse_flag(p, "open")),
+    Commands.UPDATE_SETTINGS: (workshops.update_settings, schemas.parse_settings),
+    Commands.START_TIMER: (live.start_timer,
+                           lambda p: schemas.parse_seconds(p or {}, required=False)),
+    Commands.PAUSE_TIMER: (live.pause_timer, None),
+    Commands.EXTEND_TIMER: (live.extend_timer, schemas.parse_seconds),
+    Commands.RESET_TIMER: (live.reset_timer, None),
+}
+
+for _name, (_service, _parse) in FACILITATOR_COMMANDS.items():
+    socketio.on(_name)(_facilitator_command(_service, _parse))

@@ -1,0 +1,226 @@
+"""SQLAlchemy models: columns, relationships and invariants only.
+
+Behaviour lives in :mod:`workshop.services`; these classes only describe what is
+stored. Enumerated columns store the ``StrEnum`` values as plain strings so a new
+value needs no schema migration.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import StrEnum
+from typing import Any
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .extensions import db
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware, in UTC."""
+    return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
+    """A datetime stored naive in UTC and always read back timezone-aware.
+
+    SQLite has no timezone type; normalising here keeps comparisons correct on
+    both SQLite and PostgreSQL.
+    """
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(dt.UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        return None if value is None else value.replace(tzinfo=dt.UTC)
+
+
+class TimestampMixin:
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class WorkshopStatus(StrEnum):
+    DRAFT = "draft"  # being prepared; nobody can join yet
+    OPEN = "open"  # live: joinable while joining_open is true
+    CLOSED = "closed"  # over: read-only for everybody
+
+
+class Profile(StrEnum):
+    """The profile categories a participant picks when joining."""
+
+    CITIZEN = "citizen"
+    ELECTED = "elected"
+    ASSOCIATION = "association"
+    BUSINESS = "business"
+    PROJECT_HOLDER = "project_holder"
+    OTHER = "other"
+
+
+class IdeaStatus(StrEnum):
+    VISIBLE = "visible"
+    PENDING = "pending"  # held for the facilitator's approval
+    HIDDEN = "hidden"  # hidden by moderation; can be restored
+    WITHDRAWN = "withdrawn"  # withdrawn by its author
+
+
+workshop_facilitators = db.Table(
+    "workshop_facilitators",
+    db.Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    db.Column(
+        "facilitator_id", ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True
+    ),
+)
+
+
+class Facilitator(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "facilitators"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+
+    workshops: Mapped[list[Workshop]] = relationship(
+        secondary=workshop_facilitators, back_populates="facilitators"
+    )
+
+
+class Workshop(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "workshops"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    # Secret part of the screen URL: only a projector given the link shows the session.
+    screen_key: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(140))
+    question: Mapped[str] = mapped_column(String(500), default="")
+    territory: Mapped[str] = mapped_column(String(140), default="")
+    date: Mapped[dt.date | None] = mapped_column(db.Date, nullable=True)
+    format: Mapped[str] = mapped_column(String(20))
+    status: Mapped[str] = mapped_column(String(12), default=WorkshopStatus.DRAFT)
+    joining_open: Mapped[bool] = mapped_column(Boolean, default=True)
+    anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    moderation: Mapped[bool] = mapped_column(Boolean, default=False)
+    current_phase_id: Mapped[int | None] = mapped_column(
+        ForeignKey("phases.id", use_alter=True, ondelete="SET NULL"), nullable=True
+    )
+    # The timer belongs to the workshop: the server owns the deadline.
+    timer_duration_ms: Mapped[int] = mapped_column(Integer, default=0)
+    timer_ends_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    timer_remaining_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Sequence number of the last event recorded for this workshop.
+    seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    owner_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id"))
+
+    owner: Mapped[Facilitator] = relationship(foreign_keys=[owner_id])
+    facilitators: Mapped[list[Facilitator]] = relationship(
+        secondary=workshop_facilitators, back_populates="workshops"
+    )
+    phases: Mapped[list[Phase]] = relationship(
+        back_populates="workshop",
+        order_by="Phase.position",
+        foreign_keys="Phase.workshop_id",
+        cascade="all, delete-orphan",
+    )
+    current_phase: Mapped[Phase | None] = relationship(
+        foreign_keys=[current_phase_id], post_update=True
+    )
+
+
+class Phase(db.Model):  # type: ignore[name-defined]
+    """One item of a workshop's agenda."""
+
+    __tablename__ = "phases"
+    __table_args__ = (Index("ix_phases_workshop_position", "workshop_id", "position"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(20))
+    title: Mapped[str] = mapped_column(String(80))
+    duration_s: Mapped[int] = mapped_column(Integer, default=0)
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+    workshop: Mapped[Workshop] = relationship(back_populates="phases", foreign_keys=[workshop_id])
+
+
+class Participant(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "participants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(40))
+    profile: Mapped[str] = mapped_column(String(20))
+    # SHA-256 of the token kept in the phone's cookie; the token itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class Idea(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    __tablename__ = "ideas"
+    __table_args__ = (
+        # A retried post carries the same client id and is stored once.
+        UniqueConstraint("workshop_id", "client_id"),
+        Index("ix_ideas_author_created", "participant_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    participant_id: Mapped[int | None] = mapped_column(
+        ForeignKey("participants.id", ondelete="SET NULL"), nullable=True
+    )
+    client_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(String(140))
+    description: Mapped[str] = mapped_column(Text, default="")
+    need: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(12), default=IdeaStatus.VISIBLE)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+    author: Mapped[Participant | None] = relationship()
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+class Event(db.Model):  # type: ignore[name-defined]
+    """A committed change, kept so reconnecting clients can replay what they missed.
+
+    ``data`` is the facilitators' view of the fact; ``public_data`` what participants
+    and screens receive (``None`` when both are the same).
+    """
+
+    __tablename__ = "events"
+    __table_args__ = (UniqueConstraint("workshop_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(ForeignKey("workshops.id", ondelete="CASCADE"))
+    seq: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(40))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    public_data: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(
+        UTCDateTime, default=utcnow, server_default=func.current_timestamp()
+    )

@@ -1,0 +1,129 @@
+"""Phase kinds, what each lets phones do, and the format presets.
+
+A workshop's agenda is an ordered list of phases (``models.Phase``); each has a
+*kind* below. The kind decides what participants can do and what the screen
+shows. The facilitator may move to any phase of the agenda, forward or back;
+leaving a phase runs its exit hooks (later capabilities register theirs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import TYPE_CHECKING
+
+from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from .models import Phase, Workshop
+
+
+class PhaseKind(StrEnum):
+    WELCOME = "welcome"
+    IDEAS = "ideas"
+    GROUPING = "grouping"
+    VOTE = "vote"
+    QUALIFICATION = "qualification"
+    RESULTS = "results"
+
+
+class Format(StrEnum):
+    MARATHON = "marathon"
+    CHALLENGES_EVENING = "challenges_evening"
+    LANCE_TOI = "lance_toi"
+    CUSTOM = "custom"
+
+
+KIND_LABELS = {
+    PhaseKind.WELCOME: _l("Welcome"),
+    PhaseKind.IDEAS: _l("Ideas"),
+    PhaseKind.GROUPING: _l("Grouping into challenges"),
+    PhaseKind.VOTE: _l("Vote"),
+    PhaseKind.QUALIFICATION: _l("Qualification"),
+    PhaseKind.RESULTS: _l("Results"),
+}
+
+FORMAT_LABELS = {
+    Format.MARATHON: _l("Ideas marathon (one day)"),
+    Format.CHALLENGES_EVENING: _l("Challenges evening (Start-up de Territoire)"),
+    Format.LANCE_TOI: _l("« Lance-toi ! » workshop"),
+    Format.CUSTOM: _l("Custom"),
+}
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What participants may do during a phase."""
+
+    post_ideas: bool = False
+    edit_ideas: bool = False
+
+
+CAPABILITIES: dict[PhaseKind, Capabilities] = {
+    PhaseKind.WELCOME: Capabilities(),
+    PhaseKind.IDEAS: Capabilities(post_ideas=True, edit_ideas=True),
+    PhaseKind.GROUPING: Capabilities(),
+    PhaseKind.VOTE: Capabilities(),
+    PhaseKind.QUALIFICATION: Capabilities(),
+    PhaseKind.RESULTS: Capabilities(),
+}
+
+
+def capabilities(phase: Phase | None) -> Capabilities:
+    """Capabilities of ``phase``; no phase (a draft workshop) allows nothing."""
+    if phase is None:
+        return Capabilities()
+    return CAPABILITIES[PhaseKind(phase.kind)]
+
+
+# Agenda presets: (kind, duration in minutes). Titles default to the kind's label.
+PRESETS: dict[Format, list[tuple[PhaseKind, int]]] = {
+    # A one-day marathon: long ideation, grouping, vote, then qualification of the best.
+    Format.MARATHON: [
+        (PhaseKind.WELCOME, 20),
+        (PhaseKind.IDEAS, 60),
+        (PhaseKind.GROUPING, 45),
+        (PhaseKind.VOTE, 15),
+        (PhaseKind.QUALIFICATION, 90),
+        (PhaseKind.RESULTS, 20),
+    ],
+    # An evening on défis prepared beforehand: enrich them, vote, look for holders.
+    Format.CHALLENGES_EVENING: [
+        (PhaseKind.WELCOME, 15),
+        (PhaseKind.IDEAS, 40),
+        (PhaseKind.VOTE, 15),
+        (PhaseKind.QUALIFICATION, 40),
+        (PhaseKind.RESULTS, 10),
+    ],
+    # A short workshop for about ten people at the idea stage.
+    Format.LANCE_TOI: [
+        (PhaseKind.WELCOME, 10),
+        (PhaseKind.IDEAS, 30),
+        (PhaseKind.QUALIFICATION, 30),
+        (PhaseKind.RESULTS, 10),
+    ],
+    Format.CUSTOM: [
+        (PhaseKind.WELCOME, 5),
+        (PhaseKind.IDEAS, 20),
+        (PhaseKind.RESULTS, 5),
+    ],
+}
+
+ExitHook = Callable[["Workshop", "Phase"], None]
+_exit_hooks: dict[PhaseKind, list[ExitHook]] = {}
+
+
+def on_exit(kind: PhaseKind) -> Callable[[ExitHook], ExitHook]:
+    """Register a hook run (inside the phase-change transaction) when leaving ``kind``."""
+
+    def register(hook: ExitHook) -> ExitHook:
+        _exit_hooks.setdefault(kind, []).append(hook)
+        return hook
+
+    return register
+
+
+def run_exit_hooks(workshop: Workshop, phase: Phase) -> None:
+    for hook in _exit_hooks.get(PhaseKind(phase.kind), []):
+        hook(workshop, phase)

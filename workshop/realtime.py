@@ -1,0 +1,226 @@
+"""Event names, rooms and the broadcaster that delivers committed facts.
+
+Names are defined once here and mirrored once in ``static/js/events.js`` (a test
+keeps the two equal). Services never emit: they record events
+(:func:`workshop.services.events.record`), and once the transaction commits the
+broadcaster sends them, coalesced per workshop over a short window, to three rooms
+per workshop, each getting its own serialisation of the fact.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask
+
+from .extensions import socketio
+from .schemas import Role
+
+log = logging.getLogger(__name__)
+
+
+class Commands:
+    """Client → server commands (``verb_noun``); each answers with an ack."""
+
+    JOIN_WORKSHOP = "join_workshop"
+    POST_IDEA = "post_idea"
+    EDIT_IDEA = "edit_idea"
+    WITHDRAW_IDEA = "withdraw_idea"
+    HIDE_IDEA = "hide_idea"
+    RESTORE_IDEA = "restore_idea"
+    APPROVE_IDEA = "approve_idea"
+    ADVANCE_PHASE = "advance_phase"
+    OPEN_WORKSHOP = "open_workshop"
+    CLOSE_WORKSHOP = "close_workshop"
+    SET_JOINING = "set_joining"
+    UPDATE_SETTINGS = "update_settings"
+    START_TIMER = "start_timer"
+    PAUSE_TIMER = "pause_timer"
+    EXTEND_TIMER = "extend_timer"
+    RESET_TIMER = "reset_timer"
+
+
+class Facts:
+    """Server → client facts (``noun_verbed``); each carries ``workshop_id`` and ``seq``."""
+
+    WORKSHOP_STATE = "workshop_state"
+    WORKSHOP_UPDATED = "workshop_updated"
+    SETTINGS_CHANGED = "settings_changed"
+    AGENDA_CHANGED = "agenda_changed"
+    PHASE_CHANGED = "phase_changed"
+    TIMER_CHANGED = "timer_changed"
+    PARTICIPANT_JOINED = "participant_joined"
+    PRESENCE_CHANGED = "presence_changed"
+    IDEA_POSTED = "idea_posted"
+    IDEA_UPDATED = "idea_updated"
+    IDEA_WITHDRAWN = "idea_withdrawn"
+    IDEA_HIDDEN = "idea_hidden"
+    IDEA_RESTORED = "idea_restored"
+    IDEA_APPROVED = "idea_approved"
+
+
+def names(cls: type) -> dict[str, str]:
+    return {k: v for k, v in vars(cls).items() if k.isupper()}
+
+
+# Facts whose consecutive occurrences may be folded into the last one (it carries the
+# whole new value); its envelope's ``since`` then gives the first folded seq.
+MERGEABLE: frozenset[str] = frozenset({Facts.TIMER_CHANGED})
+
+
+def room(workshop_id: int) -> str:
+    """The participants' room of a workshop."""
+    return f"workshop:{workshop_id}"
+
+
+def facilitator_room(workshop_id: int) -> str:
+    return f"workshop:{workshop_id}:facilitators"
+
+
+def screen_room(workshop_id: int) -> str:
+    return f"workshop:{workshop_id}:screens"
+
+
+def room_for(workshop_id: int, role: Role) -> str:
+    return {
+        Role.PARTICIPANT: room,
+        Role.FACILITATOR: facilitator_room,
+        Role.SCREEN: screen_room,
+    }[role](workshop_id)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """A committed event ready to send: the facilitators' and the public payloads."""
+
+    workshop_id: int
+    seq: int
+    name: str
+    data: dict[str, Any]
+    public_data: dict[str, Any] | None = None
+
+    def payload(self, role: Role, since: int | None = None) -> dict[str, Any]:
+        body = self.data if role is Role.FACILITATOR or self.public_data is None \
+            else self.public_data
+        envelope = {"workshop_id": self.workshop_id, "seq": self.seq, **body}
+        if since is not None and since != self.seq:
+            envelope["since"] = since
+        return envelope
+
+
+def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
+    """Fold runs of the same mergeable fact into their last one, keeping the first seq."""
+    out: list[tuple[Fact, int]] = []
+    for fact in facts:
+        if out and fact.name in MERGEABLE and out[-1][0].name == fact.name:
+            out[-1] = (fact, out[-1][1])
+        else:
+            out.append((fact, fact.seq))
+    return out
+
+
+@dataclass
+class Broadcaster:
+    """Sends committed facts to the three rooms of their workshop.
+
+    With ``window_ms`` > 0 the facts of a workshop are buffered for that long and
+    sent together (mergeable facts folded), so a burst of changes costs each client
+    one flush rather than one message per change. With 0 (tests) they leave at once.
+    """
+
+    window_ms: int
+    emit: Callable[..., Any] = field(default=socketio.emit)
+    _buffers: dict[int, list[Fact]] = field(default_factory=lambda: defaultdict(list))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def publish(self, facts: list[Fact]) -> None:
+        if not facts:
+            return
+        if self.window_ms <= 0:
+            self._send(facts)
+            return
+        schedule = []
+        with self._lock:
+            for fact in facts:
+                buffer = self._buffers[fact.workshop_id]
+                if not buffer:
+                    schedule.append(fact.workshop_id)
+                buffer.append(fact)
+        for workshop_id in schedule:
+            socketio.start_background_task(self._flush_later, workshop_id)
+
+    def _flush_later(self, workshop_id: int) -> None:
+        socketio.sleep(self.window_ms / 1000)
+        self.flush(workshop_id)
+
+    def flush(self, workshop_id: int) -> None:
+        with self._lock:
+            facts = self._buffers.pop(workshop_id, [])
+        self._send(facts)
+
+    def _send(self, facts: list[Fact]) -> None:
+        for fact, since in coalesce(sorted(facts, key=lambda f: (f.workshop_id, f.seq))):
+            for role in Role:
+                try:
+                    self.emit(fact.name, fact.payload(role, since),
+                              to=room_for(fact.workshop_id, role))
+                except Exception:  # a broken transport must not lose the other rooms
+                    log.exception("broadcast of %s #%s failed", fact.name, fact.seq)
+
+
+
+
+@dataclass
+class PresenceNotifier:
+    """Sends ``presence_changed`` (not sequenced: it is not stored) at most once per
+    ``interval_ms`` per workshop, with the count at the time of sending."""
+
+    interval_ms: int
+    count: Callable[[int], int]
+    emit: Callable[..., Any] = field(default=socketio.emit)
+    _scheduled: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def changed(self, workshop_id: int) -> None:
+        if self.interval_ms <= 0:
+            self._send(workshop_id)
+            return
+        with self._lock:
+            if workshop_id in self._scheduled:
+                return
+            self._scheduled.add(workshop_id)
+        socketio.start_background_task(self._send_later, workshop_id)
+
+    def _send_later(self, workshop_id: int) -> None:
+        socketio.sleep(self.interval_ms / 1000)
+        with self._lock:
+            self._scheduled.discard(workshop_id)
+        self._send(workshop_id)
+
+    def _send(self, workshop_id: int) -> None:
+        payload = {"workshop_id": workshop_id, "connected": self.count(workshop_id)}
+        for role in Role:
+            self.emit(Facts.PRESENCE_CHANGED, payload, to=room_for(workshop_id, role))
+
+
+def init_app(app: Flask) -> None:
+    """Attach this app's broadcaster, presence registry and presence notifier."""
+    from .presence import Presence
+
+    presence = Presence()
+    app.extensions["semis_presence"] = presence
+    app.extensions["semis_broadcaster"] = Broadcaster(
+        window_ms=int(app.config["BROADCAST_WINDOW_MS"])
+    )
+    app.extensions["semis_presence_notifier"] = PresenceNotifier(
+        interval_ms=int(app.config["PRESENCE_INTERVAL_MS"]), count=presence.connected
+    )
+
+
+def broadcaster(app: Flask) -> Broadcaster:
+    return app.extensions["semis_broadcaster"]  # type: ignore[no-any-return]

@@ -1,0 +1,454 @@
+"""Boundary validation (``parse_*``) and role-aware serialisation (``serialize_*``).
+
+Every HTTP form, socket payload and CLI argument goes through a ``parse_*`` function
+before reaching a service: it checks types, required fields and lengths, and raises
+:class:`~workshop.errors.ValidationError` naming the field. Serialisers decide what
+each role sees: the public view (participants and screens) never carries what only
+facilitators may see.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from flask_babel import gettext as _
+
+from .errors import ValidationError
+from .models import Idea, IdeaStatus, Participant, Phase, Profile, Workshop
+from .phases import Format, PhaseKind, capabilities
+
+TITLE_MAX = 140
+DESCRIPTION_MAX = 2000
+NEED_MAX = 1000
+QUESTION_MAX = 500
+TERRITORY_MAX = 140
+DISPLAY_NAME_MAX = 40
+PHASE_TITLE_MAX = 80
+PHASE_MAX_MINUTES = 24 * 60
+AGENDA_MAX_PHASES = 30
+TIMER_MAX_SECONDS = 24 * 3600
+PASSWORD_MIN = 10
+PASSWORD_MAX = 200
+CLIENT_ID_RE = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# Join codes use an alphabet with no look-alike characters (no 0/O, 1/I/L).
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 6
+INT_MAX = 2**31 - 1
+
+
+class Role(StrEnum):
+    FACILITATOR = "facilitator"
+    PARTICIPANT = "participant"
+    SCREEN = "screen"
+
+
+# --------------------------------------------------------------------- parsing helpers
+
+
+def _require_mapping(payload: Any) -> dict[str, Any]:
+    if not isinstance(payload, dict):
+        raise ValidationError(_("The request is not in the expected format."), field=None)
+    return payload
+
+
+def _text(
+    payload: dict[str, Any], field: str, *, max_len: int, required: bool = False,
+    multiline: bool = False,
+) -> str:
+    """A stripped string of at most ``max_len`` characters (after NFC normalisation)."""
+    value = payload.get(field)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ValidationError(_("This field must be text."), field=field, reason="type")
+    value = unicodedata.normalize("NFC", value)
+    # NUL cannot be stored by PostgreSQL; other control characters are noise.
+    value = "".join(
+        ch for ch in value
+        if ch in "\n\t" or unicodedata.category(ch) != "Cc"
+    )
+    if multiline:
+        value = value.replace("\r\n", "\n").replace("\r", "\n")
+        value = value.replace("\t", " ")
+    else:
+        value = " ".join(value.split())
+    value = value.strip()
+    if required and not value:
+        raise ValidationError(_("This field is required."), field=field, reason="required")
+    if len(value) > max_len:
+        raise ValidationError(
+            _("This field is too long (%(max)d characters at most).", max=max_len),
+            field=field, reason="too_long", max=max_len,
+        )
+    return value
+
+
+def _int(
+    payload: dict[str, Any], field: str, *, minimum: int = 0, maximum: int = INT_MAX,
+    required: bool = True,
+) -> int | None:
+    value = payload.get(field)
+    if value is None or value == "":
+        if required:
+            raise ValidationError(_("This field is required."), field=field, reason="required")
+        return None
+    if isinstance(value, str) and re.fullmatch(r"-?\d{1,10}", value.strip()):
+        value = int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(_("This field must be a whole number."), field=field, reason="type")
+    if not minimum <= value <= maximum:
+        raise ValidationError(
+            _("This number must be between %(min)d and %(max)d.", min=minimum, max=maximum),
+            field=field, reason="range", min=minimum, max=maximum,
+        )
+    return value
+
+
+def _bool(payload: dict[str, Any], field: str) -> bool | None:
+    value = payload.get(field)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.lower() in {"1", "true", "on", "yes"}:
+        return True
+    if isinstance(value, str) and value.lower() in {"0", "false", "off", "no"}:
+        return False
+    raise ValidationError(_("This field must be yes or no."), field=field, reason="type")
+
+
+def _choice(payload: dict[str, Any], field: str, enum: type[StrEnum]) -> str:
+    value = payload.get(field)
+    if not isinstance(value, str) or value not in {m.value for m in enum}:
+        raise ValidationError(_("Please choose one of the options."), field=field, reason="choice")
+    return value
+
+
+# --------------------------------------------------------------------- parsed payloads
+
+
+@dataclass(frozen=True)
+class NewFacilitator:
+    email: str
+    name: str
+    password: str
+
+
+@dataclass(frozen=True)
+class NewWorkshop:
+    title: str
+    format: str
+    question: str = ""
+    territory: str = ""
+    date: dt.date | None = None
+
+
+@dataclass(frozen=True)
+class JoinRequest:
+    display_name: str
+    profile: str
+
+
+@dataclass(frozen=True)
+class NewIdea:
+    client_id: str
+    title: str
+    description: str = ""
+    need: str = ""
+
+
+@dataclass(frozen=True)
+class IdeaEdit:
+    idea_id: int
+    title: str
+    description: str
+    need: str
+    version: int | None = None
+
+
+@dataclass(frozen=True)
+class SettingsChange:
+    anonymous: bool | None = None
+    moderation: bool | None = None
+
+
+@dataclass(frozen=True)
+class PhaseTarget:
+    phase_id: int | None = None
+    direction: str | None = None  # "next" or "previous"
+
+
+@dataclass(frozen=True)
+class AgendaItem:
+    kind: str
+    title: str
+    duration_s: int
+    id: int | None = None
+
+
+def parse_email(value: Any) -> str:
+    email = _text({"email": value}, "email", max_len=254, required=True).lower()
+    if not EMAIL_RE.match(email):
+        raise ValidationError(_("This email address is not valid."), field="email", reason="format")
+    return email
+
+
+def parse_password(value: Any) -> str:
+    if not isinstance(value, str):
+        raise ValidationError(_("This field must be text."), field="password", reason="type")
+    if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
+        raise ValidationError(
+            _("The password must have between %(min)d and %(max)d characters.",
+              min=PASSWORD_MIN, max=PASSWORD_MAX),
+            field="password", reason="length",
+        )
+    return value
+
+
+def parse_new_facilitator(payload: Any) -> NewFacilitator:
+    data = _require_mapping(payload)
+    email = parse_email(data.get("email"))
+    name = _text(data, "name", max_len=80) or email.split("@")[0]
+    return NewFacilitator(email=email, name=name, password=parse_password(data.get("password")))
+
+
+def parse_new_workshop(payload: Any) -> NewWorkshop:
+    data = _require_mapping(payload)
+    raw_date = data.get("date") or None
+    date = None
+    if raw_date is not None:
+        if isinstance(raw_date, dt.date):
+            date = raw_date
+        else:
+            try:
+                date = dt.date.fromisoformat(str(raw_date).strip())
+            except ValueError:
+                raise ValidationError(
+                    _("The date must look like 2026-03-21."), field="date", reason="format"
+                ) from None
+    return NewWorkshop(
+        title=_text(data, "title", max_len=TITLE_MAX, required=True),
+        format=_choice(data, "format", Format),
+        question=_text(data, "question", max_len=QUESTION_MAX, multiline=True),
+        territory=_text(data, "territory", max_len=TERRITORY_MAX),
+        date=date,
+    )
+
+
+def parse_join(payload: Any) -> JoinRequest:
+    data = _require_mapping(payload)
+    return JoinRequest(
+        display_name=_text(data, "display_name", max_len=DISPLAY_NAME_MAX, required=True),
+        profile=_choice(data, "profile", Profile),
+    )
+
+
+def normalize_code(value: Any) -> str:
+    """Upper-case a typed join code and drop spaces and dashes; ``""`` if it cannot be one."""
+    if not isinstance(value, str):
+        return ""
+    code = re.sub(r"[\s\-.]", "", value).upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return ""
+    return code
+
+
+def parse_new_idea(payload: Any) -> NewIdea:
+    data = _require_mapping(payload)
+    client_id = data.get("client_id")
+    if not isinstance(client_id, str) or not CLIENT_ID_RE.match(client_id):
+        raise ValidationError(
+            _("The idea has no valid identifier."), field="client_id", reason="format"
+        )
+    return NewIdea(
+        client_id=client_id,
+        title=_text(data, "title", max_len=TITLE_MAX, required=True),
+        description=_text(data, "description", max_len=DESCRIPTION_MAX, multiline=True),
+        need=_text(data, "need", max_len=NEED_MAX, multiline=True),
+    )
+
+
+def parse_idea_edit(payload: Any) -> IdeaEdit:
+    data = _require_mapping(payload)
+    idea_id = _int(data, "idea_id", minimum=1)
+    assert idea_id is not None  # noqa: S101 - required=True guarantees it
+    return IdeaEdit(
+        idea_id=idea_id,
+        title=_text(data, "title", max_len=TITLE_MAX, required=True),
+        description=_text(data, "description", max_len=DESCRIPTION_MAX, multiline=True),
+        need=_text(data, "need", max_len=NEED_MAX, multiline=True),
+        version=_int(data, "version", minimum=1, required=False),
+    )
+
+
+def parse_idea_ref(payload: Any) -> int:
+    value = _int(_require_mapping(payload), "idea_id", minimum=1)
+    assert value is not None  # noqa: S101
+    return value
+
+
+def parse_settings(payload: Any) -> SettingsChange:
+    data = _require_mapping(payload)
+    return SettingsChange(anonymous=_bool(data, "anonymous"), moderation=_bool(data, "moderation"))
+
+
+def parse_flag(payload: Any, field: str) -> bool:
+    value = _bool(_require_mapping(payload), field)
+    if value is None:
+        raise ValidationError(_("This field is required."), field=field, reason="required")
+    return value
+
+
+def parse_phase_target(payload: Any) -> PhaseTarget:
+    data = _require_mapping(payload)
+    direction = data.get("direction")
+    if direction is not None:
+        if direction not in ("next", "previous"):
+            raise ValidationError(
+                _("Please choose one of the options."), field="direction", reason="choice"
+            )
+        return PhaseTarget(direction=direction)
+    return PhaseTarget(phase_id=_int(data, "phase_id", minimum=1))
+
+
+def parse_seconds(payload: Any, field: str = "seconds", *, required: bool = True) -> int | None:
+    return _int(
+        _require_mapping(payload), field, minimum=1, maximum=TIMER_MAX_SECONDS, required=required
+    )
+
+
+def parse_last_seq(payload: Any) -> int | None:
+    if payload is None:
+        return None
+    return _int(_require_mapping(payload), "last_seq", minimum=0, required=False)
+
+
+def parse_agenda(payload: Any) -> list[AgendaItem]:
+    """An agenda: ``{"phases": [{"id"?, "kind", "title", "minutes"}, ...]}``."""
+    data = _require_mapping(payload)
+    items = data.get("phases")
+    if not isinstance(items, list) or not items:
+        raise ValidationError(
+            _("The agenda needs at least one step."), field="phases", reason="required"
+        )
+    if len(items) > AGENDA_MAX_PHASES:
+        raise ValidationError(
+            _("The agenda can have at most %(max)d steps.", max=AGENDA_MAX_PHASES),
+            field="phases", reason="too_long", max=AGENDA_MAX_PHASES,
+        )
+    parsed = []
+    for item in items:
+        row = _require_mapping(item)
+        kind = _choice(row, "kind", PhaseKind)
+        minutes = _int(row, "minutes", minimum=0, maximum=PHASE_MAX_MINUTES, required=False) or 0
+        parsed.append(AgendaItem(
+            id=_int(row, "id", minimum=1, required=False),
+            kind=kind,
+            title=_text(row, "title", max_len=PHASE_TITLE_MAX) or "",
+            duration_s=minutes * 60,
+        ))
+    return parsed
+
+
+# --------------------------------------------------------------------- serialisers
+
+
+def iso(value: dt.datetime | dt.date | None) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def epoch_ms(value: dt.datetime | None) -> int | None:
+    return None if value is None else int(value.timestamp() * 1000)
+
+
+def serialize_workshop(workshop: Workshop) -> dict[str, Any]:
+    return {
+        "id": workshop.id,
+        "code": workshop.code,
+        "title": workshop.title,
+        "question": workshop.question,
+        "territory": workshop.territory,
+        "date": iso(workshop.date),
+        "format": workshop.format,
+        "status": workshop.status,
+        "joining_open": workshop.joining_open,
+        "anonymous": workshop.anonymous,
+        "moderation": workshop.moderation,
+        "current_phase_id": workshop.current_phase_id,
+    }
+
+
+def serialize_phase(phase: Phase) -> dict[str, Any]:
+    caps = capabilities(phase)
+    return {
+        "id": phase.id,
+        "position": phase.position,
+        "kind": phase.kind,
+        "title": phase.title,
+        "duration_s": phase.duration_s,
+        "can_post": caps.post_ideas,
+        "can_edit": caps.edit_ideas,
+    }
+
+
+def serialize_timer(workshop: Workshop) -> dict[str, Any]:
+    """The timer as clients render it: they count down locally from ``ends_at``."""
+    if workshop.timer_ends_at is not None:
+        state = "running"
+    elif workshop.timer_remaining_ms is not None:
+        state = "paused"
+    else:
+        state = "stopped"
+    return {
+        "state": state,
+        "duration_ms": workshop.timer_duration_ms,
+        "ends_at": epoch_ms(workshop.timer_ends_at),
+        "remaining_ms": workshop.timer_remaining_ms,
+    }
+
+
+def serialize_idea(
+    idea: Idea, role: Role, *, anonymous: bool, viewer_id: int | None = None
+) -> dict[str, Any]:
+    """An idea as ``role`` may see it.
+
+    Participants and screens get the author's pseudonym only when the workshop shows
+    authors, and nothing but the id and status of an idea that is not visible, unless
+    the viewer (``viewer_id``, a participant) is its author.
+    """
+    own = viewer_id is not None and idea.participant_id == viewer_id
+    if role is not Role.FACILITATOR and idea.status != IdeaStatus.VISIBLE and not own:
+        return {"id": idea.id, "status": idea.status}
+    author = idea.author
+    data: dict[str, Any] = {
+        "id": idea.id,
+        "title": idea.title,
+        "description": idea.description,
+        "need": idea.need,
+        "status": idea.status,
+        "created_at": iso(idea.created_at),
+        "author": None if (anonymous and role is not Role.FACILITATOR) or author is None
+        else author.display_name,
+    }
+    if role is Role.FACILITATOR:
+        data["participant_id"] = idea.participant_id
+        data["author_profile"] = author.profile if author else None
+        data["version"] = idea.version
+        data["client_id"] = idea.client_id
+    return data
+
+
+def serialize_participant(participant: Participant) -> dict[str, Any]:
+    """Facilitators only: a participant's pseudonym and profile (never the token)."""
+    return {
+        "id": participant.id,
+        "display_name": participant.display_name,
+        "profile": participant.profile,
+        "created_at": iso(participant.created_at),
+    }

@@ -1,0 +1,192 @@
+"""Ideas: posting, editing and withdrawing one's own; moderation by facilitators."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import current_app
+from flask_babel import gettext as _
+from sqlalchemy import func, select
+
+from ..errors import (
+    Conflict,
+    DuplicateClientId,
+    Forbidden,
+    NotAuthor,
+    NotFound,
+    RateLimited,
+    WorkshopClosed,
+    WorkshopNotOpen,
+    WrongPhase,
+    WrongWorkshop,
+)
+from ..extensions import db
+from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, WorkshopStatus, utcnow
+from ..phases import capabilities
+from ..realtime import Facts
+from ..schemas import IdeaEdit, NewIdea, Role, serialize_idea
+from . import events
+from .workshops import require_facilitator
+
+
+def _views(idea: Idea, workshop: Workshop) -> tuple[dict[str, object], dict[str, object]]:
+    """The facilitators' and the public payload of a fact about ``idea``."""
+    return (
+        {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=workshop.anonymous)},
+        {"idea": serialize_idea(idea, Role.PARTICIPANT, anonymous=workshop.anonymous)},
+    )
+
+
+def _participant_in(workshop: Workshop, participant_id: int) -> Participant:
+    participant = db.session.get(Participant, participant_id)
+    if participant is None:
+        raise NotFound()
+    if participant.workshop_id != workshop.id:
+        raise WrongWorkshop()
+    return participant
+
+
+def _idea_in(workshop: Workshop, idea_id: int) -> Idea:
+    idea = db.session.get(Idea, idea_id)
+    if idea is None or idea.status == IdeaStatus.WITHDRAWN:
+        raise NotFound()
+    if idea.workshop_id != workshop.id:
+        raise WrongWorkshop()
+    return idea
+
+
+def _require_running(workshop: Workshop) -> None:
+    if workshop.status == WorkshopStatus.DRAFT:
+        raise WorkshopNotOpen()
+    if workshop.status == WorkshopStatus.CLOSED:
+        raise WorkshopClosed()
+
+
+def post_idea(workshop_id: int, participant_id: int, new: NewIdea) -> tuple[Idea, bool]:
+    """Post an idea; returns it and whether it was created now.
+
+    A participant of the workshop, in a phase where posting is allowed, within the
+    per-minute rate. A retry with the same ``client_id`` returns the idea already
+    stored and changes nothing. With moderation on the idea waits for approval.
+    Raises :class:`WrongPhase`, :class:`WorkshopClosed`, :class:`RateLimited`,
+    :class:`DuplicateClientId`. Emits ``idea_posted`` (a pending idea reaches the
+    public rooms as its id and status only).
+    """
+    workshop = events.lock_workshop(workshop_id)
+    participant = _participant_in(workshop, participant_id)
+    existing = db.session.scalar(
+        select(Idea).where(Idea.workshop_id == workshop.id, Idea.client_id == new.client_id)
+    )
+    if existing is not None:
+        if existing.participant_id != participant.id:
+            raise DuplicateClientId()
+        return existing, False
+    _require_running(workshop)
+    if not capabilities(workshop.current_phase).post_ideas:
+        raise WrongPhase(_("Ideas cannot be posted in this step of the workshop."))
+    limit = current_app.config["IDEA_RATE_PER_MINUTE"]
+    recent = db.session.scalar(
+        select(func.count()).select_from(Idea).where(
+            Idea.participant_id == participant.id,
+            Idea.created_at > utcnow() - dt.timedelta(minutes=1),
+        )
+    )
+    if recent >= limit:
+        raise RateLimited(_("You have posted many ideas in a short time. "
+                            "Wait a minute before posting again."))
+    idea = Idea(
+        workshop_id=workshop.id, participant_id=participant.id, author=participant,
+        client_id=new.client_id, title=new.title, description=new.description, need=new.need,
+        status=IdeaStatus.PENDING if workshop.moderation else IdeaStatus.VISIBLE,
+    )
+    db.session.add(idea)
+    db.session.flush()
+    events.record(workshop, Facts.IDEA_POSTED, *_views(idea, workshop))
+    db.session.commit()
+    return idea, True
+
+
+def _own_idea(workshop: Workshop, participant_id: int, idea_id: int) -> Idea:
+    participant = _participant_in(workshop, participant_id)
+    idea = _idea_in(workshop, idea_id)
+    if idea.participant_id != participant.id:
+        raise NotAuthor()
+    if idea.status == IdeaStatus.HIDDEN:
+        raise Forbidden(_("This idea was hidden by the facilitators."))
+    return idea
+
+
+def edit_idea(workshop_id: int, participant_id: int, edit: IdeaEdit) -> Idea:
+    """Change one's own idea, in a phase that allows editing.
+
+    ``edit.version``, when given, must be the idea's current version
+    (:class:`Conflict` otherwise). Raises :class:`NotAuthor`, :class:`WrongPhase`.
+    Emits ``idea_updated``.
+    """
+    workshop = events.lock_workshop(workshop_id)
+    idea = _own_idea(workshop, participant_id, edit.idea_id)
+    _require_running(workshop)
+    if not capabilities(workshop.current_phase).edit_ideas:
+        raise WrongPhase(_("Ideas cannot be changed in this step of the workshop."))
+    if edit.version is not None and edit.version != idea.version:
+        raise Conflict()
+    if (idea.title, idea.description, idea.need) == (edit.title, edit.description, edit.need):
+        return idea
+    idea.title, idea.description, idea.need = edit.title, edit.description, edit.need
+    db.session.flush()
+    events.record(workshop, Facts.IDEA_UPDATED, *_views(idea, workshop))
+    db.session.commit()
+    return idea
+
+
+def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
+    """Withdraw one's own idea, at any time while the workshop runs.
+
+    Raises :class:`NotAuthor`. Emits ``idea_withdrawn``.
+    """
+    workshop = events.lock_workshop(workshop_id)
+    idea = _own_idea(workshop, participant_id, idea_id)
+    _require_running(workshop)
+    idea.status = IdeaStatus.WITHDRAWN
+    db.session.flush()
+    events.record(workshop, Facts.IDEA_WITHDRAWN, {"idea_id": idea.id})
+    db.session.commit()
+    return idea
+
+
+def _moderate(workshop_id: int, facilitator: Facilitator, idea_id: int,
+              allowed_from: set[IdeaStatus], to: IdeaStatus, fact: str) -> Idea:
+    workshop = events.lock_workshop(workshop_id)
+    require_facilitator(workshop, facilitator)
+    idea = _idea_in(workshop, idea_id)
+    if idea.status == to:
+        return idea
+    if idea.status not in allowed_from:
+        raise Conflict(_("This idea is not in a state that allows this."))
+    idea.status = to
+    db.session.flush()
+    events.record(workshop, fact, *_views(idea, workshop))
+    db.session.commit()
+    return idea
+
+
+def hide_idea(workshop_id: int, facilitator: Facilitator, idea_id: int) -> Idea:
+    """Hide an idea (visible or waiting) from participants and screens. Facilitators only.
+
+    Emits ``idea_hidden``.
+    """
+    return _moderate(workshop_id, facilitator, idea_id,
+                     {IdeaStatus.VISIBLE, IdeaStatus.PENDING}, IdeaStatus.HIDDEN,
+                     Facts.IDEA_HIDDEN)
+
+
+def restore_idea(workshop_id: int, facilitator: Facilitator, idea_id: int) -> Idea:
+    """Show a hidden idea again. Facilitators only. Emits ``idea_restored``."""
+    return _moderate(workshop_id, facilitator, idea_id, {IdeaStatus.HIDDEN},
+                     IdeaStatus.VISIBLE, Facts.IDEA_RESTORED)
+
+
+def approve_idea(workshop_id: int, facilitator: Facilitator, idea_id: int) -> Idea:
+    """Show an idea that was waiting for approval. Facilitators only. Emits ``idea_approved``."""
+    return _moderate(workshop_id, facilitator, idea_id, {IdeaStatus.PENDING},
+                     IdeaStatus.VISIBLE, Facts.IDEA_APPROVED)

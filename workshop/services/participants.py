@@ -1,0 +1,62 @@
+"""Participants: joining a workshop without an account, and recognising a phone again.
+
+A participant is identified by a random token kept in a cookie on their phone; the
+server stores only its SHA-256, so a leaked database does not let anyone act as them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Participant
+from ..realtime import Facts
+from ..schemas import JoinRequest, serialize_participant
+from . import events
+from .workshops import check_joinable
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
+    """Register a participant; returns it with the raw token to put in the cookie.
+
+    Anyone may call it while the workshop is open and joining is allowed
+    (raises :class:`WorkshopNotOpen`, :class:`WorkshopClosed`, :class:`JoiningClosed`).
+    Emits ``participant_joined`` (facilitators get the pseudonym and profile,
+    everybody else only the new count).
+    """
+    workshop = events.lock_workshop(workshop_id)
+    check_joinable(workshop)
+    token = secrets.token_urlsafe(32)
+    participant = Participant(
+        workshop_id=workshop.id, display_name=request.display_name, profile=request.profile,
+        token_hash=hash_token(token),
+    )
+    db.session.add(participant)
+    db.session.flush()
+    count = db.session.scalar(
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
+    )
+    events.record(workshop, Facts.PARTICIPANT_JOINED,
+                  {"participant": serialize_participant(participant), "participant_count": count},
+                  {"participant_count": count})
+    db.session.commit()
+    return participant, token
+
+
+def identify(workshop_id: int, token: str | None) -> Participant | None:
+    """The participant of ``workshop_id`` holding ``token``, or ``None``."""
+    if not token or len(token) > 128:
+        return None
+    participant = db.session.scalar(
+        select(Participant).where(Participant.token_hash == hash_token(token))
+    )
+    if participant is None or participant.workshop_id != workshop_id:
+        return None
+    return participant

@@ -1,0 +1,169 @@
+"""The steps of :func:`workshop.create_app`, one function each."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from .config import DEFAULT_SECRET_KEY, Config
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def make_flask() -> Flask:
+    # static/ and templates/ sit at the top level, beside the package (see README).
+    return Flask(
+        "workshop",
+        static_folder=str(ROOT / "static"),
+        template_folder=str(ROOT / "templates"),
+        instance_path=os.environ.get("WORKSHOP_INSTANCE_PATH") or str(ROOT / "instance"),
+    )
+
+
+def load_config(app: Flask, config: type | Mapping[str, Any] | None) -> None:
+    app.config.from_object(Config)
+    app.config.from_prefixed_env("WORKSHOP")
+    # The async mode belongs to the server process (run.py passes it); a `flask`
+    # command or a test must never load eventlet without its monkey-patching.
+    app.config["ASYNC_MODE"] = Config.ASYNC_MODE
+    if isinstance(config, Mapping):
+        app.config.from_mapping(config)
+    elif config is not None:
+        app.config.from_object(config)
+    url = app.config["DATABASE_URL"] or "sqlite:///semis.sqlite3"
+    if url.startswith("postgres://"):  # the scheme some hosts still hand out
+        url = "postgresql://" + url.removeprefix("postgres://")
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    app.config["SQLALCHEMY_DATABASE_URI"] = url
+    if url.startswith("sqlite") and ":memory:" not in url and url != "sqlite://":
+        Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+        options = dict(app.config["SQLALCHEMY_ENGINE_OPTIONS"])
+        options.setdefault("connect_args", {"timeout": 15})
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    app.config["RATELIMIT_STORAGE_URI"] = app.config["RATELIMIT_STORAGE_URI"]
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+
+
+def check_secret_key(app: Flask) -> None:
+    """Refuse the default key in production; in development keep a random one on disk."""
+    if app.config["SECRET_KEY"] != DEFAULT_SECRET_KEY:
+        return
+    if app.config["ENV"] == "production":
+        raise RuntimeError(
+            "WORKSHOP_SECRET_KEY must be set in production "
+            "(for example: python -c 'import secrets; print(secrets.token_hex(32))')."
+        )
+    key_file = Path(app.instance_path) / "secret_key"
+    if not key_file.exists():
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_text(secrets.token_hex(32))
+        key_file.chmod(0o600)
+    app.config["SECRET_KEY"] = key_file.read_text().strip()
+
+
+def configure_logging(app: Flask) -> None:
+    if app.debug or app.testing:
+        return
+    level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
+    logging.basicConfig(level=logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in ("workshop", app.logger.name):
+        logging.getLogger(name).setLevel(level)
+
+
+def configure_proxy(app: Flask) -> None:
+    count = int(app.config["PROXY_COUNT"])
+    if count > 0:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=count, x_proto=count, x_host=count
+        )
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """WAL lets readers run while one writer writes; a busy timeout waits for the lock."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=15000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+
+def init_database(app: Flask) -> None:
+    from .extensions import db, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+
+
+def select_locale() -> str | None:
+    from flask import current_app, has_request_context
+
+    if not has_request_context():
+        return str(current_app.config["BABEL_DEFAULT_LOCALE"])
+    languages = current_app.config["LANGUAGES"]
+    chosen = request.cookies.get("semis_lang")
+    if chosen in languages:
+        return chosen
+    return request.accept_languages.best_match(languages) or current_app.config[
+        "BABEL_DEFAULT_LOCALE"
+    ]
+
+
+def init_extensions(app: Flask) -> None:
+    from . import realtime
+    from .extensions import babel, csrf, limiter, login_manager, socketio
+
+    babel.init_app(app, locale_selector=select_locale)
+    csrf.init_app(app)
+    login_manager.init_app(app)
+    login_manager.login_view = "main.login"
+    login_manager.login_message_category = "info"
+    limiter.init_app(app)
+    socketio.init_app(
+        app,
+        async_mode=app.config["ASYNC_MODE"],
+        message_queue=app.config["MESSAGE_QUEUE"],
+        cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
+        max_http_buffer_size=int(app.config["MAX_MESSAGE_BYTES"]),
+        logger=False,
+        engineio_logger=False,
+    )
+    realtime.init_app(app)
+    from . import events  # noqa: F401 - registers the Socket.IO handlers
+
+
+def register_blueprints(app: Flask) -> None:
+    from .views import facilitator, main, participant, screen
+
+    for module in (main, facilitator, participant, screen):
+        app.register_blueprint(module.bp)
+    from .views.common import inject_globals
+
+    app.context_processor(inject_globals)
+
+
+def register_error_handlers(app: Flask) -> None:
+    from .views.common import register_error_handlers as register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)

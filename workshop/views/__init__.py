@@ -1,0 +1,1 @@
+"""HTTP blueprints, cut by audience: main (home, sign-in), facilitator, participant, screen."""

@@ -1,0 +1,86 @@
+"""Participants: join by code or link, then the phone board."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from ..auth import current_participant, set_participant_cookie
+from ..errors import UnknownCode, WorkshopError
+from ..extensions import limiter
+from ..models import Profile
+from ..schemas import normalize_code, parse_join
+from ..services import participants, workshops
+from .common import error_response
+
+bp = Blueprint("participant", __name__)
+
+
+def _guess_limit() -> str:
+    return str(current_app.config["JOIN_GUESS_LIMIT"])
+
+
+def _failed_lookup(response: Any) -> bool:
+    """Only unknown codes count against an address: a whole room shares one address."""
+    return bool(response.status_code == 404)
+
+
+@bp.post("/join")
+@limiter.limit(_guess_limit, deduct_when=_failed_lookup, scope="join-code")
+def join_by_code() -> Any:
+    """The code typed on the home page: go to that workshop's join page."""
+    code = request.form.get("code", "")
+    try:
+        workshop = workshops.find_by_code(code)
+    except UnknownCode as error:
+        return render_template("home.html", code=code, error=error, facilitator=None), 404
+    return redirect(url_for("participant.join", code=workshop.code))
+
+
+@bp.route("/j/<code>", methods=["GET", "POST"])
+@limiter.limit(_guess_limit, deduct_when=_failed_lookup, scope="join-code")
+def join(code: str) -> Any:
+    """Pick a pseudonym and a profile, read the data notice, and join. A phone that has
+    joined already goes straight to the board."""
+    try:
+        workshop = workshops.find_by_code(code)
+    except UnknownCode as error:
+        return error_response(error)
+    if workshop.code != code:  # typed in lower case or with a space: canonical URL
+        return redirect(url_for("participant.join", code=workshop.code))
+    if current_participant(workshop.id) is not None:
+        return redirect(url_for("participant.board", code=workshop.code))
+    form = request.form.to_dict()
+    error: WorkshopError | None = None
+    if request.method == "POST":
+        try:
+            participant, token = participants.join(workshop.id, parse_join(form))
+        except WorkshopError as caught:
+            error = caught
+        else:
+            response = redirect(url_for("participant.board", code=workshop.code))
+            set_participant_cookie(response, workshop.id, token)
+            return response
+    else:
+        try:
+            workshops.check_joinable(workshop)
+        except WorkshopError as caught:
+            error = caught
+    status = error.status if error is not None and request.method == "POST" else 200
+    return render_template("join.html", workshop=workshop, form=form, error=error,
+                           profiles=list(Profile)), status
+
+
+@bp.get("/w/<code>")
+def board(code: str) -> Any:
+    """The phone board: ideas wall, posting form, the participant's own ideas."""
+    normalized = normalize_code(code)
+    try:
+        workshop = workshops.find_by_code(normalized)
+    except UnknownCode as error:
+        return error_response(error)
+    participant = current_participant(workshop.id)
+    if participant is None:
+        return redirect(url_for("participant.join", code=workshop.code))
+    return render_template("phone.html", workshop=workshop, participant=participant)

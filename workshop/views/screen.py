@@ -1,0 +1,28 @@
+"""The projected screen: the join QR code, the timer and the live idea wall."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, render_template
+
+from ..auth import screen_key_matches
+from ..errors import NotFound, UnknownCode
+from ..services import workshops
+from .common import error_response, external_url, qr_svg
+
+bp = Blueprint("screen", __name__)
+
+
+@bp.get("/s/<code>/<key>")
+def show(code: str, key: str) -> Any:
+    """Only a browser given the full screen link (with its secret key) shows the screen."""
+    try:
+        workshop = workshops.find_by_code(code)
+    except UnknownCode:
+        return error_response(NotFound())
+    if not screen_key_matches(workshop, key):
+        return error_response(NotFound())
+    join_url = external_url("participant.join", code=workshop.code)
+    return render_template("screen.html", workshop=workshop, join_url=join_url,
+                           qr=qr_svg(join_url))
