@@ -12,7 +12,7 @@ import warnings
 ASYNC_MODE = os.environ.get("WORKSHOP_ASYNC_MODE", "eventlet")
 if ASYNC_MODE == "eventlet":
     # eventlet warns on import that it is deprecated upstream; we know (see README).
-    warnings.filterwarnings("ignore", category=DeprecationWarning, module="eventlet")
+    warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
     import eventlet
 
     eventlet.monkey_patch()

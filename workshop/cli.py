@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 from flask import Flask, current_app
+from flask.cli import AppGroup, with_appcontext
 
 from .errors import WorkshopError
 from .phases import Format
@@ -26,8 +27,9 @@ def _links(workshop: Any) -> dict[str, Any]:
         return workshop_links(workshop)
 
 
-facilitators_cli = click.Group("facilitators", help="Manage facilitator accounts.")
-workshops_cli = click.Group("workshops", help="Manage workshops.")
+# AppGroup gives each subcommand an app context, whoever invokes it (flask, a test runner).
+facilitators_cli = AppGroup("facilitators", help="Manage facilitator accounts.")
+workshops_cli = AppGroup("workshops", help="Manage workshops.")
 
 
 @facilitators_cli.command("create")
@@ -85,6 +87,7 @@ def _print_links(workshop: Any, as_json: bool, extra: dict[str, Any] | None = No
 
 
 @click.command("demo")
+@with_appcontext
 @click.option("--owner", default="", help="Email of the facilitator who owns it "
               "(default: the first account, or a new demo account).")
 @click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")

@@ -218,7 +218,11 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
     workshop = events.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     existing = {phase.id: phase for phase in workshop.phases}
-    kept_ids = {item.id for item in items if item.id is not None}
+    given_ids = [item.id for item in items if item.id is not None]
+    kept_ids = set(given_ids)
+    if len(kept_ids) != len(given_ids):  # one step listed twice would be stored once
+        raise ValidationError(_("Each step can appear only once."), field="phases",
+                              reason="duplicate")
     if unknown := kept_ids - existing.keys():
         raise ValidationError(_("This step is not part of the agenda."), field="phases",
                               reason="unknown", ids=sorted(unknown))
@@ -287,5 +291,8 @@ def build_state(workshop: Workshop, role: Role, participant: Participant | None 
             "id": participant.id,
             "display_name": participant.display_name,
             "profile": participant.profile,
+            "idea_ids": list(db.session.scalars(
+                select(Idea.id).where(Idea.participant_id == participant.id,
+                                      Idea.status != IdeaStatus.WITHDRAWN).order_by(Idea.id))),
         }
     return state

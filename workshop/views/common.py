@@ -59,10 +59,15 @@ def pretty_code(code: str) -> str:
 
 
 def inject_globals() -> dict[str, Any]:
+    from .js_strings import js_strings, profile_labels, status_labels
+
     return {
         "current_locale": str(get_locale() or "fr"),
         "languages": current_app.config["LANGUAGES"],
         "pretty_code": pretty_code,
+        "js_strings": js_strings,
+        "profile_labels": profile_labels,
+        "status_labels": status_labels,
     }
 
 

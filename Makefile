@@ -1,0 +1,71 @@
+# Semis: `make run` serves, `make test` tests. Both set up everything they need first.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 5000
+export HOST PORT
+
+.PHONY: run test install vendor translations migrate check-migrations lint format \
+	extract-messages demo clean
+
+## run: install, migrate the SQLite database in instance/, serve on http://$(HOST):$(PORT)
+run: migrate
+	$(PY) run.py
+
+## test: install, check the migrations, run every test (browser and server ones included)
+test: install check-migrations
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed vendor translations
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Semis needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+## vendor: browser libraries from the npm registry (package-lock.json) into static/vendor/
+vendor: static/vendor/.installed
+
+static/vendor/.installed: package-lock.json
+	@command -v npm >/dev/null || { echo "npm is required (Node.js 18+): apt-get install nodejs npm"; exit 1; }
+	npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	mkdir -p static/vendor
+	cp node_modules/socket.io-client/dist/socket.io.esm.min.js static/vendor/
+	cp node_modules/socket.io-client/dist/socket.io.esm.min.js.map static/vendor/
+	@touch $@
+
+## translations: compile the message catalogues (translations/*/LC_MESSAGES/*.po)
+translations: $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --statistics -d translations
+
+## extract-messages: refresh the catalogues after changing user-facing strings
+extract-messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k plural_forms:1,2 -o translations/messages.pot .
+	$(VENV)/bin/pybabel update -i translations/messages.pot -d translations
+
+migrate: install
+	$(VENV)/bin/flask --app workshop db upgrade
+
+## check-migrations: the migrations build exactly the models' schema (on a scratch database)
+check-migrations: $(VENV)/.installed
+	@tmp=$$(mktemp -d) && \
+	WORKSHOP_INSTANCE_PATH=$$tmp WORKSHOP_DATABASE_URL= $(VENV)/bin/flask --app workshop db upgrade >/dev/null 2>&1 && \
+	WORKSHOP_INSTANCE_PATH=$$tmp WORKSHOP_DATABASE_URL= $(VENV)/bin/flask --app workshop db check; \
+	status=$$?; rm -rf $$tmp; exit $$status
+
+## demo: create a lively demo workshop and print its links
+demo: migrate
+	$(VENV)/bin/flask --app workshop demo
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(VENV)/.installed
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) node_modules static/vendor .pytest_cache .ruff_cache .mypy_cache

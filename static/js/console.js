@@ -1,0 +1,117 @@
+// The facilitator console: run the agenda and the timer, moderate, watch the room.
+import { connectionBanner } from "./banner.js";
+import { ideaCard, renderList } from "./cards.js";
+import { $, h, show } from "./dom.js";
+import { Commands } from "./events.js";
+import { t, tn } from "./i18n.js";
+import { connectLive } from "./live.js";
+import { createStore } from "./state.js";
+import { mountTimer } from "./timer.js";
+
+const app = $("#app");
+const store = createStore("facilitator");
+const live = connectLive({
+  workshopId: Number(app.dataset.workshopId), role: "facilitator", store,
+  onStatus: connectionBanner($("#connection")),
+});
+const renderTimer = mountTimer($("#timer"), store);
+const errorBox = $("#console-error");
+
+async function run(name, payload = {}) {
+  const ack = await live.command(name, payload);
+  errorBox.hidden = ack.ok;
+  if (!ack.ok) errorBox.textContent = ack.error?.message || t(`error.${ack.error?.code}`);
+  return ack;
+}
+
+$("#open-workshop").addEventListener("click", () => run(Commands.OPEN_WORKSHOP));
+$("#close-workshop").addEventListener("click", () => run(Commands.CLOSE_WORKSHOP));
+$("#toggle-joining").addEventListener("click", () =>
+  run(Commands.SET_JOINING, { open: !store.state.workshop.joining_open }));
+$("#phase-prev").addEventListener("click", () => run(Commands.ADVANCE_PHASE, { direction: "previous" }));
+$("#phase-next").addEventListener("click", () => run(Commands.ADVANCE_PHASE, { direction: "next" }));
+$("#timer-start").addEventListener("click", () => run(Commands.START_TIMER, {}));
+$("#timer-pause").addEventListener("click", () => run(Commands.PAUSE_TIMER));
+$("#timer-reset").addEventListener("click", () => run(Commands.RESET_TIMER));
+for (const button of document.querySelectorAll("[data-extend]")) {
+  button.addEventListener("click", () => run(Commands.EXTEND_TIMER, { seconds: Number(button.dataset.extend) }));
+}
+$("#timer-custom").addEventListener("submit", (event) => {
+  event.preventDefault();
+  run(Commands.START_TIMER, { seconds: Math.round(Number($("#timer-minutes").value) * 60) });
+});
+for (const [id, field] of [["#setting-anonymous", "anonymous"], ["#setting-moderation", "moderation"]]) {
+  $(id).addEventListener("change", (event) => run(Commands.UPDATE_SETTINGS, { [field]: event.target.checked }));
+}
+
+function moderation(idea) {
+  const button = (label, command) => h("button", {
+    type: "button", class: "button button--small", onclick: () => run(command, { idea_id: idea.id }),
+  }, label);
+  if (idea.status === "pending") return [button(t("action.approve"), Commands.APPROVE_IDEA), button(t("action.hide"), Commands.HIDE_IDEA)];
+  if (idea.status === "hidden") return [button(t("action.restore"), Commands.RESTORE_IDEA)];
+  return [button(t("action.hide"), Commands.HIDE_IDEA)];
+}
+
+function renderIdeas() {
+  const ideas = [...store.state.ideas.values()].reverse();
+  const byStatus = (status) => ideas.filter((idea) => idea.status === status);
+  const signature = (idea) => `${idea.version}|${idea.status}|${idea.author}`;
+  const card = (idea) => ideaCard(idea, { actions: moderation(idea) });
+  const pending = byStatus("pending");
+  const hidden = byStatus("hidden");
+  const visible = byStatus("visible");
+  show($("#pending-block"), pending.length > 0);
+  show($("#hidden-block"), hidden.length > 0);
+  renderList($("#pending"), pending, card, signature);
+  renderList($("#hidden-ideas"), hidden, card, signature);
+  renderList($("#wall"), visible, card, signature);
+  $("#idea-count").textContent = [
+    tn("count.ideas", visible.length),
+    pending.length ? tn("count.pending", pending.length) : "",
+  ].filter(Boolean).join(" · ");
+}
+
+function renderPeople() {
+  const { state } = store;
+  $("#connected").textContent = tn("count.connected", state.connected);
+  $("#participant-count").textContent = tn("count.participants", state.participantCount);
+  const profiles = t("profiles");
+  renderList($("#people"), [...state.participants.values()], (p) =>
+    h("li", {}, p.display_name, " ", h("span", { class: "muted small" }, profiles[p.profile] ?? p.profile)));
+}
+
+function renderWorkshop() {
+  const { state } = store;
+  const w = state.workshop;
+  $("#status-badge").textContent = t("workshop.status")[w.status] ?? w.status;
+  $("#status-badge").dataset.status = w.status;
+  $("#joining-badge").textContent = w.joining_open ? t("joining.open") : t("joining.closed");
+  show($("#open-workshop"), w.status !== "open");
+  show($("#close-workshop"), w.status === "open");
+  show($("#toggle-joining"), w.status === "open");
+  $("#toggle-joining").textContent = w.joining_open ? t("joining.close_action") : t("joining.open_action");
+  $("#setting-anonymous").checked = w.anonymous;
+  $("#setting-moderation").checked = w.moderation;
+  const current = w.current_phase_id;
+  const index = state.phases.findIndex((p) => p.id === current);
+  renderList($("#steps"), state.phases, (phase) => h("li", {
+    class: phase.id === current ? "step step--current" : "step",
+    "aria-current": phase.id === current ? "step" : null,
+  }, h("button", {
+    type: "button", class: "link", disabled: w.status !== "open",
+    onclick: () => run(Commands.ADVANCE_PHASE, { phase_id: phase.id }),
+  }, phase.title), h("span", { class: "muted small" }, ` ${Math.round(phase.duration_s / 60)} min`)),
+  (phase) => `${phase.title}|${phase.duration_s}|${phase.id === current}|${w.status}`);
+  $("#phase-prev").disabled = w.status !== "open" || index <= 0;
+  $("#phase-next").disabled = w.status !== "open" || index >= state.phases.length - 1;
+}
+
+store.subscribe((what) => {
+  if (!store.state.workshop) return;
+  if (what === "all" || what === "workshop") { renderWorkshop(); renderTimer(); }
+  if (what === "all" || what === "ideas") renderIdeas();
+  if (what === "all" || what === "people") renderPeople();
+  if (what === "all" || what === "ideas") renderWorkshop();
+  if (what === "timer") renderTimer();
+});

@@ -1,0 +1,115 @@
+// The live connection shared by the phone, the screen and the console.
+//
+// It joins the workshop, keeps the last applied seq, drops stale or duplicate facts,
+// detects gaps and resyncs (rejoin with last_seq: the server replays what was missed
+// or sends a fresh snapshot), and resyncs when the page comes back from the background.
+import { io } from "/static/vendor/socket.io.esm.min.js";
+import { Commands, Facts } from "./events.js";
+
+const ACK_TIMEOUT_MS = 10000;
+const UNSEQUENCED = new Set([Facts.PRESENCE_CHANGED]);
+
+export function connectLive({ workshopId, role, key, store, onStatus = () => {} }) {
+  const socket = io({
+    auth: { workshop_id: workshopId, role, ...(key ? { key } : {}) },
+    // Reconnect forever with backoff: a phone on venue Wi-Fi drops often.
+    reconnectionDelay: 500,
+    reconnectionDelayMax: 5000,
+  });
+  let lastSeq = null;
+  let joining = null;
+  let buffered = [];
+
+  function applyFact(name, data) {
+    if (data.workshop_id !== workshopId) return;
+    if (UNSEQUENCED.has(name)) {
+      store.apply(name, data);
+      return;
+    }
+    if (joining || lastSeq === null) {
+      buffered.push([name, data]);
+      return;
+    }
+    if (data.seq <= lastSeq) return; // stale or duplicate
+    const since = data.since ?? data.seq;
+    if (since > lastSeq + 1) {
+      resync(); // a gap: something was missed
+      return;
+    }
+    store.apply(name, data);
+    lastSeq = data.seq;
+  }
+
+  async function join() {
+    const payload = lastSeq === null ? {} : { last_seq: lastSeq };
+    const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(Commands.JOIN_WORKSHOP, payload);
+    if (!ack.ok) throw Object.assign(new Error(ack.error.message), { ack });
+    const data = ack.data;
+    store.setServerTime(data.server_time);
+    if (data.mode === "snapshot") {
+      store.load(data.state);
+      lastSeq = data.state.seq;
+    } else {
+      for (const { name, data: fact } of data.events) {
+        if (fact.seq > lastSeq) {
+          store.apply(name, fact);
+          lastSeq = fact.seq;
+        }
+      }
+      if (data.connected !== undefined) {
+        store.apply(Facts.PRESENCE_CHANGED, { workshop_id: workshopId, connected: data.connected });
+      }
+    }
+  }
+
+  function resync() {
+    if (joining) return joining;
+    joining = join()
+      .then(() => {
+        joining = null;
+        const pending = buffered;
+        buffered = [];
+        for (const [name, data] of pending) applyFact(name, data);
+        onStatus("online");
+      })
+      .catch((error) => {
+        joining = null;
+        buffered = [];
+        onStatus("error", error.ack?.error);
+        if (!error.ack) setTimeout(() => socket.connected && resync(), 2000);
+      });
+    return joining;
+  }
+
+  for (const name of Object.values(Facts)) {
+    if (name !== Facts.WORKSHOP_STATE) socket.on(name, (data) => applyFact(name, data));
+  }
+  socket.on("connect", () => resync());
+  socket.on("disconnect", () => onStatus("offline"));
+  socket.on("connect_error", (error) => {
+    // A refusal by the server carries our error object; a network failure does not.
+    if (error.data?.code) onStatus("refused", error.data);
+    else onStatus("offline");
+  });
+  socket.io.on("reconnect_attempt", () => onStatus("reconnecting"));
+
+  // Phones freeze background tabs: on return, catch up at once.
+  const wake = () => {
+    if (document.visibilityState === "visible" && socket.connected) resync();
+  };
+  document.addEventListener("visibilitychange", wake);
+  window.addEventListener("pageshow", (event) => event.persisted && wake());
+
+  async function command(name, payload = {}) {
+    if (!socket.connected) {
+      return { ok: false, error: { code: "offline", message: null } };
+    }
+    try {
+      return await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(name, payload);
+    } catch {
+      return { ok: false, error: { code: "timeout", message: null } };
+    }
+  }
+
+  return { socket, command, resync, get lastSeq() { return lastSeq; } };
+}

@@ -1,0 +1,123 @@
+// The participant's phone: post, edit and withdraw one's own ideas; follow the wall.
+import { connectionBanner } from "./banner.js";
+import { ideaCard, renderList } from "./cards.js";
+import { $, h, randomId, show } from "./dom.js";
+import { Commands } from "./events.js";
+import { t, tn } from "./i18n.js";
+import { connectLive } from "./live.js";
+import { createStore } from "./state.js";
+import { mountTimer } from "./timer.js";
+
+const app = $("#app");
+const workshopId = Number(app.dataset.workshopId);
+const store = createStore("participant");
+const live = connectLive({ workshopId, role: "participant", store, onStatus: connectionBanner($("#connection")) });
+const renderTimer = mountTimer($("#timer"), store);
+const form = $("#post-form");
+const message = $("#post-message");
+let editing = null; // id of the idea being edited
+
+function errorText(ack) {
+  return ack.error?.message || t(`error.${ack.error?.code}`) || ack.error?.code;
+}
+
+function say(text, kind = "ok") {
+  message.textContent = text;
+  message.dataset.kind = kind;
+}
+
+form.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const data = Object.fromEntries(new FormData(form));
+  if (!data.title.trim()) {
+    say(form.elements.title.validationMessage || "", "error");
+    form.elements.title.focus();
+    return;
+  }
+  const button = form.querySelector("button[type=submit]");
+  button.disabled = true;
+  // The client id makes a retried post idempotent on the server.
+  const clientId = form.dataset.clientId || (form.dataset.clientId = randomId());
+  const ack = await live.command(Commands.POST_IDEA, { ...data, client_id: clientId });
+  button.disabled = false;
+  if (ack.ok) {
+    delete form.dataset.clientId;
+    form.reset();
+    store.addOwnIdea(ack.data.idea);
+    say(ack.data.idea.status === "pending" ? t("idea.sent_pending") : t("idea.sent"));
+  } else {
+    say(errorText(ack), "error");
+  }
+});
+
+function editForm(idea) {
+  const title = h("input", { name: "title", maxlength: 140, required: true, value: idea.title, "aria-label": t("action.edit") });
+  const description = h("textarea", { name: "description", maxlength: 2000, rows: 3 }, idea.description || "");
+  const need = h("textarea", { name: "need", maxlength: 1000, rows: 2 }, idea.need || "");
+  const status = h("p", { class: "form-message", role: "status" });
+  const formEl = h("form", { class: "stack idea-edit" }, title, description, need, status,
+    h("p", { class: "row" },
+      h("button", { type: "submit", class: "button button--primary" }, t("action.save")),
+      h("button", { type: "button", class: "button", onclick: () => { editing = null; render(); } }, t("action.cancel"))));
+  formEl.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const ack = await live.command(Commands.EDIT_IDEA, {
+      idea_id: idea.id, title: title.value, description: description.value, need: need.value,
+    });
+    if (ack.ok) {
+      editing = null;
+      store.addOwnIdea(ack.data.idea);
+      say(t("idea.updated"));
+    } else {
+      status.textContent = errorText(ack);
+      status.dataset.kind = "error";
+    }
+  });
+  return h("li", { class: "idea idea--editing", dataset: { ideaId: idea.id } }, formEl);
+}
+
+async function withdraw(idea) {
+  if (!window.confirm(t("idea.confirm_withdraw"))) return;
+  const ack = await live.command(Commands.WITHDRAW_IDEA, { idea_id: idea.id });
+  say(ack.ok ? t("idea.withdrawn") : errorText(ack), ack.ok ? "ok" : "error");
+}
+
+function render() {
+  const { state } = store;
+  if (!state.workshop) return;
+  const phase = store.currentPhase();
+  const closed = state.workshop.status === "closed";
+  const canPost = !closed && state.workshop.status === "open" && Boolean(phase?.can_post);
+  const canEdit = canPost && Boolean(phase?.can_edit);
+  $("#phase-title").textContent = phase ? phase.title : "";
+  $("#phase-hint").textContent = closed ? t("workshop.closed")
+    : !phase ? t("phase.none") : canPost ? t("phase.can_post") : t("phase.read_only");
+  show($("#post-section"), canPost);
+  const showAuthors = !state.workshop.anonymous;
+  const ideas = [...state.ideas.values()];
+  const mine = ideas.filter((idea) => state.myIdeaIds.has(idea.id) && idea.title !== undefined);
+  show($("#mine-section"), mine.length > 0);
+  renderList($("#my-ideas"), mine.reverse(), (idea) => {
+    if (editing === idea.id) return editForm(idea);
+    const actions = [];
+    if (canEdit && idea.status !== "hidden") {
+      actions.push(h("button", { type: "button", class: "button button--small", onclick: () => { editing = idea.id; render(); } }, t("action.edit")));
+    }
+    if (!closed && idea.status !== "hidden") {
+      actions.push(h("button", { type: "button", class: "button button--small", onclick: () => withdraw(idea) }, t("action.withdraw")));
+    }
+    const badge = idea.status === "pending" ? t("idea.pending") : idea.status === "hidden" ? t("idea.hidden") : null;
+    return ideaCard(idea, { actions, badge, showAuthor: false });
+  }, (idea) => `${idea.title}|${idea.description}|${idea.need}|${idea.status}|${editing === idea.id}|${canEdit}|${closed}`);
+  const visible = ideas.filter((idea) => idea.status === "visible").reverse();
+  $("#idea-count").textContent = tn("count.ideas", visible.length);
+  renderList($("#wall"), visible, (idea) => ideaCard(idea, { showAuthor: showAuthors }),
+    (idea) => `${idea.title}|${idea.description}|${idea.need}|${idea.author}|${showAuthors}`);
+  if (!visible.length) $("#wall").replaceChildren(h("li", { class: "empty" }, t("idea.empty")));
+}
+
+store.subscribe((what) => {
+  if (what === "timer") renderTimer();
+  else if (what !== "people") render();
+  if (what === "all" || what === "workshop") renderTimer();
+});

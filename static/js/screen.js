@@ -1,0 +1,35 @@
+// The projected screen: phase, timer, connected count and the live idea wall.
+import { connectionBanner } from "./banner.js";
+import { ideaCard, renderList } from "./cards.js";
+import { $ } from "./dom.js";
+import { t, tn } from "./i18n.js";
+import { connectLive } from "./live.js";
+import { createStore } from "./state.js";
+import { mountTimer } from "./timer.js";
+
+const app = $("#app");
+const store = createStore("screen");
+connectLive({
+  workshopId: Number(app.dataset.workshopId), role: "screen", key: app.dataset.key, store,
+  onStatus: connectionBanner($("#connection")),
+});
+const renderTimer = mountTimer($("#timer"), store);
+
+function render(what) {
+  const { state } = store;
+  if (!state.workshop) return;
+  $("#connected").textContent = tn("count.connected", state.connected);
+  if (what === "people") return;
+  const phase = store.currentPhase();
+  $("#phase-title").textContent = phase ? phase.title : t("phase.none");
+  $("#status-line").textContent = state.workshop.status === "closed" ? t("workshop.closed") : "";
+  const showAuthors = !state.workshop.anonymous;
+  const visible = [...state.ideas.values()].filter((idea) => idea.status === "visible").reverse();
+  renderList($("#wall"), visible, (idea) => ideaCard(idea, { showAuthor: showAuthors }),
+    (idea) => `${idea.title}|${idea.description}|${idea.need}|${idea.author}|${showAuthors}`);
+}
+
+store.subscribe((what) => {
+  if (what === "timer" || what === "all" || what === "workshop") renderTimer();
+  if (what !== "timer") render(what);
+});

@@ -1,0 +1,81 @@
+"""Translated strings the browser scripts need, rendered into each page as JSON."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_babel import get_translations
+from flask_babel import gettext as _
+
+from ..models import Profile
+from ..phases import KIND_LABELS
+
+
+def profile_labels() -> dict[str, str]:
+    return {
+        Profile.CITIZEN: _("Citizen"),
+        Profile.ELECTED: _("Elected official / local authority"),
+        Profile.ASSOCIATION: _("Association"),
+        Profile.BUSINESS: _("Business"),
+        Profile.PROJECT_HOLDER: _("Project holder"),
+        Profile.OTHER: _("Other"),
+    }
+
+
+def status_labels() -> dict[str, str]:
+    return {"draft": _("In preparation"), "open": _("Live"), "closed": _("Closed")}
+
+
+def plural_forms(singular: str, plural: str) -> dict[str, str]:
+    """Both forms of a plural message, unformatted: the browser picks one and fills in
+    ``%(count)s`` (see i18n.js). Extracted by pybabel as ``-k plural_forms:1,2``."""
+    translations = get_translations()
+    return {"one": str(translations.ngettext(singular, plural, 1)),
+            "other": str(translations.ngettext(singular, plural, 2))}
+
+
+def js_strings() -> dict[str, Any]:
+    return {
+        "status.online": _("Connected"),
+        "status.offline": _("No connection. Reconnecting…"),
+        "status.reconnecting": _("Reconnecting…"),
+        "status.back": _("Back online"),
+        "status.refused": _("You cannot follow this workshop from here."),
+        "error.offline": _("No connection. Try again in a moment."),
+        "error.timeout": _("The server did not answer. Try again."),
+        "idea.pending": _("Waiting for approval"),
+        "idea.hidden": _("Hidden"),
+        "idea.anonymous": _("Anonymous"),
+        "idea.mine": _("My idea"),
+        "idea.need": _("Need it answers"),
+        "idea.sent": _("Your idea is posted."),
+        "idea.sent_pending": _("Your idea is sent. It will be shown once approved."),
+        "idea.updated": _("Your idea is updated."),
+        "idea.withdrawn": _("Your idea is withdrawn."),
+        "idea.confirm_withdraw": _("Withdraw this idea? Everybody will stop seeing it."),
+        "idea.empty": _("No ideas yet."),
+        "action.edit": _("Edit"),
+        "action.withdraw": _("Withdraw"),
+        "action.save": _("Save"),
+        "action.cancel": _("Cancel"),
+        "action.hide": _("Hide"),
+        "action.restore": _("Show again"),
+        "action.approve": _("Approve"),
+        "phase.none": _("The workshop will start soon."),
+        "phase.read_only": _("During this step you can read the ideas."),
+        "phase.can_post": _("Post your ideas!"),
+        "timer.paused": _("Paused"),
+        "workshop.closed": _("This workshop is over. Thank you for taking part!"),
+        "workshop.status": status_labels(),
+        "joining.open": _("Joining open"),
+        "joining.closed": _("Joining closed"),
+        "joining.close_action": _("Close joining"),
+        "joining.open_action": _("Reopen joining"),
+        "kinds": {kind.value: str(label) for kind, label in KIND_LABELS.items()},
+        "profiles": {str(k): v for k, v in profile_labels().items()},
+        "count.connected": plural_forms("%(count)s person connected",
+                                        "%(count)s people connected"),
+        "count.ideas": plural_forms("%(count)s idea", "%(count)s ideas"),
+        "count.pending": plural_forms("%(count)s idea waiting", "%(count)s ideas waiting"),
+        "count.participants": plural_forms("%(count)s participant", "%(count)s participants"),
+    }
