@@ -9,6 +9,12 @@ to listen (default 127.0.0.1:5000; use HOST=0.0.0.0 to reach it from phones on t
 import os
 import warnings
 
+# python-dotenv touches no socket or thread, so reading .env before patching is safe,
+# and it lets .env choose the async mode too.
+from dotenv import load_dotenv
+
+if os.environ.get("FLASK_SKIP_DOTENV") != "1":  # the same switch as the flask command
+    load_dotenv()
 ASYNC_MODE = os.environ.get("WORKSHOP_ASYNC_MODE", "eventlet")
 if ASYNC_MODE == "eventlet":
     # eventlet warns on import that it is deprecated upstream; we know (see README).
@@ -21,14 +27,11 @@ elif ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
-from dotenv import load_dotenv  # noqa: E402 - must come after monkey-patching
-
-from workshop import create_app  # noqa: E402
+from workshop import create_app  # noqa: E402 - must come after monkey-patching
 from workshop.extensions import socketio  # noqa: E402
 
 
 def main() -> None:
-    load_dotenv()
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))

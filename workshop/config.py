@@ -26,7 +26,8 @@ class Config:
     ASYNC_MODE = "threading"
     # Base URL printed in join links and QR codes; None means "the URL the request came on".
     PUBLIC_URL: str | None = None
-    # Origins allowed to open a Socket.IO connection besides the server's own; never "*".
+    # Origins allowed to open a Socket.IO connection. Empty: the server's own origin only.
+    # A list replaces that default, so include the app's own public origin; never "*".
     CORS_ORIGINS: list[str] = []
     # Number of reverse proxies in front of the app (nginx: 1), for client addresses.
     PROXY_COUNT = 0

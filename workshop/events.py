@@ -35,20 +35,34 @@ def _notifier() -> PresenceNotifier:
 
 
 def _refuse(error: WorkshopError) -> None:
-    raise ConnectionRefusedError(error.to_dict())
+    # The client receives the message, and the error object as the connect_error data.
+    raise ConnectionRefusedError(str(error.message), error.to_dict())
 
 
 @socketio.on("connect")
 def on_connect(auth_data: Any = None) -> None:
     """Sent by every client as it connects, with ``{"workshop_id", "role", "key"?}``.
 
-    Refuses sockets without a valid identity for that workshop and role.
+    Refuses sockets without a valid identity for that workshop and role, and any
+    connection whose check fails unexpectedly: an error never lets a socket in.
     """
+    try:
+        _authenticate(auth_data)
+    except ConnectionRefusedError:
+        raise
+    except Exception:
+        db.session.rollback()
+        log.exception("socket authentication failed")
+        _refuse(InternalError())
+
+
+def _authenticate(auth_data: Any) -> None:
     data = auth_data if isinstance(auth_data, dict) else {}
     workshop_id = data.get("workshop_id")
     role = data.get("role")
+    # Bounded: an id beyond the database's integer range would fail the query itself.
     if isinstance(workshop_id, bool) or not isinstance(workshop_id, int) \
-            or role not in {r.value for r in Role}:
+            or not 0 < workshop_id <= schemas.INT_MAX or role not in {r.value for r in Role}:
         _refuse(NotAuthenticated())
     workshop = db.session.get(workshops.Workshop, workshop_id)
     if workshop is None:
@@ -61,6 +75,8 @@ def on_connect(auth_data: Any = None) -> None:
         connection = Connection(workshop.id, Role.PARTICIPANT, participant_id=participant.id)
     elif role == Role.FACILITATOR:
         facilitator = auth.current_facilitator()
+        if facilitator is None:
+            _refuse(NotAuthenticated())
         try:
             workshops.require_facilitator(workshop, facilitator)
         except WorkshopError as error:

@@ -46,7 +46,12 @@ class Commands:
 
 
 class Facts:
-    """Server → client facts (``noun_verbed``); each carries ``workshop_id`` and ``seq``."""
+    """Server → client facts (``noun_verbed``).
+
+    Every broadcast fact carries ``workshop_id`` and ``seq``, except ``presence_changed``
+    (ephemeral, not stored, no ``seq``). ``workshop_state`` names the snapshot returned
+    in the ``join_workshop`` ack; it is never broadcast.
+    """
 
     WORKSHOP_STATE = "workshop_state"
     WORKSHOP_UPDATED = "workshop_updated"
@@ -117,7 +122,9 @@ def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
     """Fold runs of the same mergeable fact into their last one, keeping the first seq."""
     out: list[tuple[Fact, int]] = []
     for fact in facts:
-        if out and fact.name in MERGEABLE and out[-1][0].name == fact.name:
+        previous = out[-1][0] if out else None
+        if previous is not None and fact.name in MERGEABLE and previous.name == fact.name \
+                and previous.workshop_id == fact.workshop_id:
             out[-1] = (fact, out[-1][1])
         else:
             out.append((fact, fact.seq))

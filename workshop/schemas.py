@@ -68,10 +68,11 @@ def _text(
     if not isinstance(value, str):
         raise ValidationError(_("This field must be text."), field=field, reason="type")
     value = unicodedata.normalize("NFC", value)
-    # NUL cannot be stored by PostgreSQL; other control characters are noise.
+    # NUL cannot be stored by PostgreSQL; other control characters are noise. Lone
+    # surrogates (valid in JSON, "\ud800") cannot be encoded to UTF-8 at all.
     value = "".join(
         ch for ch in value
-        if ch in "\n\t" or unicodedata.category(ch) != "Cc"
+        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     )
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -436,10 +437,11 @@ def serialize_idea(
         "author": None if (anonymous and role is not Role.FACILITATOR) or author is None
         else author.display_name,
     }
+    # Every full view carries the version, so an edit can be checked against it.
+    data["version"] = idea.version
     if role is Role.FACILITATOR:
         data["participant_id"] = idea.participant_id
         data["author_profile"] = author.profile if author else None
-        data["version"] = idea.version
         data["client_id"] = idea.client_id
     return data
 

@@ -134,6 +134,11 @@ def init_extensions(app: Flask) -> None:
     login_manager.login_view = "main.login"
     login_manager.login_message_category = "info"
     limiter.init_app(app)
+    # Import the handlers before the first init_app: decorated while socketio has no
+    # server yet, they are kept and bound to the server of every app created later;
+    # decorated after, they would reach the first app's server only.
+    from . import events  # noqa: F401 - registers the Socket.IO handlers
+
     socketio.init_app(
         app,
         async_mode=app.config["ASYNC_MODE"],
@@ -144,7 +149,6 @@ def init_extensions(app: Flask) -> None:
         engineio_logger=False,
     )
     realtime.init_app(app)
-    from . import events  # noqa: F401 - registers the Socket.IO handlers
 
 
 def register_blueprints(app: Flask) -> None:

@@ -63,6 +63,7 @@ function editForm(idea) {
     event.preventDefault();
     const ack = await live.command(Commands.EDIT_IDEA, {
       idea_id: idea.id, title: title.value, description: description.value, need: need.value,
+      ...(idea.version ? { version: idea.version } : {}),
     });
     if (ack.ok) {
       editing = null;

@@ -142,9 +142,14 @@ def edit_idea(workshop_id: int, participant_id: int, edit: IdeaEdit) -> Idea:
 def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     """Withdraw one's own idea, at any time while the workshop runs.
 
-    Raises :class:`NotAuthor`. Emits ``idea_withdrawn``.
+    Idempotent: withdrawing it again answers the same and records nothing. Raises
+    :class:`NotAuthor`. Emits ``idea_withdrawn``.
     """
     workshop = events.lock_workshop(workshop_id)
+    already = db.session.get(Idea, idea_id)
+    if already is not None and already.status == IdeaStatus.WITHDRAWN \
+            and already.workshop_id == workshop.id and already.participant_id == participant_id:
+        return already  # a retried withdrawal: done already, nothing to record
     idea = _own_idea(workshop, participant_id, idea_id)
     _require_running(workshop)
     idea.status = IdeaStatus.WITHDRAWN

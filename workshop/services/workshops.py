@@ -139,14 +139,17 @@ def open_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
 
 
 def close_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
-    """Close the workshop: read-only for everybody. Emits ``workshop_updated``."""
+    """Close the workshop: read-only for everybody. Emits ``workshop_updated``, and
+    ``timer_changed`` when a countdown was running or paused."""
     workshop = events.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     if workshop.status != WorkshopStatus.CLOSED:
         workshop.status = WorkshopStatus.CLOSED
-        workshop.timer_ends_at = None
-        workshop.timer_remaining_ms = None
         _workshop_fact(workshop)
+        if workshop.timer_ends_at is not None or workshop.timer_remaining_ms is not None:
+            workshop.timer_ends_at = None
+            workshop.timer_remaining_ms = None
+            events.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
         db.session.commit()
     return workshop
 

@@ -18,6 +18,14 @@ from ..auth import current_facilitator
 bp = Blueprint("main", __name__)
 
 
+def _is_local(target: str) -> bool:
+    """Whether ``target`` is a path on this site. Browsers drop tabs and newlines from
+    URLs and read a backslash as ``/``: "/", a tab, "/evil.example" would leave the site."""
+    if any(ch == "\\" or ch < " " or ch == "\x7f" for ch in target):
+        return False
+    return target.startswith("/") and not target.startswith("//")
+
+
 @bp.get("/")
 def home() -> Any:
     """Join by code; the very first visit offers to create the first facilitator account."""
@@ -56,7 +64,7 @@ def login() -> Any:
         login_user(facilitator, remember=True)
         target = request.args.get("next", "")
         # Only local paths: never an open redirect.
-        if not target.startswith("/") or target.startswith("//"):
+        if not _is_local(target):
             target = url_for("facilitator.dashboard")
         return redirect(target)
     return render_template("login.html", form=form, error=None)
@@ -74,7 +82,7 @@ def set_language(code: str) -> Any:
     from flask import current_app
 
     target = request.args.get("next", "")
-    if not target.startswith("/") or target.startswith("//"):
+    if not _is_local(target):
         target = url_for("main.home")
     response = redirect(target)
     if code in current_app.config["LANGUAGES"]:

@@ -1,0 +1,241 @@
+"""``docs/protocol.md`` and ``static/js/events.js`` stay true to the code.
+
+The protocol page documents each command and each fact under a heading of the form
+``### `name``` inside its ``## Commands`` or ``## Facts`` section, and each error code
+as a row ``| `code` | status | meaning |`` of the table in ``## Error codes``. These
+tests compare those headings and rows with what the app registers and defines, in both
+directions, and check that the JavaScript mirror of the event names is exact.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from workshop import create_app, errors, realtime, schemas
+from workshop.config import Config, TestConfig
+from workshop.extensions import socketio
+
+ROOT = Path(__file__).resolve().parent.parent
+PROTOCOL = ROOT / "docs" / "protocol.md"
+EVENTS_JS = ROOT / "static" / "js" / "events.js"
+
+# Socket.IO's own connection events are not commands.
+LIFECYCLE_EVENTS = {"connect", "disconnect"}
+# Codes produced outside the WorkshopError subclasses: the base class's own code, and
+# the one the HTTP error handler gives to HTTP exceptions (workshop/views/common.py).
+EXTRA_ERROR_CODES: dict[str, str | None] = {
+    errors.WorkshopError.code: str(errors.WorkshopError.status),
+    "http_error": None,
+}
+
+SECTION_RE = re.compile(r"^## (.+?)\s*$", re.M)
+NAME_HEADING_RE = re.compile(r"^### `([^`]+)`\s*$", re.M)
+ERROR_ROW_RE = re.compile(r"^\|\s*`([^`]+)`\s*\|([^|]*)\|", re.M)
+JSON_BLOCK_RE = re.compile(r"```json\n(.*?)```", re.S)
+JS_BLOCK_RE = re.compile(
+    r"export\s+const\s+(\w+)\s*=\s*Object\.freeze\(\s*\{(.*?)\}\s*\)\s*;", re.S
+)
+JS_ENTRY_RE = re.compile(r'^([A-Z][A-Z0-9_]*)\s*:\s*"([^"\\]*)"\s*,?$')
+
+
+# --------------------------------------------------------------------- helpers
+
+
+def sections(text: str) -> dict[str, str]:
+    """The level-2 sections of a Markdown text, by title."""
+    matches = list(SECTION_RE.finditer(text))
+    found: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(text)
+        found[match.group(1)] = text[match.end() : end]
+    return found
+
+
+def named_subsections(section: str) -> dict[str, str]:
+    """The ``### `name``` subsections of a section, by name (duplicates are an error)."""
+    matches = list(NAME_HEADING_RE.finditer(section))
+    names = [m.group(1) for m in matches]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    assert not duplicates, f"documented more than once: {duplicates}"
+    found: dict[str, str] = {}
+    for index, match in enumerate(matches):
+        end = matches[index + 1].start() if index + 1 < len(matches) else len(section)
+        found[match.group(1)] = section[match.end() : end]
+    return found
+
+
+def parse_js_constants(source: str) -> dict[str, dict[str, str]]:
+    """``export const X = Object.freeze({ KEY: "value", ... });`` blocks, by name."""
+    constants: dict[str, dict[str, str]] = {}
+    for match in JS_BLOCK_RE.finditer(source):
+        entries: dict[str, str] = {}
+        for raw in match.group(2).splitlines():
+            line = raw.strip()
+            if not line or line.startswith("//"):
+                continue
+            entry = JS_ENTRY_RE.match(line)
+            assert entry, f"events.js: cannot read {line!r} in {match.group(1)}"
+            assert entry.group(1) not in entries, f"events.js: {entry.group(1)} twice"
+            entries[entry.group(1)] = entry.group(2)
+        constants[match.group(1)] = entries
+    return constants
+
+
+@pytest.fixture(scope="module")
+def app() -> Iterator[Flask]:
+    yield create_app(TestConfig)
+
+
+@pytest.fixture(scope="module")
+def doc() -> dict[str, str]:
+    assert PROTOCOL.exists(), "docs/protocol.md is missing"
+    found = sections(PROTOCOL.read_text(encoding="utf-8"))
+    for title in ("Commands", "Facts", "Error codes"):
+        assert title in found, f"docs/protocol.md has no '## {title}' section"
+    return found
+
+
+@pytest.fixture(scope="module")
+def documented_commands(doc: dict[str, str]) -> dict[str, str]:
+    return named_subsections(doc["Commands"])
+
+
+@pytest.fixture(scope="module")
+def documented_facts(doc: dict[str, str]) -> dict[str, str]:
+    return named_subsections(doc["Facts"])
+
+
+@pytest.fixture(scope="module")
+def error_rows(doc: dict[str, str]) -> dict[str, str]:
+    rows: dict[str, str] = {}
+    for code, status in ERROR_ROW_RE.findall(doc["Error codes"]):
+        assert code not in rows, f"error code {code} listed twice"
+        rows[code] = status.strip()
+    return rows
+
+
+def registered_socket_events(app: Flask) -> dict[str, set[str]]:
+    """Event names with a Socket.IO handler in ``app``, by namespace."""
+    assert socketio.server is not None, "create_app() did not initialise Socket.IO"
+    found: dict[str, set[str]] = {}
+    for namespace, handlers in socketio.server.handlers.items():
+        found.setdefault(namespace, set()).update(handlers)
+    # Handlers decorated before init_app wait in this list (Flask-SocketIO 5).
+    for message, _handler, namespace in socketio.handlers:
+        found.setdefault(namespace or "/", set()).add(message)
+    # Class-based namespaces (``socketio.on_namespace``) hold ``on_<event>`` methods.
+    for namespace, handler in getattr(socketio.server, "namespace_handlers", {}).items():
+        found.setdefault(namespace, set()).update(
+            name[3:] for name in dir(handler) if name.startswith("on_")
+        )
+    return found
+
+
+# --------------------------------------------------------------------- commands
+
+
+def test_every_registered_handler_is_documented_and_nothing_else(
+    app: Flask, documented_commands: dict[str, str]
+) -> None:
+    by_namespace = registered_socket_events(app)
+    assert set(by_namespace) <= {"/"}, (
+        f"handlers outside the default namespace: {sorted(set(by_namespace) - {'/'})}"
+    )
+    registered = by_namespace.get("/", set()) - LIFECYCLE_EVENTS
+    assert registered, (
+        "create_app(TestConfig) registered no Socket.IO command handler. When "
+        "workshop/events.py is first imported after socketio.init_app(), its handlers go "
+        "straight to that app's server, and every later create_app() gets a new server "
+        "without them: import it before socketio.init_app() in setup.init_extensions"
+    )
+    assert registered - set(documented_commands) == set(), "handlers missing from the doc"
+    assert set(documented_commands) - registered == set(), "documented commands without handler"
+
+
+def test_every_command_constant_is_documented(documented_commands: dict[str, str]) -> None:
+    commands = set(realtime.names(realtime.Commands).values())
+    assert commands - set(documented_commands) == set(), "Commands missing from the doc"
+    assert set(documented_commands) - commands == set(), "documented commands not in Commands"
+
+
+def test_command_limits_are_the_schema_limits(documented_commands: dict[str, str]) -> None:
+    for name in (realtime.Commands.POST_IDEA, realtime.Commands.EDIT_IDEA):
+        text = documented_commands[name]
+        for limit in (schemas.TITLE_MAX, schemas.DESCRIPTION_MAX, schemas.NEED_MAX):
+            assert re.search(rf"\b{limit}\b", text), f"{name}: limit {limit} not documented"
+    post = documented_commands[realtime.Commands.POST_IDEA]
+    assert f"`{schemas.CLIENT_ID_RE.pattern}`" in post, "post_idea: client_id pattern"
+    for name in (realtime.Commands.START_TIMER, realtime.Commands.EXTEND_TIMER):
+        assert re.search(rf"\b1 to {schemas.TIMER_MAX_SECONDS}\b", documented_commands[name]), (
+            f"{name}: seconds range not documented"
+        )
+
+
+def test_transport_limits_are_the_config_limits(doc: dict[str, str]) -> None:
+    text = "\n".join(doc.values())
+    assert f"{Config.MAX_MESSAGE_BYTES} bytes" in text, "MAX_MESSAGE_BYTES"
+    assert re.search(rf"`REPLAY_LIMIT` facts \({Config.REPLAY_LIMIT}\b", text), "REPLAY_LIMIT"
+
+
+# --------------------------------------------------------------------- facts
+
+
+def test_every_fact_is_documented(documented_facts: dict[str, str]) -> None:
+    facts = set(realtime.names(realtime.Facts).values())
+    assert facts - set(documented_facts) == set(), "Facts missing from the doc"
+    assert set(documented_facts) - facts == set(), "documented facts not in Facts"
+
+
+def test_fact_examples_are_valid_envelopes(documented_facts: dict[str, str]) -> None:
+    for name, text in documented_facts.items():
+        blocks = JSON_BLOCK_RE.findall(text)
+        assert blocks, f"{name}: no JSON example"
+        for block in blocks:
+            try:
+                example = json.loads(block)
+            except json.JSONDecodeError as error:
+                pytest.fail(f"{name}: example is not JSON ({error})")
+            if name == realtime.Facts.WORKSHOP_STATE:
+                assert "seq" in example, f"{name}: the snapshot carries its seq"
+                continue
+            assert isinstance(example.get("workshop_id"), int), f"{name}: no workshop_id"
+            sequenced = name != realtime.Facts.PRESENCE_CHANGED
+            assert ("seq" in example) is sequenced, f"{name}: seq presence is wrong"
+            if "since" in example:
+                assert name in realtime.MERGEABLE, f"{name}: since on a fact never folded"
+
+
+def test_mergeable_facts_are_the_documented_ones(documented_facts: dict[str, str]) -> None:
+    said_mergeable = {name for name, text in documented_facts.items() if "Mergeable" in text}
+    assert said_mergeable == set(realtime.MERGEABLE)
+
+
+# --------------------------------------------------------------------- errors
+
+
+def test_every_error_code_is_in_the_table(error_rows: dict[str, str]) -> None:
+    codes: dict[str, str | None] = {cls.code: str(cls.status) for cls in errors.all_error_classes()}
+    codes.update(EXTRA_ERROR_CODES)
+    assert set(codes) - set(error_rows) == set(), "error codes missing from the table"
+    assert set(error_rows) - set(codes) == set(), "documented error codes that do not exist"
+    for code, status in codes.items():
+        if status is not None:
+            assert re.search(rf"\b{status}\b", error_rows[code]), (
+                f"{code}: HTTP status {status} not in its row"
+            )
+
+
+# --------------------------------------------------------------------- events.js
+
+
+def test_events_js_mirrors_realtime() -> None:
+    assert EVENTS_JS.exists(), "static/js/events.js is missing"
+    constants = parse_js_constants(EVENTS_JS.read_text(encoding="utf-8"))
+    assert constants.get("Commands") == realtime.names(realtime.Commands)
+    assert constants.get("Facts") == realtime.names(realtime.Facts)
