@@ -25,5 +25,6 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     setup.init_extensions(app)
     setup.register_blueprints(app)
     setup.register_error_handlers(app)
+    setup.register_security_headers(app)
     setup.register_commands(app)
     return app

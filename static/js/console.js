@@ -40,8 +40,13 @@ $("#timer-custom").addEventListener("submit", (event) => {
   event.preventDefault();
   run(Commands.START_TIMER, { seconds: Math.round(Number($("#timer-minutes").value) * 60) });
 });
-for (const [id, field] of [["#setting-anonymous", "anonymous"], ["#setting-moderation", "moderation"]]) {
-  $(id).addEventListener("change", (event) => run(Commands.UPDATE_SETTINGS, { [field]: event.target.checked }));
+const SETTINGS = [["#setting-anonymous", "anonymous"], ["#setting-moderation", "moderation"]];
+const shownSettings = {}; // the server's values the checkboxes were last set from
+for (const [id, field] of SETTINGS) {
+  $(id).addEventListener("change", async (event) => {
+    const ack = await run(Commands.UPDATE_SETTINGS, { [field]: event.target.checked });
+    if (!ack.ok) event.target.checked = store.state.workshop[field];
+  });
 }
 
 function moderation(idea) {
@@ -91,8 +96,14 @@ function renderWorkshop() {
   show($("#close-workshop"), w.status === "open");
   show($("#toggle-joining"), w.status === "open");
   $("#toggle-joining").textContent = w.joining_open ? t("joining.close_action") : t("joining.open_action");
-  $("#setting-anonymous").checked = w.anonymous;
-  $("#setting-moderation").checked = w.moderation;
+  // Touch a checkbox only when the server's value changed: a re-render caused by
+  // another fact must not undo a click whose own fact has not arrived yet.
+  for (const [id, field] of SETTINGS) {
+    if (shownSettings[field] !== w[field]) {
+      $(id).checked = w[field];
+      shownSettings[field] = w[field];
+    }
+  }
   const current = w.current_phase_id;
   const index = state.phases.findIndex((p) => p.id === current);
   renderList($("#steps"), state.phases, (phase) => h("li", {
