@@ -72,7 +72,7 @@ def _text(
     # surrogates (valid in JSON, "\ud800") cannot be encoded to UTF-8 at all.
     value = "".join(
         ch for ch in value
-        if ch in "\n\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+        if ch in "\n\r\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     )
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")

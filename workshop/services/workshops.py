@@ -33,6 +33,7 @@ from ..realtime import Facts
 from ..schemas import (
     CODE_ALPHABET,
     CODE_LENGTH,
+    INT_MAX,
     AgendaItem,
     NewWorkshop,
     Role,
@@ -78,7 +79,8 @@ def create_workshop(new: NewWorkshop, owner: Facilitator) -> Workshop:
 
 
 def get_workshop(workshop_id: int) -> Workshop:
-    workshop = db.session.get(Workshop, workshop_id)
+    # An id outside the database's integer range (a URL can say anything) is no workshop.
+    workshop = db.session.get(Workshop, workshop_id) if 0 < workshop_id <= INT_MAX else None
     if workshop is None:
         raise NotFound()
     return workshop

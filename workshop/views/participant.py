@@ -26,8 +26,14 @@ def _failed_lookup(response: Any) -> bool:
     return bool(response.status_code == 404)
 
 
+# One budget per address for both ways of trying a code (a plain ``limit`` would give
+# each route its own bucket, doubling what a guesser may try).
+join_code_guesses = limiter.shared_limit(_guess_limit, scope="join-code",
+                                         deduct_when=_failed_lookup)
+
+
 @bp.post("/join")
-@limiter.limit(_guess_limit, deduct_when=_failed_lookup, scope="join-code")
+@join_code_guesses
 def join_by_code() -> Any:
     """The code typed on the home page: go to that workshop's join page."""
     code = request.form.get("code", "")
@@ -39,7 +45,7 @@ def join_by_code() -> Any:
 
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
-@limiter.limit(_guess_limit, deduct_when=_failed_lookup, scope="join-code")
+@join_code_guesses
 def join(code: str) -> Any:
     """Pick a pseudonym and a profile, read the data notice, and join. A phone that has
     joined already goes straight to the board."""

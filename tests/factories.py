@@ -1,0 +1,145 @@
+"""Test data built through the real services, so every row comes with its events.
+
+Plain functions, in the spirit of Redash's ``tests/factories.py``: each takes keyword
+overrides and fills the rest from sequences, so values are unique within a test run.
+They must be called inside an application context (as the services are); they
+return the ORM objects, which are only usable inside that same context: take the ids
+you need (or :func:`ref`) before leaving it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Any
+
+from workshop.models import Facilitator, Idea, Participant, Workshop
+from workshop.phases import PhaseKind
+from workshop.schemas import (
+    JoinRequest,
+    NewFacilitator,
+    NewIdea,
+    NewWorkshop,
+    PhaseTarget,
+    SettingsChange,
+)
+from workshop.services import accounts, ideas, live, participants, workshops
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
+_seq = itertools.count(1)
+
+
+def next_seq() -> int:
+    return next(_seq)
+
+
+def client_id() -> str:
+    """A fresh idempotency key in the format the phones use."""
+    return f"client-{next_seq():08d}"
+
+
+def make_facilitator(**overrides: Any) -> Facilitator:
+    n = next_seq()
+    new = NewFacilitator(
+        email=overrides.pop("email", f"facilitator{n}@example.org"),
+        name=overrides.pop("name", f"Facilitator {n}"),
+        password=overrides.pop("password", PASSWORD),
+    )
+    assert not overrides, f"unknown overrides {overrides}"
+    return accounts.create_facilitator(new)
+
+
+def make_workshop(**overrides: Any) -> Workshop:
+    """A workshop, opened and in its ideas phase unless told otherwise.
+
+    Overrides: ``owner`` (a facilitator), ``title``, ``format``, ``question``,
+    ``territory``, ``status`` ("draft", "open" or "closed"), ``phase`` (a phase kind,
+    or ``None`` to stay on the first one), ``anonymous``, ``moderation``.
+    """
+    owner = overrides.pop("owner", None) or make_facilitator()
+    status = overrides.pop("status", "open")
+    phase = overrides.pop("phase", PhaseKind.IDEAS)
+    settings = SettingsChange(
+        anonymous=overrides.pop("anonymous", None), moderation=overrides.pop("moderation", None)
+    )
+    new = NewWorkshop(
+        title=overrides.pop("title", f"Workshop {next_seq()}"),
+        format=overrides.pop("format", "marathon"),
+        question=overrides.pop("question", "How might we eat better together?"),
+        territory=overrides.pop("territory", "Cœur des Bauges"),
+    )
+    assert not overrides, f"unknown overrides {overrides}"
+    workshop = workshops.create_workshop(new, owner)
+    if settings != SettingsChange():
+        workshops.update_settings(workshop.id, owner, settings)
+    if status in ("open", "closed"):
+        workshops.open_workshop(workshop.id, owner)
+        if phase is not None:
+            target = next(p for p in workshop.phases if p.kind == phase)
+            live.advance_phase(workshop.id, owner, PhaseTarget(phase_id=target.id))
+    if status == "closed":
+        workshops.close_workshop(workshop.id, owner)
+    return workshop
+
+
+def make_participant(workshop: Workshop, **overrides: Any) -> Participant:
+    participant, _token = join_with_token(workshop, **overrides)
+    return participant
+
+
+def join_with_token(workshop: Workshop, **overrides: Any) -> tuple[Participant, str]:
+    """Join ``workshop`` through the service; returns the participant and its raw token."""
+    request = JoinRequest(
+        display_name=overrides.pop("display_name", f"Person {next_seq()}"),
+        profile=overrides.pop("profile", "citizen"),
+    )
+    assert not overrides, f"unknown overrides {overrides}"
+    return participants.join(workshop.id, request)
+
+
+def make_idea(workshop: Workshop, participant: Participant | None = None,
+              **overrides: Any) -> Idea:
+    participant = participant or make_participant(workshop)
+    new = NewIdea(
+        client_id=overrides.pop("client_id", None) or client_id(),
+        title=overrides.pop("title", f"Idea {next_seq()}"),
+        description=overrides.pop("description", "A shared fridge near the town hall."),
+        need=overrides.pop("need", ""),
+    )
+    assert not overrides, f"unknown overrides {overrides}"
+    idea, _created = ideas.post_idea(workshop.id, participant.id, new)
+    return idea
+
+
+@dataclass(frozen=True)
+class WorkshopRef:
+    """What a test keeps about a workshop once the app context that made it is gone."""
+
+    id: int
+    code: str
+    screen_key: str
+    owner_email: str
+    phase_ids: tuple[int, ...]
+
+
+def ref(workshop: Workshop) -> WorkshopRef:
+    return WorkshopRef(
+        id=workshop.id, code=workshop.code, screen_key=workshop.screen_key,
+        owner_email=workshop.owner.email, phase_ids=tuple(p.id for p in workshop.phases),
+    )
+
+
+# ----------------------------------------------------------------------- read helpers
+
+
+def recorded(workshop_id: int) -> list[tuple[int, str]]:
+    """The ``(seq, name)`` of every event stored for a workshop, in order."""
+    from sqlalchemy import select
+
+    from workshop.extensions import db
+    from workshop.models import Event
+
+    rows = db.session.execute(
+        select(Event.seq, Event.name).where(Event.workshop_id == workshop_id).order_by(Event.id)
+    )
+    return [(seq, name) for seq, name in rows]

@@ -1,0 +1,71 @@
+"""services.accounts and services.demo: facilitator accounts, the demo workshop."""
+
+from __future__ import annotations
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+
+from tests.factories import PASSWORD, make_facilitator
+from workshop.errors import AlreadySetUp, BadCredentials, EmailTaken
+from workshop.extensions import db
+from workshop.models import Idea, IdeaStatus, Participant, WorkshopStatus
+from workshop.phases import PhaseKind
+from workshop.schemas import NewFacilitator, serialize_timer
+from workshop.services import accounts, demo
+
+
+def test_first_account_then_no_more_set_up(app: Flask) -> None:
+    with app.app_context():
+        assert not accounts.has_facilitators()
+        first = accounts.create_facilitator(
+            NewFacilitator(email="anne@example.org", name="Anne", password=PASSWORD), first=True)
+        assert accounts.has_facilitators()
+        assert first.password_hash != PASSWORD and PASSWORD not in first.password_hash
+        with pytest.raises(AlreadySetUp):
+            accounts.create_facilitator(
+                NewFacilitator(email="bob@example.org", name="Bob", password=PASSWORD), first=True)
+
+
+def test_emails_are_unique(app: Flask) -> None:
+    with app.app_context():
+        make_facilitator(email="anne@example.org")
+        with pytest.raises(EmailTaken):
+            make_facilitator(email="anne@example.org")
+
+
+@pytest.mark.parametrize(("email", "password"), [
+    ("anne@example.org", "wrong password!"),
+    ("nobody@example.org", PASSWORD),
+])
+def test_authenticate(app: Flask, email: str, password: str) -> None:
+    with app.app_context():
+        anne = make_facilitator(email="anne@example.org")
+        assert accounts.authenticate("anne@example.org", PASSWORD).id == anne.id
+        with pytest.raises(BadCredentials):
+            accounts.authenticate(email, password)
+
+
+def test_demo_creates_a_live_workshop(app: Flask) -> None:
+    with app.app_context():
+        result = demo.create_demo()
+        workshop = result.workshop
+        assert result.password and result.facilitator.email == demo.DEMO_EMAIL
+        assert workshop.status == WorkshopStatus.OPEN
+        assert workshop.current_phase.kind == PhaseKind.IDEAS
+        assert serialize_timer(workshop)["state"] == "running"
+        participants = db.session.scalar(select(func.count()).select_from(Participant))
+        visible = db.session.scalar(select(func.count()).select_from(Idea).where(
+            Idea.status == IdeaStatus.VISIBLE))
+        assert (participants, visible) == (len(demo.PARTICIPANTS), len(demo.IDEAS))
+        # A second demo reuses the first account instead of creating another.
+        again = demo.create_demo()
+        assert again.password is None and again.facilitator.id == result.facilitator.id
+
+
+def test_demo_for_a_given_owner(app: Flask) -> None:
+    with app.app_context():
+        owner = make_facilitator(email="anne@example.org")
+        assert demo.create_demo("anne@example.org").facilitator.id == owner.id
+        with pytest.raises(LookupError):
+            demo.create_demo("nobody@example.org")
