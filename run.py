@@ -36,9 +36,15 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("Semis listening on http://%s:%s (%s)", host, port, ASYNC_MODE)
-    socketio.run(app, host=host, port=port, debug=False, use_reloader=False,
-                 log_output=os.environ.get("WORKSHOP_ACCESS_LOG", "") == "1",
-                 allow_unsafe_werkzeug=ASYNC_MODE == "threading")
+    socketio.run(
+        app,
+        host=host,
+        port=port,
+        debug=False,
+        use_reloader=False,
+        log_output=os.environ.get("WORKSHOP_ACCESS_LOG", "") == "1",
+        allow_unsafe_werkzeug=ASYNC_MODE == "threading",
+    )
 
 
 if __name__ == "__main__":

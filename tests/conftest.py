@@ -90,12 +90,17 @@ def as_facilitator(client: FlaskClient, email: str, password: str = PASSWORD) ->
     assert response.status_code == 302, response.status_code
 
 
-def join_as(client: FlaskClient, code: str, name: str | None = None,
-            profile: str = "citizen") -> Any:
+def join_as(
+    client: FlaskClient, code: str, name: str | None = None, profile: str = "citizen"
+) -> Any:
     """Join workshop ``code`` from ``client`` as a participant (sets the token cookie)."""
-    response = client.post(f"/j/{code}", data={
-        "display_name": name or f"Phone {next_seq()}", "profile": profile,
-    })
+    response = client.post(
+        f"/j/{code}",
+        data={
+            "display_name": name or f"Phone {next_seq()}",
+            "profile": profile,
+        },
+    )
     assert response.status_code == 302, response.status_code
     return response
 
@@ -127,10 +132,17 @@ def socket_client(app: Flask) -> Iterator[Callable[..., SocketIOTestClient]]:
     """
     made: list[SocketIOTestClient] = []
 
-    def connect(workshop: WorkshopRef | None = None, role: str = "participant", *,
-                http: FlaskClient | None = None, name: str | None = None,
-                email: str | None = None, key: str | None = None,
-                auth: Any = ..., headers: dict[str, str] | None = None) -> SocketIOTestClient:
+    def connect(
+        workshop: WorkshopRef | None = None,
+        role: str = "participant",
+        *,
+        http: FlaskClient | None = None,
+        name: str | None = None,
+        email: str | None = None,
+        key: str | None = None,
+        auth: Any = ...,
+        headers: dict[str, str] | None = None,
+    ) -> SocketIOTestClient:
         fresh = http is None
         http = http or app.test_client()
         if workshop is not None:

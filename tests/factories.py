@@ -97,8 +97,7 @@ def join_with_token(workshop: Workshop, **overrides: Any) -> tuple[Participant, 
     return participants.join(workshop.id, request)
 
 
-def make_idea(workshop: Workshop, participant: Participant | None = None,
-              **overrides: Any) -> Idea:
+def make_idea(workshop: Workshop, participant: Participant | None = None, **overrides: Any) -> Idea:
     participant = participant or make_participant(workshop)
     new = NewIdea(
         client_id=overrides.pop("client_id", None) or client_id(),
@@ -124,8 +123,11 @@ class WorkshopRef:
 
 def ref(workshop: Workshop) -> WorkshopRef:
     return WorkshopRef(
-        id=workshop.id, code=workshop.code, screen_key=workshop.screen_key,
-        owner_email=workshop.owner.email, phase_ids=tuple(p.id for p in workshop.phases),
+        id=workshop.id,
+        code=workshop.code,
+        screen_key=workshop.screen_key,
+        owner_email=workshop.owner.email,
+        phase_ids=tuple(p.id for p in workshop.phases),
     )
 
 

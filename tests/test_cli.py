@@ -24,8 +24,10 @@ def owner(app: Flask) -> str:
 
 
 def test_create_a_facilitator_from_stdin(app: Flask, runner: Any) -> None:
-    result = runner.invoke(args=["facilitators", "create", "Anne@Example.org", "--name",
-                                 "Anne", "--password-stdin"], input=PASSWORD + "\n")
+    result = runner.invoke(
+        args=["facilitators", "create", "Anne@Example.org", "--name", "Anne", "--password-stdin"],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "anne@example.org" in result.stdout
     with app.app_context():
@@ -33,16 +35,21 @@ def test_create_a_facilitator_from_stdin(app: Flask, runner: Any) -> None:
         assert anne.name == "Anne" and PASSWORD not in anne.password_hash
 
 
-@pytest.mark.parametrize(("email", "password", "code"), [
-    ("anne@example.org", "short\n", "invalid_input"),
-    ("not an email", PASSWORD + "\n", "invalid_input"),
-    ("anne@example.org", PASSWORD + "\n", "email_taken"),
-])
-def test_create_a_facilitator_refused(app: Flask, runner: Any, email: str, password: str,
-                                      code: str) -> None:
+@pytest.mark.parametrize(
+    ("email", "password", "code"),
+    [
+        ("anne@example.org", "short\n", "invalid_input"),
+        ("not an email", PASSWORD + "\n", "invalid_input"),
+        ("anne@example.org", PASSWORD + "\n", "email_taken"),
+    ],
+)
+def test_create_a_facilitator_refused(
+    app: Flask, runner: Any, email: str, password: str, code: str
+) -> None:
     owner(app)
-    result = runner.invoke(args=["facilitators", "create", email, "--password-stdin"],
-                           input=password)
+    result = runner.invoke(
+        args=["facilitators", "create", email, "--password-stdin"], input=password
+    )
     assert result.exit_code == 1
     assert code in result.output
     with app.app_context():
@@ -51,11 +58,21 @@ def test_create_a_facilitator_refused(app: Flask, runner: Any, email: str, passw
 
 
 @pytest.mark.parametrize("fmt", list(Format))
-def test_create_a_workshop_prints_its_links_as_json(app: Flask, runner: Any,
-                                                    fmt: Format) -> None:
+def test_create_a_workshop_prints_its_links_as_json(app: Flask, runner: Any, fmt: Format) -> None:
     email = owner(app)
-    result = runner.invoke(args=["workshops", "create", "--title", "Marathon",
-                                 "--format", fmt.value, "--owner", email.upper(), "--json"])
+    result = runner.invoke(
+        args=[
+            "workshops",
+            "create",
+            "--title",
+            "Marathon",
+            "--format",
+            fmt.value,
+            "--owner",
+            email.upper(),
+            "--json",
+        ]
+    )
     assert result.exit_code == 0, result.output
     links = json.loads(result.stdout)
     assert set(links) == LINK_KEYS
@@ -71,8 +88,19 @@ def test_create_a_workshop_prints_its_links_as_json(app: Flask, runner: Any,
 
 def test_create_an_open_workshop_as_text(app: Flask, runner: Any) -> None:
     email = owner(app)
-    result = runner.invoke(args=["workshops", "create", "--title", "Lance-toi", "--format",
-                                 "lance_toi", "--owner", email, "--open"])
+    result = runner.invoke(
+        args=[
+            "workshops",
+            "create",
+            "--title",
+            "Lance-toi",
+            "--format",
+            "lance_toi",
+            "--owner",
+            email,
+            "--open",
+        ]
+    )
     assert result.exit_code == 0, result.output
     lines = dict(line.split(": ", 1) for line in result.stdout.splitlines())
     assert set(lines) == LINK_KEYS
@@ -82,15 +110,19 @@ def test_create_an_open_workshop_as_text(app: Flask, runner: Any) -> None:
         assert workshop.current_phase_id == workshop.phases[0].id
 
 
-@pytest.mark.parametrize(("args", "exit_code"), [
-    (["--title", "T", "--owner", "nobody@example.org"], 1),
-    (["--title", "", "--owner", "anne@example.org"], 1),
-    (["--title", "T", "--owner", "anne@example.org", "--date", "demain"], 1),
-    (["--title", "T", "--owner", "anne@example.org", "--format", "rave"], 2),
-    (["--owner", "anne@example.org"], 2),
-])
-def test_create_a_workshop_refused(app: Flask, runner: Any, args: list[str],
-                                   exit_code: int) -> None:
+@pytest.mark.parametrize(
+    ("args", "exit_code"),
+    [
+        (["--title", "T", "--owner", "nobody@example.org"], 1),
+        (["--title", "", "--owner", "anne@example.org"], 1),
+        (["--title", "T", "--owner", "anne@example.org", "--date", "demain"], 1),
+        (["--title", "T", "--owner", "anne@example.org", "--format", "rave"], 2),
+        (["--owner", "anne@example.org"], 2),
+    ],
+)
+def test_create_a_workshop_refused(
+    app: Flask, runner: Any, args: list[str], exit_code: int
+) -> None:
     owner(app)
     result = runner.invoke(args=["workshops", "create", *args, "--json"])
     assert result.exit_code == exit_code

@@ -17,8 +17,9 @@ def test_config_class_is_applied() -> None:
 
 
 def test_config_mapping_is_applied() -> None:
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": "sqlite://",
-                      "IDEA_RATE_PER_MINUTE": 3})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": "sqlite://", "IDEA_RATE_PER_MINUTE": 3}
+    )
     assert app.testing
     assert app.config["IDEA_RATE_PER_MINUTE"] == 3
 
@@ -26,17 +27,21 @@ def test_config_mapping_is_applied() -> None:
 def test_explicit_config_wins_over_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WORKSHOP_IDEA_RATE_PER_MINUTE", "99")
     monkeypatch.setenv("WORKSHOP_REPLAY_LIMIT", "7")
-    app = create_app({"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": "sqlite://",
-                      "IDEA_RATE_PER_MINUTE": 3})
+    app = create_app(
+        {"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": "sqlite://", "IDEA_RATE_PER_MINUTE": 3}
+    )
     assert app.config["IDEA_RATE_PER_MINUTE"] == 3
     assert app.config["REPLAY_LIMIT"] == 7  # parsed as JSON: an int
 
 
-@pytest.mark.parametrize(("given", "expected"), [
-    ("postgres://u:p@db/semis", "postgresql+psycopg://u:p@db/semis"),
-    ("postgresql://u:p@db/semis", "postgresql+psycopg://u:p@db/semis"),
-    ("sqlite://", "sqlite://"),
-])
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        ("postgres://u:p@db/semis", "postgresql+psycopg://u:p@db/semis"),
+        ("postgresql://u:p@db/semis", "postgresql+psycopg://u:p@db/semis"),
+        ("sqlite://", "sqlite://"),
+    ],
+)
 def test_database_url_is_normalised(given: str, expected: str) -> None:
     # load_config alone: the PostgreSQL driver is an optional extra.
     app = setup.make_flask()
@@ -52,8 +57,9 @@ def test_async_mode_is_never_taken_from_the_environment(monkeypatch: pytest.Monk
 
 def test_production_refuses_the_default_secret_key() -> None:
     with pytest.raises(RuntimeError, match="WORKSHOP_SECRET_KEY"):
-        create_app({"ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY,
-                    "DATABASE_URL": "sqlite://"})
+        create_app(
+            {"ENV": "production", "SECRET_KEY": DEFAULT_SECRET_KEY, "DATABASE_URL": "sqlite://"}
+        )
 
 
 def test_development_keeps_a_random_key_in_the_instance_folder(
@@ -70,5 +76,4 @@ def test_blueprints_and_commands_are_registered() -> None:
     app = create_app(TestConfig)
     assert {"main", "facilitator", "participant", "screen"} <= set(app.blueprints)
     assert {"facilitators", "workshops", "demo"} <= set(app.cli.commands)
-    assert {"semis_presence", "semis_broadcaster", "semis_presence_notifier"} <= set(
-        app.extensions)
+    assert {"semis_presence", "semis_broadcaster", "semis_presence_notifier"} <= set(app.extensions)

@@ -24,8 +24,11 @@ def _keep_logging() -> Iterator[None]:
     name and replaces the root handlers; undo that for the tests that follow."""
     root = logging.getLogger()
     handlers, level = list(root.handlers), root.level
-    disabled = {name: logger.disabled for name, logger in logging.root.manager.loggerDict.items()
-                if isinstance(logger, logging.Logger)}
+    disabled = {
+        name: logger.disabled
+        for name, logger in logging.root.manager.loggerDict.items()
+        if isinstance(logger, logging.Logger)
+    }
     yield
     root.handlers[:], root.level = handlers, level
     for name, logger in logging.root.manager.loggerDict.items():
@@ -37,8 +40,11 @@ def _keep_logging() -> Iterator[None]:
 def file_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]:
     """An app on an empty SQLite file (migrations need a real file, not memory)."""
     monkeypatch.setenv("WORKSHOP_INSTANCE_PATH", str(tmp_path))
-    config = type("MigrationTestConfig", (TestConfig,),
-                  {"DATABASE_URL": f"sqlite:///{tmp_path / 'semis.sqlite3'}"})
+    config = type(
+        "MigrationTestConfig",
+        (TestConfig,),
+        {"DATABASE_URL": f"sqlite:///{tmp_path / 'semis.sqlite3'}"},
+    )
     app = create_app(config)
     yield app
     with app.app_context():
@@ -48,7 +54,8 @@ def file_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Flask]
 def schema_diff(app: Flask, metadata: MetaData | None = None) -> list[object]:
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "compare_server_default": False})
+            connection, opts={"compare_type": True, "compare_server_default": False}
+        )
         return list(compare_metadata(context, metadata or db.metadata))
 
 

@@ -33,16 +33,34 @@ PROPERTIES = settings(max_examples=150, deadline=None)
 # Text as clients send it: any code point, lone surrogates and controls included.
 any_text = st.one_of(
     st.text(max_size=40),
-    st.text(st.characters(codec=None, categories=["Cc", "Cs", "Zs", "Zl", "Mn", "Lu", "Nd"]),
-            max_size=40),
-    st.sampled_from(["", " ", "\x00", "\r\n", "\ud800", "<script>", "1", "-1", "0", "true",
-                     "2026-03-21", "9" * 12, "x" * (TITLE_MAX + 1)]),
+    st.text(
+        st.characters(codec=None, categories=["Cc", "Cs", "Zs", "Zl", "Mn", "Lu", "Nd"]),
+        max_size=40,
+    ),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "\x00",
+            "\r\n",
+            "\ud800",
+            "<script>",
+            "1",
+            "-1",
+            "0",
+            "true",
+            "2026-03-21",
+            "9" * 12,
+            "x" * (TITLE_MAX + 1),
+        ]
+    ),
 )
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), any_text)
 json_like = st.recursive(
     scalars,
-    lambda children: st.lists(children, max_size=4) | st.dictionaries(any_text, children,
-                                                                       max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(any_text, children, max_size=4)
+    ),
     max_leaves=12,
 )
 
@@ -51,12 +69,16 @@ PARSERS: dict[str, tuple[Callable[[Any], Any], list[str]]] = {
     "parse_email": (schemas.parse_email, []),
     "parse_password": (schemas.parse_password, []),
     "parse_new_facilitator": (schemas.parse_new_facilitator, ["email", "name", "password"]),
-    "parse_new_workshop": (schemas.parse_new_workshop,
-                           ["title", "format", "question", "territory", "date"]),
+    "parse_new_workshop": (
+        schemas.parse_new_workshop,
+        ["title", "format", "question", "territory", "date"],
+    ),
     "parse_join": (schemas.parse_join, ["display_name", "profile"]),
     "parse_new_idea": (schemas.parse_new_idea, ["client_id", "title", "description", "need"]),
-    "parse_idea_edit": (schemas.parse_idea_edit,
-                        ["idea_id", "title", "description", "need", "version"]),
+    "parse_idea_edit": (
+        schemas.parse_idea_edit,
+        ["idea_id", "title", "description", "need", "version"],
+    ),
     "parse_idea_ref": (schemas.parse_idea_ref, ["idea_id"]),
     "parse_settings": (schemas.parse_settings, ["anonymous", "moderation"]),
     "parse_flag": (lambda payload: schemas.parse_flag(payload, "open"), ["open"]),
@@ -69,18 +91,44 @@ PARSERS: dict[str, tuple[Callable[[Any], Any], list[str]]] = {
 # Plausible values per field, mixed with arbitrary ones.
 plausible = st.one_of(
     json_like,
-    st.sampled_from(["a@b.cd", "correct horse battery", "marathon", "citizen", "ideas",
-                     "next", "previous", "client-0001", "on", "off", 1, 30, INT_MAX,
-                     INT_MAX + 1, 2**64]),
-    st.lists(st.fixed_dictionaries({}, optional={
-        "id": scalars, "kind": st.sampled_from(["ideas", "vote", "x"]), "title": any_text,
-        "minutes": st.one_of(st.integers(-5, 2000), any_text)}), max_size=35),
+    st.sampled_from(
+        [
+            "a@b.cd",
+            "correct horse battery",
+            "marathon",
+            "citizen",
+            "ideas",
+            "next",
+            "previous",
+            "client-0001",
+            "on",
+            "off",
+            1,
+            30,
+            INT_MAX,
+            INT_MAX + 1,
+            2**64,
+        ]
+    ),
+    st.lists(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "id": scalars,
+                "kind": st.sampled_from(["ideas", "vote", "x"]),
+                "title": any_text,
+                "minutes": st.one_of(st.integers(-5, 2000), any_text),
+            },
+        ),
+        max_size=35,
+    ),
 )
 
 
 def payloads_for(fields: list[str]) -> st.SearchStrategy[Any]:
-    return st.one_of(json_like, st.fixed_dictionaries({}, optional=dict.fromkeys(fields,
-                                                                                 plausible)))
+    return st.one_of(
+        json_like, st.fixed_dictionaries({}, optional=dict.fromkeys(fields, plausible))
+    )
 
 
 def clean(value: str, *, multiline: bool) -> bool:
@@ -118,8 +166,9 @@ def test_parsers_only_raise_validation_errors(name: str, data: st.DataObject) ->
 @given(title=any_text, description=any_text, need=any_text)
 def test_new_idea_limits_and_cleaning(title: str, description: str, need: str) -> None:
     try:
-        idea = schemas.parse_new_idea({"client_id": "client-0001", "title": title,
-                                       "description": description, "need": need})
+        idea = schemas.parse_new_idea(
+            {"client_id": "client-0001", "title": title, "description": description, "need": need}
+        )
     except ValidationError as error:
         assert error.details["field"] in ("title", "description", "need")
         return
@@ -141,17 +190,23 @@ def test_length_limit_is_exact(text: str) -> None:
     else:
         with pytest.raises(ValidationError) as caught:
             schemas.parse_new_idea(payload)
-        assert caught.value.details == {"field": "title", "reason": "too_long",
-                                        "max": TITLE_MAX}
+        assert caught.value.details == {"field": "title", "reason": "too_long", "max": TITLE_MAX}
 
 
-controls = st.sampled_from([chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32), 127,
-                                              *range(128, 160)]] + ["\ud800", "\udfff"])
+controls = st.sampled_from(
+    [chr(c) for c in [*range(0, 9), 11, 12, *range(14, 32), 127, *range(128, 160)]]
+    + ["\ud800", "\udfff"]
+)
 
 
 @PROPERTIES
-@given(text=st.lists(st.tuples(st.text(alphabet="abcé0", min_size=1, max_size=4), controls),
-                    min_size=1, max_size=DISPLAY_NAME_MAX // 4))
+@given(
+    text=st.lists(
+        st.tuples(st.text(alphabet="abcé0", min_size=1, max_size=4), controls),
+        min_size=1,
+        max_size=DISPLAY_NAME_MAX // 4,
+    )
+)
 def test_nul_and_control_characters_are_stripped(text: list[tuple[str, str]]) -> None:
     noisy = "".join(word + control for word, control in text)
     plain = "".join(word for word, _control in text)
@@ -160,12 +215,18 @@ def test_nul_and_control_characters_are_stripped(text: list[tuple[str, str]]) ->
 
 
 @PROPERTIES
-@given(lines=st.lists(st.text(alphabet="abcé0", min_size=1, max_size=20), min_size=2,
-                     max_size=5),
-       newline=st.sampled_from(["\n", "\r\n", "\r"]))
+@given(
+    lines=st.lists(st.text(alphabet="abcé0", min_size=1, max_size=20), min_size=2, max_size=5),
+    newline=st.sampled_from(["\n", "\r\n", "\r"]),
+)
 def test_line_breaks_are_kept_in_multiline_text_only(lines: list[str], newline: str) -> None:
-    idea = schemas.parse_new_idea({"client_id": "client-0001", "title": newline.join(lines),
-                                   "description": newline.join(lines)})
+    idea = schemas.parse_new_idea(
+        {
+            "client_id": "client-0001",
+            "title": newline.join(lines),
+            "description": newline.join(lines),
+        }
+    )
     assert idea.description == "\n".join(lines)
     assert idea.title == " ".join(lines)
 
@@ -174,9 +235,15 @@ codes = st.text(alphabet=CODE_ALPHABET, min_size=CODE_LENGTH, max_size=CODE_LENG
 
 
 @PROPERTIES
-@given(code=codes, separators=st.lists(st.sampled_from([" ", "-", ".", "\t", "  "]),
-                                       min_size=CODE_LENGTH + 1, max_size=CODE_LENGTH + 1),
-       lower=st.booleans())
+@given(
+    code=codes,
+    separators=st.lists(
+        st.sampled_from([" ", "-", ".", "\t", "  "]),
+        min_size=CODE_LENGTH + 1,
+        max_size=CODE_LENGTH + 1,
+    ),
+    lower=st.booleans(),
+)
 def test_normalize_code_round_trips(code: str, separators: list[str], lower: bool) -> None:
     assert normalize_code(code) == code
     typed = "".join(sep + ch for sep, ch in zip(separators, code + " ", strict=True))
@@ -211,8 +278,7 @@ def test_agendas_are_bounded(payload: Any) -> None:
         return
     assert 1 <= len(items) <= schemas.AGENDA_MAX_PHASES
     for item in items:
-        assert item.kind in {"welcome", "ideas", "grouping", "vote", "qualification",
-                             "results"}
+        assert item.kind in {"welcome", "ideas", "grouping", "vote", "qualification", "results"}
         assert 0 <= item.duration_s <= schemas.PHASE_MAX_MINUTES * 60
         assert item.duration_s % 60 == 0
         assert item.id is None or 1 <= item.id <= INT_MAX

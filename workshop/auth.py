@@ -12,8 +12,9 @@ import hmac
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Response, current_app, request
+from flask import current_app, request
 from flask_login import current_user
+from werkzeug.wrappers import Response as BaseResponse
 
 from .errors import Forbidden, NotAuthenticated
 from .extensions import login_manager
@@ -32,7 +33,7 @@ def _load_facilitator(user_id: str) -> Facilitator | None:
 
 def current_facilitator() -> Facilitator | None:
     if current_user.is_authenticated:
-        return current_user._get_current_object()  # type: ignore[no-any-return]
+        return current_user._get_current_object()
     return None
 
 
@@ -40,11 +41,14 @@ def participant_cookie(workshop_id: int) -> str:
     return f"semis_p{workshop_id}"
 
 
-def set_participant_cookie(response: Response, workshop_id: int, token: str) -> None:
+def set_participant_cookie(response: BaseResponse, workshop_id: int, token: str) -> None:
     response.set_cookie(
-        participant_cookie(workshop_id), token,
+        participant_cookie(workshop_id),
+        token,
         max_age=current_app.config["PARTICIPANT_COOKIE_DAYS"] * 86400,
-        httponly=True, samesite="Lax", secure=current_app.config["SESSION_COOKIE_SECURE"],
+        httponly=True,
+        samesite="Lax",
+        secure=current_app.config["SESSION_COOKIE_SECURE"],
     )
 
 
@@ -58,7 +62,7 @@ def screen_key_matches(workshop: Workshop, key: Any) -> bool:
 
 
 def presence() -> Presence:
-    return current_app.extensions["semis_presence"]  # type: ignore[no-any-return]
+    return current_app.extensions["semis_presence"]
 
 
 def current_connection() -> Connection:

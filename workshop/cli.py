@@ -22,8 +22,9 @@ def _fail(error: WorkshopError) -> None:
 
 
 def _links(workshop: Any) -> dict[str, Any]:
-    with current_app.test_request_context(base_url=current_app.config.get("PUBLIC_URL")
-                                          or "http://127.0.0.1:5000"):
+    with current_app.test_request_context(
+        base_url=current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
+    ):
         return workshop_links(workshop)
 
 
@@ -44,7 +45,8 @@ def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         facilitator = accounts.create_facilitator(
-            parse_new_facilitator({"email": email, "name": name, "password": password}))
+            parse_new_facilitator({"email": email, "name": name, "password": password})
+        )
     except WorkshopError as error:
         _fail(error)
     click.echo(f"Created facilitator {facilitator.email} (id {facilitator.id}).")
@@ -52,23 +54,43 @@ def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
 
 @workshops_cli.command("create")
 @click.option("--title", required=True)
-@click.option("--format", "format_", type=click.Choice([f.value for f in Format]),
-              default=Format.CUSTOM.value, show_default=True)
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice([f.value for f in Format]),
+    default=Format.CUSTOM.value,
+    show_default=True,
+)
 @click.option("--owner", required=True, help="Email of the facilitator who runs it.")
 @click.option("--question", default="")
 @click.option("--territory", default="")
 @click.option("--date", default="", help="YYYY-MM-DD")
 @click.option("--open", "open_now", is_flag=True, help="Open it for joining right away.")
 @click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
-def create_workshop(title: str, format_: str, owner: str, question: str, territory: str,
-                    date: str, open_now: bool, as_json: bool) -> None:
+def create_workshop(
+    title: str,
+    format_: str,
+    owner: str,
+    question: str,
+    territory: str,
+    date: str,
+    open_now: bool,
+    as_json: bool,
+) -> None:
     """Create a workshop from a format preset and print its links."""
     facilitator = accounts.get_by_email(owner.strip().lower())
     if facilitator is None:
         raise click.ClickException(f"no facilitator with email {owner}")
     try:
-        new = parse_new_workshop({"title": title, "format": format_, "question": question,
-                                  "territory": territory, "date": date})
+        new = parse_new_workshop(
+            {
+                "title": title,
+                "format": format_,
+                "question": question,
+                "territory": territory,
+                "date": date,
+            }
+        )
         workshop = workshops.create_workshop(new, facilitator)
         if open_now:
             workshops.open_workshop(workshop.id, facilitator)
@@ -88,8 +110,12 @@ def _print_links(workshop: Any, as_json: bool, extra: dict[str, Any] | None = No
 
 @click.command("demo")
 @with_appcontext
-@click.option("--owner", default="", help="Email of the facilitator who owns it "
-              "(default: the first account, or a new demo account).")
+@click.option(
+    "--owner",
+    default="",
+    help="Email of the facilitator who owns it "
+    "(default: the first account, or a new demo account).",
+)
 @click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
 def demo_command(owner: str, as_json: bool) -> None:
     """Create a lively demo workshop (French ideas, participants, a running timer)."""

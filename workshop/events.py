@@ -8,7 +8,8 @@ the whole room, sender included. ``docs/protocol.md`` documents every handler he
 from __future__ import annotations
 
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, NoReturn
 
 from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
@@ -31,10 +32,10 @@ def ok(data: Any = None) -> dict[str, Any]:
 
 
 def _notifier() -> PresenceNotifier:
-    return current_app.extensions["semis_presence_notifier"]  # type: ignore[no-any-return]
+    return current_app.extensions["semis_presence_notifier"]
 
 
-def _refuse(error: WorkshopError) -> None:
+def _refuse(error: WorkshopError) -> NoReturn:
     # The client receives the message, and the error object as the connect_error data.
     raise ConnectionRefusedError(str(error.message), error.to_dict())
 
@@ -61,8 +62,12 @@ def _authenticate(auth_data: Any) -> None:
     workshop_id = data.get("workshop_id")
     role = data.get("role")
     # Bounded: an id beyond the database's integer range would fail the query itself.
-    if isinstance(workshop_id, bool) or not isinstance(workshop_id, int) \
-            or not 0 < workshop_id <= schemas.INT_MAX or role not in {r.value for r in Role}:
+    if (
+        isinstance(workshop_id, bool)
+        or not isinstance(workshop_id, int)
+        or not 0 < workshop_id <= schemas.INT_MAX
+        or role not in {r.value for r in Role}
+    ):
         _refuse(NotAuthenticated())
     workshop = db.session.get(workshops.Workshop, workshop_id)
     if workshop is None:
@@ -120,11 +125,20 @@ def join_workshop(connection: Connection, payload: Any = None) -> dict[str, Any]
     if last_seq is not None:
         missed = event_log.replay(connection.workshop_id, last_seq, connection.role)
         if missed is not None:
-            return ok({"mode": "replay", "events": missed, "server_time": server_time,
-                       "connected": auth.presence().connected(connection.workshop_id)})
+            return ok(
+                {
+                    "mode": "replay",
+                    "events": missed,
+                    "server_time": server_time,
+                    "connected": auth.presence().connected(connection.workshop_id),
+                }
+            )
     workshop = workshops.get_workshop(connection.workshop_id)
-    participant = db.session.get(Participant, connection.participant_id) \
-        if connection.participant_id else None
+    participant = (
+        db.session.get(Participant, connection.participant_id)
+        if connection.participant_id
+        else None
+    )
     state = workshops.build_state(workshop, connection.role, participant)
     state["connected"] = auth.presence().connected(workshop.id)
     state["server_time"] = server_time
@@ -176,7 +190,7 @@ def _facilitator_command(service: Any, parse: Any = None) -> Any:
     return handler
 
 
-FACILITATOR_COMMANDS = {
+FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any] | None]] = {
     Commands.HIDE_IDEA: (ideas.hide_idea, schemas.parse_idea_ref),
     Commands.RESTORE_IDEA: (ideas.restore_idea, schemas.parse_idea_ref),
     Commands.APPROVE_IDEA: (ideas.approve_idea, schemas.parse_idea_ref),
@@ -185,8 +199,10 @@ FACILITATOR_COMMANDS = {
     Commands.CLOSE_WORKSHOP: (workshops.close_workshop, None),
     Commands.SET_JOINING: (workshops.set_joining, lambda p: schemas.parse_flag(p, "open")),
     Commands.UPDATE_SETTINGS: (workshops.update_settings, schemas.parse_settings),
-    Commands.START_TIMER: (live.start_timer,
-                           lambda p: schemas.parse_seconds(p or {}, required=False)),
+    Commands.START_TIMER: (
+        live.start_timer,
+        lambda p: schemas.parse_seconds(p or {}, required=False),
+    ),
     Commands.PAUSE_TIMER: (live.pause_timer, None),
     Commands.EXTEND_TIMER: (live.extend_timer, schemas.parse_seconds),
     Commands.RESET_TIMER: (live.reset_timer, None),

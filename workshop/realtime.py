@@ -110,8 +110,9 @@ class Fact:
     public_data: dict[str, Any] | None = None
 
     def payload(self, role: Role, since: int | None = None) -> dict[str, Any]:
-        body = self.data if role is Role.FACILITATOR or self.public_data is None \
-            else self.public_data
+        body = (
+            self.data if role is Role.FACILITATOR or self.public_data is None else self.public_data
+        )
         envelope = {"workshop_id": self.workshop_id, "seq": self.seq, **body}
         if since is not None and since != self.seq:
             envelope["since"] = since
@@ -123,8 +124,12 @@ def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
     out: list[tuple[Fact, int]] = []
     for fact in facts:
         previous = out[-1][0] if out else None
-        if previous is not None and fact.name in MERGEABLE and previous.name == fact.name \
-                and previous.workshop_id == fact.workshop_id:
+        if (
+            previous is not None
+            and fact.name in MERGEABLE
+            and previous.name == fact.name
+            and previous.workshop_id == fact.workshop_id
+        ):
             out[-1] = (fact, out[-1][1])
         else:
             out.append((fact, fact.seq))
@@ -174,12 +179,11 @@ class Broadcaster:
         for fact, since in coalesce(sorted(facts, key=lambda f: (f.workshop_id, f.seq))):
             for role in Role:
                 try:
-                    self.emit(fact.name, fact.payload(role, since),
-                              to=room_for(fact.workshop_id, role))
+                    self.emit(
+                        fact.name, fact.payload(role, since), to=room_for(fact.workshop_id, role)
+                    )
                 except Exception:  # a broken transport must not lose the other rooms
                     log.exception("broadcast of %s #%s failed", fact.name, fact.seq)
-
-
 
 
 @dataclass
@@ -230,4 +234,4 @@ def init_app(app: Flask) -> None:
 
 
 def broadcaster(app: Flask) -> Broadcaster:
-    return app.extensions["semis_broadcaster"]  # type: ignore[no-any-return]
+    return app.extensions["semis_broadcaster"]

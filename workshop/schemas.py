@@ -58,7 +58,11 @@ def _require_mapping(payload: Any) -> dict[str, Any]:
 
 
 def _text(
-    payload: dict[str, Any], field: str, *, max_len: int, required: bool = False,
+    payload: dict[str, Any],
+    field: str,
+    *,
+    max_len: int,
+    required: bool = False,
     multiline: bool = False,
 ) -> str:
     """A stripped string of at most ``max_len`` characters (after NFC normalisation)."""
@@ -71,8 +75,7 @@ def _text(
     # NUL cannot be stored by PostgreSQL; other control characters are noise. Lone
     # surrogates (valid in JSON, "\ud800") cannot be encoded to UTF-8 at all.
     value = "".join(
-        ch for ch in value
-        if ch in "\n\r\t" or unicodedata.category(ch) not in ("Cc", "Cs")
+        ch for ch in value if ch in "\n\r\t" or unicodedata.category(ch) not in ("Cc", "Cs")
     )
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
@@ -85,13 +88,19 @@ def _text(
     if len(value) > max_len:
         raise ValidationError(
             _("This field is too long (%(max)d characters at most).", max=max_len),
-            field=field, reason="too_long", max=max_len,
+            field=field,
+            reason="too_long",
+            max=max_len,
         )
     return value
 
 
 def _int(
-    payload: dict[str, Any], field: str, *, minimum: int = 0, maximum: int = INT_MAX,
+    payload: dict[str, Any],
+    field: str,
+    *,
+    minimum: int = 0,
+    maximum: int = INT_MAX,
     required: bool = True,
 ) -> int | None:
     value = payload.get(field)
@@ -106,7 +115,10 @@ def _int(
     if not minimum <= value <= maximum:
         raise ValidationError(
             _("This number must be between %(min)d and %(max)d.", min=minimum, max=maximum),
-            field=field, reason="range", min=minimum, max=maximum,
+            field=field,
+            reason="range",
+            min=minimum,
+            max=maximum,
         )
     return value
 
@@ -205,9 +217,13 @@ def parse_password(value: Any) -> str:
         raise ValidationError(_("This field must be text."), field="password", reason="type")
     if not PASSWORD_MIN <= len(value) <= PASSWORD_MAX:
         raise ValidationError(
-            _("The password must have between %(min)d and %(max)d characters.",
-              min=PASSWORD_MIN, max=PASSWORD_MAX),
-            field="password", reason="length",
+            _(
+                "The password must have between %(min)d and %(max)d characters.",
+                min=PASSWORD_MIN,
+                max=PASSWORD_MAX,
+            ),
+            field="password",
+            reason="length",
         )
     return value
 
@@ -341,19 +357,23 @@ def parse_agenda(payload: Any) -> list[AgendaItem]:
     if len(items) > AGENDA_MAX_PHASES:
         raise ValidationError(
             _("The agenda can have at most %(max)d steps.", max=AGENDA_MAX_PHASES),
-            field="phases", reason="too_long", max=AGENDA_MAX_PHASES,
+            field="phases",
+            reason="too_long",
+            max=AGENDA_MAX_PHASES,
         )
     parsed = []
     for item in items:
         row = _require_mapping(item)
         kind = _choice(row, "kind", PhaseKind)
         minutes = _int(row, "minutes", minimum=0, maximum=PHASE_MAX_MINUTES, required=False) or 0
-        parsed.append(AgendaItem(
-            id=_int(row, "id", minimum=1, required=False),
-            kind=kind,
-            title=_text(row, "title", max_len=PHASE_TITLE_MAX) or "",
-            duration_s=minutes * 60,
-        ))
+        parsed.append(
+            AgendaItem(
+                id=_int(row, "id", minimum=1, required=False),
+                kind=kind,
+                title=_text(row, "title", max_len=PHASE_TITLE_MAX) or "",
+                duration_s=minutes * 60,
+            )
+        )
     return parsed
 
 
@@ -434,7 +454,8 @@ def serialize_idea(
         "need": idea.need,
         "status": idea.status,
         "created_at": iso(idea.created_at),
-        "author": None if (anonymous and role is not Role.FACILITATOR) or author is None
+        "author": None
+        if (anonymous and role is not Role.FACILITATOR) or author is None
         else author.display_name,
     }
     # Every full view carries the version, so an edit can be checked against it.

@@ -75,8 +75,9 @@ def configure_logging(app: Flask) -> None:
     if app.debug or app.testing:
         return
     level = getattr(logging, str(app.config["LOG_LEVEL"]).upper(), logging.INFO)
-    logging.basicConfig(level=logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.WARNING, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
     for name in ("workshop", app.logger.name):
         logging.getLogger(name).setLevel(level)
 
@@ -119,9 +120,9 @@ def select_locale() -> str | None:
     chosen = request.cookies.get("semis_lang")
     if chosen in languages:
         return chosen
-    return request.accept_languages.best_match(languages) or current_app.config[
-        "BABEL_DEFAULT_LOCALE"
-    ]
+    return (
+        request.accept_languages.best_match(languages) or current_app.config["BABEL_DEFAULT_LOCALE"]
+    )
 
 
 def init_extensions(app: Flask) -> None:
@@ -168,17 +169,19 @@ def register_error_handlers(app: Flask) -> None:
 
 
 # Scripts and styles come from this server only; nothing a participant writes can run.
-CONTENT_SECURITY_POLICY = "; ".join([
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self'",
-    "img-src 'self' data:",
-    "connect-src 'self' ws: wss:",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+CONTENT_SECURITY_POLICY = "; ".join(
+    [
+        "default-src 'self'",
+        "script-src 'self'",
+        "style-src 'self'",
+        "img-src 'self' data:",
+        "connect-src 'self' ws: wss:",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "form-action 'self'",
+        "frame-ancestors 'none'",
+    ]
+)
 
 
 def register_security_headers(app: Flask) -> None:

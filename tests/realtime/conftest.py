@@ -48,12 +48,15 @@ def world_settings() -> dict[str, object]:
 
 
 @pytest.fixture
-def world(new_workshop: Callable[..., WorkshopRef],
-          socket_client: Callable[..., SocketIOTestClient],
-          world_settings: dict[str, object]) -> World:
+def world(
+    new_workshop: Callable[..., WorkshopRef],
+    socket_client: Callable[..., SocketIOTestClient],
+    world_settings: dict[str, object],
+) -> World:
     a, b = new_workshop(**world_settings), new_workshop()
     clients = World(
-        a=a, b=b,
+        a=a,
+        b=b,
         alice=socket_client(a, name="Alice"),
         bob=socket_client(a, name="Bob"),
         carol=socket_client(b, name="Carol"),

@@ -14,8 +14,10 @@ def ack(client: SocketIOTestClient, command: str, *args: Any) -> Any:
 
 def received(client: SocketIOTestClient) -> list[tuple[str, Any]]:
     """Drain what the client received, as ``(event name, first argument)``."""
-    return [(message["name"], message["args"][0] if message["args"] else None)
-            for message in client.get_received()]
+    return [
+        (message["name"], message["args"][0] if message["args"] else None)
+        for message in client.get_received()
+    ]
 
 
 def payloads(client: SocketIOTestClient, name: str) -> list[Any]:

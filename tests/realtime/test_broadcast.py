@@ -20,8 +20,12 @@ from workshop.schemas import Role
 BOUND = 5.0  # seconds a background flush may take before the test gives up
 
 
-def fact(seq: int, name: str = Facts.IDEA_POSTED, workshop_id: int = 1,
-         public: dict[str, Any] | None = None) -> Fact:
+def fact(
+    seq: int,
+    name: str = Facts.IDEA_POSTED,
+    workshop_id: int = 1,
+    public: dict[str, Any] | None = None,
+) -> Fact:
     return Fact(workshop_id, seq, name, {"value": seq, "secret": "s"}, public)
 
 
@@ -42,8 +46,9 @@ class Recorder:
 
     def wait_for(self, count: int) -> list[tuple[str, dict[str, Any], str]]:
         with self.changed:
-            assert self.changed.wait_for(lambda: len(self.sent) >= count, timeout=BOUND), \
+            assert self.changed.wait_for(lambda: len(self.sent) >= count, timeout=BOUND), (
                 f"only {len(self.sent)} of {count} messages arrived"
+            )
             return list(self.sent)
 
 
@@ -51,8 +56,9 @@ class Recorder:
 def tasks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Callable[..., Any], tuple[Any, ...]]]:
     """Background tasks started by realtime, captured instead of run; sleeps are skipped."""
     started: list[tuple[Callable[..., Any], tuple[Any, ...]]] = []
-    monkeypatch.setattr(realtime.socketio, "start_background_task",
-                        lambda fn, *args: started.append((fn, args)))
+    monkeypatch.setattr(
+        realtime.socketio, "start_background_task", lambda fn, *args: started.append((fn, args))
+    )
     monkeypatch.setattr(realtime.socketio, "sleep", lambda seconds: None)
     return started
 
@@ -62,11 +68,17 @@ def tasks(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Callable[..., Any], tup
 
 def test_payload_carries_workshop_and_seq() -> None:
     assert fact(7).payload(Role.PARTICIPANT) == {
-        "workshop_id": 1, "seq": 7, "value": 7, "secret": "s"}
+        "workshop_id": 1,
+        "seq": 7,
+        "value": 7,
+        "secret": "s",
+    }
 
 
-@pytest.mark.parametrize(("role", "sees_secret"), [
-    (Role.FACILITATOR, True), (Role.PARTICIPANT, False), (Role.SCREEN, False)])
+@pytest.mark.parametrize(
+    ("role", "sees_secret"),
+    [(Role.FACILITATOR, True), (Role.PARTICIPANT, False), (Role.SCREEN, False)],
+)
 def test_payload_is_serialised_per_role(role: Role, sees_secret: bool) -> None:
     payload = fact(3, public={"value": 3}).payload(role)
     assert ("secret" in payload) is sees_secret
@@ -83,17 +95,26 @@ def test_payload_since_only_when_facts_were_folded() -> None:
 
 def test_coalesce_folds_runs_of_mergeable_facts_only() -> None:
     timer = Facts.TIMER_CHANGED
-    facts = [fact(1, timer), fact(2, timer), fact(3), fact(4), fact(5, timer), fact(6, timer),
-             fact(7, timer)]
+    facts = [
+        fact(1, timer),
+        fact(2, timer),
+        fact(3),
+        fact(4),
+        fact(5, timer),
+        fact(6, timer),
+        fact(7, timer),
+    ]
     assert [(f.seq, since) for f, since in coalesce(facts)] == [(2, 1), (3, 3), (4, 4), (7, 5)]
 
 
 def test_coalesce_never_folds_facts_of_different_workshops() -> None:
     timer = Facts.TIMER_CHANGED
-    facts = [fact(4, timer, workshop_id=1), fact(1, timer, workshop_id=2),
-             fact(2, timer, workshop_id=2)]
-    assert [(f.workshop_id, f.seq, since) for f, since in coalesce(facts)] == [
-        (1, 4, 4), (2, 2, 1)]
+    facts = [
+        fact(4, timer, workshop_id=1),
+        fact(1, timer, workshop_id=2),
+        fact(2, timer, workshop_id=2),
+    ]
+    assert [(f.workshop_id, f.seq, since) for f, since in coalesce(facts)] == [(1, 4, 4), (2, 2, 1)]
 
 
 def test_coalesce_keeps_single_and_empty() -> None:
@@ -113,7 +134,10 @@ def test_window_zero_sends_at_once_to_three_rooms(app: Flask) -> None:
     recorder = Recorder()
     Broadcaster(window_ms=0, emit=recorder).publish([fact(1, public={"value": 1})])
     assert sorted((room, "secret" in payload) for _name, payload, room in recorder.sent) == [
-        ("workshop:1", False), ("workshop:1:facilitators", True), ("workshop:1:screens", False)]
+        ("workshop:1", False),
+        ("workshop:1:facilitators", True),
+        ("workshop:1:screens", False),
+    ]
 
 
 def test_window_buffers_per_workshop_until_flushed(app: Flask, tasks: list) -> None:
@@ -126,8 +150,11 @@ def test_window_buffers_per_workshop_until_flushed(app: Flask, tasks: list) -> N
     assert len(tasks) == 2  # one flush scheduled per workshop, not per publish
     fn, args = tasks[0]
     fn(*args)
-    sent = [(payload["workshop_id"], payload["seq"], payload.get("since"))
-            for _name, payload, room in recorder.sent if room.endswith(":screens")]
+    sent = [
+        (payload["workshop_id"], payload["seq"], payload.get("since"))
+        for _name, payload, room in recorder.sent
+        if room.endswith(":screens")
+    ]
     assert sent == [(1, 1, None), (1, 3, 2), (1, 4, None)]
     fn, args = tasks[1]
     fn(*args)
@@ -140,8 +167,11 @@ def test_a_failing_room_does_not_lose_the_others(app: Flask) -> None:
     recorder = Recorder(fail_room="workshop:1")
     Broadcaster(window_ms=0, emit=recorder).publish([fact(1), fact(2)])
     assert sorted((p["seq"], room) for _n, p, room in recorder.sent) == [
-        (1, "workshop:1:facilitators"), (1, "workshop:1:screens"),
-        (2, "workshop:1:facilitators"), (2, "workshop:1:screens")]
+        (1, "workshop:1:facilitators"),
+        (1, "workshop:1:screens"),
+        (2, "workshop:1:facilitators"),
+        (2, "workshop:1:screens"),
+    ]
 
 
 def test_a_real_window_flushes_in_the_background(app: Flask) -> None:
@@ -150,7 +180,9 @@ def test_a_real_window_flushes_in_the_background(app: Flask) -> None:
     broadcaster.publish([fact(1, Facts.TIMER_CHANGED), fact(2, Facts.TIMER_CHANGED), fact(3)])
     sent = recorder.wait_for(6)
     assert [(p["seq"], p.get("since")) for _n, p, r in sent if r == "workshop:1"] == [
-        (2, 1), (3, None)]
+        (2, 1),
+        (3, None),
+    ]
 
 
 # -------------------------------------------------------------------- PresenceNotifier
@@ -160,9 +192,13 @@ def test_presence_interval_zero_sends_at_once(app: Flask) -> None:
     recorder = Recorder()
     PresenceNotifier(interval_ms=0, count=lambda workshop_id: 4, emit=recorder).changed(9)
     assert sorted(room for _n, _p, room in recorder.sent) == [
-        "workshop:9", "workshop:9:facilitators", "workshop:9:screens"]
+        "workshop:9",
+        "workshop:9:facilitators",
+        "workshop:9:screens",
+    ]
     assert {(name, tuple(sorted(p.items()))) for name, p, _r in recorder.sent} == {
-        (Facts.PRESENCE_CHANGED, (("connected", 4), ("workshop_id", 9)))}
+        (Facts.PRESENCE_CHANGED, (("connected", 4), ("workshop_id", 9)))
+    }
 
 
 def test_presence_changes_are_throttled_per_workshop(app: Flask, tasks: list) -> None:

@@ -17,17 +17,24 @@ from workshop.auth import participant_cookie
 SocketFactory = Callable[..., SocketIOTestClient]
 
 
-@pytest.mark.parametrize("auth", [
-    None, "workshop", [], {}, {"role": "participant"},
-    {"workshop_id": "1", "role": "screen"},
-    {"workshop_id": True, "role": "screen"},
-    {"workshop_id": 1.0, "role": "screen"},
-    {"workshop_id": 1, "role": "admin"},
-    {"workshop_id": 1, "role": None},
-    {"workshop_id": 999_999, "role": "screen", "key": "x"},
-    {"workshop_id": 2**70, "role": "screen", "key": "x"},
-    {"workshop_id": -1, "role": "screen", "key": "x"},
-])
+@pytest.mark.parametrize(
+    "auth",
+    [
+        None,
+        "workshop",
+        [],
+        {},
+        {"role": "participant"},
+        {"workshop_id": "1", "role": "screen"},
+        {"workshop_id": True, "role": "screen"},
+        {"workshop_id": 1.0, "role": "screen"},
+        {"workshop_id": 1, "role": "admin"},
+        {"workshop_id": 1, "role": None},
+        {"workshop_id": 999_999, "role": "screen", "key": "x"},
+        {"workshop_id": 2**70, "role": "screen", "key": "x"},
+        {"workshop_id": -1, "role": "screen", "key": "x"},
+    ],
+)
 def test_malformed_or_unknown_handshakes_are_refused(
     new_workshop: Callable[..., WorkshopRef], socket_client: SocketFactory, auth: Any
 ) -> None:
@@ -75,8 +82,9 @@ def test_facilitator_must_be_signed_in_and_run_the_workshop(
 ) -> None:
     workshop = new_workshop()
     anonymous = app.test_client()
-    assert not socket_client(auth={"workshop_id": workshop.id, "role": "facilitator"},
-                             http=anonymous).is_connected()
+    assert not socket_client(
+        auth={"workshop_id": workshop.id, "role": "facilitator"}, http=anonymous
+    ).is_connected()
     with app.app_context():
         stranger = make_facilitator().email
     assert not socket_client(workshop, "facilitator", email=stranger).is_connected()

@@ -93,43 +93,68 @@ def timer_after_close(w: World) -> Command:
 
 
 CASES: dict[str, tuple[Callable[[World], Command], str]] = {
-    "screen_posts": (lambda w: (w.screen, "post_idea", {"client_id": client_id(),
-                                                         "title": "x"}), "forbidden"),
-    "facilitator_posts": (lambda w: (w.host, "post_idea", {"client_id": client_id(),
-                                                            "title": "x"}), "forbidden"),
-    "screen_hides": (lambda w: (w.screen, "hide_idea", {"idea_id": posted(w.alice)["id"]}),
-                     "forbidden"),
+    "screen_posts": (
+        lambda w: (w.screen, "post_idea", {"client_id": client_id(), "title": "x"}),
+        "forbidden",
+    ),
+    "facilitator_posts": (
+        lambda w: (w.host, "post_idea", {"client_id": client_id(), "title": "x"}),
+        "forbidden",
+    ),
+    "screen_hides": (
+        lambda w: (w.screen, "hide_idea", {"idea_id": posted(w.alice)["id"]}),
+        "forbidden",
+    ),
     "edit_hidden_own_idea": (hidden_own_idea, "forbidden"),
     "edit_unknown_idea": (lambda w: (w.alice, "edit_idea", edit(999_999)), "not_found"),
     "hide_unknown_idea": (lambda w: (w.host, "hide_idea", {"idea_id": 999_999}), "not_found"),
     "edit_idea_of_other_workshop": (
-        lambda w: (w.alice, "edit_idea", edit(posted(w.carol)["id"])), "wrong_workshop"),
+        lambda w: (w.alice, "edit_idea", edit(posted(w.carol)["id"])),
+        "wrong_workshop",
+    ),
     "hide_idea_of_other_workshop": (
-        lambda w: (w.host, "hide_idea", {"idea_id": posted(w.carol)["id"]}), "wrong_workshop"),
+        lambda w: (w.host, "hide_idea", {"idea_id": posted(w.carol)["id"]}),
+        "wrong_workshop",
+    ),
     "edit_someone_elses_idea": (
-        lambda w: (w.bob, "edit_idea", edit(posted(w.alice)["id"])), "not_author"),
+        lambda w: (w.bob, "edit_idea", edit(posted(w.alice)["id"])),
+        "not_author",
+    ),
     "withdraw_someone_elses_idea": (
-        lambda w: (w.bob, "withdraw_idea", {"idea_id": posted(w.alice)["id"]}), "not_author"),
+        lambda w: (w.bob, "withdraw_idea", {"idea_id": posted(w.alice)["id"]}),
+        "not_author",
+    ),
     "stale_version": (stale_edit, "conflict"),
     "approve_hidden_idea": (approve_hidden, "conflict"),
     "reuse_someone_elses_client_id": (
-        lambda w: (w.bob, "post_idea", {"client_id": posted(w.alice)["client_id"],
-                                        "title": "Copie"}), "duplicate_client_id"),
+        lambda w: (
+            w.bob,
+            "post_idea",
+            {"client_id": posted(w.alice)["client_id"], "title": "Copie"},
+        ),
+        "duplicate_client_id",
+    ),
     "post_outside_ideas_phase": (post_after_phase_change, "wrong_phase"),
     "edit_outside_ideas_phase": (edit_after_phase_change, "wrong_phase"),
     "advance_past_the_end": (advance_past_the_end, "wrong_phase"),
     "post_after_close": (post_after_close, "workshop_closed"),
     "timer_after_close": (timer_after_close, "workshop_closed"),
-    "unknown_phase_id": (lambda w: (w.host, "advance_phase", {"phase_id": 999_999}),
-                         "invalid_input"),
-    "advance_sideways": (lambda w: (w.host, "advance_phase", {"direction": "sideways"}),
-                         "invalid_input"),
+    "unknown_phase_id": (
+        lambda w: (w.host, "advance_phase", {"phase_id": 999_999}),
+        "invalid_input",
+    ),
+    "advance_sideways": (
+        lambda w: (w.host, "advance_phase", {"direction": "sideways"}),
+        "invalid_input",
+    ),
     "extend_by_nothing": (lambda w: (w.host, "extend_timer", {"seconds": 0}), "invalid_input"),
     "timer_too_long": (lambda w: (w.host, "start_timer", {"seconds": 10**9}), "invalid_input"),
     "timer_not_a_dict": (lambda w: (w.host, "start_timer", "30"), "invalid_input"),
     "set_joining_without_flag": (lambda w: (w.host, "set_joining", {}), "invalid_input"),
-    "settings_not_boolean": (lambda w: (w.host, "update_settings", {"anonymous": "maybe"}),
-                             "invalid_input"),
+    "settings_not_boolean": (
+        lambda w: (w.host, "update_settings", {"anonymous": "maybe"}),
+        "invalid_input",
+    ),
     "hide_without_id": (lambda w: (w.host, "hide_idea", {}), "invalid_input"),
     "hide_with_huge_id": (lambda w: (w.host, "hide_idea", {"idea_id": 2**64}), "invalid_input"),
     "withdraw_not_a_dict": (lambda w: (w.alice, "withdraw_idea", 12), "invalid_input"),
@@ -156,8 +181,7 @@ def test_facilitator_commands_are_forbidden_to_others(
     app: Flask, world: World, command: str, sender: str
 ) -> None:
     seq = seq_of(app, world.a.id)
-    payload = {"idea_id": 1, "direction": "next", "open": False, "anonymous": True,
-               "seconds": 30}
+    payload = {"idea_id": 1, "direction": "next", "open": False, "anonymous": True, "seconds": 30}
     assert error_code(ack(getattr(world, sender), command, payload)) == "forbidden"
     assert seq_of(app, world.a.id) == seq
     assert all(received(client) == [] for client in (*world.in_a, *world.in_b))
@@ -170,8 +194,10 @@ def test_facilitator_commands_of_a_draft_workshop(
     draft = new_workshop(status="draft")
     host = socket_client(draft, "facilitator")
     assert ack(host, "join_workshop")["ok"]
-    for command, payload in [("start_timer", {"seconds": 30}),
-                             ("advance_phase", {"direction": "next"})]:
+    for command, payload in [
+        ("start_timer", {"seconds": 30}),
+        ("advance_phase", {"direction": "next"}),
+    ]:
         assert error_code(ack(host, command, payload)) == "workshop_not_open"
     assert ack(host, "open_workshop")["ok"]
 
@@ -202,11 +228,15 @@ def test_error_messages_in_english_when_asked(
     assert response["error"]["message"] == "This item does not exist."
 
 
-@pytest.mark.xfail(not CATALOGUE.exists(), strict=True,
-                   reason="the French catalogue (translations/fr/LC_MESSAGES/messages.mo) "
-                          "is not compiled yet: `make translations`")
-@pytest.mark.parametrize("headers", [None, {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"},
-                                     {"Accept-Language": "de"}])
+@pytest.mark.xfail(
+    not CATALOGUE.exists(),
+    strict=True,
+    reason="the French catalogue (translations/fr/LC_MESSAGES/messages.mo) "
+    "is not compiled yet: `make translations`",
+)
+@pytest.mark.parametrize(
+    "headers", [None, {"Accept-Language": "fr-FR,fr;q=0.9,en;q=0.5"}, {"Accept-Language": "de"}]
+)
 def test_error_messages_default_to_french(
     new_workshop: Callable[..., WorkshopRef],
     socket_client: Callable[..., SocketIOTestClient],
@@ -216,5 +246,6 @@ def test_error_messages_default_to_french(
     phone = socket_client(workshop, headers=headers)
     message = ack(phone, "edit_idea", edit(999_999))["error"]["message"]
     french = Translations.load(str(CATALOGUE.parents[2]), ["fr"]).gettext(
-        "This item does not exist.")
+        "This item does not exist."
+    )
     assert message == french != "This item does not exist."

@@ -62,14 +62,15 @@ def test_advance_phase(world: World) -> None:
 def test_joining_and_closing(world: World) -> None:
     command(world, "set_joining", {"open": False})
     assert {p["workshop"]["joining_open"] for p in only_a_heard(world, "workshop_updated")} == {
-        False}
+        False
+    }
     command(world, "close_workshop")
-    assert {p["workshop"]["status"] for p in only_a_heard(world, "workshop_updated")} == {
-        "closed"}
+    assert {p["workshop"]["status"] for p in only_a_heard(world, "workshop_updated")} == {"closed"}
     command(world, "open_workshop")
     heard = only_a_heard(world, "workshop_updated")
     assert {(p["workshop"]["status"], p["workshop"]["joining_open"]) for p in heard} == {
-        ("open", True)}
+        ("open", True)
+    }
 
 
 def test_settings(world: World) -> None:
@@ -122,7 +123,8 @@ def test_with_a_coalescing_window_facts_still_arrive_in_order(app: Flask, world:
     names = [name for name, _p in messages]
     assert names[-1] == "idea_posted" and set(names[:-1]) == {"timer_changed"}
     covered = [(p.get("since", p["seq"]), p["seq"]) for _n, p in messages]
-    assert all(start == end + 1 for (_s, end), (start, _e) in zip(covered, covered[1:],
-                                                                    strict=False))
+    assert all(
+        start == end + 1 for (_s, end), (start, _e) in zip(covered, covered[1:], strict=False)
+    )
     assert covered[-1][1] - covered[0][0] == 3
     assert messages[-1][1]["idea"]["id"] == post_ack["data"]["idea"]["id"]

@@ -25,8 +25,12 @@ def idea_count(app: Flask) -> int:
 
 
 def new_idea(**fields: Any) -> dict[str, Any]:
-    return {"client_id": client_id(), "title": "Une épicerie itinérante",
-            "description": "Un camion qui passe dans les villages.", **fields}
+    return {
+        "client_id": client_id(),
+        "title": "Une épicerie itinérante",
+        "description": "Un camion qui passe dans les villages.",
+        **fields,
+    }
 
 
 def test_post_acks_and_broadcasts_to_the_whole_workshop_only(app: Flask, world: World) -> None:
@@ -40,8 +44,11 @@ def test_post_acks_and_broadcasts_to_the_whole_workshop_only(app: Flask, world: 
 
     for client in world.in_a:  # the sender too: one code path for every UI
         [fact] = payloads(client, "idea_posted")
-        assert (fact["workshop_id"], fact["seq"], fact["idea"]["id"]) == (world.a.id, seq,
-                                                                          idea["id"])
+        assert (fact["workshop_id"], fact["seq"], fact["idea"]["id"]) == (
+            world.a.id,
+            seq,
+            idea["id"],
+        )
     for client in world.in_b:
         assert received(client) == []
 
@@ -73,8 +80,7 @@ def test_pending_ideas_reach_public_rooms_as_id_and_status_only(world: World) ->
     idea = response["data"]["idea"]
     assert (idea["status"], idea["title"]) == ("pending", "À modérer")
     for client in (world.alice, world.bob, world.screen):
-        assert payloads(client, "idea_posted")[0]["idea"] == {"id": idea["id"],
-                                                              "status": "pending"}
+        assert payloads(client, "idea_posted")[0]["idea"] == {"id": idea["id"], "status": "pending"}
     assert payloads(world.host, "idea_posted")[0]["idea"]["title"] == "À modérer"
 
     assert ack(world.host, "approve_idea", {"idea_id": idea["id"]}) == {"ok": True, "data": None}
@@ -108,22 +114,30 @@ def test_title_length_limits_are_inclusive(world: World, length: int) -> None:
 
 
 BAD_POSTS: list[Any] = [
-    "une idée", ["une idée"], 42, None,
+    "une idée",
+    ["une idée"],
+    42,
+    None,
     {"title": "Sans identifiant"},
     {"client_id": "short", "title": "x"},
     {"client_id": "has spaces in it", "title": "x"},
     {"client_id": 12345678, "title": "x"},
     {"client_id": "c" * 65, "title": "x"},
-    new_idea(title=""), new_idea(title="   \n\t "), new_idea(title=None),
-    new_idea(title=5), new_idea(title=["a"]), new_idea(title={"fr": "a"}),
-    new_idea(title="x" * 141), new_idea(description="x" * 2001), new_idea(need="x" * 1001),
+    new_idea(title=""),
+    new_idea(title="   \n\t "),
+    new_idea(title=None),
+    new_idea(title=5),
+    new_idea(title=["a"]),
+    new_idea(title={"fr": "a"}),
+    new_idea(title="x" * 141),
+    new_idea(description="x" * 2001),
+    new_idea(need="x" * 1001),
     new_idea(description=3.5),
 ]
 
 
 @pytest.mark.parametrize("payload", BAD_POSTS)
-def test_bad_posts_are_refused_and_change_nothing(app: Flask, world: World,
-                                                  payload: Any) -> None:
+def test_bad_posts_are_refused_and_change_nothing(app: Flask, world: World, payload: Any) -> None:
     seq = seq_of(app, world.a.id)
     args = [] if payload is None else [payload]
     response = ack(world.alice, "post_idea", *args)
@@ -139,8 +153,11 @@ def test_validation_errors_name_the_field(world: World) -> None:
 
 def test_text_that_cannot_be_stored_is_cleaned(world: World) -> None:
     # A lone surrogate is valid JSON ("\ud800") but cannot be encoded to UTF-8.
-    response = ack(world.alice, "post_idea", new_idea(title="Idée \ud800 bizarre\x00",
-                                                      description="l1\ud83d\nl2\x07"))
+    response = ack(
+        world.alice,
+        "post_idea",
+        new_idea(title="Idée \ud800 bizarre\x00", description="l1\ud83d\nl2\x07"),
+    )
     assert response["ok"] is True, response
     assert response["data"]["idea"]["title"] == "Idée bizarre"
     assert response["data"]["idea"]["description"] == "l1\nl2"
@@ -149,12 +166,17 @@ def test_text_that_cannot_be_stored_is_cleaned(world: World) -> None:
 def test_edit_and_withdraw_broadcast(world: World) -> None:
     idea = ack(world.alice, "post_idea", new_idea())["data"]["idea"]
     received(world.bob)
-    edited = ack(world.alice, "edit_idea", {"idea_id": idea["id"], "title": "Mieux",
-                                            "description": "", "need": ""})
+    edited = ack(
+        world.alice,
+        "edit_idea",
+        {"idea_id": idea["id"], "title": "Mieux", "description": "", "need": ""},
+    )
     assert edited["ok"] and edited["data"]["idea"]["title"] == "Mieux"
     assert payloads(world.bob, "idea_updated")[0]["idea"]["title"] == "Mieux"
     assert ack(world.alice, "withdraw_idea", {"idea_id": idea["id"]}) == {
-        "ok": True, "data": {"idea_id": idea["id"]}}
+        "ok": True,
+        "data": {"idea_id": idea["id"]},
+    }
     for client in world.in_a:
         withdrawn = payloads(client, "idea_withdrawn")
         assert [w["idea_id"] for w in withdrawn] == [idea["id"]]

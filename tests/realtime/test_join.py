@@ -33,19 +33,24 @@ def test_snapshot_per_role(world: World) -> None:
     assert ack(world.host, "approve_idea", {"idea_id": shown["id"]})["ok"]
     waiting = post(world.alice, "En attente")
 
-    host, alice, bob, screen = (snapshot(c) for c in (world.host, world.alice, world.bob,
-                                                      world.screen))
+    host, alice, bob, screen = (
+        snapshot(c) for c in (world.host, world.alice, world.bob, world.screen)
+    )
     for state, role in ((host, "facilitator"), (alice, "participant"), (screen, "screen")):
         assert state["role"] == role
         assert state["workshop"]["id"] == world.a.id
         assert state["seq"] == host["seq"] > 0
         assert isinstance(state["server_time"], int) and state["connected"] == 2
     assert [(i["id"], i["author"]) for i in host["ideas"]] == [
-        (shown["id"], "Alice"), (waiting["id"], "Alice")]
+        (shown["id"], "Alice"),
+        (waiting["id"], "Alice"),
+    ]
     assert {p["display_name"] for p in host["participants"]} == {"Alice", "Bob"}
     # Anonymous: phones and screens never see who wrote what.
     assert [(i["id"], i["author"]) for i in alice["ideas"]] == [
-        (shown["id"], None), (waiting["id"], None)]
+        (shown["id"], None),
+        (waiting["id"], None),
+    ]
     assert [i["id"] for i in bob["ideas"]] == [shown["id"]]
     assert [i["id"] for i in screen["ideas"]] == [shown["id"]]
     assert alice["me"]["display_name"] == "Alice" and "me" not in screen
@@ -65,7 +70,10 @@ def test_join_replays_exactly_what_was_missed(world: World) -> None:
     data = response["data"]
     assert data["mode"] == "replay" and data["connected"] == 2
     assert [(e["name"], e["data"]["seq"]) for e in data["events"]] == [
-        ("idea_posted", seen + 1), ("idea_posted", seen + 2), ("idea_hidden", seen + 3)]
+        ("idea_posted", seen + 1),
+        ("idea_posted", seen + 2),
+        ("idea_hidden", seen + 3),
+    ]
     assert data["events"][1]["data"]["idea"]["id"] == second["id"]
     assert data["events"][2]["data"]["idea"] == {"id": first["id"], "status": "hidden"}
     assert {e["data"]["workshop_id"] for e in data["events"]} == {world.a.id}
@@ -94,9 +102,17 @@ def test_join_after_missing_too_much_gets_a_snapshot(world: World) -> None:
     assert state["seq"] == seq + 3 and len(state["ideas"]) == 3
 
 
-@pytest.mark.parametrize("payload", [
-    "12", [1], {"last_seq": "x"}, {"last_seq": -1}, {"last_seq": 1.5}, {"last_seq": True},
-])
+@pytest.mark.parametrize(
+    "payload",
+    [
+        "12",
+        [1],
+        {"last_seq": "x"},
+        {"last_seq": -1},
+        {"last_seq": 1.5},
+        {"last_seq": True},
+    ],
+)
 def test_join_with_a_bad_last_seq(world: World, payload: Any) -> None:
     assert error_code(ack(world.alice, "join_workshop", payload)) == "invalid_input"
 

@@ -19,12 +19,14 @@ def test_first_account_then_no_more_set_up(app: Flask) -> None:
     with app.app_context():
         assert not accounts.has_facilitators()
         first = accounts.create_facilitator(
-            NewFacilitator(email="anne@example.org", name="Anne", password=PASSWORD), first=True)
+            NewFacilitator(email="anne@example.org", name="Anne", password=PASSWORD), first=True
+        )
         assert accounts.has_facilitators()
         assert first.password_hash != PASSWORD and PASSWORD not in first.password_hash
         with pytest.raises(AlreadySetUp):
             accounts.create_facilitator(
-                NewFacilitator(email="bob@example.org", name="Bob", password=PASSWORD), first=True)
+                NewFacilitator(email="bob@example.org", name="Bob", password=PASSWORD), first=True
+            )
 
 
 def test_emails_are_unique(app: Flask) -> None:
@@ -34,10 +36,13 @@ def test_emails_are_unique(app: Flask) -> None:
             make_facilitator(email="anne@example.org")
 
 
-@pytest.mark.parametrize(("email", "password"), [
-    ("anne@example.org", "wrong password!"),
-    ("nobody@example.org", PASSWORD),
-])
+@pytest.mark.parametrize(
+    ("email", "password"),
+    [
+        ("anne@example.org", "wrong password!"),
+        ("nobody@example.org", PASSWORD),
+    ],
+)
 def test_authenticate(app: Flask, email: str, password: str) -> None:
     with app.app_context():
         anne = make_facilitator(email="anne@example.org")
@@ -55,8 +60,9 @@ def test_demo_creates_a_live_workshop(app: Flask) -> None:
         assert workshop.current_phase.kind == PhaseKind.IDEAS
         assert serialize_timer(workshop)["state"] == "running"
         participants = db.session.scalar(select(func.count()).select_from(Participant))
-        visible = db.session.scalar(select(func.count()).select_from(Idea).where(
-            Idea.status == IdeaStatus.VISIBLE))
+        visible = db.session.scalar(
+            select(func.count()).select_from(Idea).where(Idea.status == IdeaStatus.VISIBLE)
+        )
         assert (participants, visible) == (len(demo.PARTICIPANTS), len(demo.IDEAS))
         # A second demo reuses the first account instead of creating another.
         again = demo.create_demo()

@@ -35,8 +35,9 @@ def test_every_kind_of_change_is_recorded(app: Flask) -> None:
         live.advance_phase(workshop.id, owner, PhaseTarget(direction="next"))
         author = make_participant(workshop)
         idea = make_idea(workshop, author)
-        ideas.edit_idea(workshop.id, author.id,
-                        IdeaEdit(idea_id=idea.id, title="New", description="", need=""))
+        ideas.edit_idea(
+            workshop.id, author.id, IdeaEdit(idea_id=idea.id, title="New", description="", need="")
+        )
         ideas.hide_idea(workshop.id, owner, idea.id)
         ideas.restore_idea(workshop.id, owner, idea.id)
         ideas.withdraw_idea(workshop.id, author.id, idea.id)
@@ -44,11 +45,19 @@ def test_every_kind_of_change_is_recorded(app: Flask) -> None:
         workshops.set_joining(workshop.id, owner, False)
         workshops.close_workshop(workshop.id, owner)
         assert [name for _seq, name in recorded(workshop.id)] == [
-            "workshop_updated", "phase_changed",  # open
-            "phase_changed", "participant_joined", "idea_posted", "idea_updated",
-            "idea_hidden", "idea_restored", "idea_withdrawn", "timer_changed",
             "workshop_updated",
-            "workshop_updated", "timer_changed",  # closing stops the running timer
+            "phase_changed",  # open
+            "phase_changed",
+            "participant_joined",
+            "idea_posted",
+            "idea_updated",
+            "idea_hidden",
+            "idea_restored",
+            "idea_withdrawn",
+            "timer_changed",
+            "workshop_updated",
+            "workshop_updated",
+            "timer_changed",  # closing stops the running timer
         ]
 
 
@@ -141,8 +150,9 @@ def test_replay_from_the_future_or_across_a_gap_is_a_snapshot(app: Flask) -> Non
         workshop = make_workshop()
         make_idea(workshop)
         assert events.replay(workshop.id, workshop.seq + 1, Role.PARTICIPANT) is None
-        db.session.execute(delete(Event).where(Event.workshop_id == workshop.id,
-                                               Event.seq == workshop.seq - 1))
+        db.session.execute(
+            delete(Event).where(Event.workshop_id == workshop.id, Event.seq == workshop.seq - 1)
+        )
         db.session.commit()
         assert events.replay(workshop.id, workshop.seq - 3, Role.PARTICIPANT) is None
 

@@ -37,8 +37,15 @@ from workshop.services import ideas, live, workshops
 
 
 def new_idea(**overrides: Any) -> NewIdea:
-    return NewIdea(**{"client_id": client_id(), "title": "Un frigo solidaire",
-                      "description": "Devant la mairie.", "need": "", **overrides})
+    return NewIdea(
+        **{
+            "client_id": client_id(),
+            "title": "Un frigo solidaire",
+            "description": "Devant la mairie.",
+            "need": "",
+            **overrides,
+        }
+    )
 
 
 def test_post_records_one_event_with_a_view_per_role(app: Flask, emitted: list) -> None:
@@ -52,8 +59,11 @@ def test_post_records_one_event_with_a_view_per_role(app: Flask, emitted: list) 
         assert recorded(workshop.id)[-1] == (workshop.seq, "idea_posted")
         seq, idea_id, workshop_id, author_id = workshop.seq, idea.id, workshop.id, author.id
     rooms = {room: payload for name, payload, room in emitted}
-    assert set(rooms) == {f"workshop:{workshop_id}", f"workshop:{workshop_id}:facilitators",
-                          f"workshop:{workshop_id}:screens"}
+    assert set(rooms) == {
+        f"workshop:{workshop_id}",
+        f"workshop:{workshop_id}:facilitators",
+        f"workshop:{workshop_id}:screens",
+    }
     for payload in rooms.values():
         assert payload["seq"] == seq and payload["idea"]["id"] == idea_id
         assert payload["idea"]["author"] == "Josiane"
@@ -131,13 +141,21 @@ def test_edit_own_idea_bumps_its_version(app: Flask) -> None:
         author = make_participant(workshop)
         idea = make_idea(workshop, author, title="Avant")
         version = idea.version
-        edited = ideas.edit_idea(workshop.id, author.id, IdeaEdit(
-            idea_id=idea.id, title="Après", description="", need="", version=version))
+        edited = ideas.edit_idea(
+            workshop.id,
+            author.id,
+            IdeaEdit(idea_id=idea.id, title="Après", description="", need="", version=version),
+        )
         assert edited.title == "Après" and edited.version == version + 1
         assert recorded(workshop.id)[-1][1] == "idea_updated"
         seq = workshop.seq
-        ideas.edit_idea(workshop.id, author.id, IdeaEdit(  # nothing changes: no event
-            idea_id=idea.id, title="Après", description="", need=""))
+        ideas.edit_idea(
+            workshop.id,
+            author.id,
+            IdeaEdit(  # nothing changes: no event
+                idea_id=idea.id, title="Après", description="", need=""
+            ),
+        )
         assert db.session.get(Workshop, workshop.id).seq == seq
 
 
@@ -147,11 +165,19 @@ def test_edit_with_a_stale_version_conflicts(app: Flask) -> None:
         author = make_participant(workshop)
         idea = make_idea(workshop, author)
         stale = idea.version
-        ideas.edit_idea(workshop.id, author.id, IdeaEdit(
-            idea_id=idea.id, title="Version 2", description="", need="", version=stale))
+        ideas.edit_idea(
+            workshop.id,
+            author.id,
+            IdeaEdit(idea_id=idea.id, title="Version 2", description="", need="", version=stale),
+        )
         with pytest.raises(Conflict):
-            ideas.edit_idea(workshop.id, author.id, IdeaEdit(
-                idea_id=idea.id, title="Version 3", description="", need="", version=stale))
+            ideas.edit_idea(
+                workshop.id,
+                author.id,
+                IdeaEdit(
+                    idea_id=idea.id, title="Version 3", description="", need="", version=stale
+                ),
+            )
         db.session.rollback()
         assert db.session.get(Idea, idea.id).title == "Version 2"
 
@@ -185,10 +211,13 @@ def test_hide_and_restore(app: Flask) -> None:
         assert [n for _s, n in recorded(workshop.id)[-2:]] == ["idea_hidden", "idea_restored"]
 
 
-@pytest.mark.parametrize(("start", "action"), [
-    ("pending", ideas.restore_idea),
-    ("hidden", ideas.approve_idea),
-])
+@pytest.mark.parametrize(
+    ("start", "action"),
+    [
+        ("pending", ideas.restore_idea),
+        ("hidden", ideas.approve_idea),
+    ],
+)
 def test_moderation_transitions_that_make_no_sense_conflict(
     app: Flask, start: str, action: Callable[..., Any]
 ) -> None:
@@ -203,8 +232,11 @@ def test_moderation_transitions_that_make_no_sense_conflict(
 
 # Every participant-side guard: (name, arrange, act, expected error).
 def _edit(workshop: Workshop, participant_id: int, idea_id: int) -> None:
-    ideas.edit_idea(workshop.id, participant_id,
-                    IdeaEdit(idea_id=idea_id, title="Changed", description="", need=""))
+    ideas.edit_idea(
+        workshop.id,
+        participant_id,
+        IdeaEdit(idea_id=idea_id, title="Changed", description="", need=""),
+    )
 
 
 def _withdraw(workshop: Workshop, participant_id: int, idea_id: int) -> None:
@@ -212,16 +244,20 @@ def _withdraw(workshop: Workshop, participant_id: int, idea_id: int) -> None:
 
 
 @pytest.mark.parametrize("act", [_edit, _withdraw])
-@pytest.mark.parametrize(("case", "error"), [
-    ("not_author", NotAuthor),
-    ("unknown_idea", NotFound),
-    ("other_workshops_idea", WrongWorkshop),
-    ("other_workshops_participant", WrongWorkshop),
-    ("hidden", Forbidden),
-    ("closed", WorkshopClosed),
-])
-def test_author_guards(app: Flask, act: Callable[..., None], case: str,
-                       error: type[WorkshopError]) -> None:
+@pytest.mark.parametrize(
+    ("case", "error"),
+    [
+        ("not_author", NotAuthor),
+        ("unknown_idea", NotFound),
+        ("other_workshops_idea", WrongWorkshop),
+        ("other_workshops_participant", WrongWorkshop),
+        ("hidden", Forbidden),
+        ("closed", WorkshopClosed),
+    ],
+)
+def test_author_guards(
+    app: Flask, act: Callable[..., None], case: str, error: type[WorkshopError]
+) -> None:
     with app.app_context():
         workshop, other = make_workshop(), make_workshop()
         author = make_participant(workshop)
@@ -271,11 +307,16 @@ def test_posting_in_a_closed_workshop(app: Flask) -> None:
             ideas.post_idea(workshop.id, author.id, new_idea())
 
 
-@pytest.mark.parametrize(("workshop_id", "participant_id", "error"), [
-    (999_999, None, NotFound), (None, 999_999, NotFound),
-])
-def test_posting_to_unknown_rows(app: Flask, workshop_id: int | None,
-                                 participant_id: int | None, error: type[Exception]) -> None:
+@pytest.mark.parametrize(
+    ("workshop_id", "participant_id", "error"),
+    [
+        (999_999, None, NotFound),
+        (None, 999_999, NotFound),
+    ],
+)
+def test_posting_to_unknown_rows(
+    app: Flask, workshop_id: int | None, participant_id: int | None, error: type[Exception]
+) -> None:
     with app.app_context():
         workshop = make_workshop()
         author = make_participant(workshop)

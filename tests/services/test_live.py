@@ -60,8 +60,9 @@ def test_moving_to_the_current_phase_records_nothing(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop()
         seq = workshop.seq
-        live.advance_phase(workshop.id, workshop.owner,
-                           PhaseTarget(phase_id=workshop.current_phase_id))
+        live.advance_phase(
+            workshop.id, workshop.owner, PhaseTarget(phase_id=workshop.current_phase_id)
+        )
         assert db.session.get(Workshop, workshop.id).seq == seq
 
 
@@ -69,8 +70,9 @@ def test_moving_to_the_current_phase_records_nothing(app: Flask) -> None:
 def test_no_step_past_either_end(app: Flask, where: int, direction: str) -> None:
     with app.app_context():
         workshop = make_workshop(format="custom", phase=None)
-        live.advance_phase(workshop.id, workshop.owner,
-                           PhaseTarget(phase_id=workshop.phases[where].id))
+        live.advance_phase(
+            workshop.id, workshop.owner, PhaseTarget(phase_id=workshop.phases[where].id)
+        )
         seq = workshop.seq
         with pytest.raises(WrongPhase):
             live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction=direction))
@@ -93,8 +95,11 @@ def test_entering_a_phase_resets_the_timer_to_its_duration(app: Flask, clock: Cl
         live.start_timer(workshop.id, workshop.owner, 30)
         live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
         assert serialize_timer(workshop) == {
-            "state": "stopped", "duration_ms": workshop.current_phase.duration_s * 1000,
-            "ends_at": None, "remaining_ms": None}
+            "state": "stopped",
+            "duration_ms": workshop.current_phase.duration_s * 1000,
+            "ends_at": None,
+            "remaining_ms": None,
+        }
 
 
 LIVE_SERVICES: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
@@ -106,12 +111,17 @@ LIVE_SERVICES: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
 ]
 
 
-@pytest.mark.parametrize(("service", "args"), LIVE_SERVICES,
-                         ids=[s.__name__ for s, _ in LIVE_SERVICES])
-@pytest.mark.parametrize(("status", "error"), [("draft", WorkshopNotOpen),
-                                               ("closed", WorkshopClosed)])
+@pytest.mark.parametrize(
+    ("service", "args"), LIVE_SERVICES, ids=[s.__name__ for s, _ in LIVE_SERVICES]
+)
+@pytest.mark.parametrize(
+    ("status", "error"), [("draft", WorkshopNotOpen), ("closed", WorkshopClosed)]
+)
 def test_live_services_need_an_open_workshop(
-    app: Flask, service: Callable[..., Any], args: tuple[Any, ...], status: str,
+    app: Flask,
+    service: Callable[..., Any],
+    args: tuple[Any, ...],
+    status: str,
     error: type[Exception],
 ) -> None:
     with app.app_context():
@@ -126,8 +136,11 @@ def test_timer_start_pause_resume(app: Flask, clock: Clock) -> None:
         owner, start = workshop.owner, clock.now
         live.start_timer(workshop.id, owner)
         assert serialize_timer(workshop) == {
-            "state": "running", "duration_ms": 3_600_000,
-            "ends_at": ms(start + dt.timedelta(minutes=60)), "remaining_ms": None}
+            "state": "running",
+            "duration_ms": 3_600_000,
+            "ends_at": ms(start + dt.timedelta(minutes=60)),
+            "remaining_ms": None,
+        }
         seq = workshop.seq
         live.start_timer(workshop.id, owner)  # already running: nothing to do
         assert db.session.get(Workshop, workshop.id).seq == seq
@@ -196,15 +209,20 @@ def test_timer_reset(app: Flask, clock: Clock) -> None:
         workshop = make_workshop()
         live.start_timer(workshop.id, workshop.owner, 5)
         live.reset_timer(workshop.id, workshop.owner)
-        assert serialize_timer(workshop) == {"state": "stopped", "duration_ms": 3_600_000,
-                                             "ends_at": None, "remaining_ms": None}
+        assert serialize_timer(workshop) == {
+            "state": "stopped",
+            "duration_ms": 3_600_000,
+            "ends_at": None,
+            "remaining_ms": None,
+        }
 
 
 def test_a_timer_without_duration_cannot_start(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop(format="custom")
-        items = [AgendaItem(id=p.id, kind=p.kind, title=p.title, duration_s=0)
-                 for p in workshop.phases]
+        items = [
+            AgendaItem(id=p.id, kind=p.kind, title=p.title, duration_s=0) for p in workshop.phases
+        ]
         workshops.update_agenda(workshop.id, workshop.owner, items)
         live.reset_timer(workshop.id, workshop.owner)
         with pytest.raises(ValidationError):

@@ -28,8 +28,11 @@ def test_join_stores_only_the_hash_of_the_token(app: Flask, emitted: list) -> No
         dump = "\n".join(db.session.connection().connection.iterdump())
         assert token not in dump
         assert recorded(workshop_id)[-1][1] == "participant_joined"
-    facts = {room.rsplit(":", 1)[-1]: payload for name, payload, room in emitted
-             if name == "participant_joined"}
+    facts = {
+        room.rsplit(":", 1)[-1]: payload
+        for name, payload, room in emitted
+        if name == "participant_joined"
+    }
     assert facts["facilitators"]["participant"]["display_name"] == "Karim"
     assert "token" not in str(facts["facilitators"]) and token not in str(facts)
     assert set(facts["screens"]) == {"workshop_id", "seq", "participant_count"}
@@ -52,11 +55,14 @@ def test_identify_refuses_anything_else(app: Flask, token: str | None) -> None:
         assert participants.identify(workshop.id, token) is None
 
 
-@pytest.mark.parametrize(("state", "error"), [
-    ("draft", WorkshopNotOpen),
-    ("closed", WorkshopClosed),
-    ("joining_closed", JoiningClosed),
-])
+@pytest.mark.parametrize(
+    ("state", "error"),
+    [
+        ("draft", WorkshopNotOpen),
+        ("closed", WorkshopClosed),
+        ("joining_closed", JoiningClosed),
+    ],
+)
 def test_join_guards_record_nothing(app: Flask, state: str, error: type[Exception]) -> None:
     with app.app_context():
         workshop = make_workshop(status="open" if state == "joining_closed" else state)

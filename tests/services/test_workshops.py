@@ -109,7 +109,8 @@ def test_open_enters_the_first_phase_and_records_events(app: Flask, emitted: lis
         assert workshop.current_phase_id == workshop.phases[0].id
         assert recorded(workshop.id) == [(1, "workshop_updated"), (2, "phase_changed")]
     assert [name for name, _payload, _room in emitted] == ["workshop_updated"] * 3 + [
-        "phase_changed"] * 3
+        "phase_changed"
+    ] * 3
 
 
 def test_close_stops_the_timer_and_reopening_keeps_the_phase(app: Flask) -> None:
@@ -124,7 +125,9 @@ def test_close_stops_the_timer_and_reopening_keeps_the_phase(app: Flask) -> None
         assert workshop.timer_ends_at is None and workshop.timer_remaining_ms is None
         # Everybody's countdown stops: the timer fact follows the status change.
         assert [n for _s, n in recorded(workshop.id)[before:]] == [
-            "workshop_updated", "timer_changed"]
+            "workshop_updated",
+            "timer_changed",
+        ]
         workshops.open_workshop(workshop.id, owner)
         assert workshop.status == WorkshopStatus.OPEN
         assert workshop.current_phase_id == phase_id
@@ -142,11 +145,14 @@ def test_set_joining_toggles_and_records_only_changes(app: Flask) -> None:
         assert [n for _s, n in recorded(workshop.id)[before:]] == ["workshop_updated"] * 2
 
 
-@pytest.mark.parametrize(("setup", "error"), [
-    ({"status": "draft"}, WorkshopNotOpen),
-    ({"status": "closed"}, WorkshopClosed),
-    ({"joining": False}, JoiningClosed),
-])
+@pytest.mark.parametrize(
+    ("setup", "error"),
+    [
+        ({"status": "draft"}, WorkshopNotOpen),
+        ({"status": "closed"}, WorkshopClosed),
+        ({"joining": False}, JoiningClosed),
+    ],
+)
 def test_check_joinable(app: Flask, setup: dict[str, Any], error: type[Exception]) -> None:
     with app.app_context():
         joining = setup.pop("joining", True)
@@ -162,8 +168,10 @@ FACILITATOR_SERVICES: list[tuple[Callable[..., Any], Callable[[Workshop], tuple]
     (workshops.close_workshop, lambda w: ()),
     (workshops.set_joining, lambda w: (False,)),
     (workshops.update_settings, lambda w: (SettingsChange(anonymous=True),)),
-    (workshops.update_agenda, lambda w: ([AgendaItem(id=w.current_phase_id, kind="ideas",
-                                                     title="", duration_s=0)],)),
+    (
+        workshops.update_agenda,
+        lambda w: ([AgendaItem(id=w.current_phase_id, kind="ideas", title="", duration_s=0)],),
+    ),
     (live.advance_phase, lambda w: (PhaseTarget(direction="next"),)),
     (live.start_timer, lambda w: (60,)),
     (live.pause_timer, lambda w: ()),
@@ -175,8 +183,9 @@ FACILITATOR_SERVICES: list[tuple[Callable[..., Any], Callable[[Workshop], tuple]
 ]
 
 
-@pytest.mark.parametrize(("service", "args"), FACILITATOR_SERVICES,
-                         ids=[s.__name__ for s, _a in FACILITATOR_SERVICES])
+@pytest.mark.parametrize(
+    ("service", "args"), FACILITATOR_SERVICES, ids=[s.__name__ for s, _a in FACILITATOR_SERVICES]
+)
 def test_facilitator_services_refuse_other_facilitators(
     app: Flask, service: Callable[..., Any], args: Callable[[Workshop], tuple]
 ) -> None:
@@ -214,7 +223,9 @@ def test_anonymity_hides_and_reveals_authors(app: Flask, emitted: list) -> None:
         public = [p for n, p, room in emitted if room == f"workshop:{workshop.id}"]
         facilitators = [p for n, p, room in emitted if room.endswith(":facilitators")]
     assert [p["settings"] for p in facilitators] == [
-        {"anonymous": True, "moderation": False}, {"anonymous": False, "moderation": False}]
+        {"anonymous": True, "moderation": False},
+        {"anonymous": False, "moderation": False},
+    ]
     assert "authors" not in public[0]["settings"]
     assert public[1]["settings"]["authors"] == {str(idea_id): "Maëlle"}
 
@@ -226,7 +237,10 @@ def test_turning_moderation_off_releases_pending_ideas(app: Flask) -> None:
         before = len(recorded(workshop.id))
         workshops.update_settings(workshop.id, workshop.owner, SettingsChange(moderation=False))
         assert [n for _s, n in recorded(workshop.id)[before:]] == [
-            "settings_changed", "idea_approved", "idea_approved"]
+            "settings_changed",
+            "idea_approved",
+            "idea_approved",
+        ]
     with app.app_context():
         assert {db.session.get(Idea, i).status for i in pending} == {IdeaStatus.VISIBLE}
 
@@ -236,11 +250,15 @@ def test_agenda_rename_reorder_add_and_remove(app: Flask) -> None:
         workshop = make_workshop(format="custom")  # welcome, ideas (current), results
         welcome, current, results = workshop.phases
         ids = (welcome.id, current.id, results.id)
-        workshops.update_agenda(workshop.id, workshop.owner, [
-            AgendaItem(id=current.id, kind="ideas", title="Nos idées", duration_s=600),
-            AgendaItem(kind="vote", title="", duration_s=300),
-            AgendaItem(id=welcome.id, kind="welcome", title="Accueil", duration_s=0),
-        ])
+        workshops.update_agenda(
+            workshop.id,
+            workshop.owner,
+            [
+                AgendaItem(id=current.id, kind="ideas", title="Nos idées", duration_s=600),
+                AgendaItem(kind="vote", title="", duration_s=300),
+                AgendaItem(id=welcome.id, kind="welcome", title="Accueil", duration_s=0),
+            ],
+        )
         workshop_id = workshop.id
         assert recorded(workshop_id)[-1][1] == "agenda_changed"
     with app.app_context():
@@ -260,13 +278,17 @@ def test_agenda_refusals_change_nothing(app: Flask, case: str) -> None:
     with app.app_context():
         workshop = make_workshop(format="custom")
         other = make_workshop(format="custom")
-        keep = [AgendaItem(id=p.id, kind=p.kind, title=p.title, duration_s=p.duration_s)
-                for p in workshop.phases]
+        keep = [
+            AgendaItem(id=p.id, kind=p.kind, title=p.title, duration_s=p.duration_s)
+            for p in workshop.phases
+        ]
         items = {
             "remove_current": [item for item in keep if item.id != workshop.current_phase_id],
             "unknown_id": [*keep, AgendaItem(id=999_999, kind="vote", title="", duration_s=0)],
-            "other_workshops_phase": [*keep, AgendaItem(id=other.phases[0].id, kind="vote",
-                                                        title="", duration_s=0)],
+            "other_workshops_phase": [
+                *keep,
+                AgendaItem(id=other.phases[0].id, kind="vote", title="", duration_s=0),
+            ],
         }[case]
         before = [(p.id, p.position, p.title) for p in workshop.phases]
         seq = workshop.seq

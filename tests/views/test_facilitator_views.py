@@ -42,8 +42,9 @@ PAGES = ["/f/w/{id}", "/f/w/{id}/agenda", "/f/w/{id}/qr.svg"]
 
 
 @pytest.mark.parametrize("page", ["/f/", "/f/workshops/new", *PAGES])
-def test_pages_need_a_signed_in_facilitator(client: FlaskClient, new_workshop: NewWorkshop,
-                                            page: str) -> None:
+def test_pages_need_a_signed_in_facilitator(
+    client: FlaskClient, new_workshop: NewWorkshop, page: str
+) -> None:
     workshop = new_workshop()
     path = page.format(id=workshop.id)
     response = client.get(path)
@@ -69,8 +70,9 @@ def test_pages_of_someone_elses_workshop_are_forbidden(
     assert response.get_json()["error"]["code"] == "forbidden"
 
 
-def test_a_stranger_cannot_change_the_agenda(app: Flask, client: FlaskClient,
-                                             new_workshop: NewWorkshop) -> None:
+def test_a_stranger_cannot_change_the_agenda(
+    app: Flask, client: FlaskClient, new_workshop: NewWorkshop
+) -> None:
     workshop = new_workshop()
     before = agenda_of(app, workshop.id)
     with app.app_context():
@@ -100,29 +102,43 @@ def test_pages_of_own_workshop(host: tuple[FlaskClient, WorkshopRef]) -> None:
 def test_create_a_workshop(app: Flask, host: tuple[FlaskClient, WorkshopRef]) -> None:
     client, _workshop = host
     assert client.get("/f/workshops/new").status_code == 200
-    response = client.post("/f/workshops/new", data={
-        "title": "Soirée défis", "format": "challenges_evening", "question": "Comment ?",
-        "territory": "Genevois", "date": "2026-03-21"})
+    response = client.post(
+        "/f/workshops/new",
+        data={
+            "title": "Soirée défis",
+            "format": "challenges_evening",
+            "question": "Comment ?",
+            "territory": "Genevois",
+            "date": "2026-03-21",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         created = db.session.scalar(select(Workshop).where(Workshop.title == "Soirée défis"))
         assert response.location == f"/f/w/{created.id}/agenda"
         assert (created.format, str(created.date), created.status) == (
-            "challenges_evening", "2026-03-21", "draft")
+            "challenges_evening",
+            "2026-03-21",
+            "draft",
+        )
         assert [f.email for f in created.facilitators] == [created.owner.email]
 
 
-@pytest.mark.parametrize("form", [
-    {"format": "marathon"},
-    {"title": "   ", "format": "marathon"},
-    {"title": "x" * 141, "format": "marathon"},
-    {"title": "T", "format": "rave"},
-    {"title": "T"},
-    {"title": "T", "format": "marathon", "date": "21/03/2026"},
-    {"title": "T", "format": "marathon", "question": "q" * 501},
-])
-def test_create_with_bad_input_re_renders(app: Flask, host: tuple[FlaskClient, WorkshopRef],
-                                          form: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"format": "marathon"},
+        {"title": "   ", "format": "marathon"},
+        {"title": "x" * 141, "format": "marathon"},
+        {"title": "T", "format": "rave"},
+        {"title": "T"},
+        {"title": "T", "format": "marathon", "date": "21/03/2026"},
+        {"title": "T", "format": "marathon", "question": "q" * 501},
+    ],
+)
+def test_create_with_bad_input_re_renders(
+    app: Flask, host: tuple[FlaskClient, WorkshopRef], form: dict[str, str]
+) -> None:
     client, _workshop = host
     before = workshop_titles(app)
     assert client.post("/f/workshops/new", data=form).status_code == 400
@@ -131,8 +147,9 @@ def test_create_with_bad_input_re_renders(app: Flask, host: tuple[FlaskClient, W
 
 def test_workshop_titles_are_escaped(host: tuple[FlaskClient, WorkshopRef]) -> None:
     client, _workshop = host
-    response = client.post("/f/workshops/new", data={
-        "title": "<script>alert(1)</script>", "format": "custom"})
+    response = client.post(
+        "/f/workshops/new", data={"title": "<script>alert(1)</script>", "format": "custom"}
+    )
     assert response.status_code == 302
     for path in ("/f/", response.location.removesuffix("/agenda")):
         page = client.get(path).get_data(as_text=True)
@@ -153,33 +170,44 @@ def test_agenda_form_saves_and_goes_to_the_console(
 ) -> None:
     client, workshop = host
     welcome, ideas, _results = workshop.phase_ids
-    response = client.post(f"/f/w/{workshop.id}/agenda", data=agenda_form([
-        (ideas, "ideas", "Nos idées", 25),
-        (None, "vote", "Vote", 10),
-        (welcome, "welcome", "", 0),
-        (None, "", "ignored: no kind", 5),
-    ]))
+    response = client.post(
+        f"/f/w/{workshop.id}/agenda",
+        data=agenda_form(
+            [
+                (ideas, "ideas", "Nos idées", 25),
+                (None, "vote", "Vote", 10),
+                (welcome, "welcome", "", 0),
+                (None, "", "ignored: no kind", 5),
+            ]
+        ),
+    )
     assert response.status_code == 302 and response.location == f"/f/w/{workshop.id}"
     agenda = agenda_of(app, workshop.id)
     with app.test_request_context():  # an empty title takes the kind's label
         welcome_label = str(KIND_LABELS[PhaseKind.WELCOME])
     assert [(kind, title, duration) for _id, kind, title, duration in agenda] == [
-        ("ideas", "Nos idées", 1500), ("vote", "Vote", 600), ("welcome", welcome_label, 0)]
+        ("ideas", "Nos idées", 1500),
+        ("vote", "Vote", 600),
+        ("welcome", welcome_label, 0),
+    ]
     assert (agenda[0][0], agenda[2][0]) == (ideas, welcome)
 
 
-@pytest.mark.parametrize("rows", [
-    [],
-    [("{welcome}", "welcome", "", 5)],  # drops the current step (ideas)
-    [("{ideas}", "ideas", "", "soixante")],
-    [("{ideas}", "ideas", "", -5)],
-    [("{ideas}", "ideas", "", 100_000)],
-    [("{ideas}", "brainstorm", "", 5)],
-    [("{ideas}", "ideas", "t" * 81, 5)],
-    [("{ideas}", "ideas", "", 5), ("999999", "vote", "", 5)],
-    [("{ideas}", "ideas", "", 5), ("{ideas}", "ideas", "", 5)],
-    [("abc", "ideas", "", 5)],
-])
+@pytest.mark.parametrize(
+    "rows",
+    [
+        [],
+        [("{welcome}", "welcome", "", 5)],  # drops the current step (ideas)
+        [("{ideas}", "ideas", "", "soixante")],
+        [("{ideas}", "ideas", "", -5)],
+        [("{ideas}", "ideas", "", 100_000)],
+        [("{ideas}", "brainstorm", "", 5)],
+        [("{ideas}", "ideas", "t" * 81, 5)],
+        [("{ideas}", "ideas", "", 5), ("999999", "vote", "", 5)],
+        [("{ideas}", "ideas", "", 5), ("{ideas}", "ideas", "", 5)],
+        [("abc", "ideas", "", 5)],
+    ],
+)
 def test_agenda_form_refusals_change_nothing(
     app: Flask, host: tuple[FlaskClient, WorkshopRef], rows: list[tuple[object, ...]]
 ) -> None:
@@ -199,8 +227,12 @@ def test_screen_page_needs_the_right_key(client: FlaskClient, new_workshop: NewW
     workshop, other = new_workshop(), new_workshop()
     assert client.get(f"/s/{workshop.code}/{workshop.screen_key}").status_code == 200
     assert client.get(f"/s/{workshop.code.lower()}/{workshop.screen_key}").status_code == 200
-    for path in (f"/s/{workshop.code}/wrong", f"/s/{workshop.code}/{other.screen_key}",
-                 f"/s/ZZZZZZ/{workshop.screen_key}", f"/s/{workshop.code}/"):
+    for path in (
+        f"/s/{workshop.code}/wrong",
+        f"/s/{workshop.code}/{other.screen_key}",
+        f"/s/ZZZZZZ/{workshop.screen_key}",
+        f"/s/{workshop.code}/",
+    ):
         assert client.get(path).status_code == 404
     response = client.get(f"/s/{workshop.code}/wrong", headers=JSON)
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"

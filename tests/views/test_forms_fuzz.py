@@ -16,14 +16,33 @@ from tests.factories import WorkshopRef
 
 # The app is built once per test and reused by every example: no example needs a clean
 # database, only an answer below 500.
-FUZZ = settings(max_examples=60, deadline=None,
-                suppress_health_check=[HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 
 words = st.one_of(
     st.text(max_size=60),
-    st.sampled_from(["", " ", "citizen", "marathon", "ideas", "2026-03-21", "-1", "0", "1e9",
-                     "99999999999", "true", "<script>alert(1)</script>", "a@b.cd",
-                     "correct horse battery", "\u202e", "é" * 200, "x" * 5000]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "citizen",
+            "marathon",
+            "ideas",
+            "2026-03-21",
+            "-1",
+            "0",
+            "1e9",
+            "99999999999",
+            "true",
+            "<script>alert(1)</script>",
+            "a@b.cd",
+            "correct horse battery",
+            "\u202e",
+            "é" * 200,
+            "x" * 5000,
+        ]
+    ),
 )
 
 
@@ -52,8 +71,9 @@ def test_setup_form(client: FlaskClient, data: dict[str, object]) -> None:
 
 @FUZZ
 @given(data=form(["email", "password"]), target=words)
-def test_login_form(client: FlaskClient, workshop: WorkshopRef, data: dict[str, object],
-                    target: str) -> None:
+def test_login_form(
+    client: FlaskClient, workshop: WorkshopRef, data: dict[str, object], target: str
+) -> None:
     response = client.post("/login", data=data, query_string={"next": target})
     assert response.status_code < 500
 
@@ -67,16 +87,21 @@ def test_join_form(app: Flask, workshop: WorkshopRef, data: dict[str, object]) -
 
 @FUZZ
 @given(data=form(["code"]))
-def test_join_by_code_form(client: FlaskClient, workshop: WorkshopRef,
-                           data: dict[str, object]) -> None:
+def test_join_by_code_form(
+    client: FlaskClient, workshop: WorkshopRef, data: dict[str, object]
+) -> None:
     assert client.post("/join", data=data).status_code < 500
 
 
 @FUZZ
-@given(first=st.text(min_size=1, max_size=40), second=st.text(min_size=1, max_size=80),
-       prefix=st.sampled_from(["/j/", "/w/", "/s/", "/lang/", "/f/w/"]))
-def test_public_paths(client: FlaskClient, workshop: WorkshopRef, first: str, second: str,
-                      prefix: str) -> None:
+@given(
+    first=st.text(min_size=1, max_size=40),
+    second=st.text(min_size=1, max_size=80),
+    prefix=st.sampled_from(["/j/", "/w/", "/s/", "/lang/", "/f/w/"]),
+)
+def test_public_paths(
+    client: FlaskClient, workshop: WorkshopRef, first: str, second: str, prefix: str
+) -> None:
     path = prefix + quote(first, safe="")
     if prefix == "/s/":
         path += "/" + quote(second, safe="")
@@ -85,15 +110,15 @@ def test_public_paths(client: FlaskClient, workshop: WorkshopRef, first: str, se
 
 @FUZZ
 @given(data=form(["title", "format", "question", "territory", "date"]))
-def test_new_workshop_form(client: FlaskClient, workshop: WorkshopRef,
-                           data: dict[str, object]) -> None:
+def test_new_workshop_form(
+    client: FlaskClient, workshop: WorkshopRef, data: dict[str, object]
+) -> None:
     as_facilitator(client, workshop.owner_email)
     assert client.post("/f/workshops/new", data=data).status_code < 500
 
 
 @FUZZ
 @given(data=form(["id", "kind", "title", "minutes"]))
-def test_agenda_form(client: FlaskClient, workshop: WorkshopRef,
-                     data: dict[str, object]) -> None:
+def test_agenda_form(client: FlaskClient, workshop: WorkshopRef, data: dict[str, object]) -> None:
     as_facilitator(client, workshop.owner_email)
     assert client.post(f"/f/w/{workshop.id}/agenda", data=data).status_code < 500

@@ -51,26 +51,34 @@ def test_first_visit_goes_to_set_up(client: FlaskClient) -> None:
 
 
 def test_set_up_creates_the_first_account_once(app: Flask, client: FlaskClient) -> None:
-    response = client.post("/setup", data={"email": "Anne@Example.org", "name": "Anne",
-                                           "password": PASSWORD})
+    response = client.post(
+        "/setup", data={"email": "Anne@Example.org", "name": "Anne", "password": PASSWORD}
+    )
     assert response.status_code == 302 and response.location.endswith("/f/")
     assert client.get("/f/").status_code == 200  # signed in straight away
     assert facilitator_count(app) == 1
 
     again = app.test_client()
-    for response in (again.get("/setup"), again.post("/setup", data={
-            "email": "eve@example.org", "name": "Eve", "password": PASSWORD})):
+    for response in (
+        again.get("/setup"),
+        again.post(
+            "/setup", data={"email": "eve@example.org", "name": "Eve", "password": PASSWORD}
+        ),
+    ):
         assert response.status_code == 302 and response.location.endswith("/login")
     assert facilitator_count(app) == 1
     assert client.get("/").status_code == 200
 
 
-@pytest.mark.parametrize("form", [
-    {"email": "not-an-email", "password": PASSWORD},
-    {"email": "anne@example.org", "password": "short"},
-    {"email": "anne@example.org"},
-    {},
-])
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"email": "not-an-email", "password": PASSWORD},
+        {"email": "anne@example.org", "password": "short"},
+        {"email": "anne@example.org"},
+        {},
+    ],
+)
 def test_set_up_with_bad_input(app: Flask, client: FlaskClient, form: dict[str, str]) -> None:
     response = client.post("/setup", data=form)
     assert response.status_code == 400
@@ -88,14 +96,16 @@ def test_login_and_logout(client: FlaskClient, anne: str) -> None:
     assert response.status_code == 302 and "/login" in response.location
 
 
-@pytest.mark.parametrize(("form", "status"), [
-    ({"email": "anne@example.org", "password": "wrong password!"}, 401),
-    ({"email": "nobody@example.org", "password": PASSWORD}, 401),
-    ({"email": "anne", "password": PASSWORD}, 400),
-    ({}, 400),
-])
-def test_login_refusals(client: FlaskClient, anne: str, form: dict[str, str],
-                        status: int) -> None:
+@pytest.mark.parametrize(
+    ("form", "status"),
+    [
+        ({"email": "anne@example.org", "password": "wrong password!"}, 401),
+        ({"email": "nobody@example.org", "password": PASSWORD}, 401),
+        ({"email": "anne", "password": PASSWORD}, 400),
+        ({}, 400),
+    ],
+)
+def test_login_refusals(client: FlaskClient, anne: str, form: dict[str, str], status: int) -> None:
     assert client.post("/login", data=form).status_code == status
     assert client.get("/f/").status_code == 302
 
@@ -108,14 +118,25 @@ def test_login_goes_back_where_it_was_asked_from(client: FlaskClient, anne: str)
     assert response.location == "/f/workshops/new"
 
 
-@pytest.mark.parametrize("target", [
-    "//evil.example/", "https://evil.example/", "http:/evil.example", "/\\evil.example",
-    "\\\\evil.example", "/\\/evil.example", "javascript:alert(1)", "/\t/evil.example",
-    " //evil.example", "evil.example",
-])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "https://evil.example/",
+        "http:/evil.example",
+        "/\\evil.example",
+        "\\\\evil.example",
+        "/\\/evil.example",
+        "javascript:alert(1)",
+        "/\t/evil.example",
+        " //evil.example",
+        "evil.example",
+    ],
+)
 def test_login_never_redirects_off_site(client: FlaskClient, anne: str, target: str) -> None:
-    response = client.post("/login", query_string={"next": target},
-                           data={"email": anne, "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"email": anne, "password": PASSWORD}
+    )
     assert response.status_code == 302
     assert response.location == "/f/"
 

@@ -33,8 +33,9 @@ def test_join_page(client: FlaskClient, new_workshop: NewWorkshop) -> None:
 
 
 @pytest.mark.parametrize("typed", ["{lower}", "{a}-{b}", "{a}%20{b}"])
-def test_join_link_is_made_canonical(client: FlaskClient, new_workshop: NewWorkshop,
-                                     typed: str) -> None:
+def test_join_link_is_made_canonical(
+    client: FlaskClient, new_workshop: NewWorkshop, typed: str
+) -> None:
     workshop = new_workshop()
     code = workshop.code
     response = client.get("/j/" + typed.format(lower=code.lower(), a=code[:3], b=code[3:]))
@@ -45,8 +46,9 @@ def test_joining_sets_an_httponly_cookie_and_goes_to_the_board(
     app: Flask, client: FlaskClient, new_workshop: NewWorkshop
 ) -> None:
     workshop = new_workshop()
-    response = client.post(f"/j/{workshop.code}", data={"display_name": "  Nadia  ",
-                                                        "profile": "elected"})
+    response = client.post(
+        f"/j/{workshop.code}", data={"display_name": "  Nadia  ", "profile": "elected"}
+    )
     assert response.status_code == 302 and response.location == f"/w/{workshop.code}"
     cookie = client.get_cookie(f"semis_p{workshop.id}")
     assert cookie is not None and cookie.http_only and cookie.same_site == "Lax"
@@ -62,9 +64,10 @@ def test_a_phone_that_joined_goes_straight_to_the_board(
 ) -> None:
     workshop = new_workshop()
     join_as(client, workshop.code)
-    for response in (client.get(f"/j/{workshop.code}"),
-                     client.post(f"/j/{workshop.code}", data={"display_name": "Again",
-                                                              "profile": "citizen"})):
+    for response in (
+        client.get(f"/j/{workshop.code}"),
+        client.post(f"/j/{workshop.code}", data={"display_name": "Again", "profile": "citizen"}),
+    ):
         assert response.status_code == 302 and response.location == f"/w/{workshop.code}"
     assert len(participants(app)) == 1
 
@@ -83,8 +86,7 @@ def test_a_forged_cookie_is_ignored(client: FlaskClient, new_workshop: NewWorksh
 
 
 @pytest.mark.parametrize("path", ["/j/ZZZZZZ", "/j/nope", "/w/ZZZZZZ", "/w/<b>"])
-def test_unknown_codes_are_404(client: FlaskClient, new_workshop: NewWorkshop,
-                               path: str) -> None:
+def test_unknown_codes_are_404(client: FlaskClient, new_workshop: NewWorkshop, path: str) -> None:
     new_workshop()
     assert client.get(path).status_code == 404
     response = client.get(path, headers=JSON)
@@ -92,15 +94,19 @@ def test_unknown_codes_are_404(client: FlaskClient, new_workshop: NewWorkshop,
     assert response.get_json()["error"]["code"] == "unknown_code"
 
 
-@pytest.mark.parametrize("form", [
-    {"profile": "citizen"},
-    {"display_name": "   ", "profile": "citizen"},
-    {"display_name": "x" * 41, "profile": "citizen"},
-    {"display_name": "Théo", "profile": "king"},
-    {"display_name": "Théo"},
-])
-def test_join_with_bad_input(app: Flask, client: FlaskClient, new_workshop: NewWorkshop,
-                             form: dict[str, str]) -> None:
+@pytest.mark.parametrize(
+    "form",
+    [
+        {"profile": "citizen"},
+        {"display_name": "   ", "profile": "citizen"},
+        {"display_name": "x" * 41, "profile": "citizen"},
+        {"display_name": "Théo", "profile": "king"},
+        {"display_name": "Théo"},
+    ],
+)
+def test_join_with_bad_input(
+    app: Flask, client: FlaskClient, new_workshop: NewWorkshop, form: dict[str, str]
+) -> None:
     workshop = new_workshop()
     assert client.post(f"/j/{workshop.code}", data=form).status_code == 400
     assert participants(app) == []
@@ -117,8 +123,9 @@ def test_join_when_the_workshop_does_not_accept_people(
             found = workshops.get_workshop(workshop.id)
             workshops.set_joining(found.id, found.owner, False)
     assert client.get(f"/j/{workshop.code}").status_code == 200  # explains why
-    response = client.post(f"/j/{workshop.code}", data={"display_name": "Late",
-                                                        "profile": "citizen"})
+    response = client.post(
+        f"/j/{workshop.code}", data={"display_name": "Late", "profile": "citizen"}
+    )
     assert response.status_code == 409
     assert participants(app) == []
 
@@ -141,9 +148,7 @@ def test_display_names_are_escaped(client: FlaskClient, new_workshop: NewWorksho
 
 
 @pytest.mark.parametrize("app_config", [{"JOIN_GUESS_LIMIT": "3 per minute"}])
-def test_join_code_guessing_is_limited_per_address(
-    app: Flask, new_workshop: NewWorkshop
-) -> None:
+def test_join_code_guessing_is_limited_per_address(app: Flask, new_workshop: NewWorkshop) -> None:
     workshop = new_workshop()
     guesser = app.test_client()
     guesser.environ_base["REMOTE_ADDR"] = "203.0.113.7"

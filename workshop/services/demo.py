@@ -31,54 +31,102 @@ PARTICIPANTS = [
 
 # (author index, title, description, need)
 IDEAS = [
-    (0, "Une cantine scolaire 100 % locale",
-     "Travailler avec les fermes à moins de 50 km pour les repas des écoles de la commune.",
-     "Les enfants mangent des produits qui viennent de loin."),
-    (1, "Un frigo solidaire devant la maison des associations",
-     "Chacun dépose ce qu'il ne mange pas, chacun se sert. Un bénévole vérifie les dates.",
-     "Des familles ont du mal à finir le mois, et on jette beaucoup."),
-    (2, "Des cours de cuisine entre générations",
-     "Les anciens montrent les recettes de saison, les jeunes apportent leurs idées.",
-     "Les personnes âgées sont isolées ; les jeunes cuisinent peu."),
-    (3, "Une légumerie pour la restauration collective",
-     "Un atelier qui lave, épluche et coupe les légumes locaux pour les cantines et l'EHPAD.",
-     "Les cantines n'ont pas le temps de préparer des légumes bruts."),
-    (4, "Une épicerie de vrac itinérante",
-     "Un camion qui passe une fois par semaine dans les villages sans commerce.",
-     "Plus de commerce alimentaire dans six villages du plateau."),
-    (5, "Un jardin partagé au pied des immeubles",
-     "Des bacs potagers cultivés par les habitants, avec un animateur deux fois par mois.",
-     "Peu d'espaces verts et peu de liens entre voisins dans le quartier."),
-    (6, "Des paniers anti-gaspillage au marché",
-     "À la fermeture, les producteurs vendent leurs invendus en paniers à petit prix.",
-     "Les invendus du marché partent à la benne."),
-    (7, "Une plateforme pour commander aux producteurs",
-     "Un site simple où l'on commande le mardi et où l'on retire le vendredi.",
-     "Les producteurs passent trop de temps à vendre, les habitants ne savent pas où acheter."),
-    (8, "Composter les déchets de la cantine",
-     "Un composteur collectif géré avec les élèves, le compost va au jardin partagé.",
-     ""),
-    (9, "Un restaurant d'insertion avec des produits du coin",
-     "Former des personnes éloignées de l'emploi aux métiers de la cuisine.",
-     "Manque de cuisiniers et chômage de longue durée sur le territoire."),
-    (0, "Un atelier conserves et bocaux en fin d'été",
-     "Mutualiser un autoclave et apprendre à faire ses conserves avec les surplus.",
-     "Beaucoup de tomates et de courgettes perdues en août."),
-    (2, "Un potager pédagogique à l'école",
-     "Chaque classe s'occupe d'un carré et découvre les saisons.",
-     ""),
-    (6, "Une carte des producteurs en vente directe",
-     "Une carte papier et en ligne, mise à jour par l'office de tourisme.",
-     "On ne sait pas qui vend quoi, ni quand."),
-    (4, "Un point de retrait dans la gare",
-     "Les paniers des producteurs sont récupérés en rentrant du travail.",
-     "Les horaires des marchés ne vont pas aux actifs."),
-    (1, "Une cuisine partagée pour les petits traiteurs",
-     "Louer à l'heure une cuisine aux normes pour lancer une activité.",
-     "Créer une activité de traiteur coûte trop cher au départ."),
-    (5, "Glaner les champs après la récolte",
-     "Organiser des sorties de glanage avec les agriculteurs volontaires.",
-     ""),
+    (
+        0,
+        "Une cantine scolaire 100 % locale",
+        "Travailler avec les fermes à moins de 50 km pour les repas des écoles de la commune.",
+        "Les enfants mangent des produits qui viennent de loin.",
+    ),
+    (
+        1,
+        "Un frigo solidaire devant la maison des associations",
+        "Chacun dépose ce qu'il ne mange pas, chacun se sert. Un bénévole vérifie les dates.",
+        "Des familles ont du mal à finir le mois, et on jette beaucoup.",
+    ),
+    (
+        2,
+        "Des cours de cuisine entre générations",
+        "Les anciens montrent les recettes de saison, les jeunes apportent leurs idées.",
+        "Les personnes âgées sont isolées ; les jeunes cuisinent peu.",
+    ),
+    (
+        3,
+        "Une légumerie pour la restauration collective",
+        "Un atelier qui lave, épluche et coupe les légumes locaux pour les cantines et l'EHPAD.",
+        "Les cantines n'ont pas le temps de préparer des légumes bruts.",
+    ),
+    (
+        4,
+        "Une épicerie de vrac itinérante",
+        "Un camion qui passe une fois par semaine dans les villages sans commerce.",
+        "Plus de commerce alimentaire dans six villages du plateau.",
+    ),
+    (
+        5,
+        "Un jardin partagé au pied des immeubles",
+        "Des bacs potagers cultivés par les habitants, avec un animateur deux fois par mois.",
+        "Peu d'espaces verts et peu de liens entre voisins dans le quartier.",
+    ),
+    (
+        6,
+        "Des paniers anti-gaspillage au marché",
+        "À la fermeture, les producteurs vendent leurs invendus en paniers à petit prix.",
+        "Les invendus du marché partent à la benne.",
+    ),
+    (
+        7,
+        "Une plateforme pour commander aux producteurs",
+        "Un site simple où l'on commande le mardi et où l'on retire le vendredi.",
+        "Les producteurs passent trop de temps à vendre, les habitants ne savent pas où acheter.",
+    ),
+    (
+        8,
+        "Composter les déchets de la cantine",
+        "Un composteur collectif géré avec les élèves, le compost va au jardin partagé.",
+        "",
+    ),
+    (
+        9,
+        "Un restaurant d'insertion avec des produits du coin",
+        "Former des personnes éloignées de l'emploi aux métiers de la cuisine.",
+        "Manque de cuisiniers et chômage de longue durée sur le territoire.",
+    ),
+    (
+        0,
+        "Un atelier conserves et bocaux en fin d'été",
+        "Mutualiser un autoclave et apprendre à faire ses conserves avec les surplus.",
+        "Beaucoup de tomates et de courgettes perdues en août.",
+    ),
+    (
+        2,
+        "Un potager pédagogique à l'école",
+        "Chaque classe s'occupe d'un carré et découvre les saisons.",
+        "",
+    ),
+    (
+        6,
+        "Une carte des producteurs en vente directe",
+        "Une carte papier et en ligne, mise à jour par l'office de tourisme.",
+        "On ne sait pas qui vend quoi, ni quand.",
+    ),
+    (
+        4,
+        "Un point de retrait dans la gare",
+        "Les paniers des producteurs sont récupérés en rentrant du travail.",
+        "Les horaires des marchés ne vont pas aux actifs.",
+    ),
+    (
+        1,
+        "Une cuisine partagée pour les petits traiteurs",
+        "Louer à l'heure une cuisine aux normes pour lancer une activité.",
+        "Créer une activité de traiteur coûte trop cher au départ.",
+    ),
+    (
+        5,
+        "Glaner les champs après la récolte",
+        "Organiser des sorties de glanage avec les agriculteurs volontaires.",
+        "",
+    ),
 ]
 
 
@@ -100,7 +148,8 @@ def _owner(email: str | None) -> tuple[Facilitator, str | None]:
         return first, None
     password = secrets.token_urlsafe(12)
     facilitator = accounts.create_facilitator(
-        NewFacilitator(email=DEMO_EMAIL, name="Démo", password=password))
+        NewFacilitator(email=DEMO_EMAIL, name="Démo", password=password)
+    )
     return facilitator, password
 
 
@@ -108,12 +157,15 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
     """Create and open a marathon workshop on local food, in its ideas phase, with ten
     participants, sixteen ideas and a running timer."""
     facilitator, password = _owner(owner_email)
-    workshop = workshops.create_workshop(NewWorkshop(
-        title="Marathon d'idées : bien manger sur notre territoire",
-        format="marathon",
-        question="Comment pourrions-nous mieux nous nourrir, ensemble et près de chez nous ?",
-        territory="Communauté de communes du Cœur des Bauges",
-    ), facilitator)
+    workshop = workshops.create_workshop(
+        NewWorkshop(
+            title="Marathon d'idées : bien manger sur notre territoire",
+            format="marathon",
+            question="Comment pourrions-nous mieux nous nourrir, ensemble et près de chez nous ?",
+            territory="Communauté de communes du Cœur des Bauges",
+        ),
+        facilitator,
+    )
     workshops.open_workshop(workshop.id, facilitator)
     ideas_phase = next(p for p in workshop.phases if p.kind == PhaseKind.IDEAS)
     live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=ideas_phase.id))
@@ -122,7 +174,10 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         for name, profile in PARTICIPANTS
     ]
     for author, title, description, need in IDEAS:
-        ideas.post_idea(workshop.id, people[author].id, NewIdea(
-            client_id=uuid.uuid4().hex, title=title, description=description, need=need))
+        ideas.post_idea(
+            workshop.id,
+            people[author].id,
+            NewIdea(client_id=uuid.uuid4().hex, title=title, description=description, need=need),
+        )
     live.start_timer(workshop.id, facilitator, 25 * 60)
     return DemoResult(workshop=workshop, facilitator=facilitator, password=password)

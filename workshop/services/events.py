@@ -43,7 +43,9 @@ def lock_workshop(workshop_id: int) -> Workshop:
 
 
 def record(
-    workshop: Workshop, name: str, data: dict[str, Any],
+    workshop: Workshop,
+    name: str,
+    data: dict[str, Any],
     public_data: dict[str, Any] | None = None,
 ) -> Fact:
     """Record fact ``name`` for ``workshop`` in the current transaction.
@@ -52,10 +54,15 @@ def record(
     receive when it differs. The caller must hold the lock (:func:`lock_workshop`).
     """
     workshop.seq = (workshop.seq or 0) + 1
-    db.session.add(Event(
-        workshop_id=workshop.id, seq=workshop.seq, name=name, data=data,
-        public_data=public_data,
-    ))
+    db.session.add(
+        Event(
+            workshop_id=workshop.id,
+            seq=workshop.seq,
+            name=name,
+            data=data,
+            public_data=public_data,
+        )
+    )
     fact = Fact(workshop.id, workshop.seq, name, data, public_data)
     db.session.info.setdefault(_PENDING, []).append(fact)
     return fact
@@ -81,8 +88,10 @@ def replay(workshop_id: int, after_seq: int, role: Role) -> list[dict[str, Any]]
     if len(rows) != missed:  # events pruned or a gap: the snapshot is the safe answer
         return None
     return [
-        {"name": row.name,
-         "data": Fact(workshop_id, row.seq, row.name, row.data, row.public_data).payload(role)}
+        {
+            "name": row.name,
+            "data": Fact(workshop_id, row.seq, row.name, row.data, row.public_data).payload(role),
+        }
         for row in rows
     ]
 

@@ -86,17 +86,25 @@ def post_idea(workshop_id: int, participant_id: int, new: NewIdea) -> tuple[Idea
         raise WrongPhase(_("Ideas cannot be posted in this step of the workshop."))
     limit = current_app.config["IDEA_RATE_PER_MINUTE"]
     recent = db.session.scalar(
-        select(func.count()).select_from(Idea).where(
+        select(func.count())
+        .select_from(Idea)
+        .where(
             Idea.participant_id == participant.id,
             Idea.created_at > utcnow() - dt.timedelta(minutes=1),
         )
     )
     if recent >= limit:
-        raise RateLimited(_("You have posted many ideas in a short time. "
-                            "Wait a minute before posting again."))
+        raise RateLimited(
+            _("You have posted many ideas in a short time. Wait a minute before posting again.")
+        )
     idea = Idea(
-        workshop_id=workshop.id, participant_id=participant.id, author=participant,
-        client_id=new.client_id, title=new.title, description=new.description, need=new.need,
+        workshop_id=workshop.id,
+        participant_id=participant.id,
+        author=participant,
+        client_id=new.client_id,
+        title=new.title,
+        description=new.description,
+        need=new.need,
         status=IdeaStatus.PENDING if workshop.moderation else IdeaStatus.VISIBLE,
     )
     db.session.add(idea)
@@ -147,8 +155,12 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     """
     workshop = events.lock_workshop(workshop_id)
     already = db.session.get(Idea, idea_id)
-    if already is not None and already.status == IdeaStatus.WITHDRAWN \
-            and already.workshop_id == workshop.id and already.participant_id == participant_id:
+    if (
+        already is not None
+        and already.status == IdeaStatus.WITHDRAWN
+        and already.workshop_id == workshop.id
+        and already.participant_id == participant_id
+    ):
         return already  # a retried withdrawal: done already, nothing to record
     idea = _own_idea(workshop, participant_id, idea_id)
     _require_running(workshop)
@@ -159,8 +171,14 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     return idea
 
 
-def _moderate(workshop_id: int, facilitator: Facilitator, idea_id: int,
-              allowed_from: set[IdeaStatus], to: IdeaStatus, fact: str) -> Idea:
+def _moderate(
+    workshop_id: int,
+    facilitator: Facilitator,
+    idea_id: int,
+    allowed_from: set[IdeaStatus],
+    to: IdeaStatus,
+    fact: str,
+) -> Idea:
     workshop = events.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     idea = _idea_in(workshop, idea_id)
@@ -180,18 +198,35 @@ def hide_idea(workshop_id: int, facilitator: Facilitator, idea_id: int) -> Idea:
 
     Emits ``idea_hidden``.
     """
-    return _moderate(workshop_id, facilitator, idea_id,
-                     {IdeaStatus.VISIBLE, IdeaStatus.PENDING}, IdeaStatus.HIDDEN,
-                     Facts.IDEA_HIDDEN)
+    return _moderate(
+        workshop_id,
+        facilitator,
+        idea_id,
+        {IdeaStatus.VISIBLE, IdeaStatus.PENDING},
+        IdeaStatus.HIDDEN,
+        Facts.IDEA_HIDDEN,
+    )
 
 
 def restore_idea(workshop_id: int, facilitator: Facilitator, idea_id: int) -> Idea:
     """Show a hidden idea again. Facilitators only. Emits ``idea_restored``."""
-    return _moderate(workshop_id, facilitator, idea_id, {IdeaStatus.HIDDEN},
-                     IdeaStatus.VISIBLE, Facts.IDEA_RESTORED)
+    return _moderate(
+        workshop_id,
+        facilitator,
+        idea_id,
+        {IdeaStatus.HIDDEN},
+        IdeaStatus.VISIBLE,
+        Facts.IDEA_RESTORED,
+    )
 
 
 def approve_idea(workshop_id: int, facilitator: Facilitator, idea_id: int) -> Idea:
     """Show an idea that was waiting for approval. Facilitators only. Emits ``idea_approved``."""
-    return _moderate(workshop_id, facilitator, idea_id, {IdeaStatus.PENDING},
-                     IdeaStatus.VISIBLE, Facts.IDEA_APPROVED)
+    return _moderate(
+        workshop_id,
+        facilitator,
+        idea_id,
+        {IdeaStatus.PENDING},
+        IdeaStatus.VISIBLE,
+        Facts.IDEA_APPROVED,
+    )

@@ -37,11 +37,15 @@ def enter_phase(workshop: Workshop, phase: Phase) -> None:
     workshop.timer_ends_at = None
     workshop.timer_remaining_ms = None
     db.session.flush()
-    events.record(workshop, Facts.PHASE_CHANGED, {
-        "phase": serialize_phase(phase),
-        "workshop": serialize_workshop(workshop),
-        "timer": serialize_timer(workshop),
-    })
+    events.record(
+        workshop,
+        Facts.PHASE_CHANGED,
+        {
+            "phase": serialize_phase(phase),
+            "workshop": serialize_workshop(workshop),
+            "timer": serialize_timer(workshop),
+        },
+    )
 
 
 def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarget) -> Workshop:
@@ -57,8 +61,9 @@ def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarge
     if target.phase_id is not None:
         phase = next((p for p in phases if p.id == target.phase_id), None)
         if phase is None:
-            raise ValidationError(_("This step is not part of the agenda."),
-                                  field="phase_id", reason="unknown")
+            raise ValidationError(
+                _("This step is not part of the agenda."), field="phase_id", reason="unknown"
+            )
     else:
         current = next((i for i, p in enumerate(phases) if p.id == workshop.current_phase_id), -1)
         index = current + (1 if target.direction == "next" else -1)
@@ -75,8 +80,7 @@ def _timer_fact(workshop: Workshop) -> None:
     events.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
 
 
-def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None = None
-                ) -> Workshop:
+def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None = None) -> Workshop:
     """Start (or resume) the countdown: ``seconds`` sets a new duration, otherwise a
     paused timer resumes and a stopped one starts from its duration. Emits ``timer_changed``.
     """
@@ -93,8 +97,9 @@ def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None 
     else:
         remaining = workshop.timer_duration_ms
     if remaining <= 0:
-        raise ValidationError(_("Give the timer a duration first."), field="seconds",
-                              reason="required")
+        raise ValidationError(
+            _("Give the timer a duration first."), field="seconds", reason="required"
+        )
     workshop.timer_ends_at = utcnow() + dt.timedelta(milliseconds=remaining)
     workshop.timer_remaining_ms = None
     _timer_fact(workshop)

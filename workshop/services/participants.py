@@ -35,7 +35,9 @@ def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
     check_joinable(workshop)
     token = secrets.token_urlsafe(32)
     participant = Participant(
-        workshop_id=workshop.id, display_name=request.display_name, profile=request.profile,
+        workshop_id=workshop.id,
+        display_name=request.display_name,
+        profile=request.profile,
         token_hash=hash_token(token),
     )
     db.session.add(participant)
@@ -43,9 +45,12 @@ def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
     count = db.session.scalar(
         select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
     )
-    events.record(workshop, Facts.PARTICIPANT_JOINED,
-                  {"participant": serialize_participant(participant), "participant_count": count},
-                  {"participant_count": count})
+    events.record(
+        workshop,
+        Facts.PARTICIPANT_JOINED,
+        {"participant": serialize_participant(participant), "participant_count": count},
+        {"participant_count": count},
+    )
     db.session.commit()
     return participant, token
 

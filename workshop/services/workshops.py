@@ -59,13 +59,24 @@ def create_workshop(new: NewWorkshop, owner: Facilitator) -> Workshop:
     """
     for _attempt in range(10):
         workshop = Workshop(
-            code=_new_code(), screen_key=secrets.token_urlsafe(16), title=new.title,
-            question=new.question, territory=new.territory, date=new.date, format=new.format,
-            owner=owner, facilitators=[owner],
+            code=_new_code(),
+            screen_key=secrets.token_urlsafe(16),
+            title=new.title,
+            question=new.question,
+            territory=new.territory,
+            date=new.date,
+            format=new.format,
+            owner=owner,
+            facilitators=[owner],
         )
         workshop.phases = [
-            Phase(position=i, kind=kind, title=str(KIND_LABELS[kind]), duration_s=minutes * 60,
-                  settings={})
+            Phase(
+                position=i,
+                kind=kind,
+                title=str(KIND_LABELS[kind]),
+                duration_s=minutes * 60,
+                settings={},
+            )
             for i, (kind, minutes) in enumerate(PRESETS[Format(new.format)])
         ]
         db.session.add(workshop)
@@ -185,31 +196,36 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
         workshop.moderation = change.moderation
         changed = True
         if not change.moderation:
-            released = list(db.session.scalars(
-                select(Idea).where(Idea.workshop_id == workshop.id,
-                                   Idea.status == IdeaStatus.PENDING).order_by(Idea.id)
-            ))
+            released = list(
+                db.session.scalars(
+                    select(Idea)
+                    .where(Idea.workshop_id == workshop.id, Idea.status == IdeaStatus.PENDING)
+                    .order_by(Idea.id)
+                )
+            )
     if not changed:
         return workshop
     settings = {"anonymous": workshop.anonymous, "moderation": workshop.moderation}
-    public = dict(settings)
+    public: dict[str, object] = dict(settings)
     if not workshop.anonymous:
         public["authors"] = {
-            str(idea_id): name for idea_id, name in db.session.execute(
+            str(idea_id): name
+            for idea_id, name in db.session.execute(
                 select(Idea.id, Participant.display_name)
                 .join(Participant, Idea.participant_id == Participant.id)
                 .where(Idea.workshop_id == workshop.id, Idea.status == IdeaStatus.VISIBLE)
             )
         }
-    events.record(workshop, Facts.SETTINGS_CHANGED, {"settings": settings},
-                  {"settings": public})
+    events.record(workshop, Facts.SETTINGS_CHANGED, {"settings": settings}, {"settings": public})
     for idea in released:
         idea.status = IdeaStatus.VISIBLE
         db.session.flush()
-        events.record(workshop, Facts.IDEA_APPROVED,
-                      {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=False)},
-                      {"idea": serialize_idea(idea, Role.PARTICIPANT,
-                                              anonymous=workshop.anonymous)})
+        events.record(
+            workshop,
+            Facts.IDEA_APPROVED,
+            {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=False)},
+            {"idea": serialize_idea(idea, Role.PARTICIPANT, anonymous=workshop.anonymous)},
+        )
     db.session.commit()
     return workshop
 
@@ -226,14 +242,20 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
     given_ids = [item.id for item in items if item.id is not None]
     kept_ids = set(given_ids)
     if len(kept_ids) != len(given_ids):  # one step listed twice would be stored once
-        raise ValidationError(_("Each step can appear only once."), field="phases",
-                              reason="duplicate")
+        raise ValidationError(
+            _("Each step can appear only once."), field="phases", reason="duplicate"
+        )
     if unknown := kept_ids - existing.keys():
-        raise ValidationError(_("This step is not part of the agenda."), field="phases",
-                              reason="unknown", ids=sorted(unknown))
+        raise ValidationError(
+            _("This step is not part of the agenda."),
+            field="phases",
+            reason="unknown",
+            ids=sorted(unknown),
+        )
     if workshop.current_phase_id is not None and workshop.current_phase_id not in kept_ids:
-        raise ValidationError(_("The current step cannot be removed."), field="phases",
-                              reason="current")
+        raise ValidationError(
+            _("The current step cannot be removed."), field="phases", reason="current"
+        )
     phases = []
     for position, item in enumerate(items):
         phase = existing[item.id] if item.id is not None else Phase(settings={})
@@ -244,14 +266,16 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
         phases.append(phase)
     workshop.phases = phases
     db.session.flush()
-    events.record(workshop, Facts.AGENDA_CHANGED,
-                  {"phases": [serialize_phase(p) for p in workshop.phases]})
+    events.record(
+        workshop, Facts.AGENDA_CHANGED, {"phases": [serialize_phase(p) for p in workshop.phases]}
+    )
     db.session.commit()
     return workshop
 
 
-def build_state(workshop: Workshop, role: Role, participant: Participant | None = None
-                ) -> dict[str, Any]:
+def build_state(
+    workshop: Workshop, role: Role, participant: Participant | None = None
+) -> dict[str, Any]:
     """The snapshot a client starts from, as ``role`` may see it, with its ``seq``.
 
     Read-only; call it after joining the room so no later event can be missed. The
@@ -281,23 +305,33 @@ def build_state(workshop: Workshop, role: Role, participant: Participant | None 
             for idea in db.session.scalars(ideas_query)
         ],
         "participant_count": db.session.scalar(
-            select(func.count()).select_from(Participant)
+            select(func.count())
+            .select_from(Participant)
             .where(Participant.workshop_id == workshop.id)
         ),
     }
     if role is Role.FACILITATOR:
         state["participants"] = [
-            serialize_participant(p) for p in db.session.scalars(
-                select(Participant).where(Participant.workshop_id == workshop.id)
-                .order_by(Participant.id))
+            serialize_participant(p)
+            for p in db.session.scalars(
+                select(Participant)
+                .where(Participant.workshop_id == workshop.id)
+                .order_by(Participant.id)
+            )
         ]
     if participant is not None:
         state["me"] = {
             "id": participant.id,
             "display_name": participant.display_name,
             "profile": participant.profile,
-            "idea_ids": list(db.session.scalars(
-                select(Idea.id).where(Idea.participant_id == participant.id,
-                                      Idea.status != IdeaStatus.WITHDRAWN).order_by(Idea.id))),
+            "idea_ids": list(
+                db.session.scalars(
+                    select(Idea.id)
+                    .where(
+                        Idea.participant_id == participant.id, Idea.status != IdeaStatus.WITHDRAWN
+                    )
+                    .order_by(Idea.id)
+                )
+            ),
         }
     return state

@@ -92,8 +92,12 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(CSRFError)
     def on_csrf_error(error: CSRFError) -> Any:
-        return error_response(WorkshopError(
-            _("This form has expired. Reload the page and try again."), reason="csrf"), 400)
+        return error_response(
+            WorkshopError(
+                _("This form has expired. Reload the page and try again."), reason="csrf"
+            ),
+            400,
+        )
 
     @app.errorhandler(429)
     def on_rate_limited(error: HTTPException) -> Any:

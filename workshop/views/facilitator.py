@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from flask_login import login_required
 
 from ..auth import current_facilitator
-from ..errors import WorkshopError
-from ..models import Workshop
+from ..errors import NotAuthenticated, WorkshopError
+from ..models import Facilitator, Workshop
 from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
 from ..services import workshops
@@ -19,19 +19,24 @@ from .common import qr_svg, workshop_links
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
 
 
+def _me() -> Facilitator:
+    """The signed-in facilitator (every route here is ``login_required``)."""
+    facilitator = current_facilitator()
+    if facilitator is None:
+        raise NotAuthenticated()
+    return facilitator
+
+
 def _own_workshop(workshop_id: int) -> Workshop:
     workshop = workshops.get_workshop(workshop_id)
-    workshops.require_facilitator(workshop, current_facilitator())
+    workshops.require_facilitator(workshop, _me())
     return workshop
 
 
 @bp.get("/")
 @login_required
 def dashboard() -> Any:
-    facilitator = current_facilitator()
-    assert facilitator is not None  # noqa: S101 - login_required
-    return render_template("facilitator/dashboard.html",
-                           workshops=workshops.workshops_of(facilitator))
+    return render_template("facilitator/dashboard.html", workshops=workshops.workshops_of(_me()))
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -42,14 +47,17 @@ def new_workshop() -> Any:
     error: WorkshopError | None = None
     if request.method == "POST":
         try:
-            workshop = workshops.create_workshop(parse_new_workshop(form), current_facilitator())
+            workshop = workshops.create_workshop(parse_new_workshop(form), _me())
         except WorkshopError as caught:
             error = caught
         else:
             flash(_("Workshop created. Check its agenda, then open it."), "success")
             return redirect(url_for("facilitator.agenda", workshop_id=workshop.id))
     return render_template(
-        "facilitator/new_workshop.html", form=form, error=error, formats=FORMAT_LABELS,
+        "facilitator/new_workshop.html",
+        form=form,
+        error=error,
+        formats=FORMAT_LABELS,
         presets={f.value: [str(KIND_LABELS[k]) for k, _m in PRESETS[f]] for f in Format},
     ), (error.status if error else 200)
 
@@ -61,22 +69,33 @@ def agenda(workshop_id: int) -> Any:
     workshop = _own_workshop(workshop_id)
     error: WorkshopError | None = None
     if request.method == "POST":
-        rows = zip(request.form.getlist("id"), request.form.getlist("kind"),
-                   request.form.getlist("title"), request.form.getlist("minutes"), strict=False)
-        payload = {"phases": [
-            {"id": pid or None, "kind": kind, "title": title, "minutes": minutes}
-            for pid, kind, title, minutes in rows if kind
-        ]}
+        rows = zip(
+            request.form.getlist("id"),
+            request.form.getlist("kind"),
+            request.form.getlist("title"),
+            request.form.getlist("minutes"),
+            strict=False,
+        )
+        payload = {
+            "phases": [
+                {"id": pid or None, "kind": kind, "title": title, "minutes": minutes}
+                for pid, kind, title, minutes in rows
+                if kind
+            ]
+        }
         try:
-            workshops.update_agenda(workshop.id, current_facilitator(), parse_agenda(payload))
+            workshops.update_agenda(workshop.id, _me(), parse_agenda(payload))
         except WorkshopError as caught:
             error = caught
         else:
             flash(_("Agenda saved."), "success")
             return redirect(url_for("facilitator.console", workshop_id=workshop.id))
-    return render_template("facilitator/agenda.html", workshop=workshop, error=error,
-                           kinds={k.value: str(KIND_LABELS[k]) for k in PhaseKind}), \
-        (error.status if error else 200)
+    return render_template(
+        "facilitator/agenda.html",
+        workshop=workshop,
+        error=error,
+        kinds={k.value: str(KIND_LABELS[k]) for k in PhaseKind},
+    ), (error.status if error else 200)
 
 
 @bp.get("/w/<int:workshop_id>")
@@ -85,8 +104,9 @@ def console(workshop_id: int) -> Any:
     """The live console: controls, moderation, links and QR code to hand out."""
     workshop = _own_workshop(workshop_id)
     links = workshop_links(workshop)
-    return render_template("facilitator/console.html", workshop=workshop, links=links,
-                           qr=qr_svg(links["join_url"]))
+    return render_template(
+        "facilitator/console.html", workshop=workshop, links=links, qr=qr_svg(links["join_url"])
+    )
 
 
 @bp.get("/w/<int:workshop_id>/qr.svg")
@@ -97,5 +117,11 @@ def qr_file(workshop_id: int) -> Any:
     svg = str(qr_svg(workshop_links(workshop)["join_url"]))
     if not svg:
         abort(404)
-    return svg, 200, {"Content-Type": "image/svg+xml",
-                      "Content-Disposition": f'attachment; filename="semis-{workshop.code}.svg"'}
+    return (
+        svg,
+        200,
+        {
+            "Content-Type": "image/svg+xml",
+            "Content-Disposition": f'attachment; filename="semis-{workshop.code}.svg"',
+        },
+    )

@@ -30,8 +30,10 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
     """Both forms of a plural message, unformatted: the browser picks one and fills in
     ``%(count)s`` (see i18n.js). Extracted by pybabel as ``-k plural_forms:1,2``."""
     translations = get_translations()
-    return {"one": str(translations.ngettext(singular, plural, 1)),
-            "other": str(translations.ngettext(singular, plural, 2))}
+    return {
+        "one": str(translations.ngettext(singular, plural, 1)),
+        "other": str(translations.ngettext(singular, plural, 2)),
+    }
 
 
 def js_strings() -> dict[str, Any]:
@@ -73,8 +75,7 @@ def js_strings() -> dict[str, Any]:
         "joining.open_action": _("Reopen joining"),
         "kinds": {kind.value: str(label) for kind, label in KIND_LABELS.items()},
         "profiles": {str(k): v for k, v in profile_labels().items()},
-        "count.connected": plural_forms("%(count)s person connected",
-                                        "%(count)s people connected"),
+        "count.connected": plural_forms("%(count)s person connected", "%(count)s people connected"),
         "count.ideas": plural_forms("%(count)s idea", "%(count)s ideas"),
         "count.pending": plural_forms("%(count)s idea waiting", "%(count)s ideas waiting"),
         "count.participants": plural_forms("%(count)s participant", "%(count)s participants"),

@@ -9,11 +9,11 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import text
 
+from ..auth import current_facilitator
 from ..errors import ValidationError, WorkshopError
 from ..extensions import db
 from ..schemas import parse_email, parse_new_facilitator
 from ..services import accounts
-from ..auth import current_facilitator
 
 bp = Blueprint("main", __name__)
 
@@ -57,8 +57,9 @@ def login() -> Any:
     form = request.form.to_dict()
     if request.method == "POST":
         try:
-            facilitator = accounts.authenticate(parse_email(form.get("email")),
-                                                str(form.get("password", "")))
+            facilitator = accounts.authenticate(
+                parse_email(form.get("email")), str(form.get("password", ""))
+            )
         except (ValidationError, WorkshopError) as error:
             return render_template("login.html", form=form, error=error), error.status
         login_user(facilitator, remember=True)

@@ -28,8 +28,9 @@ def _failed_lookup(response: Any) -> bool:
 
 # One budget per address for both ways of trying a code (a plain ``limit`` would give
 # each route its own bucket, doubling what a guesser may try).
-join_code_guesses = limiter.shared_limit(_guess_limit, scope="join-code",
-                                         deduct_when=_failed_lookup)
+join_code_guesses = limiter.shared_limit(
+    _guess_limit, scope="join-code", deduct_when=_failed_lookup
+)
 
 
 @bp.post("/join")
@@ -51,8 +52,8 @@ def join(code: str) -> Any:
     joined already goes straight to the board."""
     try:
         workshop = workshops.find_by_code(code)
-    except UnknownCode as error:
-        return error_response(error)
+    except UnknownCode as unknown:
+        return error_response(unknown)
     if workshop.code != code:  # typed in lower case or with a space: canonical URL
         return redirect(url_for("participant.join", code=workshop.code))
     if current_participant(workshop.id) is not None:
@@ -61,7 +62,7 @@ def join(code: str) -> Any:
     error: WorkshopError | None = None
     if request.method == "POST":
         try:
-            participant, token = participants.join(workshop.id, parse_join(form))
+            _participant, token = participants.join(workshop.id, parse_join(form))
         except WorkshopError as caught:
             error = caught
         else:
@@ -74,8 +75,9 @@ def join(code: str) -> Any:
         except WorkshopError as caught:
             error = caught
     status = error.status if error is not None and request.method == "POST" else 200
-    return render_template("join.html", workshop=workshop, form=form, error=error,
-                           profiles=list(Profile)), status
+    return render_template(
+        "join.html", workshop=workshop, form=form, error=error, profiles=list(Profile)
+    ), status
 
 
 @bp.get("/w/<code>")

@@ -24,5 +24,4 @@ def show(code: str, key: str) -> Any:
     if not screen_key_matches(workshop, key):
         return error_response(NotFound())
     join_url = external_url("participant.join", code=workshop.code)
-    return render_template("screen.html", workshop=workshop, join_url=join_url,
-                           qr=qr_svg(join_url))
+    return render_template("screen.html", workshop=workshop, join_url=join_url, qr=qr_svg(join_url))
