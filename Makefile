@@ -13,8 +13,8 @@ export HOST PORT
 run: migrate
 	$(PY) run.py
 
-## test: install, check the migrations, run every test (browser and server ones included)
-test: install check-migrations
+## test: install, lint, check the migrations, run every test (browser and server ones included)
+test: install lint check-migrations
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 install: $(VENV)/.installed vendor translations
@@ -60,9 +60,11 @@ check-migrations: $(VENV)/.installed
 demo: migrate
 	$(VENV)/bin/flask --app workshop demo
 
+## lint: ruff (lint and format) and mypy
 lint: $(VENV)/.installed
-	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check --quiet .
+	$(VENV)/bin/ruff format --check --quiet .
+	$(VENV)/bin/mypy
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

@@ -31,6 +31,29 @@ from workshop import create_app  # noqa: E402 - must come after monkey-patching
 from workshop.extensions import socketio  # noqa: E402
 
 
+def _gevent_options() -> dict[str, object]:
+    """gevent's WSGI server keeps a connection open once its WebSocket has ended (the
+    socket was handed to simple-websocket) and reads the client's last frames as a new
+    HTTP request: "Invalid HTTP method" in the log, a 400 written into the closing
+    WebSocket, sometimes a BrokenPipe traceback. End the connection with the WebSocket.
+    (With gevent-websocket installed, Flask-SocketIO uses that package's handler.)"""
+    try:
+        import geventwebsocket  # noqa: F401
+    except ImportError:
+        pass
+    else:
+        return {}
+    from gevent import pywsgi
+
+    class WebSocketClosingHandler(pywsgi.WSGIHandler):
+        def handle_one_response(self) -> None:
+            super().handle_one_response()
+            if self.environ.get("HTTP_UPGRADE", "").lower() == "websocket":
+                self.close_connection = True
+
+    return {"handler_class": WebSocketClosingHandler}
+
+
 def main() -> None:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
     host = os.environ.get("HOST", "127.0.0.1")
@@ -44,6 +67,7 @@ def main() -> None:
         use_reloader=False,
         log_output=os.environ.get("WORKSHOP_ACCESS_LOG", "") == "1",
         allow_unsafe_werkzeug=ASYNC_MODE == "threading",
+        **(_gevent_options() if ASYNC_MODE == "gevent" else {}),
     )
 
 

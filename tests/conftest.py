@@ -9,7 +9,7 @@ the test into the code under test. Tests that call services directly open short
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
 import pytest
@@ -163,3 +163,13 @@ def socket_client(app: Flask) -> Iterator[Callable[..., SocketIOTestClient]]:
     for client in made:
         if client.is_connected():
             client.disconnect()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+    """Keep each phase's report on the test item, so teardown knows if the test failed."""
+    report = yield
+    setattr(item, f"rep_{report.when}", report)
+    return report
