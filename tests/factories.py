@@ -13,7 +13,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from workshop.models import Facilitator, Idea, Participant, Workshop
+from workshop.models import Facilitator, Idea, Participant, Phase, Workshop
 from workshop.phases import PhaseKind
 from workshop.schemas import (
     JoinRequest,
@@ -22,8 +22,10 @@ from workshop.schemas import (
     NewWorkshop,
     PhaseTarget,
     SettingsChange,
+    VoteSettingsChange,
+    VoteTarget,
 )
-from workshop.services import accounts, ideas, live, participants, workshops
+from workshop.services import accounts, ideas, live, participants, votes, workshops
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
 _seq = itertools.count(1)
@@ -145,3 +147,59 @@ def recorded(workshop_id: int) -> list[tuple[int, str]]:
         select(Event.seq, Event.name).where(Event.workshop_id == workshop_id).order_by(Event.id)
     )
     return [(seq, name) for seq, name in rows]
+
+
+# ----------------------------------------------------------------------- votes
+
+
+def vote_phase(workshop: Workshop) -> Phase:
+    """The first vote step of ``workshop``'s agenda."""
+    return next(p for p in workshop.phases if p.kind == PhaseKind.VOTE)
+
+
+def enter_vote(workshop: Workshop) -> Phase:
+    """Move ``workshop`` to its first vote step (from wherever it is)."""
+    phase = vote_phase(workshop)
+    live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
+    return phase
+
+
+def configure_vote(workshop: Workshop, **settings: Any) -> Phase:
+    """Change vote settings (``VoteSettingsChange`` fields) as the owner."""
+    return votes.configure_vote(workshop.id, workshop.owner, VoteSettingsChange(**settings))
+
+
+def make_vote_workshop(
+    ideas: int = 3, vote: dict[str, Any] | None = None, **overrides: Any
+) -> tuple[Workshop, list[Idea]]:
+    """A workshop in its vote step with ``ideas`` ideas, each by a new participant.
+
+    ``vote`` sets the vote settings first; other overrides go to :func:`make_workshop`
+    (whose ideas step the ideas are posted in).
+    """
+    workshop = make_workshop(**overrides)
+    posted = [make_idea(workshop) for _ in range(ideas)]
+    enter_vote(workshop)
+    if vote:
+        configure_vote(workshop, **vote)
+    return workshop, posted
+
+
+def cast(workshop: Workshop, participant: Participant, idea: Idea, count: int = 1) -> Any:
+    """Put ``count`` dots on ``idea``; returns the service's answer."""
+    return votes.cast_vote(workshop.id, participant.id, VoteTarget(idea_id=idea.id, count=count))
+
+
+def vote_rows(workshop_id: int) -> list[tuple[int, int, int | None, int]]:
+    """Every vote of a workshop as ``(phase_id, participant_id, idea_id, count)``."""
+    from sqlalchemy import select
+
+    from workshop.extensions import db
+    from workshop.models import Vote
+
+    rows = db.session.execute(
+        select(Vote.phase_id, Vote.participant_id, Vote.idea_id, Vote.count)
+        .where(Vote.workshop_id == workshop_id)
+        .order_by(Vote.phase_id, Vote.participant_id, Vote.idea_id)
+    )
+    return [(phase_id, pid, idea_id, count) for phase_id, pid, idea_id, count in rows]

@@ -138,7 +138,7 @@ def test_demo(app: Flask, runner: Any) -> None:
     with app.app_context():
         workshop = db.session.get(Workshop, links["id"])
         assert workshop.status == WorkshopStatus.OPEN
-        assert workshop.current_phase.kind == PhaseKind.IDEAS
+        assert workshop.current_phase.kind == PhaseKind.RESULTS
         assert db.session.scalar(select(func.count()).select_from(Participant)) >= 2
         assert db.session.scalar(select(func.count()).select_from(Idea)) >= 2
         credentials = links["facilitator"]

@@ -4,7 +4,9 @@ The protocol page documents each command and each fact under a heading of the fo
 ``### `name``` inside its ``## Commands`` or ``## Facts`` section, and each error code
 as a row ``| `code` | status | meaning |`` of the table in ``## Error codes``. These
 tests compare those headings and rows with what the app registers and defines, in both
-directions, and check that the JavaScript mirror of the event names is exact.
+directions, and check that the JavaScript mirror of the event names is exact. They also
+hold the page to the code's limits, vote defaults and broadcast windows, to the facts
+``realtime`` folds ("Mergeable") and delays ("Slow:"), and to the fields of a Phase.
 """
 
 from __future__ import annotations
@@ -17,9 +19,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from workshop import create_app, errors, realtime, schemas
+from workshop import create_app, errors, phases, realtime, schemas
 from workshop.config import Config, TestConfig
 from workshop.extensions import socketio
+from workshop.models import Phase
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = ROOT / "docs" / "protocol.md"
@@ -37,6 +40,10 @@ EXTRA_ERROR_CODES: dict[str, str | None] = {
 SECTION_RE = re.compile(r"^## (.+?)\s*$", re.M)
 NAME_HEADING_RE = re.compile(r"^### `([^`]+)`\s*$", re.M)
 ERROR_ROW_RE = re.compile(r"^\|\s*`([^`]+)`\s*\|([^|]*)\|", re.M)
+# A payload table row of a command: ``| `field` | type | rules |`` (indented in a list).
+FIELD_ROW_RE = re.compile(r"^\s*\|\s*`([^`]+)`\s*\|([^\n]*)$", re.M)
+# The longest a slow fact (vote tallies) may wait and still feel live.
+TALLY_WINDOW_CEILING_MS = 250
 JSON_BLOCK_RE = re.compile(r"```json\n(.*?)```", re.S)
 JS_BLOCK_RE = re.compile(
     r"export\s+const\s+(\w+)\s*=\s*Object\.freeze\(\s*\{(.*?)\}\s*\)\s*;", re.S
@@ -177,10 +184,30 @@ def test_command_limits_are_the_schema_limits(documented_commands: dict[str, str
         )
 
 
+def test_vote_limits_and_defaults_are_the_code_ones(documented_commands: dict[str, str]) -> None:
+    for name in (realtime.Commands.CAST_VOTE, realtime.Commands.WITHDRAW_VOTE):
+        rows = dict(FIELD_ROW_RE.findall(documented_commands[name]))
+        assert re.search(rf"\b1 to {schemas.VOTES_MAX}, default 1\b", rows.get("count", "")), (
+            f"{name}: count range and default not documented"
+        )
+    configure = realtime.Commands.CONFIGURE_VOTE
+    rows = dict(FIELD_ROW_RE.findall(documented_commands[configure]))
+    assert set(rows) == {"phase_id", *phases.VOTE_DEFAULTS}, f"{configure}: payload fields"
+    for field, default in phases.VOTE_DEFAULTS.items():
+        assert f"default `{json.dumps(default)}`" in rows[field], f"{configure}: {field} default"
+    for field in ("votes_per_participant", "max_per_item"):
+        assert re.search(rf"\b1 to {schemas.VOTES_MAX}\b", rows[field]), f"{configure}: {field}"
+    for target in schemas.VOTE_TARGETS:
+        assert f'`"{target}"`' in rows["target"], f"{configure}: target {target}"
+
+
 def test_transport_limits_are_the_config_limits(doc: dict[str, str]) -> None:
     text = "\n".join(doc.values())
     assert f"{Config.MAX_MESSAGE_BYTES} bytes" in text, "MAX_MESSAGE_BYTES"
     assert re.search(rf"`REPLAY_LIMIT` facts \({Config.REPLAY_LIMIT}\b", text), "REPLAY_LIMIT"
+    assert Config.TALLY_WINDOW_MS <= TALLY_WINDOW_CEILING_MS, "TALLY_WINDOW_MS too long"
+    assert re.search(rf"`TALLY_WINDOW_MS` \({Config.TALLY_WINDOW_MS} ms\b", text), "TALLY_WINDOW_MS"
+    assert f"≤ {TALLY_WINDOW_CEILING_MS} ms" in text, "TALLY_WINDOW_MS ceiling"
 
 
 # --------------------------------------------------------------------- facts
@@ -214,6 +241,40 @@ def test_fact_examples_are_valid_envelopes(documented_facts: dict[str, str]) -> 
 def test_mergeable_facts_are_the_documented_ones(documented_facts: dict[str, str]) -> None:
     said_mergeable = {name for name, text in documented_facts.items() if "Mergeable" in text}
     assert said_mergeable == set(realtime.MERGEABLE)
+
+
+def test_slow_facts_are_the_documented_ones(documented_facts: dict[str, str]) -> None:
+    said_slow = {name for name, text in documented_facts.items() if "Slow:" in text}
+    assert said_slow == set(realtime.SLOW_FACTS)
+
+
+def _json_objects(value: object) -> Iterator[dict[str, object]]:
+    if isinstance(value, dict):
+        yield value
+        value = list(value.values())
+    if isinstance(value, list):
+        for item in value:
+            yield from _json_objects(item)
+
+
+def test_phase_examples_have_the_serialised_fields(doc: dict[str, str]) -> None:
+    kinds = {kind.value for kind in phases.PhaseKind}
+    seen: set[str] = set()
+    for block in JSON_BLOCK_RE.findall("\n".join(doc.values())):
+        for found in _json_objects(json.loads(block)):
+            if found.get("kind") not in kinds or "can_post" not in found:
+                continue
+            kind = str(found["kind"])
+            expected = schemas.serialize_phase(
+                Phase(id=1, position=0, kind=kind, title="t", duration_s=60, settings={})
+            )
+            assert set(found) == set(expected), f"a {kind} phase example: fields"
+            if "vote" in expected:
+                vote = found.get("vote")
+                assert isinstance(vote, dict) and set(vote) == set(expected["vote"]), "vote block"
+                assert set(vote.get("settings") or ()) == set(phases.VOTE_DEFAULTS), "settings"
+            seen.add(kind)
+    assert {"ideas", "vote"} <= seen, "the Phase object needs an example of each shape"
 
 
 # --------------------------------------------------------------------- errors

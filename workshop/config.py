@@ -33,6 +33,8 @@ class Config:
     PROXY_COUNT = 0
     # Broadcast coalescing window: facts of one workshop within it leave together.
     BROADCAST_WINDOW_MS = 50
+    # Vote tallies wait up to this long, folded into one message per flush (≤ 250 ms).
+    TALLY_WINDOW_MS = 200
     # Presence counts are sent at most this often per workshop.
     PRESENCE_INTERVAL_MS = 1000
     # A reconnecting client missing more events than this gets a snapshot instead.

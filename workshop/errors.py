@@ -138,6 +138,42 @@ class MessageTooLarge(WorkshopError):
     default_message = _l("This message is too long.")
 
 
+class VoteBudgetExhausted(WorkshopError):
+    code = "vote_budget_exhausted"
+    status = 409
+    default_message = _l("You have used all your votes. Remove one to vote elsewhere.")
+
+
+class VoteCapReached(WorkshopError):
+    code = "vote_cap_reached"
+    status = 409
+    default_message = _l("You have given this item as many votes as allowed.")
+
+
+class OwnIdeaVote(WorkshopError):
+    code = "own_idea_vote"
+    status = 403
+    default_message = _l("In this vote you cannot vote for your own idea.")
+
+
+class ItemNotVotable(WorkshopError):
+    code = "item_not_votable"
+    status = 409
+    default_message = _l("This item cannot receive votes (hidden, waiting or withdrawn).")
+
+
+class VoteClosed(WorkshopError):
+    code = "vote_closed"
+    status = 409
+    default_message = _l("The vote is over: the results are frozen.")
+
+
+class NoVoteToWithdraw(WorkshopError):
+    code = "no_vote_to_withdraw"
+    status = 409
+    default_message = _l("You have no vote on this item to remove.")
+
+
 class InternalError(WorkshopError):
     code = "internal_error"
     status = 500

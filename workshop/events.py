@@ -22,7 +22,7 @@ from .presence import Connection
 from .realtime import Commands, PresenceNotifier
 from .schemas import Role, serialize_idea
 from .services import events as event_log
-from .services import ideas, live, workshops
+from .services import ideas, live, votes, workshops
 
 log = logging.getLogger(__name__)
 
@@ -125,14 +125,18 @@ def join_workshop(connection: Connection, payload: Any = None) -> dict[str, Any]
     if last_seq is not None:
         missed = event_log.replay(connection.workshop_id, last_seq, connection.role)
         if missed is not None:
-            return ok(
-                {
-                    "mode": "replay",
-                    "events": missed,
-                    "server_time": server_time,
-                    "connected": auth.presence().connected(connection.workshop_id),
-                }
-            )
+            data = {
+                "mode": "replay",
+                "events": missed,
+                "server_time": server_time,
+                "connected": auth.presence().connected(connection.workshop_id),
+            }
+            if connection.participant_id:
+                # Personal state is not in the room's facts (another phone of theirs may
+                # have voted): it comes with every replay.
+                me = db.session.get(Participant, connection.participant_id)
+                data["me"] = workshops.participant_view(me) if me else None
+            return ok(data)
     workshop = workshops.get_workshop(connection.workshop_id)
     participant = (
         db.session.get(Participant, connection.participant_id)
@@ -172,6 +176,24 @@ def withdraw_idea(connection: Connection, payload: Any = None) -> dict[str, Any]
     return ok({"idea_id": idea_id})
 
 
+@socketio.on(Commands.CAST_VOTE)
+@auth.socket_role(Role.PARTICIPANT)
+def cast_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant adds a dot to an idea; ``votes_changed`` is broadcast (coalesced).
+
+    The ack carries the participant's votes in this phase and the votes left."""
+    target = schemas.parse_vote_target(payload)
+    return ok(votes.cast_vote(connection.workshop_id, connection.participant_id or 0, target))
+
+
+@socketio.on(Commands.WITHDRAW_VOTE)
+@auth.socket_role(Role.PARTICIPANT)
+def withdraw_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant takes a dot back; ``votes_changed`` is broadcast (coalesced)."""
+    target = schemas.parse_vote_target(payload)
+    return ok(votes.withdraw_vote(connection.workshop_id, connection.participant_id or 0, target))
+
+
 def _own_view(idea: ideas.Idea) -> dict[str, Any]:
     return serialize_idea(idea, Role.PARTICIPANT, anonymous=False, viewer_id=idea.participant_id)
 
@@ -206,6 +228,10 @@ FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any] |
     Commands.PAUSE_TIMER: (live.pause_timer, None),
     Commands.EXTEND_TIMER: (live.extend_timer, schemas.parse_seconds),
     Commands.RESET_TIMER: (live.reset_timer, None),
+    Commands.CONFIGURE_VOTE: (votes.configure_vote, schemas.parse_vote_settings),
+    Commands.REVEAL_VOTES: (votes.reveal_votes, schemas.parse_phase_ref),
+    Commands.FREEZE_RESULTS: (votes.freeze_results, schemas.parse_phase_ref),
+    Commands.REOPEN_VOTE: (votes.reopen_vote, schemas.parse_phase_ref),
 }
 
 for _name, (_service, _parse) in FACILITATOR_COMMANDS.items():

@@ -15,6 +15,7 @@ from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
+    CheckConstraint,
     DateTime,
     ForeignKey,
     Index,
@@ -161,6 +162,10 @@ class Phase(db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(String(80))
     duration_s: Mapped[int] = mapped_column(Integer, default=0)
     settings: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # Vote phases: when tallies were shown to everybody, and the ranking frozen at the end.
+    revealed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    frozen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    frozen_ranking: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
 
     workshop: Mapped[Workshop] = relationship(back_populates="phases", foreign_keys=[workshop_id])
 
@@ -224,3 +229,32 @@ class Event(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime, default=utcnow, server_default=func.current_timestamp()
     )
+
+
+class Vote(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """Dots a participant put on one item during one vote phase (``count`` ≥ 1).
+
+    Budgets and caps are enforced by :mod:`workshop.services.votes` in the same
+    transaction; the unique constraint and the check are the last guard.
+    """
+
+    __tablename__ = "votes"
+    __table_args__ = (
+        UniqueConstraint("phase_id", "participant_id", "idea_id"),
+        CheckConstraint("count > 0", name="count_positive"),
+        Index("ix_votes_phase_idea", "phase_id", "idea_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    phase_id: Mapped[int] = mapped_column(ForeignKey("phases.id", ondelete="CASCADE"))
+    participant_id: Mapped[int] = mapped_column(
+        ForeignKey("participants.id", ondelete="CASCADE"), index=True
+    )
+    # Nullable so that later targets (défis) can sit beside it.
+    idea_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ideas.id", ondelete="CASCADE"), nullable=True
+    )
+    count: Mapped[int] = mapped_column(Integer, default=1)

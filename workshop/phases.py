@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 
@@ -58,13 +58,14 @@ class Capabilities:
 
     post_ideas: bool = False
     edit_ideas: bool = False
+    vote: bool = False
 
 
 CAPABILITIES: dict[PhaseKind, Capabilities] = {
     PhaseKind.WELCOME: Capabilities(),
     PhaseKind.IDEAS: Capabilities(post_ideas=True, edit_ideas=True),
     PhaseKind.GROUPING: Capabilities(),
-    PhaseKind.VOTE: Capabilities(),
+    PhaseKind.VOTE: Capabilities(vote=True),
     PhaseKind.QUALIFICATION: Capabilities(),
     PhaseKind.RESULTS: Capabilities(),
 }
@@ -75,6 +76,21 @@ def capabilities(phase: Phase | None) -> Capabilities:
     if phase is None:
         return Capabilities()
     return CAPABILITIES[PhaseKind(phase.kind)]
+
+
+# Settings of a vote phase, and their defaults (facilitators change them per vote).
+VOTE_DEFAULTS: dict[str, Any] = {
+    "votes_per_participant": 5,
+    "max_per_item": 1,
+    "target": "ideas",
+    "allow_own": True,
+    "hidden": True,
+}
+
+
+def vote_settings(phase: Phase) -> dict[str, Any]:
+    """The vote settings of ``phase``: its own values over the defaults."""
+    return VOTE_DEFAULTS | {k: v for k, v in (phase.settings or {}).items() if k in VOTE_DEFAULTS}
 
 
 # Agenda presets: (kind, duration in minutes). Titles default to the kind's label.

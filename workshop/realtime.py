@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,6 +44,12 @@ class Commands:
     PAUSE_TIMER = "pause_timer"
     EXTEND_TIMER = "extend_timer"
     RESET_TIMER = "reset_timer"
+    CAST_VOTE = "cast_vote"
+    WITHDRAW_VOTE = "withdraw_vote"
+    CONFIGURE_VOTE = "configure_vote"
+    REVEAL_VOTES = "reveal_votes"
+    FREEZE_RESULTS = "freeze_results"
+    REOPEN_VOTE = "reopen_vote"
 
 
 class Facts:
@@ -67,15 +74,40 @@ class Facts:
     IDEA_HIDDEN = "idea_hidden"
     IDEA_RESTORED = "idea_restored"
     IDEA_APPROVED = "idea_approved"
+    VOTES_CHANGED = "votes_changed"
+    VOTE_CONFIGURED = "vote_configured"
+    VOTES_REVEALED = "votes_revealed"
+    RESULTS_FROZEN = "results_frozen"
+    VOTE_REOPENED = "vote_reopened"
 
 
 def names(cls: type) -> dict[str, str]:
     return {k: v for k, v in vars(cls).items() if k.isupper()}
 
 
-# Facts whose consecutive occurrences may be folded into the last one (it carries the
-# whole new value); its envelope's ``since`` then gives the first folded seq.
-MERGEABLE: frozenset[str] = frozenset({Facts.TIMER_CHANGED})
+def _merge_tallies(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    """Two ``votes_changed`` payloads as one: the union of the items' absolute tallies
+    (the later wins) and the later totals."""
+    merged = dict(second)
+    if "tallies" in first or "tallies" in second:
+        merged["tallies"] = {**first.get("tallies", {}), **second.get("tallies", {})}
+    return merged
+
+
+def _keep_last(_first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
+    return second
+
+
+# Facts whose consecutive occurrences may be folded into one: the merge function turns
+# two payloads into one carrying both; the envelope's ``since`` gives the first seq.
+MERGERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
+    Facts.TIMER_CHANGED: _keep_last,
+    Facts.VOTES_CHANGED: _merge_tallies,
+}
+MERGEABLE: frozenset[str] = frozenset(MERGERS)
+# Facts that may wait longer before leaving: 400 phones voting at once then cost each
+# phone a few tally messages per second, not one per vote.
+SLOW_FACTS: frozenset[str] = frozenset({Facts.VOTES_CHANGED})
 
 
 def room(workshop_id: int) -> str:
@@ -119,8 +151,17 @@ class Fact:
         return envelope
 
 
+def _merged(first: Fact, second: Fact) -> Fact:
+    merge = MERGERS[second.name]
+    public = None
+    if first.public_data is not None or second.public_data is not None:
+        public = merge(first.public_data or first.data, second.public_data or second.data)
+    return Fact(second.workshop_id, second.seq, second.name, merge(first.data, second.data), public)
+
+
 def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
-    """Fold runs of the same mergeable fact into their last one, keeping the first seq."""
+    """Fold each run of one mergeable fact (same workshop) into one, keeping the run's
+    first seq as ``since``; other facts pass unchanged, in order."""
     out: list[tuple[Fact, int]] = []
     for fact in facts:
         previous = out[-1][0] if out else None
@@ -130,7 +171,7 @@ def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
             and previous.name == fact.name
             and previous.workshop_id == fact.workshop_id
         ):
-            out[-1] = (fact, out[-1][1])
+            out[-1] = (_merged(previous, fact), out[-1][1])
         else:
             out.append((fact, fact.seq))
     return out
@@ -140,14 +181,17 @@ def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
 class Broadcaster:
     """Sends committed facts to the three rooms of their workshop.
 
-    With ``window_ms`` > 0 the facts of a workshop are buffered for that long and
-    sent together (mergeable facts folded), so a burst of changes costs each client
-    one flush rather than one message per change. With 0 (tests) they leave at once.
+    With ``window_ms`` > 0 the facts of a workshop are buffered for that long
+    (``slow_window_ms`` when only tallies wait) and sent together, mergeable facts
+    folded: a burst of changes costs each client one flush rather than one message
+    per change. With 0 (tests) they leave at once.
     """
 
     window_ms: int
+    slow_window_ms: int = 0
     emit: Callable[..., Any] = field(default=socketio.emit)
     _buffers: dict[int, list[Fact]] = field(default_factory=lambda: defaultdict(list))
+    _deadlines: dict[int, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def publish(self, facts: list[Fact]) -> None:
@@ -156,23 +200,31 @@ class Broadcaster:
         if self.window_ms <= 0:
             self._send(facts)
             return
-        schedule = []
+        schedule: list[tuple[int, float]] = []
+        now = time.monotonic()
         with self._lock:
             for fact in facts:
-                buffer = self._buffers[fact.workshop_id]
-                if not buffer:
-                    schedule.append(fact.workshop_id)
-                buffer.append(fact)
-        for workshop_id in schedule:
-            socketio.start_background_task(self._flush_later, workshop_id)
+                self._buffers[fact.workshop_id].append(fact)
+                delay = (
+                    max(self.window_ms, self.slow_window_ms)
+                    if fact.name in SLOW_FACTS
+                    else self.window_ms
+                )
+                deadline = now + delay / 1000
+                if self._deadlines.get(fact.workshop_id, float("inf")) > deadline:
+                    self._deadlines[fact.workshop_id] = deadline
+                    schedule.append((fact.workshop_id, delay / 1000))
+        for workshop_id, delay_s in schedule:
+            socketio.start_background_task(self._flush_later, workshop_id, delay_s)
 
-    def _flush_later(self, workshop_id: int) -> None:
-        socketio.sleep(self.window_ms / 1000)
+    def _flush_later(self, workshop_id: int, delay_s: float) -> None:
+        socketio.sleep(delay_s)
         self.flush(workshop_id)
 
     def flush(self, workshop_id: int) -> None:
         with self._lock:
             facts = self._buffers.pop(workshop_id, [])
+            self._deadlines.pop(workshop_id, None)
         self._send(facts)
 
     def _send(self, facts: list[Fact]) -> None:
@@ -226,7 +278,9 @@ def init_app(app: Flask) -> None:
     presence = Presence()
     app.extensions["semis_presence"] = presence
     app.extensions["semis_broadcaster"] = Broadcaster(
-        window_ms=int(app.config["BROADCAST_WINDOW_MS"])
+        window_ms=int(app.config["BROADCAST_WINDOW_MS"]),
+        # Tallies must stay live: never held longer than 250 ms, whatever is configured.
+        slow_window_ms=min(250, int(app.config["TALLY_WINDOW_MS"])),
     )
     app.extensions["semis_presence_notifier"] = PresenceNotifier(
         interval_ms=int(app.config["PRESENCE_INTERVAL_MS"]), count=presence.connected

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 
 from .errors import ValidationError
 from .models import Idea, IdeaStatus, Participant, Phase, Profile, Workshop
-from .phases import Format, PhaseKind, capabilities
+from .phases import Format, PhaseKind, capabilities, vote_settings
 
 TITLE_MAX = 140
 DESCRIPTION_MAX = 2000
@@ -198,6 +198,28 @@ class PhaseTarget:
 
 
 @dataclass(frozen=True)
+class VoteSettingsChange:
+    """Vote settings to change; ``None`` keeps the current value."""
+
+    phase_id: int | None = None
+    votes_per_participant: int | None = None
+    max_per_item: int | None = None
+    target: str | None = None
+    allow_own: bool | None = None
+    hidden: bool | None = None
+
+    def changes(self) -> dict[str, Any]:
+        fields = ("votes_per_participant", "max_per_item", "target", "allow_own", "hidden")
+        return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}
+
+
+@dataclass(frozen=True)
+class VoteTarget:
+    idea_id: int
+    count: int = 1
+
+
+@dataclass(frozen=True)
 class AgendaItem:
     kind: str
     title: str
@@ -334,6 +356,45 @@ def parse_phase_target(payload: Any) -> PhaseTarget:
     return PhaseTarget(phase_id=_int(data, "phase_id", minimum=1))
 
 
+VOTES_MAX = 99
+VOTE_TARGETS = ("ideas",)
+
+
+def parse_vote_settings(payload: Any) -> VoteSettingsChange:
+    """``{"phase_id"?, "votes_per_participant"?, "max_per_item"?, "target"?,
+    "allow_own"?, "hidden"?}``; the service checks them together."""
+    data = _require_mapping(payload)
+    target = data.get("target")
+    if target is not None and target not in VOTE_TARGETS:
+        raise ValidationError(
+            _("Please choose one of the options."), field="target", reason="choice"
+        )
+    return VoteSettingsChange(
+        phase_id=_int(data, "phase_id", minimum=1, required=False),
+        votes_per_participant=_int(
+            data, "votes_per_participant", minimum=1, maximum=VOTES_MAX, required=False
+        ),
+        max_per_item=_int(data, "max_per_item", minimum=1, maximum=VOTES_MAX, required=False),
+        target=target,
+        allow_own=_bool(data, "allow_own"),
+        hidden=_bool(data, "hidden"),
+    )
+
+
+def parse_phase_ref(payload: Any) -> int | None:
+    """``{"phase_id"?}``: a phase of the agenda, ``None`` for the current one."""
+    return _int(_require_mapping(payload or {}), "phase_id", minimum=1, required=False)
+
+
+def parse_vote_target(payload: Any) -> VoteTarget:
+    """``{"idea_id", "count"?}``: how many dots to add or remove (1 by default)."""
+    data = _require_mapping(payload)
+    idea_id = _int(data, "idea_id", minimum=1)
+    count = _int(data, "count", minimum=1, maximum=VOTES_MAX, required=False)
+    assert idea_id is not None  # noqa: S101
+    return VoteTarget(idea_id=idea_id, count=count or 1)
+
+
 def parse_seconds(payload: Any, field: str = "seconds", *, required: bool = True) -> int | None:
     return _int(
         _require_mapping(payload), field, minimum=1, maximum=TIMER_MAX_SECONDS, required=required
@@ -406,8 +467,9 @@ def serialize_workshop(workshop: Workshop) -> dict[str, Any]:
 
 
 def serialize_phase(phase: Phase) -> dict[str, Any]:
+    """A phase of the agenda; a vote phase also carries its settings and its state."""
     caps = capabilities(phase)
-    return {
+    data: dict[str, Any] = {
         "id": phase.id,
         "position": phase.position,
         "kind": phase.kind,
@@ -415,7 +477,16 @@ def serialize_phase(phase: Phase) -> dict[str, Any]:
         "duration_s": phase.duration_s,
         "can_post": caps.post_ideas,
         "can_edit": caps.edit_ideas,
+        "can_vote": caps.vote,
     }
+    if phase.kind == PhaseKind.VOTE:
+        data["vote"] = {
+            "settings": vote_settings(phase),
+            "revealed": phase.revealed_at is not None or phase.frozen_at is not None,
+            "frozen": phase.frozen_at is not None,
+            "ranking": phase.frozen_ranking,
+        }
+    return data
 
 
 def serialize_timer(workshop: Workshop) -> dict[str, Any]:

@@ -5,6 +5,7 @@ import { $, h, show } from "./dom.js";
 import { Commands } from "./events.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
+import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
 
@@ -47,6 +48,52 @@ for (const [id, field] of SETTINGS) {
     const ack = await run(Commands.UPDATE_SETTINGS, { [field]: event.target.checked });
     if (!ack.ok) event.target.checked = store.state.workshop[field];
   });
+}
+
+// ---- Vote
+const voteForm = $("#vote-settings");
+let shownVoteSettings = null; // the server's settings the form was last filled from
+
+voteForm.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const phase = relevantVotePhase(store);
+  const ack = await run(Commands.CONFIGURE_VOTE, {
+    phase_id: phase.id,
+    votes_per_participant: Number(voteForm.elements.votes_per_participant.value),
+    max_per_item: Number(voteForm.elements.max_per_item.value),
+    allow_own: voteForm.elements.allow_own.checked,
+    hidden: voteForm.elements.hidden.checked,
+  });
+  const message = $("#vote-message");
+  message.textContent = ack.ok ? t("vote.saved") : "";
+  message.dataset.kind = "ok";
+});
+for (const [id, command] of [["#vote-reveal", Commands.REVEAL_VOTES],
+  ["#vote-freeze", Commands.FREEZE_RESULTS], ["#vote-reopen", Commands.REOPEN_VOTE]]) {
+  $(id).addEventListener("click", () => run(command, { phase_id: relevantVotePhase(store).id }));
+}
+
+function renderVote() {
+  const phase = relevantVotePhase(store);
+  show($("#vote-panel"), Boolean(phase));
+  if (!phase) return;
+  const { settings, revealed, frozen } = phase.vote;
+  $("#vote-phase-title").textContent = phase.title;
+  // Refill the form only when the server's settings changed, not over the user's typing.
+  const key = JSON.stringify(settings);
+  if (shownVoteSettings !== key) {
+    voteForm.elements.votes_per_participant.value = settings.votes_per_participant;
+    voteForm.elements.max_per_item.value = settings.max_per_item;
+    voteForm.elements.allow_own.checked = settings.allow_own;
+    voteForm.elements.hidden.checked = settings.hidden;
+    shownVoteSettings = key;
+  }
+  for (const input of voteForm.elements) input.disabled = frozen;
+  $("#vote-summary").textContent = voteSummary(store, phase);
+  show($("#vote-reveal"), settings.hidden && !revealed && !frozen);
+  show($("#vote-freeze"), !frozen);
+  show($("#vote-reopen"), frozen);
+  renderRanking($("#ranking"), phaseRanking(store, phase) || []);
 }
 
 function moderation(idea) {
@@ -125,4 +172,5 @@ store.subscribe((what) => {
   if (what === "all" || what === "people") renderPeople();
   if (what === "all" || what === "ideas") renderWorkshop();
   if (what === "timer") renderTimer();
+  if (what === "all" || what === "workshop" || what === "votes" || what === "ideas") renderVote();
 });

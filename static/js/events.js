@@ -19,6 +19,12 @@ export const Commands = Object.freeze({
   PAUSE_TIMER: "pause_timer",
   EXTEND_TIMER: "extend_timer",
   RESET_TIMER: "reset_timer",
+  CAST_VOTE: "cast_vote",
+  WITHDRAW_VOTE: "withdraw_vote",
+  CONFIGURE_VOTE: "configure_vote",
+  REVEAL_VOTES: "reveal_votes",
+  FREEZE_RESULTS: "freeze_results",
+  REOPEN_VOTE: "reopen_vote",
 });
 
 export const Facts = Object.freeze({
@@ -36,4 +42,9 @@ export const Facts = Object.freeze({
   IDEA_HIDDEN: "idea_hidden",
   IDEA_RESTORED: "idea_restored",
   IDEA_APPROVED: "idea_approved",
+  VOTES_CHANGED: "votes_changed",
+  VOTE_CONFIGURED: "vote_configured",
+  VOTES_REVEALED: "votes_revealed",
+  RESULTS_FROZEN: "results_frozen",
+  VOTE_REOPENED: "vote_reopened",
 });

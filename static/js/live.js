@@ -56,6 +56,7 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
           lastSeq = fact.seq;
         }
       }
+      if (data.me) store.setMe(data.me);
       if (data.connected !== undefined) {
         store.apply(Facts.PRESENCE_CHANGED, { workshop_id: workshopId, connected: data.connected });
       }

@@ -5,6 +5,7 @@ import { $, h, randomId, show } from "./dom.js";
 import { Commands } from "./events.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
+import { phaseRanking, relevantVotePhase, renderRanking } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
 
@@ -77,6 +78,58 @@ function editForm(idea) {
   return h("li", { class: "idea idea--editing", dataset: { ideaId: idea.id } }, formEl);
 }
 
+async function vote(idea, command) {
+  const ack = await live.command(command, { idea_id: idea.id });
+  if (ack.ok) {
+    store.setMyVotes(ack.data.phase_id, ack.data.votes);
+    say("");
+  } else {
+    say(errorText(ack), "error");
+  }
+}
+
+function voteControls(idea, phase, mine, remaining) {
+  const settings = phase.vote.settings;
+  if (!settings.allow_own && store.state.myIdeaIds.has(idea.id)) {
+    return [h("span", { class: "muted small" }, t("vote.own"))];
+  }
+  const count = mine.get(idea.id) || 0;
+  const title = idea.title;
+  return [
+    h("button", {
+      type: "button", class: "button button--small vote-button", "aria-label": `${t("vote.remove")} : ${title}`,
+      disabled: count === 0, onclick: () => vote(idea, Commands.WITHDRAW_VOTE),
+    }, "−"),
+    h("span", { class: "vote-count", "aria-live": "polite" }, String(count)),
+    h("button", {
+      type: "button", class: "button button--small button--primary vote-button", "aria-label": `${t("vote.add")} : ${title}`,
+      disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(idea, Commands.CAST_VOTE),
+    }, "+"),
+  ];
+}
+
+function renderVote(phase) {
+  const status = $("#vote-status");
+  const results = $("#vote-results");
+  const votePhase = relevantVotePhase(store);
+  const showResults = votePhase && (votePhase.vote.frozen || (phase?.kind === "results"));
+  show(results, Boolean(showResults));
+  if (showResults) {
+    renderRanking($("#ranking"), phaseRanking(store, votePhase) || [], { limit: 10 });
+  }
+  if (!phase?.can_vote) {
+    status.hidden = true;
+    return null;
+  }
+  const mine = store.state.myVotes.get(phase.id) || new Map();
+  const spent = [...mine.values()].reduce((a, b) => a + b, 0);
+  const remaining = Math.max(0, phase.vote.settings.votes_per_participant - spent);
+  status.hidden = false;
+  status.textContent = phase.vote.frozen ? t("vote.closed")
+    : `${tn("count.votes_left", remaining)}. ${t("vote.instructions")}`;
+  return phase.vote.frozen ? null : { mine, remaining };
+}
+
 async function withdraw(idea) {
   if (!window.confirm(t("idea.confirm_withdraw"))) return;
   const ack = await live.command(Commands.WITHDRAW_IDEA, { idea_id: idea.id });
@@ -112,8 +165,15 @@ function render() {
   }, (idea) => `${idea.title}|${idea.description}|${idea.need}|${idea.status}|${editing === idea.id}|${canEdit}|${closed}`);
   const visible = ideas.filter((idea) => idea.status === "visible").reverse();
   $("#idea-count").textContent = tn("count.ideas", visible.length);
-  renderList($("#wall"), visible, (idea) => ideaCard(idea, { showAuthor: showAuthors }),
-    (idea) => `${idea.title}|${idea.description}|${idea.need}|${idea.author}|${showAuthors}`);
+  const voting = renderVote(phase);
+  const tallies = phase?.can_vote ? store.state.votes.get(phase.id)?.tallies : null;
+  renderList($("#wall"), visible, (idea) => ideaCard(idea, {
+    showAuthor: showAuthors,
+    badge: tallies ? tn("count.votes", tallies.get(idea.id) || 0) : null,
+    actions: voting ? voteControls(idea, phase, voting.mine, voting.remaining) : [],
+  }), (idea) => [idea.title, idea.description, idea.need, idea.author, showAuthors,
+    voting ? `${voting.mine.get(idea.id) || 0}/${voting.remaining}` : "-",
+    tallies ? tallies.get(idea.id) || 0 : "-"].join("|"));
   if (!visible.length) $("#wall").replaceChildren(h("li", { class: "empty" }, t("idea.empty")));
 }
 

@@ -1,9 +1,10 @@
 // The projected screen: phase, timer, connected count and the live idea wall.
 import { connectionBanner } from "./banner.js";
 import { ideaCard, renderList } from "./cards.js";
-import { $ } from "./dom.js";
+import { $, show } from "./dom.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
+import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
 
@@ -22,7 +23,19 @@ function render(what) {
   if (what === "people") return;
   const phase = store.currentPhase();
   $("#phase-title").textContent = phase ? phase.title : t("phase.none");
-  $("#status-line").textContent = state.workshop.status === "closed" ? t("workshop.closed") : "";
+  // During a vote and on the results step the screen shows the vote, not the wall.
+  const votePhase = relevantVotePhase(store);
+  const onVote = Boolean(votePhase) && (phase?.kind === "vote" || phase?.kind === "results");
+  const ranking = onVote ? phaseRanking(store, votePhase) : null;
+  let status = state.workshop.status === "closed" ? t("workshop.closed") : "";
+  if (onVote) {
+    status = ranking ? voteSummary(store, votePhase) : `${voteSummary(store, votePhase)}. ${t("vote.hidden")}`;
+  }
+  $("#status-line").textContent = status;
+  show($("#results"), Boolean(ranking));
+  show($("#wall"), !onVote);
+  if (ranking) renderRanking($("#ranking"), ranking, { limit: 15 });
+  if (onVote) return;
   const showAuthors = !state.workshop.anonymous;
   const visible = [...state.ideas.values()].filter((idea) => idea.status === "visible").reverse();
   renderList($("#wall"), visible, (idea) => ideaCard(idea, { showAuthor: showAuthors }),

@@ -15,10 +15,44 @@ export function createStore(role) {
     connected: 0,
     me: null,
     myIdeaIds: new Set(),
+    votes: new Map(), // phase id → {voters, votes_cast, tallies: Map(idea id → dots) | null}
+    myVotes: new Map(), // phase id → Map(idea id → dots)
     clockOffset: 0, // server time minus local time, in ms
   };
 
   const notify = (what) => listeners.forEach((listener) => listener(what, state));
+
+  const toMap = (object) => new Map(Object.entries(object || {}).map(([k, v]) => [Number(k), v]));
+
+  // `full`: the tallies are the whole set (snapshot, reveal, freeze), not a change.
+  function setVotes(votes, { full = false } = {}) {
+    const current = state.votes.get(votes.phase_id) || { tallies: null };
+    let tallies = current.tallies;
+    if (votes.tallies) {
+      tallies = new Map(full ? [] : tallies || []);
+      for (const [id, count] of toMap(votes.tallies)) {
+        if (count > 0) tallies.set(id, count);
+        else tallies.delete(id);
+      }
+    }
+    state.votes.set(votes.phase_id, { voters: votes.voters, votes_cast: votes.votes_cast, tallies });
+  }
+
+  function setPhase(phase) {
+    state.phases = state.phases.map((p) => (p.id === phase.id ? phase : p));
+    // A vote hidden again (or reopened before any reveal): the public tallies go.
+    const vote = phase.vote;
+    if (vote && role !== "facilitator" && vote.settings.hidden && !vote.revealed && !vote.frozen) {
+      const votes = state.votes.get(phase.id);
+      if (votes) votes.tallies = null;
+    }
+  }
+
+  function setMe(me) {
+    state.me = me;
+    state.myIdeaIds = new Set(me?.idea_ids || []);
+    state.myVotes = new Map(Object.entries(me?.votes || {}).map(([k, v]) => [Number(k), toMap(v)]));
+  }
 
   function upsertIdea(idea) {
     const current = state.ideas.get(idea.id) || {};
@@ -58,6 +92,11 @@ export function createStore(role) {
     [Facts.IDEA_APPROVED]: (d) => { upsertIdea(d.idea); return "ideas"; },
     [Facts.IDEA_RESTORED]: (d) => { upsertIdea(d.idea); return "ideas"; },
     [Facts.IDEA_HIDDEN]: (d) => { upsertIdea(d.idea); return "ideas"; },
+    [Facts.VOTES_CHANGED]: (d) => { setVotes(d); return "votes"; },
+    [Facts.VOTE_CONFIGURED]: (d) => { setPhase(d.phase); return "votes"; },
+    [Facts.VOTE_REOPENED]: (d) => { setPhase(d.phase); return "votes"; },
+    [Facts.VOTES_REVEALED]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); return "votes"; },
+    [Facts.RESULTS_FROZEN]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); return "votes"; },
     [Facts.IDEA_WITHDRAWN]: (d) => {
       state.ideas.delete(d.idea_id);
       state.myIdeaIds.delete(d.idea_id);
@@ -80,14 +119,26 @@ export function createStore(role) {
       state.participantCount = snapshot.participant_count;
       state.connected = snapshot.connected ?? state.connected;
       state.participants = new Map((snapshot.participants || []).map((p) => [p.id, p]));
-      state.me = snapshot.me || null;
-      state.myIdeaIds = new Set(snapshot.me?.idea_ids || []);
+      setMe(snapshot.me || null);
+      state.votes = new Map();
+      for (const votes of Object.values(snapshot.votes || {})) setVotes(votes, { full: true });
       notify("all");
     },
     apply(name, data) {
       const handler = handlers[name];
       if (!handler || !state.workshop) return;
       notify(handler(data));
+    },
+    // Personal state that came with a replay (votes cast from another phone, say).
+    setMe(me) {
+      if (!me) return;
+      setMe(me);
+      notify("all");
+    },
+    // The participant's dots in one phase, from a vote ack.
+    setMyVotes(phaseId, votes) {
+      state.myVotes.set(phaseId, toMap(votes));
+      notify("votes");
     },
     // The author's own copy from an ack (full text even while it waits for approval).
     addOwnIdea(idea) {

@@ -122,9 +122,37 @@ def test_coalesce_keeps_single_and_empty() -> None:
     assert coalesce([fact(1, Facts.TIMER_CHANGED)]) == [(fact(1, Facts.TIMER_CHANGED), 1)]
 
 
-def test_only_timer_facts_are_mergeable() -> None:
+def test_only_timer_and_tally_facts_are_mergeable() -> None:
     # A merged fact must carry the whole new value; ideas and phases do not.
-    assert realtime.MERGEABLE == {Facts.TIMER_CHANGED}
+    assert realtime.MERGEABLE == {Facts.TIMER_CHANGED, Facts.VOTES_CHANGED}
+
+
+def test_tallies_merge_into_the_union_of_items_with_the_latest_totals() -> None:
+    votes = Facts.VOTES_CHANGED
+    first = realtime.Fact(
+        1,
+        5,
+        votes,
+        {"phase_id": 3, "tallies": {"10": 1, "11": 2}, "voters": 2, "votes_cast": 3},
+        {"phase_id": 3, "voters": 2, "votes_cast": 3},
+    )
+    second = realtime.Fact(
+        1,
+        6,
+        votes,
+        {"phase_id": 3, "tallies": {"11": 1}, "voters": 2, "votes_cast": 2},
+        {"phase_id": 3, "voters": 2, "votes_cast": 2},
+    )
+    [(merged, since)] = coalesce([first, second])
+    assert since == 5 and merged.seq == 6
+    assert merged.data == {
+        "phase_id": 3,
+        "tallies": {"10": 1, "11": 1},
+        "voters": 2,
+        "votes_cast": 2,
+    }
+    # The public view of a hidden vote stays without tallies.
+    assert merged.public_data == {"phase_id": 3, "voters": 2, "votes_cast": 2}
 
 
 # ------------------------------------------------------------------------- Broadcaster

@@ -12,7 +12,7 @@ from workshop.extensions import db
 from workshop.models import Idea, IdeaStatus, Participant, WorkshopStatus
 from workshop.phases import PhaseKind
 from workshop.schemas import NewFacilitator, serialize_timer
-from workshop.services import accounts, demo
+from workshop.services import accounts, demo, votes
 
 
 def test_first_account_then_no_more_set_up(app: Flask) -> None:
@@ -57,8 +57,18 @@ def test_demo_creates_a_live_workshop(app: Flask) -> None:
         workshop = result.workshop
         assert result.password and result.facilitator.email == demo.DEMO_EMAIL
         assert workshop.status == WorkshopStatus.OPEN
-        assert workshop.current_phase.kind == PhaseKind.IDEAS
+        assert workshop.current_phase.kind == PhaseKind.RESULTS
         assert serialize_timer(workshop)["state"] == "running"
+        # A finished vote: frozen, every ballot counted, the ranking kept.
+        vote_phase = next(p for p in workshop.phases if p.kind == PhaseKind.VOTE)
+        assert vote_phase.frozen_at is not None
+        assert votes.totals(vote_phase) == {
+            "voters": len(demo.BALLOTS),
+            "votes_cast": sum(len(ballot) for ballot in demo.BALLOTS),
+        }
+        ranking = vote_phase.frozen_ranking
+        assert ranking[0]["title"] == demo.IDEAS[0][1] and ranking[0]["rank"] == 1
+        assert ranking[1]["rank"] == ranking[2]["rank"] == 2  # a tie for second place
         participants = db.session.scalar(select(func.count()).select_from(Participant))
         visible = db.session.scalar(
             select(func.count()).select_from(Idea).where(Idea.status == IdeaStatus.VISIBLE)

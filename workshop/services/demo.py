@@ -11,8 +11,16 @@ from sqlalchemy import select
 from ..extensions import db
 from ..models import Facilitator, Profile, Workshop
 from ..phases import PhaseKind
-from ..schemas import JoinRequest, NewFacilitator, NewIdea, NewWorkshop, PhaseTarget
-from . import accounts, ideas, live, participants, workshops
+from ..schemas import (
+    JoinRequest,
+    NewFacilitator,
+    NewIdea,
+    NewWorkshop,
+    PhaseTarget,
+    VoteSettingsChange,
+    VoteTarget,
+)
+from . import accounts, ideas, live, participants, votes, workshops
 
 DEMO_EMAIL = "demo@semis.invalid"
 
@@ -130,6 +138,22 @@ IDEAS = [
 ]
 
 
+# Each participant's five dots, as idea indexes into IDEAS: a clear winner, a tie for
+# second place, and a long tail, as in a real room.
+BALLOTS = [
+    (0, 1, 3, 6, 9),
+    (0, 1, 3, 7, 12),
+    (0, 3, 4, 9, 13),
+    (1, 3, 5, 8, 10),
+    (0, 1, 2, 9, 14),
+    (0, 3, 6, 11, 15),
+    (0, 1, 4, 7, 12),
+    (0, 2, 3, 9, 10),
+    (1, 5, 6, 13, 14),
+    (0, 1, 3, 8, 11),
+]
+
+
 @dataclass(frozen=True)
 class DemoResult:
     workshop: Workshop
@@ -154,8 +178,10 @@ def _owner(email: str | None) -> tuple[Facilitator, str | None]:
 
 
 def create_demo(owner_email: str | None = None) -> DemoResult:
-    """Create and open a marathon workshop on local food, in its ideas phase, with ten
-    participants, sixteen ideas and a running timer."""
+    """Create and open a marathon workshop on local food, played through: ten
+    participants post sixteen ideas, vote with five dots each (one per idea) in a
+    hidden vote, the vote is frozen, and the session stands on its results step with a
+    running timer."""
     facilitator, password = _owner(owner_email)
     workshop = workshops.create_workshop(
         NewWorkshop(
@@ -173,11 +199,26 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         participants.join(workshop.id, JoinRequest(display_name=name, profile=profile))[0]
         for name, profile in PARTICIPANTS
     ]
-    for author, title, description, need in IDEAS:
+    posted = [
         ideas.post_idea(
             workshop.id,
             people[author].id,
             NewIdea(client_id=uuid.uuid4().hex, title=title, description=description, need=need),
-        )
-    live.start_timer(workshop.id, facilitator, 25 * 60)
+        )[0]
+        for author, title, description, need in IDEAS
+    ]
+    vote_phase = next(p for p in workshop.phases if p.kind == PhaseKind.VOTE)
+    live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=vote_phase.id))
+    votes.configure_vote(
+        workshop.id,
+        facilitator,
+        VoteSettingsChange(votes_per_participant=5, max_per_item=1, allow_own=True, hidden=True),
+    )
+    for person, ballot in zip(people, BALLOTS, strict=True):
+        for index in ballot:
+            votes.cast_vote(workshop.id, person.id, VoteTarget(idea_id=posted[index].id))
+    votes.freeze_results(workshop.id, facilitator)
+    results = next(p for p in workshop.phases if p.kind == PhaseKind.RESULTS)
+    live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=results.id))
+    live.start_timer(workshop.id, facilitator, 20 * 60)
     return DemoResult(workshop=workshop, facilitator=facilitator, password=password)

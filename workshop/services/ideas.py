@@ -25,7 +25,7 @@ from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, Works
 from ..phases import capabilities
 from ..realtime import Facts
 from ..schemas import IdeaEdit, NewIdea, Role, serialize_idea
-from . import events
+from . import events, votes
 from .workshops import require_facilitator
 
 
@@ -167,6 +167,7 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     idea.status = IdeaStatus.WITHDRAWN
     db.session.flush()
     events.record(workshop, Facts.IDEA_WITHDRAWN, {"idea_id": idea.id})
+    votes.return_votes(workshop, idea)
     db.session.commit()
     return idea
 
@@ -189,6 +190,8 @@ def _moderate(
     idea.status = to
     db.session.flush()
     events.record(workshop, fact, *_views(idea, workshop))
+    if to != IdeaStatus.VISIBLE:
+        votes.return_votes(workshop, idea)
     db.session.commit()
     return idea
 

@@ -17,6 +17,7 @@ from ..phases import run_exit_hooks
 from ..realtime import Facts
 from ..schemas import PhaseTarget, serialize_phase, serialize_timer, serialize_workshop
 from . import events
+from . import votes as _votes  # noqa: F401 - registers the vote step's exit hook
 from .workshops import require_facilitator
 
 

@@ -28,7 +28,7 @@ from ..models import (
     Workshop,
     WorkshopStatus,
 )
-from ..phases import KIND_LABELS, PRESETS, Format, PhaseKind
+from ..phases import KIND_LABELS, PRESETS, Format, PhaseKind, run_exit_hooks
 from ..realtime import Facts
 from ..schemas import (
     CODE_ALPHABET,
@@ -157,6 +157,8 @@ def close_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
     workshop = events.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     if workshop.status != WorkshopStatus.CLOSED:
+        if workshop.current_phase is not None:  # closing leaves the current step too
+            run_exit_hooks(workshop, workshop.current_phase)
         workshop.status = WorkshopStatus.CLOSED
         _workshop_fact(workshop)
         if workshop.timer_ends_at is not None or workshop.timer_remaining_ms is not None:
@@ -273,6 +275,28 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
     return workshop
 
 
+def participant_view(participant: Participant) -> dict[str, Any]:
+    """What a participant's own phone needs about them: identity, their ideas and their
+    votes ``{phase_id: {idea_id: count}}`` (in every snapshot and every replay)."""
+    from .votes import my_votes  # votes builds on this module
+
+    idea_ids = db.session.scalars(
+        select(Idea.id)
+        .where(Idea.participant_id == participant.id, Idea.status != IdeaStatus.WITHDRAWN)
+        .order_by(Idea.id)
+    )
+    return {
+        "id": participant.id,
+        "display_name": participant.display_name,
+        "profile": participant.profile,
+        "idea_ids": list(idea_ids),
+        "votes": {
+            str(phase_id): {str(idea_id): n for idea_id, n in items.items()}
+            for phase_id, items in my_votes(participant).items()
+        },
+    }
+
+
 def build_state(
     workshop: Workshop, role: Role, participant: Participant | None = None
 ) -> dict[str, Any]:
@@ -310,6 +334,13 @@ def build_state(
             .where(Participant.workshop_id == workshop.id)
         ),
     }
+    from .votes import vote_state  # votes builds on this module
+
+    state["votes"] = {
+        str(phase.id): vote_state(phase, public=role is not Role.FACILITATOR)
+        for phase in workshop.phases
+        if phase.kind == PhaseKind.VOTE
+    }
     if role is Role.FACILITATOR:
         state["participants"] = [
             serialize_participant(p)
@@ -320,18 +351,5 @@ def build_state(
             )
         ]
     if participant is not None:
-        state["me"] = {
-            "id": participant.id,
-            "display_name": participant.display_name,
-            "profile": participant.profile,
-            "idea_ids": list(
-                db.session.scalars(
-                    select(Idea.id)
-                    .where(
-                        Idea.participant_id == participant.id, Idea.status != IdeaStatus.WITHDRAWN
-                    )
-                    .order_by(Idea.id)
-                )
-            ),
-        }
+        state["me"] = participant_view(participant)
     return state
