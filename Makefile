@@ -7,7 +7,7 @@ PORT ?= 5000
 export HOST PORT
 
 .PHONY: run test install vendor translations migrate check-migrations lint format \
-	extract-messages demo clean
+	extract-messages demo clean bench bench-grouping
 
 ## run: install, migrate the SQLite database in instance/, serve on http://$(HOST):$(PORT)
 run: migrate
@@ -35,6 +35,7 @@ static/vendor/.installed: package-lock.json
 	mkdir -p static/vendor
 	cp node_modules/socket.io-client/dist/socket.io.esm.min.js static/vendor/
 	cp node_modules/socket.io-client/dist/socket.io.esm.min.js.map static/vendor/
+	cp node_modules/sortablejs/modular/sortable.core.esm.js static/vendor/sortable.esm.js
 	@touch $@
 
 ## translations: compile the message catalogues (translations/*/LC_MESSAGES/*.po)
@@ -55,6 +56,24 @@ check-migrations: $(VENV)/.installed
 	WORKSHOP_INSTANCE_PATH=$$tmp WORKSHOP_DATABASE_URL= $(VENV)/bin/flask --app workshop db upgrade >/dev/null 2>&1 && \
 	WORKSHOP_INSTANCE_PATH=$$tmp WORKSHOP_DATABASE_URL= $(VENV)/bin/flask --app workshop db check; \
 	status=$$?; rm -rf $$tmp; exit $$status
+
+## bench: load benchmarks against the real run.py (vote storm vs a bare python-socketio
+## server); prints a table, writes bench-results.json. PHONES=200 for a smaller run.
+PHONES ?= 1000
+bench: $(VENV)/.bench-installed translations
+	$(PY) -m bench --phones $(PHONES) $(BENCH_ARGS)
+
+$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev,bench]'
+	@touch $@
+
+## bench-grouping: automatic grouping vs human themes (ARI, NMI, vs a TF-IDF + k-means
+## baseline) on ../shared/datasets/ideas/, and seconds per 1,000 ideas on one core;
+## prints a table, writes bench-grouping.json. IDEAS=path/to/datasets to point elsewhere.
+IDEAS ?= ../shared/datasets/ideas
+bench-grouping: $(VENV)/.installed
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
+		$(PY) -m bench.grouping --data $(IDEAS) $(BENCH_GROUPING_ARGS)
 
 ## demo: create a lively demo workshop and print its links
 demo: migrate

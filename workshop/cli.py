@@ -11,6 +11,8 @@ from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .errors import WorkshopError
+from .grouping import suggest_groups
+from .grouping.ideas_csv import IdeasFileError, read_ideas
 from .phases import Format
 from .schemas import parse_new_facilitator, parse_new_workshop
 from .services import accounts, demo, workshops
@@ -31,6 +33,7 @@ def _links(workshop: Any) -> dict[str, Any]:
 # AppGroup gives each subcommand an app context, whoever invokes it (flask, a test runner).
 facilitators_cli = AppGroup("facilitators", help="Manage facilitator accounts.")
 workshops_cli = AppGroup("workshops", help="Manage workshops.")
+ideas_cli = AppGroup("ideas", help="Work on ideas outside a live session.")
 
 
 @facilitators_cli.command("create")
@@ -129,7 +132,51 @@ def demo_command(owner: str, as_json: bool) -> None:
     _print_links(result.workshop, as_json, extra)
 
 
+@ideas_cli.command("suggest-groups")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+@click.option(
+    "--k",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Number of groups (default: chosen from the ideas).",
+)
+@click.option(
+    "--lang",
+    type=click.Choice(["fr", "en"]),
+    default="fr",
+    show_default=True,
+    help="Language of the ideas.",
+)
+@click.option(
+    "--json", "as_json", is_flag=True, help='Print [{"id", "group", "label"}, …] as JSON.'
+)
+def suggest_groups_command(file: str, k: int | None, lang: str, as_json: bool) -> None:
+    """Suggest groups (défis) for the ideas of FILE, a CSV with 'id' and 'text' columns."""
+    try:
+        with open(file, "rb") as handle:
+            rows = read_ideas(handle.read(), click.format_filename(file))
+    except (OSError, IdeasFileError) as error:
+        raise click.ClickException(str(error)) from None
+    groups = suggest_groups([row.text for row in rows], k, lang)
+    group_of: dict[int, tuple[int, str]] = {}
+    for number, group in enumerate(groups, start=1):
+        for index in group.members:
+            group_of[index] = (number, group.label)
+    if as_json:
+        result = [
+            {"id": row.id, "group": group_of[i][0], "label": group_of[i][1]}
+            for i, row in enumerate(rows)
+        ]
+        click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+        return
+    for number, group in enumerate(groups, start=1):
+        click.echo(f"{number}. {group.label} ({len(group.members)})")
+        for index in group.members:
+            click.echo(f"   {rows[index].id}: {rows[index].text}")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(facilitators_cli)
     app.cli.add_command(workshops_cli)
+    app.cli.add_command(ideas_cli)
     app.cli.add_command(demo_command)

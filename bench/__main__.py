@@ -1,0 +1,122 @@
+"""``python -m bench [--phones N] [--scenario NAME ...]``: run the benchmarks, print their
+tables, write ``bench-results.json``. ``make bench PHONES=200`` calls it.
+
+Exit status: 0 when every scenario ran (whether or not its goals were met), 1 when a run
+broke (a server did not start, phones could not connect, acks were missing or refused),
+130 on Ctrl-C. Servers and client processes are stopped in every case.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from types import FrameType
+
+from . import vote_storm
+from .harness import (
+    BenchError,
+    ScenarioResult,
+    log,
+    machine_info,
+    machine_load,
+    render_table,
+    write_results,
+)
+from .servers import ROOT
+
+Run = Callable[[argparse.Namespace], ScenarioResult]
+AddArguments = Callable[[argparse.ArgumentParser], None]
+# name -> (run, add its options). A new scenario is one more module and one more line.
+SCENARIOS: dict[str, tuple[Run, AddArguments]] = {
+    "vote_storm": (vote_storm.run, vote_storm.add_arguments),
+}
+MAX_PHONES = 5000
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
+    parser.add_argument(
+        "--phones",
+        type=int,
+        default=int(os.environ.get("PHONES", "1000")),
+        help="simulated phones (default: $PHONES or 1000)",
+    )
+    parser.add_argument(
+        "--scenario",
+        action="append",
+        choices=sorted(SCENARIOS),
+        help="run only this scenario (repeatable; default: all)",
+    )
+    parser.add_argument(
+        "--workers", type=int, default=0, help="client processes (default: one per 250 phones, ≤ 4)"
+    )
+    parser.add_argument("--seed", type=int, default=2024, help="seed of the random plans")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT / "bench-results.json", help="the results file"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the scratch dirs and logs")
+    for _run, add_arguments in SCENARIOS.values():
+        add_arguments(parser)
+    args = parser.parse_args(argv)
+    if not 1 <= args.phones <= MAX_PHONES:
+        parser.error(f"--phones must be between 1 and {MAX_PHONES}")
+    return args
+
+
+def _terminate(signum: int, _frame: FrameType | None) -> None:
+    raise SystemExit(128 + signum)  # unwinds through every finally: servers get stopped
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    signal.signal(signal.SIGTERM, _terminate)
+    machine = machine_info()
+    log(
+        f"machine: {machine['cpu_model']}, {machine['cores']} cores, "
+        f"{machine['memory_gb']} GB, Python {machine['python']}"
+    )
+    load = machine_load()
+    if load["busy_processes"]:
+        busy = ", ".join(f"{p['command']} ({p['cpu_pct']}%)" for p in load["busy_processes"])
+        log(f"warning: the machine is busy, the figures will suffer: {busy}")
+    figures: dict[str, dict[str, object]] = {"machine_load_before": load}
+    broken: list[str] = []
+    for name in args.scenario or list(SCENARIOS):
+        run, _add = SCENARIOS[name]
+        try:
+            result = run(args)
+        except KeyboardInterrupt:
+            print("\ninterrupted: servers and phones stopped", file=sys.stderr)
+            return 130
+        except BenchError as error:
+            broken.append(f"{name}: {error}")
+            figures[name] = {"phones": args.phones, "error": str(error)}
+            continue
+        except Exception as error:  # noqa: BLE001 - reported, then the exit status says so
+            traceback.print_exc()
+            broken.append(f"{name}: {type(error).__name__}: {error}")
+            figures[name] = {"phones": args.phones, "error": f"{type(error).__name__}: {error}"}
+            continue
+        figures[name] = result.figures
+        broken += [f"{name}: {reason}" for reason in result.broken]
+        print()
+        print(render_table(f"{name} ({args.phones} phones)", result.rows))
+        for note in result.notes:
+            print(f"note: {note}")
+    write_results(args.out, figures)
+    print(f"\nresults written to {args.out}")
+    if broken:
+        print("\nTHE RUN BROKE:", file=sys.stderr)
+        for reason in broken:
+            print(f"- {reason}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,598 @@
+"""Simulated phones, spread over a few client processes.
+
+The parent holds a :class:`Fleet`: it starts ``workers`` processes (``spawn``), each
+running one asyncio loop that owns a share of the phones (phone ``i`` lives in worker
+``i % workers``), and calls them like a remote object: ``fleet.call("connect", ...)``
+sends the command to every worker and gathers the answers, each bounded in time. A
+worker's phones stay live between calls (they keep receiving facts).
+
+A :class:`Phone` joins like a real one (``GET /j/<code>`` for the CSRF token, ``POST``
+the join form, keep the ``semis_p<id>`` cookie), then opens a python-socketio
+``AsyncClient`` over WebSocket with that cookie and sends ``join_workshop``. It follows
+the client rules of ``docs/protocol.md``: facts before the snapshot wait for it, stale
+ones (``seq`` ≤ last) are dropped, a gap triggers a ``join_workshop`` with ``last_seq``.
+It applies ``votes_changed`` (absolute tallies per idea; folded facts carry several) to
+its tally map and notes when the map last changed, so a scenario can ask when each phone
+first showed the database's final tallies.
+
+Times are ``time.monotonic()`` (CLOCK_MONOTONIC: one clock for every process of the
+machine), so the parent compares timestamps taken in different workers.
+
+Adding a scenario usually means adding an ``rpc_*`` coroutine to :class:`PhoneWorker`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+import signal
+import time
+import traceback
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from multiprocessing.connection import Connection, wait
+from typing import Any
+
+import aiohttp
+import socketio
+
+from .harness import BenchError
+from .servers import csrf_token
+
+PRESENCE = "presence_changed"
+VOTES_CHANGED = "votes_changed"
+# Facts whose payload carries a whole vote state {"phase_id", "tallies"?} under "votes".
+VOTE_STATE_FACTS = ("votes_revealed", "results_frozen")
+
+
+class Phone:
+    """One participant's phone: its identity cookie, its socket and what it shows."""
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.name = f"Téléphone {index + 1}"
+        self.cookie: str | None = None
+        self.sio: socketio.AsyncClient | None = None
+        self.workshop_id: int | None = None
+        self.last: int | None = None  # the seq of the last fact applied; None before a snapshot
+        self.held: list[tuple[str, dict[str, Any]]] = []  # facts waiting for a snapshot
+        self.resyncing = False
+        self.tallies: dict[str, dict[str, int]] = {}
+        self.changed_at: dict[str, float] = {}
+        self.reset_counters()
+        self.target_phase: str | None = None
+        self.target: dict[str, int] | None = None
+        self.converged_at: float | None = None
+        self.converged = asyncio.Event()
+
+    def reset_counters(self) -> None:
+        self.received = 0
+        self.gaps = 0
+        self.stale = 0
+        self.resyncs = 0
+        self.disconnects = 0
+        self.disconnected_at: float | None = None
+
+    # -- facts ---------------------------------------------------------------------
+    def on_event(self, name: str, *args: Any) -> None:
+        self.received += 1
+        data = args[0] if args else None
+        if name == PRESENCE or not isinstance(data, dict):
+            return
+        if "seq" not in data:  # the bare server's facts are not sequenced
+            self.apply(name, data)
+            return
+        if data.get("workshop_id") != self.workshop_id:
+            return
+        if self.last is None or self.resyncing:
+            self.held.append((name, data))
+            return
+        self.take(name, data)
+
+    def take(self, name: str, data: dict[str, Any]) -> None:
+        """The client rules: drop stale facts, resynchronise on a gap, apply the rest."""
+        assert self.last is not None  # noqa: S101
+        seq = int(data["seq"])
+        if seq <= self.last:
+            self.stale += 1
+            return
+        first = int(data.get("since", seq))
+        if first > self.last + 1:
+            self.gaps += 1
+            self.held.append((name, data))
+            if not self.resyncing:
+                self.resyncing = True
+                asyncio.get_running_loop().create_task(self.resync())
+            return
+        self.apply(name, data)
+        self.last = seq
+
+    def apply(self, name: str, data: dict[str, Any]) -> None:
+        if name == VOTES_CHANGED and "tallies" in data:
+            self.set_tallies(str(data.get("phase_id")), data["tallies"], replace=False)
+        elif name in VOTE_STATE_FACTS:
+            votes = data.get("votes") or {}
+            if "tallies" in votes:
+                self.set_tallies(str(votes.get("phase_id")), votes["tallies"], replace=True)
+
+    def set_tallies(self, phase_id: str, tallies: dict[str, int], *, replace: bool) -> None:
+        current = self.tallies.setdefault(phase_id, {})
+        changed = False
+        if replace:
+            wanted = {str(k): int(v) for k, v in tallies.items() if int(v) > 0}
+            if wanted != current:
+                current.clear()
+                current.update(wanted)
+                changed = True
+        else:
+            for key, value in tallies.items():
+                key, value = str(key), int(value)
+                if value <= 0:
+                    changed |= current.pop(key, None) is not None
+                elif current.get(key) != value:
+                    current[key] = value
+                    changed = True
+        if changed:
+            now = time.monotonic()
+            self.changed_at[phase_id] = now
+            self.check(now)
+
+    def check(self, now: float) -> None:
+        if (
+            self.target is not None
+            and self.converged_at is None
+            and self.tallies.get(self.target_phase or "", {}) == self.target
+        ):
+            self.converged_at = now
+            self.converged.set()
+
+    def snapshot(self, state: dict[str, Any]) -> None:
+        for phase_id, vote in (state.get("votes") or {}).items():
+            if isinstance(vote, dict) and "tallies" in vote:
+                self.set_tallies(str(phase_id), vote["tallies"], replace=True)
+        self.last = int(state.get("seq", 0))
+
+    def release_held(self) -> None:
+        held, self.held = self.held, []
+        for name, data in sorted(held, key=lambda item: int(item[1]["seq"])):
+            if self.resyncing:
+                self.held.append((name, data))
+            else:
+                self.take(name, data)
+
+    async def resync(self, timeout: float = 30.0) -> None:
+        """A gap: ask for what was missed (``last_seq``), apply it, then the held facts."""
+        assert self.sio is not None  # noqa: S101
+        self.resyncs += 1
+        try:
+            ack = await self.sio.call("join_workshop", {"last_seq": self.last}, timeout=timeout)
+            data = ack.get("data") or {}
+            if data.get("mode") == "replay":
+                self.resyncing = False
+                for event in data.get("events", []):
+                    if self.resyncing:  # another gap, inside the replay itself
+                        self.held.append((event["name"], event["data"]))
+                    else:
+                        self.take(event["name"], event["data"])
+            else:
+                self.snapshot(data["state"])
+        finally:
+            self.resyncing = False
+        self.release_held()
+
+    # -- talking -------------------------------------------------------------------
+    async def join_http(self, base_url: str, code: str, workshop_id: int, timeout: float) -> None:
+        """The join form, as a browser fills it: GET for the CSRF token, POST, cookie."""
+        url = f"{base_url}/j/{code}"
+        jar = aiohttp.CookieJar(unsafe=True)  # 127.0.0.1 is an IP address host
+        client_timeout = aiohttp.ClientTimeout(total=timeout)
+        async with aiohttp.ClientSession(cookie_jar=jar, timeout=client_timeout) as http:
+            async with http.get(url) as page:
+                if page.status != 200:
+                    raise BenchError(f"GET {url} answered {page.status}")
+                token = csrf_token(await page.text())
+            form = {"csrf_token": token, "display_name": self.name, "profile": "citizen"}
+            async with http.post(url, data=form, allow_redirects=False) as response:
+                if response.status != 302:
+                    raise BenchError(f"POST {url} answered {response.status}")
+                morsel = response.cookies.get(f"semis_p{workshop_id}")
+                if morsel is None:
+                    raise BenchError(f"POST {url} set no semis_p{workshop_id} cookie")
+                self.cookie = f"semis_p{workshop_id}={morsel.value}"
+
+    async def connect(
+        self, base_url: str, auth: dict[str, Any], *, use_cookie: bool, timeout: float
+    ) -> None:
+        sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+        sio.on("*", self.on_event)
+        sio.on("disconnect", self._on_disconnect)
+        self.sio = sio
+        self.workshop_id = auth.get("workshop_id")
+        self.last = None
+        self.held = []
+        self.tallies = {}
+        self.changed_at = {}
+        headers = {"Cookie": self.cookie} if use_cookie and self.cookie else {}
+        await sio.connect(
+            base_url, headers=headers, auth=auth, transports=["websocket"], wait_timeout=timeout
+        )
+        # python-engineio's client gives up when it has sent nothing for max(ping interval,
+        # ping timeout) + 5 s (30 s): a server ping 5 s late under load drops it. A browser
+        # waits ping interval + ping timeout (45 s) for a ping: be as patient as one.
+        sio.eio.ping_timeout = max(
+            sio.eio.ping_timeout, sio.eio.ping_interval + sio.eio.ping_timeout - 5
+        )
+        ack = await sio.call("join_workshop", {}, timeout=timeout)
+        if not isinstance(ack, dict) or not ack.get("ok"):
+            raise BenchError(f"join_workshop refused: {ack}")
+        self.snapshot(ack["data"]["state"])
+        self.release_held()
+
+    def _on_disconnect(self, *_reason: Any) -> None:
+        self.disconnects += 1
+        if self.disconnected_at is None:
+            self.disconnected_at = time.monotonic()
+
+    async def disconnect(self) -> None:
+        sio, self.sio = self.sio, None
+        if sio is not None:
+            try:
+                await asyncio.wait_for(sio.disconnect(), timeout=5)
+            except (TimeoutError, Exception):  # noqa: BLE001 - closing is best effort
+                pass
+
+
+@dataclass
+class Command:
+    """One command a phone sends during a storm, with what became of it."""
+
+    phone: int
+    event: str
+    scheduled_at: float
+    sent_at: float | None = None
+    acked_at: float | None = None
+    ok: bool | None = None
+    error: str | None = None
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return (self.phone, self.event, self.scheduled_at, self.sent_at, self.acked_at, self.ok)
+
+
+class PhoneWorker:
+    """The phones of one client process, driven by the parent through ``rpc_*`` calls."""
+
+    def __init__(self, conn: Connection, index: int) -> None:
+        self.conn = conn
+        self.index = index
+        self.phones: dict[int, Phone] = {}
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            try:
+                method, kwargs = await loop.run_in_executor(None, self.conn.recv)
+            except (EOFError, OSError):  # the parent is gone
+                method, kwargs = "close", {}
+            if method == "close":
+                await self.rpc_disconnect()
+                try:
+                    self.conn.send(("ok", None))
+                except (BrokenPipeError, OSError):
+                    pass
+                return
+            try:
+                reply = ("ok", await getattr(self, f"rpc_{method}")(**kwargs))
+            except Exception:  # noqa: BLE001 - sent to the parent, which decides
+                reply = ("error", traceback.format_exc())
+            self.conn.send(reply)
+
+    async def _each(
+        self, coro: Any, phones: Sequence[Phone], concurrency: int
+    ) -> list[tuple[int, str]]:
+        """Run ``coro(phone)`` for every phone, ``concurrency`` at a time; the failures."""
+        gate = asyncio.Semaphore(concurrency)
+        failures: list[tuple[int, str]] = []
+
+        async def one(phone: Phone) -> None:
+            async with gate:
+                try:
+                    await coro(phone)
+                except Exception as error:  # noqa: BLE001 - counted and reported
+                    failures.append((phone.index, f"{type(error).__name__}: {error}"))
+
+        await asyncio.gather(*(one(phone) for phone in phones))
+        return failures
+
+    async def rpc_create(self, indices: Sequence[int]) -> int:
+        for index in indices:
+            self.phones.setdefault(index, Phone(index))
+        return len(self.phones)
+
+    async def rpc_join_http(
+        self, base_url: str, code: str, workshop_id: int, concurrency: int, request_timeout: float
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+
+        async def join(phone: Phone) -> None:
+            await phone.join_http(base_url, code, workshop_id, request_timeout)
+
+        failures = await self._each(join, list(self.phones.values()), concurrency)
+        return {"failures": failures, "seconds": time.monotonic() - started}
+
+    async def rpc_connect(
+        self,
+        base_url: str,
+        auth: dict[str, Any],
+        use_cookie: bool,
+        concurrency: int,
+        request_timeout: float,
+    ) -> dict[str, Any]:
+        started = time.monotonic()
+
+        async def connect(phone: Phone) -> None:
+            await phone.connect(base_url, auth, use_cookie=use_cookie, timeout=request_timeout)
+
+        failures = await self._each(connect, list(self.phones.values()), concurrency)
+        return {"failures": failures, "seconds": time.monotonic() - started}
+
+    async def rpc_client_log(self) -> dict[str, int]:
+        """What the client libraries logged since the last call (then forgotten)."""
+        counts, CLIENT_LOG.counts = CLIENT_LOG.counts, {}
+        return counts
+
+    async def rpc_disconnect(self) -> None:
+        await asyncio.gather(*(phone.disconnect() for phone in self.phones.values()))
+
+    async def rpc_calls(
+        self, calls: Sequence[tuple[int, str, Any]], request_timeout: float
+    ) -> list[tuple[int, Any]]:
+        """Each ``(phone, event, data)`` as a call, one after the other: the acks."""
+        acks = []
+        for index, event, data in calls:
+            sio = self.phones[index].sio
+            if sio is None:
+                raise BenchError(f"phone {index} is not connected")
+            acks.append((index, await sio.call(event, data, timeout=request_timeout)))
+        return acks
+
+    async def rpc_storm(
+        self,
+        plan: dict[int, Sequence[tuple[float, str, Any]]],
+        start_at: float,
+        ack_timeout: float,
+    ) -> list[tuple[Any, ...]]:
+        """Each phone sends its ``(offset_s, event, data)`` commands at ``start_at`` +
+        offset (monotonic), without waiting for acks in between; waits for every ack up
+        to ``ack_timeout`` after the last send. One tuple per command: ``(phone, event,
+        scheduled_at, sent_at, acked_at, ok)``."""
+        for phone in self.phones.values():
+            phone.reset_counters()
+        commands: list[Command] = []
+        outstanding = 0
+        all_acked = asyncio.Event()
+
+        def acked(command: Command, *data: Any) -> None:
+            nonlocal outstanding
+            command.acked_at = time.monotonic()
+            ack = data[0] if data else None
+            command.ok = isinstance(ack, dict) and ack.get("ok") is True
+            if not command.ok:
+                command.error = str(ack)
+            outstanding -= 1
+            if outstanding == 0:
+                all_acked.set()
+
+        async def run(phone: Phone, items: Sequence[tuple[float, str, Any]]) -> None:
+            nonlocal outstanding
+            for offset, event, data in items:
+                command = Command(phone.index, event, start_at + offset)
+                commands.append(command)
+                delay = command.scheduled_at - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                if phone.sio is None or not phone.sio.connected:
+                    command.ok, command.error = False, "not connected"
+                    continue
+                outstanding += 1
+                command.sent_at = time.monotonic()
+                try:
+                    await phone.sio.emit(event, data, callback=lambda *a, c=command: acked(c, *a))
+                except Exception as error:  # noqa: BLE001 - recorded, reported
+                    outstanding -= 1
+                    command.ok, command.error = False, f"{type(error).__name__}: {error}"
+
+        await asyncio.gather(*(run(self.phones[i], items) for i, items in plan.items()))
+        if outstanding > 0:
+            all_acked.clear()  # it may have been set while other phones still had to send
+            try:
+                await asyncio.wait_for(all_acked.wait(), timeout=ack_timeout)
+            except TimeoutError:
+                pass
+        return [command.as_tuple() for command in commands]
+
+    async def rpc_await_tallies(
+        self, phase_id: str, final: dict[str, int], wait_s: float
+    ) -> list[dict[str, Any]]:
+        """Wait (up to ``wait_s`` seconds) until every phone shows ``final`` for ``phase_id``.
+        Per phone: when its tallies first equalled ``final`` (``None``: never), and its
+        counters since the storm began."""
+        target = {str(k): int(v) for k, v in final.items() if int(v) > 0}
+        for phone in self.phones.values():
+            phone.target_phase, phone.target = phase_id, target
+            phone.converged_at = None
+            phone.converged.clear()
+            if phone.tallies.get(phase_id, {}) == target:
+                phone.converged_at = phone.changed_at.get(phase_id, time.monotonic())
+                phone.converged.set()
+        waits = [phone.converged.wait() for phone in self.phones.values()]
+        try:
+            await asyncio.wait_for(asyncio.gather(*waits), timeout=wait_s)
+        except TimeoutError:
+            pass
+        results = []
+        for phone in self.phones.values():
+            mine = phone.tallies.get(phase_id, {})
+            results.append(
+                {
+                    "phone": phone.index,
+                    "converged_at": phone.converged_at,
+                    "received": phone.received,
+                    "gaps": phone.gaps,
+                    "stale": phone.stale,
+                    "resyncs": phone.resyncs,
+                    "disconnects": phone.disconnects,
+                    "disconnected_at": phone.disconnected_at,
+                    "votes_shown": sum(mine.values()),
+                    "items_wrong": sum(
+                        1 for k in set(mine) | set(target) if mine.get(k) != target.get(k)
+                    ),
+                }
+            )
+            phone.target = None
+        return results
+
+
+class LogCounter(logging.Handler):
+    """Counts what python-socketio and python-engineio log in a client process (e.g.
+    "packet queue is empty, aborting": no ping from the server for 30 s) instead of
+    printing it once per phone."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.counts: dict[str, int] = {}
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()[:120]
+        self.counts[message] = self.counts.get(message, 0) + 1
+
+
+CLIENT_LOG = LogCounter()
+
+
+def worker_main(conn: Connection, index: int) -> None:
+    """A client process: its phones answer the parent until told to close (or orphaned)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and stops us
+    for name in ("engineio.client", "socketio.client"):
+        logger = logging.getLogger(name)
+        logger.addHandler(CLIENT_LOG)
+        logger.setLevel(logging.WARNING)
+        logger.propagate = False
+    asyncio.run(PhoneWorker(conn, index).serve())
+
+
+class Fleet:
+    """The client processes, started at once; :meth:`close` stops them (always call it)."""
+
+    def __init__(self, workers: int) -> None:
+        context = multiprocessing.get_context("spawn")
+        self.conns: list[Connection] = []
+        self.processes: list[multiprocessing.process.BaseProcess] = []
+        self.busy = False  # a call is under way: the workers will not read "close" soon
+        try:
+            for index in range(workers):
+                parent, child = context.Pipe()
+                process = context.Process(
+                    target=worker_main, args=(child, index), name=f"phones-{index}", daemon=True
+                )
+                process.start()
+                child.close()
+                self.conns.append(parent)
+                self.processes.append(process)
+        except BaseException:
+            self.close()
+            raise
+
+    def __enter__(self) -> Fleet:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        self.close()
+
+    @property
+    def size(self) -> int:
+        return len(self.conns)
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.processes if p.pid is not None]
+
+    def worker_of(self, phone: int) -> int:
+        return phone % self.size
+
+    def shard(self, count: int) -> list[list[int]]:
+        """Phone indices ``0..count-1`` by worker."""
+        return [list(range(w, count, self.size)) for w in range(self.size)]
+
+    def split(self, items: dict[int, Any]) -> list[dict[int, Any]]:
+        """A per-phone mapping as one mapping per worker."""
+        parts: list[dict[int, Any]] = [{} for _ in range(self.size)]
+        for phone, value in items.items():
+            parts[self.worker_of(phone)][phone] = value
+        return parts
+
+    def call(
+        self,
+        method: str,
+        per_worker: Sequence[dict[str, Any]] | None = None,
+        *,
+        timeout: float,
+        **common: Any,
+    ) -> list[Any]:
+        """``rpc_<method>`` on every worker with ``common`` plus its own ``per_worker``
+        arguments; the answers in worker order. A failure or a silence past ``timeout``
+        seconds breaks the run."""
+        self.busy = True
+        for index, conn in enumerate(self.conns):
+            conn.send((method, {**common, **(per_worker[index] if per_worker else {})}))
+        results: list[Any] = [None] * self.size
+        pending = dict(enumerate(self.conns))
+        errors: list[str] = []
+        deadline = time.monotonic() + timeout
+        while pending:
+            ready = wait(list(pending.values()), timeout=max(0.0, deadline - time.monotonic()))
+            if not ready:
+                raise BenchError(
+                    f"phones: {method} not answered within {timeout:.0f} s "
+                    f"by worker(s) {sorted(pending)}"
+                )
+            for index, conn in list(pending.items()):
+                if conn in ready:
+                    del pending[index]
+                    try:
+                        status, value = conn.recv()
+                    except EOFError:
+                        errors.append(f"worker {index} died")
+                        continue
+                    if status == "ok":
+                        results[index] = value
+                    else:
+                        errors.append(f"worker {index}:\n{value}")
+        self.busy = False
+        if errors:
+            raise BenchError(f"phones: {method} failed:\n" + "\n".join(errors))
+        return results
+
+    def close(self) -> None:
+        for conn in self.conns:
+            try:
+                conn.send(("close", {}))
+            except (BrokenPipeError, OSError):
+                pass
+        patience = 1.0 if self.busy else 10.0  # interrupted mid-call: no clean goodbye
+        for process in self.processes:
+            process.join(timeout=patience)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=5)
+            if process.is_alive():
+                process.kill()
+                process.join(timeout=5)
+        for conn in self.conns:
+            conn.close()
+        self.conns, self.processes = [], []
+
+
+def flatten(parts: Sequence[Sequence[Any]]) -> Iterator[Any]:
+    for part in parts:
+        yield from part
