@@ -56,6 +56,10 @@ def _gevent_options() -> dict[str, object]:
 
 def main() -> None:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
+    # Close-idea hints use scikit-learn in this process: import it now, not during the
+    # first hint, when its second-long import would freeze every connection.
+    import workshop.grouping.nearby  # noqa: F401
+
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("Semis listening on http://%s:%s (%s)", host, port, ASYNC_MODE)

@@ -187,7 +187,7 @@ def make_vote_workshop(
 
 def cast(workshop: Workshop, participant: Participant, idea: Idea, count: int = 1) -> Any:
     """Put ``count`` dots on ``idea``; returns the service's answer."""
-    return votes.cast_vote(workshop.id, participant.id, VoteTarget(idea_id=idea.id, count=count))
+    return votes.cast_vote(workshop.id, participant.id, VoteTarget(item_id=idea.id, count=count))
 
 
 def vote_rows(workshop_id: int) -> list[tuple[int, int, int | None, int]]:
@@ -203,3 +203,134 @@ def vote_rows(workshop_id: int) -> list[tuple[int, int, int | None, int]]:
         .order_by(Vote.phase_id, Vote.participant_id, Vote.idea_id)
     )
     return [(phase_id, pid, idea_id, count) for phase_id, pid, idea_id, count in rows]
+
+
+# ----------------------------------------------------------------------- grouping
+
+
+def enter_grouping(workshop: Workshop) -> Phase:
+    """Move ``workshop`` to its first grouping step (from wherever it is)."""
+    phase = next(p for p in workshop.phases if p.kind == PhaseKind.GROUPING)
+    live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
+    return phase
+
+
+def make_grouping_workshop(ideas: int = 4, **overrides: Any) -> tuple[Workshop, list[Idea]]:
+    """A workshop in its grouping step with ``ideas`` ideas, each by a new participant
+    (posted in its ideas step); overrides go to :func:`make_workshop`."""
+    workshop = make_workshop(**overrides)
+    posted = [make_idea(workshop) for _ in range(ideas)]
+    enter_grouping(workshop)
+    return workshop, posted
+
+
+def make_challenge(workshop: Workshop, **overrides: Any) -> Any:
+    """A défi of ``workshop``, created by its owner (in a grouping step or a draft)."""
+    from workshop.schemas import NewChallenge
+    from workshop.services import challenges
+
+    new = NewChallenge(
+        title=overrides.pop("title", f"Comment pourrions-nous {next_seq()} ?"),
+        description=overrides.pop("description", ""),
+    )
+    assert not overrides, f"unknown overrides {overrides}"
+    return challenges.create_challenge(workshop.id, workshop.owner, new)
+
+
+def place(workshop: Workshop, idea: Idea, challenge: Any, position: int | None = None) -> Idea:
+    """Move ``idea`` into ``challenge`` (``None``: the unclassified ones) as the owner."""
+    from workshop.schemas import IdeaMove
+    from workshop.services import challenges
+
+    move = IdeaMove(idea.id, None if challenge is None else challenge.id, position)
+    return challenges.move_idea(workshop.id, workshop.owner, move)
+
+
+def placements(workshop_id: int, *, strict: bool = True) -> dict[int | None, list[int]]:
+    """The placeable ideas of a workshop by container (``None``: unclassified), in
+    stored order. ``strict``: assert that each container's positions are exactly
+    0..n-1 (posting or withdrawing an idea may leave a gap until the next renumbering)."""
+    from sqlalchemy import select
+
+    from workshop.extensions import db
+    from workshop.models import IdeaStatus
+
+    rows = db.session.execute(
+        select(Idea.challenge_id, Idea.position, Idea.id)
+        .where(
+            Idea.workshop_id == workshop_id,
+            Idea.status.in_([IdeaStatus.VISIBLE, IdeaStatus.PENDING, IdeaStatus.HIDDEN]),
+        )
+        .order_by(Idea.position, Idea.id)
+    )
+    found: dict[int | None, list[tuple[int, int]]] = {}
+    for challenge_id, position, idea_id in rows:
+        found.setdefault(challenge_id, []).append((position, idea_id))
+    for challenge_id, items in found.items():
+        if strict:
+            assert [p for p, _i in items] == list(range(len(items))), (challenge_id, items)
+    return {challenge_id: [i for _p, i in items] for challenge_id, items in found.items()}
+
+
+@dataclass
+class GroupingModel:
+    """A client's view of the grouping, kept up to date from facts only: the ordered
+    idea ids of each container (``None``: unclassified)."""
+
+    containers: dict[int | None, list[int]]
+
+    @classmethod
+    def from_state(cls, grouping: dict[str, Any]) -> GroupingModel:
+        """From a snapshot's (or a ``grouping_changed`` fact's) ``grouping``."""
+        containers: dict[int | None, list[int]] = {c["id"]: [] for c in grouping["challenges"]}
+        containers[None] = []
+        for order in grouping["orders"]:
+            containers[order["challenge_id"]] = list(order["idea_ids"])
+        return cls(containers)
+
+    def move(self, idea_id: int, challenge_id: int | None, position: int | None) -> None:
+        """An optimistic local move, as a facilitator's screen shows it at once."""
+        for held in self.containers.values():
+            if idea_id in held:
+                held.remove(idea_id)
+        target = self.containers.setdefault(challenge_id, [])
+        index = len(target) if position is None else max(0, min(position, len(target)))
+        target.insert(index, idea_id)
+
+    def apply(self, name: str, data: dict[str, Any]) -> None:
+        if name == "idea_moved":
+            for order in data["orders"]:
+                ids = set(order["idea_ids"])
+                for challenge_id, held in self.containers.items():
+                    if challenge_id != order["challenge_id"]:
+                        held[:] = [i for i in held if i not in ids]
+                self.containers[order["challenge_id"]] = list(order["idea_ids"])
+        elif name == "grouping_changed":
+            self.containers = GroupingModel.from_state(data["grouping"]).containers
+        elif name == "challenge_created":
+            self.containers.setdefault(data["challenge"]["id"], [])
+        elif name == "ideas_merged":
+            for held in self.containers.values():
+                if data["merged"]["id"] in held:
+                    held.remove(data["merged"]["id"])
+
+    def placed(self) -> dict[int | None, list[int]]:
+        """The non-empty containers, as :func:`placements` lists them."""
+        return {k: list(v) for k, v in self.containers.items() if v}
+
+
+def facts_since(workshop_id: int, seq: int, public: bool = False) -> list[tuple[str, Any]]:
+    """The stored facts of a workshop after ``seq`` as ``(name, payload)``: the
+    facilitators' payloads, or with ``public`` those of participants and screens."""
+    from sqlalchemy import select
+
+    from workshop.extensions import db
+    from workshop.models import Event
+
+    rows = db.session.scalars(
+        select(Event).where(Event.workshop_id == workshop_id, Event.seq > seq).order_by(Event.seq)
+    )
+    return [
+        (row.name, row.public_data if public and row.public_data is not None else row.data)
+        for row in rows
+    ]

@@ -340,6 +340,7 @@ class VoteMachine(RuleBasedStateMachine):
         mine = {str(i): n for (v, i), n in self.dots.items() if v == voter}
         assert answer == {
             "phase_id": self.phase_id,
+            "target": "ideas",
             "votes": mine,
             "remaining": max(0, self.settings["votes_per_participant"] - self.spent(voter)),
         }

@@ -174,6 +174,26 @@ class NoVoteToWithdraw(WorkshopError):
     default_message = _l("You have no vote on this item to remove.")
 
 
+class MergeCycle(WorkshopError):
+    code = "merge_cycle"
+    status = 409
+    default_message = _l("An idea cannot be merged into itself or into an idea merged into it.")
+
+
+class SuggestionsUnavailable(WorkshopError):
+    code = "suggestions_unavailable"
+    status = 503
+    default_message = _l(
+        "Suggestions could not be computed this time. Try again, or group by hand."
+    )
+
+
+class NothingToUndo(WorkshopError):
+    code = "nothing_to_undo"
+    status = 409
+    default_message = _l("There is no suggested grouping to undo.")
+
+
 class InternalError(WorkshopError):
     code = "internal_error"
     status = 500

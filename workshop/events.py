@@ -21,8 +21,8 @@ from .models import Participant, utcnow
 from .presence import Connection
 from .realtime import Commands, PresenceNotifier
 from .schemas import Role, serialize_idea
+from .services import challenges, ideas, live, votes, workshops
 from .services import events as event_log
-from .services import ideas, live, votes, workshops
 
 log = logging.getLogger(__name__)
 
@@ -194,6 +194,43 @@ def withdraw_vote(connection: Connection, payload: Any = None) -> dict[str, Any]
     return ok(votes.withdraw_vote(connection.workshop_id, connection.participant_id or 0, target))
 
 
+@socketio.on(Commands.PROPOSE_CHALLENGE)
+@auth.socket_role(Role.PARTICIPANT)
+def propose_challenge(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant places their own idea in a défi (when the workshop allows it);
+    ``idea_moved`` is broadcast."""
+    move = schemas.parse_idea_move(payload)
+    challenges.propose_challenge(connection.workshop_id, connection.participant_id or 0, move)
+    return ok()
+
+
+@socketio.on(Commands.FIND_SIMILAR)
+@auth.socket_role(Role.PARTICIPANT, Role.FACILITATOR)
+def find_similar(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """Anyone typing an idea asks for close existing ones; nothing is broadcast."""
+    text = schemas.parse_similar_query(payload)
+    return ok({"ideas": challenges.find_similar(connection.workshop_id, text)})
+
+
+@socketio.on(Commands.SUGGEST_GROUPS)
+@auth.socket_role(Role.FACILITATOR)
+def suggest_groups(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A facilitator asks for suggested défis; the proposal comes back in the ack only."""
+    k = schemas.parse_suggest(payload)
+    facilitator = auth.connection_facilitator(connection)
+    return ok({"groups": challenges.suggest_groups(connection.workshop_id, facilitator, k)})
+
+
+@socketio.on(Commands.CREATE_CHALLENGE)
+@auth.socket_role(Role.FACILITATOR)
+def create_challenge(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A facilitator adds a défi; ``challenge_created`` is broadcast."""
+    new = schemas.parse_new_challenge(payload)
+    facilitator = auth.connection_facilitator(connection)
+    challenge = challenges.create_challenge(connection.workshop_id, facilitator, new)
+    return ok({"challenge": schemas.serialize_challenge(challenge)})
+
+
 def _own_view(idea: ideas.Idea) -> dict[str, Any]:
     return serialize_idea(idea, Role.PARTICIPANT, anonymous=False, viewer_id=idea.participant_id)
 
@@ -232,6 +269,15 @@ FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any] |
     Commands.REVEAL_VOTES: (votes.reveal_votes, schemas.parse_phase_ref),
     Commands.FREEZE_RESULTS: (votes.freeze_results, schemas.parse_phase_ref),
     Commands.REOPEN_VOTE: (votes.reopen_vote, schemas.parse_phase_ref),
+    Commands.UPDATE_CHALLENGE: (challenges.update_challenge, schemas.parse_challenge_edit),
+    Commands.DELETE_CHALLENGE: (challenges.delete_challenge, schemas.parse_challenge_ref),
+    Commands.REORDER_CHALLENGES: (challenges.reorder_challenges, schemas.parse_challenge_order),
+    Commands.MERGE_CHALLENGES: (challenges.merge_challenges, schemas.parse_challenge_merge),
+    Commands.SPLIT_CHALLENGE: (challenges.split_challenge, schemas.parse_challenge_split),
+    Commands.MOVE_IDEA: (challenges.move_idea, schemas.parse_idea_move),
+    Commands.MERGE_IDEAS: (challenges.merge_ideas, schemas.parse_idea_merge),
+    Commands.APPLY_GROUPING: (challenges.apply_grouping, schemas.parse_grouping),
+    Commands.UNDO_GROUPING: (challenges.undo_grouping, None),
 }
 
 for _name, (_service, _parse) in FACILITATOR_COMMANDS.items():

@@ -83,6 +83,7 @@ class IdeaStatus(StrEnum):
     PENDING = "pending"  # held for the facilitator's approval
     HIDDEN = "hidden"  # hidden by moderation; can be restored
     WITHDRAWN = "withdrawn"  # withdrawn by its author
+    MERGED = "merged"  # absorbed by another idea (merged_into_id), kept for traceability
 
 
 workshop_facilitators = db.Table(
@@ -123,6 +124,8 @@ class Workshop(TimestampMixin, db.Model):  # type: ignore[name-defined]
     joining_open: Mapped[bool] = mapped_column(Boolean, default=True)
     anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     moderation: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Participants may place their own ideas in a défi.
+    participants_group: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     current_phase_id: Mapped[int | None] = mapped_column(
         ForeignKey("phases.id", use_alter=True, ondelete="SET NULL"), nullable=True
     )
@@ -203,11 +206,48 @@ class Idea(TimestampMixin, db.Model):  # type: ignore[name-defined]
     description: Mapped[str] = mapped_column(Text, default="")
     need: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(12), default=IdeaStatus.VISIBLE)
+    # Counts edits of the text (not moves or moderation): an edit must name it.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # Where the idea is grouped: a défi (None: not classified yet) and its place there.
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    merged_into_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ideas.id", ondelete="SET NULL"), nullable=True
+    )
 
     author: Mapped[Participant | None] = relationship()
 
-    __mapper_args__ = {"version_id_col": version}
+
+class Challenge(TimestampMixin, db.Model):  # type: ignore[name-defined]
+    """A défi: a group of ideas, often titled « Comment pourrions-nous … ? »."""
+
+    __tablename__ = "challenges"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str] = mapped_column(String(140))
+    description: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    # Counts edits of the title and description: an edit must name it.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+
+
+class GroupingSnapshot(db.Model):  # type: ignore[name-defined]
+    """How ideas were grouped before a suggested grouping was applied, to undo it."""
+
+    __tablename__ = "grouping_snapshots"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    workshop_id: Mapped[int] = mapped_column(
+        ForeignKey("workshops.id", ondelete="CASCADE"), index=True
+    )
+    # {"placements": {idea_id: [challenge_id | None, position]}, "created": [challenge ids]}
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class Event(db.Model):  # type: ignore[name-defined]
@@ -241,7 +281,10 @@ class Vote(TimestampMixin, db.Model):  # type: ignore[name-defined]
     __tablename__ = "votes"
     __table_args__ = (
         UniqueConstraint("phase_id", "participant_id", "idea_id"),
+        UniqueConstraint("phase_id", "participant_id", "challenge_id"),
         CheckConstraint("count > 0", name="count_positive"),
+        # Exactly one target: an idea or a défi.
+        CheckConstraint("(idea_id IS NULL) <> (challenge_id IS NULL)", name="one_target"),
         Index("ix_votes_phase_idea", "phase_id", "idea_id"),
     )
 
@@ -253,8 +296,11 @@ class Vote(TimestampMixin, db.Model):  # type: ignore[name-defined]
     participant_id: Mapped[int] = mapped_column(
         ForeignKey("participants.id", ondelete="CASCADE"), index=True
     )
-    # Nullable so that later targets (défis) can sit beside it.
+    # The voted item: an idea, or a défi when the vote is on défis.
     idea_id: Mapped[int | None] = mapped_column(
         ForeignKey("ideas.id", ondelete="CASCADE"), nullable=True
+    )
+    challenge_id: Mapped[int | None] = mapped_column(
+        ForeignKey("challenges.id", ondelete="CASCADE"), nullable=True
     )
     count: Mapped[int] = mapped_column(Integer, default=1)

@@ -19,7 +19,7 @@ from typing import Any
 from flask_babel import gettext as _
 
 from .errors import ValidationError
-from .models import Idea, IdeaStatus, Participant, Phase, Profile, Workshop
+from .models import Challenge, Idea, IdeaStatus, Participant, Phase, Profile, Workshop
 from .phases import Format, PhaseKind, capabilities, vote_settings
 
 TITLE_MAX = 140
@@ -189,12 +189,59 @@ class IdeaEdit:
 class SettingsChange:
     anonymous: bool | None = None
     moderation: bool | None = None
+    participants_group: bool | None = None
 
 
 @dataclass(frozen=True)
 class PhaseTarget:
     phase_id: int | None = None
     direction: str | None = None  # "next" or "previous"
+
+
+@dataclass(frozen=True)
+class NewChallenge:
+    title: str
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class ChallengeEdit:
+    challenge_id: int
+    version: int
+    title: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class IdeaMove:
+    idea_id: int
+    challenge_id: int | None  # None: back among the unclassified ideas
+    position: int | None = None  # None: at the end
+
+
+@dataclass(frozen=True)
+class ChallengeMerge:
+    source_id: int  # disappears
+    target_id: int  # receives the ideas
+
+
+@dataclass(frozen=True)
+class ChallengeSplit:
+    challenge_id: int
+    idea_ids: list[int]  # leave for the new défi
+    new: NewChallenge
+
+
+@dataclass(frozen=True)
+class IdeaMerge:
+    idea_id: int  # absorbed
+    into_id: int  # absorbing
+
+
+@dataclass(frozen=True)
+class SuggestedGroup:
+    title: str
+    idea_ids: list[int]
 
 
 @dataclass(frozen=True)
@@ -215,8 +262,15 @@ class VoteSettingsChange:
 
 @dataclass(frozen=True)
 class VoteTarget:
-    idea_id: int
+    """One item of a vote: an idea (``kind`` "ideas") or a défi ("challenges")."""
+
+    item_id: int
     count: int = 1
+    kind: str = "ideas"
+
+    @property
+    def idea_id(self) -> int:
+        return self.item_id
 
 
 @dataclass(frozen=True)
@@ -334,7 +388,11 @@ def parse_idea_ref(payload: Any) -> int:
 
 def parse_settings(payload: Any) -> SettingsChange:
     data = _require_mapping(payload)
-    return SettingsChange(anonymous=_bool(data, "anonymous"), moderation=_bool(data, "moderation"))
+    return SettingsChange(
+        anonymous=_bool(data, "anonymous"),
+        moderation=_bool(data, "moderation"),
+        participants_group=_bool(data, "participants_group"),
+    )
 
 
 def parse_flag(payload: Any, field: str) -> bool:
@@ -357,7 +415,7 @@ def parse_phase_target(payload: Any) -> PhaseTarget:
 
 
 VOTES_MAX = 99
-VOTE_TARGETS = ("ideas",)
+VOTE_TARGETS = ("ideas", "challenges")
 
 
 def parse_vote_settings(payload: Any) -> VoteSettingsChange:
@@ -381,18 +439,139 @@ def parse_vote_settings(payload: Any) -> VoteSettingsChange:
     )
 
 
+SUGGEST_MAX_GROUPS = 60
+
+
+def _id(data: dict[str, Any], field: str, *, required: bool = True) -> int | None:
+    return _int(data, field, minimum=1, required=required)
+
+
+def _id_list(data: dict[str, Any], field: str, *, max_len: int = 5000) -> list[int]:
+    values = data.get(field)
+    if not isinstance(values, list) or len(values) > max_len:
+        raise ValidationError(_("This field must be a list."), field=field, reason="type")
+    ids = [_id({field: value}, field) for value in values]
+    if len(set(ids)) != len(ids):
+        raise ValidationError(_("An item appears twice."), field=field, reason="duplicate")
+    return [i for i in ids if i is not None]
+
+
+def parse_new_challenge(payload: Any) -> NewChallenge:
+    data = _require_mapping(payload)
+    return NewChallenge(
+        title=_text(data, "title", max_len=TITLE_MAX, required=True),
+        description=_text(data, "description", max_len=DESCRIPTION_MAX, multiline=True),
+    )
+
+
+def parse_challenge_edit(payload: Any) -> ChallengeEdit:
+    data = _require_mapping(payload)
+    challenge_id, version = _id(data, "challenge_id"), _id(data, "version")
+    assert challenge_id is not None and version is not None  # noqa: S101
+    title = description = None
+    if "title" in data:
+        title = _text(data, "title", max_len=TITLE_MAX, required=True)
+    if "description" in data:
+        description = _text(data, "description", max_len=DESCRIPTION_MAX, multiline=True)
+    return ChallengeEdit(challenge_id, version, title, description)
+
+
+def parse_challenge_ref(payload: Any) -> int:
+    value = _id(_require_mapping(payload), "challenge_id")
+    assert value is not None  # noqa: S101
+    return value
+
+
+def parse_challenge_order(payload: Any) -> list[int]:
+    return _id_list(_require_mapping(payload), "challenge_ids", max_len=500)
+
+
+def parse_challenge_merge(payload: Any) -> ChallengeMerge:
+    data = _require_mapping(payload)
+    source, target = _id(data, "source_id"), _id(data, "target_id")
+    assert source is not None and target is not None  # noqa: S101
+    return ChallengeMerge(source, target)
+
+
+def parse_challenge_split(payload: Any) -> ChallengeSplit:
+    data = _require_mapping(payload)
+    challenge_id = _id(data, "challenge_id")
+    assert challenge_id is not None  # noqa: S101
+    return ChallengeSplit(challenge_id, _id_list(data, "idea_ids"), parse_new_challenge(data))
+
+
+def parse_idea_move(payload: Any) -> IdeaMove:
+    data = _require_mapping(payload)
+    idea_id = _id(data, "idea_id")
+    assert idea_id is not None  # noqa: S101
+    return IdeaMove(
+        idea_id=idea_id,
+        challenge_id=_id(data, "challenge_id", required=False),
+        position=_int(data, "position", minimum=0, maximum=100000, required=False),
+    )
+
+
+def parse_idea_merge(payload: Any) -> IdeaMerge:
+    """``{"idea_id", "into_id"}``: ``idea_id`` is absorbed by ``into_id``."""
+    data = _require_mapping(payload)
+    idea_id, into_id = _id(data, "idea_id"), _id(data, "into_id")
+    assert idea_id is not None and into_id is not None  # noqa: S101
+    return IdeaMerge(idea_id, into_id)
+
+
+def parse_suggest(payload: Any) -> int | None:
+    """``{"k"?}``: how many défis to suggest; none lets the engine choose."""
+    return _int(
+        _require_mapping(payload or {}), "k", minimum=1, maximum=SUGGEST_MAX_GROUPS, required=False
+    )
+
+
+def parse_grouping(payload: Any) -> list[SuggestedGroup]:
+    """``{"groups": [{"title", "idea_ids"}]}``: the suggested groups accepted."""
+    data = _require_mapping(payload)
+    groups = data.get("groups")
+    if not isinstance(groups, list) or not groups or len(groups) > SUGGEST_MAX_GROUPS:
+        raise ValidationError(_("Choose at least one group."), field="groups", reason="required")
+    parsed = [
+        SuggestedGroup(
+            title=_text(_require_mapping(g), "title", max_len=TITLE_MAX, required=True),
+            idea_ids=_id_list(g, "idea_ids"),
+        )
+        for g in groups
+    ]
+    seen: set[int] = set()
+    for group in parsed:
+        if seen & set(group.idea_ids):
+            raise ValidationError(_("An item appears twice."), field="groups", reason="duplicate")
+        seen |= set(group.idea_ids)
+    return parsed
+
+
+def parse_similar_query(payload: Any) -> str:
+    return _text(_require_mapping(payload), "text", max_len=DESCRIPTION_MAX + TITLE_MAX)
+
+
 def parse_phase_ref(payload: Any) -> int | None:
     """``{"phase_id"?}``: a phase of the agenda, ``None`` for the current one."""
     return _int(_require_mapping(payload or {}), "phase_id", minimum=1, required=False)
 
 
 def parse_vote_target(payload: Any) -> VoteTarget:
-    """``{"idea_id", "count"?}``: how many dots to add or remove (1 by default)."""
+    """``{"idea_id" | "challenge_id", "count"?}``: how many dots to add or remove on one
+    idea or one défi (1 by default)."""
     data = _require_mapping(payload)
+    count = _int(data, "count", minimum=1, maximum=VOTES_MAX, required=False) or 1
+    if data.get("challenge_id") is not None and data.get("idea_id") is None:
+        challenge_id = _int(data, "challenge_id", minimum=1)
+        assert challenge_id is not None  # noqa: S101
+        return VoteTarget(item_id=challenge_id, count=count, kind="challenges")
     idea_id = _int(data, "idea_id", minimum=1)
-    count = _int(data, "count", minimum=1, maximum=VOTES_MAX, required=False)
     assert idea_id is not None  # noqa: S101
-    return VoteTarget(idea_id=idea_id, count=count or 1)
+    if data.get("challenge_id") is not None:
+        raise ValidationError(
+            _("Vote for one item at a time."), field="challenge_id", reason="both"
+        )
+    return VoteTarget(item_id=idea_id, count=count)
 
 
 def parse_seconds(payload: Any, field: str = "seconds", *, required: bool = True) -> int | None:
@@ -462,6 +641,7 @@ def serialize_workshop(workshop: Workshop) -> dict[str, Any]:
         "joining_open": workshop.joining_open,
         "anonymous": workshop.anonymous,
         "moderation": workshop.moderation,
+        "participants_group": workshop.participants_group,
         "current_phase_id": workshop.current_phase_id,
     }
 
@@ -516,7 +696,10 @@ def serialize_idea(
     """
     own = viewer_id is not None and idea.participant_id == viewer_id
     if role is not Role.FACILITATOR and idea.status != IdeaStatus.VISIBLE and not own:
-        return {"id": idea.id, "status": idea.status}
+        hidden: dict[str, Any] = {"id": idea.id, "status": idea.status}
+        if idea.merged_into_id is not None:
+            hidden["merged_into_id"] = idea.merged_into_id
+        return hidden
     author = idea.author
     data: dict[str, Any] = {
         "id": idea.id,
@@ -531,11 +714,24 @@ def serialize_idea(
     }
     # Every full view carries the version, so an edit can be checked against it.
     data["version"] = idea.version
+    data["challenge_id"] = idea.challenge_id
+    data["position"] = idea.position
+    data["merged_into_id"] = idea.merged_into_id
     if role is Role.FACILITATOR:
         data["participant_id"] = idea.participant_id
         data["author_profile"] = author.profile if author else None
         data["client_id"] = idea.client_id
     return data
+
+
+def serialize_challenge(challenge: Challenge) -> dict[str, Any]:
+    return {
+        "id": challenge.id,
+        "title": challenge.title,
+        "description": challenge.description,
+        "position": challenge.position,
+        "version": challenge.version,
+    }
 
 
 def serialize_participant(participant: Participant) -> dict[str, Any]:

@@ -29,3 +29,20 @@ export function renderList(list, items, render, signature = (item) => JSON.strin
   }
   list.replaceChildren(fragment);
 }
+
+// The wall's items: ideas, preceded by their défi's title when défis exist.
+export function groupedItems(store, show) {
+  const groups = store.grouped(show);
+  if (groups.length === 1) return groups[0].ideas.slice().reverse();
+  const items = [];
+  for (const { challenge, ideas } of [...groups.slice(1), groups[0]]) {
+    if (!ideas.length) continue;
+    items.push({ id: `c${challenge?.id ?? "none"}`, heading: challenge ? challenge.title : null });
+    items.push(...ideas);
+  }
+  return items;
+}
+
+export function headingItem(item, unclassifiedLabel) {
+  return h("li", { class: "challenge-group__title" }, item.heading ?? unclassifiedLabel);
+}

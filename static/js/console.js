@@ -5,6 +5,7 @@ import { $, h, show } from "./dom.js";
 import { Commands } from "./events.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
+import { mountGrouping } from "./grouping.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
@@ -41,7 +42,8 @@ $("#timer-custom").addEventListener("submit", (event) => {
   event.preventDefault();
   run(Commands.START_TIMER, { seconds: Math.round(Number($("#timer-minutes").value) * 60) });
 });
-const SETTINGS = [["#setting-anonymous", "anonymous"], ["#setting-moderation", "moderation"]];
+const SETTINGS = [["#setting-anonymous", "anonymous"], ["#setting-moderation", "moderation"],
+  ["#setting-participants-group", "participants_group"]];
 const shownSettings = {}; // the server's values the checkboxes were last set from
 for (const [id, field] of SETTINGS) {
   $(id).addEventListener("change", async (event) => {
@@ -61,6 +63,7 @@ voteForm.addEventListener("submit", async (event) => {
     phase_id: phase.id,
     votes_per_participant: Number(voteForm.elements.votes_per_participant.value),
     max_per_item: Number(voteForm.elements.max_per_item.value),
+    target: voteForm.elements.target.value,
     allow_own: voteForm.elements.allow_own.checked,
     hidden: voteForm.elements.hidden.checked,
   });
@@ -84,6 +87,7 @@ function renderVote() {
   if (shownVoteSettings !== key) {
     voteForm.elements.votes_per_participant.value = settings.votes_per_participant;
     voteForm.elements.max_per_item.value = settings.max_per_item;
+    voteForm.elements.target.value = settings.target;
     voteForm.elements.allow_own.checked = settings.allow_own;
     voteForm.elements.hidden.checked = settings.hidden;
     shownVoteSettings = key;
@@ -165,8 +169,11 @@ function renderWorkshop() {
   $("#phase-next").disabled = w.status !== "open" || index >= state.phases.length - 1;
 }
 
+const renderGrouping = mountGrouping(store, run);
+
 store.subscribe((what) => {
   if (!store.state.workshop) return;
+  if (["all", "workshop", "grouping", "ideas"].includes(what)) renderGrouping();
   if (what === "all" || what === "workshop") { renderWorkshop(); renderTimer(); }
   if (what === "all" || what === "ideas") renderIdeas();
   if (what === "all" || what === "people") renderPeople();

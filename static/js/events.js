@@ -25,6 +25,19 @@ export const Commands = Object.freeze({
   REVEAL_VOTES: "reveal_votes",
   FREEZE_RESULTS: "freeze_results",
   REOPEN_VOTE: "reopen_vote",
+  CREATE_CHALLENGE: "create_challenge",
+  UPDATE_CHALLENGE: "update_challenge",
+  DELETE_CHALLENGE: "delete_challenge",
+  REORDER_CHALLENGES: "reorder_challenges",
+  MERGE_CHALLENGES: "merge_challenges",
+  SPLIT_CHALLENGE: "split_challenge",
+  MOVE_IDEA: "move_idea",
+  MERGE_IDEAS: "merge_ideas",
+  SUGGEST_GROUPS: "suggest_groups",
+  APPLY_GROUPING: "apply_grouping",
+  UNDO_GROUPING: "undo_grouping",
+  PROPOSE_CHALLENGE: "propose_challenge",
+  FIND_SIMILAR: "find_similar",
 });
 
 export const Facts = Object.freeze({
@@ -47,4 +60,10 @@ export const Facts = Object.freeze({
   VOTES_REVEALED: "votes_revealed",
   RESULTS_FROZEN: "results_frozen",
   VOTE_REOPENED: "vote_reopened",
+  CHALLENGE_CREATED: "challenge_created",
+  CHALLENGE_UPDATED: "challenge_updated",
+  CHALLENGES_REORDERED: "challenges_reordered",
+  GROUPING_CHANGED: "grouping_changed",
+  IDEA_MOVED: "idea_moved",
+  IDEAS_MERGED: "ideas_merged",
 });

@@ -1,6 +1,6 @@
 // The participant's phone: post, edit and withdraw one's own ideas; follow the wall.
 import { connectionBanner } from "./banner.js";
-import { ideaCard, renderList } from "./cards.js";
+import { groupedItems, headingItem, ideaCard, renderList } from "./cards.js";
 import { $, h, randomId, show } from "./dom.js";
 import { Commands } from "./events.js";
 import { t, tn } from "./i18n.js";
@@ -78,8 +78,8 @@ function editForm(idea) {
   return h("li", { class: "idea idea--editing", dataset: { ideaId: idea.id } }, formEl);
 }
 
-async function vote(idea, command) {
-  const ack = await live.command(command, { idea_id: idea.id });
+async function vote(item, command, kind = "ideas") {
+  const ack = await live.command(command, kind === "challenges" ? { challenge_id: item.id } : { idea_id: item.id });
   if (ack.ok) {
     store.setMyVotes(ack.data.phase_id, ack.data.votes);
     say("");
@@ -88,9 +88,9 @@ async function vote(idea, command) {
   }
 }
 
-function voteControls(idea, phase, mine, remaining) {
+function voteControls(idea, phase, mine, remaining, kind = "ideas") {
   const settings = phase.vote.settings;
-  if (!settings.allow_own && store.state.myIdeaIds.has(idea.id)) {
+  if (kind === "ideas" && !settings.allow_own && store.state.myIdeaIds.has(idea.id)) {
     return [h("span", { class: "muted small" }, t("vote.own"))];
   }
   const count = mine.get(idea.id) || 0;
@@ -98,12 +98,12 @@ function voteControls(idea, phase, mine, remaining) {
   return [
     h("button", {
       type: "button", class: "button button--small vote-button", "aria-label": `${t("vote.remove")} : ${title}`,
-      disabled: count === 0, onclick: () => vote(idea, Commands.WITHDRAW_VOTE),
+      disabled: count === 0, onclick: () => vote(idea, Commands.WITHDRAW_VOTE, kind),
     }, "−"),
     h("span", { class: "vote-count", "aria-live": "polite" }, String(count)),
     h("button", {
       type: "button", class: "button button--small button--primary vote-button", "aria-label": `${t("vote.add")} : ${title}`,
-      disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(idea, Commands.CAST_VOTE),
+      disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(idea, Commands.CAST_VOTE, kind),
     }, "+"),
   ];
 }
@@ -127,7 +127,58 @@ function renderVote(phase) {
   status.hidden = false;
   status.textContent = phase.vote.frozen ? t("vote.closed")
     : `${tn("count.votes_left", remaining)}. ${t("vote.instructions")}`;
+  // A vote on défis: the défis get the buttons, not the ideas.
+  const onChallenges = phase.vote.settings.target === "challenges" && !phase.vote.frozen;
+  const list = $("#challenge-votes");
+  show(list, onChallenges);
+  if (onChallenges) {
+    const tallies = store.state.votes.get(phase.id)?.tallies;
+    const challenges = [...store.state.challenges.values()].sort((a, b) => a.position - b.position);
+    list.replaceChildren(...challenges.map((challenge) => h("li", { class: "idea", dataset: { challengeId: challenge.id } },
+      h("p", { class: "idea__title" }, challenge.title),
+      challenge.description ? h("p", { class: "idea__description" }, challenge.description) : null,
+      tallies ? h("p", { class: "idea__meta" }, h("span", { class: "badge" }, tn("count.votes", tallies.get(challenge.id) || 0))) : null,
+      h("p", { class: "idea__actions" }, voteControls(challenge, phase, mine, remaining, "challenges")))));
+    return null;
+  }
   return phase.vote.frozen ? null : { mine, remaining };
+}
+
+function placeControl(idea) {
+  const challenges = [...store.state.challenges.values()].sort((a, b) => a.position - b.position);
+  const select = h("select", { "aria-label": `${t("grouping.place")} : ${idea.title}` },
+    h("option", { value: "" }, t("grouping.place")),
+    challenges.map((c) => h("option", { value: c.id, selected: c.id === idea.challenge_id }, c.title)));
+  select.addEventListener("change", async () => {
+    if (!select.value) return;
+    const ack = await live.command(Commands.PROPOSE_CHALLENGE, { idea_id: idea.id, challenge_id: Number(select.value) });
+    if (!ack.ok) say(errorText(ack), "error");
+  });
+  return select;
+}
+
+// Close ideas while typing, as Decidim does: look before posting a duplicate.
+let similarTimer = null;
+form.elements.title.addEventListener("input", () => {
+  clearTimeout(similarTimer);
+  similarTimer = setTimeout(async () => {
+    const text = form.elements.title.value.trim();
+    const box = $("#similar");
+    if (text.length < 6) { box.hidden = true; return; }
+    const ack = await live.command(Commands.FIND_SIMILAR, { text });
+    const found = ack.ok ? ack.data.ideas : [];
+    box.hidden = found.length === 0;
+    $("#similar-list").replaceChildren(...found.map((idea) => h("li", {}, idea.title, " ",
+      h("button", { type: "button", class: "link", onclick: () => highlight(idea.id) }, t("grouping.see")))));
+  }, 400);
+});
+
+function highlight(ideaId) {
+  const card = document.querySelector(`#wall [data-idea-id="${ideaId}"]`);
+  if (!card) return;
+  card.scrollIntoView({ behavior: "smooth", block: "center" });
+  card.classList.add("idea--highlight");
+  setTimeout(() => card.classList.remove("idea--highlight"), 2500);
 }
 
 async function withdraw(idea) {
@@ -157,21 +208,26 @@ function render() {
     if (canEdit && idea.status !== "hidden") {
       actions.push(h("button", { type: "button", class: "button button--small", onclick: () => { editing = idea.id; render(); } }, t("action.edit")));
     }
-    if (!closed && idea.status !== "hidden") {
+    if (!closed && idea.status !== "hidden" && idea.status !== "merged") {
       actions.push(h("button", { type: "button", class: "button button--small", onclick: () => withdraw(idea) }, t("action.withdraw")));
     }
-    const badge = idea.status === "pending" ? t("idea.pending") : idea.status === "hidden" ? t("idea.hidden") : null;
+    const placing = state.workshop.participants_group && state.challenges.size > 0
+      && ["ideas", "grouping"].includes(phase?.kind) && idea.status === "visible";
+    if (placing) actions.push(placeControl(idea));
+    const badge = idea.status === "pending" ? t("idea.pending") : idea.status === "hidden" ? t("idea.hidden")
+      : idea.status === "merged" ? t("idea.merged") : null;
     return ideaCard(idea, { actions, badge, showAuthor: false });
   }, (idea) => `${idea.title}|${idea.description}|${idea.need}|${idea.status}|${editing === idea.id}|${canEdit}|${closed}`);
-  const visible = ideas.filter((idea) => idea.status === "visible").reverse();
+  const visible = ideas.filter((idea) => idea.status === "visible");
   $("#idea-count").textContent = tn("count.ideas", visible.length);
   const voting = renderVote(phase);
   const tallies = phase?.can_vote ? store.state.votes.get(phase.id)?.tallies : null;
-  renderList($("#wall"), visible, (idea) => ideaCard(idea, {
+  const items = groupedItems(store, (idea) => idea.status === "visible");
+  renderList($("#wall"), items, (idea) => (idea.heading !== undefined ? headingItem(idea, t("grouping.unclassified")) : ideaCard(idea, {
     showAuthor: showAuthors,
     badge: tallies ? tn("count.votes", tallies.get(idea.id) || 0) : null,
     actions: voting ? voteControls(idea, phase, voting.mine, voting.remaining) : [],
-  }), (idea) => [idea.title, idea.description, idea.need, idea.author, showAuthors,
+  })), (idea) => [idea.heading, idea.title, idea.description, idea.need, idea.author, showAuthors,
     voting ? `${voting.mine.get(idea.id) || 0}/${voting.remaining}` : "-",
     tallies ? tallies.get(idea.id) || 0 : "-"].join("|"));
   if (!visible.length) $("#wall").replaceChildren(h("li", { class: "empty" }, t("idea.empty")));

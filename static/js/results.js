@@ -14,10 +14,11 @@ export function relevantVotePhase(store) {
 }
 
 // [{idea_id, title, votes, rank}] from live tallies, ties sharing a rank ("1, 1, 3").
-export function rankingFromTallies(tallies, ideas) {
+// `items`: the ideas, or the défis when the vote is on défis (they have no status).
+export function rankingFromTallies(tallies, items) {
   const rows = [...(tallies || new Map())]
-    .filter(([id, votes]) => votes > 0 && ideas.get(id)?.status === "visible")
-    .map(([id, votes]) => ({ idea_id: id, title: ideas.get(id).title, votes }))
+    .filter(([id, votes]) => votes > 0 && items.get(id) && (items.get(id).status ?? "visible") === "visible")
+    .map(([id, votes]) => ({ idea_id: id, title: items.get(id).title, votes }))
     .sort((a, b) => b.votes - a.votes || a.idea_id - b.idea_id);
   rows.forEach((row, i) => {
     row.rank = i > 0 && rows[i - 1].votes === row.votes ? rows[i - 1].rank : i + 1;
@@ -28,7 +29,8 @@ export function rankingFromTallies(tallies, ideas) {
 export function phaseRanking(store, phase) {
   if (phase.vote?.ranking) return phase.vote.ranking;
   const votes = store.state.votes.get(phase.id);
-  return votes?.tallies ? rankingFromTallies(votes.tallies, store.state.ideas) : null;
+  const items = phase.vote?.settings.target === "challenges" ? store.state.challenges : store.state.ideas;
+  return votes?.tallies ? rankingFromTallies(votes.tallies, items) : null;
 }
 
 export function renderRanking(list, ranking, { limit = 0 } = {}) {
@@ -36,7 +38,7 @@ export function renderRanking(list, ranking, { limit = 0 } = {}) {
   const max = Math.max(1, ...rows.map((row) => row.votes));
   list.replaceChildren(...rows.map((row, i) => {
     const tied = rows.some((other, j) => j !== i && other.rank === row.rank);
-    return h("li", { class: "ranking__row", dataset: { ideaId: row.idea_id, rank: row.rank } },
+    return h("li", { class: "ranking__row", dataset: { itemId: row.idea_id ?? row.challenge_id, rank: row.rank } },
       h("span", { class: "ranking__rank" }, tied ? `${row.rank} =` : String(row.rank)),
       h("span", { class: "ranking__title" }, row.title),
       h("span", { class: "ranking__bar", "aria-hidden": "true" },

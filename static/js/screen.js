@@ -1,7 +1,7 @@
 // The projected screen: phase, timer, connected count and the live idea wall.
 import { connectionBanner } from "./banner.js";
 import { ideaCard, renderList } from "./cards.js";
-import { $, show } from "./dom.js";
+import { $, h, show } from "./dom.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
@@ -34,9 +34,21 @@ function render(what) {
   $("#status-line").textContent = status;
   show($("#results"), Boolean(ranking));
   show($("#wall"), !onVote);
+  if (onVote) show($("#columns"), false);
   if (ranking) renderRanking($("#ranking"), ranking, { limit: 15 });
   if (onVote) return;
   const showAuthors = !state.workshop.anonymous;
+  const groups = store.grouped((idea) => idea.status === "visible");
+  const columns = groups.length > 1;
+  show($("#columns"), columns);
+  show($("#wall"), !columns);
+  if (columns) {
+    $("#columns").replaceChildren(...[...groups.slice(1), groups[0]].filter((g) => g.ideas.length || g.challenge)
+      .map((g) => h("section", { class: "screen-column" },
+        h("h3", {}, g.challenge ? g.challenge.title : t("grouping.unclassified")),
+        h("ul", {}, g.ideas.map((idea) => h("li", { dataset: { ideaId: idea.id } }, idea.title))))));
+    return;
+  }
   const visible = [...state.ideas.values()].filter((idea) => idea.status === "visible").reverse();
   renderList($("#wall"), visible, (idea) => ideaCard(idea, { showAuthor: showAuthors }),
     (idea) => `${idea.title}|${idea.description}|${idea.need}|${idea.author}|${showAuthors}`);

@@ -15,6 +15,8 @@ export function createStore(role) {
     connected: 0,
     me: null,
     myIdeaIds: new Set(),
+    challenges: new Map(), // id → défi
+    orders: new Map(), // défi id, or null for the unclassified ideas → [idea ids]
     votes: new Map(), // phase id → {voters, votes_cast, tallies: Map(idea id → dots) | null}
     myVotes: new Map(), // phase id → Map(idea id → dots)
     clockOffset: 0, // server time minus local time, in ms
@@ -52,6 +54,16 @@ export function createStore(role) {
     state.me = me;
     state.myIdeaIds = new Set(me?.idea_ids || []);
     state.myVotes = new Map(Object.entries(me?.votes || {}).map(([k, v]) => [Number(k), toMap(v)]));
+  }
+
+  function setOrders(orders) {
+    for (const order of orders) state.orders.set(order.challenge_id, order.idea_ids);
+  }
+
+  function setGrouping(grouping) {
+    state.challenges = new Map(grouping.challenges.map((c) => [c.id, c]));
+    state.orders = new Map();
+    setOrders(grouping.orders);
   }
 
   function upsertIdea(idea) {
@@ -97,6 +109,27 @@ export function createStore(role) {
     [Facts.VOTE_REOPENED]: (d) => { setPhase(d.phase); return "votes"; },
     [Facts.VOTES_REVEALED]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); return "votes"; },
     [Facts.RESULTS_FROZEN]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); return "votes"; },
+    [Facts.CHALLENGE_CREATED]: (d) => {
+      state.challenges.set(d.challenge.id, d.challenge);
+      if (!state.orders.has(d.challenge.id)) state.orders.set(d.challenge.id, []);
+      return "grouping";
+    },
+    [Facts.CHALLENGE_UPDATED]: (d) => { state.challenges.set(d.challenge.id, d.challenge); return "grouping"; },
+    [Facts.CHALLENGES_REORDERED]: (d) => {
+      d.challenge_ids.forEach((id, position) => {
+        const challenge = state.challenges.get(id);
+        if (challenge) challenge.position = position;
+      });
+      return "grouping";
+    },
+    [Facts.GROUPING_CHANGED]: (d) => { setGrouping(d.grouping); return "grouping"; },
+    [Facts.IDEA_MOVED]: (d) => { setOrders(d.orders); return "grouping"; },
+    [Facts.IDEAS_MERGED]: (d) => {
+      upsertIdea(d.idea);
+      upsertIdea(d.merged);
+      for (const [key, ids] of state.orders) state.orders.set(key, ids.filter((id) => id !== d.merged.id));
+      return "ideas";
+    },
     [Facts.IDEA_WITHDRAWN]: (d) => {
       state.ideas.delete(d.idea_id);
       state.myIdeaIds.delete(d.idea_id);
@@ -120,6 +153,7 @@ export function createStore(role) {
       state.connected = snapshot.connected ?? state.connected;
       state.participants = new Map((snapshot.participants || []).map((p) => [p.id, p]));
       setMe(snapshot.me || null);
+      setGrouping(snapshot.grouping || { challenges: [], orders: [] });
       state.votes = new Map();
       for (const votes of Object.values(snapshot.votes || {})) setVotes(votes, { full: true });
       notify("all");
@@ -145,6 +179,25 @@ export function createStore(role) {
       state.myIdeaIds.add(idea.id);
       upsertIdea(idea);
       notify("ideas");
+    },
+    // Défis in order, each with its displayable ideas in order; the unclassified first.
+    // `show(idea)` says which ideas this view displays; ideas no order lists yet (just
+    // posted) go with the unclassified ones.
+    grouped(show) {
+      const placed = new Set();
+      const take = (ids) => (ids || []).map((id) => state.ideas.get(id))
+        .filter((idea) => idea && show(idea) && !placed.has(idea.id) && placed.add(idea.id));
+      const challenges = [...state.challenges.values()].sort((a, b) => a.position - b.position || a.id - b.id);
+      const groups = challenges.map((challenge) => ({ challenge, ideas: take(state.orders.get(challenge.id)) }));
+      const loose = take(state.orders.get(null));
+      // Ideas no order lists (just posted, approved or restored) go where they say.
+      for (const idea of state.ideas.values()) {
+        if (!show(idea) || placed.has(idea.id)) continue;
+        const group = groups.find((g) => g.challenge.id === idea.challenge_id);
+        (group ? group.ideas : loose).push(idea);
+        placed.add(idea.id);
+      }
+      return [{ challenge: null, ideas: loose }, ...groups];
     },
     currentPhase() {
       return state.phases.find((p) => p.id === state.workshop?.current_phase_id) || null;

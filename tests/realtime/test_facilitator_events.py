@@ -77,8 +77,9 @@ def test_settings(world: World) -> None:
     idea_id = post(world)
     command(world, "update_settings", {"anonymous": True})
     alice, _bob, host, screen = only_a_heard(world, "settings_changed")
-    assert host["settings"] == {"anonymous": True, "moderation": False}
-    assert alice["settings"] == screen["settings"] == {"anonymous": True, "moderation": False}
+    expected = {"anonymous": True, "moderation": False, "participants_group": False}
+    assert host["settings"] == expected
+    assert alice["settings"] == screen["settings"] == expected
     command(world, "update_settings", {"anonymous": "false"})  # form-style booleans too
     alice, _bob, host, screen = only_a_heard(world, "settings_changed")
     assert screen["settings"]["authors"] == {str(idea_id): "Alice"}

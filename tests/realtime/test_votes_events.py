@@ -73,7 +73,12 @@ def test_cast_acks_and_every_room_of_the_workshop_hears_of_it(app: Flask, world:
     first, second = vote.others
 
     data = ok(world.alice, "cast_vote", {"idea_id": first})
-    assert data == {"phase_id": vote.phase_id, "votes": {str(first): 1}, "remaining": 4}
+    assert data == {
+        "phase_id": vote.phase_id,
+        "target": "ideas",
+        "votes": {str(first): 1},
+        "remaining": 4,
+    }
     seq = seq_of(app, world.a.id)
 
     for client in world.in_a:  # the sender too
@@ -87,7 +92,12 @@ def test_cast_acks_and_every_room_of_the_workshop_hears_of_it(app: Flask, world:
     assert nothing_received(*world.in_b)
 
     data = ok(world.alice, "withdraw_vote", {"idea_id": first})
-    assert data == {"phase_id": vote.phase_id, "votes": {}, "remaining": 5}
+    assert data == {
+        "phase_id": vote.phase_id,
+        "target": "ideas",
+        "votes": {},
+        "remaining": 5,
+    }
     [fact] = payloads(world.host, "votes_changed")
     assert fact["tallies"] == {str(first): 0} and fact["seq"] == seq + 1
     assert rows(app, world.a.id) == []
@@ -360,7 +370,7 @@ REFUSALS: dict[str, tuple[Callable[[World, Vote], Any], str]] = {
         "invalid_input",
     ),
     "configure_bad_target": (
-        lambda w, v: (w.host, "configure_vote", {"target": "challenges"}),
+        lambda w, v: (w.host, "configure_vote", {"target": "everything"}),
         "invalid_input",
     ),
     "configure_budget_zero": (
@@ -401,7 +411,12 @@ def test_the_snapshot_carries_my_votes_and_the_public_totals(app: Flask, world: 
     key = str(vote.phase_id)
     assert alice["me"]["votes"] == {key: {str(first): 2}}
     for state in (alice, screen):
-        assert state["votes"][key] == {"phase_id": vote.phase_id, "voters": 2, "votes_cast": 3}
+        assert state["votes"][key] == {
+            "phase_id": vote.phase_id,
+            "target": "ideas",
+            "voters": 2,
+            "votes_cast": 3,
+        }
     assert host["votes"][key]["tallies"] == {str(first): 2, str(second): 1}
     phase = next(p for p in alice["phases"] if p["id"] == vote.phase_id)
     assert phase["can_vote"] is True and phase["vote"]["settings"]["max_per_item"] == 2

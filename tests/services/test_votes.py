@@ -48,7 +48,7 @@ Emitted = list[tuple[str, dict[str, Any], str]]
 
 
 def target(idea_id: int, count: int = 1) -> VoteTarget:
-    return VoteTarget(idea_id=idea_id, count=count)
+    return VoteTarget(item_id=idea_id, count=count)
 
 
 def state_of(workshop_id: int) -> tuple[Any, ...]:
@@ -80,6 +80,7 @@ def test_cast_answers_with_the_participants_votes_and_what_is_left(
 
         assert cast(workshop, voter, first) == {
             "phase_id": phase_id,
+            "target": "ideas",
             "votes": {str(first.id): 1},
             "remaining": VOTE_DEFAULTS["votes_per_participant"] - 1,
         }
@@ -87,6 +88,7 @@ def test_cast_answers_with_the_participants_votes_and_what_is_left(
         answer = cast(workshop, voter, second)
         assert answer == {
             "phase_id": phase_id,
+            "target": "ideas",
             "votes": {str(first.id): 1, str(second.id): 1},
             "remaining": VOTE_DEFAULTS["votes_per_participant"] - 2,
         }
@@ -103,6 +105,7 @@ def test_cast_answers_with_the_participants_votes_and_what_is_left(
         "workshop_id": workshop_id,
         "seq": seq,
         "phase_id": phase_id,
+        "target": "ideas",
         "tallies": {str(second_id): 1},
         "voters": 1,
         "votes_cast": 2,
@@ -153,6 +156,7 @@ def test_taking_back_the_last_dot_announces_a_zero_tally(app: Flask, emitted: Em
     assert {k: v for k, v in rooms["facilitators"].items() if k != "seq"} == {
         "workshop_id": workshop_id,
         "phase_id": phase_id,
+        "target": "ideas",
         "tallies": {str(a_id): 0},
         "voters": 0,
         "votes_cast": 0,
@@ -634,6 +638,7 @@ def test_going_live_reveals_the_tallies_so_far(app: Flask, emitted: Emitted) -> 
         assert payload["phase"]["id"] == phase_id
         assert payload["votes"] == {
             "phase_id": phase_id,
+            "target": "ideas",
             "voters": 2,
             "votes_cast": 3,
             "tallies": {str(a_id): 2, str(b_id): 1},
@@ -669,6 +674,7 @@ def test_a_hidden_vote_keeps_tallies_from_phones_and_screens(app: Flask, emitted
         "workshop_id": workshop_id,
         "seq": hidden["facilitators"]["seq"],
         "phase_id": phase_id,
+        "target": "ideas",
         "voters": 2,
         "votes_cast": 2,
     }
@@ -726,12 +732,14 @@ def test_the_snapshot_holds_each_vote_step(app: Flask) -> None:
         assert set(host["votes"]) == {str(first.id), str(second.id)}
         assert host["votes"][str(first.id)] == {
             "phase_id": first.id,
+            "target": "ideas",
             "voters": 2,
             "votes_cast": 3,
             "tallies": {str(a.id): 2, str(b.id): 1},
         }
         assert host["votes"][str(second.id)] == {
             "phase_id": second.id,
+            "target": "ideas",
             "voters": 0,
             "votes_cast": 0,
             "tallies": {},
@@ -739,6 +747,7 @@ def test_the_snapshot_holds_each_vote_step(app: Flask) -> None:
         for state in (public, screen):
             assert state["votes"][str(first.id)] == {
                 "phase_id": first.id,
+                "target": "ideas",
                 "voters": 2,
                 "votes_cast": 3,
             }

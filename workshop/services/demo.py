@@ -17,10 +17,11 @@ from ..schemas import (
     NewIdea,
     NewWorkshop,
     PhaseTarget,
+    SuggestedGroup,
     VoteSettingsChange,
     VoteTarget,
 )
-from . import accounts, ideas, live, participants, votes, workshops
+from . import accounts, challenges, ideas, live, participants, votes, workshops
 
 DEMO_EMAIL = "demo@semis.invalid"
 
@@ -138,6 +139,14 @@ IDEAS = [
 ]
 
 
+# The défis the ideas were grouped into, with the indexes of their ideas in IDEAS.
+CHALLENGES = [
+    ("Comment pourrions-nous manger local à la cantine ?", (0, 3, 8, 11)),
+    ("Comment pourrions-nous moins gaspiller ?", (1, 6, 10, 15)),
+    ("Comment pourrions-nous rapprocher producteurs et habitants ?", (4, 7, 12, 13)),
+    ("Comment pourrions-nous créer du lien et des emplois autour de la cuisine ?", (2, 5, 9, 14)),
+]
+
 # Each participant's five dots, as idea indexes into IDEAS: a clear winner, a tie for
 # second place, and a long tail, as in a real room.
 BALLOTS = [
@@ -179,9 +188,9 @@ def _owner(email: str | None) -> tuple[Facilitator, str | None]:
 
 def create_demo(owner_email: str | None = None) -> DemoResult:
     """Create and open a marathon workshop on local food, played through: ten
-    participants post sixteen ideas, vote with five dots each (one per idea) in a
-    hidden vote, the vote is frozen, and the session stands on its results step with a
-    running timer."""
+    participants post sixteen ideas, which are grouped into four défis; everyone votes
+    with five dots (one per idea) in a hidden vote, the vote is frozen, and the session
+    stands on its results step with a running timer."""
     facilitator, password = _owner(owner_email)
     workshop = workshops.create_workshop(
         NewWorkshop(
@@ -207,6 +216,16 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         )[0]
         for author, title, description, need in IDEAS
     ]
+    grouping = next(p for p in workshop.phases if p.kind == PhaseKind.GROUPING)
+    live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=grouping.id))
+    challenges.apply_grouping(
+        workshop.id,
+        facilitator,
+        [
+            SuggestedGroup(title=title, idea_ids=[posted[i].id for i in members])
+            for title, members in CHALLENGES
+        ],
+    )
     vote_phase = next(p for p in workshop.phases if p.kind == PhaseKind.VOTE)
     live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=vote_phase.id))
     votes.configure_vote(
@@ -216,7 +235,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
     )
     for person, ballot in zip(people, BALLOTS, strict=True):
         for index in ballot:
-            votes.cast_vote(workshop.id, person.id, VoteTarget(idea_id=posted[index].id))
+            votes.cast_vote(workshop.id, person.id, VoteTarget(item_id=posted[index].id))
     votes.freeze_results(workshop.id, facilitator)
     results = next(p for p in workshop.phases if p.kind == PhaseKind.RESULTS)
     live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=results.id))

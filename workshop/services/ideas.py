@@ -48,7 +48,7 @@ def _participant_in(workshop: Workshop, participant_id: int) -> Participant:
 
 def _idea_in(workshop: Workshop, idea_id: int) -> Idea:
     idea = db.session.get(Idea, idea_id)
-    if idea is None or idea.status == IdeaStatus.WITHDRAWN:
+    if idea is None or idea.status in (IdeaStatus.WITHDRAWN, IdeaStatus.MERGED):
         raise NotFound()
     if idea.workshop_id != workshop.id:
         raise WrongWorkshop()
@@ -106,6 +106,10 @@ def post_idea(workshop_id: int, participant_id: int, new: NewIdea) -> tuple[Idea
         description=new.description,
         need=new.need,
         status=IdeaStatus.PENDING if workshop.moderation else IdeaStatus.VISIBLE,
+        # At the end of the unclassified ideas (positions are renumbered when moved).
+        position=db.session.scalar(
+            select(func.count()).select_from(Idea).where(Idea.workshop_id == workshop.id)
+        ),
     )
     db.session.add(idea)
     db.session.flush()
@@ -141,6 +145,7 @@ def edit_idea(workshop_id: int, participant_id: int, edit: IdeaEdit) -> Idea:
     if (idea.title, idea.description, idea.need) == (edit.title, edit.description, edit.need):
         return idea
     idea.title, idea.description, idea.need = edit.title, edit.description, edit.need
+    idea.version += 1
     db.session.flush()
     events.record(workshop, Facts.IDEA_UPDATED, *_views(idea, workshop))
     db.session.commit()

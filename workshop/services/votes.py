@@ -29,6 +29,7 @@ from ..errors import (
 )
 from ..extensions import db
 from ..models import (
+    Challenge,
     Facilitator,
     Idea,
     IdeaStatus,
@@ -81,14 +82,21 @@ def totals(phase: Phase) -> dict[str, int]:
     return {"voters": int(voters), "votes_cast": int(cast)}
 
 
+def target_column(phase: Phase) -> Any:
+    """The ``votes`` column of what ``phase`` votes on: ideas or défis."""
+    return Vote.challenge_id if vote_settings(phase)["target"] == "challenges" else Vote.idea_id
+
+
 def tallies(phase: Phase) -> dict[int, int]:
-    """Dots per idea in ``phase`` (ideas without votes are absent)."""
+    """Dots per item (idea or défi, the phase's target) in ``phase``; items without
+    votes are absent."""
+    column = target_column(phase)
     rows = db.session.execute(
-        select(Vote.idea_id, func.sum(Vote.count))
-        .where(Vote.phase_id == phase.id, Vote.idea_id.is_not(None))
-        .group_by(Vote.idea_id)
+        select(column, func.sum(Vote.count))
+        .where(Vote.phase_id == phase.id, column.is_not(None))
+        .group_by(column)
     )
-    return {int(idea_id or 0): int(total or 0) for idea_id, total in rows}
+    return {int(item_id or 0): int(total or 0) for item_id, total in rows}
 
 
 def tallies_public(phase: Phase) -> bool:
@@ -98,43 +106,56 @@ def tallies_public(phase: Phase) -> bool:
 
 
 def my_votes(participant: Participant) -> dict[int, dict[int, int]]:
-    """A participant's dots: ``{phase_id: {idea_id: count}}``."""
+    """A participant's dots: ``{phase_id: {item_id: count}}`` (ideas or défis, as each
+    vote's target is)."""
     mine: dict[int, dict[int, int]] = {}
-    for phase_id, idea_id, count in db.session.execute(
-        select(Vote.phase_id, Vote.idea_id, Vote.count).where(
-            Vote.participant_id == participant.id, Vote.idea_id.is_not(None)
+    for phase_id, idea_id, challenge_id, count in db.session.execute(
+        select(Vote.phase_id, Vote.idea_id, Vote.challenge_id, Vote.count).where(
+            Vote.participant_id == participant.id
         )
     ):
-        if idea_id is not None:
-            mine.setdefault(phase_id, {})[idea_id] = count
+        item_id = idea_id if idea_id is not None else challenge_id
+        if item_id is not None:
+            mine.setdefault(phase_id, {})[item_id] = count
     return mine
 
 
 def vote_state(phase: Phase, *, public: bool) -> dict[str, Any]:
     """What a client shows of ``phase``'s vote: totals, and tallies when allowed."""
-    state: dict[str, Any] = {"phase_id": phase.id, **totals(phase)}
+    state: dict[str, Any] = {
+        "phase_id": phase.id,
+        "target": vote_settings(phase)["target"],
+        **totals(phase),
+    }
     if not public or tallies_public(phase):
         state["tallies"] = {str(k): v for k, v in tallies(phase).items()}
     return state
 
 
-def _record_change(workshop: Workshop, phase: Phase, idea_id: int) -> None:
-    """Record ``votes_changed`` for one item: its absolute tally and the phase totals."""
+def record_change(workshop: Workshop, phase: Phase, item_id: int) -> None:
+    """Record ``votes_changed`` for one item (an idea or a défi, as the phase votes):
+    its absolute tally and the phase totals."""
     total = db.session.scalar(
         select(func.coalesce(func.sum(Vote.count), 0)).where(
-            Vote.phase_id == phase.id, Vote.idea_id == idea_id
+            Vote.phase_id == phase.id, target_column(phase) == item_id
         )
     )
-    data = {"phase_id": phase.id, "tallies": {str(idea_id): int(total or 0)}, **totals(phase)}
+    data = {
+        "phase_id": phase.id,
+        "target": vote_settings(phase)["target"],
+        "tallies": {str(item_id): int(total or 0)},
+        **totals(phase),
+    }
     public = None if tallies_public(phase) else {k: v for k, v in data.items() if k != "tallies"}
     events.record(workshop, Facts.VOTES_CHANGED, data, public)
 
 
 def _ack(participant: Participant, phase: Phase) -> dict[str, Any]:
+    column = target_column(phase)
     mine = {
-        idea_id: count
-        for idea_id, count in db.session.execute(
-            select(Vote.idea_id, Vote.count).where(
+        item_id: count
+        for item_id, count in db.session.execute(
+            select(column, Vote.count).where(
                 Vote.phase_id == phase.id, Vote.participant_id == participant.id
             )
         )
@@ -142,6 +163,7 @@ def _ack(participant: Participant, phase: Phase) -> dict[str, Any]:
     budget = int(vote_settings(phase)["votes_per_participant"])
     return {
         "phase_id": phase.id,
+        "target": vote_settings(phase)["target"],
         "votes": {str(k): v for k, v in mine.items()},
         "remaining": max(0, budget - sum(mine.values())),
     }
@@ -167,10 +189,33 @@ def _votable_idea(workshop: Workshop, idea_id: int) -> Idea:
     return idea
 
 
-def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
-    """Put ``target.count`` more dots on an idea; returns the participant's votes.
+def _votable(workshop: Workshop, phase: Phase, target: VoteTarget) -> Idea | Challenge:
+    """The item voted on, which must be of the kind the phase votes on."""
+    if vote_settings(phase)["target"] != target.kind:
+        field = "challenge_id" if target.kind == "challenges" else "idea_id"
+        raise ValidationError(
+            _("This vote is on challenges.")
+            if target.kind == "ideas"
+            else _("This vote is on ideas."),
+            field=field,
+            reason="target",
+        )
+    if target.kind == "ideas":
+        return _votable_idea(workshop, target.item_id)
+    challenge: Challenge | None = db.session.get(Challenge, target.item_id)
+    if challenge is None:
+        raise NotFound()
+    if challenge.workshop_id != workshop.id:
+        raise WrongWorkshop()
+    return challenge
 
-    A participant, during an open vote phase, on a visible idea of the same workshop.
+
+def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
+    """Put ``target.count`` more dots on an idea or a défi; returns the participant's
+    votes.
+
+    A participant, during an open vote phase, on a visible idea (or a défi, when the
+    vote is on défis) of the same workshop.
     Raises :class:`WrongPhase`, :class:`VoteClosed`, :class:`ItemNotVotable`,
     :class:`OwnIdeaVote`, :class:`VoteBudgetExhausted`, :class:`VoteCapReached` and
     changes nothing then. Emits ``votes_changed`` (tallies hidden from the public
@@ -179,9 +224,14 @@ def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict
     workshop = events.lock_workshop(workshop_id)
     participant = _participant(workshop, participant_id)
     phase = _current_vote_phase(workshop)
-    idea = _votable_idea(workshop, target.idea_id)
+    item = _votable(workshop, phase, target)
     settings = vote_settings(phase)
-    if not settings["allow_own"] and idea.participant_id == participant.id:
+    column = target_column(phase)
+    if (
+        not settings["allow_own"]
+        and isinstance(item, Idea)
+        and item.participant_id == participant.id
+    ):
         raise OwnIdeaVote()
     spent = int(
         db.session.scalar(
@@ -197,7 +247,7 @@ def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict
         select(Vote).where(
             Vote.phase_id == phase.id,
             Vote.participant_id == participant.id,
-            Vote.idea_id == idea.id,
+            column == item.id,
         )
     )
     current = vote.count if vote else 0
@@ -209,14 +259,15 @@ def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict
                 workshop_id=workshop.id,
                 phase_id=phase.id,
                 participant_id=participant.id,
-                idea_id=idea.id,
+                idea_id=item.id if isinstance(item, Idea) else None,
+                challenge_id=item.id if isinstance(item, Challenge) else None,
                 count=target.count,
             )
         )
     else:
         vote.count = current + target.count
     db.session.flush()
-    _record_change(workshop, phase, idea.id)
+    record_change(workshop, phase, item.id)
     result = _ack(participant, phase)
     db.session.commit()
     return result
@@ -231,18 +282,23 @@ def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> 
     workshop = events.lock_workshop(workshop_id)
     participant = _participant(workshop, participant_id)
     phase = _current_vote_phase(workshop)
+    column = Vote.challenge_id if target.kind == "challenges" else Vote.idea_id
     vote = db.session.scalar(
         select(Vote).where(
             Vote.phase_id == phase.id,
             Vote.participant_id == participant.id,
-            Vote.idea_id == target.idea_id,
+            column == target.item_id,
         )
     )
     if vote is None:
-        idea = db.session.get(Idea, target.idea_id)
-        if idea is None:
+        item: Idea | Challenge | None = (
+            db.session.get(Challenge, target.item_id)
+            if target.kind == "challenges"
+            else db.session.get(Idea, target.item_id)
+        )
+        if item is None:
             raise NotFound()
-        if idea.workshop_id != workshop.id:
+        if item.workshop_id != workshop.id:
             raise WrongWorkshop()
         raise NoVoteToWithdraw()
     if vote.count < target.count:
@@ -252,7 +308,7 @@ def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> 
     else:
         vote.count -= target.count
     db.session.flush()
-    _record_change(workshop, phase, target.idea_id)
+    record_change(workshop, phase, target.item_id)
     result = _ack(participant, phase)
     db.session.commit()
     return result
@@ -280,6 +336,12 @@ def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSetti
         )
     if settings == vote_settings(phase):
         return phase  # nothing changes: nothing to announce
+    if settings["target"] != vote_settings(phase)["target"] and totals(phase)["votes_cast"]:
+        raise ValidationError(
+            _("Votes are cast already: what is voted on cannot change any more."),
+            field="target",
+            reason="votes_cast",
+        )
     was_public = tallies_public(phase)
     phase.settings = {**(phase.settings or {}), **settings}
     db.session.flush()
@@ -317,19 +379,27 @@ def reveal_votes(workshop_id: int, facilitator: Facilitator, phase_id: int | Non
 
 
 def ranking(phase: Phase) -> list[dict[str, Any]]:
-    """The ideas of ``phase``'s vote by dots, ties sharing a rank ("1, 1, 3")."""
+    """The ideas (or défis) of ``phase``'s vote by dots, ties sharing a rank ("1, 1, 3").
+
+    Each row: ``{"idea_id" | "challenge_id", "title", "votes", "rank"}``."""
     counts = tallies(phase)
-    ideas = db.session.scalars(
-        select(Idea).where(Idea.id.in_(counts), Idea.status == IdeaStatus.VISIBLE)
-    ).all()
-    ordered = sorted(ideas, key=lambda idea: (-counts[idea.id], idea.id))
-    result: list[dict[str, Any]] = []
-    for position, idea in enumerate(ordered):
-        tied = result and result[-1]["votes"] == counts[idea.id]
-        rank = result[-1]["rank"] if tied else position + 1
-        result.append(
-            {"idea_id": idea.id, "title": idea.title, "votes": counts[idea.id], "rank": rank}
+    items: list[Idea | Challenge]
+    if vote_settings(phase)["target"] == "challenges":
+        key = "challenge_id"
+        items = list(db.session.scalars(select(Challenge).where(Challenge.id.in_(counts))))
+    else:
+        key = "idea_id"
+        items = list(
+            db.session.scalars(
+                select(Idea).where(Idea.id.in_(counts), Idea.status == IdeaStatus.VISIBLE)
+            )
         )
+    ordered = sorted(items, key=lambda item: (-counts[item.id], item.id))
+    result: list[dict[str, Any]] = []
+    for position, item in enumerate(ordered):
+        tied = result and result[-1]["votes"] == counts[item.id]
+        rank = result[-1]["rank"] if tied else position + 1
+        result.append({key: item.id, "title": item.title, "votes": counts[item.id], "rank": rank})
     return result
 
 
@@ -416,4 +486,4 @@ def return_votes(workshop: Workshop, idea: Idea) -> None:
         for vote in placed:
             db.session.delete(vote)
         db.session.flush()
-        _record_change(workshop, phase, idea.id)
+        record_change(workshop, phase, idea.id)

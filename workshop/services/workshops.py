@@ -181,7 +181,8 @@ def set_joining(workshop_id: int, facilitator: Facilitator, is_open: bool) -> Wo
 
 
 def update_settings(workshop_id: int, facilitator: Facilitator, change: SettingsChange) -> Workshop:
-    """Change how ideas are shown: anonymous authors, moderation before display.
+    """Change how ideas are shown: anonymous authors, moderation before display, and
+    whether participants may place their own ideas in a défi.
 
     Turning moderation off approves the ideas that were waiting. Emits
     ``settings_changed`` (with the authors' pseudonyms when they become visible) and
@@ -192,6 +193,12 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
     changed = False
     if change.anonymous is not None and change.anonymous != workshop.anonymous:
         workshop.anonymous = change.anonymous
+        changed = True
+    if (
+        change.participants_group is not None
+        and change.participants_group != workshop.participants_group
+    ):
+        workshop.participants_group = change.participants_group
         changed = True
     released: list[Idea] = []
     if change.moderation is not None and change.moderation != workshop.moderation:
@@ -207,7 +214,11 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
             )
     if not changed:
         return workshop
-    settings = {"anonymous": workshop.anonymous, "moderation": workshop.moderation}
+    settings = {
+        "anonymous": workshop.anonymous,
+        "moderation": workshop.moderation,
+        "participants_group": workshop.participants_group,
+    }
     public: dict[str, object] = dict(settings)
     if not workshop.anonymous:
         public["authors"] = {
@@ -334,7 +345,10 @@ def build_state(
             .where(Participant.workshop_id == workshop.id)
         ),
     }
+    from .challenges import grouping_state  # challenges builds on this module
     from .votes import vote_state  # votes builds on this module
+
+    state["grouping"] = grouping_state(workshop, role)
 
     state["votes"] = {
         str(phase.id): vote_state(phase, public=role is not Role.FACILITATOR)
