@@ -10,8 +10,18 @@ export function mountGrouping(store, run) {
   const panel = $("#grouping-panel");
   const board = $("#board");
   const message = $("#grouping-message");
-  let dragging = false;
-  let pending = false; // a render was asked for during a drag
+  let dragging = false; // a card is held (pointer down on the board, or Sortable dragging)
+  let pending = false; // a render was asked for meanwhile
+  // A fact arriving between the press and the drag's start must not rebuild the board
+  // under the pointer: hold renders from the press until the release.
+  board.addEventListener("pointerdown", () => { dragging = true; });
+  const release = () => {
+    if (!dragging) return;
+    dragging = false;
+    if (pending) { pending = false; setTimeout(render, 0); }
+  };
+  window.addEventListener("pointerup", release);
+  window.addEventListener("pointercancel", release);
   let proposal = null;
   const selected = new Set(); // ideas ticked for a split
 
@@ -25,8 +35,12 @@ export function mountGrouping(store, run) {
   $("#new-challenge").addEventListener("submit", async (event) => {
     event.preventDefault();
     const input = $("#new-challenge-title");
-    const ack = await command(Commands.CREATE_CHALLENGE, { title: input.value });
-    if (ack.ok) input.value = "";
+    // Take the title and clear the field at once: the next one may be typed before
+    // this one's answer arrives.
+    const title = input.value;
+    input.value = "";
+    const ack = await command(Commands.CREATE_CHALLENGE, { title });
+    if (!ack.ok && !input.value) input.value = title;
   });
   $("#undo-grouping").addEventListener("click", async () => {
     const ack = await command(Commands.UNDO_GROUPING);
@@ -125,8 +139,21 @@ export function mountGrouping(store, run) {
     mergeInto.addEventListener("change", () => {
       if (mergeInto.value) command(Commands.MERGE_CHALLENGES, { source_id: challenge.id, target_id: Number(mergeInto.value) });
     });
+    const order = groups.filter((g) => g.challenge).map((g) => g.challenge.id);
+    const index = order.indexOf(challenge.id);
+    const shift = (by) => {
+      const next = order.slice();
+      next.splice(index, 1);
+      next.splice(index + by, 0, challenge.id);
+      command(Commands.REORDER_CHALLENGES, { challenge_ids: next });
+    };
     return h("header", { class: "column__head" }, title, description,
-      h("p", { class: "row" }, mergeInto,
+      h("p", { class: "row" },
+        h("button", { type: "button", class: "button button--small", disabled: index === 0,
+          "aria-label": `${t("grouping.earlier")} : ${challenge.title}`, onclick: () => shift(-1) }, "←"),
+        h("button", { type: "button", class: "button button--small", disabled: index === order.length - 1,
+          "aria-label": `${t("grouping.later")} : ${challenge.title}`, onclick: () => shift(1) }, "→"),
+        mergeInto,
         h("button", { type: "button", class: "button button--small",
           onclick: () => splitSelected(challenge) }, t("grouping.split")),
         h("button", { type: "button", class: "button button--small",

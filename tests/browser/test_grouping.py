@@ -75,7 +75,10 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
         console.click("#new-challenge button[type=submit]")
     gaspi = column(console, "Comment pourrions-nous moins gaspiller ?")
     cultiver = column(console, "Comment pourrions-nous cultiver ensemble ?")
+    # Both défis on the board before the drag: a column arriving mid-gesture would
+    # re-render the board under the mouse.
     expect(gaspi).to_have_count(1)
+    expect(cultiver).to_have_count(1)
 
     # Drag and drop with the mouse.
     console.locator("#board").scroll_into_view_if_needed()
@@ -120,6 +123,10 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     cultiver.get_by_role("button", name="Nouveau défi avec les idées cochées").click()
     expect(console.locator("#board .column:not(.column--loose)")).to_have_count(3)
     expect(cultiver.locator(".board__card")).to_have_count(1)
+
+    # Reorder: the second défi comes first, on the screen too.
+    cultiver.get_by_role("button", name=re.compile("^Placer ce défi plus tôt")).click()
+    expect(screen.locator("#columns .screen-column h3").first).to_contain_text("cultiver ensemble")
 
     # Rename a défi: everyone sees the new title.
     title = gaspi.locator("input.challenge__title")

@@ -92,6 +92,8 @@ def js_strings() -> dict[str, Any]:
         "grouping.split": _("New challenge with the ticked ideas"),
         "grouping.split_help": _("Tick the ideas of this challenge to move to a new one."),
         "grouping.select": _("Select"),
+        "grouping.earlier": _("Move this challenge earlier"),
+        "grouping.later": _("Move this challenge later"),
         "grouping.delete": _("Delete"),
         "grouping.confirm_delete": _(
             "Delete this challenge? Its ideas go back to the ideas not classified."
