@@ -57,7 +57,7 @@ from ..schemas import (
     serialize_challenge,
     serialize_idea,
 )
-from . import events, workshops
+from . import events, lookup, workshops
 from .workshops import require_facilitator
 
 log = logging.getLogger(__name__)
@@ -84,21 +84,11 @@ def _grouping_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
 
 
 def _challenge_in(workshop: Workshop, challenge_id: int) -> Challenge:
-    challenge = db.session.get(Challenge, challenge_id)
-    if challenge is None:
-        raise NotFound()
-    if challenge.workshop_id != workshop.id:
-        raise WrongWorkshop()
-    return challenge
+    return lookup.in_workshop(workshop, Challenge, challenge_id)
 
 
 def _idea_in(workshop: Workshop, idea_id: int) -> Idea:
-    idea = db.session.get(Idea, idea_id)
-    if idea is None or idea.status in (IdeaStatus.WITHDRAWN, IdeaStatus.MERGED):
-        raise NotFound()
-    if idea.workshop_id != workshop.id:
-        raise WrongWorkshop()
-    return idea
+    return lookup.live_idea(workshop, idea_id)
 
 
 def challenges_of(workshop: Workshop) -> list[Challenge]:
@@ -378,11 +368,7 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
     if idea_id == into_id:
         raise MergeCycle()
     absorbed = _idea_in(workshop, idea_id)
-    into = db.session.get(Idea, into_id)
-    if into is None:
-        raise NotFound()
-    if into.workshop_id != workshop.id:
-        raise WrongWorkshop()
+    into = lookup.in_workshop(workshop, Idea, into_id)
     if into.status == IdeaStatus.MERGED:
         seen: set[int] = set()
         chain: Idea | None = into

@@ -13,19 +13,17 @@ from ..errors import (
     DuplicateClientId,
     Forbidden,
     NotAuthor,
-    NotFound,
     RateLimited,
     WorkshopClosed,
     WorkshopNotOpen,
     WrongPhase,
-    WrongWorkshop,
 )
 from ..extensions import db
 from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, WorkshopStatus, utcnow
 from ..phases import capabilities
 from ..realtime import Facts
 from ..schemas import IdeaEdit, NewIdea, Role, serialize_idea
-from . import events, votes
+from . import events, lookup, votes
 from .workshops import require_facilitator
 
 
@@ -38,21 +36,11 @@ def _views(idea: Idea, workshop: Workshop) -> tuple[dict[str, object], dict[str,
 
 
 def _participant_in(workshop: Workshop, participant_id: int) -> Participant:
-    participant = db.session.get(Participant, participant_id)
-    if participant is None:
-        raise NotFound()
-    if participant.workshop_id != workshop.id:
-        raise WrongWorkshop()
-    return participant
+    return lookup.in_workshop(workshop, Participant, participant_id)
 
 
 def _idea_in(workshop: Workshop, idea_id: int) -> Idea:
-    idea = db.session.get(Idea, idea_id)
-    if idea is None or idea.status in (IdeaStatus.WITHDRAWN, IdeaStatus.MERGED):
-        raise NotFound()
-    if idea.workshop_id != workshop.id:
-        raise WrongWorkshop()
-    return idea
+    return lookup.live_idea(workshop, idea_id)
 
 
 def _require_running(workshop: Workshop) -> None:

@@ -43,7 +43,7 @@ from ..models import (
 from ..phases import PhaseKind, on_exit, vote_settings
 from ..realtime import Facts
 from ..schemas import VoteSettingsChange, VoteTarget, serialize_phase
-from . import events
+from . import events, lookup
 from .workshops import require_facilitator
 
 
@@ -170,20 +170,11 @@ def _ack(participant: Participant, phase: Phase) -> dict[str, Any]:
 
 
 def _participant(workshop: Workshop, participant_id: int) -> Participant:
-    participant = db.session.get(Participant, participant_id)
-    if participant is None:
-        raise NotFound()
-    if participant.workshop_id != workshop.id:
-        raise WrongWorkshop()
-    return participant
+    return lookup.in_workshop(workshop, Participant, participant_id)
 
 
 def _votable_idea(workshop: Workshop, idea_id: int) -> Idea:
-    idea = db.session.get(Idea, idea_id)
-    if idea is None:
-        raise NotFound()
-    if idea.workshop_id != workshop.id:
-        raise WrongWorkshop()
+    idea = lookup.in_workshop(workshop, Idea, idea_id)
     if idea.status != IdeaStatus.VISIBLE:
         raise ItemNotVotable()
     return idea
@@ -202,12 +193,7 @@ def _votable(workshop: Workshop, phase: Phase, target: VoteTarget) -> Idea | Cha
         )
     if target.kind == "ideas":
         return _votable_idea(workshop, target.item_id)
-    challenge: Challenge | None = db.session.get(Challenge, target.item_id)
-    if challenge is None:
-        raise NotFound()
-    if challenge.workshop_id != workshop.id:
-        raise WrongWorkshop()
-    return challenge
+    return lookup.in_workshop(workshop, Challenge, target.item_id)
 
 
 def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
@@ -291,15 +277,8 @@ def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> 
         )
     )
     if vote is None:
-        item: Idea | Challenge | None = (
-            db.session.get(Challenge, target.item_id)
-            if target.kind == "challenges"
-            else db.session.get(Idea, target.item_id)
-        )
-        if item is None:
-            raise NotFound()
-        if item.workshop_id != workshop.id:
-            raise WrongWorkshop()
+        model: type[Idea] | type[Challenge] = Challenge if target.kind == "challenges" else Idea
+        lookup.in_workshop(workshop, model, target.item_id)  # not_found, wrong_workshop
         raise NoVoteToWithdraw()
     if vote.count < target.count:
         raise NoVoteToWithdraw()
