@@ -7,7 +7,6 @@ form and sends commands over a socket."""
 from __future__ import annotations
 
 import asyncio
-import json
 import os
 import re
 import shutil
@@ -25,12 +24,12 @@ from typing import IO, Any
 import aiohttp
 import socketio
 
+from tests.operator_cli import ROOT, CommandFailed, prepare_workshop, run_flask
+
 from .harness import BenchError
 
-ROOT = Path(__file__).resolve().parents[1]
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 30.0
-COMMAND_TIMEOUT = 60.0
 FACILITATOR_EMAIL = "bench@example.org"
 FACILITATOR_PASSWORD = "banc-d-essai-des-semis"  # noqa: S105 - a throwaway local account
 # What an app log must not contain; each occurrence is reported with the figures.
@@ -174,46 +173,15 @@ class AppServer(ServerProcess):
         }
 
     def flask(self, *args: str, stdin: str = "") -> str:
-        result = subprocess.run(  # noqa: S603 - our own interpreter
-            [sys.executable, "-m", "flask", "--app", "workshop", *args],
-            cwd=ROOT,
-            env=self.env(),
-            input=stdin.encode(),
-            capture_output=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-        )
-        if result.returncode != 0:
-            raise BenchError(
-                f"flask {' '.join(args)} failed ({result.returncode}):\n"
-                f"{result.stdout.decode()}\n{result.stderr.decode()}"
-            )
-        return result.stdout.decode()
+        try:
+            return run_flask(self.env(), *args, stdin=stdin)
+        except CommandFailed as error:
+            raise BenchError(str(error)) from None
 
     def prepare(self, title: str = "Banc d'essai") -> dict[str, Any]:
         """Migrate a fresh database; create a facilitator and an opened marathon workshop."""
         self.instance.mkdir(parents=True)
-        self.flask("db", "upgrade")
-        self.flask(
-            "facilitators",
-            "create",
-            FACILITATOR_EMAIL,
-            "--password-stdin",
-            stdin=FACILITATOR_PASSWORD + "\n",
-        )
-        out = self.flask(
-            "workshops",
-            "create",
-            "--title",
-            title,
-            "--format",
-            "marathon",
-            "--owner",
-            FACILITATOR_EMAIL,
-            "--open",
-            "--json",
-        )
-        self.workshop = json.loads(out.strip().splitlines()[-1])
+        self.workshop = prepare_workshop(self.flask, FACILITATOR_EMAIL, FACILITATOR_PASSWORD, title)
         return self.workshop
 
     def start(self) -> None:

@@ -9,7 +9,6 @@ opened marathon workshop with the ``flask`` commands an operator would type;
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import socket
@@ -23,10 +22,10 @@ from typing import IO, Any
 import pytest
 import requests
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.operator_cli import ROOT, CommandFailed, prepare_workshop, run_flask
+
 HOST = "127.0.0.1"
 STARTUP_TIMEOUT = 30.0
-COMMAND_TIMEOUT = 60.0
 FACILITATOR_EMAIL = "animation@example.org"
 FACILITATOR_PASSWORD = "graines-de-projets-2024"  # noqa: S105 - a throwaway test account
 
@@ -77,46 +76,20 @@ class LiveServer:
 
     def flask(self, *args: str, stdin: str = "") -> str:
         """Run ``flask --app workshop ARGS`` against this instance; its standard output."""
-        result = subprocess.run(
-            [sys.executable, "-m", "flask", "--app", "workshop", *args],
-            cwd=ROOT,
-            env=self.env(),
-            input=stdin.encode(),
-            capture_output=True,
-            timeout=COMMAND_TIMEOUT,
-            check=False,
-        )
-        if result.returncode != 0:
-            pytest.fail(
-                f"flask {' '.join(args)} failed ({result.returncode}):\n"
-                f"{result.stdout.decode()}\n{result.stderr.decode()}"
-            )
-        return result.stdout.decode()
+        try:
+            return run_flask(self.env(), *args, stdin=stdin)
+        except CommandFailed as error:
+            pytest.fail(str(error))
 
     def prepare(self) -> None:
         """Migrate, create the facilitator and an opened workshop (as an operator would)."""
         self.instance.mkdir(parents=True)
-        self.flask("db", "upgrade")
-        self.flask(
-            "facilitators",
-            "create",
+        self.workshop = prepare_workshop(
+            self.flask,
             FACILITATOR_EMAIL,
-            "--password-stdin",
-            stdin=FACILITATOR_PASSWORD + "\n",
-        )
-        out = self.flask(
-            "workshops",
-            "create",
-            "--title",
+            FACILITATOR_PASSWORD,
             "Marathon de l'alimentation durable",
-            "--format",
-            "marathon",
-            "--owner",
-            FACILITATOR_EMAIL,
-            "--open",
-            "--json",
         )
-        self.workshop = json.loads(out.strip().splitlines()[-1])
         assert set(self.workshop) >= {"id", "code", "join_url", "screen_url", "console_url"}
         assert self.workshop["join_url"] == f"{self.url}/j/{self.workshop['code']}"
 
