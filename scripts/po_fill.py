@@ -35,8 +35,18 @@ def main(argv: list[str]) -> int:
         wanted = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     with LOCK.open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        run("extract", "-F", "babel.cfg", "-k", "_l", "-k", "plural_forms:1,2",
-            "-o", "translations/messages.pot", ".")
+        run(
+            "extract",
+            "-F",
+            "babel.cfg",
+            "-k",
+            "_l",
+            "-k",
+            "plural_forms:1,2",
+            "-o",
+            "translations/messages.pot",
+            ".",
+        )
         run("update", "-i", "translations/messages.pot", "-d", "translations")
         with CATALOGUE.open("rb") as handle:
             catalogue = read_po(handle, locale="fr")
@@ -53,8 +63,11 @@ def main(argv: list[str]) -> int:
         with CATALOGUE.open("wb") as handle:
             write_po(handle, catalogue, width=76)
         run("compile", "-d", "translations")
-    missing = [m.id for m in catalogue if m.id and not m.string or
-               (isinstance(m.string, tuple) and not all(m.string))]
+    missing = [
+        m.id
+        for m in catalogue
+        if m.id and not m.string or (isinstance(m.string, tuple) and not all(m.string))
+    ]
     for msgid in unknown:
         print(f"not in the code (extract found no such msgid): {msgid!r}", file=sys.stderr)
     print(f"{len(wanted) - len(unknown)} filled; {len(missing)} untranslated in the catalogue")
