@@ -8,6 +8,8 @@ to listen (default 127.0.0.1:5000; use HOST=0.0.0.0 to reach it from phones on t
 
 import os
 import warnings
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 # python-dotenv touches no socket or thread, so reading .env before patching is safe,
 # and it lets .env choose the async mode too.
@@ -29,6 +31,9 @@ elif ASYNC_MODE == "gevent":
 
 from workshop import create_app  # noqa: E402 - must come after monkey-patching
 from workshop.extensions import socketio  # noqa: E402
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
 def _gevent_options() -> dict[str, object]:
@@ -54,8 +59,25 @@ def _gevent_options() -> dict[str, object]:
     return {"handler_class": WebSocketClosingHandler}
 
 
+def _without_websocket_compression(wsgi_app: "WSGIApplication") -> "WSGIApplication":
+    """Hide the client's WebSocket extension offer from the server, so that no socket
+    negotiates permessage-deflate (browsers always offer it; eventlet and simple-websocket
+    accept it). Our messages are a few hundred bytes, too small to gain from it, and each
+    compressed socket keeps its own zlib streams: about 90 KB more per phone on eventlet,
+    and CPU for every message it sends (docs/performance.md has the figures).
+    ``WORKSHOP_WEBSOCKET_COMPRESSION=true`` lets it be negotiated again."""
+
+    def app(environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
+        environ.pop("HTTP_SEC_WEBSOCKET_EXTENSIONS", None)
+        return wsgi_app(environ, start_response)
+
+    return app
+
+
 def main() -> None:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
+    if not app.config.get("WEBSOCKET_COMPRESSION", False):
+        app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[assignment]
     # Close-idea hints use scikit-learn in this process: import it now, not during the
     # first hint, when its second-long import would freeze every connection.
     import workshop.grouping.nearby  # noqa: F401
