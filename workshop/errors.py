@@ -194,6 +194,35 @@ class NothingToUndo(WorkshopError):
     default_message = _l("There is no suggested grouping to undo.")
 
 
+class InvalidInseeCode(ValidationError):
+    code = "invalid_insee_code"
+    default_message = _l(
+        "The INSEE code has 5 characters: 5 digits, or 2A or 2B and 3 digits (for example 07186)."
+    )
+
+
+class AbandonReasonRequired(ValidationError):
+    code = "abandon_reason_required"
+    default_message = _l("Say why the project is abandoned.")
+
+
+class ContactRequired(ValidationError):
+    code = "contact_required"
+    default_message = _l("To be contacted, give an email address or a phone number.")
+
+
+class QualificationNotAllowed(WorkshopError):
+    code = "qualification_not_allowed"
+    status = 403
+    default_message = _l("Participants cannot fill qualification sheets now. Ask the facilitators.")
+
+
+class TargetUnavailable(WorkshopError):
+    code = "target_unavailable"
+    status = 409
+    default_message = _l("This idea is not shown to everybody: it cannot be qualified or followed.")
+
+
 class InternalError(WorkshopError):
     code = "internal_error"
     status = 500

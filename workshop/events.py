@@ -21,7 +21,7 @@ from .models import Participant, utcnow
 from .presence import Connection
 from .realtime import Commands, PresenceNotifier
 from .schemas import Role, serialize_idea
-from .services import challenges, ideas, live, votes, workshops
+from .services import challenges, ideas, live, qualification, volunteers, votes, workshops
 from .services import events as event_log
 
 log = logging.getLogger(__name__)
@@ -229,6 +229,48 @@ def create_challenge(connection: Connection, payload: Any = None) -> dict[str, A
     facilitator = auth.connection_facilitator(connection)
     challenge = challenges.create_challenge(connection.workshop_id, facilitator, new)
     return ok({"challenge": schemas.serialize_challenge(challenge)})
+
+
+@socketio.on(Commands.SAVE_QUALIFICATION)
+@auth.socket_role(Role.FACILITATOR, Role.PARTICIPANT)
+def save_qualification(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A facilitator (or a participant, when allowed) saves a qualification sheet;
+    ``qualification_saved`` is broadcast."""
+    edit = schemas.parse_qualification(payload)
+    if connection.role is Role.FACILITATOR:
+        facilitator = auth.connection_facilitator(connection)
+        sheet = qualification.qualify(connection.workshop_id, facilitator, edit)
+    else:
+        sheet = qualification.qualify_as_participant(
+            connection.workshop_id, connection.participant_id or 0, edit
+        )
+    return ok({"qualification": schemas.serialize_qualification(sheet)})
+
+
+@socketio.on(Commands.OFFER_HELP)
+@auth.socket_role(Role.PARTICIPANT)
+def offer_help(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant offers to hold, contribute to or follow a défi or an idea (or
+    changes their consent); ``volunteers_changed`` is broadcast (counts only, except to
+    facilitators). The ack carries the caller's offers."""
+    offer = schemas.parse_volunteer_offer(payload)
+    volunteers.offer_help(connection.workshop_id, connection.participant_id or 0, offer)
+    return ok({"volunteers": _my_offers(connection)})
+
+
+@socketio.on(Commands.WITHDRAW_HELP)
+@auth.socket_role(Role.PARTICIPANT)
+def withdraw_help(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant withdraws an offer (its contact details are erased);
+    ``volunteers_changed`` is broadcast. The ack carries the caller's offers."""
+    ref = schemas.parse_volunteer_ref(payload)
+    removed = volunteers.withdraw_help(connection.workshop_id, connection.participant_id or 0, ref)
+    return ok({"removed": removed, "volunteers": _my_offers(connection)})
+
+
+def _my_offers(connection: Connection) -> list[dict[str, Any]]:
+    participant = db.session.get(Participant, connection.participant_id or 0)
+    return volunteers.mine(participant) if participant else []
 
 
 def _own_view(idea: ideas.Idea) -> dict[str, Any]:

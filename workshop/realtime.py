@@ -63,6 +63,9 @@ class Commands:
     UNDO_GROUPING = "undo_grouping"
     PROPOSE_CHALLENGE = "propose_challenge"
     FIND_SIMILAR = "find_similar"
+    SAVE_QUALIFICATION = "save_qualification"
+    OFFER_HELP = "offer_help"
+    WITHDRAW_HELP = "withdraw_help"
 
 
 class Facts:
@@ -98,6 +101,8 @@ class Facts:
     GROUPING_CHANGED = "grouping_changed"
     IDEA_MOVED = "idea_moved"
     IDEAS_MERGED = "ideas_merged"
+    QUALIFICATION_SAVED = "qualification_saved"
+    VOLUNTEERS_CHANGED = "volunteers_changed"
 
 
 def names(cls: type) -> dict[str, str]:

@@ -18,8 +18,21 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .errors import ValidationError
-from .models import Challenge, Idea, IdeaStatus, Participant, Phase, Profile, Workshop
+from .errors import AbandonReasonRequired, ContactRequired, InvalidInseeCode, ValidationError
+from .models import (
+    Challenge,
+    Idea,
+    IdeaStatus,
+    Maturity,
+    Participant,
+    Phase,
+    Profile,
+    Qualification,
+    Stage,
+    Volunteer,
+    VolunteerKind,
+    Workshop,
+)
 from .phases import Format, PhaseKind, capabilities, vote_settings
 
 TITLE_MAX = 140
@@ -190,6 +203,7 @@ class SettingsChange:
     anonymous: bool | None = None
     moderation: bool | None = None
     participants_group: bool | None = None
+    participants_qualify: bool | None = None
 
 
 @dataclass(frozen=True)
@@ -392,6 +406,7 @@ def parse_settings(payload: Any) -> SettingsChange:
         anonymous=_bool(data, "anonymous"),
         moderation=_bool(data, "moderation"),
         participants_group=_bool(data, "participants_group"),
+        participants_qualify=_bool(data, "participants_qualify"),
     )
 
 
@@ -642,6 +657,7 @@ def serialize_workshop(workshop: Workshop) -> dict[str, Any]:
         "anonymous": workshop.anonymous,
         "moderation": workshop.moderation,
         "participants_group": workshop.participants_group,
+        "participants_qualify": workshop.participants_qualify,
         "current_phase_id": workshop.current_phase_id,
     }
 
@@ -742,3 +758,201 @@ def serialize_participant(participant: Participant) -> dict[str, Any]:
         "profile": participant.profile,
         "created_at": iso(participant.created_at),
     }
+
+
+# --------------------------------------------------------------------- qualification
+
+QUALIFICATION_TEXT_MAX = 2000
+CONTACT_NAME_MAX = 80
+CONTACT_EMAIL_MAX = 254
+CONTACT_PHONE_MAX = 30
+# A commune's INSEE code: 5 digits (no department 00), or 2A/2B and 3 digits (Corsica).
+INSEE_RE = re.compile(r"^(?:(?!00)\d{5}|2[AB]\d{3})$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{5,28}$")
+TARGETS = ("challenge", "idea")
+# The free-text fields of a qualification sheet, multi-line, and their limits.
+QUALIFICATION_TEXTS: dict[str, int] = {
+    "need_who": QUALIFICATION_TEXT_MAX,
+    "need_where": QUALIFICATION_TEXT_MAX,
+    "need_evidence": QUALIFICATION_TEXT_MAX,
+    "target_public": QUALIFICATION_TEXT_MAX,
+    "solution": QUALIFICATION_TEXT_MAX,
+    "existing_offer": QUALIFICATION_TEXT_MAX,
+    "partners": QUALIFICATION_TEXT_MAX,
+    "economic_potential": QUALIFICATION_TEXT_MAX,
+    "potential_holders": QUALIFICATION_TEXT_MAX,
+    "next_step": QUALIFICATION_TEXT_MAX,
+    "abandon_reason": QUALIFICATION_TEXT_MAX,
+}
+QUALIFICATION_FIELDS = (
+    *QUALIFICATION_TEXTS,
+    "territory",
+    "insee_code",
+    "maturity",
+    "stage",
+)
+
+
+@dataclass(frozen=True)
+class TargetRef:
+    """A défi (``kind`` "challenge") or an idea (``kind`` "idea")."""
+
+    kind: str
+    id: int
+
+
+@dataclass(frozen=True)
+class QualificationEdit:
+    """Changes to the sheet of ``target``: only the fields given are in ``changes``.
+
+    ``version`` is the sheet's version the edit was made from (``0``: a new sheet).
+    """
+
+    target: TargetRef
+    version: int
+    changes: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class VolunteerOffer:
+    target: TargetRef
+    kind: str
+    consent_contact: bool
+    contact_name: str | None = None
+    contact_email: str | None = None
+    contact_phone: str | None = None
+
+
+@dataclass(frozen=True)
+class VolunteerRef:
+    target: TargetRef
+    kind: str
+
+
+def _target(data: dict[str, Any]) -> TargetRef:
+    kind = data.get("target")
+    if kind not in TARGETS:
+        raise ValidationError(
+            _("Please choose one of the options."), field="target", reason="choice"
+        )
+    target_id = _int(data, "target_id", minimum=1)
+    assert target_id is not None  # noqa: S101
+    return TargetRef(kind, target_id)
+
+
+def parse_insee_code(value: Any) -> str | None:
+    """An INSEE commune code, upper-cased; ``None`` for an empty value."""
+    code = _text({"insee_code": value}, "insee_code", max_len=20).replace(" ", "").upper()
+    if not code:
+        return None
+    if not INSEE_RE.match(code):
+        raise InvalidInseeCode(field="insee_code", reason="format")
+    return code
+
+
+def _optional_choice(data: dict[str, Any], field: str, enum: type[StrEnum]) -> str | None:
+    if data.get(field) in (None, ""):
+        return None
+    return _choice(data, field, enum)
+
+
+def parse_qualification(payload: Any) -> QualificationEdit:
+    """``{"target", "target_id", "version"?, <sheet fields>?}``: the fields present
+    change, the others keep their value. An abandoned stage needs a reason in the
+    payload; the service checks it against the stored sheet too."""
+    data = _require_mapping(payload)
+    target = _target(data)
+    version = _int(data, "version", minimum=0, required=False) or 0
+    changes: dict[str, Any] = {}
+    for field, max_len in QUALIFICATION_TEXTS.items():
+        if field in data:
+            changes[field] = _text(data, field, max_len=max_len, multiline=True)
+    if "territory" in data:
+        changes["territory"] = _text(data, "territory", max_len=TERRITORY_MAX)
+    if "insee_code" in data:
+        changes["insee_code"] = parse_insee_code(data["insee_code"])
+    if "maturity" in data:
+        changes["maturity"] = _optional_choice(data, "maturity", Maturity)
+    if "stage" in data:
+        changes["stage"] = _choice(data, "stage", Stage)
+        if changes["stage"] == Stage.ABANDONED and "abandon_reason" in data:
+            if not changes["abandon_reason"]:
+                raise AbandonReasonRequired(field="abandon_reason", reason="required")
+    return QualificationEdit(target, version, changes)
+
+
+def parse_volunteer_offer(payload: Any) -> VolunteerOffer:
+    """``{"target", "target_id", "kind", "consent_contact"?, "contact_name"?,
+    "contact_email"?, "contact_phone"?}``. Without consent, contact details are dropped:
+    they are never stored."""
+    data = _require_mapping(payload)
+    target = _target(data)
+    kind = _choice(data, "kind", VolunteerKind)
+    consent = bool(_bool(data, "consent_contact"))
+    if not consent:
+        return VolunteerOffer(target, kind, False)
+    name = _text(data, "contact_name", max_len=CONTACT_NAME_MAX)
+    email = _text(data, "contact_email", max_len=CONTACT_EMAIL_MAX)
+    if email:
+        email = parse_email(email)
+    phone = _text(data, "contact_phone", max_len=CONTACT_PHONE_MAX)
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationError(
+            _("This phone number is not valid."), field="contact_phone", reason="format"
+        )
+    if not email and not phone:
+        raise ContactRequired(field="contact_email", reason="required")
+    return VolunteerOffer(target, kind, True, name or None, email or None, phone or None)
+
+
+def parse_volunteer_ref(payload: Any) -> VolunteerRef:
+    """``{"target", "target_id", "kind"}``: one of the caller's offers."""
+    data = _require_mapping(payload)
+    return VolunteerRef(_target(data), _choice(data, "kind", VolunteerKind))
+
+
+def target_of(item: Qualification | Volunteer) -> TargetRef:
+    if item.challenge_id is not None:
+        return TargetRef("challenge", item.challenge_id)
+    assert item.idea_id is not None  # noqa: S101 - a CHECK constraint guarantees it
+    return TargetRef("idea", item.idea_id)
+
+
+def serialize_qualification(sheet: Qualification) -> dict[str, Any]:
+    """A qualification sheet; the same for every role (it holds no personal data)."""
+    target = target_of(sheet)
+    data: dict[str, Any] = {
+        "id": sheet.id,
+        "target": target.kind,
+        "target_id": target.id,
+        "version": sheet.version,
+        "updated_at": iso(sheet.updated_at),
+    }
+    for field in QUALIFICATION_FIELDS:
+        data[field] = getattr(sheet, field)
+    return data
+
+
+def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> dict[str, Any]:
+    """One offer, for facilitators or for the participant who made it (never for the
+    room): the contact details only while consent is given."""
+    target = target_of(volunteer)
+    data: dict[str, Any] = {
+        "id": volunteer.id,
+        "target": target.kind,
+        "target_id": target.id,
+        "kind": volunteer.kind,
+        "consent_contact": volunteer.consent_contact,
+        "contact": {
+            "name": volunteer.contact_name,
+            "email": volunteer.contact_email,
+            "phone": volunteer.contact_phone,
+        }
+        if volunteer.consent_contact
+        else None,
+        "created_at": iso(volunteer.created_at),
+    }
+    if with_name:
+        data["participant_id"] = volunteer.participant_id
+        data["display_name"] = volunteer.participant.display_name
+    return data

@@ -38,6 +38,9 @@ export const Commands = Object.freeze({
   UNDO_GROUPING: "undo_grouping",
   PROPOSE_CHALLENGE: "propose_challenge",
   FIND_SIMILAR: "find_similar",
+  SAVE_QUALIFICATION: "save_qualification",
+  OFFER_HELP: "offer_help",
+  WITHDRAW_HELP: "withdraw_help",
 });
 
 export const Facts = Object.freeze({
@@ -66,4 +69,6 @@ export const Facts = Object.freeze({
   GROUPING_CHANGED: "grouping_changed",
   IDEA_MOVED: "idea_moved",
   IDEAS_MERGED: "ideas_merged",
+  QUALIFICATION_SAVED: "qualification_saved",
+  VOLUNTEERS_CHANGED: "volunteers_changed",
 });

@@ -200,6 +200,12 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
     ):
         workshop.participants_group = change.participants_group
         changed = True
+    if (
+        change.participants_qualify is not None
+        and change.participants_qualify != workshop.participants_qualify
+    ):
+        workshop.participants_qualify = change.participants_qualify
+        changed = True
     released: list[Idea] = []
     if change.moderation is not None and change.moderation != workshop.moderation:
         workshop.moderation = change.moderation
@@ -218,6 +224,7 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
         "anonymous": workshop.anonymous,
         "moderation": workshop.moderation,
         "participants_group": workshop.participants_group,
+        "participants_qualify": workshop.participants_qualify,
     }
     public: dict[str, object] = dict(settings)
     if not workshop.anonymous:
@@ -287,8 +294,10 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
 
 
 def participant_view(participant: Participant) -> dict[str, Any]:
-    """What a participant's own phone needs about them: identity, their ideas and their
-    votes ``{phase_id: {idea_id: count}}`` (in every snapshot and every replay)."""
+    """What a participant's own phone needs about them: identity, their ideas, their
+    votes ``{phase_id: {idea_id: count}}`` and their volunteer offers (in every
+    snapshot and every replay)."""
+    from .volunteers import mine as my_offers  # volunteers builds on this module
     from .votes import my_votes  # votes builds on this module
 
     idea_ids = db.session.scalars(
@@ -305,6 +314,7 @@ def participant_view(participant: Participant) -> dict[str, Any]:
             str(phase_id): {str(idea_id): n for idea_id, n in items.items()}
             for phase_id, items in my_votes(participant).items()
         },
+        "volunteers": my_offers(participant),
     }
 
 
@@ -349,6 +359,11 @@ def build_state(
     from .votes import vote_state  # votes builds on this module
 
     state["grouping"] = grouping_state(workshop, role)
+    from .qualification import qualification_state  # builds on this module
+    from .volunteers import volunteer_state  # builds on this module
+
+    state["qualifications"] = qualification_state(workshop, role)
+    state["volunteers"] = volunteer_state(workshop, role)
 
     state["votes"] = {
         str(phase.id): vote_state(phase, public=role is not Role.FACILITATOR)

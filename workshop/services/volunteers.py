@@ -1,0 +1,198 @@
+"""Volunteers: a participant offers to hold, contribute to or follow a défi or an idea.
+
+Three offers per target and participant at most, one of each kind: « je pourrais
+porter ce projet » (``hold``), « je veux contribuer » (``contribute``), « tenez-moi
+informé·e » (``follow``). Being contacted is a separate, explicit consent: the contact
+details the participant chooses to give are stored only while it holds, erased as
+soon as it is withdrawn, and deleted with the offer. The idea itself may stay
+anonymous: an offer never reveals who wrote the idea.
+
+Who sees what: facilitators see every offer, with the contact details of those who
+consented; a participant sees their own offers (in ``me``); everybody else, screens
+included, only counts per target.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..errors import WorkshopClosed, WorkshopNotOpen
+from ..extensions import db
+from ..models import Idea, IdeaStatus, Participant, Volunteer, VolunteerKind, Workshop, utcnow
+from ..models import WorkshopStatus as Status
+from ..realtime import Facts
+from ..schemas import (
+    Role,
+    TargetRef,
+    VolunteerOffer,
+    VolunteerRef,
+    serialize_volunteer,
+    target_of,
+)
+from . import events, lookup
+from .qualification import resolve_target
+
+
+def _target_filter(target: TargetRef) -> Any:
+    if target.kind == "challenge":
+        return Volunteer.challenge_id == target.id
+    return Volunteer.idea_id == target.id
+
+
+def _own_offer(participant_id: int, target: TargetRef, kind: str) -> Volunteer | None:
+    return db.session.scalar(
+        select(Volunteer).where(
+            Volunteer.participant_id == participant_id,
+            _target_filter(target),
+            Volunteer.kind == kind,
+        )
+    )
+
+
+def _counts(workshop: Workshop, target: TargetRef) -> dict[str, int]:
+    rows = db.session.execute(
+        select(Volunteer.kind, func.count())
+        .where(Volunteer.workshop_id == workshop.id, _target_filter(target))
+        .group_by(Volunteer.kind)
+    )
+    counts = {kind.value: 0 for kind in VolunteerKind}
+    counts.update({kind: n for kind, n in rows})
+    return counts
+
+
+def _record_change(workshop: Workshop, target: TargetRef) -> None:
+    """Record ``volunteers_changed`` for ``target``: counts for everybody, and the
+    offers themselves for facilitators only."""
+    db.session.flush()
+    public = {"target": target.kind, "target_id": target.id, "counts": _counts(workshop, target)}
+    offers = db.session.scalars(
+        select(Volunteer)
+        .options(selectinload(Volunteer.participant))
+        .where(Volunteer.workshop_id == workshop.id, _target_filter(target))
+        .order_by(Volunteer.id)
+    )
+    private = {**public, "volunteers": [serialize_volunteer(v) for v in offers]}
+    events.record(workshop, Facts.VOLUNTEERS_CHANGED, private, public)
+
+
+def _participant_workshop(workshop_id: int, participant_id: int) -> tuple[Workshop, Participant]:
+    workshop = events.lock_workshop(workshop_id)
+    participant = lookup.in_workshop(workshop, Participant, participant_id)
+    return workshop, participant
+
+
+def offer_help(workshop_id: int, participant_id: int, offer: VolunteerOffer) -> Volunteer:
+    """A participant makes an offer, or changes its consent and contact details.
+
+    Any phase of an open workshop; the target is a défi or a visible idea. Giving
+    the offer again without consent erases the contact details kept so far. Raises
+    ``workshop_not_open``, ``workshop_closed``, ``not_found``, ``wrong_workshop`` and
+    ``target_unavailable``. Emits ``volunteers_changed`` when something changed.
+    """
+    workshop, participant = _participant_workshop(workshop_id, participant_id)
+    if workshop.status == Status.DRAFT:
+        raise WorkshopNotOpen()
+    if workshop.status == Status.CLOSED:
+        raise WorkshopClosed()
+    resolve_target(workshop, offer.target)
+    volunteer = _own_offer(participant.id, offer.target, offer.kind)
+    created = volunteer is None
+    if volunteer is None:
+        volunteer = Volunteer(
+            workshop_id=workshop.id,
+            participant=participant,
+            challenge_id=offer.target.id if offer.target.kind == "challenge" else None,
+            idea_id=offer.target.id if offer.target.kind == "idea" else None,
+            kind=offer.kind,
+        )
+        db.session.add(volunteer)
+    contact = (offer.contact_name, offer.contact_email, offer.contact_phone)
+    before = (
+        volunteer.consent_contact,
+        volunteer.contact_name,
+        volunteer.contact_email,
+        volunteer.contact_phone,
+    )
+    if (offer.consent_contact, *contact) == before and not created:
+        return volunteer
+    if offer.consent_contact and not volunteer.consent_contact:
+        volunteer.consented_at = utcnow()
+    elif not offer.consent_contact:
+        volunteer.consented_at = None
+    volunteer.consent_contact = offer.consent_contact
+    # Without consent nothing is kept: the parser already dropped the details.
+    volunteer.contact_name, volunteer.contact_email, volunteer.contact_phone = contact
+    _record_change(workshop, offer.target)
+    db.session.commit()
+    return volunteer
+
+
+def withdraw_help(workshop_id: int, participant_id: int, ref: VolunteerRef) -> bool:
+    """A participant withdraws an offer: it is deleted, contact details included.
+
+    Allowed at any time, even once the workshop is closed, and for a target that is
+    no longer public. Returns ``False`` (and records nothing) when there was no such
+    offer, so a retried withdrawal is harmless. Emits ``volunteers_changed``.
+    """
+    workshop, participant = _participant_workshop(workshop_id, participant_id)
+    volunteer = _own_offer(participant.id, ref.target, ref.kind)
+    if volunteer is None or volunteer.workshop_id != workshop.id:
+        return False
+    db.session.delete(volunteer)
+    _record_change(workshop, ref.target)
+    db.session.commit()
+    return True
+
+
+def for_workshop(workshop: Workshop) -> list[Volunteer]:
+    """Every offer of ``workshop``, in order (for exports)."""
+    return list(
+        db.session.scalars(
+            select(Volunteer)
+            .options(selectinload(Volunteer.participant))
+            .where(Volunteer.workshop_id == workshop.id)
+            .order_by(Volunteer.id)
+        )
+    )
+
+
+def mine(participant: Participant) -> list[dict[str, Any]]:
+    """A participant's own offers, with the contact details they gave."""
+    offers = db.session.scalars(
+        select(Volunteer).where(Volunteer.participant_id == participant.id).order_by(Volunteer.id)
+    )
+    return [serialize_volunteer(v, with_name=False) for v in offers]
+
+
+def volunteer_state(workshop: Workshop, role: Role) -> list[dict[str, Any]]:
+    """For a snapshot: one entry per target that has offers, as ``volunteers_changed``
+    carries it for ``role``. Participants and screens get counts only, and nothing
+    about ideas that are not visible."""
+    offers = for_workshop(workshop)
+    if role is not Role.FACILITATOR:
+        visible = set(
+            db.session.scalars(
+                select(Idea.id).where(
+                    Idea.workshop_id == workshop.id, Idea.status == IdeaStatus.VISIBLE
+                )
+            )
+        )
+        offers = [v for v in offers if v.idea_id is None or v.idea_id in visible]
+    entries: dict[tuple[str, int], dict[str, Any]] = {}
+    for volunteer in offers:
+        target = target_of(volunteer)
+        entry = entries.setdefault(
+            (target.kind, target.id),
+            {
+                "target": target.kind,
+                "target_id": target.id,
+                "counts": {kind.value: 0 for kind in VolunteerKind},
+            },
+        )
+        entry["counts"][volunteer.kind] += 1
+        if role is Role.FACILITATOR:
+            entry.setdefault("volunteers", []).append(serialize_volunteer(volunteer))
+    return list(entries.values())
