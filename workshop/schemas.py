@@ -767,7 +767,7 @@ CONTACT_NAME_MAX = 80
 CONTACT_EMAIL_MAX = 254
 CONTACT_PHONE_MAX = 30
 # A commune's INSEE code: 5 digits (no department 00), or 2A/2B and 3 digits (Corsica).
-INSEE_RE = re.compile(r"^(?:(?!00)\d{5}|2[AB]\d{3})$")
+INSEE_RE = re.compile(r"^(?:(?!00)[0-9]{5}|2[AB][0-9]{3})$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{5,28}$")
 TARGETS = ("challenge", "idea")
 # The free-text fields of a qualification sheet, multi-line, and their limits.

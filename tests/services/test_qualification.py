@@ -46,7 +46,6 @@ from workshop.schemas import (
     QualificationEdit,
     Role,
     SettingsChange,
-    TargetRef,
     parse_qualification,
 )
 from workshop.services import ideas, live, qualification, workshops
