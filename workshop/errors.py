@@ -194,6 +194,39 @@ class NothingToUndo(WorkshopError):
     default_message = _l("There is no suggested grouping to undo.")
 
 
+class ImportNotOurs(WorkshopError):
+    code = "import_not_ours"
+    default_message = _l("This file is not a Semis workshop export.")
+
+
+class ImportTruncated(WorkshopError):
+    code = "import_truncated"
+    default_message = _l("This file is cut off or damaged: it is not complete JSON.")
+
+
+class ImportUnknownVersion(WorkshopError):
+    code = "import_unknown_version"
+    default_message = _l("This export uses a format version this server does not know.")
+
+
+class ImportTampered(WorkshopError):
+    code = "import_tampered"
+    default_message = _l(
+        "This file was changed after it was exported: its integrity digest does not match."
+    )
+
+
+class ImportInvalid(WorkshopError):
+    code = "import_invalid"
+    default_message = _l("This export does not follow the export schema.")
+
+
+class ImportOutdated(WorkshopError):
+    code = "import_outdated"
+    status = 409
+    default_message = _l("The portfolio already holds a newer export of this session.")
+
+
 class InvalidInseeCode(ValidationError):
     code = "invalid_insee_code"
     default_message = _l(
