@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from . import vote_storm
+from . import fanout, scale_out, vote_storm
 from .harness import (
     BenchError,
     ScenarioResult,
@@ -31,9 +31,12 @@ from .servers import ROOT
 
 Run = Callable[[argparse.Namespace], ScenarioResult]
 AddArguments = Callable[[argparse.ArgumentParser], None]
-# name -> (run, add its options). A new scenario is one more module and one more line.
-SCENARIOS: dict[str, tuple[Run, AddArguments]] = {
-    "vote_storm": (vote_storm.run, vote_storm.add_arguments),
+# name -> (run, add its options, the keys of bench-results.json it writes). A new scenario
+# is one more module and one more line. They run in this order.
+SCENARIOS: dict[str, tuple[Run, AddArguments, tuple[str, ...]]] = {
+    "vote_storm": (vote_storm.run, vote_storm.add_arguments, ("vote_storm",)),
+    "fanout": (fanout.run, fanout.add_arguments, fanout.KEYS),
+    "scale_out": (scale_out.run, scale_out.add_arguments, ("scale_out",)),
 }
 MAX_PHONES = 5000
 
@@ -60,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--out", type=Path, default=ROOT / "bench-results.json", help="the results file"
     )
     parser.add_argument("--keep", action="store_true", help="keep the scratch dirs and logs")
-    for _run, add_arguments in SCENARIOS.values():
+    for _run, add_arguments, _keys in SCENARIOS.values():
         add_arguments(parser)
     args = parser.parse_args(argv)
     if not 1 <= args.phones <= MAX_PHONES:
@@ -84,10 +87,13 @@ def main(argv: list[str] | None = None) -> int:
     if load["busy_processes"]:
         busy = ", ".join(f"{p['command']} ({p['cpu_pct']}%)" for p in load["busy_processes"])
         log(f"warning: the machine is busy, the figures will suffer: {busy}")
-    figures: dict[str, dict[str, object]] = {"machine_load_before": load}
+    figures: dict[str, object] = {"machine_load_before": load, "phones": args.phones}
     broken: list[str] = []
-    for name in args.scenario or list(SCENARIOS):
-        run, _add = SCENARIOS[name]
+    selected = set(args.scenario or SCENARIOS)
+    args.results = figures  # a scenario may compare itself with one run before it
+    for name, (run, _add, keys) in SCENARIOS.items():
+        if name not in selected:
+            continue
         try:
             result = run(args)
         except KeyboardInterrupt:
@@ -95,17 +101,21 @@ def main(argv: list[str] | None = None) -> int:
             return 130
         except BenchError as error:
             broken.append(f"{name}: {error}")
-            figures[name] = {"phones": args.phones, "error": str(error)}
+            figures.update({key: {"phones": args.phones, "error": str(error)} for key in keys})
             continue
         except Exception as error:  # noqa: BLE001 - reported, then the exit status says so
             traceback.print_exc()
             broken.append(f"{name}: {type(error).__name__}: {error}")
-            figures[name] = {"phones": args.phones, "error": f"{type(error).__name__}: {error}"}
+            failure = f"{type(error).__name__}: {error}"
+            figures.update({key: {"phones": args.phones, "error": failure} for key in keys})
             continue
-        figures[name] = result.figures
+        if result.top_level:
+            figures.update(result.figures)
+        else:
+            figures[name] = result.figures
         broken += [f"{name}: {reason}" for reason in result.broken]
         print()
-        print(render_table(f"{name} ({args.phones} phones)", result.rows))
+        print(render_table(result.title or f"{name} ({args.phones} phones)", result.rows))
         for note in result.notes:
             print(f"note: {note}")
     write_results(args.out, figures)

@@ -3,11 +3,13 @@ eventlet that does the obvious thing and nothing more.
 
 ``python -m bench.bare_server --port 5099 --phase-id 4``
 
-It speaks the small subset of the Semis protocol the vote storm uses, so the very same
+It speaks the small subset of the Semis protocol the benchmarks use, so the very same
 phones drive both servers: ``join_workshop`` puts the socket in one room and answers a
 snapshot with the tallies; ``cast_vote`` ``{"idea_id"}`` adds a dot to an in-memory
 tally, acks, and emits that idea's new tally to every phone at once — every vote, no
-coalescing, no database, no budget, no authentication. ``GET /healthz`` answers 200.
+coalescing, no database, no budget, no authentication. ``post_idea`` ``{"title", ...}``
+gives the idea the next id, emits ``idea_posted`` ``{"idea"}`` to every phone and acks
+``{"idea"}`` (the fan-out). ``GET /healthz`` answers 200.
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ ROOM = "phones"
 def create_app(phase_id: int) -> socketio.WSGIApp:
     sio = socketio.Server(async_mode="eventlet")
     tallies: Counter[str] = Counter()
+    ideas: list[str] = []
 
     @sio.on("connect")
     def connect(sid: str, environ: dict[str, Any], auth: Any = None) -> None:
@@ -61,6 +64,15 @@ def create_app(phase_id: int) -> socketio.WSGIApp:
             to=ROOM,
         )
         return {"ok": True, "data": {"phase_id": phase_id}}
+
+    @sio.on("post_idea")
+    def post_idea(sid: str, data: Any = None) -> dict[str, Any]:
+        if not isinstance(data, dict) or not isinstance(data.get("title"), str):
+            return {"ok": False, "error": {"code": "invalid_input", "message": "title"}}
+        ideas.append(data["title"])
+        idea = {"id": len(ideas), "title": data["title"], "description": data.get("description")}
+        sio.emit("idea_posted", {"idea": idea}, to=ROOM)
+        return {"ok": True, "data": {"idea": idea}}
 
     def health(environ: dict[str, Any], start_response: Any) -> list[bytes]:
         if environ.get("PATH_INFO") == "/healthz":

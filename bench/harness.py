@@ -178,12 +178,18 @@ class Row:
 @dataclass
 class ScenarioResult:
     """What a scenario hands back: its figures (for the JSON), its table, notes for the
-    reader, and the reasons the run itself broke (any of them: exit status 1)."""
+    reader, and the reasons the run itself broke (any of them: exit status 1).
+
+    The figures go under the scenario's name in ``bench-results.json``, or, with
+    ``top_level``, each of their keys at the top level (a scenario measuring several
+    things the results file names on their own)."""
 
     figures: dict[str, Any]
     rows: list[Row]
     notes: list[str] = field(default_factory=list)
     broken: list[str] = field(default_factory=list)
+    top_level: bool = False
+    title: str | None = None  # of the table; default: the scenario's name and --phones
 
 
 def _cell(value: Any) -> str:
@@ -216,7 +222,7 @@ def render_table(title: str, rows: Iterable[Row]) -> str:
     return "\n".join([title, rule, fmt(header), rule, *(fmt(line) for line in lines), rule])
 
 
-def write_results(path: Path, scenarios: dict[str, dict[str, Any]]) -> dict[str, Any]:
+def write_results(path: Path, scenarios: dict[str, Any]) -> dict[str, Any]:
     """Write the machine and the scenarios run now into ``path``, keeping the figures of
     other scenarios an earlier run left there."""
     results: dict[str, Any] = {}
@@ -231,7 +237,7 @@ def write_results(path: Path, scenarios: dict[str, dict[str, Any]]) -> dict[str,
     results["generated_at"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
     results["command"] = " ".join([Path(sys.executable).name, "-m", "bench", *sys.argv[1:]])
     results.update(scenarios)
-    first = ("machine", "machine_load_before", "generated_at", "command")
+    first = ("machine", "phones", "machine_load_before", "generated_at", "command")
     ordered = {k: results[k] for k in first if k in results}
     ordered.update({k: v for k, v in results.items() if k not in ordered})
     path.write_text(json.dumps(ordered, indent=2, ensure_ascii=False) + "\n")

@@ -13,7 +13,10 @@ the client rules of ``docs/protocol.md``: facts before the snapshot wait for it,
 ones (``seq`` ≤ last) are dropped, a gap triggers a ``join_workshop`` with ``last_seq``.
 It applies ``votes_changed`` (absolute tallies per idea; folded facts carry several) to
 its tally map and notes when the map last changed, so a scenario can ask when each phone
-first showed the database's final tallies.
+first showed the database's final tallies. It notes when each ``idea_posted`` first
+reached it (the fan-out), and can reconnect after a server restart and resynchronise
+from its last ``seq`` (:meth:`Phone.rejoin`). It may offer WebSocket permessage-deflate,
+as browsers do (``compress``); by default it does not.
 
 Times are ``time.monotonic()`` (CLOCK_MONOTONIC: one clock for every process of the
 machine), so the parent compares timestamps taken in different workers.
@@ -26,6 +29,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import random
 import signal
 import time
 import traceback
@@ -44,6 +48,10 @@ PRESENCE = "presence_changed"
 VOTES_CHANGED = "votes_changed"
 # Facts whose payload carries a whole vote state {"phase_id", "tallies"?} under "votes".
 VOTE_STATE_FACTS = ("votes_revealed", "results_frozen")
+IDEA_POSTED = "idea_posted"
+# aiohttp's ws_connect(compress=15) offers "permessage-deflate; client_max_window_bits",
+# as Chromium and Firefox do with every WebSocket.
+BROWSER_COMPRESSION = {"compress": 15}
 
 
 class Phone:
@@ -60,6 +68,8 @@ class Phone:
         self.resyncing = False
         self.tallies: dict[str, dict[str, int]] = {}
         self.changed_at: dict[str, float] = {}
+        self.ideas_seen: dict[int, float] = {}  # idea id -> when its idea_posted arrived
+        self.compressed = False  # the socket negotiated permessage-deflate
         self.reset_counters()
         self.target_phase: str | None = None
         self.target: dict[str, int] | None = None
@@ -80,6 +90,8 @@ class Phone:
         data = args[0] if args else None
         if name == PRESENCE or not isinstance(data, dict):
             return
+        if name == IDEA_POSTED:
+            self.note_idea(data)
         if "seq" not in data:  # the bare server's facts are not sequenced
             self.apply(name, data)
             return
@@ -89,6 +101,14 @@ class Phone:
             self.held.append((name, data))
             return
         self.take(name, data)
+
+    def note_idea(self, data: dict[str, Any]) -> None:
+        """When an idea's ``idea_posted`` first reached this phone (on arrival, before the
+        client rules: the fan-out is about delivery)."""
+        idea = data.get("idea")
+        if isinstance(idea, dict) and isinstance(idea.get("id"), int):
+            if data.get("workshop_id", self.workshop_id) == self.workshop_id:
+                self.ideas_seen.setdefault(idea["id"], time.monotonic())
 
     def take(self, name: str, data: dict[str, Any]) -> None:
         """The client rules: drop stale facts, resynchronise on a gap, apply the rest."""
@@ -201,18 +221,21 @@ class Phone:
                     raise BenchError(f"POST {url} set no semis_p{workshop_id} cookie")
                 self.cookie = f"semis_p{workshop_id}={morsel.value}"
 
-    async def connect(
-        self, base_url: str, auth: dict[str, Any], *, use_cookie: bool, timeout: float
-    ) -> None:
-        sio = socketio.AsyncClient(reconnection=False, handle_sigint=False)
+    async def _open(
+        self,
+        base_url: str,
+        auth: dict[str, Any],
+        *,
+        use_cookie: bool,
+        timeout: float,
+        compress: bool = False,
+    ) -> socketio.AsyncClient:
+        options = {"websocket_extra_options": dict(BROWSER_COMPRESSION)} if compress else {}
+        sio = socketio.AsyncClient(reconnection=False, handle_sigint=False, **options)
         sio.on("*", self.on_event)
         sio.on("disconnect", self._on_disconnect)
         self.sio = sio
         self.workshop_id = auth.get("workshop_id")
-        self.last = None
-        self.held = []
-        self.tallies = {}
-        self.changed_at = {}
         headers = {"Cookie": self.cookie} if use_cookie and self.cookie else {}
         await sio.connect(
             base_url, headers=headers, auth=auth, transports=["websocket"], wait_timeout=timeout
@@ -223,11 +246,65 @@ class Phone:
         sio.eio.ping_timeout = max(
             sio.eio.ping_timeout, sio.eio.ping_interval + sio.eio.ping_timeout - 5
         )
+        # What the server accepted of the offer: 0 when it declined permessage-deflate.
+        self.compressed = bool(getattr(getattr(sio.eio, "ws", None), "compress", 0))
+        return sio
+
+    async def connect(
+        self,
+        base_url: str,
+        auth: dict[str, Any],
+        *,
+        use_cookie: bool,
+        timeout: float,
+        compress: bool = False,
+    ) -> None:
+        self.last = None
+        self.held = []
+        self.tallies = {}
+        self.changed_at = {}
+        sio = await self._open(
+            base_url, auth, use_cookie=use_cookie, timeout=timeout, compress=compress
+        )
         ack = await sio.call("join_workshop", {}, timeout=timeout)
         if not isinstance(ack, dict) or not ack.get("ok"):
             raise BenchError(f"join_workshop refused: {ack}")
         self.snapshot(ack["data"]["state"])
         self.release_held()
+
+    async def rejoin(
+        self,
+        base_url: str,
+        auth: dict[str, Any],
+        *,
+        use_cookie: bool,
+        timeout: float,
+        compress: bool = False,
+    ) -> str:
+        """Reconnect (the old socket is gone) and resynchronise as a phone does: send the
+        last ``seq`` applied, apply the replay (or the snapshot); the ack's mode."""
+        await self.disconnect()
+        self.resyncing = True  # facts arriving before the answer wait for it
+        try:
+            sio = await self._open(
+                base_url, auth, use_cookie=use_cookie, timeout=timeout, compress=compress
+            )
+            payload = {} if self.last is None else {"last_seq": self.last}
+            ack = await sio.call("join_workshop", payload, timeout=timeout)
+            if not isinstance(ack, dict) or not ack.get("ok"):
+                raise BenchError(f"join_workshop {payload} refused: {ack}")
+            data = ack["data"]
+            mode = str(data.get("mode"))
+            self.resyncing = False
+            if mode == "replay":
+                for event in data.get("events", []):
+                    self.take(event["name"], event["data"])
+            else:
+                self.snapshot(data["state"])
+        finally:
+            self.resyncing = False
+        self.release_held()
+        return mode
 
     def _on_disconnect(self, *_reason: Any) -> None:
         self.disconnects += 1
@@ -327,11 +404,14 @@ class PhoneWorker:
         use_cookie: bool,
         concurrency: int,
         request_timeout: float,
+        compress: bool = False,
     ) -> dict[str, Any]:
         started = time.monotonic()
 
         async def connect(phone: Phone) -> None:
-            await phone.connect(base_url, auth, use_cookie=use_cookie, timeout=request_timeout)
+            await phone.connect(
+                base_url, auth, use_cookie=use_cookie, timeout=request_timeout, compress=compress
+            )
 
         failures = await self._each(connect, list(self.phones.values()), concurrency)
         return {"failures": failures, "seconds": time.monotonic() - started}
@@ -410,6 +490,118 @@ class PhoneWorker:
             except TimeoutError:
                 pass
         return [command.as_tuple() for command in commands]
+
+    async def rpc_fanout(
+        self,
+        plan: Sequence[tuple[float, int, dict[str, Any]]],
+        start_at: float,
+        settle_s: float,
+        request_timeout: float,
+    ) -> dict[str, Any]:
+        """The fan-out of ``plan``: each ``(offset_s, phone, idea)`` is posted (``post_idea``)
+        by that phone at ``start_at`` + offset, if it lives here; every phone here notes
+        when each new idea reached it. Returns once every phone here has seen as many new
+        ideas as the plan posts, or ``settle_s`` after the last post: the posts
+        ``(phone, sent_at, acked_at, ok, idea_id, error)`` and, per phone, ``{idea id:
+        arrival}`` for the ideas that arrived during the call."""
+        for phone in self.phones.values():
+            phone.ideas_seen.clear()
+        sends: list[list[Any]] = []
+
+        async def post(offset: float, phone: Phone, idea: dict[str, Any]) -> None:
+            record: list[Any] = [phone.index, None, None, False, None, None]
+            sends.append(record)
+            delay = start_at + offset - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            if phone.sio is None or not phone.sio.connected:
+                record[5] = "not connected"
+                return
+            record[1] = time.monotonic()
+            try:
+                ack = await phone.sio.call("post_idea", idea, timeout=request_timeout)
+            except Exception as error:  # noqa: BLE001 - recorded, reported
+                record[5] = f"{type(error).__name__}: {error}"
+                return
+            record[2] = time.monotonic()
+            record[3] = isinstance(ack, dict) and ack.get("ok") is True
+            if record[3]:
+                record[4] = int(ack["data"]["idea"]["id"])
+            else:
+                record[5] = str(ack)[:200]
+
+        mine = [(o, self.phones[i], idea) for o, i, idea in plan if i in self.phones]
+        posting = asyncio.gather(*(post(o, phone, idea) for o, phone, idea in mine))
+        deadline = start_at + max((o for o, _i, _idea in plan), default=0.0) + settle_s
+        while time.monotonic() < deadline:
+            if all(len(p.ideas_seen) >= len(plan) for p in self.phones.values()):
+                break
+            await asyncio.sleep(0.05)
+        await posting
+        return {
+            "sends": [tuple(record) for record in sends],
+            "arrivals": {p.index: dict(p.ideas_seen) for p in self.phones.values()},
+        }
+
+    async def rpc_reconnect(
+        self,
+        base_url: str,
+        auth: dict[str, Any],
+        use_cookie: bool,
+        compress: bool,
+        concurrency: int,
+        deadline_s: float,
+        request_timeout: float,
+    ) -> list[dict[str, Any]]:
+        """Every phone here reconnects at once (at most ``concurrency`` handshakes in
+        flight) and resynchronises with its last ``seq`` (:meth:`Phone.rejoin`); a failed
+        attempt is retried after 0.5-1.5 s, as a browser's Socket.IO client does, until
+        ``deadline_s`` from now. Per phone: when it was resynchronised (``None``: never),
+        its attempts, the ack's mode, its last error and its ``seq``."""
+        gate = asyncio.Semaphore(concurrency)
+        deadline = time.monotonic() + deadline_s
+        rng = random.Random(self.index)
+
+        async def one(phone: Phone) -> dict[str, Any]:
+            result: dict[str, Any] = {"phone": phone.index, "resynced_at": None, "attempts": 0}
+            result |= {"mode": None, "error": None}
+            while time.monotonic() < deadline:
+                result["attempts"] += 1
+                try:
+                    async with gate:
+                        timeout = max(1.0, min(request_timeout, deadline - time.monotonic()))
+                        result["mode"] = await asyncio.wait_for(
+                            phone.rejoin(
+                                base_url,
+                                auth,
+                                use_cookie=use_cookie,
+                                timeout=timeout,
+                                compress=compress,
+                            ),
+                            timeout=timeout + 5,
+                        )
+                    result["resynced_at"] = time.monotonic()
+                    break
+                except Exception as error:  # noqa: BLE001 - retried, then reported
+                    result["error"] = f"{type(error).__name__}: {error}"[:200]
+                    await asyncio.sleep(rng.uniform(0.5, 1.5))
+            result["last"] = phone.last
+            return result
+
+        return list(await asyncio.gather(*(one(phone) for phone in self.phones.values())))
+
+    async def rpc_status(self) -> list[dict[str, Any]]:
+        """Per phone: its last ``seq``, whether its socket is connected and whether it
+        negotiated permessage-deflate."""
+        return [
+            {
+                "phone": p.index,
+                "last": p.last,
+                "connected": bool(p.sio and p.sio.connected),
+                "compressed": p.compressed,
+            }
+            for p in self.phones.values()
+        ]
 
     async def rpc_await_tallies(
         self, phase_id: str, final: dict[str, int], wait_s: float

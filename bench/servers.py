@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import aiohttp
+import psutil
 import socketio
 
 from tests.operator_cli import ROOT, CommandFailed, prepare_workshop, run_flask
@@ -148,6 +149,13 @@ class ServerProcess:
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log().splitlines()[-lines:]) or "(empty log)"
 
+    def rss(self) -> int:
+        """The process's resident set size now, in bytes."""
+        try:
+            return int(psutil.Process(self.pid).memory_info().rss)
+        except psutil.Error as error:
+            raise BenchError(f"{self.name}: cannot read its memory: {error}") from None
+
     def log_symptoms(self) -> dict[str, int]:
         """How often each worrying word appears in the log (only those present)."""
         text = self.log()
@@ -184,9 +192,10 @@ class AppServer(ServerProcess):
         self.workshop = prepare_workshop(self.flask, FACILITATOR_EMAIL, FACILITATOR_PASSWORD, title)
         return self.workshop
 
-    def start(self) -> None:
+    def start(self, settings: dict[str, str] | None = None) -> None:
+        """Start ``run.py``; ``settings`` are extra environment variables (``WORKSHOP_*``)."""
         env = self.env() | {"WORKSHOP_ASYNC_MODE": "eventlet", "HOST": HOST, "PORT": str(self.port)}
-        self._spawn([sys.executable, "run.py"], env)
+        self._spawn([sys.executable, "run.py"], env | (settings or {}))
 
 
 class BareServer(ServerProcess):
