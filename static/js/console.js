@@ -6,6 +6,7 @@ import { Commands } from "./events.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
 import { mountGrouping } from "./grouping.js";
+import { mountQualifyPanel } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
@@ -43,7 +44,8 @@ $("#timer-custom").addEventListener("submit", (event) => {
   run(Commands.START_TIMER, { seconds: Math.round(Number($("#timer-minutes").value) * 60) });
 });
 const SETTINGS = [["#setting-anonymous", "anonymous"], ["#setting-moderation", "moderation"],
-  ["#setting-participants-group", "participants_group"]];
+  ["#setting-participants-group", "participants_group"],
+  ["#setting-participants-qualify", "participants_qualify"]];
 const shownSettings = {}; // the server's values the checkboxes were last set from
 for (const [id, field] of SETTINGS) {
   $(id).addEventListener("change", async (event) => {
@@ -170,6 +172,7 @@ function renderWorkshop() {
 }
 
 const renderGrouping = mountGrouping(store, run);
+const renderQualify = mountQualifyPanel(store, run);
 
 store.subscribe((what) => {
   if (!store.state.workshop) return;
@@ -180,4 +183,5 @@ store.subscribe((what) => {
   if (what === "all" || what === "ideas") renderWorkshop();
   if (what === "timer") renderTimer();
   if (what === "all" || what === "workshop" || what === "votes" || what === "ideas") renderVote();
+  if (["all", "grouping", "ideas", "qualify", "volunteers"].includes(what)) renderQualify();
 });

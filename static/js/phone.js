@@ -5,9 +5,11 @@ import { $, h, randomId, show } from "./dom.js";
 import { Commands } from "./events.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
+import { mountParticipantSheet } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
+import { mountVolunteer } from "./volunteer.js";
 
 const app = $("#app");
 const workshopId = Number(app.dataset.workshopId);
@@ -237,4 +239,13 @@ store.subscribe((what) => {
   if (what === "timer") renderTimer();
   else if (what !== "people") render();
   if (what === "all" || what === "workshop") renderTimer();
+});
+
+// Qualification sheets (when participants may qualify) and volunteer offers.
+const renderVolunteer = mountVolunteer(store, live.command);
+const renderPhoneSheet = mountParticipantSheet(store, live.command);
+store.subscribe((what) => {
+  if (what === "timer" || what === "people") return;
+  renderVolunteer();
+  renderPhoneSheet();
 });

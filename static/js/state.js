@@ -19,6 +19,9 @@ export function createStore(role) {
     orders: new Map(), // défi id, or null for the unclassified ideas → [idea ids]
     votes: new Map(), // phase id → {voters, votes_cast, tallies: Map(idea id → dots) | null}
     myVotes: new Map(), // phase id → Map(idea id → dots)
+    qualifications: new Map(), // "challenge:7" or "idea:30" → sheet
+    volunteers: new Map(), // "challenge:7" or "idea:30" → {counts, volunteers?}
+    myOffers: [], // the participant's own volunteer offers
     clockOffset: 0, // server time minus local time, in ms
   };
 
@@ -54,7 +57,10 @@ export function createStore(role) {
     state.me = me;
     state.myIdeaIds = new Set(me?.idea_ids || []);
     state.myVotes = new Map(Object.entries(me?.votes || {}).map(([k, v]) => [Number(k), toMap(v)]));
+    state.myOffers = me?.volunteers || [];
   }
+
+  const itemKey = (item) => `${item.target}:${item.target_id}`;
 
   function setOrders(orders) {
     for (const order of orders) state.orders.set(order.challenge_id, order.idea_ids);
@@ -77,6 +83,9 @@ export function createStore(role) {
       Object.assign(state.workshop, {
         anonymous: d.settings.anonymous, moderation: d.settings.moderation,
       });
+      if (d.settings.participants_qualify !== undefined) {
+        state.workshop.participants_qualify = d.settings.participants_qualify;
+      }
       if (role !== "facilitator") {
         const authors = d.settings.authors || {};
         for (const idea of state.ideas.values()) {
@@ -130,6 +139,15 @@ export function createStore(role) {
       for (const [key, ids] of state.orders) state.orders.set(key, ids.filter((id) => id !== d.merged.id));
       return "ideas";
     },
+    [Facts.QUALIFICATION_SAVED]: (d) => {
+      state.qualifications.set(itemKey(d.qualification), d.qualification);
+      return "qualify";
+    },
+    [Facts.VOLUNTEERS_CHANGED]: (d) => {
+      const { workshop_id: _w, seq: _s, since: _since, ...entry } = d;
+      state.volunteers.set(itemKey(entry), entry);
+      return "volunteers";
+    },
     [Facts.IDEA_WITHDRAWN]: (d) => {
       state.ideas.delete(d.idea_id);
       state.myIdeaIds.delete(d.idea_id);
@@ -156,6 +174,8 @@ export function createStore(role) {
       setGrouping(snapshot.grouping || { challenges: [], orders: [] });
       state.votes = new Map();
       for (const votes of Object.values(snapshot.votes || {})) setVotes(votes, { full: true });
+      state.qualifications = new Map((snapshot.qualifications || []).map((q) => [itemKey(q), q]));
+      state.volunteers = new Map((snapshot.volunteers || []).map((v) => [itemKey(v), v]));
       notify("all");
     },
     apply(name, data) {
@@ -173,6 +193,17 @@ export function createStore(role) {
     setMyVotes(phaseId, votes) {
       state.myVotes.set(phaseId, toMap(votes));
       notify("votes");
+    },
+    // The participant's own volunteer offers, from an offer_help / withdraw_help ack.
+    setMyOffers(offers) {
+      state.myOffers = offers || [];
+      notify("volunteers");
+    },
+    // A sheet from a save_qualification ack (its fact may not have arrived yet).
+    setQualification(sheet) {
+      const current = state.qualifications.get(itemKey(sheet));
+      if (!current || current.version <= sheet.version) state.qualifications.set(itemKey(sheet), sheet);
+      notify("qualify");
     },
     // The author's own copy from an ack (full text even while it waits for approval).
     addOwnIdea(idea) {

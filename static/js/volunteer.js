@@ -1,0 +1,82 @@
+// The phone's volunteer offers: "je pourrais porter ce projet", "je veux contribuer",
+// "tenez-moi informé·e" on a défi or an idea, with a separate consent to be contacted
+// and the contact details the participant chooses to give. Their own offers are
+// listed with a way to withdraw the consent (which erases the details) or the offer.
+import { $, h, show } from "./dom.js";
+import { Commands } from "./events.js";
+import { fillPicker, itemKey, strings, targetLabel, targets } from "./qualify.js";
+
+export function mountVolunteer(store, command) {
+  const section = $("#volunteer-section");
+  if (!section) return () => {};
+  const form = $("#volunteer-form");
+  const picker = form.elements.target;
+  const consent = form.elements.consent_contact;
+  const message = $("#volunteer-message");
+  const say = (text, kind = "ok") => { message.textContent = text; message.dataset.kind = kind; };
+
+  consent.addEventListener("change", () => show($("#volunteer-contact"), consent.checked));
+
+  async function send(name, payload, done) {
+    const ack = await command(name, payload);
+    if (ack.ok) {
+      store.setMyOffers(ack.data.volunteers);
+      say(done);
+    } else {
+      say(ack.error?.message || ack.error?.code, "error");
+    }
+    return ack;
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const [target, id] = picker.value.split(":");
+    const kind = form.elements.kind.value;
+    if (!target || !kind) {
+      say(strings.choose, "error");
+      return;
+    }
+    const payload = { target, target_id: Number(id), kind, consent_contact: consent.checked };
+    if (consent.checked) {
+      for (const name of ["contact_name", "contact_email", "contact_phone"]) payload[name] = form.elements[name].value;
+    }
+    const ack = await send(Commands.OFFER_HELP, payload, strings.offered);
+    if (ack.ok) {
+      form.reset();
+      show($("#volunteer-contact"), false);
+    }
+  });
+
+  function offerRow(offer, items) {
+    const item = items.find((i) => i.target === offer.target && i.target_id === offer.target_id);
+    const ref = { target: offer.target, target_id: offer.target_id, kind: offer.kind };
+    const contact = offer.contact;
+    return h("li", { class: "idea", dataset: { offer: `${itemKey(offer.target, offer.target_id)}:${offer.kind}` } },
+      h("p", { class: "idea__title" }, strings.kinds?.[offer.kind] ?? offer.kind),
+      h("p", { class: "idea__description" }, item ? targetLabel(item) : "…"),
+      h("p", { class: "muted small" }, contact
+        ? `${strings.consented} ${[contact.name, contact.email, contact.phone].filter(Boolean).join(" · ")}`
+        : strings.not_consented),
+      h("p", { class: "idea__actions" },
+        contact ? h("button", {
+          type: "button", class: "button button--small", dataset: { action: "withdraw-consent" },
+          onclick: () => send(Commands.OFFER_HELP, { ...ref, consent_contact: false }, strings.consent_withdrawn),
+        }, strings.withdraw_consent) : null,
+        h("button", {
+          type: "button", class: "button button--small", dataset: { action: "withdraw-offer" },
+          onclick: () => send(Commands.WITHDRAW_HELP, ref, strings.withdrawn),
+        }, strings.withdraw)));
+  }
+
+  return function render() {
+    const { workshop } = store.state;
+    const items = targets(store);
+    const open = workshop?.status === "open";
+    const mine = store.state.myOffers;
+    show(section, (open && items.length > 0) || mine.length > 0);
+    show(form, open && items.length > 0);
+    fillPicker(picker, items);
+    show($("#my-offers-block"), mine.length > 0);
+    $("#my-offers").replaceChildren(...mine.map((offer) => offerRow(offer, items)));
+  };
+}

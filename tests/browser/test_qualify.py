@@ -1,0 +1,123 @@
+"""Qualification and volunteers in real browsers: the console fills a sheet (and a
+second console tab gets a conflict rather than overwriting it), a phone volunteers
+with consent, withdraws the consent and then the offer, and the console follows live;
+the other phone never sees the contact details."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.browser.test_live_session import create_workshop, join, set_up_facilitator
+
+pytestmark = pytest.mark.browser
+
+IDEA = "Une épicerie itinérante"
+EMAIL = "bruno@example.org"
+
+
+def item(console: Page, title: str) -> Any:
+    return console.locator("#qualify-items .qualify-item").filter(has_text=title)
+
+
+def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: Any) -> None:
+    console: Page = new_page()
+    set_up_facilitator(console, fresh_server.url)
+    create_workshop(console, "Soirée qualification")
+    console.click("#open-workshop")
+    console.click("#phase-next")  # ideas
+    join_url = console.get_attribute("#join-url", "href")
+    alice: Page = new_page(phone=True)
+    join(alice, join_url, "Alice")
+    alice.fill("#idea-title", IDEA)
+    alice.click("#post-form button[type=submit]")
+    expect(alice.locator("#my-ideas .idea__title", has_text=IDEA)).to_be_visible()
+
+    # The console lists the idea as not qualified yet and opens its sheet.
+    expect(console.locator("#qualify-panel")).to_be_visible()
+    expect(item(console, IDEA).locator(".badge")).to_have_attribute("data-stage", "none")
+    item(console, IDEA).get_by_role("button").click()
+    form = console.locator("#console-sheet-form")
+    form.locator("[name=need_who]").fill("Les personnes âgées sans voiture")
+    form.locator("[name=territory]").fill("Cœur des Bauges")
+    form.locator("[name=insee_code]").fill("7301")
+    form.locator("[name=solution]").fill("Un camion qui passe chaque semaine")
+    form.locator("button[type=submit]").click()
+    # A bad INSEE code is refused with its own message, and nothing is saved.
+    expect(form.locator("[data-message]")).to_have_attribute("data-kind", "error")
+    expect(item(console, IDEA).locator(".badge")).to_have_attribute("data-stage", "none")
+    form.locator("[name=insee_code]").fill("73010")
+    # Abandoned needs a reason: the field appears with the stage.
+    form.locator("[name=stage]").select_option("abandoned")
+    expect(form.locator("[name=abandon_reason]")).to_be_visible()
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-message]")).to_have_attribute("data-kind", "error")
+    form.locator("[name=stage]").select_option("holder_search")
+    expect(form.locator("[name=abandon_reason]")).to_be_hidden()
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-message]")).to_have_attribute("data-kind", "ok")
+    expect(item(console, IDEA).locator(".badge")).to_have_attribute("data-stage", "holder_search")
+
+    # A second tab of the console opened the same sheet; the first saves again, so the
+    # second one's save is a conflict and the sheet keeps the first one's words.
+    other: Page = new_page()
+    other.goto(fresh_server.url + "/login")
+    other.fill("#email", "camille@example.org")
+    other.fill("#password", "semer-des-idees-2026")
+    other.click("main button[type=submit]")
+    other.goto(console.url)
+    item(other, IDEA).get_by_role("button").click()
+    other_form = other.locator("#console-sheet-form")
+    expect(other_form.locator("[name=solution]")).to_have_value("Un camion qui passe chaque semaine")
+    form.locator("[name=next_step]").fill("Réunir les épiceries du canton")
+    form.locator("button[type=submit]").click()
+    expect(form.locator("[data-message]")).to_have_attribute("data-kind", "ok")
+    other_form.locator("[name=solution]").fill("Autre chose")
+    other_form.locator("button[type=submit]").click()
+    expect(other_form.locator("[data-message]")).to_have_attribute("data-kind", "error")
+    expect(other_form.locator("[data-reload]")).to_be_visible()
+    other_form.locator("[data-reload]").click()
+    expect(other_form.locator("[name=solution]")).to_have_value("Un camion qui passe chaque semaine")
+    expect(other_form.locator("[name=next_step]")).to_have_value("Réunir les épiceries du canton")
+
+    # Bruno volunteers to carry the idea and agrees to be contacted.
+    bruno: Page = new_page(phone=True)
+    join(bruno, join_url, "Bruno")
+    section = bruno.locator("#volunteer-section")
+    expect(section).to_be_visible()
+    target = bruno.locator("#volunteer-target option", has_text=IDEA).get_attribute("value")
+    assert target and re.fullmatch(r"idea:\d+", target)
+    bruno.locator("#volunteer-target").select_option(target)
+    bruno.check("#volunteer-form input[name=kind][value=hold]")
+    expect(bruno.locator("#volunteer-contact")).to_be_hidden()
+    bruno.check("#volunteer-consent")
+    bruno.fill("#volunteer-name", "Bruno B.")
+    bruno.fill("#volunteer-email", EMAIL)
+    bruno.click("#volunteer-form button[type=submit]")
+    expect(bruno.locator("#volunteer-message")).to_have_attribute("data-kind", "ok")
+    expect(bruno.locator("#my-offers .idea")).to_have_count(1)
+    expect(bruno.locator("#my-offers")).to_contain_text(EMAIL)
+
+    # The console shows him live, with his contact; Alice's phone only a count.
+    volunteers = console.locator("#all-volunteers")
+    expect(volunteers).to_contain_text("Bruno")
+    expect(volunteers).to_contain_text(EMAIL)
+    expect(item(console, IDEA)).to_contain_text("1")
+    assert EMAIL not in alice.content()
+
+    # He withdraws his consent: the contact disappears from the console, the offer stays.
+    bruno.locator("#my-offers [data-action=withdraw-consent]").click()
+    expect(bruno.locator("#my-offers")).not_to_contain_text(EMAIL)
+    expect(volunteers).to_contain_text("Bruno")
+    expect(volunteers).not_to_contain_text(EMAIL)
+    # Then the offer itself.
+    bruno.locator("#my-offers [data-action=withdraw-offer]").click()
+    expect(bruno.locator("#my-offers .idea")).to_have_count(0)
+    expect(volunteers).not_to_contain_text("Bruno")
+
+    # A reload keeps the sheet (from the snapshot).
+    console.reload()
+    expect(item(console, IDEA).locator(".badge")).to_have_attribute("data-stage", "holder_search")
