@@ -269,3 +269,21 @@ def test_snapshots_give_counts_to_the_room_and_offers_to_facilitators(app: Flask
         } in contacts
         assert None in contacts  # Bob gave no consent
         assert len(volunteers.for_workshop(workshop)) == 3
+
+
+def test_the_demo_has_a_qualified_challenge_and_a_consenting_volunteer(app: Flask) -> None:
+    from workshop.services import demo, qualification
+
+    with app.app_context():
+        workshop = demo.create_demo().workshop
+        sheets = qualification.for_workshop(workshop)
+        [(kind, _id)] = list(sheets)
+        sheet = sheets[(kind, _id)]
+        assert kind == "challenge"
+        assert sheet.stage == "opportunity_study" and sheet.insee_code == "73010"
+        assert all(getattr(sheet, f) for f in ("need_who", "solution", "potential_holders"))
+        offers = volunteers.for_workshop(workshop)
+        consenting = [v for v in offers if v.consent_contact]
+        assert [v.kind for v in consenting] == ["hold"]
+        assert consenting[0].contact_email == "theo.girard@example.org"
+        assert [v.contact_email for v in offers if not v.consent_contact] == [None]

@@ -17,11 +17,24 @@ from ..schemas import (
     NewIdea,
     NewWorkshop,
     PhaseTarget,
+    QualificationEdit,
     SuggestedGroup,
+    TargetRef,
+    VolunteerOffer,
     VoteSettingsChange,
     VoteTarget,
 )
-from . import accounts, challenges, ideas, live, participants, votes, workshops
+from . import (
+    accounts,
+    challenges,
+    ideas,
+    live,
+    participants,
+    qualification,
+    volunteers,
+    votes,
+    workshops,
+)
 
 DEMO_EMAIL = "demo@semis.invalid"
 
@@ -147,6 +160,26 @@ CHALLENGES = [
     ("Comment pourrions-nous créer du lien et des emplois autour de la cuisine ?", (2, 5, 9, 14)),
 ]
 
+# The qualification sheet of the first défi, as a Fabrique would fill it after the vote.
+SHEET = {
+    "need_who": "Les 1 400 enfants des écoles du territoire et leurs familles.",
+    "need_where": "Les cinq cantines scolaires de la communauté de communes.",
+    "need_evidence": "Moins de 10 % de produits locaux dans les menus (diagnostic 2025) ; "
+    "les agriculteurs disent manquer de débouchés réguliers.",
+    "target_public": "Cantines scolaires, EHPAD, producteurs maraîchers.",
+    "territory": "Communauté de communes du Cœur des Bauges",
+    "insee_code": "73010",
+    "solution": "Une légumerie qui lave, épluche et coupe les légumes locaux pour la "
+    "restauration collective, avec un approvisionnement planifié avec les fermes.",
+    "existing_offer": "Une légumerie à 60 km, saturée ; pas d'offre sur le territoire.",
+    "partners": "Communauté de communes, chambre d'agriculture, AMAP des Bauges, EHPAD.",
+    "economic_potential": "Environ 40 tonnes de légumes par an ; deux emplois à terme.",
+    "potential_holders": "La Ruche d'Ici (SCIC en projet) ; un chantier d'insertion.",
+    "maturity": "project",
+    "next_step": "Étude d'opportunité avec les cantines au premier trimestre.",
+    "stage": "opportunity_study",
+}
+
 # Each participant's five dots, as idea indexes into IDEAS: a clear winner, a tie for
 # second place, and a long tail, as in a real room.
 BALLOTS = [
@@ -189,8 +222,9 @@ def _owner(email: str | None) -> tuple[Facilitator, str | None]:
 def create_demo(owner_email: str | None = None) -> DemoResult:
     """Create and open a marathon workshop on local food, played through: ten
     participants post sixteen ideas, which are grouped into four défis; everyone votes
-    with five dots (one per idea) in a hidden vote, the vote is frozen, and the session
-    stands on its results step with a running timer."""
+    with five dots (one per idea) in a hidden vote, the vote is frozen; the first défi
+    is qualified and has a volunteer who agreed to be contacted (and a follower who did
+    not), and the session stands on its results step with a running timer."""
     facilitator, password = _owner(owner_email)
     workshop = workshops.create_workshop(
         NewWorkshop(
@@ -239,5 +273,28 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
     votes.freeze_results(workshop.id, facilitator)
     results = next(p for p in workshop.phases if p.kind == PhaseKind.RESULTS)
     live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=results.id))
+    # The Fabrique's follow-up: the first défi is qualified, Théo offers to carry it
+    # (and agrees to be contacted), Nadia asks to be kept informed without consent.
+    first = challenges.challenges_of(workshop)[0]
+    target = TargetRef("challenge", first.id)
+    qualification.qualify(
+        workshop.id, facilitator, QualificationEdit(target=target, version=0, changes=SHEET)
+    )
+    volunteers.offer_help(
+        workshop.id,
+        people[5].id,
+        VolunteerOffer(
+            target=target,
+            kind="hold",
+            consent_contact=True,
+            contact_name="Théo Girard",
+            contact_email="theo.girard@example.org",
+        ),
+    )
+    volunteers.offer_help(
+        workshop.id,
+        people[6].id,
+        VolunteerOffer(target=target, kind="follow", consent_contact=False),
+    )
     live.start_timer(workshop.id, facilitator, 20 * 60)
     return DemoResult(workshop=workshop, facilitator=facilitator, password=password)
