@@ -180,3 +180,6 @@ def register(app: Flask) -> None:
     app.cli.add_command(workshops_cli)
     app.cli.add_command(ideas_cli)
     app.cli.add_command(demo_command)
+    from .exports.cli import register as register_exports
+
+    register_exports(app.cli, ideas_cli)

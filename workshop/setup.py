@@ -157,6 +157,9 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (main, facilitator, participant, screen):
         app.register_blueprint(module.bp)
+    from .views import exports
+
+    app.register_blueprint(exports.bp)
     from .views.common import inject_globals
 
     app.context_processor(inject_globals)

@@ -1,0 +1,381 @@
+"""The export as tables (one per entity), for the CSV files and the XLSX sheets.
+
+Each table is described by a Frictionless Table Schema published in
+``docs/tableschema/NAME.json`` and listed in ``docs/datapackage.json``; :data:`TABLES`
+is their single source (``python -m workshop.exports.tables`` rewrites the files, a test
+checks they are up to date). Rows are made from the JSON document, so every format says
+the same thing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+# Cells of text that a spreadsheet would read as a formula (or a command) start with one
+# of these; they get a leading apostrophe in CSV files (see the table schemas).
+FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
+
+_TEXT_NOTE = (
+    " Text starting with = + - @, a tab or a line break is written with a leading apostrophe"
+    " (') so that no spreadsheet runs it as a formula; remove it to get the original text,"
+    " as the JSON export has it."
+)
+
+
+def _field(name: str, type_: str, description: str, **extra: Any) -> dict[str, Any]:
+    field: dict[str, Any] = {"name": name, "type": type_, "description": description}
+    if type_ == "string" and "enum" not in extra.get("constraints", {}):
+        field["description"] += _TEXT_NOTE
+    # Datetimes use the Table Schema default format: YYYY-MM-DDThh:mm:ssZ (UTC).
+    field.update(extra)
+    return field
+
+
+def _required(**constraints: Any) -> dict[str, Any]:
+    return {"constraints": {"required": True, **constraints}}
+
+
+_ID = _required(minimum=1)
+_COUNT = _required(minimum=0)
+_TARGET = _required(enum=["idea", "challenge"])
+_STAGES = ["to_study", "opportunity_study", "holder_search", "launching", "launched", "abandoned"]
+
+TABLES: dict[str, dict[str, Any]] = {
+    "phases": {
+        "title": "Agenda steps",
+        "fields": [
+            _field("id", "integer", "Id of the step.", **_ID),
+            _field("position", "integer", "Place in the agenda, from 0.", **_COUNT),
+            _field(
+                "kind",
+                "string",
+                "Kind of step.",
+                **_required(
+                    enum=["welcome", "ideas", "grouping", "vote", "qualification", "results"]
+                ),
+            ),
+            _field("title", "string", "Title of the step."),
+        ],
+        "primaryKey": ["id"],
+    },
+    "challenges": {
+        "title": "Défis",
+        "fields": [
+            _field("id", "integer", "Id of the défi.", **_ID),
+            _field("reference", "string", "<workshop uid>/challenge/<id>.", **_required()),
+            _field("title", "string", "Title of the défi."),
+            _field("body", "string", "Description."),
+            _field("position", "integer", "Place on the board, from 0.", **_COUNT),
+            _field("ideas_count", "integer", "Ideas grouped in it.", **_COUNT),
+            _field(
+                "votes",
+                "integer",
+                "Dots in the last vote on défis, or the dots of its ideas.",
+                **_COUNT,
+            ),
+            _field("rank", "integer", "Rank by votes (ties share it); empty without votes."),
+            _field(
+                "stage",
+                "string",
+                "Follow-up stage of its qualification sheet; empty without one.",
+                constraints={"enum": _STAGES},
+            ),
+            _field("volunteers_count", "integer", "Volunteer offers on it.", **_COUNT),
+        ],
+        "primaryKey": ["id"],
+    },
+    "ideas": {
+        "title": "Ideas",
+        "fields": [
+            _field("id", "integer", "Id of the idea.", **_ID),
+            _field("reference", "string", "<workshop uid>/idea/<id>.", **_required()),
+            _field("title", "string", "Title."),
+            _field("body", "string", "Description."),
+            _field("need", "string", "The need it answers."),
+            _field(
+                "state",
+                "string",
+                "visible, pending (waiting for approval), hidden (moderation), withdrawn "
+                "(by its author) or merged (into merged_into_id).",
+                **_required(enum=["visible", "pending", "hidden", "withdrawn", "merged"]),
+            ),
+            _field("challenge_id", "integer", "The défi it is grouped in; empty if none."),
+            _field("challenge_title", "string", "Title of that défi."),
+            _field("merged_into_id", "integer", "The idea it was merged into."),
+            _field(
+                "author_name",
+                "string",
+                "Pseudonym of its author; empty when the workshop hides authors.",
+            ),
+            _field("votes", "integer", "Dots in the last vote on ideas.", **_COUNT),
+            _field("published_at", "datetime", "When it was posted (UTC).", **_required()),
+            _field(
+                "stage",
+                "string",
+                "Follow-up stage of its qualification sheet; empty without one.",
+                constraints={"enum": _STAGES},
+            ),
+            _field("volunteers_count", "integer", "Volunteer offers on it.", **_COUNT),
+        ],
+        "primaryKey": ["id"],
+    },
+    "votes": {
+        "title": "Votes",
+        "fields": [
+            _field("phase_id", "integer", "The vote step.", **_ID),
+            _field("phase_title", "string", "Its title."),
+            _field("target", "string", "What was voted on.", **_TARGET),
+            _field("item_id", "integer", "The idea or défi.", **_ID),
+            _field("item_title", "string", "Its title."),
+            _field(
+                "votes", "integer", "Dots (the frozen ones once frozen).", **_required(minimum=1)
+            ),
+            _field("voters", "integer", "People who put dots on it.", **_COUNT),
+            _field("rank", "integer", "Rank in that vote (ties share it).", **_required(minimum=1)),
+            _field("frozen_at", "datetime", "When the results were frozen; empty while open."),
+        ],
+        "primaryKey": ["phase_id", "target", "item_id"],
+    },
+    "qualifications": {
+        "title": "Qualification sheets",
+        "fields": [
+            _field("target", "string", "Sheet of a défi or of an idea.", **_TARGET),
+            _field("target_id", "integer", "Id of that défi or idea.", **_ID),
+            _field("reference", "string", "Its reference.", **_required()),
+            _field("title", "string", "Its title."),
+            _field("need_who", "string", "The social need: who has it."),
+            _field("need_where", "string", "The social need: where."),
+            _field("need_evidence", "string", "The social need: what shows it."),
+            _field("target_public", "string", "Target public."),
+            _field("territory", "string", "Commune or intercommunalité."),
+            _field(
+                "insee_code",
+                "string",
+                "INSEE code of the commune (keep it as text: it may start with 0).",
+                constraints={"pattern": "([0-9]{2}|2A|2B)[0-9]{3}"},
+            ),
+            _field("solution", "string", "Envisaged solution."),
+            _field("existing_offer", "string", "Existing offer nearby."),
+            _field("partners", "string", "Actors and partners to mobilise."),
+            _field("economic_potential", "string", "Economic potential."),
+            _field("potential_holders", "string", "Potential project holders."),
+            _field(
+                "maturity",
+                "string",
+                "idea, project or tested.",
+                constraints={"enum": ["idea", "project", "tested"]},
+            ),
+            _field("next_step", "string", "Next step."),
+            _field("stage", "string", "Follow-up stage.", **_required(enum=_STAGES)),
+            _field("abandon_reason", "string", "Why it was abandoned."),
+            _field("updated_at", "datetime", "Last change (UTC)."),
+        ],
+        "primaryKey": ["target", "target_id"],
+    },
+    "volunteers": {
+        "title": "Volunteers",
+        "fields": [
+            _field("target", "string", "Offer on a défi or on an idea.", **_TARGET),
+            _field("target_id", "integer", "Id of that défi or idea.", **_ID),
+            _field("reference", "string", "Its reference.", **_required()),
+            _field("title", "string", "Its title."),
+            _field(
+                "kind",
+                "string",
+                "hold (« je pourrais porter ce projet »), contribute (« je veux contribuer »)"
+                " or follow (« tenez-moi informé·e »).",
+                **_required(enum=["hold", "contribute", "follow"]),
+            ),
+            _field("consent_contact", "boolean", "Agreed to be contacted.", **_required()),
+            _field("contact_name", "string", "Name given (only with consent)."),
+            _field("contact_email", "string", "Email given (only with consent)."),
+            _field("contact_phone", "string", "Phone given (only with consent)."),
+        ],
+    },
+}
+
+TABLE_NAMES = tuple(TABLES)
+
+
+def table_schema(name: str) -> dict[str, Any]:
+    """The Table Schema document of table ``name``."""
+    table = TABLES[name]
+    schema: dict[str, Any] = {
+        "$schema": "https://specs.frictionlessdata.io/schemas/table-schema.json",
+        "title": table["title"],
+        "fields": table["fields"],
+        "missingValues": [""],
+    }
+    if "primaryKey" in table:
+        schema["primaryKey"] = table["primaryKey"]
+    return schema
+
+
+def field_names(name: str) -> list[str]:
+    return [field["name"] for field in TABLES[name]["fields"]]
+
+
+def datapackage(dialect: str = "open") -> dict[str, Any]:
+    """The Data Package descriptor of a CSV export (``dialect``: ``open`` or ``excel``)."""
+    excel = dialect == "excel"
+    return {
+        "profile": "tabular-data-package",
+        "name": "semis-workshop-export",
+        "title": "Semis workshop export",
+        "description": (
+            "One CSV file per entity of a Semis workshop. The JSON export holds the same "
+            "data in one document (docs/export.schema.json)."
+        ),
+        "resources": [
+            {
+                "name": name,
+                "path": f"{name}.csv",
+                "profile": "tabular-data-resource",
+                "format": "csv",
+                "mediatype": "text/csv",
+                "encoding": "utf-8-sig" if excel else "utf-8",
+                "dialect": {
+                    "delimiter": ";" if excel else ",",
+                    "lineTerminator": "\r\n",
+                    "quoteChar": '"',
+                    "doubleQuote": True,
+                    "header": True,
+                },
+                "schema": f"tableschema/{name}.json",
+            }
+            for name in TABLE_NAMES
+        ],
+    }
+
+
+# ------------------------------------------------------------------------ rows
+
+
+def _stage(sheet: dict[str, Any] | None) -> str | None:
+    return None if sheet is None else sheet["stage"]
+
+
+def rows(document: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
+    """The rows of table ``name`` made from an export ``document``."""
+    challenges = {c["id"]: c for c in document["challenges"]}
+    ideas = {i["id"]: i for i in document["ideas"]}
+    if name == "phases":
+        yield from (dict(phase) for phase in document["phases"])
+    elif name == "challenges":
+        for c in document["challenges"]:
+            yield {
+                "id": c["id"],
+                "reference": c["reference"],
+                "title": c["title"],
+                "body": c["body"],
+                "position": c["position"],
+                "ideas_count": c["ideas_count"],
+                "votes": c["votes"],
+                "rank": c["rank"],
+                "stage": _stage(c["qualification"]),
+                "volunteers_count": len(c["volunteers"]),
+            }
+    elif name == "ideas":
+        for i in document["ideas"]:
+            challenge = challenges.get(i["challenge_id"]) if i["challenge_id"] else None
+            yield {
+                "id": i["id"],
+                "reference": i["reference"],
+                "title": i["title"],
+                "body": i["body"],
+                "need": i["need"],
+                "state": i["state"],
+                "challenge_id": i["challenge_id"],
+                "challenge_title": challenge["title"] if challenge else None,
+                "merged_into_id": i["merged_into_id"],
+                "author_name": i["author"]["name"] if i["author"] else None,
+                "votes": i["votes"],
+                "published_at": i["published_at"],
+                "stage": _stage(i["qualification"]),
+                "volunteers_count": len(i["volunteers"]),
+            }
+    elif name == "votes":
+        phases = {p["id"]: p for p in document["phases"]}
+        ranked = {
+            (r["phase_id"], item["target"], item["item_id"]): (item["rank"], r["frozen_at"])
+            for r in document["rankings"]
+            for item in r["items"]
+        }
+        for v in document["votes"]:
+            items = challenges if v["target"] == "challenge" else ideas
+            item = items.get(v["item_id"])
+            rank, frozen_at = ranked[(v["phase_id"], v["target"], v["item_id"])]
+            yield {
+                "phase_id": v["phase_id"],
+                "phase_title": phases[v["phase_id"]]["title"],
+                "target": v["target"],
+                "item_id": v["item_id"],
+                "item_title": item["title"] if item else None,
+                "votes": v["votes"],
+                "voters": v["voters"],
+                "rank": rank,
+                "frozen_at": frozen_at,
+            }
+    elif name in ("qualifications", "volunteers"):
+        for target, items in (("challenge", document["challenges"]), ("idea", document["ideas"])):
+            for item in items:
+                base = {
+                    "target": target,
+                    "target_id": item["id"],
+                    "reference": item["reference"],
+                    "title": item["title"],
+                }
+                if name == "qualifications" and item["qualification"] is not None:
+                    sheet = item["qualification"]
+                    yield base | {
+                        "need_who": sheet["need"]["who"],
+                        "need_where": sheet["need"]["where"],
+                        "need_evidence": sheet["need"]["evidence"],
+                        **{
+                            key: sheet[key]
+                            for key in (
+                                "target_public",
+                                "territory",
+                                "insee_code",
+                                "solution",
+                                "existing_offer",
+                                "partners",
+                                "economic_potential",
+                                "potential_holders",
+                                "maturity",
+                                "next_step",
+                                "stage",
+                                "abandon_reason",
+                                "updated_at",
+                            )
+                        },
+                    }
+                elif name == "volunteers":
+                    for offer in item["volunteers"]:
+                        contact = offer["contact"] or {}
+                        yield base | {
+                            "kind": offer["kind"],
+                            "consent_contact": offer["consent_contact"],
+                            "contact_name": contact.get("name"),
+                            "contact_email": contact.get("email"),
+                            "contact_phone": contact.get("phone"),
+                        }
+    else:
+        raise KeyError(name)
+
+
+def write_docs(docs: Path) -> None:
+    """Write the Table Schemas and the Data Package descriptor into ``docs``."""
+    (docs / "tableschema").mkdir(parents=True, exist_ok=True)
+    for name in TABLE_NAMES:
+        text = json.dumps(table_schema(name), indent=2, ensure_ascii=False) + "\n"
+        (docs / "tableschema" / f"{name}.json").write_text(text, encoding="utf-8")
+    text = json.dumps(datapackage(), indent=2, ensure_ascii=False) + "\n"
+    (docs / "datapackage.json").write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintenance command
+    write_docs(Path(__file__).resolve().parent.parent.parent / "docs")

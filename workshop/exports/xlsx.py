@@ -1,0 +1,74 @@
+"""The XLSX workbook of an export: one sheet per table, the same columns as the CSV files.
+
+Text cells are always typed as text, never as formulas; those a spreadsheet would read
+as a formula (starting with ``= + - @``, a tab or a line break) also carry Excel's
+"quote prefix" style, the stored form of a typed leading apostrophe: the text stays
+exactly as written and stays text when the cell is edited.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask_babel import gettext as _
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .tables import FORMULA_TRIGGERS, TABLE_NAMES, field_names, rows
+
+
+def sheet_titles() -> dict[str, str]:
+    """Sheet names, in the current language (31 characters at most, Excel's limit)."""
+    return {
+        "challenges": _("Challenges"),
+        "ideas": _("Ideas"),
+        "votes": _("Votes"),
+        "qualifications": _("Qualifications"),
+        "volunteers": _("Volunteers"),
+        "phases": _("Agenda"),
+    }
+
+
+def _cell(sheet: Worksheet, value: Any) -> Any:
+    if not isinstance(value, str):
+        return value
+    # XML 1.0 cannot hold most control characters; stored text has none (they are
+    # removed at input), this only keeps a stray one from breaking the workbook.
+    text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    cell = WriteOnlyCell(sheet, value=text)
+    cell.data_type = "s"  # never a formula, whatever the text starts with
+    if text.startswith(FORMULA_TRIGGERS):
+        cell.quotePrefix = True
+    return cell
+
+
+def workbook(document: dict[str, Any]) -> bytes:
+    """The workbook of ``document`` as XLSX bytes."""
+    book = Workbook(write_only=True)
+    titles = sheet_titles()
+    order = ("challenges", "ideas", "votes", "qualifications", "volunteers", "phases")
+    assert set(order) == set(TABLE_NAMES)  # noqa: S101 - a new table needs a sheet
+    bold = Font(bold=True)
+    for name in order:
+        sheet = book.create_sheet(titles[name][:31])
+        columns = field_names(name)
+        sheet.freeze_panes = "A2"
+        for index, column in enumerate(columns, start=1):
+            wide = column in ("title", "body", "need", "challenge_title", "item_title")
+            sheet.column_dimensions[get_column_letter(index)].width = 40 if wide else 14
+        header = []
+        for column in columns:
+            cell = WriteOnlyCell(sheet, value=column)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+        for row in rows(document, name):
+            sheet.append([_cell(sheet, row[column]) for column in columns])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()
