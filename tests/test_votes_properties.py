@@ -74,6 +74,7 @@ class VoteMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
+        self.first_sent = len(self.sent)  # what earlier examples broadcast is not ours
         with self.app.app_context():
             workshop = make_workshop()
             voters = [make_participant(workshop) for _ in range(VOTERS)]
@@ -241,6 +242,45 @@ class VoteMachine(RuleBasedStateMachine):
             self.refit_ceilings()
             self.check_answer(voter, answer)
 
+    @rule(who=voter_indexes, count=st.integers(0, 4), pick=st.integers(0, 100))
+    def set_exactly(self, who: int, count: int, pick: int) -> None:
+        """``set_vote``: an absolute count, as a phone's outbox resends it. A repeat of
+        the current count changes and announces nothing."""
+        voter, idea_id = self.voters[who], self.pick_idea(pick, prefer_voted_by=who)
+        status, author = self.ideas[idea_id]
+        held = self.dots[voter, idea_id]
+        budget, cap = self.settings["votes_per_participant"], self.settings["max_per_item"]
+        expected: type[WorkshopError] | None = None
+        if self.frozen:
+            expected = VoteClosed
+        elif held == 0 and status == "unknown":
+            expected = NotFound
+        elif held == 0 and status == "foreign":
+            expected = WrongWorkshop
+        elif count > held:
+            if status != "visible":
+                expected = ItemNotVotable
+            elif not self.settings["allow_own"] and author == voter:
+                expected = OwnIdeaVote
+            elif self.spent(voter) + count - held > budget:
+                expected = VoteBudgetExhausted
+            elif count > cap:
+                expected = VoteCapReached
+        with self.app.app_context():
+            answer = self.attempt(
+                expected,
+                lambda: votes.set_vote(self.workshop_id, voter, VoteTarget(idea_id, count)),
+                changes=count != held,
+            )
+        if answer is not None:
+            if count:
+                self.dots[voter, idea_id] = count
+            else:
+                self.dots.pop((voter, idea_id), None)
+            if count < held:
+                self.refit_ceilings()
+            self.check_answer(voter, answer)
+
     @rule(budget=maybe_budget, cap=maybe_cap, allow_own=maybe_flag, hidden=maybe_flag)
     def configure(
         self, budget: int | None, cap: int | None, allow_own: bool | None, hidden: bool | None
@@ -371,6 +411,14 @@ class VoteMachine(RuleBasedStateMachine):
             per_idea[idea_id] += n
         assert tallies == dict(per_idea)
         assert totals == {"voters": len(spent), "votes_cast": sum(spent.values())}
+        announced = [
+            payload
+            for name, payload, room in self.sent[self.first_sent :]
+            if name == "votes_changed" and room.endswith(":facilitators")
+        ]
+        if announced:  # the totals phones were last told (kept incrementally) are right
+            last = announced[-1]
+            assert (last["voters"], last["votes_cast"]) == (totals["voters"], totals["votes_cast"])
         for voter in self.voters:
             held = {i: n for (v, i), n in stored.items() if v == voter}
             assert mine[voter] == ({self.phase_id: held} if held else {})

@@ -194,6 +194,15 @@ def withdraw_vote(connection: Connection, payload: Any = None) -> dict[str, Any]
     return ok(votes.withdraw_vote(connection.workshop_id, connection.participant_id or 0, target))
 
 
+@socketio.on(Commands.SET_VOTE)
+@auth.socket_role(Role.PARTICIPANT)
+def set_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    """A participant sets their dots on one item to an exact count: idempotent, so an
+    offline outbox or a retry after a lost ack can send it again safely."""
+    target = schemas.parse_vote_set(payload)
+    return ok(votes.set_vote(connection.workshop_id, connection.participant_id or 0, target))
+
+
 @socketio.on(Commands.PROPOSE_CHALLENGE)
 @auth.socket_role(Role.PARTICIPANT)
 def propose_challenge(connection: Connection, payload: Any = None) -> dict[str, Any]:

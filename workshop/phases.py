@@ -90,7 +90,12 @@ VOTE_DEFAULTS: dict[str, Any] = {
 
 def vote_settings(phase: Phase) -> dict[str, Any]:
     """The vote settings of ``phase``: its own values over the defaults."""
-    return VOTE_DEFAULTS | {k: v for k, v in (phase.settings or {}).items() if k in VOTE_DEFAULTS}
+    return settings_of(phase.settings)
+
+
+def settings_of(settings: dict[str, Any] | None) -> dict[str, Any]:
+    """Vote settings from a phase's raw ``settings`` column, over the defaults."""
+    return VOTE_DEFAULTS | {k: v for k, v in (settings or {}).items() if k in VOTE_DEFAULTS}
 
 
 # Agenda presets: (kind, duration in minutes). Titles default to the kind's label.

@@ -589,6 +589,16 @@ def parse_vote_target(payload: Any) -> VoteTarget:
     return VoteTarget(item_id=idea_id, count=count)
 
 
+def parse_vote_set(payload: Any) -> VoteTarget:
+    """``{"idea_id" | "challenge_id", "count"}``: the exact number of dots (0 to
+    ``VOTES_MAX``) the caller wants on one idea or one défi."""
+    data = _require_mapping(payload)
+    count = _int(data, "count", minimum=0, maximum=VOTES_MAX)
+    assert count is not None  # noqa: S101 - required
+    item = parse_vote_target({k: v for k, v in data.items() if k != "count"})
+    return VoteTarget(item_id=item.item_id, count=count, kind=item.kind)
+
+
 def parse_seconds(payload: Any, field: str = "seconds", *, required: bool = True) -> int | None:
     return _int(
         _require_mapping(payload), field, minimum=1, maximum=TIMER_MAX_SECONDS, required=required

@@ -21,6 +21,7 @@ export const Commands = Object.freeze({
   RESET_TIMER: "reset_timer",
   CAST_VOTE: "cast_vote",
   WITHDRAW_VOTE: "withdraw_vote",
+  SET_VOTE: "set_vote",
   CONFIGURE_VOTE: "configure_vote",
   REVEAL_VOTES: "reveal_votes",
   FREEZE_RESULTS: "freeze_results",

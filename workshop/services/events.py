@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, select, update
+from sqlalchemy import event, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import realtime
@@ -63,7 +63,44 @@ def record(
             public_data=public_data,
         )
     )
-    fact = Fact(workshop.id, workshop.seq, name, data, public_data)
+    return _pending(Fact(workshop.id, workshop.seq, name, data, public_data))
+
+
+def take_seq(workshop_id: int) -> tuple[int, str, int | None]:
+    """Take the workshop's write lock and its next ``seq`` in one statement, for hot
+    paths that write with SQL expressions rather than ORM objects.
+
+    Returns ``(seq, status, current_phase_id)``; the caller must record exactly one
+    fact with that ``seq`` (:func:`record_at`) or roll back. Raises :class:`NotFound`.
+    """
+    row = db.session.execute(
+        update(Workshop)
+        .where(Workshop.id == workshop_id)
+        .values(seq=Workshop.seq + 1)
+        .returning(Workshop.seq, Workshop.status, Workshop.current_phase_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    return int(row[0]), str(row[1]), row[2]
+
+
+def record_at(
+    workshop_id: int,
+    seq: int,
+    name: str,
+    data: dict[str, Any],
+    public_data: dict[str, Any] | None = None,
+) -> Fact:
+    """Record fact ``name`` with the ``seq`` taken by :func:`take_seq`."""
+    db.session.execute(
+        insert(Event).values(
+            workshop_id=workshop_id, seq=seq, name=name, data=data, public_data=public_data
+        )
+    )
+    return _pending(Fact(workshop_id, seq, name, data, public_data))
+
+
+def _pending(fact: Fact) -> Fact:
     db.session.info.setdefault(_PENDING, []).append(fact)
     return fact
 

@@ -8,10 +8,12 @@ constraint and the ``count > 0`` check on ``votes`` are the last guard.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, insert, select, update
 
 from ..errors import (
     ItemNotVotable,
@@ -40,24 +42,11 @@ from ..models import (
     WorkshopStatus,
     utcnow,
 )
-from ..phases import PhaseKind, on_exit, vote_settings
+from ..phases import PhaseKind, on_exit, settings_of, vote_settings
 from ..realtime import Facts
 from ..schemas import VoteSettingsChange, VoteTarget, serialize_phase
-from . import events, lookup
+from . import events
 from .workshops import require_facilitator
-
-
-def _current_vote_phase(workshop: Workshop) -> Phase:
-    if workshop.status == WorkshopStatus.DRAFT:
-        raise WorkshopNotOpen()
-    if workshop.status == WorkshopStatus.CLOSED:
-        raise WorkshopClosed()
-    phase = workshop.current_phase
-    if phase is None or phase.kind != PhaseKind.VOTE:
-        raise WrongPhase(_("Votes can only be cast during a vote step."))
-    if phase.frozen_at is not None:
-        raise VoteClosed()
-    return phase
 
 
 def _vote_phase(workshop: Workshop, phase_id: int | None) -> Phase:
@@ -150,52 +139,6 @@ def record_change(workshop: Workshop, phase: Phase, item_id: int) -> None:
     events.record(workshop, Facts.VOTES_CHANGED, data, public)
 
 
-def _ack(participant: Participant, phase: Phase) -> dict[str, Any]:
-    column = target_column(phase)
-    mine = {
-        item_id: count
-        for item_id, count in db.session.execute(
-            select(column, Vote.count).where(
-                Vote.phase_id == phase.id, Vote.participant_id == participant.id
-            )
-        )
-    }
-    budget = int(vote_settings(phase)["votes_per_participant"])
-    return {
-        "phase_id": phase.id,
-        "target": vote_settings(phase)["target"],
-        "votes": {str(k): v for k, v in mine.items()},
-        "remaining": max(0, budget - sum(mine.values())),
-    }
-
-
-def _participant(workshop: Workshop, participant_id: int) -> Participant:
-    return lookup.in_workshop(workshop, Participant, participant_id)
-
-
-def _votable_idea(workshop: Workshop, idea_id: int) -> Idea:
-    idea = lookup.in_workshop(workshop, Idea, idea_id)
-    if idea.status != IdeaStatus.VISIBLE:
-        raise ItemNotVotable()
-    return idea
-
-
-def _votable(workshop: Workshop, phase: Phase, target: VoteTarget) -> Idea | Challenge:
-    """The item voted on, which must be of the kind the phase votes on."""
-    if vote_settings(phase)["target"] != target.kind:
-        field = "challenge_id" if target.kind == "challenges" else "idea_id"
-        raise ValidationError(
-            _("This vote is on challenges.")
-            if target.kind == "ideas"
-            else _("This vote is on ideas."),
-            field=field,
-            reason="target",
-        )
-    if target.kind == "ideas":
-        return _votable_idea(workshop, target.item_id)
-    return lookup.in_workshop(workshop, Challenge, target.item_id)
-
-
 def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
     """Put ``target.count`` more dots on an idea or a défi; returns the participant's
     votes.
@@ -207,56 +150,7 @@ def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict
     changes nothing then. Emits ``votes_changed`` (tallies hidden from the public
     rooms while the vote is hidden and not revealed).
     """
-    workshop = events.lock_workshop(workshop_id)
-    participant = _participant(workshop, participant_id)
-    phase = _current_vote_phase(workshop)
-    item = _votable(workshop, phase, target)
-    settings = vote_settings(phase)
-    column = target_column(phase)
-    if (
-        not settings["allow_own"]
-        and isinstance(item, Idea)
-        and item.participant_id == participant.id
-    ):
-        raise OwnIdeaVote()
-    spent = int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Vote.count), 0)).where(
-                Vote.phase_id == phase.id, Vote.participant_id == participant.id
-            )
-        )
-        or 0
-    )
-    if spent + target.count > int(settings["votes_per_participant"]):
-        raise VoteBudgetExhausted()
-    vote = db.session.scalar(
-        select(Vote).where(
-            Vote.phase_id == phase.id,
-            Vote.participant_id == participant.id,
-            column == item.id,
-        )
-    )
-    current = vote.count if vote else 0
-    if current + target.count > int(settings["max_per_item"]):
-        raise VoteCapReached()
-    if vote is None:
-        db.session.add(
-            Vote(
-                workshop_id=workshop.id,
-                phase_id=phase.id,
-                participant_id=participant.id,
-                idea_id=item.id if isinstance(item, Idea) else None,
-                challenge_id=item.id if isinstance(item, Challenge) else None,
-                count=target.count,
-            )
-        )
-    else:
-        vote.count = current + target.count
-    db.session.flush()
-    record_change(workshop, phase, item.id)
-    result = _ack(participant, phase)
-    db.session.commit()
-    return result
+    return _change(workshop_id, participant_id, target, lambda current: current + target.count)
 
 
 def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
@@ -265,32 +159,217 @@ def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> 
     Raises :class:`NoVoteToWithdraw` when the participant has fewer dots there.
     Emits ``votes_changed``.
     """
-    workshop = events.lock_workshop(workshop_id)
-    participant = _participant(workshop, participant_id)
-    phase = _current_vote_phase(workshop)
-    column = Vote.challenge_id if target.kind == "challenges" else Vote.idea_id
-    vote = db.session.scalar(
-        select(Vote).where(
-            Vote.phase_id == phase.id,
-            Vote.participant_id == participant.id,
-            column == target.item_id,
+    return _change(workshop_id, participant_id, target, lambda current: current - target.count)
+
+
+def set_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
+    """Make the participant's dots on an item exactly ``target.count`` (0 removes them).
+
+    Idempotent, so a phone may resend it after a lost ack or from its offline outbox:
+    the same request twice changes nothing the second time and records no fact. Adding
+    dots follows :func:`cast_vote`'s rules, removing them :func:`withdraw_vote`'s.
+    """
+    return _change(workshop_id, participant_id, target, lambda _current: target.count)
+
+
+_VOTES = Vote.__table__
+_IDEAS = Idea.__table__
+_CHALLENGES = Challenge.__table__
+_PARTICIPANTS = Participant.__table__
+_PHASES = Phase.__table__
+
+
+def _change(
+    workshop_id: int, participant_id: int, target: VoteTarget, wanted: Callable[[int], int]
+) -> dict[str, Any]:
+    """Move the participant's dots on ``target`` from their current count to
+    ``wanted(current)``, checking every rule after the workshop's lock.
+
+    The hot path of a vote storm, so it runs a handful of SQL statements on the
+    session's connection rather than loading ORM objects: one statement takes the lock
+    and the fact's ``seq``, one reads the phase, one the item, one all the
+    participant's dots in the phase, one writes, and three record the fact.
+    """
+    session = db.session
+    seq, status, phase_id = events.take_seq(workshop_id)
+    participant_workshop = session.execute(
+        select(_PARTICIPANTS.c.workshop_id).where(_PARTICIPANTS.c.id == participant_id)
+    ).scalar()
+    if participant_workshop is None:
+        raise NotFound()
+    if participant_workshop != workshop_id:
+        raise WrongWorkshop()
+    if status == WorkshopStatus.DRAFT:
+        raise WorkshopNotOpen()
+    if status == WorkshopStatus.CLOSED:
+        raise WorkshopClosed()
+    if phase_id is None:
+        raise WrongPhase(_("Votes can only be cast during a vote step."))
+    phase = session.execute(
+        select(
+            _PHASES.c.kind, _PHASES.c.settings, _PHASES.c.frozen_at, _PHASES.c.revealed_at
+        ).where(_PHASES.c.id == phase_id)
+    ).one_or_none()
+    if phase is None or phase.kind != PhaseKind.VOTE:
+        raise WrongPhase(_("Votes can only be cast during a vote step."))
+    if phase.frozen_at is not None:
+        raise VoteClosed()
+    settings = settings_of(phase.settings)
+    column = _VOTES.c.challenge_id if target.kind == "challenges" else _VOTES.c.idea_id
+    mine: dict[int, int] = {
+        int(item_id): int(count)
+        for item_id, count in session.execute(
+            select(column, _VOTES.c.count).where(
+                _VOTES.c.phase_id == phase_id,
+                _VOTES.c.participant_id == participant_id,
+                column.is_not(None),
+            )
         )
+    }
+    current = mine.get(target.item_id, 0)
+    spent = sum(mine.values())
+    new = wanted(current)
+    if new > current:
+        _check_votable(workshop_id, participant_id, settings, target)
+        if spent + new - current > int(settings["votes_per_participant"]):
+            raise VoteBudgetExhausted()
+        if new > int(settings["max_per_item"]):
+            raise VoteCapReached()
+    elif new < current or current == 0:
+        if current == 0:
+            _check_item(workshop_id, target)  # not_found, wrong_workshop first
+        if new < 0:
+            raise NoVoteToWithdraw()
+    if new == current:  # an idempotent repeat: nothing to write, nothing to announce
+        session.rollback()
+        return _ack_of(phase_id, settings, mine)
+    where = (
+        (_VOTES.c.phase_id == phase_id)
+        & (_VOTES.c.participant_id == participant_id)
+        & (column == target.item_id)
     )
-    if vote is None:
-        model: type[Idea] | type[Challenge] = Challenge if target.kind == "challenges" else Idea
-        lookup.in_workshop(workshop, model, target.item_id)  # not_found, wrong_workshop
-        raise NoVoteToWithdraw()
-    if vote.count < target.count:
-        raise NoVoteToWithdraw()
-    if vote.count == target.count:
-        db.session.delete(vote)
+    if current == 0:
+        session.execute(
+            insert(_VOTES).values(
+                workshop_id=workshop_id,
+                phase_id=phase_id,
+                participant_id=participant_id,
+                idea_id=target.item_id if target.kind == "ideas" else None,
+                challenge_id=target.item_id if target.kind == "challenges" else None,
+                count=new,
+            )
+        )
+    elif new == 0:
+        session.execute(delete(_VOTES).where(where))
     else:
-        vote.count -= target.count
-    db.session.flush()
-    record_change(workshop, phase, target.item_id)
-    result = _ack(participant, phase)
-    db.session.commit()
+        session.execute(update(_VOTES).where(where).values(count=new))
+    if new:
+        mine[target.item_id] = new
+    else:
+        mine.pop(target.item_id, None)
+    tally = session.execute(
+        select(func.coalesce(func.sum(_VOTES.c.count), 0)).where(
+            _VOTES.c.phase_id == phase_id, column == target.item_id
+        )
+    ).scalar()
+    was_voter, is_voter = bool(spent), bool(mine)
+    voters, cast = _phase_totals(phase_id, seq, int(is_voter) - int(was_voter), new - current)
+    data = {
+        "phase_id": phase_id,
+        "target": settings["target"],
+        "tallies": {str(target.item_id): int(tally or 0)},
+        "voters": int(voters),
+        "votes_cast": int(cast),
+    }
+    hidden = settings["hidden"] and phase.revealed_at is None
+    public = {k: v for k, v in data.items() if k != "tallies"} if hidden else None
+    events.record_at(workshop_id, seq, Facts.VOTES_CHANGED, data, public)
+    result = _ack_of(phase_id, settings, mine)
+    session.commit()
     return result
+
+
+def _phase_totals(phase_id: int, seq: int, voters_delta: int, cast_delta: int) -> tuple[int, int]:
+    """``(voters, votes_cast)`` of a vote phase after the change being recorded at
+    ``seq``.
+
+    Counting them is a scan of the phase's votes, too slow for every dot of a storm,
+    so the last totals are kept per app with the ``seq`` they were recorded at. When no
+    other fact came in between (``seq - 1``: the same process recorded the previous
+    one), the change's deltas are applied; any other write, by this process or another
+    worker, moved ``seq`` on and the totals are counted again. A rolled-back
+    transaction leaves an entry whose ``seq`` is never followed, so it is recounted.
+    """
+    cache: dict[int, tuple[int, int, int]] = current_app.extensions.setdefault(
+        "semis_vote_totals", {}
+    )
+    known = cache.get(phase_id)
+    if known is not None and known[0] == seq - 1:
+        voters, cast = known[1] + voters_delta, known[2] + cast_delta
+    else:
+        counted = db.session.execute(
+            select(
+                func.count(func.distinct(_VOTES.c.participant_id)),
+                func.coalesce(func.sum(_VOTES.c.count), 0),
+            ).where(_VOTES.c.phase_id == phase_id)
+        ).one()
+        voters, cast = int(counted[0]), int(counted[1])
+    if len(cache) > 1024:  # old phases: forget them all, they are recounted if needed
+        cache.clear()
+    cache[phase_id] = (seq, voters, cast)
+    return voters, cast
+
+
+def _check_item(workshop_id: int, target: VoteTarget) -> Any:
+    """The item's row (workshop_id, and for ideas status and author); raises
+    :class:`NotFound` or :class:`WrongWorkshop`."""
+    if target.kind == "challenges":
+        row = db.session.execute(
+            select(_CHALLENGES.c.workshop_id).where(_CHALLENGES.c.id == target.item_id)
+        ).one_or_none()
+    else:
+        row = db.session.execute(
+            select(_IDEAS.c.workshop_id, _IDEAS.c.status, _IDEAS.c.participant_id).where(
+                _IDEAS.c.id == target.item_id
+            )
+        ).one_or_none()
+    if row is None:
+        raise NotFound()
+    if row.workshop_id != workshop_id:
+        raise WrongWorkshop()
+    return row
+
+
+def _check_votable(
+    workshop_id: int, participant_id: int, settings: dict[str, Any], target: VoteTarget
+) -> None:
+    """The item may receive dots from this participant: of the kind the phase votes
+    on, of the workshop, visible, and not their own idea unless allowed."""
+    if settings["target"] != target.kind:
+        field = "challenge_id" if target.kind == "challenges" else "idea_id"
+        raise ValidationError(
+            _("This vote is on challenges.")
+            if target.kind == "ideas"
+            else _("This vote is on ideas."),
+            field=field,
+            reason="target",
+        )
+    row = _check_item(workshop_id, target)
+    if target.kind == "ideas":
+        if row.status != IdeaStatus.VISIBLE:
+            raise ItemNotVotable()
+        if not settings["allow_own"] and row.participant_id == participant_id:
+            raise OwnIdeaVote()
+
+
+def _ack_of(phase_id: int, settings: dict[str, Any], mine: dict[int, int]) -> dict[str, Any]:
+    budget = int(settings["votes_per_participant"])
+    return {
+        "phase_id": phase_id,
+        "target": settings["target"],
+        "votes": {str(k): v for k, v in mine.items()},
+        "remaining": max(0, budget - sum(mine.values())),
+    }
 
 
 def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSettingsChange) -> Phase:
