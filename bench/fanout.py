@@ -39,6 +39,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import psutil
+
 from .harness import (
     ResourceSampler,
     Row,
@@ -163,6 +165,19 @@ def fanout_plan(
     ]
 
 
+def background_cpu(server_pids: Sequence[int], seconds: float = 2.0) -> float:
+    """CPU seconds per second the servers use with every phone connected and nothing
+    posted (pings, presence): subtracted from a fan-out's CPU time."""
+    processes = [psutil.Process(pid) for pid in server_pids]
+
+    def used() -> float:
+        return sum(t.user + t.system for t in (p.cpu_times() for p in processes))
+
+    before, began = used(), time.monotonic()
+    time.sleep(seconds)
+    return (used() - before) / (time.monotonic() - began)
+
+
 def measure_fanout(
     fleet: Fleet,
     server_pids: Sequence[int],
@@ -173,6 +188,7 @@ def measure_fanout(
     """Post the ideas of ``plan``; the delivery latencies to every phone, and the CPU of
     the server processes (summed when there are several)."""
     last_offset = max(offset for offset, _phone, _idea in plan)
+    idle_rate = background_cpu(server_pids)
     samplers = [
         ResourceSampler(pid, fleet.pids if n == 0 else ()).start()
         for n, pid in enumerate(server_pids)
@@ -228,11 +244,23 @@ def measure_fanout(
         "max_ms": rounded(max(latencies, default=0.0)) if latencies else None,
         "all_phones_p50_ms": rounded(percentile(list(slowest.values()), 50)),
         "post_ack_p95_ms": rounded(percentile(acks, 95)),
+        # Net of what the servers burn meanwhile with nothing posted (pings, presence).
         "server_cpu_ms_per_idea": (
+            rounded(
+                max(0.0, cpu_seconds - idle_rate * (resources["seconds"] or 0))
+                * 1000
+                / len(sent_at),
+                1,
+            )
+            if cpu_seconds is not None and sent_at
+            else None
+        ),
+        "server_cpu_ms_per_idea_gross": (
             rounded(cpu_seconds * 1000 / len(sent_at), 1)
             if cpu_seconds is not None and sent_at
             else None
         ),
+        "server_background_cpu_pct": rounded(idle_rate * 100),
         "server_cpu_pct_mean": resources["cpu_pct_mean"],
         "server_cpu_pct_max": resources["cpu_pct_max"],
         "clients_cpu_pct_mean": resources["clients_cpu_pct_mean"],
@@ -243,7 +271,7 @@ def measure_fanout(
 
 def reconnect_all(
     fleet: Fleet,
-    url: str,
+    server: ServerProcess,
     auth: dict[str, Any],
     *,
     use_cookie: bool,
@@ -254,23 +282,27 @@ def reconnect_all(
 ) -> dict[str, Any]:
     """Every phone reconnects at once and resynchronises; how long until the last one
     was, and how many failed (not resynced in time, or left with another ``seq`` than
-    ``expected_seq``, the database's)."""
+    ``expected_seq``, the database's), and the CPU it cost."""
+    sampler = ResourceSampler(server.pid, fleet.pids, interval=0.1).start()
     started = time.monotonic()
-    results = list(
-        flatten(
-            fleet.call(
-                "reconnect",
-                base_url=url,
-                auth=auth,
-                use_cookie=use_cookie,
-                compress=compress,
-                concurrency=args.reconnect_concurrency,
-                deadline_s=args.reconnect_timeout,
-                request_timeout=REQUEST_TIMEOUT,
-                timeout=args.reconnect_timeout + REQUEST_TIMEOUT + 60,
+    try:
+        results = list(
+            flatten(
+                fleet.call(
+                    "reconnect",
+                    base_url=server.url,
+                    auth=auth,
+                    use_cookie=use_cookie,
+                    compress=compress,
+                    concurrency=args.reconnect_concurrency,
+                    deadline_s=args.reconnect_timeout,
+                    request_timeout=REQUEST_TIMEOUT,
+                    timeout=args.reconnect_timeout + REQUEST_TIMEOUT + 60,
+                )
             )
         )
-    )
+    finally:
+        resources = sampler.stop()
     done = [r["resynced_at"] - started for r in results if r["resynced_at"] is not None]
     status = list(flatten(fleet.call("status", timeout=60)))
     wrong_seq = [
@@ -300,6 +332,14 @@ def reconnect_all(
         "modes": modes,
         "errors": sorted({str(r["error"]) for r in results if r["error"]})[:5],
         "compressed_sockets": sum(1 for s in status if s["compressed"]),
+        "server_cpu_ms_per_phone": (
+            rounded(resources["cpu_seconds"] * 1000 / phones, 2)
+            if resources["cpu_seconds"] is not None and phones
+            else None
+        ),
+        "server_cpu_pct_mean": resources["cpu_pct_mean"],
+        "clients_cpu_pct_mean": resources["clients_cpu_pct_mean"],
+        "other_processes_cpu_pct_mean": resources["other_processes_cpu_pct_mean"],
     }
 
 
@@ -364,7 +404,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             before = settled_rss(app)
             semis["reconnect"] = reconnect_all(
                 fleet,
-                app.url,
+                app,
                 auth,
                 use_cookie=True,
                 compress=True,
@@ -389,7 +429,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             before = settled_rss(app)
             on_reconnect = reconnect_all(
                 fleet,
-                app.url,
+                app,
                 auth,
                 use_cookie=True,
                 compress=True,
@@ -424,7 +464,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             baseline["restart_s"] = rounded(restart(bare, lambda: bare.start(1)), 2)
             baseline["reconnect"] = reconnect_all(
                 fleet,
-                bare.url,
+                bare,
                 auth,
                 use_cookie=False,
                 compress=False,
@@ -450,6 +490,11 @@ def run(args: argparse.Namespace) -> ScenarioResult:
     else:
         remove_dir(workdir)
     return result
+
+
+def _cpu_split(figures: dict[str, Any]) -> str:
+    keys = ("server_cpu_pct_mean", "clients_cpu_pct_mean", "other_processes_cpu_pct_mean")
+    return " / ".join("-" if figures[k] is None else f"{figures[k]:.0f}" for k in keys)
 
 
 def _ratio(a: float | None, b: float | None) -> float | None:
@@ -552,7 +597,8 @@ def report(
         ),
         pair("fan-out delivery max, ms", "max_ms"),
         pair("deliveries missing", "deliveries_missing"),
-        pair("server CPU time per idea, ms", "server_cpu_ms_per_idea"),
+        pair("server CPU time per idea (net of background), ms", "server_cpu_ms_per_idea"),
+        pair("server background CPU, % of a core", "server_background_cpu_pct"),
         pair("server CPU mean during the fan-out, % of a core", "server_cpu_pct_mean"),
         pair("client processes CPU mean, % of a core", "clients_cpu_pct_mean"),
         pair("other processes CPU mean, % of a core", "other_processes_cpu_pct_mean"),
@@ -584,6 +630,16 @@ def report(
             goals["reconnect_failures==0"],
         ),
         Row("reconnect: retries", reconnect["retries"], bare["reconnect"]["retries"]),
+        Row(
+            "reconnect: server CPU per phone, ms",
+            reconnect["server_cpu_ms_per_phone"],
+            bare["reconnect"]["server_cpu_ms_per_phone"],
+        ),
+        Row(
+            "reconnect: server / clients / others CPU, % of a core",
+            _cpu_split(reconnect),
+            _cpu_split(bare["reconnect"]),
+        ),
         Row(
             "reconnect: replays / snapshots",
             f"{reconnect['modes'].get('replay', 0)} / {reconnect['modes'].get('snapshot', 0)}",
