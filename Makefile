@@ -57,8 +57,10 @@ check-migrations: $(VENV)/.installed
 	WORKSHOP_INSTANCE_PATH=$$tmp WORKSHOP_DATABASE_URL= $(VENV)/bin/flask --app workshop db check; \
 	status=$$?; rm -rf $$tmp; exit $$status
 
-## bench: load benchmarks against the real run.py (vote storm vs a bare python-socketio
-## server); prints a table, writes bench-results.json. PHONES=200 for a smaller run.
+## bench: load benchmarks against the real run.py beside a bare python-socketio server
+## (vote storm, fan-out, reconnect after a restart, memory per phone, permessage-deflate,
+## and two workers + Redis + PostgreSQL when installed); prints tables, writes
+## bench-results.json (docs/performance.md). PHONES=200 for a smaller run.
 PHONES ?= 1000
 bench: $(VENV)/.bench-installed translations
 	$(PY) -m bench --phones $(PHONES) $(BENCH_ARGS)
