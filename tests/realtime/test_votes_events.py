@@ -105,6 +105,61 @@ def test_cast_acks_and_every_room_of_the_workshop_hears_of_it(app: Flask, world:
     assert nothing_received(*world.in_b)
 
 
+def test_set_vote_is_idempotent_and_the_repeat_announces_nothing(app: Flask, world: World) -> None:
+    vote = start_vote(app, world, max_per_item=3)
+    first, second = vote.others
+
+    data = ok(world.alice, "set_vote", {"idea_id": first, "count": 2})
+    assert data == {
+        "phase_id": vote.phase_id,
+        "target": "ideas",
+        "votes": {str(first): 2},
+        "remaining": 3,
+    }
+    seq = seq_of(app, world.a.id)
+    for client in world.in_a:
+        [fact] = payloads(client, "votes_changed")
+        assert (fact["seq"], fact["voters"], fact["votes_cast"]) == (seq, 1, 2)
+    assert nothing_received(*world.in_b)
+
+    # A resend after a lost ack: the same answer, no write, no fact, no seq.
+    assert ok(world.alice, "set_vote", {"idea_id": first, "count": 2}) == data
+    assert seq_of(app, world.a.id) == seq
+    assert nothing_received(*world.in_a, *world.in_b)
+
+    # Bob's phone sets its own dots; lowering and clearing work like withdrawing.
+    ok(world.bob, "set_vote", {"idea_id": second, "count": 1})
+    assert ok(world.alice, "set_vote", {"idea_id": first, "count": 0})["votes"] == {}
+    [*_, last] = payloads(world.host, "votes_changed")
+    assert (last["tallies"], last["voters"], last["votes_cast"]) == ({str(first): 0}, 1, 1)
+    assert rows(app, world.a.id) == [(vote.phase_id, rows(app, world.a.id)[0][1], second, 1)]
+    assert nothing_received(*world.in_b)
+
+
+@pytest.mark.parametrize(
+    ("payload", "code"),
+    [
+        ({"idea_id": "first", "count": 6}, "vote_budget_exhausted"),
+        ({"idea_id": "first"}, "invalid_input"),
+        ({"idea_id": "first", "count": -1}, "invalid_input"),
+        ({"idea_id": "first", "count": 100}, "invalid_input"),
+        ({"idea_id": "elsewhere", "count": 0}, "wrong_workshop"),
+        ({"idea_id": 999_999, "count": 0}, "not_found"),
+        ({"idea_id": "alices", "count": 1}, "own_idea_vote"),
+    ],
+)
+def test_set_vote_refusals_change_nothing(
+    app: Flask, world: World, payload: dict[str, Any], code: str
+) -> None:
+    vote = start_vote(app, world, max_per_item=5, allow_own=False)
+    names = {"first": vote.others[0], "elsewhere": vote.elsewhere, "alices": vote.alices}
+    payload = {k: names.get(v, v) if isinstance(v, str) else v for k, v in payload.items()}
+    seq = seq_of(app, world.a.id)
+    assert error_code(ack(world.alice, "set_vote", payload)) == code
+    assert seq_of(app, world.a.id) == seq and rows(app, world.a.id) == []
+    assert nothing_received(*world.in_a, *world.in_b)
+
+
 def test_a_hidden_vote_shows_tallies_to_facilitators_only(app: Flask, world: World) -> None:
     vote = start_vote(app, world, max_per_item=2)
     first, _second = vote.others
