@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from . import fanout, scale_out, vote_storm
+from . import export, fanout, scale_out, vote_storm
 from .harness import (
     BenchError,
     ScenarioResult,
@@ -37,6 +37,7 @@ SCENARIOS: dict[str, tuple[Run, AddArguments, tuple[str, ...]]] = {
     "vote_storm": (vote_storm.run, vote_storm.add_arguments, ("vote_storm",)),
     "fanout": (fanout.run, fanout.add_arguments, fanout.KEYS),
     "scale_out": (scale_out.run, scale_out.add_arguments, ("scale_out",)),
+    "export": (export.run, export.add_arguments, ("export",)),
 }
 MAX_PHONES = 5000
 

@@ -40,10 +40,11 @@ def _cell(sheet: Worksheet, value: Any) -> Any:
     # XML 1.0 cannot hold most control characters; stored text has none (they are
     # removed at input), this only keeps a stray one from breaking the workbook.
     text = ILLEGAL_CHARACTERS_RE.sub("\ufffd", value)
+    if not text.startswith(FORMULA_TRIGGERS):
+        return text  # openpyxl types it as text (only a leading "=" makes a formula)
     cell = WriteOnlyCell(sheet, value=text)
     cell.data_type = "s"  # never a formula, whatever the text starts with
-    if text.startswith(FORMULA_TRIGGERS):
-        cell.quotePrefix = True
+    cell.quotePrefix = True
     return cell
 
 
