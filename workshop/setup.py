@@ -153,9 +153,9 @@ def init_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import facilitator, main, participant, screen
+    from .views import api, fabrique, facilitator, main, participant, screen
 
-    for module in (main, facilitator, participant, screen):
+    for module in (main, facilitator, participant, screen, fabrique, api):
         app.register_blueprint(module.bp)
     from .views import exports
 
@@ -199,6 +199,8 @@ def register_security_headers(app: Flask) -> None:
 
 
 def register_commands(app: Flask) -> None:
+    from . import portfolio_cli
     from .cli import register
 
     register(app)
+    portfolio_cli.register(app)

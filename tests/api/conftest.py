@@ -1,0 +1,115 @@
+"""API fixtures: a Fabrique with a token, and a client whose every answer is checked
+against docs/openapi.yaml (request and response), so the document cannot drift."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from flask import Flask
+from flask.testing import FlaskClient
+from openapi_core import OpenAPI
+from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
+
+from tests.factories import make_facilitator
+from workshop.services import fabriques
+
+OPENAPI_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
+
+
+@cache
+def openapi_document() -> dict[str, Any]:
+    document: dict[str, Any] = yaml.safe_load(OPENAPI_PATH.read_text(encoding="utf-8"))
+    return document
+
+
+@cache
+def openapi() -> OpenAPI:
+    # The server URL is relative; tests call http://localhost/api/v1/...
+    document = dict(openapi_document(), servers=[{"url": "http://localhost/api/v1"}])
+    return OpenAPI.from_dict(document)
+
+
+class CheckedClient:
+    """A Flask test client for ``/api/v1`` that validates every exchange against the
+    OpenAPI document: an undocumented path, status, parameter or field fails the test."""
+
+    def __init__(self, client: FlaskClient, token: str | None) -> None:
+        self.client = client
+        self.token = token
+        self.checked = 0
+
+    def _headers(self, token: Any, extra: dict[str, str] | None) -> dict[str, str]:
+        token = self.token if token is ... else token
+        headers = dict(extra or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        return headers
+
+    def _send(self, method: str, path: str, token: Any, headers: Any, kwargs: Any) -> Any:
+        headers = self._headers(token, headers)
+        url = f"/api/v1{path}"
+        response = self.client.open(url, method=method, headers=headers, **kwargs)
+        # The app consumed the request body: rebuild the request for the validator.
+        sent = Request(
+            EnvironBuilder(
+                url, "http://localhost", method=method, headers=headers, **kwargs
+            ).get_environ()
+        )
+        if response.status_code < 400:  # what the app accepted, the document must accept
+            openapi().validate_request(WerkzeugOpenAPIRequest(sent))
+        openapi().validate_response(WerkzeugOpenAPIRequest(sent), WerkzeugOpenAPIResponse(response))
+        self.checked += 1
+        return response
+
+    def get(
+        self, path: str, token: Any = ..., headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
+        return self._send("GET", path, token, headers, kwargs)
+
+    def post(
+        self, path: str, token: Any = ..., headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
+        return self._send("POST", path, token, headers, kwargs)
+
+
+@dataclass
+class ApiFabrique:
+    id: int
+    slug: str
+    member_email: str
+    token: str
+    import_token: str
+
+
+@pytest.fixture
+def api_fabrique(app: Flask) -> Callable[..., ApiFabrique]:
+    """A Fabrique with a member, a read token and a read + import token."""
+
+    def make(slug: str = "fabrique-api") -> ApiFabrique:
+        with app.app_context():
+            member = make_facilitator()
+            fabrique = fabriques.create_fabrique(
+                fabriques.parse_new_fabrique({"slug": slug, "name": slug.title()})
+            )
+            fabriques.add_member(fabrique, member)
+            read = fabriques.issue_token(fabrique, "tableur")
+            write = fabriques.issue_token(fabrique, "import", ("read", "import"))
+            return ApiFabrique(fabrique.id, fabrique.slug, member.email, read.secret, write.secret)
+
+    return make
+
+
+@pytest.fixture
+def api(client: FlaskClient) -> Callable[[str | None], CheckedClient]:
+    def make(token: str | None) -> CheckedClient:
+        return CheckedClient(client, token)
+
+    return make

@@ -1,0 +1,247 @@
+"""Fabriques à initiatives: accounts, members and the API tokens of their tools.
+
+A Fabrique is created (and its members and tokens managed) from the command line by
+whoever runs the server; its members then work on its portfolio in the browser
+(:mod:`workshop.services.portfolio`) and its tokens read it through ``/api/v1/``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from flask_babel import gettext as _
+from sqlalchemy import exists, select, update
+
+from ..errors import Forbidden, NotAuthenticated, NotFound, ValidationError
+from ..extensions import db
+from ..models import (
+    ApiToken,
+    Fabrique,
+    Facilitator,
+    Workshop,
+    fabrique_members,
+    utcnow,
+    workshop_facilitators,
+)
+from ..schemas import _require_mapping, _text
+
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
+TOKEN_PREFIX = "semis_"  # noqa: S105 - a public prefix, not a secret
+SCOPES = ("read", "import")
+# A token's last use is written at most this often: reads must not all take a write lock.
+_TOUCH_EVERY = dt.timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class NewFabrique:
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    """A freshly issued token: ``secret`` is shown once and never stored."""
+
+    token: ApiToken
+    secret: str
+
+
+def parse_new_fabrique(payload: Any) -> NewFabrique:
+    """``{"slug", "name"}``: a slug of lower-case letters, digits and hyphens."""
+    data = _require_mapping(payload)
+    slug = _text(data, "slug", max_len=60, required=True).lower()
+    if not SLUG.fullmatch(slug):
+        raise ValidationError(
+            _("Use only lower-case letters, digits and hyphens (for example fabrique-ardeche)."),
+            field="slug",
+            reason="format",
+        )
+    return NewFabrique(slug=slug, name=_text(data, "name", max_len=140) or slug)
+
+
+def create_fabrique(new: NewFabrique) -> Fabrique:
+    """Create a Fabrique with no member yet. Raises :class:`ValidationError` if the slug
+    is taken."""
+    if db.session.scalar(select(Fabrique.id).where(Fabrique.slug == new.slug)) is not None:
+        raise ValidationError(
+            _("A Fabrique with this short name already exists."), field="slug", reason="taken"
+        )
+    fabrique = Fabrique(slug=new.slug, name=new.name)
+    db.session.add(fabrique)
+    db.session.commit()
+    return fabrique
+
+
+def get_by_slug(slug: str) -> Fabrique:
+    """The Fabrique called ``slug``; raises :class:`NotFound`."""
+    fabrique = db.session.scalar(select(Fabrique).where(Fabrique.slug == slug))
+    if fabrique is None:
+        raise NotFound(_("No Fabrique has this name."))
+    return fabrique
+
+
+def all_fabriques() -> list[Fabrique]:
+    return list(db.session.scalars(select(Fabrique).order_by(Fabrique.name)))
+
+
+def fabriques_of(facilitator: Facilitator) -> list[Fabrique]:
+    """The Fabriques ``facilitator`` is a member of, by name."""
+    return list(
+        db.session.scalars(
+            select(Fabrique)
+            .join(fabrique_members, fabrique_members.c.fabrique_id == Fabrique.id)
+            .where(fabrique_members.c.facilitator_id == facilitator.id)
+            .order_by(Fabrique.name)
+        )
+    )
+
+
+def is_member(fabrique: Fabrique, facilitator: Facilitator | None) -> bool:
+    if facilitator is None:
+        return False
+    return bool(
+        db.session.scalar(
+            select(
+                exists().where(
+                    fabrique_members.c.fabrique_id == fabrique.id,
+                    fabrique_members.c.facilitator_id == facilitator.id,
+                )
+            )
+        )
+    )
+
+
+def require_member(fabrique: Fabrique, facilitator: Facilitator | None) -> None:
+    """Raise :class:`Forbidden` unless ``facilitator`` is a member of ``fabrique``."""
+    if not is_member(fabrique, facilitator):
+        raise Forbidden(_("Only the members of this Fabrique can see its portfolio."))
+
+
+def add_member(fabrique: Fabrique, facilitator: Facilitator) -> bool:
+    """Make ``facilitator`` a member; ``False`` when they already were."""
+    if is_member(fabrique, facilitator):
+        return False
+    fabrique.members.append(facilitator)
+    db.session.commit()
+    return True
+
+
+def remove_member(fabrique: Fabrique, facilitator: Facilitator) -> bool:
+    """Remove ``facilitator`` from the members; ``False`` when they were not one."""
+    if not is_member(fabrique, facilitator):
+        return False
+    fabrique.members.remove(facilitator)
+    db.session.commit()
+    return True
+
+
+# ------------------------------------------------------------------------ API tokens
+
+
+def hash_token(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def issue_token(fabrique: Fabrique, name: str, scopes: tuple[str, ...] = ("read",)) -> IssuedToken:
+    """Issue a bearer token for ``fabrique``'s tools; the secret is returned once.
+
+    ``scopes``: "read" always, plus "import" for a token that may post exports.
+    """
+    label = _text({"name": name}, "name", max_len=80, required=True)
+    unknown = set(scopes) - set(SCOPES)
+    if unknown:
+        raise ValidationError(_("Please choose one of the options."), field="scopes")
+    secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(
+        fabrique_id=fabrique.id,
+        name=label,
+        prefix=secret[: len(TOKEN_PREFIX) + 8],
+        token_hash=hash_token(secret),
+        scopes=" ".join(s for s in SCOPES if s in {"read", *scopes}),
+    )
+    db.session.add(token)
+    db.session.commit()
+    return IssuedToken(token, secret)
+
+
+def tokens_of(fabrique: Fabrique) -> list[ApiToken]:
+    return list(
+        db.session.scalars(
+            select(ApiToken).where(ApiToken.fabrique_id == fabrique.id).order_by(ApiToken.id)
+        )
+    )
+
+
+def revoke_token(fabrique: Fabrique, token_id_or_prefix: str) -> ApiToken:
+    """Revoke one of ``fabrique``'s tokens, named by id or prefix; raises :class:`NotFound`.
+
+    Revoking twice is harmless: the first revocation time is kept.
+    """
+    query = select(ApiToken).where(ApiToken.fabrique_id == fabrique.id)
+    if token_id_or_prefix.isdigit():
+        query = query.where(ApiToken.id == int(token_id_or_prefix))
+    else:
+        query = query.where(ApiToken.prefix == token_id_or_prefix)
+    token = db.session.scalar(query)
+    if token is None:
+        raise NotFound(_("This Fabrique has no such token."))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.commit()
+    return token
+
+
+def authenticate_token(secret: str | None) -> ApiToken:
+    """The live token whose secret is ``secret``; raises :class:`NotAuthenticated`."""
+    if not secret or not secret.startswith(TOKEN_PREFIX) or len(secret) > 200:
+        raise NotAuthenticated(_("A valid API token is required (Authorization: Bearer …)."))
+    token = db.session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
+    if token is None or token.revoked_at is not None:
+        raise NotAuthenticated(_("This API token is not valid or was revoked."))
+    now = utcnow()
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        db.session.execute(update(ApiToken).where(ApiToken.id == token.id).values(last_used_at=now))
+        db.session.commit()
+    return token
+
+
+def require_scope(token: ApiToken, scope: str) -> None:
+    if scope not in token.scopes.split():
+        raise Forbidden(
+            _("This API token may not do this (it lacks the %(scope)s scope).", scope=scope)
+        )
+
+
+# -------------------------------------------------------- workshops a Fabrique reads
+
+
+def readable_workshops_query(fabrique: Fabrique) -> Any:
+    """Workshops one of whose facilitators is a member of ``fabrique``, newest first.
+
+    Being a member of a Fabrique means handing it one's sessions: its tools may read
+    their exports.
+    """
+    members = select(fabrique_members.c.facilitator_id).where(
+        fabrique_members.c.fabrique_id == fabrique.id
+    )
+    co_run = select(workshop_facilitators.c.workshop_id).where(
+        workshop_facilitators.c.facilitator_id.in_(members)
+    )
+    return (
+        select(Workshop)
+        .where(Workshop.id.in_(co_run))
+        .order_by(Workshop.created_at.desc(), Workshop.id.desc())
+    )
+
+
+def readable_workshop(fabrique: Fabrique, uid: str) -> Workshop:
+    """The workshop ``uid`` if ``fabrique`` may read it; else :class:`NotFound`."""
+    workshop = db.session.scalar(readable_workshops_query(fabrique).where(Workshop.uid == uid))
+    if workshop is None:
+        raise NotFound()
+    return workshop

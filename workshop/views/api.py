@@ -1,0 +1,204 @@
+"""The read API of a Fabrique's portfolio, ``/api/v1/``, described in docs/openapi.yaml.
+
+Every call but the OpenAPI document itself carries ``Authorization: Bearer <token>``,
+a token issued to one Fabrique (``flask --app workshop tokens create``). A token reads
+its own Fabrique's portfolio, and the live exports of the workshops co-run by one of
+the Fabrique's members; a token with the "import" scope may also import exports.
+Errors are ``{"ok": false, "error": {"code", "message", "details"?}}``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask_babel import gettext as _
+
+from ..errors import ValidationError
+from ..exports.document import build_json
+from ..extensions import csrf, db
+from ..models import ApiToken, Fabrique
+from ..services import fabriques, portfolio
+from ..setup import ROOT
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+
+OPENAPI_PATH: Path = ROOT / "docs" / "openapi.yaml"
+PER_PAGE_DEFAULT = 100
+PER_PAGE_MAX = 500
+
+
+def _token() -> ApiToken:
+    token: ApiToken = g.api_token
+    return token
+
+
+def _fabrique() -> Fabrique:
+    return _token().fabrique
+
+
+@bp.before_request
+def _authenticate() -> None:
+    if request.endpoint == "api.openapi":
+        return
+    header = request.headers.get("Authorization", "")
+    scheme, _sep, secret = header.partition(" ")
+    g.api_token = fabriques.authenticate_token(
+        secret.strip() if scheme.lower() == "bearer" else None
+    )
+
+
+@bp.after_request
+def _challenge(response: Response) -> Response:
+    if response.status_code == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="semis"'
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+@bp.get("/openapi.yaml")
+def openapi() -> Any:
+    """This API's OpenAPI 3.1 document."""
+    return Response(OPENAPI_PATH.read_text(encoding="utf-8"), mimetype="application/yaml")
+
+
+@bp.get("/fabrique")
+def fabrique() -> Any:
+    """The token's Fabrique."""
+    token = _token()
+    return jsonify(
+        {
+            "fabrique": {"slug": token.fabrique.slug, "name": token.fabrique.name},
+            "token": {"name": token.name, "prefix": token.prefix, "scopes": token.scopes.split()},
+        }
+    )
+
+
+@bp.get("/sessions")
+def sessions() -> Any:
+    """The portfolio's sessions, newest first."""
+    return jsonify(
+        {"sessions": [portfolio.serialize_session(s) for s in portfolio.sessions_of(_fabrique())]}
+    )
+
+
+@bp.get("/sessions/<uid>")
+def session(uid: str) -> Any:
+    """One session of the portfolio, by workshop uid, with its défis."""
+    held = portfolio.session_in(_fabrique(), uid=uid)
+    return jsonify(
+        {
+            "session": portfolio.serialize_session(held),
+            "challenges": [portfolio.serialize_challenge(c) for c in portfolio.challenges_of(held)],
+        }
+    )
+
+
+def _page_arg(name: str, default: int, maximum: int) -> int:
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    if not raw.isdigit() or not 1 <= int(raw) <= maximum:
+        raise ValidationError(
+            _("This number must be between %(min)d and %(max)d.", min=1, max=maximum),
+            field=name,
+            reason="range",
+        )
+    return int(raw)
+
+
+@bp.get("/ideas")
+def ideas() -> Any:
+    """Ideas of the portfolio with their lineage and stage, filtered and paginated."""
+    fabrique = _fabrique()
+    session_id = None
+    if request.args.get("session"):
+        session_id = portfolio.session_in(fabrique, uid=request.args["session"]).id
+    stage = request.args.get("stage")
+    if stage is not None and stage not in portfolio.STAGES:
+        raise ValidationError(
+            _("Please choose one of the options."), field="stage", reason="choice"
+        )
+    where = portfolio.IdeaFilter(
+        session_id=session_id,
+        stage=stage,
+        territory=request.args.get("territory"),
+        include_merged=request.args.get("include_merged") == "true",
+    )
+    page = _page_arg("page", 1, 1_000_000)
+    per_page = _page_arg("per_page", PER_PAGE_DEFAULT, PER_PAGE_MAX)
+    found = portfolio.find_ideas(fabrique, where, (page - 1) * per_page, per_page)
+    held, challenges = portfolio.lineage(found)
+    return jsonify(
+        {
+            "ideas": [
+                portfolio.serialize_idea(i, held[i.session_id], challenges.get(i.challenge_id or 0))
+                for i in found
+            ],
+            "page": page,
+            "per_page": per_page,
+            "total": portfolio.count_ideas(fabrique, where),
+        }
+    )
+
+
+@bp.get("/ideas/<int:idea_id>")
+def idea(idea_id: int) -> Any:
+    """One idea of the portfolio."""
+    found = portfolio.idea(_fabrique(), idea_id)
+    held, challenges = portfolio.lineage([found])
+    return jsonify(
+        {
+            "idea": portfolio.serialize_idea(
+                found, held[found.session_id], challenges.get(found.challenge_id or 0)
+            )
+        }
+    )
+
+
+@bp.get("/funnel")
+def funnel() -> Any:
+    """How many ideas are at each stage, per session and per territory."""
+    return jsonify(portfolio.serialize_funnel(portfolio.funnel(_fabrique())))
+
+
+@bp.get("/workshops")
+def workshops() -> Any:
+    """Workshops whose live export the token may read (co-run by a member)."""
+    found = db.session.scalars(fabriques.readable_workshops_query(_fabrique()))
+    return jsonify(
+        {
+            "workshops": [
+                {
+                    "uid": w.uid,
+                    "code": w.code,
+                    "title": w.title,
+                    "territory": w.territory,
+                    "date": w.date.isoformat() if w.date else None,
+                    "status": w.status,
+                }
+                for w in found
+            ]
+        }
+    )
+
+
+@bp.get("/workshops/<uid>/export")
+def workshop_export(uid: str) -> Any:
+    """The JSON export of one readable workshop (docs/export.schema.json)."""
+    workshop = fabriques.readable_workshop(_fabrique(), uid)
+    return jsonify(build_json(workshop))
+
+
+@bp.post("/imports")
+def import_export() -> Any:
+    """Import a JSON export (the request body) into the token's portfolio."""
+    token = _token()
+    fabriques.require_scope(token, "import")
+    limit = int(current_app.config.get("IMPORT_MAX_BYTES", 32 * 1024 * 1024))
+    if (request.content_length or 0) > limit:
+        raise ValidationError(_("This file is too large."), field=None, reason="too_large")
+    result = portfolio.import_export(token.fabrique, request.get_data())
+    return jsonify(result.to_dict()), (201 if result.status == "created" else 200)

@@ -1,0 +1,282 @@
+"""The Fabrique portfolio: import exports, follow ideas through stages, merge duplicates,
+and see the funnel. Only members of a Fabrique see its pages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import login_required
+
+from ..auth import current_facilitator
+from ..errors import NotAuthenticated, ValidationError, WorkshopError
+from ..models import Fabrique, Facilitator, Stage
+from ..services import fabriques, portfolio
+
+bp = Blueprint("fabrique", __name__, url_prefix="/fabriques")
+
+# The largest export accepted by the upload form (a 1,000-idea export is a few MB).
+DEFAULT_IMPORT_MAX_BYTES = 32 * 1024 * 1024
+
+STAGE_LABELS = {
+    Stage.TO_STUDY.value: _l("To study"),
+    Stage.OPPORTUNITY_STUDY.value: _l("Opportunity study"),
+    Stage.HOLDER_SEARCH.value: _l("Looking for a holder"),
+    Stage.LAUNCHING.value: _l("Launching"),
+    Stage.LAUNCHED.value: _l("Launched"),
+    Stage.ABANDONED.value: _l("Abandoned"),
+}
+STAGE_SOURCE_LABELS = {
+    "idea": _l("from the idea's sheet"),
+    "challenge": _l("from its défi's sheet"),
+    "default": _l("not qualified yet"),
+    "fabrique": _l("set in the portfolio"),
+}
+VOLUNTEER_LABELS = {
+    "hold": _l("could hold the project"),
+    "contribute": _l("wants to contribute"),
+    "follow": _l("wants to be kept informed"),
+}
+
+
+def _me() -> Facilitator:
+    facilitator = current_facilitator()
+    if facilitator is None:
+        raise NotAuthenticated()
+    return facilitator
+
+
+def _mine(slug: str) -> Fabrique:
+    fabrique = fabriques.get_by_slug(slug)
+    fabriques.require_member(fabrique, _me())
+    return fabrique
+
+
+@bp.context_processor
+def _labels() -> dict[str, Any]:
+    return {
+        "stage_labels": STAGE_LABELS,
+        "stage_source_labels": STAGE_SOURCE_LABELS,
+        "volunteer_labels": VOLUNTEER_LABELS,
+    }
+
+
+@bp.app_context_processor
+def _menu() -> dict[str, Any]:
+    def in_a_fabrique() -> bool:
+        facilitator = current_facilitator()
+        return facilitator is not None and bool(fabriques.fabriques_of(facilitator))
+
+    return {"in_a_fabrique": in_a_fabrique}
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    """The Fabriques the facilitator belongs to (straight to the only one)."""
+    mine = fabriques.fabriques_of(_me())
+    if len(mine) == 1:
+        return redirect(url_for("fabrique.overview", slug=mine[0].slug))
+    return render_template("fabrique/index.html", fabriques=mine)
+
+
+def _overview(fabrique: Fabrique, error: WorkshopError | None = None) -> Any:
+    return render_template(
+        "fabrique/overview.html",
+        fabrique=fabrique,
+        sessions=portfolio.sessions_of(fabrique),
+        funnel=portfolio.funnel(fabrique),
+        proposals=len(portfolio.open_proposals(fabrique)),
+        error=error,
+    ), (error.status if error else 200)
+
+
+@bp.get("/<slug>/")
+@login_required
+def overview(slug: str) -> Any:
+    """The portfolio's sessions, the import form and a summary of the funnel."""
+    return _overview(_mine(slug))
+
+
+@bp.post("/<slug>/import")
+@login_required
+def upload(slug: str) -> Any:
+    """Import an uploaded JSON export; a refused file is named with its problem."""
+    fabrique = _mine(slug)
+    limit = int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    if (request.content_length or 0) > limit:
+        return _overview(
+            fabrique,
+            ValidationError(_("This file is too large."), field="file", reason="too_large"),
+        )
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return _overview(
+            fabrique, ValidationError(_("Choose an export file."), field="file", reason="required")
+        )
+    try:
+        result = portfolio.import_export(fabrique, upload.read(limit + 1), by=_me())
+    except WorkshopError as error:
+        return _overview(fabrique, error)
+    messages = {
+        "created": _(
+            "Session « %(title)s » imported: %(ideas)d ideas, %(proposals)d possible duplicates.",
+            title=result.title,
+            ideas=result.ideas,
+            proposals=result.proposals,
+        ),
+        "updated": _(
+            "Session « %(title)s » updated: %(added)d ideas added, %(updated)d updated, "
+            "%(removed)d removed, %(proposals)d possible duplicates.",
+            title=result.title,
+            added=result.added,
+            updated=result.updated,
+            removed=result.removed,
+            proposals=result.proposals,
+        ),
+        "unchanged": _(
+            "This export of « %(title)s » was already imported: nothing changed.",
+            title=result.title,
+        ),
+    }
+    flash(messages[result.status], "success" if result.status != "unchanged" else "info")
+    return redirect(url_for("fabrique.session", slug=slug, session_id=result.session_id))
+
+
+@bp.get("/<slug>/sessions/<int:session_id>")
+@login_required
+def session(slug: str, session_id: int) -> Any:
+    """One session: its défis, each with its ideas and their stages."""
+    fabrique = _mine(slug)
+    held = portfolio.session_in(fabrique, session_id)
+    ideas = portfolio.find_ideas(fabrique, portfolio.IdeaFilter(session_id=held.id))
+    by_challenge: dict[int | None, list[Any]] = {}
+    for idea in ideas:
+        by_challenge.setdefault(idea.challenge_id, []).append(idea)
+    return render_template(
+        "fabrique/session.html",
+        fabrique=fabrique,
+        session=held,
+        challenges=portfolio.challenges_of(held),
+        by_challenge=by_challenge,
+    )
+
+
+def _filter_from_args() -> portfolio.IdeaFilter:
+    stage = request.args.get("stage") or None
+    session_id = request.args.get("session", "")
+    territory = request.args.get("territory")
+    return portfolio.IdeaFilter(
+        session_id=int(session_id) if session_id.isdigit() else None,
+        stage=stage if stage in portfolio.STAGES else None,
+        territory=territory if territory is not None and "territory" in request.args else None,
+    )
+
+
+@bp.get("/<slug>/ideas")
+@login_required
+def ideas(slug: str) -> Any:
+    """Every idea of the portfolio with its lineage (session → défi → idea) and stage."""
+    fabrique = _mine(slug)
+    where = _filter_from_args()
+    found = portfolio.find_ideas(fabrique, where)
+    sessions, challenges = portfolio.lineage(found)
+    return render_template(
+        "fabrique/ideas.html",
+        fabrique=fabrique,
+        ideas=found,
+        sessions=sessions,
+        challenges=challenges,
+        where=where,
+        all_sessions=portfolio.sessions_of(fabrique),
+    )
+
+
+def _idea_page(fabrique: Fabrique, idea_id: int, error: WorkshopError | None = None) -> Any:
+    idea = portfolio.idea(fabrique, idea_id)
+    sessions, challenges = portfolio.lineage([idea])
+    merged_into = (
+        portfolio.idea(fabrique, idea.merged_into_id) if idea.merged_into_id is not None else None
+    )
+    return render_template(
+        "fabrique/idea.html",
+        fabrique=fabrique,
+        idea=idea,
+        session=sessions[idea.session_id],
+        challenge=challenges.get(idea.challenge_id) if idea.challenge_id else None,
+        merged_into=merged_into,
+        error=error,
+        form=request.form if error else {},
+    ), (error.status if error else 200)
+
+
+@bp.get("/<slug>/ideas/<int:idea_id>")
+@login_required
+def idea(slug: str, idea_id: int) -> Any:
+    """One idea: its lineage, qualification sheet, volunteers and follow-up stage."""
+    return _idea_page(_mine(slug), idea_id)
+
+
+@bp.post("/<slug>/ideas/<int:idea_id>/stage")
+@login_required
+def change_stage(slug: str, idea_id: int) -> Any:
+    """Move an idea to another follow-up stage (a reason is needed to abandon it)."""
+    fabrique = _mine(slug)
+    try:
+        portfolio.change_stage(
+            fabrique, portfolio.parse_stage_change({**request.form.to_dict(), "idea_id": idea_id})
+        )
+    except WorkshopError as error:
+        return _idea_page(fabrique, idea_id, error)
+    flash(_("Stage saved."), "success")
+    return redirect(url_for("fabrique.idea", slug=slug, idea_id=idea_id))
+
+
+@bp.get("/<slug>/duplicates")
+@login_required
+def duplicates(slug: str) -> Any:
+    """Ideas of different sessions that look alike, to merge or to keep apart."""
+    fabrique = _mine(slug)
+    proposals = portfolio.open_proposals(fabrique)
+    sessions, _challenges = portfolio.lineage(
+        [p.idea for p in proposals] + [p.keep for p in proposals]
+    )
+    return render_template(
+        "fabrique/duplicates.html", fabrique=fabrique, proposals=proposals, sessions=sessions
+    )
+
+
+@bp.post("/<slug>/duplicates/<int:proposal_id>/<any(accept, dismiss):decision>")
+@login_required
+def decide(slug: str, proposal_id: int, decision: str) -> Any:
+    """Accept (merge the later idea into the earlier one) or dismiss a proposal."""
+    fabrique = _mine(slug)
+    if decision == "accept":
+        portfolio.accept_merge(fabrique, proposal_id, _me())
+        flash(_("Ideas merged."), "success")
+    else:
+        portfolio.dismiss_merge(fabrique, proposal_id, _me())
+        flash(_("Kept apart: these two ideas will not be proposed again."), "success")
+    return redirect(url_for("fabrique.duplicates", slug=slug))
+
+
+@bp.get("/<slug>/funnel")
+@login_required
+def funnel(slug: str) -> Any:
+    """How many ideas are at each stage, in total, by territory and by session."""
+    fabrique = _mine(slug)
+    counted = portfolio.funnel(fabrique)
+    return render_template(
+        "fabrique/funnel.html",
+        fabrique=fabrique,
+        funnel=counted,
+        territory_rows=[
+            (row["territory"] or _("Territory not given"), row["counts"], row["total"])
+            for row in counted.by_territory
+        ],
+        session_rows=[
+            (row["session"].title, row["counts"], row["total"]) for row in counted.by_session
+        ],
+    )
