@@ -210,3 +210,67 @@ def test_tampered_truncated_foreign_or_future_files_are_refused(
         "phone": None,
     }
     assert _refused(app, leaked).details["reason"] == "schema"
+
+
+def test_a_vote_on_challenges_ranks_the_challenges(app: Flask) -> None:
+    from tests.factories import (
+        configure_vote,
+        enter_grouping,
+        enter_vote,
+        make_challenge,
+        make_participant,
+        place,
+    )
+    from workshop.schemas import VoteTarget
+    from workshop.services import votes
+
+    with app.app_context():
+        workshop = make_workshop()
+        ideas = [make_idea(workshop) for _ in range(2)]
+        enter_grouping(workshop)
+        first, second = make_challenge(workshop), make_challenge(workshop)
+        place(workshop, ideas[0], first)
+        phase = enter_vote(workshop)
+        configure_vote(workshop, target="challenges", votes_per_participant=3, max_per_item=3)
+        for count, challenge in ((1, first), (2, second), (1, second)):
+            voter = make_participant(workshop)
+            votes.cast_vote(
+                workshop.id, voter.id, VoteTarget(challenge.id, count, kind="challenges")
+            )
+        votes.freeze_results(workshop.id, workshop.owner, phase.id)
+        workshop_id, ids = workshop.id, (first.id, second.id)
+    doc = export(app, workshop_id)
+    challenges = {c["id"]: c for c in doc["challenges"]}
+    assert [(challenges[i]["votes"], challenges[i]["rank"]) for i in ids] == [(1, 2), (3, 1)]
+    assert {(v["target"], v["item_id"], v["votes"], v["voters"]) for v in doc["votes"]} == {
+        ("challenge", ids[0], 1, 1),
+        ("challenge", ids[1], 3, 2),
+    }
+    assert [i["votes"] for i in doc["ideas"]] == [0, 0]
+    (ranking,) = doc["rankings"]
+    assert [(i["target"], i["item_id"], i["rank"]) for i in ranking["items"]] == [
+        ("challenge", ids[1], 1),
+        ("challenge", ids[0], 2),
+    ]
+
+
+def test_merged_hidden_and_withdrawn_ideas_keep_their_state(app: Flask) -> None:
+    from tests.factories import make_grouping_workshop
+    from workshop.schemas import IdeaMerge
+    from workshop.services import challenges, ideas
+
+    with app.app_context():
+        workshop, posted = make_grouping_workshop(ideas=4)
+        challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(posted[1].id, posted[0].id))
+        ideas.hide_idea(workshop.id, workshop.owner, posted[2].id)
+        assert posted[3].participant_id is not None
+        ideas.withdraw_idea(workshop.id, posted[3].participant_id, posted[3].id)
+        workshop_id, ids = workshop.id, [idea.id for idea in posted]
+    doc = export(app, workshop_id)
+    states = {i["id"]: (i["state"], i["merged_into_id"]) for i in doc["ideas"]}
+    assert [states[i] for i in ids] == [
+        ("visible", None),
+        ("merged", ids[0]),
+        ("hidden", None),
+        ("withdrawn", None),
+    ]
