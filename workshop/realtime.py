@@ -298,9 +298,11 @@ class PresenceNotifier:
 
 def init_app(app: Flask) -> None:
     """Attach this app's broadcaster, presence registry and presence notifier."""
-    from .presence import Presence
+    from .presence import make_presence
 
-    presence = Presence()
+    presence = make_presence(
+        app.config["MESSAGE_QUEUE"], start_task=socketio.start_background_task, sleep=socketio.sleep
+    )
     app.extensions["semis_presence"] = presence
     app.extensions["semis_broadcaster"] = Broadcaster(
         window_ms=int(app.config["BROADCAST_WINDOW_MS"]),
