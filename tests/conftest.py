@@ -9,6 +9,7 @@ the test into the code under test. Tests that call services directly open short
 from __future__ import annotations
 
 import functools
+import os
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -25,9 +26,15 @@ from workshop.config import TestConfig
 from workshop.extensions import db, socketio
 from workshop.services import accounts
 
+# SEMIS_TEST_DATABASE_URL=postgresql://... runs the tests on that (scratch!) database
+# instead of in-memory SQLite: each test creates the tables and drops them after.
+TEST_DATABASE_URL = os.environ.get("SEMIS_TEST_DATABASE_URL") or None
+
 
 def build_app(**overrides: Any) -> Flask:
     """An app on TestConfig plus ``overrides``, with its tables created."""
+    if TEST_DATABASE_URL:
+        overrides.setdefault("DATABASE_URL", TEST_DATABASE_URL)
     config = type("OverriddenTestConfig", (TestConfig,), overrides) if overrides else TestConfig
     app = create_app(config)
     with app.app_context():
