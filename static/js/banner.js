@@ -1,5 +1,5 @@
 // The connection banner: shows when the link to the server is lost and when it is back.
-import { t } from "./i18n.js";
+import { t, tn } from "./i18n.js";
 
 export function connectionBanner(element) {
   let wasDown = false;
@@ -24,5 +24,22 @@ export function connectionBanner(element) {
     element.textContent = status === "refused" || status === "error"
       ? (error?.message || t("status.refused"))
       : t(status === "reconnecting" ? "status.reconnecting" : "status.offline");
+  };
+}
+
+// The outbox's notice: how many posts and votes wait to be sent, and how many the
+// server refused. Hidden when the outbox is empty.
+export function outboxNotice(element) {
+  return (entries) => {
+    if (!element) return;
+    const failed = entries.filter((entry) => entry.failed).length;
+    const waiting = entries.length - failed;
+    const parts = [];
+    if (waiting) parts.push(tn("outbox.waiting", waiting));
+    if (failed) parts.push(tn("outbox.failed", failed));
+    element.hidden = parts.length === 0;
+    element.dataset.waiting = String(waiting);
+    element.dataset.failed = String(failed);
+    element.textContent = parts.join(" · ");
   };
 }

@@ -3,6 +3,11 @@
 // It joins the workshop, keeps the last applied seq, drops stale or duplicate facts,
 // detects gaps and resyncs (rejoin with last_seq: the server replays what was missed
 // or sends a fresh snapshot), and resyncs when the page comes back from the background.
+// It also follows the browser's own idea of the network: an `offline` event drops the
+// socket at once (Chromium keeps a dead WebSocket open until its ping times out), and
+// an `online` event or a return to the foreground reconnects without waiting for the
+// backoff. `onReady` listeners run after every successful (re)join: the phone's outbox
+// sends what it holds then, against a state that is up to date.
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Commands, Facts } from "./events.js";
 
@@ -19,6 +24,7 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
   let lastSeq = null;
   let joining = null;
   let buffered = [];
+  const readyListeners = new Set();
 
   function applyFact(name, data) {
     if (data.workshop_id !== workshopId) return;
@@ -72,6 +78,7 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
         buffered = [];
         for (const [name, data] of pending) applyFact(name, data);
         onStatus("online");
+        readyListeners.forEach((listener) => listener());
       })
       .catch((error) => {
         joining = null;
@@ -94,12 +101,28 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
   });
   socket.io.on("reconnect_attempt", () => onStatus("reconnecting"));
 
+  // Reconnect now rather than at the end of the current backoff delay. A manual
+  // disconnect cancels the pending attempt; connect() opens a fresh one.
+  function reconnectNow() {
+    if (socket.connected || navigator.onLine === false) return;
+    socket.disconnect();
+    socket.connect();
+  }
+
   // Phones freeze background tabs: on return, catch up at once.
   const wake = () => {
-    if (document.visibilityState === "visible" && socket.connected) resync();
+    if (document.visibilityState !== "visible") return;
+    if (socket.connected) resync();
+    else reconnectNow();
   };
   document.addEventListener("visibilitychange", wake);
   window.addEventListener("pageshow", (event) => event.persisted && wake());
+  window.addEventListener("offline", () => {
+    // Closing the transport (not the socket) keeps the automatic reconnection going.
+    if (socket.connected) socket.io.engine?.close();
+    onStatus("offline");
+  });
+  window.addEventListener("online", reconnectNow);
 
   async function command(name, payload = {}) {
     if (!socket.connected) {
@@ -112,5 +135,12 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
     }
   }
 
-  return { socket, command, resync, get lastSeq() { return lastSeq; } };
+  return {
+    socket,
+    command,
+    resync,
+    onReady(listener) { readyListeners.add(listener); },
+    get connected() { return socket.connected; },
+    get lastSeq() { return lastSeq; },
+  };
 }

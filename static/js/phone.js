@@ -1,10 +1,11 @@
 // The participant's phone: post, edit and withdraw one's own ideas; follow the wall.
-import { connectionBanner } from "./banner.js";
+import { connectionBanner, outboxNotice } from "./banner.js";
 import { groupedItems, headingItem, ideaCard, renderList } from "./cards.js";
 import { $, h, randomId, show } from "./dom.js";
 import { Commands } from "./events.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
+import { createOutbox } from "./outbox.js";
 import { mountParticipantSheet } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking } from "./results.js";
 import { createStore } from "./state.js";
@@ -15,6 +16,15 @@ const app = $("#app");
 const workshopId = Number(app.dataset.workshopId);
 const store = createStore("participant");
 const live = connectLive({ workshopId, role: "participant", store, onStatus: connectionBanner($("#connection")) });
+// Posts and votes go through the outbox: queued while offline, sent exactly once.
+const outbox = createOutbox({
+  storageKey: `semis.outbox.${workshopId}.${app.dataset.participantId}`,
+  isOnline: () => live.connected,
+  send: sendQueued,
+  onSettled: queuedSettled,
+});
+const renderOutbox = outboxNotice($("#outbox-status"));
+live.onReady(() => outbox.wake());
 const renderTimer = mountTimer($("#timer"), store);
 const form = $("#post-form");
 const message = $("#post-message");
@@ -29,6 +39,26 @@ function say(text, kind = "ok") {
   message.dataset.kind = kind;
 }
 
+// What the outbox sends. A vote queued in a vote step that has ended since is refused
+// here: `set_vote` acts on the current step, which is no longer the one voted in.
+function sendQueued(entry) {
+  const workshop = store.state.workshop;
+  if (entry.meta.vote && workshop && entry.meta.vote.phase_id !== workshop.current_phase_id) {
+    return { ok: false, error: { code: "vote_closed", message: t("vote.closed") } };
+  }
+  return live.command(entry.command, entry.payload);
+}
+
+function queuedSettled(entry, ack) {
+  if (ack.ok && entry.meta.idea) store.addOwnIdea(ack.data.idea);
+  else if (ack.ok && entry.meta.vote) store.setMyVotes(ack.data.phase_id, ack.data.votes);
+  else if (!ack.ok && entry.meta.vote) {
+    // A refused vote is dropped: the count shown goes back to the server's.
+    if (outbox.get(entry.key)?.failed) outbox.remove(entry.key);
+    say(errorText(ack), "error");
+  }
+}
+
 form.addEventListener("submit", async (event) => {
   event.preventDefault();
   const data = Object.fromEntries(new FormData(form));
@@ -40,15 +70,19 @@ form.addEventListener("submit", async (event) => {
   const button = form.querySelector("button[type=submit]");
   button.disabled = true;
   // The client id makes a retried post idempotent on the server.
-  const clientId = form.dataset.clientId || (form.dataset.clientId = randomId());
-  const ack = await live.command(Commands.POST_IDEA, { ...data, client_id: clientId });
+  const clientId = randomId();
+  const key = `idea:${clientId}`;
+  const ack = await outbox.submit(key, Commands.POST_IDEA, { ...data, client_id: clientId }, { idea: true });
   button.disabled = false;
   if (ack.ok) {
-    delete form.dataset.clientId;
     form.reset();
-    store.addOwnIdea(ack.data.idea);
     say(ack.data.idea.status === "pending" ? t("idea.sent_pending") : t("idea.sent"));
+  } else if (ack.queued) {
+    form.reset();
+    say(t("outbox.idea_queued"));
   } else {
+    // Refused at once: the text stays in the form, to correct and post again.
+    outbox.remove(key);
     say(errorText(ack), "error");
   }
 });
@@ -80,14 +114,29 @@ function editForm(idea) {
   return h("li", { class: "idea idea--editing", dataset: { ideaId: idea.id } }, formEl);
 }
 
-async function vote(item, command, kind = "ideas") {
-  const ack = await live.command(command, kind === "challenges" ? { challenge_id: item.id } : { idea_id: item.id });
-  if (ack.ok) {
-    store.setMyVotes(ack.data.phase_id, ack.data.votes);
-    say("");
-  } else {
-    say(errorText(ack), "error");
+// The participant's dots in a vote step, with those still in the outbox on top.
+function myVotes(phase) {
+  const mine = new Map(store.state.myVotes.get(phase.id) || []);
+  for (const entry of outbox.entries()) {
+    const queued = entry.meta.vote;
+    if (queued && !entry.failed && queued.phase_id === phase.id) mine.set(queued.item_id, entry.payload.count);
   }
+  return mine;
+}
+
+const voteKey = (phase, kind, id) => `vote:${phase.id}:${kind}:${id}`;
+
+// A tap on + or − sets the absolute count wanted on the item; taps made offline, or
+// while a previous one is in flight, collapse into one `set_vote`.
+function vote(item, delta, kind = "ideas") {
+  const phase = store.currentPhase();
+  if (!phase?.can_vote) return;
+  const count = (myVotes(phase).get(item.id) || 0) + delta;
+  if (count < 0) return;
+  const target = kind === "challenges" ? { challenge_id: item.id } : { idea_id: item.id };
+  outbox.put(voteKey(phase, kind, item.id), Commands.SET_VOTE, { ...target, count },
+    { vote: { phase_id: phase.id, kind, item_id: item.id } });
+  say("");
 }
 
 function voteControls(idea, phase, mine, remaining, kind = "ideas") {
@@ -97,15 +146,19 @@ function voteControls(idea, phase, mine, remaining, kind = "ideas") {
   }
   const count = mine.get(idea.id) || 0;
   const title = idea.title;
+  const queued = outbox.get(voteKey(phase, kind, idea.id));
   return [
     h("button", {
       type: "button", class: "button button--small vote-button", "aria-label": `${t("vote.remove")} : ${title}`,
-      disabled: count === 0, onclick: () => vote(idea, Commands.WITHDRAW_VOTE, kind),
+      disabled: count === 0, onclick: () => vote(idea, -1, kind),
     }, "−"),
-    h("span", { class: "vote-count", "aria-live": "polite" }, String(count)),
+    h("span", {
+      class: queued ? "vote-count vote-count--queued" : "vote-count", "aria-live": "polite",
+      title: queued ? t("outbox.waiting_one") : null, dataset: { queued: queued ? "true" : "false" },
+    }, String(count)),
     h("button", {
       type: "button", class: "button button--small button--primary vote-button", "aria-label": `${t("vote.add")} : ${title}`,
-      disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(idea, Commands.CAST_VOTE, kind),
+      disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(idea, 1, kind),
     }, "+"),
   ];
 }
@@ -123,7 +176,7 @@ function renderVote(phase) {
     status.hidden = true;
     return null;
   }
-  const mine = store.state.myVotes.get(phase.id) || new Map();
+  const mine = myVotes(phase);
   const spent = [...mine.values()].reduce((a, b) => a + b, 0);
   const remaining = Math.max(0, phase.vote.settings.votes_per_participant - spent);
   status.hidden = false;
@@ -189,6 +242,20 @@ async function withdraw(idea) {
   say(ack.ok ? t("idea.withdrawn") : errorText(ack), ack.ok ? "ok" : "error");
 }
 
+// An idea still in the outbox: shown to its author as waiting, or as refused with the
+// reason and a button to clear it (the text stays readable, to post it again).
+function queuedIdeaCard(entry) {
+  const { title, description, need } = entry.payload;
+  const failed = entry.failed;
+  const card = ideaCard({ id: entry.key, title, description, need, status: failed ? "hidden" : "pending" }, {
+    badge: failed ? `${t("outbox.not_sent")} ${errorText({ error: failed })}` : t("outbox.waiting_one"),
+    showAuthor: false,
+    actions: failed ? [h("button", { type: "button", class: "button button--small", onclick: () => outbox.remove(entry.key) }, t("outbox.dismiss"))] : [],
+  });
+  card.classList.add("idea--queued");
+  return card;
+}
+
 function render() {
   const { state } = store;
   if (!state.workshop) return;
@@ -203,7 +270,10 @@ function render() {
   const showAuthors = !state.workshop.anonymous;
   const ideas = [...state.ideas.values()];
   const mine = ideas.filter((idea) => state.myIdeaIds.has(idea.id) && idea.title !== undefined);
-  show($("#mine-section"), mine.length > 0);
+  const queuedIdeas = outbox.entries().filter((entry) => entry.meta.idea);
+  show($("#mine-section"), mine.length > 0 || queuedIdeas.length > 0);
+  renderList($("#queued-ideas"), queuedIdeas.reverse().map((entry) => ({ ...entry, id: entry.key })), queuedIdeaCard,
+    (entry) => `${entry.rev}|${entry.failed?.code}`);
   renderList($("#my-ideas"), mine.reverse(), (idea) => {
     if (editing === idea.id) return editForm(idea);
     const actions = [];
@@ -230,10 +300,16 @@ function render() {
     badge: tallies ? tn("count.votes", tallies.get(idea.id) || 0) : null,
     actions: voting ? voteControls(idea, phase, voting.mine, voting.remaining) : [],
   })), (idea) => [idea.heading, idea.title, idea.description, idea.need, idea.author, showAuthors,
-    voting ? `${voting.mine.get(idea.id) || 0}/${voting.remaining}` : "-",
+    voting ? `${voting.mine.get(idea.id) || 0}/${voting.remaining}/${Boolean(outbox.get(voteKey(phase, "ideas", idea.id)))}` : "-",
     tallies ? tallies.get(idea.id) || 0 : "-"].join("|"));
   if (!visible.length) $("#wall").replaceChildren(h("li", { class: "empty" }, t("idea.empty")));
 }
+
+outbox.subscribe(() => {
+  renderOutbox(outbox.entries());
+  render();
+});
+renderOutbox(outbox.entries());
 
 store.subscribe((what) => {
   if (what === "timer") renderTimer();

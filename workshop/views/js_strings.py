@@ -45,6 +45,16 @@ def js_strings() -> dict[str, Any]:
         "status.refused": _("You cannot follow this workshop from here."),
         "error.offline": _("No connection. Try again in a moment."),
         "error.timeout": _("The server did not answer. Try again."),
+        "outbox.waiting": plural_forms(
+            "%(count)s item waiting to be sent", "%(count)s items waiting to be sent"
+        ),
+        "outbox.failed": plural_forms("%(count)s item refused", "%(count)s items refused"),
+        "outbox.waiting_one": _("Waiting to be sent"),
+        "outbox.not_sent": _("Not sent:"),
+        "outbox.dismiss": _("Clear"),
+        "outbox.idea_queued": _(
+            "No connection: your idea will be sent as soon as you are back online."
+        ),
         "idea.pending": _("Waiting for approval"),
         "idea.hidden": _("Hidden"),
         "idea.anonymous": _("Anonymous"),
