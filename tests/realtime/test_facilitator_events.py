@@ -77,7 +77,12 @@ def test_settings(world: World) -> None:
     idea_id = post(world)
     command(world, "update_settings", {"anonymous": True})
     alice, _bob, host, screen = only_a_heard(world, "settings_changed")
-    expected = {"anonymous": True, "moderation": False, "participants_group": False}
+    expected = {
+        "anonymous": True,
+        "moderation": False,
+        "participants_group": False,
+        "participants_qualify": False,
+    }
     assert host["settings"] == expected
     assert alice["settings"] == screen["settings"] == expected
     command(world, "update_settings", {"anonymous": "false"})  # form-style booleans too

@@ -223,8 +223,18 @@ def test_anonymity_hides_and_reveals_authors(app: Flask, emitted: list) -> None:
         public = [p for n, p, room in emitted if room == f"workshop:{workshop.id}"]
         facilitators = [p for n, p, room in emitted if room.endswith(":facilitators")]
     assert [p["settings"] for p in facilitators] == [
-        {"anonymous": True, "moderation": False, "participants_group": False},
-        {"anonymous": False, "moderation": False, "participants_group": False},
+        {
+            "anonymous": True,
+            "moderation": False,
+            "participants_group": False,
+            "participants_qualify": False,
+        },
+        {
+            "anonymous": False,
+            "moderation": False,
+            "participants_group": False,
+            "participants_qualify": False,
+        },
     ]
     assert "authors" not in public[0]["settings"]
     assert public[1]["settings"]["authors"] == {str(idea_id): "Maëlle"}
