@@ -225,7 +225,9 @@ def test_membership_decides_who_sees_a_portfolio(app: Flask, new_fabrique: Any) 
 def test_batched_similarity_answers_as_one_query_at_a_time() -> None:
     from workshop.grouping import nearby
 
-    texts = [f"Idée {n} : jardin partagé numéro {n % 7} près de l'école {n % 3}" for n in range(300)]
+    texts = [
+        f"Idée {n} : jardin partagé numéro {n % 7} près de l'école {n % 3}" for n in range(300)
+    ]
     index = nearby.SimilarityIndex(texts[:200])
     queries = [*texts[150:], "", "   ", "zzz"]
     assert index.query_many(queries, 3, 0.2) == [index.query(q, 3, 0.2) for q in queries]
