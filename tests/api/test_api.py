@@ -223,3 +223,14 @@ def test_the_message_follows_the_language_asked(api: Any, api_fabrique: Any) -> 
     english = api(None).get("/sessions", headers={"Accept-Language": "en"})
     assert "jeton" in french.json["error"]["message"]
     assert "token is required" in english.json["error"]["message"]
+
+
+def test_an_import_too_large_is_refused(app: Flask, api: Any, api_fabrique: Any) -> None:
+    fab = api_fabrique()
+    app.config["IMPORT_MAX_BYTES"] = 100
+    response = api(fab.import_token).post(
+        "/imports", data=b"{" + b" " * 200 + b"}", headers={"Content-Type": "application/json"}
+    )
+    assert (
+        response.status_code == 400 and response.json["error"]["details"]["reason"] == "too_large"
+    )

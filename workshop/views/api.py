@@ -198,7 +198,11 @@ def import_export() -> Any:
     token = _token()
     fabriques.require_scope(token, "import")
     limit = int(current_app.config.get("IMPORT_MAX_BYTES", 32 * 1024 * 1024))
+    too_large = ValidationError(_("This file is too large."), field=None, reason="too_large")
     if (request.content_length or 0) > limit:
-        raise ValidationError(_("This file is too large."), field=None, reason="too_large")
-    result = portfolio.import_export(token.fabrique, request.get_data())
+        raise too_large
+    data = request.stream.read(limit + 1)  # a streamed body announces no length
+    if len(data) > limit:
+        raise too_large
+    result = portfolio.import_export(token.fabrique, data)
     return jsonify(result.to_dict()), (201 if result.status == "created" else 200)

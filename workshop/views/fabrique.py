@@ -106,18 +106,19 @@ def upload(slug: str) -> Any:
     """Import an uploaded JSON export; a refused file is named with its problem."""
     fabrique = _mine(slug)
     limit = int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    too_large = ValidationError(_("This file is too large."), field="file", reason="too_large")
     if (request.content_length or 0) > limit:
-        return _overview(
-            fabrique,
-            ValidationError(_("This file is too large."), field="file", reason="too_large"),
-        )
+        return _overview(fabrique, too_large)
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return _overview(
             fabrique, ValidationError(_("Choose an export file."), field="file", reason="required")
         )
+    data = upload.read(limit + 1)
+    if len(data) > limit:  # a streamed upload announces no length
+        return _overview(fabrique, too_large)
     try:
-        result = portfolio.import_export(fabrique, upload.read(limit + 1), by=_me())
+        result = portfolio.import_export(fabrique, data, by=_me())
     except WorkshopError as error:
         return _overview(fabrique, error)
     messages = {
