@@ -7,7 +7,7 @@ PORT ?= 5000
 export HOST PORT
 
 .PHONY: run test install vendor translations migrate check-migrations lint format \
-	extract-messages demo clean bench bench-grouping
+	extract-messages demo clean bench bench-grouping stack
 
 ## run: install, migrate the SQLite database in instance/, serve on http://$(HOST):$(PORT)
 run: migrate
@@ -76,6 +76,14 @@ IDEAS ?= ../shared/datasets/ideas
 bench-grouping: $(VENV)/.installed
 	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 MKL_NUM_THREADS=1 \
 		$(PY) -m bench.grouping --data $(IDEAS) $(BENCH_GROUPING_ARGS)
+
+## stack: scale-out on this machine (docs/deploy.md): PostgreSQL, Redis, $(WORKERS) eventlet
+## workers and nginx on http://127.0.0.1:$(STACK_PORT), from Debian packages (postgresql,
+## redis-server, nginx); migrates, prints the URL, and Ctrl-C stops everything.
+WORKERS ?= 2
+STACK_PORT ?= 8080
+stack: install
+	$(PY) -m scripts.stack --workers $(WORKERS) --port $(STACK_PORT) $(STACK_ARGS)
 
 ## demo: create a lively demo workshop and print its links
 demo: migrate

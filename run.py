@@ -24,6 +24,10 @@ if ASYNC_MODE == "eventlet":
     import eventlet
 
     eventlet.monkey_patch()
+    # psycopg (PostgreSQL) waits for query results in C unless it sees gevent's patching:
+    # under eventlet that would freeze every connection for the length of each query.
+    # Its select()-based wait goes through eventlet's green select instead.
+    os.environ.setdefault("PSYCOPG_WAIT_FUNC", "wait_select")
 elif ASYNC_MODE == "gevent":
     from gevent import monkey
 
