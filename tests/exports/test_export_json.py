@@ -274,3 +274,24 @@ def test_merged_hidden_and_withdrawn_ideas_keep_their_state(app: Flask) -> None:
         ("hidden", None),
         ("withdrawn", None),
     ]
+
+
+def test_the_portfolio_imports_the_export_twice_and_keeps_hostile_text(
+    app: Flask, session: Session
+) -> None:
+    """The contract with the portfolio (issue #6): it imports what the exporter wrote,
+    and importing the same file again changes nothing."""
+    from workshop.models import PortfolioIdea
+    from workshop.services import fabriques, portfolio
+
+    doc = export(app, session.id)
+    data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
+    with app.app_context():
+        fabrique = fabriques.create_fabrique(fabriques.NewFabrique(slug="exports", name="F"))
+        first = portfolio.import_export(fabrique, data)
+        assert (first.status, first.ideas, first.challenges) == ("created", 5, 3)
+        assert portfolio.import_export(fabrique, data).status == "unchanged"
+        titles = db.session.scalars(
+            select(PortfolioIdea.title).where(PortfolioIdea.fabrique_id == fabrique.id)
+        ).all()
+        assert FORMULA in titles and HTML in titles
