@@ -47,8 +47,13 @@ def load_config(app: Flask, config: type | Mapping[str, Any] | None) -> None:
     if url.startswith("postgresql"):
         # Each worker serves hundreds of sockets on green threads; a connection is held
         # for one event at a time. pre_ping: a worker outlives a PostgreSQL restart.
-        options = {"pool_size": 10, "max_overflow": 20, "pool_timeout": 30, "pool_pre_ping": True}
-        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options | dict(
+        pool: dict[str, object] = {
+            "pool_size": 10,
+            "max_overflow": 20,
+            "pool_timeout": 30,
+            "pool_pre_ping": True,
+        }
+        app.config["SQLALCHEMY_ENGINE_OPTIONS"] = pool | dict(
             app.config["SQLALCHEMY_ENGINE_OPTIONS"]
         )
     if url.startswith("sqlite") and ":memory:" not in url and url != "sqlite://":
