@@ -121,10 +121,11 @@ export function bindSheetForm(form, store, send) {
 
 // ---- The console panel
 
-function countsText(entry) {
+export function countsText(entry) {
   if (!entry) return "";
   return Object.entries(entry.counts).filter(([, n]) => n > 0)
-    .map(([kind, n]) => `${n} ${strings.kinds_short?.[kind] ?? kind}`).join(" · ");
+    .map(([kind, n]) => (strings.counts?.[kind] ?? `${kind}: {count}`).replace("{count}", String(n)))
+    .join(" · ");
 }
 
 function volunteerRow(offer) {
@@ -209,4 +210,21 @@ export function mountParticipantSheet(store, command) {
     show(form, Boolean(picker.value));
     sheet.refresh();
   };
+}
+
+// ---- The screen, during a qualification step: each défi (or each idea, when there
+// are no défis) with its stage and how many people offered to help. Counts only.
+
+export function renderQualifyBoard(store, list) {
+  const all = targets(store);
+  const challenges = all.filter((item) => item.target === "challenge");
+  const items = challenges.length ? challenges : all;
+  list.replaceChildren(...items.map((item) => {
+    const key = itemKey(item.target, item.target_id);
+    const sheet = store.state.qualifications.get(key);
+    return h("li", { class: "qualify-board__item", dataset: { key } },
+      h("span", { class: "qualify-board__title" }, item.title), " ",
+      sheet ? h("span", { class: "badge", dataset: { stage: sheet.stage } }, strings.stages?.[sheet.stage] ?? sheet.stage) : null,
+      h("span", { class: "qualify-board__counts" }, countsText(store.state.volunteers.get(key))));
+  }));
 }

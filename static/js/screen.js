@@ -4,6 +4,7 @@ import { ideaCard, renderList } from "./cards.js";
 import { $, h, show } from "./dom.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./live.js";
+import { renderQualifyBoard } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
@@ -37,6 +38,15 @@ function render(what) {
   if (onVote) show($("#columns"), false);
   if (ranking) renderRanking($("#ranking"), ranking, { limit: 15 });
   if (onVote) return;
+  // A qualification step shows each défi's stage and volunteers instead of the wall.
+  const onQualify = phase?.kind === "qualification";
+  show($("#qualify-board"), onQualify);
+  if (onQualify) {
+    show($("#wall"), false);
+    show($("#columns"), false);
+    renderQualifyBoard(store, $("#qualify-board"));
+    return;
+  }
   const showAuthors = !state.workshop.anonymous;
   const groups = store.grouped((idea) => idea.status === "visible");
   const columns = groups.length > 1;

@@ -71,7 +71,9 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     other.goto(console.url)
     item(other, IDEA).get_by_role("button").click()
     other_form = other.locator("#console-sheet-form")
-    expect(other_form.locator("[name=solution]")).to_have_value("Un camion qui passe chaque semaine")
+    expect(other_form.locator("[name=solution]")).to_have_value(
+        "Un camion qui passe chaque semaine"
+    )
     form.locator("[name=next_step]").fill("Réunir les épiceries du canton")
     form.locator("button[type=submit]").click()
     expect(form.locator("[data-message]")).to_have_attribute("data-kind", "ok")
@@ -80,8 +82,35 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(other_form.locator("[data-message]")).to_have_attribute("data-kind", "error")
     expect(other_form.locator("[data-reload]")).to_be_visible()
     other_form.locator("[data-reload]").click()
-    expect(other_form.locator("[name=solution]")).to_have_value("Un camion qui passe chaque semaine")
+    expect(other_form.locator("[name=solution]")).to_have_value(
+        "Un camion qui passe chaque semaine"
+    )
     expect(other_form.locator("[name=next_step]")).to_have_value("Réunir les épiceries du canton")
+
+    # The qualification step: the screen shows the items with their stage; with the
+    # setting ticked, Alice's phone fills the sheet too.
+    screen: Page = new_page()
+    screen.goto(console.get_attribute("#screen-link", "href"))
+    console.locator(".step button", has_text="Qualification").click()
+    board = screen.locator("#qualify-board")
+    expect(board).to_be_visible()
+    expect(
+        board.locator(".qualify-board__item", has_text=IDEA).locator(".badge")
+    ).to_have_attribute("data-stage", "holder_search")
+    expect(alice.locator("#phone-qualify")).to_be_hidden()
+    console.check("#setting-participants-qualify")
+    expect(alice.locator("#phone-qualify")).to_be_visible()
+    option = alice.locator("#phone-qualify-target option", has_text=IDEA).get_attribute("value")
+    alice.locator("#phone-qualify-target").select_option(option)
+    phone_form = alice.locator("#phone-sheet-form")
+    expect(phone_form.locator("[name=solution]")).to_have_value(
+        "Un camion qui passe chaque semaine"
+    )
+    phone_form.locator("[name=target_public]").fill("Les habitants des hameaux")
+    phone_form.locator("button[type=submit]").click()
+    expect(phone_form.locator("[data-message]")).to_have_attribute("data-kind", "ok")
+    # The console's open sheet was untouched: it shows Alice's words at once.
+    expect(form.locator("[name=target_public]")).to_have_value("Les habitants des hameaux")
 
     # Bruno volunteers to carry the idea and agrees to be contacted.
     bruno: Page = new_page(phone=True)
@@ -107,6 +136,9 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(volunteers).to_contain_text(EMAIL)
     expect(item(console, IDEA)).to_contain_text("1")
     assert EMAIL not in alice.content()
+    counts = board.locator(".qualify-board__item", has_text=IDEA).locator(".qualify-board__counts")
+    expect(counts).to_contain_text("1")
+    assert EMAIL not in screen.content() and "Bruno" not in screen.content()
 
     # He withdraws his consent: the contact disappears from the console, the offer stays.
     bruno.locator("#my-offers [data-action=withdraw-consent]").click()
