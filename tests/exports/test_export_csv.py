@@ -175,7 +175,7 @@ def test_the_zips_carry_every_table_and_their_own_description(app: Flask, sessio
             package = json.loads(archive.read("datapackage.json"))
             for resource in package["resources"]:
                 assert resource["dialect"]["delimiter"] == (";" if dialect == "excel" else ",")
-                assert resource["encoding"] == ("utf-8-sig" if dialect == "excel" else "utf-8")
+                assert resource["encoding"] == "utf-8"
                 read_csv(archive.read(resource["path"]), dialect)
                 assert resource["schema"] in names
             assert archive.read("ideas.csv") == table_csv(doc, "ideas", dialect)

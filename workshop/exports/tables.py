@@ -228,6 +228,7 @@ def datapackage(dialect: str = "open") -> dict[str, Any]:
         "description": (
             "One CSV file per entity of a Semis workshop. The JSON export holds the same "
             "data in one document (docs/export.schema.json)."
+            + (" Files start with a UTF-8 byte order mark, for Excel." if excel else "")
         ),
         "resources": [
             {
@@ -236,7 +237,8 @@ def datapackage(dialect: str = "open") -> dict[str, Any]:
                 "profile": "tabular-data-resource",
                 "format": "csv",
                 "mediatype": "text/csv",
-                "encoding": "utf-8-sig" if excel else "utf-8",
+                # IANA name; the Excel files also start with a byte order mark.
+                "encoding": "utf-8",
                 "dialect": {
                     "delimiter": ";" if excel else ",",
                     "lineTerminator": "\r\n",
