@@ -598,7 +598,7 @@ def sessions_of(fabrique: Fabrique) -> list[PortfolioSession]:
         db.session.scalars(
             select(PortfolioSession)
             .where(PortfolioSession.fabrique_id == fabrique.id)
-            .order_by(PortfolioSession.date.desc(), PortfolioSession.id.desc())
+            .order_by(PortfolioSession.date.desc().nulls_last(), PortfolioSession.id.desc())
         )
     )
 
