@@ -611,6 +611,8 @@ def _serve(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, on_term)
+    # Ctrl-C even when started from a shell that ignored SIGINT (a background job).
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         stack = start_stack(
             args.workers,
