@@ -18,7 +18,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.conftest import build_app
+from tests.conftest import TEST_DATABASE_URL, build_app
 from tests.factories import make_participant, make_vote_workshop, recorded
 from workshop.errors import (
     NoVoteToWithdraw,
@@ -37,12 +37,17 @@ ROUNDS = 4
 
 @pytest.fixture
 def file_app(tmp_path: Path) -> Iterator[Flask]:
-    app = build_app(DATABASE_URL=f"sqlite:///{tmp_path / 'votes.db'}")
-    with app.app_context():
-        assert db.engine.url.database == str(tmp_path / "votes.db")
+    if TEST_DATABASE_URL:  # PostgreSQL: the workshop's row lock, across connections
+        app = build_app()
+    else:
+        app = build_app(DATABASE_URL=f"sqlite:///{tmp_path / 'votes.db'}")
+        with app.app_context():
+            assert db.engine.url.database == str(tmp_path / "votes.db")
     yield app
     with app.app_context():
         db.session.remove()
+        if TEST_DATABASE_URL:
+            db.drop_all()
         db.engine.dispose()
 
 
