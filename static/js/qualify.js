@@ -172,11 +172,14 @@ export function mountQualifyPanel(store, run) {
     const offers = open ? store.state.volunteers.get(open)?.volunteers || [] : [];
     $("#qualify-volunteers").replaceChildren(...(offers.length ? offers.map(volunteerRow)
       : [h("li", { class: "muted" }, strings.none)]));
-    const all = [...store.state.volunteers.values()].flatMap((entry) => (entry.volunteers || [])
-      .map((offer) => ({ offer, item: items.find((i) => i.target === entry.target && i.target_id === entry.target_id) })));
+    // Only items still listed: a deleted défi takes its offers with it.
+    const all = [...store.state.volunteers.values()].flatMap((entry) => {
+      const item = items.find((i) => i.target === entry.target && i.target_id === entry.target_id);
+      return item ? (entry.volunteers || []).map((offer) => ({ offer, item })) : [];
+    });
     $("#all-volunteers").replaceChildren(...(all.length ? all.map(({ offer, item }) => {
       const row = volunteerRow(offer);
-      row.prepend(h("span", { class: "muted small" }, item ? `${targetLabel(item)} — ` : ""));
+      row.prepend(h("span", { class: "muted small" }, `${targetLabel(item)} — `));
       return row;
     }) : [h("li", { class: "muted" }, strings.none)]));
     sheet.refresh();
