@@ -172,10 +172,13 @@ export function mountQualifyPanel(store, run) {
     const offers = open ? store.state.volunteers.get(open)?.volunteers || [] : [];
     $("#qualify-volunteers").replaceChildren(...(offers.length ? offers.map(volunteerRow)
       : [h("li", { class: "muted" }, strings.none)]));
-    // Only items still listed: a deleted défi takes its offers with it.
+    // Items still known (hidden ideas included); a deleted défi takes its offers with it.
     const all = [...store.state.volunteers.values()].flatMap((entry) => {
-      const item = items.find((i) => i.target === entry.target && i.target_id === entry.target_id);
-      return item ? (entry.volunteers || []).map((offer) => ({ offer, item })) : [];
+      const found = entry.target === "challenge" ? store.state.challenges.get(entry.target_id)
+        : store.state.ideas.get(entry.target_id);
+      if (!found?.title) return [];
+      const item = { target: entry.target, target_id: entry.target_id, title: found.title };
+      return (entry.volunteers || []).map((offer) => ({ offer, item }));
     });
     $("#all-volunteers").replaceChildren(...(all.length ? all.map(({ offer, item }) => {
       const row = volunteerRow(offer);
