@@ -82,7 +82,7 @@ def main(argv: list[str] | None = None) -> int:
     machine = machine_info()
     log(
         f"machine: {machine['cpu_model']}, {machine['cores']} cores, "
-        f"{machine['memory_gb']} GB, Python {machine['python']}"
+        f"{machine['memory_gb']} GB, Python {machine['python']}, {machine['os']}"
     )
     load = machine_load()
     if load["busy_processes"]:

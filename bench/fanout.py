@@ -37,6 +37,7 @@ import statistics
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 import psutil
@@ -269,6 +270,23 @@ def measure_fanout(
     }
 
 
+def tcp_counters() -> dict[str, int]:
+    """The kernel's TCP counters that tell a full listen queue: ``ListenOverflows`` (a
+    connection the server had not yet accepted was dropped: the client retries its SYN
+    after 1 s, then 3 s, 7 s...) and ``TCPSynRetrans``. For the whole network namespace,
+    so other programs count too; empty when unreadable (not Linux)."""
+    wanted = ("ListenOverflows", "ListenDrops", "TCPSynRetrans")
+    try:
+        lines = Path("/proc/net/netstat").read_text().splitlines()
+    except OSError:
+        return {}
+    for names, values in zip(lines[::2], lines[1::2], strict=False):
+        if names.startswith("TcpExt:"):
+            row = dict(zip(names.split()[1:], values.split()[1:], strict=False))
+            return {key: int(row[key]) for key in wanted if key in row}
+    return {}
+
+
 def reconnect_all(
     fleet: Fleet,
     server: ServerProcess,
@@ -284,6 +302,7 @@ def reconnect_all(
     was, and how many failed (not resynced in time, or left with another ``seq`` than
     ``expected_seq``, the database's), and the CPU it cost."""
     sampler = ResourceSampler(server.pid, fleet.pids, interval=0.1).start()
+    counters = tcp_counters()
     started = time.monotonic()
     try:
         results = list(
@@ -303,6 +322,7 @@ def reconnect_all(
         )
     finally:
         resources = sampler.stop()
+    tcp = {key: value - counters[key] for key, value in tcp_counters().items() if key in counters}
     done = [r["resynced_at"] - started for r in results if r["resynced_at"] is not None]
     status = list(flatten(fleet.call("status", timeout=60)))
     wrong_seq = [
@@ -340,6 +360,8 @@ def reconnect_all(
         "server_cpu_pct_mean": resources["cpu_pct_mean"],
         "clients_cpu_pct_mean": resources["clients_cpu_pct_mean"],
         "other_processes_cpu_pct_mean": resources["other_processes_cpu_pct_mean"],
+        "tcp_listen_overflows": tcp.get("ListenOverflows"),
+        "tcp_syn_retransmits": tcp.get("TCPSynRetrans"),
     }
 
 
@@ -534,6 +556,10 @@ def report(
         "bare_deliveries_missing": bare_fan["deliveries_missing"],
         "app_server_cpu_ms_per_idea": fan["server_cpu_ms_per_idea"],
         "bare_server_cpu_ms_per_idea": bare_fan["server_cpu_ms_per_idea"],
+        # Steadier than the latencies on a shared machine: CPU time is not time waited.
+        "ratio_cpu_per_idea": _ratio(
+            fan["server_cpu_ms_per_idea"], bare_fan["server_cpu_ms_per_idea"]
+        ),
         "clients_cpu_pct_mean": fan["clients_cpu_pct_mean"],
         "other_processes_cpu_pct_mean": fan["other_processes_cpu_pct_mean"],
         "semis": fan,
@@ -598,6 +624,10 @@ def report(
         pair("fan-out delivery max, ms", "max_ms"),
         pair("deliveries missing", "deliveries_missing"),
         pair("server CPU time per idea (net of background), ms", "server_cpu_ms_per_idea"),
+        Row(
+            "ratio Semis / bare (CPU per idea)",
+            _ratio(fan["server_cpu_ms_per_idea"], bare_fan["server_cpu_ms_per_idea"]),
+        ),
         pair("server background CPU, % of a core", "server_background_cpu_pct"),
         pair("server CPU mean during the fan-out, % of a core", "server_cpu_pct_mean"),
         pair("client processes CPU mean, % of a core", "clients_cpu_pct_mean"),
@@ -639,6 +669,12 @@ def report(
             "reconnect: server / clients / others CPU, % of a core",
             _cpu_split(reconnect),
             _cpu_split(bare["reconnect"]),
+        ),
+        Row(
+            "reconnect: listen queue overflows / SYN retransmits",
+            f"{reconnect['tcp_listen_overflows']} / {reconnect['tcp_syn_retransmits']}",
+            f"{bare['reconnect']['tcp_listen_overflows']} / "
+            f"{bare['reconnect']['tcp_syn_retransmits']}",
         ),
         Row(
             "reconnect: replays / snapshots",

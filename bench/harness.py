@@ -52,8 +52,17 @@ def machine_info() -> dict[str, Any]:
         "memory_gb": round(psutil.virtual_memory().total / 2**30, 1),
         "python": platform.python_version(),
         "implementation": platform.python_implementation(),
+        "os": _os_name(),
         "platform": platform.platform(),
     }
+
+
+def _os_name() -> str:
+    """The distribution's name (``/etc/os-release``), else the system's."""
+    try:
+        return str(platform.freedesktop_os_release()["PRETTY_NAME"])
+    except (OSError, KeyError):
+        return f"{platform.system()} {platform.release()}"
 
 
 @dataclass
