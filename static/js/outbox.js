@@ -110,7 +110,7 @@ export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} 
           failures += 1;
           schedule();
           notify();
-          settleAll({ ok: false, queued: true });
+          settleAll({ ok: false, queued: true, error: ack.error });
           return;
         }
         failures = 0;
@@ -152,7 +152,8 @@ export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} 
   return {
     put,
     // Put an entry and wait for its first answer: the ack when it was sent at once,
-    // or `{ok: false, queued: true}` when it stays queued (offline, no answer).
+    // or `{ok: false, queued: true}` when it stays queued (offline), with the `error`
+    // when a transient failure (no answer, rate limit) will be retried.
     submit(key, command, payload, meta = {}) {
       const answer = new Promise((resolve) => waiters.set(key, resolve));
       put(key, command, payload, meta);

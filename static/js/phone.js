@@ -79,7 +79,8 @@ form.addEventListener("submit", async (event) => {
     say(ack.data.idea.status === "pending" ? t("idea.sent_pending") : t("idea.sent"));
   } else if (ack.queued) {
     form.reset();
-    say(t("outbox.idea_queued"));
+    const limited = ack.error?.code === "rate_limited" ? `${errorText(ack)} ` : "";
+    say(ack.error ? `${limited}${t("outbox.idea_retrying")}` : t("outbox.idea_queued"));
   } else {
     // Refused at once: the text stays in the form, to correct and post again.
     outbox.remove(key);

@@ -22,6 +22,7 @@ pytestmark = pytest.mark.browser
 
 OFFLINE_IDEA = "Un marché de producteurs le samedi"
 OTHER_IDEAS = ["Une cantine bio à l'école", "Un atelier de réparation de vélos"]
+MISSED_IDEA = "Une ressourcerie au centre-bourg"
 
 
 def rows(server: Any, sql: str, *args: object) -> list[tuple[Any, ...]]:
@@ -95,6 +96,9 @@ def test_offline_posts_and_votes_are_sent_once_back_online(
     expect(queued.locator(".badge")).to_have_text("Envoi en attente")
     expect(phone_a.locator("#outbox-status")).to_have_text("1 envoi en attente")
     expect(card(phone_a, "#wall", OFFLINE_IDEA)).to_have_count(0)
+    # Meanwhile phone B posts: phone A will get it when it resynchronises.
+    post(phone_b, MISSED_IDEA)
+    expect(card(screen, "#wall", MISSED_IDEA)).to_have_count(1)
 
     # The queue is in localStorage: the tab is closed while still offline, and nothing
     # reached the server.
@@ -110,6 +114,7 @@ def test_offline_posts_and_votes_are_sent_once_back_online(
     phone_a.goto(join_url.replace("/j/", "/w/"))
     for page in (phone_a, phone_b, screen, console):
         expect(card(page, "#wall", OFFLINE_IDEA)).to_have_count(1)
+    expect(card(phone_a, "#wall", MISSED_IDEA)).to_have_count(1)
     expect(card(phone_a, "#my-ideas", OFFLINE_IDEA)).to_have_count(1)
     expect(phone_a.locator("#queued-ideas .idea")).to_have_count(0)
     expect(phone_a.locator("#outbox-status")).to_be_hidden()
@@ -142,6 +147,9 @@ def test_offline_posts_and_votes_are_sent_once_back_online(
     expect(first.locator(".vote-count")).to_have_attribute("data-queued", "true")
     expect(phone_a.locator("#vote-status")).to_contain_text("1 vote restant")
     expect(phone_a.locator("#outbox-status")).to_have_text("2 envois en attente")
+    # Phone B votes meanwhile; phone A sees B's dot after its resync.
+    card(phone_b, "#wall", OTHER_IDEAS[0]).get_by_role("button", name=add).click()
+    expect(card(phone_b, "#wall", OTHER_IDEAS[0]).locator(".vote-count")).to_have_text("1")
     assert sorted(
         (entry["command"], entry["payload"]["count"]) for entry in outbox_of(phone_a)
     ) == [("set_vote", 0), ("set_vote", 2)]
@@ -160,8 +168,8 @@ def test_offline_posts_and_votes_are_sent_once_back_online(
     expect(first.locator(".vote-count")).to_have_text("2")
     expect(second.locator(".vote-count")).to_have_text("0")
     for page in (phone_a, phone_b):
-        expect(card(page, "#wall", OTHER_IDEAS[0]).locator(".badge")).to_have_text("2 votes")
-    expect(screen.locator("#status-line")).to_contain_text("2 votes")
+        expect(card(page, "#wall", OTHER_IDEAS[0]).locator(".badge")).to_have_text("3 votes")
+    expect(screen.locator("#status-line")).to_contain_text("3 votes")
     stored_votes = rows(
         fresh_server,
         "SELECT i.title, v.count FROM votes v JOIN ideas i ON i.id = v.idea_id"
@@ -181,6 +189,8 @@ class DropFirstAck:
     def __init__(self, command: str) -> None:
         self.upgraded = False
         self.resent: list[str] = []
+        self.sent: list[str] = []  # every text message from the page, both transports
+        self.received: list[str] = []  # every text message to the page over WebSocket
         self.arm(command)
 
     def arm(self, command: str) -> None:
@@ -195,6 +205,8 @@ class DropFirstAck:
         def to_server(message: str | bytes) -> None:
             if message == "5":  # Engine.IO upgrade: from now on, packets come this way
                 self.upgraded = True
+            if isinstance(message, str):
+                self.sent.append(message)
             if isinstance(message, str) and f'"{self.command}"' in message:
                 if self.dropped:
                     self.resent.append(self.command)
@@ -211,13 +223,17 @@ class DropFirstAck:
                     ws.close()
                     server.close()
                     return
+            if isinstance(message, str):
+                self.received.append(message)
             ws.send(message)
 
         ws.on_message(to_server)
         server.on_message(to_page)
 
     def polling(self, route: Route) -> None:
-        if self.dropped and f'"{self.command}"' in (route.request.post_data or ""):
+        body = route.request.post_data or ""
+        self.sent.extend(body.split("\x1e"))  # Engine.IO's packet separator
+        if self.dropped and f'"{self.command}"' in body:
             self.resent.append(self.command)
         route.continue_()
 
@@ -316,3 +332,41 @@ def test_a_queued_post_refused_later_is_shown_and_not_retried(
     expect(phone.locator("#queued-ideas .idea")).to_have_count(0)
     expect(phone.locator("#outbox-status")).to_be_hidden()
     assert outbox_of(phone) == []
+
+
+def test_a_page_back_from_the_background_resynchronises(fresh_server: Any, new_page: Any) -> None:
+    console, screen, join_url = start_session(fresh_server, new_page)
+    phone: Page = new_page(phone=True)
+    route = DropFirstAck("none")  # only records what the page sends
+    phone.context.route_web_socket(re.compile(r"/socket\.io/"), route)
+    phone.context.route(re.compile(r"/socket\.io/"), route.polling)
+    join_live(phone, join_url, "Alix")
+    wait_for(phone, lambda: route.upgraded)
+    [(seq,)] = rows(fresh_server, "SELECT seq FROM workshops")
+
+    def rejoined(since: int) -> bool:
+        """A join_workshop with last_seq was sent after ``since``, and answered."""
+        for message in route.sent[since:]:
+            found = re.match(r'42(\d+)\["join_workshop",\{"last_seq":', message)
+            if found:
+                return any(m.startswith(f"43{found[1]}[") for m in route.received)
+        return False
+
+    # The browser shows the tab again (visibilitychange) or restores it from the
+    # back-forward cache (pageshow, persisted): the page rejoins with its last seq.
+    # (A wake-up while a join is in flight joins that one: hence waiting for answers.)
+    mark = len(route.sent)
+    phone.evaluate(
+        "() => { Object.defineProperty(document, 'visibilityState', {value: 'visible',"
+        " configurable: true}); document.dispatchEvent(new Event('visibilitychange')); }"
+    )
+    wait_for(phone, lambda: rejoined(mark))
+    assert f'"join_workshop",{{"last_seq":{seq}}}' in "".join(route.sent[mark:])
+    mark = len(route.sent)
+    phone.evaluate(
+        "() => window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))"
+    )
+    wait_for(phone, lambda: rejoined(mark))
+    # Nothing else changed: the page is still live and follows the room.
+    console.click("#phase-next")
+    expect(phone.locator("#post-section")).to_be_hidden()

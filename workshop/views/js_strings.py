@@ -52,6 +52,7 @@ def js_strings() -> dict[str, Any]:
         "outbox.waiting_one": _("Waiting to be sent"),
         "outbox.not_sent": _("Not sent:"),
         "outbox.dismiss": _("Clear"),
+        "outbox.idea_retrying": _("Your idea will be sent again automatically."),
         "outbox.idea_queued": _(
             "No connection: your idea will be sent as soon as you are back online."
         ),
