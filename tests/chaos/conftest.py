@@ -5,116 +5,124 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from unittest import mock
 
 import pytest
+from flask import Flask
 
 from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer, free_port
 from workshop import create_app
 from workshop.extensions import db
 
 
+def instance_app(instance: Path, public_url: str) -> Flask:
+    """The app on ``instance``'s SQLite file, in this process, to run operator commands
+    (``flask ...``) through Flask's CLI runner: each ``flask`` subprocess would cost
+    seconds of imports on a busy machine."""
+    variables = {"WORKSHOP_INSTANCE_PATH": str(instance), "FLASK_SKIP_DOTENV": "1"}
+    with mock.patch.dict(os.environ, variables):
+        return create_app(
+            {
+                "DATABASE_URL": "",  # the instance's SQLite file, whatever the environment says
+                "PUBLIC_URL": public_url,
+                "TESTING": True,  # no logging set-up in the test process
+                "BROADCAST_WINDOW_MS": 0,  # nobody listens: no flush thread left behind
+                "PRESENCE_INTERVAL_MS": 0,
+            }
+        )
+
+
+def run_command(app: Flask, *args: str, stdin: str = "") -> str:
+    """``flask --app workshop ARGS`` on ``app``; its output (a failure fails the test)."""
+    try:
+        result = app.test_cli_runner().invoke(args=list(args), input=stdin)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+    if result.exit_code != 0:
+        pytest.fail(f"flask {' '.join(args)} failed: {result.output}\n{result.exception!r}")
+    return result.output
+
+
 @dataclass
 class ChaosServer(LiveServer):
     """``run.py`` with settings of its own (``WORKSHOP_*`` variables), on a copy of a
-    migrated instance that already has the facilitator account."""
+    template instance that has the schema and the facilitator account. The tests of a
+    module share it, each with a workshop of its own: starting ``run.py`` costs
+    seconds on a busy machine."""
 
     settings: dict[str, str] = field(default_factory=dict)
-    template: Path | None = None
+    log_mark: int = 0  # where the current test's part of the log begins
 
     def env(self) -> dict[str, str]:
         return super().env() | {f"WORKSHOP_{k}": v for k, v in self.settings.items()}
 
-    def prepare(self) -> None:
-        """Copy the template instance, then create and open a workshop with the same
-        ``flask workshops create`` command an operator types, run in this process:
-        each ``flask`` subprocess costs seconds of imports on a busy machine."""
-        assert self.template is not None
-        shutil.copytree(self.template, self.instance)
-        variables = {"WORKSHOP_INSTANCE_PATH": str(self.instance), "FLASK_SKIP_DOTENV": "1"}
-        with mock.patch.dict(os.environ, variables):
-            app = create_app(
-                {
-                    "DATABASE_URL": "",  # the instance's SQLite file, whatever the environment says
-                    "PUBLIC_URL": self.url,
-                    "TESTING": True,  # no logging set-up in the test process
-                    "BROADCAST_WINDOW_MS": 0,  # nobody listens: no flush thread left behind
-                    "PRESENCE_INTERVAL_MS": 0,
-                }
-            )
-        try:
-            result = app.test_cli_runner().invoke(
-                args=[
-                    "workshops",
-                    "create",
-                    "--title",
-                    "Marathon de l'alimentation durable",
-                    "--format",
-                    "marathon",
-                    "--owner",
-                    FACILITATOR_EMAIL,
-                    "--open",
-                    "--json",
-                ]
-            )
-        finally:
-            with app.app_context():
-                db.session.remove()
-                db.engine.dispose()
-        assert result.exit_code == 0, (result.output, result.exception)
-        self.workshop = json.loads(result.output.strip().splitlines()[-1])
+    def new_workshop(self) -> None:
+        """Create and open a workshop with the command an operator types."""
+        out = run_command(
+            instance_app(self.instance, self.url),
+            *("workshops", "create", "--title", "Marathon de l'alimentation durable"),
+            *("--format", "marathon", "--owner", FACILITATOR_EMAIL, "--open", "--json"),
+        )
+        self.workshop = json.loads(out.strip().splitlines()[-1])
         assert self.workshop["join_url"] == f"{self.url}/j/{self.workshop['code']}"
 
 
 @pytest.fixture(scope="session")
 def chaos_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A migrated instance with the facilitator account, made once with ``flask``."""
-    base = tmp_path_factory.mktemp("chaos-template")
-    maker = LiveServer("eventlet", base / "instance", 0)
-    maker.instance.mkdir()
-    maker.flask("db", "upgrade")
-    maker.flask(
-        "facilitators",
-        "create",
-        FACILITATOR_EMAIL,
-        "--password-stdin",
+    """An instance (SQLite file, secret key) with the schema and the facilitator.
+
+    The schema comes from the models (``make check-migrations`` and
+    tests/test_migrations.py prove the migrations build the same one): running Alembic
+    in this process would reconfigure the test run's logging."""
+    instance = tmp_path_factory.mktemp("chaos-template") / "instance"
+    app = instance_app(instance, "http://127.0.0.1")
+    with app.app_context():
+        db.create_all()
+    run_command(
+        app,
+        *("facilitators", "create", FACILITATOR_EMAIL, "--password-stdin"),
         stdin=FACILITATOR_PASSWORD + "\n",
     )
-    return maker.instance
+    return instance
+
+
+@pytest.fixture(scope="module")
+def shared_server(
+    chaos_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[ChaosServer]:
+    """``run.py`` on eventlet for a module's tests. A small ``REPLAY_LIMIT`` lets a
+    test send a phone away for longer than a replay covers. Fails, never skips, when
+    the server cannot start."""
+    instance = tmp_path_factory.mktemp("chaos") / "instance"
+    shutil.copytree(chaos_template, instance)
+    server = ChaosServer("eventlet", instance, free_port(), settings={"REPLAY_LIMIT": "25"})
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture
 def chaos_server(
-    chaos_template: Path, tmp_path: Path, request: pytest.FixtureRequest
-) -> Iterator[Callable[..., ChaosServer]]:
-    """Factory: ``chaos_server(REPLAY_LIMIT="25")`` prepares a fresh instance with an
-    opened marathon workshop and starts ``run.py`` on eventlet. It fails, never skips,
-    when the server cannot start."""
-    servers: list[ChaosServer] = []
-
-    def start(**settings: str) -> ChaosServer:
-        server = ChaosServer(
-            "eventlet",
-            tmp_path / f"instance{len(servers)}",
-            free_port(),
-            settings=settings,
-            template=chaos_template,
-        )
-        servers.append(server)
-        server.prepare()
+    shared_server: ChaosServer, request: pytest.FixtureRequest
+) -> Iterator[ChaosServer]:
+    """The module's server, running, with a fresh opened workshop for this test; its
+    log since the test began is printed when the test fails."""
+    server = shared_server
+    if server.process is None or server.process.poll() is not None:
+        server.stop()  # a test before this one failed while it was down
         server.start()
-        return server
-
-    yield start
+    server.new_workshop()
+    server.log_mark = len(server.log())
+    yield server
     failed = any(
         getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
         for when in ("setup", "call")
     )
-    for server in servers:
-        server.stop()
-        if failed:
-            print(f"\n===== run.py log (port {server.port}) =====")
-            print(server.log()[-20000:])
+    if failed:
+        print(f"\n===== run.py log (port {server.port}) =====")
+        print(server.log()[server.log_mark :][-20000:])
