@@ -61,8 +61,8 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(form.locator("[data-message]")).to_have_attribute("data-kind", "ok")
     expect(item(console, IDEA).locator(".badge")).to_have_attribute("data-stage", "holder_search")
 
-    # A second tab of the console opened the same sheet; the first saves again, so the
-    # second one's save is a conflict and the sheet keeps the first one's words.
+    # A second tab of the console opened the same sheet and started typing; the first
+    # saves, so the second is told, and its save is a conflict, not an overwrite.
     other: Page = new_page()
     other.goto(fresh_server.url + "/login")
     other.fill("#email", "camille@example.org")
@@ -74,12 +74,16 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(other_form.locator("[name=solution]")).to_have_value(
         "Un camion qui passe chaque semaine"
     )
+    other_form.locator("[name=solution]").fill("Autre chose")
     form.locator("[name=next_step]").fill("Réunir les épiceries du canton")
     form.locator("button[type=submit]").click()
     expect(form.locator("[data-message]")).to_have_attribute("data-kind", "ok")
-    other_form.locator("[name=solution]").fill("Autre chose")
+    other_message = other_form.locator("[data-message]")
+    expect(other_message).to_contain_text("vient de modifier")  # changed elsewhere
+    expect(other_form.locator("[name=solution]")).to_have_value("Autre chose")  # kept
     other_form.locator("button[type=submit]").click()
-    expect(other_form.locator("[data-message]")).to_have_attribute("data-kind", "error")
+    expect(other_message).to_contain_text("entre-temps")  # the conflict
+    expect(other_message).to_have_attribute("data-kind", "error")
     expect(other_form.locator("[data-reload]")).to_be_visible()
     other_form.locator("[data-reload]").click()
     expect(other_form.locator("[name=solution]")).to_have_value(
