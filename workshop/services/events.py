@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import event, insert, select, update
+from sqlalchemy import bindparam, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import realtime
@@ -66,19 +66,25 @@ def record(
     return _pending(Fact(workshop.id, workshop.seq, name, data, public_data))
 
 
+_WORKSHOPS = Workshop.__table__
+_EVENTS = Event.__table__
+_TAKE_SEQ = (
+    update(_WORKSHOPS)
+    .where(_WORKSHOPS.c.id == bindparam("b_workshop"))
+    .values(seq=_WORKSHOPS.c.seq + 1)
+    .returning(_WORKSHOPS.c.seq, _WORKSHOPS.c.status, _WORKSHOPS.c.current_phase_id)
+)
+_INSERT_EVENT = insert(_EVENTS)
+
+
 def take_seq(workshop_id: int) -> tuple[int, str, int | None]:
     """Take the workshop's write lock and its next ``seq`` in one statement, for hot
-    paths that write with SQL expressions rather than ORM objects.
+    paths that write with prepared SQL statements rather than ORM objects.
 
     Returns ``(seq, status, current_phase_id)``; the caller must record exactly one
     fact with that ``seq`` (:func:`record_at`) or roll back. Raises :class:`NotFound`.
     """
-    row = db.session.execute(
-        update(Workshop)
-        .where(Workshop.id == workshop_id)
-        .values(seq=Workshop.seq + 1)
-        .returning(Workshop.seq, Workshop.status, Workshop.current_phase_id)
-    ).one_or_none()
+    row = db.session.connection().execute(_TAKE_SEQ, {"b_workshop": workshop_id}).one_or_none()
     if row is None:
         raise NotFound()
     return int(row[0]), str(row[1]), row[2]
@@ -92,10 +98,15 @@ def record_at(
     public_data: dict[str, Any] | None = None,
 ) -> Fact:
     """Record fact ``name`` with the ``seq`` taken by :func:`take_seq`."""
-    db.session.execute(
-        insert(Event).values(
-            workshop_id=workshop_id, seq=seq, name=name, data=data, public_data=public_data
-        )
+    db.session.connection().execute(
+        _INSERT_EVENT,
+        {
+            "workshop_id": workshop_id,
+            "seq": seq,
+            "name": name,
+            "data": data,
+            "public_data": public_data,
+        },
     )
     return _pending(Fact(workshop_id, seq, name, data, public_data))
 

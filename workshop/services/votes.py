@@ -13,7 +13,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from ..errors import (
     ItemNotVotable,
@@ -179,6 +179,43 @@ _PARTICIPANTS = Participant.__table__
 _PHASES = Phase.__table__
 
 
+class _Statements:
+    """The vote path's SQL, built once: building expressions per dot cost more than
+    running them. Bound parameters are prefixed ``b_`` (names of columns are reserved
+    in INSERT and UPDATE)."""
+
+    participant = select(_PARTICIPANTS.c.workshop_id).where(
+        _PARTICIPANTS.c.id == bindparam("b_participant")
+    )
+    phase = select(
+        _PHASES.c.kind, _PHASES.c.settings, _PHASES.c.frozen_at, _PHASES.c.revealed_at
+    ).where(_PHASES.c.id == bindparam("b_phase"))
+    idea = select(_IDEAS.c.workshop_id, _IDEAS.c.status, _IDEAS.c.participant_id).where(
+        _IDEAS.c.id == bindparam("b_item")
+    )
+    challenge = select(_CHALLENGES.c.workshop_id).where(_CHALLENGES.c.id == bindparam("b_item"))
+    add = insert(_VOTES)
+    totals = select(
+        func.count(func.distinct(_VOTES.c.participant_id)),
+        func.coalesce(func.sum(_VOTES.c.count), 0),
+    ).where(_VOTES.c.phase_id == bindparam("b_phase"))
+
+    def __init__(self, column: Any) -> None:
+        mine = (_VOTES.c.phase_id == bindparam("b_phase")) & (
+            _VOTES.c.participant_id == bindparam("b_participant")
+        )
+        one = mine & (column == bindparam("b_item"))
+        self.mine = select(column, _VOTES.c.count).where(mine & column.is_not(None))
+        self.delete = delete(_VOTES).where(one)
+        self.update = update(_VOTES).where(one).values(count=bindparam("b_count"))
+        self.tally = select(func.coalesce(func.sum(_VOTES.c.count), 0)).where(
+            (_VOTES.c.phase_id == bindparam("b_phase")) & (column == bindparam("b_item"))
+        )
+
+
+_SQL = {"ideas": _Statements(_VOTES.c.idea_id), "challenges": _Statements(_VOTES.c.challenge_id)}
+
+
 def _change(
     workshop_id: int, participant_id: int, target: VoteTarget, wanted: Callable[[int], int]
 ) -> dict[str, Any]:
@@ -190,11 +227,11 @@ def _change(
     and the fact's ``seq``, one reads the phase, one the item, one all the
     participant's dots in the phase, one writes, and three record the fact.
     """
-    session = db.session
     seq, status, phase_id = events.take_seq(workshop_id)
-    participant_workshop = session.execute(
-        select(_PARTICIPANTS.c.workshop_id).where(_PARTICIPANTS.c.id == participant_id)
-    ).scalar()
+    sql = _SQL[target.kind]
+    run = db.session.connection().execute
+    keys = {"b_participant": participant_id, "b_item": target.item_id}
+    participant_workshop = run(sql.participant, keys).scalar()
     if participant_workshop is None:
         raise NotFound()
     if participant_workshop != workshop_id:
@@ -205,27 +242,14 @@ def _change(
         raise WorkshopClosed()
     if phase_id is None:
         raise WrongPhase(_("Votes can only be cast during a vote step."))
-    phase = session.execute(
-        select(
-            _PHASES.c.kind, _PHASES.c.settings, _PHASES.c.frozen_at, _PHASES.c.revealed_at
-        ).where(_PHASES.c.id == phase_id)
-    ).one_or_none()
+    keys["b_phase"] = phase_id
+    phase = run(sql.phase, keys).one_or_none()
     if phase is None or phase.kind != PhaseKind.VOTE:
         raise WrongPhase(_("Votes can only be cast during a vote step."))
     if phase.frozen_at is not None:
         raise VoteClosed()
     settings = settings_of(phase.settings)
-    column = _VOTES.c.challenge_id if target.kind == "challenges" else _VOTES.c.idea_id
-    mine: dict[int, int] = {
-        int(item_id): int(count)
-        for item_id, count in session.execute(
-            select(column, _VOTES.c.count).where(
-                _VOTES.c.phase_id == phase_id,
-                _VOTES.c.participant_id == participant_id,
-                column.is_not(None),
-            )
-        )
-    }
+    mine: dict[int, int] = {int(item): int(count) for item, count in run(sql.mine, keys)}
     current = mine.get(target.item_id, 0)
     spent = sum(mine.values())
     new = wanted(current)
@@ -241,51 +265,41 @@ def _change(
         if new < 0:
             raise NoVoteToWithdraw()
     if new == current:  # an idempotent repeat: nothing to write, nothing to announce
-        session.rollback()
+        db.session.rollback()
         return _ack_of(phase_id, settings, mine)
-    where = (
-        (_VOTES.c.phase_id == phase_id)
-        & (_VOTES.c.participant_id == participant_id)
-        & (column == target.item_id)
-    )
     if current == 0:
-        session.execute(
-            insert(_VOTES).values(
-                workshop_id=workshop_id,
-                phase_id=phase_id,
-                participant_id=participant_id,
-                idea_id=target.item_id if target.kind == "ideas" else None,
-                challenge_id=target.item_id if target.kind == "challenges" else None,
-                count=new,
-            )
+        run(
+            sql.add,
+            {
+                "workshop_id": workshop_id,
+                "phase_id": phase_id,
+                "participant_id": participant_id,
+                "idea_id": target.item_id if target.kind == "ideas" else None,
+                "challenge_id": target.item_id if target.kind == "challenges" else None,
+                "count": new,
+            },
         )
-    elif new == 0:
-        session.execute(delete(_VOTES).where(where))
-    else:
-        session.execute(update(_VOTES).where(where).values(count=new))
-    if new:
         mine[target.item_id] = new
+    elif new == 0:
+        run(sql.delete, keys)
+        del mine[target.item_id]
     else:
-        mine.pop(target.item_id, None)
-    tally = session.execute(
-        select(func.coalesce(func.sum(_VOTES.c.count), 0)).where(
-            _VOTES.c.phase_id == phase_id, column == target.item_id
-        )
-    ).scalar()
-    was_voter, is_voter = bool(spent), bool(mine)
-    voters, cast = _phase_totals(phase_id, seq, int(is_voter) - int(was_voter), new - current)
+        run(sql.update, keys | {"b_count": new})
+        mine[target.item_id] = new
+    tally = int(run(sql.tally, keys).scalar() or 0)
+    voters, cast = _phase_totals(phase_id, seq, int(bool(mine)) - int(bool(spent)), new - current)
     data = {
         "phase_id": phase_id,
         "target": settings["target"],
-        "tallies": {str(target.item_id): int(tally or 0)},
-        "voters": int(voters),
-        "votes_cast": int(cast),
+        "tallies": {str(target.item_id): tally},
+        "voters": voters,
+        "votes_cast": cast,
     }
     hidden = settings["hidden"] and phase.revealed_at is None
     public = {k: v for k, v in data.items() if k != "tallies"} if hidden else None
     events.record_at(workshop_id, seq, Facts.VOTES_CHANGED, data, public)
     result = _ack_of(phase_id, settings, mine)
-    session.commit()
+    db.session.commit()
     return result
 
 
@@ -307,12 +321,7 @@ def _phase_totals(phase_id: int, seq: int, voters_delta: int, cast_delta: int) -
     if known is not None and known[0] == seq - 1:
         voters, cast = known[1] + voters_delta, known[2] + cast_delta
     else:
-        counted = db.session.execute(
-            select(
-                func.count(func.distinct(_VOTES.c.participant_id)),
-                func.coalesce(func.sum(_VOTES.c.count), 0),
-            ).where(_VOTES.c.phase_id == phase_id)
-        ).one()
+        counted = db.session.connection().execute(_Statements.totals, {"b_phase": phase_id}).one()
         voters, cast = int(counted[0]), int(counted[1])
     if len(cache) > 1024:  # old phases: forget them all, they are recounted if needed
         cache.clear()
@@ -323,16 +332,8 @@ def _phase_totals(phase_id: int, seq: int, voters_delta: int, cast_delta: int) -
 def _check_item(workshop_id: int, target: VoteTarget) -> Any:
     """The item's row (workshop_id, and for ideas status and author); raises
     :class:`NotFound` or :class:`WrongWorkshop`."""
-    if target.kind == "challenges":
-        row = db.session.execute(
-            select(_CHALLENGES.c.workshop_id).where(_CHALLENGES.c.id == target.item_id)
-        ).one_or_none()
-    else:
-        row = db.session.execute(
-            select(_IDEAS.c.workshop_id, _IDEAS.c.status, _IDEAS.c.participant_id).where(
-                _IDEAS.c.id == target.item_id
-            )
-        ).one_or_none()
+    statement = _Statements.challenge if target.kind == "challenges" else _Statements.idea
+    row = db.session.connection().execute(statement, {"b_item": target.item_id}).one_or_none()
     if row is None:
         raise NotFound()
     if row.workshop_id != workshop_id:
