@@ -17,6 +17,9 @@ from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServe
 from workshop import create_app
 from workshop.extensions import db
 
+# The server's REPLAY_LIMIT: a phone away for more facts than this gets a snapshot back.
+REPLAY_LIMIT = 25
+
 
 def instance_app(instance: Path, public_url: str) -> Flask:
     """The app on ``instance``'s SQLite file, in this process, to run operator commands
@@ -100,7 +103,9 @@ def shared_server(
     the server cannot start."""
     instance = tmp_path_factory.mktemp("chaos") / "instance"
     shutil.copytree(chaos_template, instance)
-    server = ChaosServer("eventlet", instance, free_port(), settings={"REPLAY_LIMIT": "25"})
+    server = ChaosServer(
+        "eventlet", instance, free_port(), settings={"REPLAY_LIMIT": str(REPLAY_LIMIT)}
+    )
     server.start()
     yield server
     server.stop()

@@ -319,6 +319,7 @@ class Phone:
     # -- the loop ---------------------------------------------------------------------
     async def run(self) -> None:
         self._http = aiohttp.ClientSession()
+        failures = 0
         try:
             while not self._stopping:
                 if not self.online:
@@ -326,8 +327,12 @@ class Phone:
                     continue
                 sio = await self._connect()
                 if sio is None:
-                    await asyncio.sleep(self.backoff_rng.uniform(0.1, 0.6))
+                    # Exponential backoff with jitter, as socket.io clients do (faster).
+                    failures += 1
+                    delay = min(1.0, 0.05 * 2**failures)
+                    await asyncio.sleep(self.backoff_rng.uniform(delay / 2, delay))
                     continue
+                failures = 0
                 try:
                     await self._session(sio)
                 finally:

@@ -14,18 +14,18 @@ import contextlib
 import random
 import signal
 import time
-from collections.abc import AsyncIterator, Callable, Iterable
+from collections import Counter
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import pytest
 
-from tests.chaos.conftest import ChaosServer
+from tests.chaos.conftest import REPLAY_LIMIT, ChaosServer
 from tests.chaos.harness import Database, Facilitator, Phone, join_over_http
 
 pytestmark = pytest.mark.server
 
 WAIT = 60.0  # generous bound for anything the test waits for
-REPLAY_LIMIT = 25  # the server's (conftest): absences longer than that end in a snapshot
 IDEAS = 3  # per phone
 VOTE_STEPS = 4  # dots set or moved per phone
 VOTE = {"votes_per_participant": 6, "max_per_item": 3, "hidden": False, "allow_own": True}
@@ -61,14 +61,13 @@ class Crowd:
             await asyncio.sleep(0.05)
         self._check()
 
-    async def settle(self, phones: Iterable[Phone] | None = None) -> None:
+    async def settle(self) -> None:
         """Every phone online, its outbox sent and acknowledged, then resynced."""
-        phones = list(self.phones if phones is None else phones)
-        for phone in phones:
+        for phone in self.phones:
             phone.go_online()
         # Everything acknowledged first, so the last resyncs see every write.
         await self.wait(lambda: all(p.idle for p in self.phones), "every outbox acknowledged")
-        settling = asyncio.gather(*(p.settle() for p in phones))
+        settling = asyncio.gather(*(p.settle() for p in self.phones))
         await self.wait(settling.done, "every phone resynced")
         settling.result()
 
@@ -145,9 +144,7 @@ async def chaos_monkey(crowd: Crowd, rng: random.Random, kills: list[int]) -> No
             kills[0] += 1
 
 
-async def offline_until(
-    phone: Phone, crowd: Crowd, db: Database, facts: int, also: Callable[[], bool]
-) -> None:
+async def offline_until(phone: Phone, db: Database, facts: int, also: Callable[[], bool]) -> None:
     """Take the phone offline until ``facts`` more facts are stored (or ``also()``)."""
     target = await asyncio.to_thread(db.seq) + facts
     phone.go_offline()
@@ -162,6 +159,16 @@ async def restart(server: ChaosServer, sig: int) -> None:
     """Stop the server with ``sig`` and start it again on the same port and database."""
     await asyncio.to_thread(server.stop, sig)
     await asyncio.to_thread(server.start)
+
+
+def summary(phones: list[Phone]) -> str:
+    """What the phones went through (printed; pytest shows it with -s or on failure)."""
+    total: Counter[str] = Counter()
+    for phone in phones:
+        stats = vars(phone.stats)
+        total.update({k: v for k, v in stats.items() if isinstance(v, int)})
+        total.update({f"resync:{k}": v for k, v in stats["resyncs"].items()})
+    return ", ".join(f"{k}={v}" for k, v in sorted(total.items()))
 
 
 def assert_clean_log(server: ChaosServer) -> None:
@@ -266,11 +273,11 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         absences = [
             # Gone for more facts than REPLAY_LIMIT: they come back to a snapshot.
             *(
-                crowd.spawn(offline_until(p, crowd, db, REPLAY_LIMIT + 1, lambda: False))
+                crowd.spawn(offline_until(p, db, REPLAY_LIMIT + 1, lambda: False))
                 for p in away_long
             ),
-            # Gone for a few facts: they come back to a replay.
-            *(crowd.spawn(offline_until(p, crowd, db, 6, others_done)) for p in away_short),
+            # Gone for a few facts: they come back to a replay, as a rule.
+            *(crowd.spawn(offline_until(p, db, 6, others_done)) for p in away_short),
         ]
         monkey = crowd.spawn(chaos_monkey(crowd, random.Random(f"{seed}:monkey"), kills))
         planned = IDEAS * len(everyone)
@@ -303,7 +310,7 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
             "the vote reached the phones that will go offline",
         )
         absences = [
-            crowd.spawn(offline_until(p, crowd, db, 8, lambda: all(s.done() for s in scripts)))
+            crowd.spawn(offline_until(p, db, 8, lambda: all(s.done() for s in scripts)))
             for p in voting_away
         ]
         await crowd.wait(lambda: all(s.done() for s in [*scripts, *absences]), "votes cast")
@@ -314,11 +321,12 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         assert_phones_match_db(db, everyone, vote_phase)
 
         # The disorder really happened, through both ways back.
-        resyncs = sum((p.stats.resyncs for p in everyone), start=type(everyone[0].stats.resyncs)())
+        resyncs = sum((p.stats.resyncs for p in everyone), start=Counter())
         assert resyncs["snapshot"] >= len(away_long) + len(everyone)  # first joins + returns
         assert resyncs["replay+"] > 0, resyncs
         assert sum(p.stats.resent for p in everyone) > 0
         assert server.starts == starts + 1
+        print("chaos:", summary(everyone))
 
 
 def test_dropped_acks_are_retried_without_duplicates(
@@ -384,6 +392,7 @@ async def _ack_drop(server: ChaosServer, seed: int, phones: int) -> None:
                     assert ack_again["data"]["votes"] == ack["data"]["votes"], phone.name
         dropped = sum(p.stats.acks_dropped for p in everyone)
         assert dropped > 0 and sum(p.stats.resent for p in everyone) == dropped
+        print("ack drop:", summary(everyone))
 
 
 def test_kill_9_loses_nothing_acknowledged(chaos_server: ChaosServer) -> None:
@@ -435,6 +444,7 @@ async def _kill_9(server: ChaosServer, seed: int, phones: int) -> None:
         assert_ideas_exactly_once(db, everyone)
         assert_phones_match_db(db, everyone, vote_phase)
         assert server.starts == starts + 2
+        print("kill -9:", summary(everyone))
 
 
 async def kill_9(
