@@ -251,6 +251,8 @@ class Phone:
         self.online = True
         self.sio: socketio.AsyncClient | None = None
         self._pending: dict[int, tuple[str, dict[str, Any]]] = {}
+        self.first_seq: int | None = None  # the seq of the first snapshot
+        self.heard: set[int] = set()  # every seq a broadcast stood for (folded ones too)
         self._joining = False
         self._need_resync = False
         self._settle_requested = False
@@ -432,6 +434,7 @@ class Phone:
             return  # a late message of a dropped connection; presence_changed
         if data.get("workshop_id") != self.server.workshop["id"]:
             return
+        self.heard.update(range(data.get("since", data["seq"]), data["seq"] + 1))
         self._pending[data["seq"]] = (name, data)
         if not self._joining:
             self._drain()
@@ -466,6 +469,8 @@ class Phone:
             if data["mode"] == "snapshot":
                 self.stats.resyncs["snapshot"] += 1
                 self.mirror.load(data["state"])
+                if self.first_seq is None:
+                    self.first_seq = self.mirror.last
                 self.me = data["state"]["me"]
             else:
                 self.stats.resyncs["replay+" if data["events"] else "replay"] += 1

@@ -392,6 +392,17 @@ async def _ack_drop(server: ChaosServer, seed: int, phones: int) -> None:
                     assert ack_again["data"]["votes"] == ack["data"]["votes"], phone.name
         dropped = sum(p.stats.acks_dropped for p in everyone)
         assert dropped > 0 and sum(p.stats.resent for p in everyone) == dropped
+        # These phones never lost their connection: broadcasts alone brought them every
+        # fact after their first snapshot (the resyncs only confirmed it).
+        assert all(p.stats.connects == 1 for p in everyone)
+        last = db.seq()
+        await crowd.wait(
+            lambda: all(
+                set(range(p.first_seq + 1, last + 1)) <= p.heard  # type: ignore[operator]
+                for p in everyone
+            ),
+            "every fact broadcast to every phone",
+        )
         print("ack drop:", summary(everyone))
 
 
