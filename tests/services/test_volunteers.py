@@ -287,3 +287,65 @@ def test_the_demo_has_a_qualified_challenge_and_a_consenting_volunteer(app: Flas
         assert [v.kind for v in consenting] == ["hold"]
         assert consenting[0].contact_email == "theo.girard@example.org"
         assert [v.contact_email for v in offers if not v.consent_contact] == [None]
+
+
+# ------------------------------------------------------------------ merges keep the follow-up
+
+
+def test_merging_two_challenges_carries_the_sheet_and_the_offers_over(app: Flask) -> None:
+    from workshop.schemas import ChallengeMerge, parse_qualification
+    from workshop.services import challenges, qualification
+
+    with app.app_context():
+        workshop, _ = make_grouping_workshop(ideas=1)
+        kept, gone = make_challenge(workshop), make_challenge(workshop)
+        owner = workshop.owner
+        sheet = {"target": "challenge", "version": 0}
+        qualification.qualify(
+            workshop.id,
+            owner,
+            parse_qualification({**sheet, "target_id": kept.id, "need_who": "Les aînés"}),
+        )
+        qualification.qualify(
+            workshop.id,
+            owner,
+            parse_qualification(
+                {**sheet, "target_id": gone.id, "need_who": "Autre", "partners": "La mairie"}
+            ),
+        )
+        theo, lea = make_participant(workshop), make_participant(workshop)
+        # Théo follows both (with consent only on the one that goes); Léa holds the one
+        # that goes.
+        volunteers.offer_help(workshop.id, theo.id, offer("challenge", kept.id, "follow"))
+        volunteers.offer_help(
+            workshop.id, theo.id, offer("challenge", gone.id, "follow", **CONTACT)
+        )
+        volunteers.offer_help(workshop.id, lea.id, offer("challenge", gone.id, "hold"))
+        seq = workshop.seq
+
+        challenges.merge_challenges(workshop.id, owner, ChallengeMerge(gone.id, kept.id))
+
+        [merged] = qualification.for_workshop(workshop).values()
+        assert merged.challenge_id == kept.id
+        assert (merged.need_who, merged.partners) == ("Les aînés", "La mairie")
+        assert rows(workshop.id) == sorted(
+            [
+                (theo.id, kept.id, None, "follow", True, "theo@example.org"),
+                (lea.id, kept.id, None, "hold", False, None),
+            ],
+            key=repr,
+        )
+        names = [name for name, _ in facts_since(workshop.id, seq)]
+        assert "qualification_saved" in names and "volunteers_changed" in names
+
+
+def test_merging_an_idea_moves_its_offers_to_the_absorbing_idea(app: Flask) -> None:
+    from workshop.schemas import IdeaMerge
+    from workshop.services import challenges
+
+    with app.app_context():
+        workshop, (first, second) = make_grouping_workshop(ideas=2)
+        person = make_participant(workshop)
+        volunteers.offer_help(workshop.id, person.id, offer("idea", second.id, "contribute"))
+        challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(second.id, first.id))
+        assert rows(workshop.id) == [(person.id, None, first.id, "contribute", False, None)]

@@ -54,10 +54,12 @@ from ..schemas import (
     NewChallenge,
     Role,
     SuggestedGroup,
+    TargetRef,
     serialize_challenge,
     serialize_idea,
 )
 from . import events, lookup, workshops
+from .volunteers import fold_follow_up
 from .workshops import require_facilitator
 
 log = logging.getLogger(__name__)
@@ -282,6 +284,7 @@ def merge_challenges(workshop_id: int, facilitator: Facilitator, merge: Challeng
     for phase in changed:
         record_change(workshop, phase, target.id)
         record_change(workshop, phase, source.id)
+    fold_follow_up(workshop, TargetRef("challenge", source.id), TargetRef("challenge", target.id))
     db.session.delete(source)
     db.session.flush()
     _record_grouping(workshop, Facts.GROUPING_CHANGED, {"reason": "challenges_merged"})
@@ -402,6 +405,7 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
     for phase in changed_phases:
         record_change(workshop, phase, into.id)
         record_change(workshop, phase, absorbed.id)
+    fold_follow_up(workshop, TargetRef("idea", absorbed.id), TargetRef("idea", into.id))
     db.session.commit()
     return into
 

@@ -25,10 +25,12 @@ from ..models import Idea, IdeaStatus, Participant, Volunteer, VolunteerKind, Wo
 from ..models import WorkshopStatus as Status
 from ..realtime import Facts
 from ..schemas import (
+    QUALIFICATION_FIELDS,
     Role,
     TargetRef,
     VolunteerOffer,
     VolunteerRef,
+    serialize_qualification,
     serialize_volunteer,
     target_of,
 )
@@ -196,3 +198,49 @@ def volunteer_state(workshop: Workshop, role: Role) -> list[dict[str, Any]]:
         if role is Role.FACILITATOR:
             entry.setdefault("volunteers", []).append(serialize_volunteer(volunteer))
     return list(entries.values())
+
+
+def fold_follow_up(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> None:
+    """Carry the follow-up of a défi or an idea that disappears into the one absorbing
+    it (a merge): its qualification sheet fills what the other's leaves empty (or
+    becomes the other's), and its volunteer offers move over, an offer of the same
+    kind by the same participant kept once, with consent if either gave it. Records
+    ``qualification_saved`` and ``volunteers_changed`` for ``into`` when they change.
+    The caller holds the lock."""
+    from .qualification import sheet_of
+
+    source, kept = sheet_of(workshop, absorbed), sheet_of(workshop, into)
+    if source is not None:
+        if kept is None:
+            source.challenge_id = into.id if into.kind == "challenge" else None
+            source.idea_id = into.id if into.kind == "idea" else None
+            kept = source
+        else:
+            for field in QUALIFICATION_FIELDS:
+                if field in ("stage", "abandon_reason"):  # the kept sheet's own course
+                    continue
+                if not getattr(kept, field) and getattr(source, field):
+                    setattr(kept, field, getattr(source, field))
+            db.session.delete(source)
+        kept.version += 1
+        db.session.flush()
+        events.record(
+            workshop, Facts.QUALIFICATION_SAVED, {"qualification": serialize_qualification(kept)}
+        )
+    moved = False
+    for offer in db.session.scalars(
+        select(Volunteer).where(Volunteer.workshop_id == workshop.id, _target_filter(absorbed))
+    ).all():
+        moved = True
+        twin = _own_offer(offer.participant_id, into, offer.kind)
+        if twin is None:
+            offer.challenge_id = into.id if into.kind == "challenge" else None
+            offer.idea_id = into.id if into.kind == "idea" else None
+            continue
+        if offer.consent_contact and not twin.consent_contact:
+            twin.consent_contact, twin.consented_at = True, offer.consented_at
+            twin.contact_name = offer.contact_name
+            twin.contact_email, twin.contact_phone = offer.contact_email, offer.contact_phone
+        db.session.delete(offer)
+    if moved:
+        _record_change(workshop, into)
