@@ -3,8 +3,13 @@ hundreds of sockets per worker (no server needed)."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
+from scripts.stack import ROOT
 from workshop import create_app
 from workshop.config import TestConfig
 
@@ -33,3 +38,16 @@ def test_the_pool_can_be_configured() -> None:
 def test_sqlite_keeps_its_own_options() -> None:
     app = create_app(TestConfig)
     assert "pool_pre_ping" not in app.config["SQLALCHEMY_ENGINE_OPTIONS"]
+
+
+def test_under_eventlet_psycopg_waits_cooperatively() -> None:
+    """psycopg only recognises gevent's patching; under eventlet its C wait would block
+    the worker's every green thread for the length of each query."""
+    probe = "import run, psycopg.waiting as w; print(w.wait.__name__)"
+    env = {k: v for k, v in os.environ.items() if k != "PSYCOPG_WAIT_FUNC"}
+    env |= {"WORKSHOP_ASYNC_MODE": "eventlet", "FLASK_SKIP_DOTENV": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["wait_select"]
