@@ -212,6 +212,7 @@ class Stats:
     acks_dropped: int = 0
     resent: int = 0
     lost_in_flight: int = 0
+    queued_offline: int = 0  # commands the owner made while the phone was offline
 
 
 class Phone:
@@ -397,6 +398,7 @@ class Phone:
                     await asyncio.wait_for(self._wake.wait(), timeout=1.0)
 
     def _enqueue(self, command: Command) -> None:
+        self.stats.queued_offline += not self.online
         self.outbox.append(command)
         self._wake.set()
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 import random
 import signal
 import time
@@ -125,15 +126,20 @@ async def cast_votes(
 ) -> None:
     """The owner places and moves dots: each step sets an idea it sees to a new
     absolute count, within the budget and the cap (so every command is valid)."""
-    budget, cap = VOTE["votes_per_participant"], VOTE["max_per_item"]
-    assert isinstance(budget, int) and isinstance(cap, int)
     for _ in range(steps):
         await asyncio.sleep(rng.uniform(0, 2 * pause))
         while phone.mirror.current_phase_id != vote_phase or not phone.mirror.ideas:
             await asyncio.sleep(0.05)  # an offline phone learns of the vote when back
-        idea_id = rng.choice(sorted(phone.mirror.ideas))
-        others = sum(n for i, n in phone.desired_votes.items() if i != idea_id)
-        phone.set_vote(idea_id, rng.randint(0, min(cap, budget - others)))
+        vote_once(phone, rng)
+
+
+def vote_once(phone: Phone, rng: random.Random) -> None:
+    """Set an idea the phone shows to a new number of dots, within budget and cap."""
+    budget, cap = VOTE["votes_per_participant"], VOTE["max_per_item"]
+    assert isinstance(budget, int) and isinstance(cap, int)
+    idea_id = rng.choice(sorted(phone.mirror.ideas))
+    others = sum(n for i, n in phone.desired_votes.items() if i != idea_id)
+    phone.set_vote(idea_id, rng.randint(0, min(cap, budget - others)))
 
 
 async def chaos_monkey(crowd: Crowd, rng: random.Random, kills: list[int]) -> None:
@@ -144,10 +150,18 @@ async def chaos_monkey(crowd: Crowd, rng: random.Random, kills: list[int]) -> No
             kills[0] += 1
 
 
-async def offline_until(phone: Phone, db: Database, facts: int, also: Callable[[], bool]) -> None:
-    """Take the phone offline until ``facts`` more facts are stored (or ``also()``)."""
+async def offline_until(
+    phone: Phone,
+    db: Database,
+    facts: int,
+    also: Callable[[], bool] = lambda: False,
+    meanwhile: Callable[[], object] = lambda: None,
+) -> None:
+    """Take the phone offline until ``facts`` more facts are stored (or ``also()``);
+    its owner does ``meanwhile()`` as soon as it is offline (the outbox keeps it)."""
     target = await asyncio.to_thread(db.seq) + facts
     phone.go_offline()
+    meanwhile()
     deadline = time.monotonic() + WAIT
     while not also() and await asyncio.to_thread(db.seq) < target:
         assert time.monotonic() < deadline, f"{phone.name}: {facts} facts never came"
@@ -273,7 +287,16 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         absences = [
             # Gone for more facts than REPLAY_LIMIT: they come back to a snapshot.
             *(
-                crowd.spawn(offline_until(p, db, REPLAY_LIMIT + 1, lambda: False))
+                crowd.spawn(
+                    offline_until(
+                        p,
+                        db,
+                        REPLAY_LIMIT + 1,
+                        meanwhile=functools.partial(
+                            p.post_idea, f"Idée hors ligne de {p.name}", "Écrite sans réseau."
+                        ),
+                    )
+                )
                 for p in away_long
             ),
             # Gone for a few facts: they come back to a replay, as a rule.
@@ -310,7 +333,15 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
             "the vote reached the phones that will go offline",
         )
         absences = [
-            crowd.spawn(offline_until(p, db, 8, lambda: all(s.done() for s in scripts)))
+            crowd.spawn(
+                offline_until(
+                    p,
+                    db,
+                    8,
+                    lambda: all(s.done() for s in scripts),
+                    functools.partial(vote_once, p, random.Random(f"{seed}:offline:{p.name}")),
+                )
+            )
             for p in voting_away
         ]
         await crowd.wait(lambda: all(s.done() for s in [*scripts, *absences]), "votes cast")
@@ -325,6 +356,7 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         assert resyncs["snapshot"] >= len(away_long) + len(everyone)  # first joins + returns
         assert resyncs["replay+"] > 0, resyncs
         assert sum(p.stats.resent for p in everyone) > 0
+        assert sum(p.stats.queued_offline for p in everyone) >= len(away_long + voting_away)
         assert server.starts == starts + 1
         print("chaos:", summary(everyone))
 
