@@ -8,9 +8,14 @@ TF-IDF + k-means baseline (scikit-learn defaults, seed 0) computed in the same r
 engine is also run with k left to itself, for information.
 
 Speed: the engine on the first 1,000 ideas of each file, one thread for every pool (BLAS,
-OpenMP), k = 10 and k chosen automatically; the best of a few repeats, in CPU seconds of the
-process (the wall time is printed too: on a shared machine it also counts waiting for a
-core). Loading the sentence encoder is measured apart (once per worker process).
+OpenMP), k = 10 and k chosen automatically. Each run is cold: every cache of the engine
+(sentence vectors, tokens, words, n-grams, stems) is emptied first, as in a worker's first
+grouping. Figures are CPU seconds of the process, the best of a few repeats (the median is
+kept too; the wall time is printed as well: on a shared machine it also counts waiting for a
+core). The goal is checked on the worst run (either file, either k); the mean of the k = 10
+runs is ``seconds_per_1000_ideas``. A second suggestion on the same ideas in the same process
+(another k; its sentence vectors cached) is timed for information. Loading the sentence
+encoder is measured apart (once per worker process).
 
 Prints a table and the goals, writes ``bench-grouping.json``. A missed goal is reported, not
 an error; the exit status is non-zero only when the run itself breaks (a file is missing or
@@ -138,15 +143,16 @@ def _round(value: Any) -> Any:
     return round(float(value), 4) if isinstance(value, float | np.floating) else value
 
 
-def best_time(run: Callable[[], object], repeat: int) -> tuple[float, float]:
-    """The best CPU and wall seconds of ``repeat`` runs."""
+def cold_times(run: Callable[[], object], repeat: int) -> tuple[list[float], list[float]]:
+    """CPU and wall seconds of ``repeat`` runs, each after emptying the engine's caches."""
     cpu, wall = [], []
     for _ in range(repeat):
+        features.clear_caches()
         started_cpu, started_wall = time.process_time(), time.perf_counter()
         run()
         cpu.append(time.process_time() - started_cpu)
         wall.append(time.perf_counter() - started_wall)
-    return min(cpu), min(wall)
+    return cpu, wall
 
 
 def seed_spread(data: Path, seeds: int) -> dict[str, Any]:
@@ -179,31 +185,60 @@ def seed_spread(data: Path, seeds: int) -> dict[str, Any]:
 
 def timing(data: Path, repeat: int, load_seconds: float) -> tuple[dict[str, Any], list[list[str]]]:
     result: dict[str, Any] = {"model_load_seconds": round(load_seconds, 3)}
-    rows = [["model load (once per process, wall)", "", "", f"{load_seconds:.2f}"]]
+    rows = [["model load (once per process, wall)", "", "", "", f"{load_seconds:.2f}"]]
     largest = 0.0
     for name, (file, lang) in DATASETS.items():
         with (data / file).open(encoding="utf-8", newline="") as handle:
             texts = [row["text"] for row in csv.DictReader(handle)][:TIMING_IDEAS]
+        scale = TIMING_IDEAS / len(texts)
         for k in (TIMING_K, None):
-            cpu, wall = best_time(partial(engine.suggest_groups, texts, k, lang), repeat)
+            cpu, wall = cold_times(partial(engine.suggest_groups, texts, k, lang), repeat)
             groups = engine.suggest_groups(texts, k, lang)
             largest = max(largest, max(len(g.members) for g in groups) / len(texts))
             key = f"{name}_k{k if k else 'auto'}"
             result[key] = {
                 "ideas": len(texts),
-                "cpu_seconds": round(cpu, 3),
-                "wall_seconds": round(wall, 3),
+                "cpu_seconds": round(min(cpu), 3),
+                "cpu_seconds_median": round(statistics.median(cpu), 3),
+                "wall_seconds": round(min(wall), 3),
                 "groups": len(groups),
+                "cpu_seconds_per_1000": round(min(cpu) * scale, 3),
             }
-            scale = TIMING_IDEAS / len(texts)
             rows.append(
-                [f"{name}, k = {k or 'auto'}", str(len(texts)), f"{cpu:.2f}", f"{wall:.2f}"]
+                [
+                    f"{name}, k = {k or 'auto'}",
+                    str(len(texts)),
+                    f"{min(cpu):.2f}",
+                    f"{statistics.median(cpu):.2f}",
+                    f"{min(wall):.2f}",
+                ]
             )
-            result[key]["cpu_seconds_per_1000"] = round(cpu * scale, 3)
+        # A second suggestion in the same process: the k = 10 run above left its caches.
+        started = time.process_time()
+        engine.suggest_groups(texts, TIMING_K + 2, lang)
+        warm = time.process_time() - started
+        result[f"{name}_second_suggestion"] = {"cpu_seconds": round(warm, 3)}
+        rows.append(
+            [
+                f"{name}, again with k = {TIMING_K + 2} (warm)",
+                str(len(texts)),
+                f"{warm:.2f}",
+                "",
+                "",
+            ]
+        )
     result["largest_share"] = round(largest, 4)
     result["seconds_per_1000_ideas"] = round(
         statistics.fmean(
             result[f"{name}_k{TIMING_K}"]["cpu_seconds_per_1000"] for name in DATASETS
+        ),
+        3,
+    )
+    result["seconds_per_1000_ideas_worst"] = round(
+        max(
+            result[f"{name}_k{k}"]["cpu_seconds_per_1000"]
+            for name in DATASETS
+            for k in (TIMING_K, "auto")
         ),
         3,
     )
@@ -252,6 +287,7 @@ def main(argv: list[str] | None = None) -> int:
         results["seed_spread"] = seed_spread(options.data, options.seeds)
     speed, speed_rows = timing(options.data, options.repeat, load_seconds)
     results["seconds_per_1000_ideas"] = speed.pop("seconds_per_1000_ideas")
+    results["seconds_per_1000_ideas_worst"] = speed.pop("seconds_per_1000_ideas_worst")
     results["timing"] = speed
 
     largest = max(
@@ -269,7 +305,9 @@ def main(argv: list[str] | None = None) -> int:
             for name in GOALS
         }
         | {
-            f"≤ {SECONDS_GOAL:g} s per 1,000 ideas on one core": results["seconds_per_1000_ideas"]
+            f"≤ {SECONDS_GOAL:g} s per 1,000 ideas on one core (worst run)": results[
+                "seconds_per_1000_ideas_worst"
+            ]
             <= SECONDS_GOAL,
             "no group holds more than half of the ideas": largest <= 0.5,
         }
@@ -302,11 +340,15 @@ def main(argv: list[str] | None = None) -> int:
             f"({', '.join(f'{a:.3f}' for a in spread['ari'])})"
         )
     print()
-    print(f"Speed: first {TIMING_IDEAS:,} ideas of each file, one core, best of {options.repeat}")
-    print(table(["run", "ideas", "CPU s", "wall s"], speed_rows))
+    print(
+        f"Speed: first {TIMING_IDEAS:,} ideas of each file, one core, cold caches, "
+        f"CPU seconds of the process, best and median of {options.repeat}"
+    )
+    print(table(["run", "ideas", "CPU s", "median", "wall s"], speed_rows))
     print(
         f"seconds per 1,000 ideas (CPU, k = {TIMING_K}, mean of both files): "
-        f"{results['seconds_per_1000_ideas']:.2f}"
+        f"{results['seconds_per_1000_ideas']:.2f}; worst run: "
+        f"{results['seconds_per_1000_ideas_worst']:.2f}"
     )
     print()
     for goal, met in goals.items():

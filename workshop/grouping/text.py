@@ -92,11 +92,19 @@ def _stemmer(lang: str) -> Any:
     return Stemmer.Stemmer("french" if check_lang(lang) == "fr" else "english")
 
 
+@lru_cache(maxsize=65_536)
+def fold_word(word: str) -> str:
+    """:func:`fold` of one word, memoised (a workshop's vocabulary comes back again and again)."""
+    return fold(word)
+
+
 def words(text: str, lang: str) -> list[str]:
     """The content words of ``text``: lower-case, accents kept, no stop words, ≥ 2 letters."""
     stops = stop_words(lang)
     return [
-        word for word in _WORD.findall(lower(text)) if len(word) > 1 and fold(word) not in stops
+        word
+        for word in _WORD.findall(lower(text))
+        if len(word) > 1 and fold_word(word) not in stops
     ]
 
 
@@ -135,4 +143,4 @@ def char_text(text: str, lang: str) -> str:
 
 def join_folded(found: list[str]) -> str:
     """``found`` words folded and joined by spaces (see :func:`char_text`)."""
-    return " ".join(fold(word) for word in found)
+    return " ".join(map(fold_word, found))
