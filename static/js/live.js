@@ -12,6 +12,7 @@ import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Commands, Facts } from "./events.js";
 
 const ACK_TIMEOUT_MS = 10000;
+const REORDER_MS = 400;
 const UNSEQUENCED = new Set([Facts.PRESENCE_CHANGED]);
 
 export function connectLive({ workshopId, role, key, store, onStatus = () => {} }) {
@@ -24,6 +25,8 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
   let lastSeq = null;
   let joining = null;
   let buffered = [];
+  let early = []; // facts ahead of a gap, waiting for the ones before them
+  let reorderTimer = null;
   const readyListeners = new Set();
 
   function applyFact(name, data) {
@@ -37,13 +40,46 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
       return;
     }
     if (data.seq <= lastSeq) return; // stale or duplicate
-    const since = data.since ?? data.seq;
-    if (since > lastSeq + 1) {
-      resync(); // a gap: something was missed
+    if (firstSeq(data) > lastSeq + 1) {
+      holdEarly(name, data);
       return;
     }
     store.apply(name, data);
     lastSeq = data.seq;
+    applyEarly();
+  }
+
+  // A gap in seq is not always a loss: with several server workers, facts committed
+  // on two of them reach a phone through the message queue in either order. A fact
+  // ahead of the next expected one waits a moment for the missing ones; only a gap
+  // still open after REORDER_MS means something was missed, and resyncs.
+  const firstSeq = (data) => data.since ?? data.seq;
+
+  function holdEarly(name, data) {
+    early.push([name, data]);
+    if (reorderTimer) return;
+    reorderTimer = setTimeout(() => {
+      reorderTimer = null;
+      if (early.length) resync();
+    }, REORDER_MS);
+  }
+
+  function applyEarly() {
+    for (;;) {
+      early = early.filter(([, data]) => data.seq > lastSeq);
+      const next = early.reduce(
+        (best, entry) => (!best || firstSeq(entry[1]) < firstSeq(best[1]) ? entry : best),
+        null,
+      );
+      if (!next || firstSeq(next[1]) > lastSeq + 1) break;
+      early.splice(early.indexOf(next), 1);
+      store.apply(next[0], next[1]);
+      lastSeq = next[1].seq;
+    }
+    if (!early.length && reorderTimer) {
+      clearTimeout(reorderTimer);
+      reorderTimer = null;
+    }
   }
 
   async function join() {
@@ -71,6 +107,11 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
 
   function resync() {
     if (joining) return joining;
+    // Facts held ahead of a gap are applied after the join, if still newer.
+    buffered.push(...early);
+    early = [];
+    clearTimeout(reorderTimer);
+    reorderTimer = null;
     joining = join()
       .then(() => {
         joining = null;
