@@ -80,6 +80,7 @@ def test_chunks_split_long_inputs(fast: Encoder, monkeypatch: pytest.MonkeyPatch
     fast.clear_caches()
     whole = fast.sentences(pieces)
     fast.clear_caches()
+    monkeypatch.setattr(encoder_module, "DISTINCT_TOKENS", 9)
     monkeypatch.setattr(encoder_module, "CHUNK_TOKENS", 20)
     monkeypatch.setattr(encoder_module, "MICRO_TOKENS", 7)
     assert np.abs(fast.sentences(pieces) - whole).max() < 1e-5

@@ -34,6 +34,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Hashable
+from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
 from typing import Any, Generic, TypeVar
@@ -44,8 +45,10 @@ from sklearn.preprocessing import normalize
 
 # Tokens read per idea, counting the start and end markers of each sentence.
 IDEA_TOKENS = 96
-# Tokens per chunk: its distinct tokens are computed together (more reuse in a bigger chunk;
-# the transient memory grows with it: at most about 15 KB per distinct token).
+# Distinct tokens whose token-level layers are computed together (about 15 KB each while a
+# group of sentences is encoded; 1,000 New York ideas hold 4,000 distinct tokens).
+DISTINCT_TOKENS = 4_096
+# Token positions done together (about 5 KB each).
 CHUNK_TOKENS = 4_096
 # Token positions per product of the second convolution (a cache-sized working set).
 MICRO_TOKENS = 384
@@ -220,6 +223,20 @@ def encoder() -> Encoder:
     return Encoder()
 
 
+@dataclass(frozen=True)
+class _Tables:
+    """Per distinct token (rows in the order of ``distinct``): its embedding, its normalised
+    projection, the first convolution's product for each window slot of each branch, and
+    the sum and sum of squares of its embedding."""
+
+    distinct: Any
+    embedded: FloatArray
+    projected: FloatArray
+    products: list[FloatArray]
+    sums: Any
+    squares: Any
+
+
 class _Network:
     """USE multilingual v3's forward pass over the weights of the package's numpy backend."""
 
@@ -247,34 +264,68 @@ class _Network:
         ]
 
     def forward(self, pieces: list[tuple[int, ...]]) -> FloatArray:
+        """The unit vector of each token sequence."""
         out = np.empty((len(pieces), DIM), dtype=np.float32)
         start = 0
         while start < len(pieces):
-            stop, tokens = start + 1, len(pieces[start])
-            while stop < len(pieces) and tokens + len(pieces[stop]) <= CHUNK_TOKENS:
-                tokens += len(pieces[stop])
+            # A group of sentences with at most DISTINCT_TOKENS distinct tokens shares the
+            # per-token tables; its positions are then done CHUNK_TOKENS at a time.
+            seen: set[int] = set()
+            stop = start
+            while stop < len(pieces):
+                new = set(pieces[stop]) - seen
+                if stop > start and len(seen) + len(new) > DISTINCT_TOKENS:
+                    break
+                seen |= new
                 stop += 1
-            out[start:stop] = self._chunk(pieces[start:stop], tokens)
+            tables = self._tables(np.fromiter(sorted(seen), dtype=np.int64, count=len(seen)))
+            low = start
+            while low < stop:
+                high, tokens = low + 1, len(pieces[low])
+                while high < stop and tokens + len(pieces[high]) <= CHUNK_TOKENS:
+                    tokens += len(pieces[high])
+                    high += 1
+                out[low:high] = self._chunk(pieces[low:high], tokens, tables)
+                low = high
             start = stop
         return out
 
-    def _chunk(self, pieces: list[tuple[int, ...]], n_tokens: int) -> FloatArray:
+    def _tables(self, distinct: Any) -> _Tables:
+        """What depends on one token only, for each of ``distinct`` (sorted token ids)."""
         w = self.w
-        flat = np.fromiter(chain.from_iterable(pieces), dtype=np.int64, count=n_tokens)
-        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
-        starts = np.zeros(len(pieces), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        distinct, of_position = np.unique(flat, return_inverse=True)
-        count = len(distinct)
-
-        # Per distinct token: embedding (dequantised as the package does), projection, norm.
         block = distinct % _BLOCKS
-        embedded = w.table[distinct].astype(np.float32)
+        embedded = w.table[distinct].astype(np.float32)  # Dequantised as the package does.
         embedded *= w.scale[block, None]
         embedded += w.lo[block, None]
         projected = embedded @ w.proj_W
         projected += w.proj_b
         _layernorm(projected, w.ln_g_all, w.ln_b_all, w.eps)
+        count = len(distinct)
+        products = []
+        for branch in range(len(_ORDERS)):
+            # One extra zero row stands for the slots outside a sentence (zero padding).
+            product = np.zeros((count + 1, self.first[branch].shape[1]), dtype=np.float32)
+            part = slice(branch * _BRANCH, (branch + 1) * _BRANCH)
+            np.matmul(projected[:, part], self.first[branch], out=product[:count])
+            products.append(product)
+        return _Tables(
+            distinct,
+            embedded,
+            projected,
+            products,
+            embedded.sum(axis=1, dtype=np.float64),
+            np.einsum("ij,ij->i", embedded, embedded, dtype=np.float64),
+        )
+
+    def _chunk(self, pieces: list[tuple[int, ...]], n_tokens: int, tables: _Tables) -> FloatArray:
+        w = self.w
+        flat = np.fromiter(chain.from_iterable(pieces), dtype=np.int64, count=n_tokens)
+        lengths = np.fromiter(map(len, pieces), dtype=np.int64, count=len(pieces))
+        starts = np.zeros(len(pieces), dtype=np.int64)
+        np.cumsum(lengths[:-1], out=starts[1:])
+        count = len(tables.distinct)
+        of_position = np.searchsorted(tables.distinct, flat)
+        embedded, projected = tables.embedded, tables.projected
 
         # Window of each position as distinct-token rows; ``count`` is a zero row that
         # stands for the slots outside the position's sentence (the package's zero padding).
@@ -291,8 +342,7 @@ class _Network:
         for branch, (width, left) in enumerate(_ORDERS):
             part = slice(branch * _BRANCH, (branch + 1) * _BRANCH)
             slots = slice(_LEFT - left, _LEFT - left + width)
-            products = np.zeros((count + 1, width * _BRANCH), dtype=np.float32)
-            np.matmul(projected[:, part], self.first[branch], out=products[:count])
+            products = tables.products[branch]
             first = _LEFT - left
             hidden = products[window_rows[:, first], :_BRANCH]
             for slot in range(1, width):
@@ -318,9 +368,9 @@ class _Network:
         # the 1,280-wide rows are neither assembled nor normalised in place, and the
         # embedding half is summed per distinct token.
         width = DIM + convolved.shape[1]
-        total = embedded.sum(axis=1, dtype=np.float64)[of_position]
+        total = tables.sums[of_position]
         total += convolved.sum(axis=1, dtype=np.float64)
-        squares = np.einsum("ij,ij->i", embedded, embedded, dtype=np.float64)[of_position]
+        squares = tables.squares[of_position]
         squares += np.einsum("ij,ij->i", convolved, convolved, dtype=np.float64)
         means = total / width
         inverse_std = 1.0 / np.sqrt(np.maximum(squares / width - means**2, 0.0) + w.eps)
