@@ -166,7 +166,7 @@ def fanout_plan(
     ]
 
 
-def background_cpu(server_pids: Sequence[int], seconds: float = 2.0) -> float:
+def background_cpu(server_pids: Sequence[int], seconds: float = 3.0) -> float:
     """CPU seconds per second the servers use with every phone connected and nothing
     posted (pings, presence): subtracted from a fan-out's CPU time."""
     processes = [psutil.Process(pid) for pid in server_pids]
@@ -624,6 +624,7 @@ def report(
         pair("fan-out delivery max, ms", "max_ms"),
         pair("deliveries missing", "deliveries_missing"),
         pair("server CPU time per idea (net of background), ms", "server_cpu_ms_per_idea"),
+        pair("server CPU time per idea (gross), ms", "server_cpu_ms_per_idea_gross"),
         Row(
             "ratio Semis / bare (CPU per idea)",
             _ratio(fan["server_cpu_ms_per_idea"], bare_fan["server_cpu_ms_per_idea"]),
