@@ -591,14 +591,17 @@ class PhoneWorker:
         return list(await asyncio.gather(*(one(phone) for phone in self.phones.values())))
 
     async def rpc_status(self) -> list[dict[str, Any]]:
-        """Per phone: its last ``seq``, whether its socket is connected and whether it
-        negotiated permessage-deflate."""
+        """Per phone: its last ``seq``, whether its socket is connected, whether it
+        negotiated permessage-deflate, and its gaps and resyncs (since its counters were
+        last reset)."""
         return [
             {
                 "phone": p.index,
                 "last": p.last,
                 "connected": bool(p.sio and p.sio.connected),
                 "compressed": p.compressed,
+                "gaps": p.gaps,
+                "resyncs": p.resyncs,
             }
             for p in self.phones.values()
         ]

@@ -117,6 +117,10 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         "app_max_ms": fan["max_ms"],
         "deliveries_missing": fan["deliveries_missing"],
         "disconnected": sum(1 for s in status if not s["connected"]),
+        # Facts from two workers may arrive out of order: these phones resync at once on
+        # a gap (the web client first waits 400 ms for the missing fact).
+        "gaps": sum(s["gaps"] for s in status),
+        "resyncs": sum(s["resyncs"] for s in status),
         "servers_cpu_ms_per_idea": fan["server_cpu_ms_per_idea"],
         "servers_cpu_ms_per_idea_gross": fan["server_cpu_ms_per_idea_gross"],
         "servers_cpu_pct_mean": fan["server_cpu_pct_mean"],
@@ -133,6 +137,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         Row("ratio to a single worker (p95)", ratio, None, "<= 1.5", met),
         Row("fan-out delivery max, ms", fan["max_ms"]),
         Row("deliveries missing", fan["deliveries_missing"]),
+        Row("phones' gaps / resyncs", f"{figures['gaps']} / {figures['resyncs']}"),
         Row("workers' CPU time per idea (net of background), ms", fan["server_cpu_ms_per_idea"]),
         Row("workers' CPU time per idea (gross), ms", fan["server_cpu_ms_per_idea_gross"]),
         Row("workers' background CPU, % of a core", fan["server_background_cpu_pct"]),
