@@ -15,6 +15,7 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from . import auth, schemas
+from .batching import GroupCommit
 from .errors import InternalError, NotAuthenticated, NotFound, WorkshopError
 from .extensions import db, socketio
 from .models import Participant, utcnow
@@ -182,16 +183,14 @@ def cast_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
     """A participant adds a dot to an idea; ``votes_changed`` is broadcast (coalesced).
 
     The ack carries the participant's votes in this phase and the votes left."""
-    target = schemas.parse_vote_target(payload)
-    return ok(votes.cast_vote(connection.workshop_id, connection.participant_id or 0, target))
+    return _vote(connection, "add", schemas.parse_vote_target(payload))
 
 
 @socketio.on(Commands.WITHDRAW_VOTE)
 @auth.socket_role(Role.PARTICIPANT)
 def withdraw_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
     """A participant takes a dot back; ``votes_changed`` is broadcast (coalesced)."""
-    target = schemas.parse_vote_target(payload)
-    return ok(votes.withdraw_vote(connection.workshop_id, connection.participant_id or 0, target))
+    return _vote(connection, "remove", schemas.parse_vote_target(payload))
 
 
 @socketio.on(Commands.SET_VOTE)
@@ -199,8 +198,33 @@ def withdraw_vote(connection: Connection, payload: Any = None) -> dict[str, Any]
 def set_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
     """A participant sets their dots on one item to an exact count: idempotent, so an
     offline outbox or a retry after a lost ack can send it again safely."""
-    target = schemas.parse_vote_set(payload)
-    return ok(votes.set_vote(connection.workshop_id, connection.participant_id or 0, target))
+    return _vote(connection, "set", schemas.parse_vote_set(payload))
+
+
+def _vote(connection: Connection, how: str, target: schemas.VoteTarget) -> dict[str, Any]:
+    """Dots arriving together are written in one transaction (:mod:`.batching`)."""
+    change = votes.VoteChange(connection.participant_id or 0, target, how)
+    return ok(_vote_writer().submit(connection.workshop_id, change))
+
+
+def _vote_writer() -> GroupCommit[votes.VoteChange]:
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    writer = app.extensions.get("semis_vote_writer")
+    if writer is None:
+        writer = app.extensions["semis_vote_writer"] = GroupCommit(
+            process=_write_votes,
+            create_event=socketio.server.eio.create_event,
+            sleep=socketio.sleep,
+        )
+    return writer
+
+
+def _write_votes(workshop_id: int, changes: list[votes.VoteChange]) -> list[Any]:
+    try:
+        return votes.change_votes(workshop_id, changes)
+    except Exception:
+        db.session.rollback()  # the leader's session goes on to its own handler
+        raise
 
 
 @socketio.on(Commands.PROPOSE_CHALLENGE)

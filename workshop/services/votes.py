@@ -8,7 +8,7 @@ constraint and the ``count > 0`` check on ``votes`` are the last guard.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import current_app
@@ -25,6 +25,7 @@ from ..errors import (
     VoteCapReached,
     VoteClosed,
     WorkshopClosed,
+    WorkshopError,
     WorkshopNotOpen,
     WrongPhase,
     WrongWorkshop,
@@ -150,7 +151,7 @@ def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict
     changes nothing then. Emits ``votes_changed`` (tallies hidden from the public
     rooms while the vote is hidden and not revealed).
     """
-    return _change(workshop_id, participant_id, target, lambda current: current + target.count)
+    return _one(workshop_id, VoteChange(participant_id, target, "add"))
 
 
 def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
@@ -159,7 +160,7 @@ def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> 
     Raises :class:`NoVoteToWithdraw` when the participant has fewer dots there.
     Emits ``votes_changed``.
     """
-    return _change(workshop_id, participant_id, target, lambda current: current - target.count)
+    return _one(workshop_id, VoteChange(participant_id, target, "remove"))
 
 
 def set_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
@@ -169,7 +170,31 @@ def set_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[
     the same request twice changes nothing the second time and records no fact. Adding
     dots follows :func:`cast_vote`'s rules, removing them :func:`withdraw_vote`'s.
     """
-    return _change(workshop_id, participant_id, target, lambda _current: target.count)
+    return _one(workshop_id, VoteChange(participant_id, target, "set"))
+
+
+@dataclass(frozen=True)
+class VoteChange:
+    """One participant's command on one item: ``add``/``remove`` ``target.count``
+    dots, or ``set`` them to exactly ``target.count``."""
+
+    participant_id: int
+    target: VoteTarget
+    how: str
+
+    def wanted(self, current: int) -> int:
+        if self.how == "add":
+            return current + self.target.count
+        if self.how == "remove":
+            return current - self.target.count
+        return self.target.count
+
+
+def _one(workshop_id: int, change: VoteChange) -> dict[str, Any]:
+    [result] = change_votes(workshop_id, [change])
+    if isinstance(result, WorkshopError):
+        raise result
+    return result
 
 
 _VOTES = Vote.__table__
@@ -216,43 +241,110 @@ class _Statements:
 _SQL = {"ideas": _Statements(_VOTES.c.idea_id), "challenges": _Statements(_VOTES.c.challenge_id)}
 
 
-def _change(
-    workshop_id: int, participant_id: int, target: VoteTarget, wanted: Callable[[int], int]
-) -> dict[str, Any]:
-    """Move the participant's dots on ``target`` from their current count to
-    ``wanted(current)``, checking every rule after the workshop's lock.
+def change_votes(
+    workshop_id: int, changes: list[VoteChange]
+) -> list[dict[str, Any] | WorkshopError]:
+    """Apply dot changes of one workshop in one transaction (a group commit) and
+    record one ``votes_changed`` for all of them.
 
-    The hot path of a vote storm, so it runs a handful of SQL statements on the
-    session's connection rather than loading ORM objects: one statement takes the lock
-    and the fact's ``seq``, one reads the phase, one the item, one all the
-    participant's dots in the phase, one writes, and three record the fact.
+    Each change is checked in turn after the workshop's lock, against the dots the
+    changes before it left: its result is its participant's ack, or the
+    :class:`WorkshopError` that refused it (a refused change writes nothing; the others
+    still apply). When none changes anything (refusals, idempotent repeats) nothing is
+    recorded and the transaction is rolled back.
+
+    The hot path of a vote storm, so it runs prepared SQL on the session's connection
+    rather than loading ORM objects: one statement takes the lock and the fact's
+    ``seq``, one reads the phase; per change, one checks the participant, one reads
+    their dots in the phase, one the item, one writes; then one tally per item changed
+    and one insert for the fact.
     """
     seq, status, phase_id = events.take_seq(workshop_id)
-    sql = _SQL[target.kind]
     run = db.session.connection().execute
-    keys = {"b_participant": participant_id, "b_item": target.item_id}
-    participant_workshop = run(sql.participant, keys).scalar()
-    if participant_workshop is None:
-        raise NotFound()
-    if participant_workshop != workshop_id:
-        raise WrongWorkshop()
-    if status == WorkshopStatus.DRAFT:
-        raise WorkshopNotOpen()
-    if status == WorkshopStatus.CLOSED:
-        raise WorkshopClosed()
-    if phase_id is None:
-        raise WrongPhase(_("Votes can only be cast during a vote step."))
-    keys["b_phase"] = phase_id
-    phase = run(sql.phase, keys).one_or_none()
-    if phase is None or phase.kind != PhaseKind.VOTE:
-        raise WrongPhase(_("Votes can only be cast during a vote step."))
-    if phase.frozen_at is not None:
-        raise VoteClosed()
+    try:
+        if status == WorkshopStatus.DRAFT:
+            raise WorkshopNotOpen()
+        if status == WorkshopStatus.CLOSED:
+            raise WorkshopClosed()
+        if phase_id is None:
+            raise WrongPhase(_("Votes can only be cast during a vote step."))
+        phase = run(_Statements.phase, {"b_phase": phase_id}).one_or_none()
+        if phase is None or phase.kind != PhaseKind.VOTE:
+            raise WrongPhase(_("Votes can only be cast during a vote step."))
+        if phase.frozen_at is not None:
+            raise VoteClosed()
+    except WorkshopError as refusal:
+        # Participants of other workshops are refused as such, whatever the phase.
+        results: list[dict[str, Any] | WorkshopError] = [
+            _foreign(workshop_id, change) or refusal for change in changes
+        ]
+        db.session.rollback()
+        return results
     settings = settings_of(phase.settings)
+    results = []
+    changed: set[tuple[str, int]] = set()
+    voters_delta = cast_delta = 0
+    for change in changes:
+        try:
+            ack, delta, voter_delta = _apply(run, workshop_id, phase_id, settings, change)
+        except WorkshopError as refusal:
+            results.append(refusal)
+            continue
+        results.append(ack)
+        if delta:
+            changed.add((change.target.kind, change.target.item_id))
+            cast_delta += delta
+            voters_delta += voter_delta
+    if not changed:  # refusals and idempotent repeats: nothing to write or announce
+        db.session.rollback()
+        return results
+    tallies = {
+        str(item_id): int(
+            run(_SQL[kind].tally, {"b_phase": phase_id, "b_item": item_id}).scalar() or 0
+        )
+        for kind, item_id in sorted(changed)
+    }
+    voters, cast = _phase_totals(phase_id, seq, voters_delta, cast_delta)
+    data = {
+        "phase_id": phase_id,
+        "target": settings["target"],
+        "tallies": tallies,
+        "voters": voters,
+        "votes_cast": cast,
+    }
+    hidden = settings["hidden"] and phase.revealed_at is None
+    public = {k: v for k, v in data.items() if k != "tallies"} if hidden else None
+    events.record_at(workshop_id, seq, Facts.VOTES_CHANGED, data, public)
+    db.session.commit()
+    return results
+
+
+def _foreign(workshop_id: int, change: VoteChange) -> WorkshopError | None:
+    found = (
+        db.session.connection()
+        .execute(_Statements.participant, {"b_participant": change.participant_id})
+        .scalar()
+    )
+    if found is None:
+        return NotFound()
+    return WrongWorkshop() if found != workshop_id else None
+
+
+def _apply(
+    run: Any, workshop_id: int, phase_id: int, settings: dict[str, Any], change: VoteChange
+) -> tuple[dict[str, Any], int, int]:
+    """Check and write one change; returns ``(ack, dots added, voters added)``."""
+    target = change.target
+    participant_id = change.participant_id
+    refusal = _foreign(workshop_id, change)
+    if refusal is not None:
+        raise refusal
+    sql = _SQL[target.kind]
+    keys = {"b_participant": participant_id, "b_item": target.item_id, "b_phase": phase_id}
     mine: dict[int, int] = {int(item): int(count) for item, count in run(sql.mine, keys)}
     current = mine.get(target.item_id, 0)
     spent = sum(mine.values())
-    new = wanted(current)
+    new = change.wanted(current)
     if new > current:
         _check_votable(workshop_id, participant_id, settings, target)
         if spent + new - current > int(settings["votes_per_participant"]):
@@ -264,9 +356,8 @@ def _change(
             _check_item(workshop_id, target)  # not_found, wrong_workshop first
         if new < 0:
             raise NoVoteToWithdraw()
-    if new == current:  # an idempotent repeat: nothing to write, nothing to announce
-        db.session.rollback()
-        return _ack_of(phase_id, settings, mine)
+    if new == current:  # an idempotent repeat
+        return _ack_of(phase_id, settings, mine), 0, 0
     if current == 0:
         run(
             sql.add,
@@ -286,21 +377,7 @@ def _change(
     else:
         run(sql.update, keys | {"b_count": new})
         mine[target.item_id] = new
-    tally = int(run(sql.tally, keys).scalar() or 0)
-    voters, cast = _phase_totals(phase_id, seq, int(bool(mine)) - int(bool(spent)), new - current)
-    data = {
-        "phase_id": phase_id,
-        "target": settings["target"],
-        "tallies": {str(target.item_id): tally},
-        "voters": voters,
-        "votes_cast": cast,
-    }
-    hidden = settings["hidden"] and phase.revealed_at is None
-    public = {k: v for k, v in data.items() if k != "tallies"} if hidden else None
-    events.record_at(workshop_id, seq, Facts.VOTES_CHANGED, data, public)
-    result = _ack_of(phase_id, settings, mine)
-    db.session.commit()
-    return result
+    return _ack_of(phase_id, settings, mine), new - current, int(bool(mine)) - int(bool(spent))
 
 
 def _phase_totals(phase_id: int, seq: int, voters_delta: int, cast_delta: int) -> tuple[int, int]:
