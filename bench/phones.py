@@ -49,6 +49,7 @@ VOTES_CHANGED = "votes_changed"
 # Facts whose payload carries a whole vote state {"phase_id", "tallies"?} under "votes".
 VOTE_STATE_FACTS = ("votes_revealed", "results_frozen")
 IDEA_POSTED = "idea_posted"
+REORDER_S = 0.4  # how long a fact ahead of a gap waits for the missing ones (live.js)
 # aiohttp's ws_connect(compress=15) offers "permessage-deflate; client_max_window_bits",
 # as Chromium and Firefox do with every WebSocket.
 BROWSER_COMPRESSION = {"compress": 15}
@@ -65,6 +66,8 @@ class Phone:
         self.workshop_id: int | None = None
         self.last: int | None = None  # the seq of the last fact applied; None before a snapshot
         self.held: list[tuple[str, dict[str, Any]]] = []  # facts waiting for a snapshot
+        self.early: list[tuple[str, dict[str, Any]]] = []  # facts ahead of a gap
+        self.reorder_timer: asyncio.TimerHandle | None = None
         self.resyncing = False
         self.tallies: dict[str, dict[str, int]] = {}
         self.changed_at: dict[str, float] = {}
@@ -78,7 +81,8 @@ class Phone:
 
     def reset_counters(self) -> None:
         self.received = 0
-        self.gaps = 0
+        self.gaps = 0  # gaps still open after the reorder window: they resync
+        self.reordered = 0  # facts that arrived ahead of others and waited for them
         self.stale = 0
         self.resyncs = 0
         self.disconnects = 0
@@ -119,14 +123,46 @@ class Phone:
             return
         first = int(data.get("since", seq))
         if first > self.last + 1:
-            self.gaps += 1
-            self.held.append((name, data))
-            if not self.resyncing:
-                self.resyncing = True
-                asyncio.get_running_loop().create_task(self.resync())
+            # Maybe only overtaken (facts of two workers through Redis): wait a moment
+            # for the missing ones, as static/js/live.js does, before resyncing.
+            self.early.append((name, data))
+            if self.reorder_timer is None:
+                self.reorder_timer = asyncio.get_running_loop().call_later(
+                    REORDER_S, self.gap_still_open
+                )
             return
         self.apply(name, data)
         self.last = seq
+        self.apply_early()
+
+    def apply_early(self) -> None:
+        """Apply the held facts the last one made contiguous, in order."""
+        assert self.last is not None  # noqa: S101
+        while self.early:
+            self.early = [(n, d) for n, d in self.early if int(d["seq"]) > self.last]
+            ready = [e for e in self.early if int(e[1].get("since", e[1]["seq"])) <= self.last + 1]
+            if not ready:
+                break
+            entry = min(ready, key=lambda e: int(e[1].get("since", e[1]["seq"])))
+            self.early.remove(entry)
+            self.reordered += 1
+            self.apply(*entry)
+            self.last = int(entry[1]["seq"])
+        if not self.early and self.reorder_timer is not None:
+            self.reorder_timer.cancel()
+            self.reorder_timer = None
+
+    def gap_still_open(self) -> None:
+        """The reorder window passed and a fact is still missing: resynchronise."""
+        self.reorder_timer = None
+        if not self.early:
+            return
+        self.gaps += 1
+        self.held.extend(self.early)
+        self.early = []
+        if not self.resyncing:
+            self.resyncing = True
+            asyncio.get_running_loop().create_task(self.resync())
 
     def apply(self, name: str, data: dict[str, Any]) -> None:
         if name == VOTES_CHANGED and "tallies" in data:
@@ -285,6 +321,8 @@ class Phone:
         last ``seq`` applied, apply the replay (or the snapshot); the ack's mode."""
         await self.disconnect()
         self.resyncing = True  # facts arriving before the answer wait for it
+        self.held.extend(self.early)
+        self.early = []
         try:
             sio = await self._open(
                 base_url, auth, use_cookie=use_cookie, timeout=timeout, compress=compress
@@ -601,6 +639,7 @@ class PhoneWorker:
                 "connected": bool(p.sio and p.sio.connected),
                 "compressed": p.compressed,
                 "gaps": p.gaps,
+                "reordered": p.reordered,
                 "resyncs": p.resyncs,
             }
             for p in self.phones.values()
