@@ -206,10 +206,13 @@ def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
 class Broadcaster:
     """Sends committed facts to the three rooms of their workshop.
 
-    With ``window_ms`` > 0 the facts of a workshop are buffered for that long
-    (``slow_window_ms`` when only tallies wait) and sent together, mergeable facts
-    folded: a burst of changes costs each client one flush rather than one message
-    per change. With 0 (tests) they leave at once.
+    With ``window_ms`` > 0 a workshop's facts are sent at most once per window
+    (``slow_window_ms`` when only tallies wait), mergeable facts folded: a burst of
+    changes costs each client one flush per window rather than one message per change.
+    A fact arriving after a quiet window leaves at once (from a background task, after
+    the command's ack), so an isolated change pays no window; the ones following it
+    within the window wait for the next flush. With 0 (tests) they leave at once, from
+    the caller.
     """
 
     window_ms: int
@@ -217,6 +220,7 @@ class Broadcaster:
     emit: Callable[..., Any] = field(default=socketio.emit)
     _buffers: dict[int, list[Fact]] = field(default_factory=lambda: defaultdict(list))
     _deadlines: dict[int, float] = field(default_factory=dict)
+    _last_flush: dict[int, float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def publish(self, facts: list[Fact]) -> None:
@@ -235,10 +239,11 @@ class Broadcaster:
                     if fact.name in SLOW_FACTS
                     else self.window_ms
                 )
-                deadline = now + delay / 1000
+                last = self._last_flush.get(fact.workshop_id, float("-inf"))
+                deadline = max(now, last + delay / 1000)
                 if self._deadlines.get(fact.workshop_id, float("inf")) > deadline:
                     self._deadlines[fact.workshop_id] = deadline
-                    schedule.append((fact.workshop_id, delay / 1000))
+                    schedule.append((fact.workshop_id, deadline - now))
         for workshop_id, delay_s in schedule:
             socketio.start_background_task(self._flush_later, workshop_id, delay_s)
 
@@ -250,6 +255,11 @@ class Broadcaster:
         with self._lock:
             facts = self._buffers.pop(workshop_id, [])
             self._deadlines.pop(workshop_id, None)
+            if facts:
+                self._last_flush[workshop_id] = time.monotonic()
+            if len(self._last_flush) > 4096:  # long-quiet workshops: forget them
+                horizon = time.monotonic() - 60
+                self._last_flush = {k: v for k, v in self._last_flush.items() if v > horizon}
         self._send(facts)
 
     def _send(self, facts: list[Fact]) -> None:

@@ -191,6 +191,38 @@ def test_window_buffers_per_workshop_until_flushed(app: Flask, tasks: list) -> N
     assert len(tasks) == 3
 
 
+def test_a_fact_after_a_quiet_window_leaves_at_once_and_the_next_wait(
+    app: Flask, tasks: list, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = {"now": 100.0}
+    monkeypatch.setattr(realtime.time, "monotonic", lambda: clock["now"])
+    recorder = Recorder()
+    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=recorder)
+    broadcaster.publish([fact(1)])
+    assert tasks[-1][1] == (1, 0)  # nothing sent this window yet: no wait
+    fn, args = tasks[-1]
+    fn(*args)
+    clock["now"] += 0.010
+    broadcaster.publish([fact(2)])  # 10 ms after a flush: waits for the window's end
+    assert tasks[-1][1] == (1, pytest.approx(0.040))
+    broadcaster.publish([fact(3)])  # already waiting: no second flush scheduled
+    assert len(tasks) == 2
+    fn, args = tasks[-1]
+    clock["now"] += 0.040
+    fn(*args)
+    assert [p["seq"] for _n, p, r in recorder.sent if r == "workshop:1"] == [1, 2, 3]
+    clock["now"] += 0.100
+    # Tallies wait for their own, longer window: 100 ms after the flush, 100 ms to go.
+    broadcaster.publish([fact(4, Facts.VOTES_CHANGED)])
+    assert tasks[-1][1] == (1, pytest.approx(0.100))
+    clock["now"] += 1.0
+    fn, args = tasks[-1]
+    fn(*args)
+    clock["now"] += 1.0
+    broadcaster.publish([fact(5, Facts.VOTES_CHANGED)])  # quiet for long: at once
+    assert tasks[-1][1] == (1, 0)
+
+
 def test_a_failing_room_does_not_lose_the_others(app: Flask) -> None:
     recorder = Recorder(fail_room="workshop:1")
     Broadcaster(window_ms=0, emit=recorder).publish([fact(1), fact(2)])
