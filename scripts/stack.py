@@ -26,7 +26,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import glob
+import grp
 import os
+import pwd
 import re
 import secrets
 import shlex
@@ -136,7 +138,14 @@ def _nginx_main_config(workdir: Path, site: Path) -> str:
     temp = workdir / "temp"
     mime_types = Path("/etc/nginx/mime.types")
     types = f"include {mime_types};" if mime_types.exists() else "types { text/css css; }"
+    # Started as root, nginx would serve the files as `nobody`, who may not be allowed
+    # into the checkout (a clone in a private temp directory): serve as their owner.
+    user = ""
+    if os.geteuid() == 0:
+        owner = (ROOT / "static").stat()
+        user = f"user {pwd.getpwuid(owner.st_uid).pw_name} {grp.getgrgid(owner.st_gid).gr_name};"
     return f"""\
+{user}
 daemon off;
 worker_processes 1;
 worker_rlimit_nofile 16384;

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+import concurrent.futures
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, TypeVar
 from unittest import mock
 
 import pytest
@@ -16,6 +19,8 @@ from flask import Flask
 from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer, free_port
 from workshop import create_app
 from workshop.extensions import db
+
+T = TypeVar("T")
 
 # The server's REPLAY_LIMIT: a phone away for more facts than this gets a snapshot back.
 REPLAY_LIMIT = 25
@@ -131,3 +136,11 @@ def chaos_server(
     if failed:
         print(f"\n===== run.py log (port {server.port}) =====")
         print(server.log()[server.log_mark :][-20000:])
+
+
+def run_async(coroutine: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run`` in a thread of its own: the browser tests' Playwright (sync API,
+    one session for the whole run) keeps an event loop running in the main thread,
+    where ``asyncio.run`` refuses to start another."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()

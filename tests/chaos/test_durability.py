@@ -21,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from tests.chaos.conftest import REPLAY_LIMIT, ChaosServer
+from tests.chaos.conftest import REPLAY_LIMIT, ChaosServer, run_async
 from tests.chaos.harness import Database, Facilitator, Phone, join_over_http
 
 pytestmark = pytest.mark.server
@@ -262,7 +262,7 @@ def test_chaos_loses_and_doubles_nothing(chaos_server: ChaosServer) -> None:
     restarts once and some phones stay offline for a while; then every phone's copy
     of the workshop equals the database, which holds every idea and dot exactly once."""
     server = chaos_server
-    asyncio.run(_chaos(server, seed=5_2026, phones=30))
+    run_async(_chaos(server, seed=5_2026, phones=30))
     assert_clean_log(server)
 
 
@@ -367,7 +367,7 @@ def test_dropped_acks_are_retried_without_duplicates(
     """Phones ignore 30% of the acks they get and send those commands again, with the
     same client id or the same absolute count: nothing is stored twice."""
     server = chaos_server
-    asyncio.run(_ack_drop(server, seed=30_2026, phones=16))
+    run_async(_ack_drop(server, seed=30_2026, phones=16))
     assert_clean_log(server)
 
 
@@ -444,7 +444,7 @@ def test_kill_9_loses_nothing_acknowledged(chaos_server: ChaosServer) -> None:
     before the server starts again; after the restart the phones finish, and the
     database holds everything exactly once."""
     server = chaos_server
-    asyncio.run(_kill_9(server, seed=9_2026, phones=16))
+    run_async(_kill_9(server, seed=9_2026, phones=16))
     assert_clean_log(server)
 
 
