@@ -52,12 +52,11 @@ from .harness import (
 )
 from .phones import Fleet, flatten
 from .servers import AppServer, BareServer, Facilitator, ServerProcess, remove_dir, scratch_dir
-from .vote_storm import _check_failures, _phase
+from .steps import REQUEST_TIMEOUT, connect_phones, join_phones, phase_id
 
 FANOUT_RATIO_GOAL = 1.3
 RECONNECT_GOAL_S = 10.0
 RSS_GOAL_KB = 100.0
-REQUEST_TIMEOUT = 30.0
 START_DELAY_S = 1.0
 # Top-level keys of bench-results.json this scenario writes besides its own.
 KEYS = ("fanout", "reconnect", "rss_per_phone_kb", "server_cpu_pct", "websocket_compression")
@@ -90,52 +89,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 # -- steps ----------------------------------------------------------------------------
-
-
-def join_phones(fleet: Fleet, app: AppServer | Any, phones: int) -> None:
-    """Create the phones in the client processes; each fills in the join form."""
-    fleet.call("create", [{"indices": part} for part in fleet.shard(phones)], timeout=60)
-    seconds = _check_failures(
-        "join over HTTP",
-        fleet.call(
-            "join_http",
-            base_url=app.url,
-            code=app.workshop["code"],
-            workshop_id=app.workshop["id"],
-            concurrency=max(2, 16 // fleet.size),
-            request_timeout=REQUEST_TIMEOUT,
-            timeout=phones * 0.5 + 60,
-        ),
-        phones,
-    )
-    log(f"  {phones} phones joined the workshop (join form) in {seconds:.1f} s")
-
-
-def connect_phones(
-    fleet: Fleet,
-    url: str,
-    auth: dict[str, Any],
-    *,
-    use_cookie: bool,
-    phones: int,
-    compress: bool = False,
-) -> float:
-    seconds = _check_failures(
-        "connect",
-        fleet.call(
-            "connect",
-            base_url=url,
-            auth=auth,
-            use_cookie=use_cookie,
-            compress=compress,
-            concurrency=max(4, 32 // fleet.size),
-            request_timeout=REQUEST_TIMEOUT,
-            timeout=phones * 0.5 + 60,
-        ),
-        phones,
-    )
-    log(f"  {phones} phones connected and joined in {seconds:.1f} s")
-    return seconds
 
 
 def settled_rss(server: ServerProcess, wait: float = 1.5) -> int:
@@ -399,7 +352,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             log(f"Semis (run.py, eventlet) on {app.url}, instance {app.instance}")
             facilitator = Facilitator(app)
             facilitator.login()
-            ideas_phase = _phase(facilitator.state(), "ideas")
+            ideas_phase = phase_id(facilitator.state(), "ideas")
             facilitator.session(("advance_phase", {"phase_id": ideas_phase}))
             join_phones(fleet, app, phones)
             auth = {"workshop_id": app.workshop["id"], "role": "participant"}

@@ -20,11 +20,11 @@ import argparse
 import time
 from typing import Any
 
-from .fanout import connect_phones, fanout_plan, join_phones, measure_fanout
+from .fanout import fanout_plan, measure_fanout
 from .harness import Row, ScenarioResult, log, rounded
 from .phones import Fleet, flatten
 from .servers import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, Facilitator
-from .vote_storm import _phase
+from .steps import connect_phones, join_phones, phase_id
 
 RATIO_GOAL = 1.5
 WORKERS = 2
@@ -86,7 +86,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         with Fleet(clients) as fleet:
             facilitator = Facilitator(app)  # type: ignore[arg-type]
             facilitator.login()
-            ideas_phase = _phase(facilitator.state(), "ideas")
+            ideas_phase = phase_id(facilitator.state(), "ideas")
             facilitator.session(("advance_phase", {"phase_id": ideas_phase}))
             join_phones(fleet, app, phones)
             auth = {"workshop_id": app.workshop["id"], "role": "participant"}

@@ -43,10 +43,10 @@ from .harness import (
 )
 from .phones import Fleet, flatten
 from .servers import AppServer, BareServer, Facilitator, ServerProcess, remove_dir, scratch_dir
+from .steps import REQUEST_TIMEOUT, connect_phones, join_phones, phase_id
 
 ACK_P95_GOAL_MS = 50.0
 CONSISTENT_GOAL_MS = 1000.0
-REQUEST_TIMEOUT = 30.0
 START_DELAY_S = 2.0  # between handing the plan to the workers and the first vote
 
 
@@ -73,21 +73,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=60.0,
         help="the same two waits for the bare baseline, which may fall far behind",
     )
-
-
-def _phase(state: dict[str, Any], kind: str) -> int:
-    for phase in state["phases"]:
-        if phase["kind"] == kind:
-            return int(phase["id"])
-    raise BenchError(f"the workshop's agenda has no {kind} step")
-
-
-def _check_failures(what: str, answers: list[dict[str, Any]], total: int) -> float:
-    failures = [f for answer in answers for f in answer["failures"]]
-    if failures:
-        sample = "\n".join(f"  phone {i}: {error}" for i, error in failures[:10])
-        raise BenchError(f"{len(failures)} of {total} phones failed to {what}:\n{sample}")
-    return max(answer["seconds"] for answer in answers)
 
 
 def _plan(
@@ -235,25 +220,6 @@ def measure(
     }
 
 
-def _connect(
-    fleet: Fleet, url: str, auth: dict[str, Any], *, use_cookie: bool, phones: int
-) -> None:
-    seconds = _check_failures(
-        "connect",
-        fleet.call(
-            "connect",
-            base_url=url,
-            auth=auth,
-            use_cookie=use_cookie,
-            concurrency=max(4, 32 // fleet.size),
-            request_timeout=REQUEST_TIMEOUT,
-            timeout=phones * 0.5 + 60,
-        ),
-        phones,
-    )
-    log(f"  {phones} phones connected and joined in {seconds:.1f} s")
-
-
 def run(args: argparse.Namespace) -> ScenarioResult:
     phones: int = args.phones
     votes: int = args.votes_per_phone
@@ -276,25 +242,11 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             facilitator = Facilitator(app)
             facilitator.login()
             state = facilitator.state()
-            ideas_phase, vote_phase = _phase(state, "ideas"), _phase(state, "vote")
+            ideas_phase, vote_phase = phase_id(state, "ideas"), phase_id(state, "vote")
             facilitator.session(("advance_phase", {"phase_id": ideas_phase}))
-            fleet.call("create", [{"indices": part} for part in fleet.shard(phones)], timeout=60)
-            seconds = _check_failures(
-                "join over HTTP",
-                fleet.call(
-                    "join_http",
-                    base_url=app.url,
-                    code=app.workshop["code"],
-                    workshop_id=app.workshop["id"],
-                    concurrency=max(2, 16 // fleet.size),
-                    request_timeout=REQUEST_TIMEOUT,
-                    timeout=phones * 0.5 + 60,
-                ),
-                phones,
-            )
-            log(f"  {phones} phones joined the workshop (join form) in {seconds:.1f} s")
+            join_phones(fleet, app, phones)
             auth = {"workshop_id": app.workshop["id"], "role": "participant"}
-            _connect(fleet, app.url, auth, use_cookie=True, phones=phones)
+            connect_phones(fleet, app.url, auth, use_cookie=True, phones=phones)
             posts: list[list[tuple[int, str, Any]]] = [[] for _ in range(fleet.size)]
             for n in range(ideas):
                 idea = {"client_id": uuid.uuid4().hex, "title": f"Idée n° {n + 1}"}
@@ -343,7 +295,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             # -- bare python-socketio ------------------------------------------------
             bare.start(vote_phase)
             log(f"bare python-socketio server on {bare.url}")
-            _connect(fleet, bare.url, auth, use_cookie=False, phones=phones)
+            connect_phones(fleet, bare.url, auth, use_cookie=False, phones=phones)
             log("  storm")
             baseline = measure(
                 fleet,
