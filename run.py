@@ -33,7 +33,7 @@ elif ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
-from workshop import create_app  # noqa: E402 - must come after monkey-patching
+from workshop import collector, create_app  # noqa: E402 - must come after monkey-patching
 from workshop.extensions import socketio  # noqa: E402
 
 if TYPE_CHECKING:
@@ -86,6 +86,8 @@ def main() -> None:
     # first hint, when its second-long import would freeze every connection.
     import workshop.grouping.nearby  # noqa: F401
 
+    # No full garbage collection in the middle of a burst (see workshop/collector.py).
+    collector.tune(socketio.start_background_task, socketio.sleep)
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("Semis listening on http://%s:%s (%s)", host, port, ASYNC_MODE)
