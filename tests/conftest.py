@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import os
+import re
 from collections.abc import Callable, Generator, Iterator
 from typing import Any
 
@@ -78,11 +79,14 @@ def runner(app: Flask) -> Any:
 
 @pytest.fixture
 def emitted(app: Flask) -> list[tuple[str, dict[str, Any], str]]:
-    """What the broadcaster sends, as ``(name, payload, room)``, instead of emitting it."""
+    """What the broadcaster sends, as ``(name, payload, room)``, instead of emitting it:
+    one entry per room, the participants' lanes reported once as ``workshop:<id>``."""
     sent: list[tuple[str, dict[str, Any], str]] = []
 
-    def emit(name: str, payload: dict[str, Any], to: str) -> None:
-        sent.append((name, payload, to))
+    def emit(name: str, payload: dict[str, Any], to: str | list[str]) -> None:
+        rooms = [to] if isinstance(to, str) else to
+        for room in dict.fromkeys(re.sub(r":lane:\d+$", "", room) for room in rooms):
+            sent.append((name, payload, room))
 
     app.extensions["semis_broadcaster"].emit = emit
     return sent

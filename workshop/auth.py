@@ -100,6 +100,11 @@ def connection_facilitator(connection: Connection) -> Facilitator:
 
 
 def room_name(connection: Connection) -> str:
-    from .realtime import room_for
+    """The one room a connection joins: its role's, or for a participant its lane."""
+    from . import realtime
 
-    return room_for(connection.workshop_id, connection.role)
+    if connection.role is Role.FACILITATOR:
+        return realtime.facilitator_room(connection.workshop_id)
+    if connection.role is Role.SCREEN:
+        return realtime.screen_room(connection.workshop_id)
+    return realtime.participant_room(connection.workshop_id, connection.participant_id or 0)

@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -110,22 +110,26 @@ def names(cls: type) -> dict[str, str]:
     return {k: v for k, v in vars(cls).items() if k.isupper()}
 
 
-def _merge_tallies(first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    """Two ``votes_changed`` payloads as one: the union of the items' absolute tallies
-    (the later wins) and the later totals."""
-    merged = dict(second)
-    if "tallies" in first or "tallies" in second:
-        merged["tallies"] = {**first.get("tallies", {}), **second.get("tallies", {})}
+def _merge_tallies(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """``votes_changed`` payloads as one: the union of the items' absolute tallies (the
+    later wins) and the last totals."""
+    merged = dict(payloads[-1])
+    if any("tallies" in payload for payload in payloads):
+        tallies: dict[str, Any] = {}
+        for payload in payloads:
+            tallies.update(payload.get("tallies", ()))
+        merged["tallies"] = tallies
     return merged
 
 
-def _keep_last(_first: dict[str, Any], second: dict[str, Any]) -> dict[str, Any]:
-    return second
+def _keep_last(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    return payloads[-1]
 
 
 # Facts whose consecutive occurrences may be folded into one: the merge function turns
-# two payloads into one carrying both; the envelope's ``since`` gives the first seq.
-MERGERS: dict[str, Callable[[dict[str, Any], dict[str, Any]], dict[str, Any]]] = {
+# a run's payloads into one carrying them all; the envelope's ``since`` gives the first
+# seq.
+MERGERS: dict[str, Callable[[list[dict[str, Any]]], dict[str, Any]]] = {
     Facts.TIMER_CHANGED: _keep_last,
     Facts.VOTES_CHANGED: _merge_tallies,
 }
@@ -135,9 +139,20 @@ MERGEABLE: frozenset[str] = frozenset(MERGERS)
 SLOW_FACTS: frozenset[str] = frozenset({Facts.VOTES_CHANGED})
 
 
-def room(workshop_id: int) -> str:
-    """The participants' room of a workshop."""
-    return f"workshop:{workshop_id}"
+# The participants of a workshop are spread over this many rooms, the *lanes* (by
+# participant id): a burst of tallies reaches the lanes a quarter of the tally window
+# apart, so the server writes to a quarter of the phones at a time instead of stalling
+# every connection while it writes to all of them (see Broadcaster).
+LANES = 4
+
+
+def participant_room(workshop_id: int, participant_id: int) -> str:
+    """The participants' room (lane) a participant's sockets join."""
+    return f"workshop:{workshop_id}:lane:{participant_id % LANES}"
+
+
+def participant_rooms(workshop_id: int, lanes: Iterable[int] = range(LANES)) -> list[str]:
+    return [f"workshop:{workshop_id}:lane:{lane}" for lane in lanes]
 
 
 def facilitator_room(workshop_id: int) -> str:
@@ -146,14 +161,6 @@ def facilitator_room(workshop_id: int) -> str:
 
 def screen_room(workshop_id: int) -> str:
     return f"workshop:{workshop_id}:screens"
-
-
-def room_for(workshop_id: int, role: Role) -> str:
-    return {
-        Role.PARTICIPANT: room,
-        Role.FACILITATOR: facilitator_room,
-        Role.SCREEN: screen_room,
-    }[role](workshop_id)
 
 
 @dataclass(frozen=True)
@@ -176,35 +183,39 @@ class Fact:
         return envelope
 
 
-def _merged(first: Fact, second: Fact) -> Fact:
-    merge = MERGERS[second.name]
+def _folded(run: list[Fact]) -> Fact:
+    merge = MERGERS[run[-1].name]
     public = None
-    if first.public_data is not None or second.public_data is not None:
-        public = merge(first.public_data or first.data, second.public_data or second.data)
-    return Fact(second.workshop_id, second.seq, second.name, merge(first.data, second.data), public)
+    if any(fact.public_data is not None for fact in run):
+        public = merge(
+            [fact.data if fact.public_data is None else fact.public_data for fact in run]
+        )
+    last = run[-1]
+    return Fact(last.workshop_id, last.seq, last.name, merge([fact.data for fact in run]), public)
 
 
 def coalesce(facts: list[Fact]) -> list[tuple[Fact, int]]:
     """Fold each run of one mergeable fact (same workshop) into one, keeping the run's
     first seq as ``since``; other facts pass unchanged, in order."""
-    out: list[tuple[Fact, int]] = []
+    runs: list[list[Fact]] = []
     for fact in facts:
-        previous = out[-1][0] if out else None
+        previous = runs[-1][-1] if runs else None
         if (
             previous is not None
             and fact.name in MERGEABLE
             and previous.name == fact.name
             and previous.workshop_id == fact.workshop_id
         ):
-            out[-1] = (_merged(previous, fact), out[-1][1])
+            runs[-1].append(fact)
         else:
-            out.append((fact, fact.seq))
-    return out
+            runs.append([fact])
+    return [(run[0] if len(run) == 1 else _folded(run), run[0].seq) for run in runs]
 
 
 @dataclass
 class Broadcaster:
-    """Sends committed facts to the three rooms of their workshop.
+    """Sends committed facts to the rooms of their workshop: the facilitators' (full
+    payloads), and the screens' and the participants' lanes (public payloads).
 
     With ``window_ms`` > 0 a workshop's facts are sent at most once per window
     (``slow_window_ms`` when only tallies wait), mergeable facts folded: a burst of
@@ -213,62 +224,94 @@ class Broadcaster:
     the command's ack), so an isolated change pays no window; the ones following it
     within the window wait for the next flush. With 0 (tests) they leave at once, from
     the caller.
+
+    Each lane of participants keeps its own buffer and window. Facts that must leave
+    soon go to every lane at the same moment (one emit to all of them); tallies, which
+    may wait, reach lane *k* ``k/LANES`` of the tally window later than lane 0 (which
+    also carries the facilitators and the screens): during a vote storm the lanes'
+    flushes stay that far apart, and writing the tallies to 1,000 phones becomes four
+    writes to 250, with commands and acks handled in between. A lane's facts always
+    leave in ``seq`` order, so a phone (in one lane) never sees them out of order.
     """
 
     window_ms: int
     slow_window_ms: int = 0
+    lanes: int = LANES
     emit: Callable[..., Any] = field(default=socketio.emit)
-    _buffers: dict[int, list[Fact]] = field(default_factory=lambda: defaultdict(list))
-    _deadlines: dict[int, float] = field(default_factory=dict)
-    _last_flush: dict[int, float] = field(default_factory=dict)
+    _buffers: dict[tuple[int, int], list[Fact]] = field(default_factory=lambda: defaultdict(list))
+    _deadlines: dict[tuple[int, int], float] = field(default_factory=dict)
+    _last_flush: dict[tuple[int, int], float] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def publish(self, facts: list[Fact]) -> None:
         if not facts:
             return
         if self.window_ms <= 0:
-            self._send(facts)
+            self._send(facts, range(self.lanes))
             return
-        schedule: list[tuple[int, float]] = []
+        slow_s = max(self.window_ms, self.slow_window_ms) / 1000
+        window_s = self.window_ms / 1000
+        schedule: dict[tuple[int, float], list[int]] = defaultdict(list)
         now = time.monotonic()
         with self._lock:
             for fact in facts:
-                self._buffers[fact.workshop_id].append(fact)
-                delay = (
-                    max(self.window_ms, self.slow_window_ms)
-                    if fact.name in SLOW_FACTS
-                    else self.window_ms
-                )
-                last = self._last_flush.get(fact.workshop_id, float("-inf"))
-                deadline = max(now, last + delay / 1000)
-                if self._deadlines.get(fact.workshop_id, float("inf")) > deadline:
-                    self._deadlines[fact.workshop_id] = deadline
-                    schedule.append((fact.workshop_id, deadline - now))
-        for workshop_id, delay_s in schedule:
-            socketio.start_background_task(self._flush_later, workshop_id, delay_s)
+                slow = fact.name in SLOW_FACTS
+                for lane in range(self.lanes):
+                    key = (fact.workshop_id, lane)
+                    self._buffers[key].append(fact)
+                    last = self._last_flush.get(key, float("-inf"))
+                    if slow:
+                        deadline = max(now + slow_s * lane / self.lanes, last + slow_s)
+                    else:
+                        deadline = max(now, last + window_s)
+                    if self._deadlines.get(key, float("inf")) > deadline:
+                        self._deadlines[key] = deadline
+                        schedule[(fact.workshop_id, deadline)].append(lane)
+        for (workshop_id, deadline), lanes in schedule.items():
+            socketio.start_background_task(
+                self._flush_later, workshop_id, sorted(set(lanes)), max(0.0, deadline - now)
+            )
 
-    def _flush_later(self, workshop_id: int, delay_s: float) -> None:
+    def _flush_later(self, workshop_id: int, lanes: list[int], delay_s: float) -> None:
         socketio.sleep(delay_s)
-        self.flush(workshop_id)
+        self.flush(workshop_id, lanes)
 
-    def flush(self, workshop_id: int) -> None:
+    def flush(self, workshop_id: int, lanes: Iterable[int] | None = None) -> None:
+        """Send what the workshop's ``lanes`` (default: all) hold, if their flush is due.
+
+        A lane whose deadline moved earlier was flushed by that earlier task; if it has
+        filled again since, its new deadline has its own task: this one leaves it."""
+        now = time.monotonic()
+        groups: dict[tuple[int, ...], tuple[list[Fact], list[int]]] = {}
         with self._lock:
-            facts = self._buffers.pop(workshop_id, [])
-            self._deadlines.pop(workshop_id, None)
-            if facts:
-                self._last_flush[workshop_id] = time.monotonic()
-            if len(self._last_flush) > 4096:  # long-quiet workshops: forget them
-                horizon = time.monotonic() - 60
+            for lane in range(self.lanes) if lanes is None else lanes:
+                key = (workshop_id, lane)
+                deadline = self._deadlines.get(key)
+                if deadline is None or deadline > now + 0.0001:  # not due: a later task has it
+                    continue
+                del self._deadlines[key]
+                facts = self._buffers.pop(key, [])
+                self._last_flush[key] = now
+                if facts:  # lanes holding the same facts share each emit
+                    groups.setdefault(tuple(f.seq for f in facts), (facts, []))[1].append(lane)
+            if len(self._last_flush) > 4096 * self.lanes:  # long-quiet workshops: forget
+                horizon = now - 60
                 self._last_flush = {k: v for k, v in self._last_flush.items() if v > horizon}
-        self._send(facts)
+        for facts, group in groups.values():
+            self._send(facts, group)
 
-    def _send(self, facts: list[Fact]) -> None:
+    def _send(self, facts: list[Fact], lanes: Iterable[int]) -> None:
+        lanes = list(lanes)
         for fact, since in coalesce(sorted(facts, key=lambda f: (f.workshop_id, f.seq))):
-            for role in Role:
+            public_rooms = participant_rooms(fact.workshop_id, lanes)
+            sends: list[tuple[Role, str | list[str]]] = []
+            if 0 in lanes:  # the facilitators and the screens go with lane 0
+                sends.append((Role.FACILITATOR, facilitator_room(fact.workshop_id)))
+                public_rooms.append(screen_room(fact.workshop_id))
+            sends.append((Role.PARTICIPANT, public_rooms))
+            for role, rooms in sends:
                 try:
-                    self.emit(
-                        fact.name, fact.payload(role, since), to=room_for(fact.workshop_id, role)
-                    )
+                    self.emit(fact.name, fact.payload(role, since), to=rooms)
                 except Exception:  # a broken transport must not lose the other rooms
                     log.exception("broadcast of %s #%s failed", fact.name, fact.seq)
 
@@ -302,8 +345,8 @@ class PresenceNotifier:
 
     def _send(self, workshop_id: int) -> None:
         payload = {"workshop_id": workshop_id, "connected": self.count(workshop_id)}
-        for role in Role:
-            self.emit(Facts.PRESENCE_CHANGED, payload, to=room_for(workshop_id, role))
+        rooms = [facilitator_room(workshop_id), screen_room(workshop_id)]
+        self.emit(Facts.PRESENCE_CHANGED, payload, to=rooms + participant_rooms(workshop_id))
 
 
 def init_app(app: Flask) -> None:

@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from workshop import realtime
 from workshop.realtime import Broadcaster, Fact, Facts, PresenceNotifier, coalesce
@@ -35,13 +37,16 @@ class Recorder:
     def __init__(self, fail_room: str | None = None) -> None:
         self.sent: list[tuple[str, dict[str, Any], str]] = []
         self.fail_room = fail_room
+        self.calls = 0
         self.changed = threading.Condition()
 
-    def __call__(self, name: str, payload: dict[str, Any], to: str) -> None:
-        if to == self.fail_room:
+    def __call__(self, name: str, payload: dict[str, Any], to: str | list[str]) -> None:
+        rooms = [to] if isinstance(to, str) else to
+        if self.fail_room in rooms:
             raise ConnectionError("transport down")
         with self.changed:
-            self.sent.append((name, payload, to))
+            self.calls += 1
+            self.sent.extend((name, payload, room) for room in rooms)
             self.changed.notify_all()
 
     def wait_for(self, count: int) -> list[tuple[str, dict[str, Any], str]]:
@@ -158,79 +163,156 @@ def test_tallies_merge_into_the_union_of_items_with_the_latest_totals() -> None:
 # ------------------------------------------------------------------------- Broadcaster
 
 
-def test_window_zero_sends_at_once_to_three_rooms(app: Flask) -> None:
+LANES = [f"workshop:1:lane:{lane}" for lane in range(realtime.LANES)]
+
+
+def test_window_zero_sends_at_once_to_every_room(app: Flask) -> None:
     recorder = Recorder()
     Broadcaster(window_ms=0, emit=recorder).publish([fact(1, public={"value": 1})])
     assert sorted((room, "secret" in payload) for _name, payload, room in recorder.sent) == [
-        ("workshop:1", False),
         ("workshop:1:facilitators", True),
+        *((lane, False) for lane in LANES),
         ("workshop:1:screens", False),
+    ]
+    assert recorder.calls == 2  # the full payload, and the public one for all the others
+
+
+def test_participant_rooms_are_lanes_by_participant() -> None:
+    assert realtime.participant_room(3, 0) == "workshop:3:lane:0"
+    assert realtime.participant_room(3, realtime.LANES + 1) == "workshop:3:lane:1"
+    assert realtime.participant_rooms(3) == [
+        realtime.participant_room(3, lane) for lane in range(realtime.LANES)
     ]
 
 
-def test_window_buffers_per_workshop_until_flushed(app: Flask, tasks: list) -> None:
-    recorder = Recorder()
-    broadcaster = Broadcaster(window_ms=50, emit=recorder)
+class Schedule:
+    """A fake clock and the broadcaster's background tasks, run in the order they fall
+    due; ``sent`` has ``(time, name, payload, room)``."""
+
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.now = 100.0
+        self.due: list[tuple[float, int, Callable[..., Any], tuple[Any, ...]]] = []
+        self.sent: list[tuple[float, str, dict[str, Any], str]] = []
+        self.scheduled = 0
+        monkeypatch.setattr(realtime.time, "monotonic", lambda: self.now)
+        monkeypatch.setattr(realtime.socketio, "start_background_task", self._start)
+        monkeypatch.setattr(realtime.socketio, "sleep", lambda seconds: None)
+
+    def _start(self, fn: Callable[..., Any], *args: Any) -> None:
+        *_, delay = args  # _flush_later(workshop_id, lanes, delay_s)
+        self.scheduled += 1
+        self.due.append((self.now + delay, self.scheduled, fn, args))
+
+    def emit(self, name: str, payload: dict[str, Any], to: str | list[str]) -> None:
+        for room in [to] if isinstance(to, str) else to:
+            self.sent.append((self.now, name, payload, room))
+
+    def run_until(self, until: float) -> None:
+        while self.due and min(self.due)[0] <= until:
+            self.due.sort()
+            at, _n, fn, args = self.due.pop(0)
+            self.now = max(self.now, at)
+            fn(*args)
+        self.now = max(self.now, until)
+
+    def seqs(self, room: str) -> list[int]:
+        return [p["seq"] for _t, _n, p, r in self.sent if r == room]
+
+
+def test_window_buffers_per_workshop_until_flushed(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule = Schedule(monkeypatch)
+    broadcaster = Broadcaster(window_ms=50, emit=schedule.emit)
     broadcaster.publish([fact(1), fact(2, Facts.TIMER_CHANGED)])
     broadcaster.publish([fact(3, Facts.TIMER_CHANGED), fact(1, workshop_id=2)])
     broadcaster.publish([fact(4)])
-    assert recorder.sent == []
-    assert len(tasks) == 2  # one flush scheduled per workshop, not per publish
-    fn, args = tasks[0]
-    fn(*args)
+    assert schedule.sent == []
+    assert schedule.scheduled == 2  # one flush per workshop for all its lanes, not per publish
+    schedule.run_until(schedule.now)
     sent = [
-        (payload["workshop_id"], payload["seq"], payload.get("since"))
-        for _name, payload, room in recorder.sent
+        (p["workshop_id"], p["seq"], p.get("since"))
+        for _t, _n, p, room in schedule.sent
         if room.endswith(":screens")
     ]
-    assert sent == [(1, 1, None), (1, 3, 2), (1, 4, None)]
-    fn, args = tasks[1]
-    fn(*args)
-    assert [p["workshop_id"] for _n, p, r in recorder.sent if r.endswith(":screens")][-1] == 2
-    broadcaster.publish([fact(5)])  # the buffer is empty again: a new flush is scheduled
-    assert len(tasks) == 3
+    assert sent == [(1, 1, None), (1, 3, 2), (1, 4, None), (2, 1, None)]
+    for lane in LANES:
+        assert schedule.seqs(lane) == [1, 3, 4]
+    broadcaster.publish([fact(5)])  # 0 ms after a flush: waits for the window's end
+    assert schedule.scheduled == 3
+    assert schedule.due[-1][0] == pytest.approx(schedule.now + 0.050)
 
 
 def test_a_fact_after_a_quiet_window_leaves_at_once_and_the_next_wait(
-    app: Flask, tasks: list, monkeypatch: pytest.MonkeyPatch
+    app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    clock = {"now": 100.0}
-    monkeypatch.setattr(realtime.time, "monotonic", lambda: clock["now"])
-    recorder = Recorder()
-    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=recorder)
+    schedule = Schedule(monkeypatch)
+    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+    start = schedule.now
     broadcaster.publish([fact(1)])
-    assert tasks[-1][1] == (1, 0)  # nothing sent this window yet: no wait
-    fn, args = tasks[-1]
-    fn(*args)
-    clock["now"] += 0.010
+    assert schedule.due[-1][0] == start  # nothing sent this window yet: no wait
+    schedule.run_until(start)
+    schedule.now += 0.010
     broadcaster.publish([fact(2)])  # 10 ms after a flush: waits for the window's end
-    assert tasks[-1][1] == (1, pytest.approx(0.040))
+    assert schedule.due[-1][0] == pytest.approx(start + 0.050)
     broadcaster.publish([fact(3)])  # already waiting: no second flush scheduled
-    assert len(tasks) == 2
-    fn, args = tasks[-1]
-    clock["now"] += 0.040
-    fn(*args)
-    assert [p["seq"] for _n, p, r in recorder.sent if r == "workshop:1"] == [1, 2, 3]
-    clock["now"] += 0.100
-    # Tallies wait for their own, longer window: 100 ms after the flush, 100 ms to go.
-    broadcaster.publish([fact(4, Facts.VOTES_CHANGED)])
-    assert tasks[-1][1] == (1, pytest.approx(0.100))
-    clock["now"] += 1.0
-    fn, args = tasks[-1]
-    fn(*args)
-    clock["now"] += 1.0
-    broadcaster.publish([fact(5, Facts.VOTES_CHANGED)])  # quiet for long: at once
-    assert tasks[-1][1] == (1, 0)
+    assert schedule.scheduled == 2
+    schedule.run_until(start + 0.050)
+    assert schedule.seqs("workshop:1:lane:3") == [1, 2, 3]
+    assert [t - start for t, _n, p, _r in schedule.sent if p["seq"] == 3] == pytest.approx(
+        [0.05] * (realtime.LANES + 2)
+    )
+
+
+def test_tallies_reach_the_lanes_a_quarter_window_apart(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule = Schedule(monkeypatch)
+    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+    start = schedule.now
+    seq = 0
+    while schedule.now < start + 1.0:  # a storm: a tally fact every 5 ms for a second
+        seq += 1
+        broadcaster.publish([fact(seq, Facts.VOTES_CHANGED)])
+        schedule.run_until(schedule.now + 0.005)
+    schedule.run_until(schedule.now + 1.0)
+    step = 0.200 / realtime.LANES
+    for lane, room in enumerate(LANES):
+        times = [t - start for t, _n, _p, r in schedule.sent if r == room]
+        # lane k: first at k/4 of the window, then once a window
+        assert times[0] == pytest.approx(lane * step, abs=0.006)
+        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        assert all(gap == pytest.approx(0.200, abs=0.006) for gap in gaps)
+        assert schedule.seqs(room)[-1] == seq  # every lane ends on the last tally
+    screens = [t - start for t, _n, _p, r in schedule.sent if r == "workshop:1:screens"]
+    assert screens == [t - start for t, _n, _p, r in schedule.sent if r == LANES[0]]
+
+
+def test_an_urgent_fact_takes_the_pending_tallies_to_every_lane_in_order(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    schedule = Schedule(monkeypatch)
+    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+    start = schedule.now
+    broadcaster.publish([fact(1, Facts.VOTES_CHANGED)])
+    schedule.run_until(start + 0.001)  # lane 0 got it; lanes 1-3 wait their turn
+    assert [r for _t, _n, _p, r in schedule.sent if ":lane:" in r] == [LANES[0]]
+    broadcaster.publish([fact(2)])  # an idea: leaves at once where nothing was sent lately
+    schedule.run_until(start + 0.060)
+    for room in LANES:
+        assert schedule.seqs(room) == [1, 2]
+    # lanes 1-3: at once, with the tally they were waiting for; lane 0 (and the
+    # facilitators and screens) sent a moment ago: at the end of its short window
+    times = {r: t - start for t, _n, p, r in schedule.sent if p["seq"] == 2}
+    assert [times[room] for room in LANES[1:]] == pytest.approx([0.001] * 3)
+    assert times[LANES[0]] == pytest.approx(0.050)
 
 
 def test_a_failing_room_does_not_lose_the_others(app: Flask) -> None:
-    recorder = Recorder(fail_room="workshop:1")
+    recorder = Recorder(fail_room="workshop:1:facilitators")
     Broadcaster(window_ms=0, emit=recorder).publish([fact(1), fact(2)])
-    assert sorted((p["seq"], room) for _n, p, room in recorder.sent) == [
-        (1, "workshop:1:facilitators"),
-        (1, "workshop:1:screens"),
-        (2, "workshop:1:facilitators"),
-        (2, "workshop:1:screens"),
+    assert sorted({(p["seq"], room) for _n, p, room in recorder.sent}) == [
+        (seq, room) for seq in (1, 2) for room in sorted([*LANES, "workshop:1:screens"])
     ]
 
 
@@ -238,11 +320,53 @@ def test_a_real_window_flushes_in_the_background(app: Flask) -> None:
     recorder = Recorder()
     broadcaster = Broadcaster(window_ms=20, emit=recorder)
     broadcaster.publish([fact(1, Facts.TIMER_CHANGED), fact(2, Facts.TIMER_CHANGED), fact(3)])
-    sent = recorder.wait_for(6)
-    assert [(p["seq"], p.get("since")) for _n, p, r in sent if r == "workshop:1"] == [
+    sent = recorder.wait_for(2 * (realtime.LANES + 2))
+    assert [(p["seq"], p.get("since")) for _n, p, r in sent if r == LANES[2]] == [
         (2, 1),
         (3, None),
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(min_value=0, max_value=120),  # ms since the previous publish
+            st.lists(st.booleans(), min_size=1, max_size=3),  # tally (True) or not
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_every_lane_gets_every_fact_in_order_and_tallies_on_time(
+    publishes: list[tuple[int, list[bool]]],
+) -> None:
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        schedule = Schedule(monkeypatch)
+        broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+        published: dict[int, float] = {}
+        seq = 0
+        for gap_ms, kinds in publishes:
+            schedule.run_until(schedule.now + gap_ms / 1000)
+            facts = []
+            for tally in kinds:
+                seq += 1
+                published[seq] = schedule.now
+                facts.append(fact(seq, Facts.VOTES_CHANGED if tally else Facts.IDEA_POSTED))
+            broadcaster.publish(facts)
+        schedule.run_until(schedule.now + 1.0)
+        for room in [*LANES, "workshop:1:screens", "workshop:1:facilitators"]:
+            received = [(t, p) for t, _n, p, r in schedule.sent if r == room]
+            covered: list[int] = []
+            for _t, payload in received:  # a folded run covers since..seq
+                covered.extend(range(payload.get("since", payload["seq"]), payload["seq"] + 1))
+            assert covered == list(range(1, seq + 1)), room  # all, once, in order
+            flushes = sorted({t for t, _p in received})
+            gaps = [b - a for a, b in zip(flushes, flushes[1:], strict=False)]
+            assert all(gap >= 0.050 - 0.0002 for gap in gaps), room  # at most once a window
+            for at, payload in received:
+                for folded in range(payload.get("since", payload["seq"]), payload["seq"] + 1):
+                    assert at - published[folded] <= 0.200 + 1e-9, (room, folded)
 
 
 # -------------------------------------------------------------------- PresenceNotifier
@@ -251,11 +375,10 @@ def test_a_real_window_flushes_in_the_background(app: Flask) -> None:
 def test_presence_interval_zero_sends_at_once(app: Flask) -> None:
     recorder = Recorder()
     PresenceNotifier(interval_ms=0, count=lambda workshop_id: 4, emit=recorder).changed(9)
-    assert sorted(room for _n, _p, room in recorder.sent) == [
-        "workshop:9",
-        "workshop:9:facilitators",
-        "workshop:9:screens",
-    ]
+    assert sorted(room for _n, _p, room in recorder.sent) == sorted(
+        ["workshop:9:facilitators", "workshop:9:screens", *realtime.participant_rooms(9)]
+    )
+    assert recorder.calls == 1
     assert {(name, tuple(sorted(p.items()))) for name, p, _r in recorder.sent} == {
         (Facts.PRESENCE_CHANGED, (("connected", 4), ("workshop_id", 9)))
     }
