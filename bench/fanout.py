@@ -220,6 +220,27 @@ def measure_fanout(
         "clients_cpu_pct_mean": resources["clients_cpu_pct_mean"],
         "other_processes_cpu_pct_mean": resources["other_processes_cpu_pct_mean"],
         "sampled_s": resources["seconds"],
+        **machine_cpu_per_idea(resources, len(sent_at)),
+    }
+
+
+def machine_cpu_per_idea(resources: dict[str, Any], ideas: int) -> dict[str, Any]:
+    """The CPU every process of the machine used per idea while the ideas were posted
+    and delivered (servers, the phones' client processes, and the rest: nginx, Redis,
+    PostgreSQL, anything else running), background included. On a small machine they
+    all share the same cores, so latency follows this total more than the server's own
+    CPU."""
+    shares = [
+        resources.get(key)
+        for key in ("cpu_pct_mean", "clients_cpu_pct_mean", "other_processes_cpu_pct_mean")
+    ]
+    seconds = resources.get("seconds")
+    if None in shares or not seconds or not ideas:
+        return {"machine_cpu_ms_per_idea": None, "clients_cpu_ms_per_idea": None}
+    per_idea = [float(share or 0) / 100 * float(seconds) * 1000 / ideas for share in shares]
+    return {
+        "machine_cpu_ms_per_idea": rounded(sum(per_idea), 1),
+        "clients_cpu_ms_per_idea": rounded(per_idea[1], 1),
     }
 
 
@@ -586,6 +607,8 @@ def report(
         pair("server CPU mean during the fan-out, % of a core", "server_cpu_pct_mean"),
         pair("client processes CPU mean, % of a core", "clients_cpu_pct_mean"),
         pair("other processes CPU mean, % of a core", "other_processes_cpu_pct_mean"),
+        pair("client processes' CPU per idea, ms", "clients_cpu_ms_per_idea"),
+        pair("all processes' CPU per idea (background included), ms", "machine_cpu_ms_per_idea"),
         Row(
             "server RSS per connected phone, KB",
             rss_kb,

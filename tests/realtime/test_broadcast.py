@@ -207,6 +207,9 @@ class Schedule:
         for room in [to] if isinstance(to, str) else to:
             self.sent.append((self.now, name, payload, room))
 
+    def broadcaster(self, window_ms: int = 50, slow_window_ms: int = 200) -> Broadcaster:
+        return Broadcaster(window_ms=window_ms, slow_window_ms=slow_window_ms, emit=self.emit)
+
     def run_until(self, until: float) -> None:
         while self.due and min(self.due)[0] <= until:
             self.due.sort()
@@ -223,7 +226,7 @@ def test_window_buffers_per_workshop_until_flushed(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     schedule = Schedule(monkeypatch)
-    broadcaster = Broadcaster(window_ms=50, emit=schedule.emit)
+    broadcaster = schedule.broadcaster(slow_window_ms=0)
     broadcaster.publish([fact(1), fact(2, Facts.TIMER_CHANGED)])
     broadcaster.publish([fact(3, Facts.TIMER_CHANGED), fact(1, workshop_id=2)])
     broadcaster.publish([fact(4)])
@@ -247,7 +250,7 @@ def test_a_fact_after_a_quiet_window_leaves_at_once_and_the_next_wait(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     schedule = Schedule(monkeypatch)
-    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+    broadcaster = schedule.broadcaster()
     start = schedule.now
     broadcaster.publish([fact(1)])
     assert schedule.due[-1][0] == start  # nothing sent this window yet: no wait
@@ -268,7 +271,7 @@ def test_tallies_reach_the_lanes_a_quarter_window_apart(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     schedule = Schedule(monkeypatch)
-    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+    broadcaster = schedule.broadcaster()
     start = schedule.now
     seq = 0
     while schedule.now < start + 1.0:  # a storm: a tally fact every 5 ms for a second
@@ -292,7 +295,7 @@ def test_an_urgent_fact_takes_the_pending_tallies_to_every_lane_in_order(
     app: Flask, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     schedule = Schedule(monkeypatch)
-    broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+    broadcaster = schedule.broadcaster()
     start = schedule.now
     broadcaster.publish([fact(1, Facts.VOTES_CHANGED)])
     schedule.run_until(start + 0.001)  # lane 0 got it; lanes 1-3 wait their turn
@@ -343,7 +346,7 @@ def test_every_lane_gets_every_fact_in_order_and_tallies_on_time(
 ) -> None:
     with pytest.MonkeyPatch.context() as monkeypatch:
         schedule = Schedule(monkeypatch)
-        broadcaster = Broadcaster(window_ms=50, slow_window_ms=200, emit=schedule.emit)
+        broadcaster = schedule.broadcaster()
         published: dict[int, float] = {}
         seq = 0
         for gap_ms, kinds in publishes:
