@@ -7,12 +7,16 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import event
 
 from tests.factories import (
+    make_challenge,
     make_facilitator,
+    make_grouping_workshop,
     make_idea,
     make_participant,
     make_workshop,
+    place,
     recorded,
 )
 from workshop.errors import (
@@ -350,3 +354,34 @@ def test_snapshot_is_serialised_per_role(app: Flask) -> None:
         assert all(i["author"] is None for i in state["ideas"])
         assert all("participant_id" not in i for i in state["ideas"])
     assert as_facilitator["participant_count"] == as_screen["participant_count"] == 2
+
+
+@pytest.mark.parametrize("role", list(Role))
+def test_snapshot_queries_do_not_grow_with_defis_and_authors(app: Flask, role: Role) -> None:
+    """A join's snapshot is read in a fixed number of statements: 400 phones joining a
+    workshop of 30 défis and hundreds of authors must not cost a query per défi or per
+    author each (on PostgreSQL each is a round trip)."""
+
+    def statements(size: int) -> int:
+        with app.app_context():
+            workshop, posted = make_grouping_workshop(ideas=size, anonymous=False)
+            for idea in posted[: size // 2]:
+                place(workshop, idea, make_challenge(workshop))
+            participant = posted[0].author if role is Role.PARTICIPANT else None
+            db.session.expire_all()
+            count = 0
+
+            def counted(*_args: Any) -> None:
+                nonlocal count
+                count += 1
+
+            event.listen(db.engine, "before_cursor_execute", counted)
+            try:
+                state = workshops.build_state(workshop, role, participant)
+            finally:
+                event.remove(db.engine, "before_cursor_execute", counted)
+            assert len(state["grouping"]["challenges"]) == size // 2
+            assert all(idea["author"] for idea in state["ideas"])
+            return count
+
+    assert statements(3) == statements(12)

@@ -146,14 +146,29 @@ def _public_order(order: dict[str, Any]) -> dict[str, Any]:
 
 def grouping_state(workshop: Workshop, role: Role) -> dict[str, Any]:
     """Every défi with its ordered ideas, and the unclassified ones: the absolute state
-    bulk changes (suggestions applied, undo, merges of défis) broadcast."""
-    containers = [None, *[c.id for c in challenges_of(workshop)]]
-    orders = [_order(workshop, cid) for cid in containers]
-    if role is not Role.FACILITATOR:
-        orders = [_public_order(o) for o in orders]
+    bulk changes (suggestions applied, undo, merges of défis) broadcast.
+
+    In every snapshot, so two queries whatever the number of défis: the défis, and the
+    placeable ideas of the workshop in order, sorted into their containers here."""
+    challenges = challenges_of(workshop)
+    containers: dict[int | None, list[int]] = {None: [], **{c.id: [] for c in challenges}}
+    public = role is not Role.FACILITATOR
+    placed = db.session.execute(
+        select(Idea.id, Idea.challenge_id, Idea.status)
+        .where(Idea.workshop_id == workshop.id, Idea.status.in_(PLACEABLE))
+        .order_by(Idea.position, Idea.id)
+    )
+    for idea_id, challenge_id, status in placed:
+        if public and status != IdeaStatus.VISIBLE:
+            continue  # participants and screens only learn of visible ideas' places
+        if challenge_id in containers:
+            containers[challenge_id].append(idea_id)
     return {
-        "challenges": [serialize_challenge(c) for c in challenges_of(workshop)],
-        "orders": orders,
+        "challenges": [serialize_challenge(c) for c in challenges],
+        "orders": [
+            {"challenge_id": challenge_id, "idea_ids": idea_ids}
+            for challenge_id, idea_ids in containers.items()
+        ],
     }
 
 

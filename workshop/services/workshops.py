@@ -8,6 +8,7 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from ..errors import (
     Forbidden,
@@ -328,7 +329,12 @@ def build_state(
     values, so re-applying one the snapshot already reflects changes nothing.
     """
     db.session.refresh(workshop)
-    ideas_query = select(Idea).where(Idea.workshop_id == workshop.id).order_by(Idea.id)
+    ideas_query = (
+        select(Idea)
+        .where(Idea.workshop_id == workshop.id)
+        .order_by(Idea.id)
+        .options(selectinload(Idea.author))  # one query for the authors, not one each
+    )
     if role is Role.FACILITATOR:
         ideas_query = ideas_query.where(Idea.status != IdeaStatus.WITHDRAWN)
     elif participant is not None:
