@@ -60,9 +60,20 @@ class StackError(RuntimeError):
 
 
 def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
+    return free_ports(1)[0]
+
+
+def free_ports(count: int) -> list[int]:
+    """``count`` distinct free loopback ports: every socket stays bound until all are
+    picked, or the kernel may hand the same port out twice (a worker and nginx then
+    fight over it)."""
+    with contextlib.ExitStack() as sockets:
+        ports = []
+        for _ in range(count):
+            sock = sockets.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
+            sock.bind((HOST, 0))
+            ports.append(int(sock.getsockname()[1]))
+        return ports
 
 
 # ------------------------------------------------------------------- finding the tools
@@ -215,10 +226,12 @@ def _port_open(port: int) -> bool:
         return False
 
 
-def _healthy(url: str) -> bool:
+def _healthy(url: str, server: str | None = None) -> bool:
+    """``/healthz`` answers 200 (through ``server``, by its ``Server`` header, if given)."""
     try:
         with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-            return bool(response.status == 200)
+            through = server is None or response.headers.get("Server", "").startswith(server)
+            return bool(response.status == 200 and through)
     except (urllib.error.URLError, OSError):
         return False
 
@@ -554,9 +567,10 @@ def start_stack(
         )
 
         ports = list(worker_ports or [])
-        ports += [free_port() for _ in range(workers - len(ports))]
+        picked = free_ports(workers - len(ports) + (1 if nginx and not port else 0))
+        ports += picked[: workers - len(ports)]
         if nginx:
-            stack.nginx_port = port or free_port()
+            stack.nginx_port = port or picked[-1]
             stack.nginx = Child("nginx", [], workdir / "nginx" / "stdout.log")
         stack.workers = [
             Worker(i, ports[i], {}, workdir / f"worker{i}.log") for i in range(workers)
@@ -599,7 +613,14 @@ def _start_nginx(stack: Stack) -> None:
     _run([nginx, "-t", "-q", "-p", str(directory), "-c", str(conf)])
     stack.nginx.argv = [nginx, "-p", str(directory), "-c", str(conf)]
     stack.nginx.spawn()
-    _wait_until(lambda: _healthy(stack.url), "nginx", stack.nginx.alive, directory / "error.log")
+    # Whatever else might answer on that port (a worker given the same one) must not
+    # pass for nginx: the answer has to come through nginx.
+    _wait_until(
+        lambda: _healthy(stack.url, server="nginx"),
+        "nginx",
+        stack.nginx.alive,
+        directory / "error.log",
+    )
 
 
 @contextlib.contextmanager
