@@ -326,3 +326,20 @@ store.subscribe((what) => {
   renderVolunteer();
   renderPhoneSheet();
 });
+
+// The server moves or deletes offers with the défi or idea they were on (merged,
+// deleted, a grouping undone): the room's facts say so, but not whose offers moved.
+// A phone holding an offer on something gone asks for its own state again (a resync
+// brings `me`), once per set of such offers.
+let staleOffersAsked = "";
+store.subscribe((what) => {
+  if (what !== "grouping" && what !== "ideas") return;
+  const { challenges, ideas, myOffers } = store.state;
+  const gone = myOffers.filter((offer) => (offer.target === "challenge"
+    ? !challenges.has(offer.target_id)
+    : ideas.get(offer.target_id)?.merged_into_id != null));
+  const key = gone.map((offer) => `${offer.id}:${offer.target}:${offer.target_id}`).join(",");
+  if (!key || key === staleOffersAsked) return;
+  staleOffersAsked = key;
+  setTimeout(() => live.resync(), 0); // after the fact that showed it is fully applied
+});
