@@ -40,6 +40,20 @@ if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 
+def _server_options(max_connections: int) -> dict[str, object]:
+    """What the async mode's WSGI server needs beyond Flask-SocketIO's defaults.
+
+    eventlet's server runs each connection in a green thread from a pool of 1,024 by
+    default (``max_size``), and a WebSocket keeps its thread for as long as it is open:
+    the 1,025th phone of a worker would wait, unanswered, until another left.
+    ``WORKSHOP_MAX_CONNECTIONS`` (5,000) sets the pool; gevent's server has no such cap."""
+    if ASYNC_MODE == "eventlet":
+        return {"max_size": max_connections}
+    if ASYNC_MODE == "gevent":
+        return _gevent_options()
+    return {}
+
+
 def _gevent_options() -> dict[str, object]:
     """gevent's WSGI server keeps a connection open once its WebSocket has ended (the
     socket was handed to simple-websocket) and reads the client's last frames as a new
@@ -99,7 +113,7 @@ def main() -> None:
         use_reloader=False,
         log_output=os.environ.get("WORKSHOP_ACCESS_LOG", "") == "1",
         allow_unsafe_werkzeug=ASYNC_MODE == "threading",
-        **(_gevent_options() if ASYNC_MODE == "gevent" else {}),
+        **_server_options(int(app.config["MAX_CONNECTIONS"])),
     )
 
 

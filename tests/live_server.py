@@ -44,6 +44,7 @@ class LiveServer:
     instance: Path
     port: int
     workshop: dict[str, Any] = field(default_factory=dict)
+    settings: dict[str, str] = field(default_factory=dict)  # extra WORKSHOP_* for run.py
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     _log: IO[bytes] | None = None
@@ -95,11 +96,15 @@ class LiveServer:
 
     def start(self) -> None:
         assert self.process is None, "already running"
-        env = self.env() | {
-            "WORKSHOP_ASYNC_MODE": self.async_mode,
-            "HOST": HOST,
-            "PORT": str(self.port),
-        }
+        env = (
+            self.env()
+            | self.settings
+            | {
+                "WORKSHOP_ASYNC_MODE": self.async_mode,
+                "HOST": HOST,
+                "PORT": str(self.port),
+            }
+        )
         self._log = self.log_path.open("ab")
         self.starts += 1
         self._log.write(f"----- start #{self.starts} ({self.async_mode}) -----\n".encode())

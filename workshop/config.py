@@ -39,6 +39,9 @@ class Config:
     PRESENCE_INTERVAL_MS = 1000
     # A reconnecting client missing more events than this gets a snapshot instead.
     REPLAY_LIMIT = 500
+    # Connections (phones, screens, consoles, page loads) one server process holds at
+    # once; beyond it new ones wait. eventlet's own default, 1,024, is a room of 1,000.
+    MAX_CONNECTIONS = 5000
     # Largest Socket.IO message accepted, in bytes.
     MAX_MESSAGE_BYTES = 16 * 1024
     # Ideas one participant may post per minute.
