@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_live_session import create_workshop, join, set_up_facilitator
+from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
 
@@ -43,12 +43,7 @@ def card_of(scope: Any, title: str) -> Any:
 def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     fresh_server: Any, new_page: Any
 ) -> None:
-    console: Page = new_page()
-    set_up_facilitator(console, fresh_server.url)
-    create_workshop(console, "Atelier regroupement")
-    console.click("#open-workshop")
-    console.click("#phase-next")  # ideas
-    join_url = console.get_attribute("#join-url", "href")
+    console, join_url = open_at_ideas(new_page, fresh_server.url, "Atelier regroupement")
     phone: Page = new_page(phone=True)
     join(phone, join_url, "Nadia")
     for title in IDEAS:

@@ -6,6 +6,7 @@ Everything goes through the UI a new user would use, against the real eventlet s
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -39,6 +40,17 @@ def create_workshop(page: Page, title: str) -> None:
     page.locator("#agenda-rows tr").nth(1).locator("input[name=title]").fill("Idées en vrac")
     page.click("main button.button--primary[type=submit]")
     expect(page).to_have_url(re.compile(r"/f/w/\d+$"))
+
+
+def open_at_ideas(new_page: Callable[..., Page], base: str, title: str) -> tuple[Page, str]:
+    """A new facilitator's console with a workshop created, opened and moved to its ideas
+    step; and the workshop's join URL."""
+    console = new_page()
+    set_up_facilitator(console, base)
+    create_workshop(console, title)
+    console.click("#open-workshop")
+    console.click("#phase-next")  # ideas
+    return console, str(console.get_attribute("#join-url", "href"))
 
 
 def join(phone: Page, url: str, name: str, profile: str = "citizen") -> None:

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.test_grouping import column
-from tests.browser.test_live_session import create_workshop, join, set_up_facilitator
+from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
 
@@ -20,12 +20,7 @@ BOUGER = "Comment pourrions-nous bouger plus ?"
 
 
 def test_offers_follow_merged_and_deleted_defis(fresh_server: Any, new_page: Any) -> None:
-    console: Page = new_page()
-    set_up_facilitator(console, fresh_server.url)
-    create_workshop(console, "Soirée des défis")
-    console.click("#open-workshop")
-    console.click("#phase-next")  # ideas
-    join_url = console.get_attribute("#join-url", "href")
+    console, join_url = open_at_ideas(new_page, fresh_server.url, "Soirée des défis")
     phone: Page = new_page(phone=True)
     join(phone, join_url, "Dana")
     phone.fill("#idea-title", "Une cantine avec les producteurs du coin")

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
-from tests.browser.test_live_session import create_workshop, join, set_up_facilitator
+from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
 
@@ -48,14 +48,10 @@ def outbox_of(page: Page) -> list[dict[str, Any]]:
 
 def start_session(fresh_server: Any, new_page: Any) -> tuple[Page, Page, str]:
     """A facilitator's console on an open workshop at its ideas step, and the screen."""
-    console: Page = new_page()
-    set_up_facilitator(console, fresh_server.url)
-    create_workshop(console, "Marché hors ligne")
-    console.click("#open-workshop")
-    console.click("#phase-next")  # welcome → ideas
+    console, join_url = open_at_ideas(new_page, fresh_server.url, "Marché hors ligne")
     screen: Page = new_page()
     screen.goto(console.get_attribute("#screen-link", "href"))
-    return console, screen, str(console.get_attribute("#join-url", "href"))
+    return console, screen, join_url
 
 
 def join_live(phone: Page, url: str, name: str) -> None:

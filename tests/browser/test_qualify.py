@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_live_session import create_workshop, join, set_up_facilitator
+from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
 
@@ -24,12 +24,7 @@ def item(console: Page, title: str) -> Any:
 
 
 def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: Any) -> None:
-    console: Page = new_page()
-    set_up_facilitator(console, fresh_server.url)
-    create_workshop(console, "Soirée qualification")
-    console.click("#open-workshop")
-    console.click("#phase-next")  # ideas
-    join_url = console.get_attribute("#join-url", "href")
+    console, join_url = open_at_ideas(new_page, fresh_server.url, "Soirée qualification")
     alice: Page = new_page(phone=True)
     join(alice, join_url, "Alice")
     alice.fill("#idea-title", IDEA)

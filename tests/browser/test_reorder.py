@@ -62,6 +62,13 @@ class TamperFacts:
         return [m for m in self.sent[mark:] if re.match(r'42\d*\["join_workshop"', m)]
 
 
+def post_each(author: Page) -> None:
+    """The author posts every idea of IDEAS, each acknowledged before the next."""
+    for title in IDEAS:
+        post(author, title)
+        expect(card(author, "#my-ideas", title)).to_have_count(1)
+
+
 def watched_phone(fresh_server: Any, new_page: Any, mode: str) -> tuple[Page, Page, TamperFacts]:
     _console, _screen, join_url = start_session(fresh_server, new_page)
     author: Page = new_page(phone=True)
@@ -79,9 +86,7 @@ def test_facts_swapped_in_transit_are_applied_in_order_without_a_resync(
 ) -> None:
     author, phone, route = watched_phone(fresh_server, new_page, "swap")
     mark = len(route.sent)
-    for title in IDEAS:
-        post(author, title)
-        expect(card(author, "#my-ideas", title)).to_have_count(1)
+    post_each(author)
     for title in IDEAS:
         expect(card(phone, "#wall", title)).to_have_count(1)
     assert route.done  # the second fact did overtake the first
@@ -93,9 +98,7 @@ def test_facts_swapped_in_transit_are_applied_in_order_without_a_resync(
 def test_a_fact_lost_in_transit_is_recovered_by_a_resync(fresh_server: Any, new_page: Any) -> None:
     author, phone, route = watched_phone(fresh_server, new_page, "drop")
     mark = len(route.sent)
-    for title in IDEAS:
-        post(author, title)
-        expect(card(author, "#my-ideas", title)).to_have_count(1)
+    post_each(author)
     # The first fact never comes: once the window has passed, the phone rejoins with
     # its last seq and the server replays what it missed.
     for title in IDEAS:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_live_session import create_workshop, join, set_up_facilitator
+from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
 
@@ -21,14 +21,9 @@ def card(page: Page, title: str) -> Any:
 
 
 def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> None:
-    console: Page = new_page()
-    set_up_facilitator(console, fresh_server.url)
-    create_workshop(console, "Soirée vote")
-    console.click("#open-workshop")
-    console.click("#phase-next")  # ideas
+    console, join_url = open_at_ideas(new_page, fresh_server.url, "Soirée vote")
     screen: Page = new_page()
     screen.goto(console.get_attribute("#screen-link", "href"))
-    join_url = console.get_attribute("#join-url", "href")
     alice: Page = new_page(phone=True)
     join(alice, join_url, "Alice")
     bruno: Page = new_page(phone=True)

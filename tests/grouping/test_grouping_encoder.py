@@ -120,15 +120,21 @@ def test_a_long_idea_costs_no_more_than_its_budget(
     assert encoder_module.IDEA_TOKENS - 3 < seen[0] <= encoder_module.IDEA_TOKENS
 
 
-def test_a_second_request_encodes_only_what_is_new(
-    fast: Encoder, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    computed: list[tuple[int, ...]] = []
+@pytest.fixture
+def computed(fast: Encoder, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, ...]]:
+    """The token pieces the network computes from now on (the caches emptied first)."""
+    pieces: list[tuple[int, ...]] = []
     forward = fast._network.forward
     monkeypatch.setattr(
-        fast._network, "forward", lambda pieces: computed.extend(pieces) or forward(pieces)
+        fast._network, "forward", lambda batch: pieces.extend(batch) or forward(batch)
     )
     fast.clear_caches()
+    return pieces
+
+
+def test_a_second_request_encodes_only_what_is_new(
+    fast: Encoder, computed: list[tuple[int, ...]]
+) -> None:
     ideas = [[text] for text in SENTENCES[:5]]
     first = fast.ideas(ideas)
     assert len(computed) == 5
@@ -143,14 +149,8 @@ def test_a_second_request_encodes_only_what_is_new(
 
 
 def test_repeated_sentences_are_computed_once(
-    fast: Encoder, monkeypatch: pytest.MonkeyPatch
+    fast: Encoder, computed: list[tuple[int, ...]]
 ) -> None:
-    computed: list[tuple[int, ...]] = []
-    forward = fast._network.forward
-    monkeypatch.setattr(
-        fast._network, "forward", lambda pieces: computed.extend(pieces) or forward(pieces)
-    )
-    fast.clear_caches()
     vectors = fast.ideas([["P.S.", "Un jardin."], ["P.S.", "Un parc."], ["Un jardin."]])
     assert len(computed) == 3
     assert np.abs(vectors[2] - fast.sentences([fast.tokens("Un jardin.")])[0]).max() < 1e-6

@@ -222,10 +222,12 @@ class Schedule:
         return [p["seq"] for _t, _n, p, r in self.sent if r == room]
 
 
-def test_window_buffers_per_workshop_until_flushed(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    schedule = Schedule(monkeypatch)
+@pytest.fixture
+def schedule(app: Flask, monkeypatch: pytest.MonkeyPatch) -> Schedule:
+    return Schedule(monkeypatch)
+
+
+def test_window_buffers_per_workshop_until_flushed(schedule: Schedule) -> None:
     broadcaster = schedule.broadcaster(slow_window_ms=0)
     broadcaster.publish([fact(1), fact(2, Facts.TIMER_CHANGED)])
     broadcaster.publish([fact(3, Facts.TIMER_CHANGED), fact(1, workshop_id=2)])
@@ -246,10 +248,7 @@ def test_window_buffers_per_workshop_until_flushed(
     assert schedule.due[-1][0] == pytest.approx(schedule.now + 0.050)
 
 
-def test_a_fact_after_a_quiet_window_leaves_at_once_and_the_next_wait(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    schedule = Schedule(monkeypatch)
+def test_a_fact_after_a_quiet_window_leaves_at_once_and_the_next_wait(schedule: Schedule) -> None:
     broadcaster = schedule.broadcaster()
     start = schedule.now
     broadcaster.publish([fact(1)])
@@ -267,10 +266,7 @@ def test_a_fact_after_a_quiet_window_leaves_at_once_and_the_next_wait(
     )
 
 
-def test_tallies_reach_the_lanes_a_quarter_window_apart(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    schedule = Schedule(monkeypatch)
+def test_tallies_reach_the_lanes_a_quarter_window_apart(schedule: Schedule) -> None:
     broadcaster = schedule.broadcaster()
     start = schedule.now
     seq = 0
@@ -292,9 +288,8 @@ def test_tallies_reach_the_lanes_a_quarter_window_apart(
 
 
 def test_an_urgent_fact_takes_the_pending_tallies_to_every_lane_in_order(
-    app: Flask, monkeypatch: pytest.MonkeyPatch
+    schedule: Schedule,
 ) -> None:
-    schedule = Schedule(monkeypatch)
     broadcaster = schedule.broadcaster()
     start = schedule.now
     broadcaster.publish([fact(1, Facts.VOTES_CHANGED)])
