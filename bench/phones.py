@@ -49,7 +49,7 @@ VOTES_CHANGED = "votes_changed"
 # Facts whose payload carries a whole vote state {"phase_id", "tallies"?} under "votes".
 VOTE_STATE_FACTS = ("votes_revealed", "results_frozen")
 IDEA_POSTED = "idea_posted"
-REORDER_S = 0.4  # how long a fact ahead of a gap waits for the missing ones (live.js)
+REORDER_S = 0.4  # how long a fact ahead of a gap waits for the missing ones (connection.js)
 # aiohttp's ws_connect(compress=15) offers "permessage-deflate; client_max_window_bits",
 # as Chromium and Firefox do with every WebSocket.
 BROWSER_COMPRESSION = {"compress": 15}
@@ -124,7 +124,7 @@ class Phone:
         first = int(data.get("since", seq))
         if first > self.last + 1:
             # Maybe only overtaken (facts of two workers through Redis): wait a moment
-            # for the missing ones, as static/js/live.js does, before resyncing.
+            # for the missing ones, as static/js/connection.js does, before resyncing.
             self.early.append((name, data))
             if self.reorder_timer is None:
                 self.reorder_timer = asyncio.get_running_loop().call_later(

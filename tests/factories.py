@@ -25,7 +25,7 @@ from workshop.schemas import (
     VoteSettingsChange,
     VoteTarget,
 )
-from workshop.services import accounts, ideas, live, participants, votes, workshops
+from workshop.services import accounts, agenda, ideas, participants, votes, workshops
 
 PASSWORD = "correct horse battery staple"  # noqa: S105 - test fixture
 _seq = itertools.count(1)
@@ -78,7 +78,7 @@ def make_workshop(**overrides: Any) -> Workshop:
         workshops.open_workshop(workshop.id, owner)
         if phase is not None:
             target = next(p for p in workshop.phases if p.kind == phase)
-            live.advance_phase(workshop.id, owner, PhaseTarget(phase_id=target.id))
+            agenda.advance_phase(workshop.id, owner, PhaseTarget(phase_id=target.id))
     if status == "closed":
         workshops.close_workshop(workshop.id, owner)
     return workshop
@@ -160,7 +160,7 @@ def vote_phase(workshop: Workshop) -> Phase:
 def enter_vote(workshop: Workshop) -> Phase:
     """Move ``workshop`` to its first vote step (from wherever it is)."""
     phase = vote_phase(workshop)
-    live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
+    agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
     return phase
 
 
@@ -211,7 +211,7 @@ def vote_rows(workshop_id: int) -> list[tuple[int, int, int | None, int]]:
 def enter_grouping(workshop: Workshop) -> Phase:
     """Move ``workshop`` to its first grouping step (from wherever it is)."""
     phase = next(p for p in workshop.phases if p.kind == PhaseKind.GROUPING)
-    live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
+    agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
     return phase
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshop import create_app, setup
+from workshop import create_app, factory
 from workshop.config import DEFAULT_SECRET_KEY, TestConfig
 from workshop.extensions import socketio
 
@@ -44,8 +44,8 @@ def test_explicit_config_wins_over_environment(monkeypatch: pytest.MonkeyPatch) 
 )
 def test_database_url_is_normalised(given: str, expected: str) -> None:
     # load_config alone: the PostgreSQL driver is an optional extra.
-    app = setup.make_flask()
-    setup.load_config(app, {"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": given})
+    app = factory.make_flask()
+    factory.load_config(app, {"TESTING": True, "SECRET_KEY": "k", "DATABASE_URL": given})
     assert app.config["SQLALCHEMY_DATABASE_URI"] == expected
 
 

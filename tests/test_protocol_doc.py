@@ -1,4 +1,4 @@
-"""``docs/protocol.md`` and ``static/js/events.js`` stay true to the code.
+"""``docs/protocol.md`` and ``static/js/protocol.js`` stay true to the code.
 
 The protocol page documents each command and each fact under a heading of the form
 ``### `name``` inside its ``## Commands`` or ``## Facts`` section, and each error code
@@ -26,7 +26,7 @@ from workshop.models import Phase
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = ROOT / "docs" / "protocol.md"
-EVENTS_JS = ROOT / "static" / "js" / "events.js"
+PROTOCOL_JS = ROOT / "static" / "js" / "protocol.js"
 
 # Socket.IO's own connection events are not commands.
 LIFECYCLE_EVENTS = {"connect", "disconnect"}
@@ -87,8 +87,8 @@ def parse_js_constants(source: str) -> dict[str, dict[str, str]]:
             if not line or line.startswith("//"):
                 continue
             entry = JS_ENTRY_RE.match(line)
-            assert entry, f"events.js: cannot read {line!r} in {match.group(1)}"
-            assert entry.group(1) not in entries, f"events.js: {entry.group(1)} twice"
+            assert entry, f"protocol.js: cannot read {line!r} in {match.group(1)}"
+            assert entry.group(1) not in entries, f"protocol.js: {entry.group(1)} twice"
             entries[entry.group(1)] = entry.group(2)
         constants[match.group(1)] = entries
     return constants
@@ -157,9 +157,9 @@ def test_every_registered_handler_is_documented_and_nothing_else(
     registered = by_namespace.get("/", set()) - LIFECYCLE_EVENTS
     assert registered, (
         "create_app(TestConfig) registered no Socket.IO command handler. When "
-        "workshop/events.py is first imported after socketio.init_app(), its handlers go "
+        "workshop/sockets.py is first imported after socketio.init_app(), its handlers go "
         "straight to that app's server, and every later create_app() gets a new server "
-        "without them: import it before socketio.init_app() in setup.init_extensions"
+        "without them: import it before socketio.init_app() in factory.init_extensions"
     )
     assert registered - set(documented_commands) == set(), "handlers missing from the doc"
     assert set(documented_commands) - registered == set(), "documented commands without handler"
@@ -292,11 +292,11 @@ def test_every_error_code_is_in_the_table(error_rows: dict[str, str]) -> None:
             )
 
 
-# --------------------------------------------------------------------- events.js
+# --------------------------------------------------------------------- protocol.js
 
 
 def test_events_js_mirrors_realtime() -> None:
-    assert EVENTS_JS.exists(), "static/js/events.js is missing"
-    constants = parse_js_constants(EVENTS_JS.read_text(encoding="utf-8"))
+    assert PROTOCOL_JS.exists(), "static/js/protocol.js is missing"
+    constants = parse_js_constants(PROTOCOL_JS.read_text(encoding="utf-8"))
     assert constants.get("Commands") == realtime.names(realtime.Commands)
     assert constants.get("Facts") == realtime.names(realtime.Facts)

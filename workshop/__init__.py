@@ -14,17 +14,17 @@ def create_app(config: type | Mapping[str, Any] | None = None) -> Flask:
     ``config`` is a class (``TestConfig``) or a mapping; it wins over the environment,
     so a test never picks up a developer's database by accident.
     """
-    from . import setup
+    from . import factory
 
-    app = setup.make_flask()
-    setup.load_config(app, config)
-    setup.check_secret_key(app)
-    setup.configure_logging(app)
-    setup.configure_proxy(app)
-    setup.init_database(app)
-    setup.init_extensions(app)
-    setup.register_blueprints(app)
-    setup.register_error_handlers(app)
-    setup.register_security_headers(app)
-    setup.register_commands(app)
+    app = factory.make_flask()
+    factory.load_config(app, config)
+    factory.check_secret_key(app)
+    factory.configure_logging(app)
+    factory.configure_proxy(app)
+    factory.init_database(app)
+    factory.init_extensions(app)
+    factory.register_blueprints(app)
+    factory.register_error_handlers(app)
+    factory.register_security_headers(app)
+    factory.register_commands(app)
     return app

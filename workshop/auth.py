@@ -1,7 +1,7 @@
 """Who is calling: facilitators (Flask-Login), participants (token cookie), screens (key).
 
 Identity is established over HTTP; Socket.IO handlers only read it. A socket is
-authenticated once, when it connects (see :mod:`workshop.events`), and the result is
+authenticated once, when it connects (see :mod:`workshop.sockets`), and the result is
 kept in the presence registry under its ``sid``.
 """
 

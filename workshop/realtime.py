@@ -1,8 +1,8 @@
 """Event names, rooms and the broadcaster that delivers committed facts.
 
-Names are defined once here and mirrored once in ``static/js/events.js`` (a test
+Names are defined once here and mirrored once in ``static/js/protocol.js`` (a test
 keeps the two equal). Services never emit: they record events
-(:func:`workshop.services.events.record`), and once the transaction commits the
+(:func:`workshop.services.event_log.record`), and once the transaction commits the
 broadcaster sends them, coalesced per workshop over a short window, to three rooms
 per workshop, each getting its own serialisation of the fact.
 """

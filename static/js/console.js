@@ -2,9 +2,9 @@
 import { connectionBanner } from "./banner.js";
 import { ideaCard, renderList } from "./cards.js";
 import { $, h, show } from "./dom.js";
-import { Commands } from "./events.js";
+import { Commands } from "./protocol.js";
 import { t, tn } from "./i18n.js";
-import { connectLive } from "./live.js";
+import { connectLive } from "./connection.js";
 import { mountGrouping } from "./grouping.js";
 import { mountQualifyPanel } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";

@@ -3,7 +3,7 @@
 // splits, suggested groupings accepted in part, and undo.
 import Sortable from "/static/vendor/sortable.esm.js";
 import { h, $, show } from "./dom.js";
-import { Commands } from "./events.js";
+import { Commands } from "./protocol.js";
 import { t } from "./i18n.js";
 
 export function mountGrouping(store, run) {

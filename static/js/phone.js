@@ -2,9 +2,9 @@
 import { connectionBanner, outboxNotice } from "./banner.js";
 import { groupedItems, headingItem, ideaCard, renderList } from "./cards.js";
 import { $, h, randomId, show } from "./dom.js";
-import { Commands } from "./events.js";
+import { Commands } from "./protocol.js";
 import { t, tn } from "./i18n.js";
-import { connectLive } from "./live.js";
+import { connectLive } from "./connection.js";
 import { createOutbox } from "./outbox.js";
 import { mountParticipantSheet } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking } from "./results.js";

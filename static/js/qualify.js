@@ -4,7 +4,7 @@
 // fills it from the store, sends it with the version it was filled from, and says so
 // when someone else saved in the meantime (conflict) instead of overwriting them.
 import { $, h, show } from "./dom.js";
-import { Commands } from "./events.js";
+import { Commands } from "./protocol.js";
 
 export const strings = JSON.parse(document.getElementById("i18n-qualify")?.textContent || "{}");
 

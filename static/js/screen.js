@@ -3,7 +3,7 @@ import { connectionBanner } from "./banner.js";
 import { ideaCard, renderList } from "./cards.js";
 import { $, h, show } from "./dom.js";
 import { t, tn } from "./i18n.js";
-import { connectLive } from "./live.js";
+import { connectLive } from "./connection.js";
 import { renderQualifyBoard } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";

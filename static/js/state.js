@@ -1,6 +1,6 @@
 // Client-side workshop state: a snapshot, then facts applied in seq order.
 // Facts carry absolute values, so applying one twice leaves the same state.
-import { Facts } from "./events.js";
+import { Facts } from "./protocol.js";
 
 export function createStore(role) {
   const listeners = new Set();

@@ -3,7 +3,7 @@
 // and the contact details the participant chooses to give. Their own offers are
 // listed with a way to withdraw the consent (which erases the details) or the offer.
 import { $, h, show } from "./dom.js";
-import { Commands } from "./events.js";
+import { Commands } from "./protocol.js";
 import { fillPicker, itemKey, strings, targetLabel, targets } from "./qualify.js";
 
 export function mountVolunteer(store, command) {

@@ -19,9 +19,9 @@ from flask_socketio.test_client import SocketIOTestClient
 from tests.factories import WorkshopRef, client_id
 from tests.realtime.conftest import World
 from tests.realtime.sockets import ack, error_code, received
-from workshop.events import FACILITATOR_COMMANDS
 from workshop.extensions import db
 from workshop.models import Workshop
+from workshop.sockets import FACILITATOR_COMMANDS
 
 Command = tuple[SocketIOTestClient, str, Any]
 

@@ -72,7 +72,7 @@ from workshop.schemas import (
     parse_grouping,
     parse_new_challenge,
 )
-from workshop.services import challenges, ideas, live, votes, workshops
+from workshop.services import agenda, challenges, ideas, votes, workshops
 
 Emitted = list[tuple[str, dict[str, Any], str]]
 
@@ -749,7 +749,7 @@ COMMANDS: dict[str, Command] = {
 def _to(kind: str) -> Callable[[Workshop], None]:
     def arrange(workshop: Workshop) -> None:
         phase = next(p for p in workshop.phases if p.kind == kind)
-        live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
+        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
 
     return arrange
 

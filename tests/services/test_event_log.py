@@ -1,4 +1,4 @@
-"""services.events: every committed change is one sequenced event; replay after reconnect."""
+"""services.event_log: every committed change is one sequenced event; replay after reconnect."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from workshop.errors import NotFound, WrongPhase
 from workshop.extensions import db
 from workshop.models import Event, Workshop
 from workshop.schemas import IdeaEdit, PhaseTarget, Role, SettingsChange
-from workshop.services import events, ideas, live, workshops
+from workshop.services import agenda, event_log, ideas, workshops
 
 
 def test_seq_grows_strictly_and_separately_per_workshop(app: Flask) -> None:
@@ -21,7 +21,7 @@ def test_seq_grows_strictly_and_separately_per_workshop(app: Flask) -> None:
             idea = make_idea(workshop)
             ideas.hide_idea(workshop.id, workshop.owner, idea.id)
         workshops.update_settings(second.id, second.owner, SettingsChange(anonymous=True))
-        live.start_timer(first.id, first.owner, 60)
+        agenda.start_timer(first.id, first.owner, 60)
         for workshop in (first, second):
             seqs = [seq for seq, _name in recorded(workshop.id)]
             assert seqs == list(range(1, len(seqs) + 1))
@@ -32,7 +32,7 @@ def test_every_kind_of_change_is_recorded(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop(format="custom", phase=None)
         owner = workshop.owner
-        live.advance_phase(workshop.id, owner, PhaseTarget(direction="next"))
+        agenda.advance_phase(workshop.id, owner, PhaseTarget(direction="next"))
         author = make_participant(workshop)
         idea = make_idea(workshop, author)
         ideas.edit_idea(
@@ -41,7 +41,7 @@ def test_every_kind_of_change_is_recorded(app: Flask) -> None:
         ideas.hide_idea(workshop.id, owner, idea.id)
         ideas.restore_idea(workshop.id, owner, idea.id)
         ideas.withdraw_idea(workshop.id, author.id, idea.id)
-        live.start_timer(workshop.id, owner, 60)
+        agenda.start_timer(workshop.id, owner, 60)
         workshops.set_joining(workshop.id, owner, False)
         workshops.close_workshop(workshop.id, owner)
         assert [name for _seq, name in recorded(workshop.id)] == [
@@ -65,14 +65,14 @@ def test_a_failed_change_records_and_emits_nothing(app: Flask, emitted: list) ->
     with app.app_context():
         workshop = make_workshop(format="custom", phase=None)
         last = PhaseTarget(phase_id=workshop.phases[-1].id)
-        live.advance_phase(workshop.id, workshop.owner, last)
+        agenda.advance_phase(workshop.id, workshop.owner, last)
         workshop_id, owner_id = workshop.id, workshop.owner.id
         seq, sent = workshop.seq, len(emitted)
     with app.app_context():
         owner = db.session.get(Workshop, workshop_id).owner
         assert owner.id == owner_id
         with pytest.raises(WrongPhase):
-            live.advance_phase(workshop_id, owner, PhaseTarget(direction="next"))
+            agenda.advance_phase(workshop_id, owner, PhaseTarget(direction="next"))
         db.session.rollback()
     with app.app_context():
         assert db.session.get(Workshop, workshop_id).seq == seq
@@ -84,8 +84,8 @@ def test_facts_recorded_before_a_rollback_are_never_sent(app: Flask, emitted: li
     with app.app_context():
         workshop = make_workshop()
         seq = workshop.seq
-        locked = events.lock_workshop(workshop.id)
-        events.record(locked, "idea_posted", {"idea": {"id": 1}})
+        locked = event_log.lock_workshop(workshop.id)
+        event_log.record(locked, "idea_posted", {"idea": {"id": 1}})
         db.session.rollback()
         sent = len(emitted)
         workshops.set_joining(workshop.id, workshop.owner, False)  # the next commit
@@ -115,7 +115,7 @@ def test_replay_returns_what_was_missed_as_the_role_sees_it(app: Flask, role: Ro
         last_seen = workshop.seq
         idea = make_idea(workshop, author)
         ideas.hide_idea(workshop.id, workshop.owner, idea.id)
-        missed = events.replay(workshop.id, last_seen, role)
+        missed = event_log.replay(workshop.id, last_seen, role)
     assert [event["name"] for event in missed] == ["idea_posted", "idea_hidden"]
     assert [event["data"]["seq"] for event in missed] == [last_seen + 1, last_seen + 2]
     assert {event["data"]["workshop_id"] for event in missed} == {workshop.id}
@@ -129,7 +129,7 @@ def test_replay_returns_what_was_missed_as_the_role_sees_it(app: Flask, role: Ro
 def test_replay_when_nothing_was_missed(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop()
-        assert events.replay(workshop.id, workshop.seq, Role.PARTICIPANT) == []
+        assert event_log.replay(workshop.id, workshop.seq, Role.PARTICIPANT) == []
 
 
 @pytest.mark.parametrize("app_config", [{"REPLAY_LIMIT": 3}])
@@ -140,28 +140,28 @@ def test_replay_prefers_a_snapshot_beyond_the_limit(app: Flask) -> None:
         author = make_participant(workshop)  # one event
         make_idea(workshop, author)  # two
         make_idea(workshop, author)  # three
-        assert len(events.replay(workshop.id, start, Role.SCREEN)) == 3
+        assert len(event_log.replay(workshop.id, start, Role.SCREEN)) == 3
         make_idea(workshop, author)  # four: more than REPLAY_LIMIT
-        assert events.replay(workshop.id, start, Role.SCREEN) is None
+        assert event_log.replay(workshop.id, start, Role.SCREEN) is None
 
 
 def test_replay_from_the_future_or_across_a_gap_is_a_snapshot(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop()
         make_idea(workshop)
-        assert events.replay(workshop.id, workshop.seq + 1, Role.PARTICIPANT) is None
+        assert event_log.replay(workshop.id, workshop.seq + 1, Role.PARTICIPANT) is None
         db.session.execute(
             delete(Event).where(Event.workshop_id == workshop.id, Event.seq == workshop.seq - 1)
         )
         db.session.commit()
-        assert events.replay(workshop.id, workshop.seq - 3, Role.PARTICIPANT) is None
+        assert event_log.replay(workshop.id, workshop.seq - 3, Role.PARTICIPANT) is None
 
 
 def test_replay_of_an_unknown_workshop(app: Flask) -> None:
     with app.app_context(), pytest.raises(NotFound):
-        events.replay(999_999, 0, Role.PARTICIPANT)
+        event_log.replay(999_999, 0, Role.PARTICIPANT)
 
 
 def test_lock_of_an_unknown_workshop(app: Flask) -> None:
     with app.app_context(), pytest.raises(NotFound):
-        events.lock_workshop(999_999)
+        event_log.lock_workshop(999_999)

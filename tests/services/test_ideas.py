@@ -33,7 +33,7 @@ from workshop.extensions import db
 from workshop.models import Idea, IdeaStatus, Workshop, utcnow
 from workshop.phases import PhaseKind
 from workshop.schemas import IdeaEdit, NewIdea, PhaseTarget
-from workshop.services import ideas, live, workshops
+from workshop.services import agenda, ideas, workshops
 
 
 def new_idea(**overrides: Any) -> NewIdea:
@@ -91,7 +91,7 @@ def test_a_retry_after_the_phase_moved_on_still_returns_the_idea(app: Flask) -> 
         author = make_participant(workshop)
         first = new_idea()
         idea, _ = ideas.post_idea(workshop.id, author.id, first)
-        live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
+        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
         assert ideas.post_idea(workshop.id, author.id, first) == (idea, False)
 
 
@@ -290,7 +290,7 @@ def test_posting_and_editing_only_in_an_ideas_phase(app: Flask, kind: PhaseKind)
         author = make_participant(workshop)
         idea = make_idea(workshop, author)
         target = next(p for p in workshop.phases if p.kind == kind)
-        live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=target.id))
+        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=target.id))
         with pytest.raises(WrongPhase):
             ideas.post_idea(workshop.id, author.id, new_idea())
         with pytest.raises(WrongPhase):

@@ -48,7 +48,7 @@ from workshop.schemas import (
     SettingsChange,
     parse_qualification,
 )
-from workshop.services import ideas, live, qualification, workshops
+from workshop.services import agenda, ideas, qualification, workshops
 
 FULL_SHEET: dict[str, Any] = {
     "need_who": "Les familles du plateau",
@@ -273,7 +273,7 @@ def test_the_parser_normalises_insee_codes() -> None:
 
 def qualification_step(workshop: Workshop) -> None:
     phase = next(p for p in workshop.phases if p.kind == PhaseKind.QUALIFICATION)
-    live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
+    agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
 
 
 def test_participants_qualify_only_when_allowed_and_in_a_qualification_step(app: Flask) -> None:
@@ -304,7 +304,7 @@ def test_participants_qualify_only_when_allowed_and_in_a_qualification_step(app:
                 workshop.id, stranger.id, edit("idea", idea.id, 1, solution="x")
             ),
         )
-        live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
+        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
         refused(workshop.id, QualificationNotAllowed, save(1))
 
 

@@ -42,7 +42,7 @@ from workshop.extensions import db
 from workshop.models import Event, IdeaStatus, Participant, Phase, Workshop
 from workshop.phases import VOTE_DEFAULTS, PhaseKind
 from workshop.schemas import AgendaItem, PhaseTarget, Role, VoteSettingsChange, VoteTarget
-from workshop.services import ideas, live, votes, workshops
+from workshop.services import agenda, ideas, votes, workshops
 
 Emitted = list[tuple[str, dict[str, Any], str]]
 
@@ -389,7 +389,7 @@ def withdraw_after_the_freeze() -> Arranged:
 def withdraw_after_the_vote_step() -> Arranged:
     workshop, (a, *_rest) = make_vote_workshop()
     act = _withdraw_in(workshop, a.id, placed=1)
-    live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
+    agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
     return workshop, act
 
 
@@ -834,7 +834,7 @@ def test_leaving_the_vote_step_freezes_it(app: Flask) -> None:
     with app.app_context():
         workshop, (a, b, c, _d, _e) = _ranked_workshop()
         phase = vote_phase(workshop)
-        live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
+        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
         assert phase.frozen_at is not None
         assert [(r["idea_id"], r["rank"]) for r in phase.frozen_ranking or []] == [
             (a.id, 1),
@@ -884,7 +884,7 @@ def test_reopen_lets_votes_in_again(app: Flask) -> None:
 
 
 def _leave_the_vote(workshop: Workshop) -> None:
-    live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
+    agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
 
 
 def _close(workshop: Workshop) -> None:

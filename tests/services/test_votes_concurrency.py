@@ -2,7 +2,7 @@
 
 The default test app shares one in-memory connection, which serialises everything;
 here each thread opens its own connection to a database file, as server workers do,
-so only the workshop's write lock (:func:`workshop.services.events.lock_workshop`)
+so only the workshop's write lock (:func:`workshop.services.event_log.lock_workshop`)
 keeps two phones of one participant from both spending the last dot.
 """
 

@@ -39,7 +39,7 @@ from workshop.schemas import (
     Role,
     SettingsChange,
 )
-from workshop.services import ideas, live, workshops
+from workshop.services import agenda, ideas, workshops
 
 
 @pytest.mark.parametrize("fmt", list(Format))
@@ -121,7 +121,7 @@ def test_close_stops_the_timer_and_reopening_keeps_the_phase(app: Flask) -> None
     with app.app_context():
         workshop = make_workshop()
         owner, phase_id = workshop.owner, workshop.current_phase_id
-        live.start_timer(workshop.id, owner, 60)
+        agenda.start_timer(workshop.id, owner, 60)
         before = len(recorded(workshop.id))
         workshops.close_workshop(workshop.id, owner)
         workshops.close_workshop(workshop.id, owner)  # idempotent
@@ -176,11 +176,11 @@ FACILITATOR_SERVICES: list[tuple[Callable[..., Any], Callable[[Workshop], tuple]
         workshops.update_agenda,
         lambda w: ([AgendaItem(id=w.current_phase_id, kind="ideas", title="", duration_s=0)],),
     ),
-    (live.advance_phase, lambda w: (PhaseTarget(direction="next"),)),
-    (live.start_timer, lambda w: (60,)),
-    (live.pause_timer, lambda w: ()),
-    (live.extend_timer, lambda w: (60,)),
-    (live.reset_timer, lambda w: ()),
+    (agenda.advance_phase, lambda w: (PhaseTarget(direction="next"),)),
+    (agenda.start_timer, lambda w: (60,)),
+    (agenda.pause_timer, lambda w: ()),
+    (agenda.extend_timer, lambda w: (60,)),
+    (agenda.reset_timer, lambda w: ()),
     (ideas.hide_idea, lambda w: (make_idea(w).id,)),
     (ideas.restore_idea, lambda w: (make_idea(w).id,)),
     (ideas.approve_idea, lambda w: (make_idea(w).id,)),

@@ -58,7 +58,7 @@ from ..schemas import (
     serialize_challenge,
     serialize_idea,
 )
-from . import events, lookup, workshops
+from . import event_log, lookup, workshops
 from .volunteers import fold_follow_up
 from .workshops import require_facilitator
 
@@ -79,7 +79,7 @@ def _require_grouping(workshop: Workshop) -> None:
 
 
 def _grouping_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     _require_grouping(workshop)
     return workshop
@@ -174,7 +174,7 @@ def grouping_state(workshop: Workshop, role: Role) -> dict[str, Any]:
 
 def _record_grouping(workshop: Workshop, name: str, extra: dict[str, Any] | None = None) -> None:
     extra = extra or {}
-    events.record(
+    event_log.record(
         workshop,
         name,
         {**extra, "grouping": grouping_state(workshop, Role.FACILITATOR)},
@@ -198,7 +198,9 @@ def create_challenge(workshop_id: int, facilitator: Facilitator, new: NewChallen
     )
     db.session.add(challenge)
     db.session.flush()
-    events.record(workshop, Facts.CHALLENGE_CREATED, {"challenge": serialize_challenge(challenge)})
+    event_log.record(
+        workshop, Facts.CHALLENGE_CREATED, {"challenge": serialize_challenge(challenge)}
+    )
     db.session.commit()
     return challenge
 
@@ -218,7 +220,9 @@ def update_challenge(workshop_id: int, facilitator: Facilitator, edit: Challenge
     challenge.title, challenge.description = title, description
     challenge.version += 1
     db.session.flush()
-    events.record(workshop, Facts.CHALLENGE_UPDATED, {"challenge": serialize_challenge(challenge)})
+    event_log.record(
+        workshop, Facts.CHALLENGE_UPDATED, {"challenge": serialize_challenge(challenge)}
+    )
     db.session.commit()
     return challenge
 
@@ -234,7 +238,7 @@ def reorder_challenges(workshop_id: int, facilitator: Facilitator, order: list[i
     for position, challenge_id in enumerate(order):
         challenges[challenge_id].position = position
     db.session.flush()
-    events.record(workshop, Facts.CHALLENGES_REORDERED, {"challenge_ids": order})
+    event_log.record(workshop, Facts.CHALLENGES_REORDERED, {"challenge_ids": order})
     db.session.commit()
 
 
@@ -364,7 +368,7 @@ def _place(workshop: Workshop, idea: Idea, challenge_id: int | None, position: i
     orders = [_order(workshop, challenge_id)]
     if source_id != challenge_id:
         orders.append(_order(workshop, source_id))
-    events.record(
+    event_log.record(
         workshop,
         Facts.IDEA_MOVED,
         {"idea_id": idea.id, "orders": orders},
@@ -403,7 +407,7 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
     container = [i for i in _container(workshop, absorbed.challenge_id) if i.id != absorbed.id]
     _renumber(container)
     db.session.flush()
-    events.record(
+    event_log.record(
         workshop,
         Facts.IDEAS_MERGED,
         {
@@ -463,7 +467,7 @@ def _fold_votes(
 def propose_challenge(workshop_id: int, participant_id: int, move: IdeaMove) -> Idea:
     """A participant puts their own idea in a défi (or takes it out), when the workshop
     allows it, during the ideas or grouping step. Emits ``idea_moved``."""
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     if not workshop.participants_group:
         raise Forbidden(_("In this workshop, the facilitators place the ideas."))
     if workshop.status != WorkshopStatus.OPEN:

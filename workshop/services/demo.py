@@ -26,9 +26,9 @@ from ..schemas import (
 )
 from . import (
     accounts,
+    agenda,
     challenges,
     ideas,
-    live,
     participants,
     qualification,
     volunteers,
@@ -237,7 +237,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
     )
     workshops.open_workshop(workshop.id, facilitator)
     ideas_phase = next(p for p in workshop.phases if p.kind == PhaseKind.IDEAS)
-    live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=ideas_phase.id))
+    agenda.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=ideas_phase.id))
     people = [
         participants.join(workshop.id, JoinRequest(display_name=name, profile=profile))[0]
         for name, profile in PARTICIPANTS
@@ -251,7 +251,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         for author, title, description, need in IDEAS
     ]
     grouping = next(p for p in workshop.phases if p.kind == PhaseKind.GROUPING)
-    live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=grouping.id))
+    agenda.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=grouping.id))
     challenges.apply_grouping(
         workshop.id,
         facilitator,
@@ -261,7 +261,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         ],
     )
     vote_phase = next(p for p in workshop.phases if p.kind == PhaseKind.VOTE)
-    live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=vote_phase.id))
+    agenda.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=vote_phase.id))
     votes.configure_vote(
         workshop.id,
         facilitator,
@@ -272,7 +272,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
             votes.cast_vote(workshop.id, person.id, VoteTarget(item_id=posted[index].id))
     votes.freeze_results(workshop.id, facilitator)
     results = next(p for p in workshop.phases if p.kind == PhaseKind.RESULTS)
-    live.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=results.id))
+    agenda.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=results.id))
     # The Fabrique's follow-up: the first défi is qualified, Théo offers to carry it
     # (and agrees to be contacted), Nadia asks to be kept informed without consent.
     first = challenges.challenges_of(workshop)[0]
@@ -296,5 +296,5 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         people[6].id,
         VolunteerOffer(target=target, kind="follow", consent_contact=False),
     )
-    live.start_timer(workshop.id, facilitator, 20 * 60)
+    agenda.start_timer(workshop.id, facilitator, 20 * 60)
     return DemoResult(workshop=workshop, facilitator=facilitator, password=password)

@@ -13,7 +13,7 @@ from ..extensions import db
 from ..models import Facilitator, Idea, IdeaStatus, WorkshopStatus
 from ..realtime import Facts
 from ..schemas import Role, serialize_idea
-from . import events
+from . import event_log
 from .workshops import require_facilitator
 
 
@@ -34,7 +34,7 @@ def import_ideas(workshop_id: int, facilitator: Facilitator, rows: list[ImportRo
     :class:`ValidationError` when an id of the file collides with an idea posted from a
     phone. Emits ``idea_posted`` for each idea created.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     if workshop.status == WorkshopStatus.CLOSED:
         raise WorkshopClosed()
@@ -86,7 +86,7 @@ def import_ideas(workshop_id: int, facilitator: Facilitator, rows: list[ImportRo
     db.session.add_all(created)
     db.session.flush()
     for idea in created:
-        events.record(
+        event_log.record(
             workshop,
             Facts.IDEA_POSTED,
             {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=workshop.anonymous)},

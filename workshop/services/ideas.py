@@ -23,7 +23,7 @@ from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, Works
 from ..phases import capabilities
 from ..realtime import Facts
 from ..schemas import IdeaEdit, NewIdea, Role, serialize_idea
-from . import events, lookup, votes
+from . import event_log, lookup, votes
 from .workshops import require_facilitator
 
 
@@ -60,7 +60,7 @@ def post_idea(workshop_id: int, participant_id: int, new: NewIdea) -> tuple[Idea
     :class:`DuplicateClientId`. Emits ``idea_posted`` (a pending idea reaches the
     public rooms as its id and status only).
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     participant = _participant_in(workshop, participant_id)
     existing = db.session.scalar(
         select(Idea).where(Idea.workshop_id == workshop.id, Idea.client_id == new.client_id)
@@ -101,7 +101,7 @@ def post_idea(workshop_id: int, participant_id: int, new: NewIdea) -> tuple[Idea
     )
     db.session.add(idea)
     db.session.flush()
-    events.record(workshop, Facts.IDEA_POSTED, *_views(idea, workshop))
+    event_log.record(workshop, Facts.IDEA_POSTED, *_views(idea, workshop))
     db.session.commit()
     return idea, True
 
@@ -123,7 +123,7 @@ def edit_idea(workshop_id: int, participant_id: int, edit: IdeaEdit) -> Idea:
     (:class:`Conflict` otherwise). Raises :class:`NotAuthor`, :class:`WrongPhase`.
     Emits ``idea_updated``.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     idea = _own_idea(workshop, participant_id, edit.idea_id)
     _require_running(workshop)
     if not capabilities(workshop.current_phase).edit_ideas:
@@ -135,7 +135,7 @@ def edit_idea(workshop_id: int, participant_id: int, edit: IdeaEdit) -> Idea:
     idea.title, idea.description, idea.need = edit.title, edit.description, edit.need
     idea.version += 1
     db.session.flush()
-    events.record(workshop, Facts.IDEA_UPDATED, *_views(idea, workshop))
+    event_log.record(workshop, Facts.IDEA_UPDATED, *_views(idea, workshop))
     db.session.commit()
     return idea
 
@@ -146,7 +146,7 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     Idempotent: withdrawing it again answers the same and records nothing. Raises
     :class:`NotAuthor`. Emits ``idea_withdrawn``.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     already = db.session.get(Idea, idea_id)
     if (
         already is not None
@@ -159,7 +159,7 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     _require_running(workshop)
     idea.status = IdeaStatus.WITHDRAWN
     db.session.flush()
-    events.record(workshop, Facts.IDEA_WITHDRAWN, {"idea_id": idea.id})
+    event_log.record(workshop, Facts.IDEA_WITHDRAWN, {"idea_id": idea.id})
     votes.return_votes(workshop, idea)
     db.session.commit()
     return idea
@@ -173,7 +173,7 @@ def _moderate(
     to: IdeaStatus,
     fact: str,
 ) -> Idea:
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     idea = _idea_in(workshop, idea_id)
     if idea.status == to:
@@ -182,7 +182,7 @@ def _moderate(
         raise Conflict(_("This idea is not in a state that allows this."))
     idea.status = to
     db.session.flush()
-    events.record(workshop, fact, *_views(idea, workshop))
+    event_log.record(workshop, fact, *_views(idea, workshop))
     if to != IdeaStatus.VISIBLE:
         votes.return_votes(workshop, idea)
     db.session.commit()

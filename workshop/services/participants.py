@@ -15,7 +15,7 @@ from ..extensions import db
 from ..models import Participant
 from ..realtime import Facts
 from ..schemas import JoinRequest, serialize_participant
-from . import events
+from . import event_log
 from .workshops import check_joinable
 
 
@@ -31,7 +31,7 @@ def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
     Emits ``participant_joined`` (facilitators get the pseudonym and profile,
     everybody else only the new count).
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     check_joinable(workshop)
     token = secrets.token_urlsafe(32)
     participant = Participant(
@@ -45,7 +45,7 @@ def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
     count = db.session.scalar(
         select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
     )
-    events.record(
+    event_log.record(
         workshop,
         Facts.PARTICIPANT_JOINED,
         {"participant": serialize_participant(participant), "participant_count": count},

@@ -47,7 +47,7 @@ from ..schemas import (
     serialize_qualification,
     target_of,
 )
-from . import events, lookup
+from . import event_log, lookup
 from .workshops import require_facilitator
 
 
@@ -88,7 +88,7 @@ def qualify(workshop_id: int, facilitator: Facilitator, edit: QualificationEdit)
     version) and ``abandon_reason_required``. Emits ``qualification_saved`` when
     something changed.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     if workshop.status == WorkshopStatus.CLOSED:
         raise WorkshopClosed()
@@ -104,7 +104,7 @@ def qualify_as_participant(
     Raises ``workshop_not_open``, ``workshop_closed``, ``qualification_not_allowed``
     and the errors of :func:`qualify`. Emits ``qualification_saved``.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     if workshop.status == WorkshopStatus.DRAFT:
         raise WorkshopNotOpen()
     if workshop.status == WorkshopStatus.CLOSED:
@@ -152,7 +152,7 @@ def _save(workshop: Workshop, edit: QualificationEdit) -> Qualification:
         return sheet
     sheet.version = current_version + 1
     db.session.flush()
-    events.record(
+    event_log.record(
         workshop, Facts.QUALIFICATION_SAVED, {"qualification": serialize_qualification(sheet)}
     )
     db.session.commit()

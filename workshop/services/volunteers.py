@@ -34,7 +34,7 @@ from ..schemas import (
     serialize_volunteer,
     target_of,
 )
-from . import events, lookup
+from . import event_log, lookup
 from .qualification import resolve_target
 
 
@@ -77,11 +77,11 @@ def _record_change(workshop: Workshop, target: TargetRef) -> None:
         .order_by(Volunteer.id)
     )
     private = {**public, "volunteers": [serialize_volunteer(v) for v in offers]}
-    events.record(workshop, Facts.VOLUNTEERS_CHANGED, private, public)
+    event_log.record(workshop, Facts.VOLUNTEERS_CHANGED, private, public)
 
 
 def _participant_workshop(workshop_id: int, participant_id: int) -> tuple[Workshop, Participant]:
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     participant = lookup.in_workshop(workshop, Participant, participant_id)
     return workshop, participant
 
@@ -224,7 +224,7 @@ def fold_follow_up(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> 
             db.session.delete(source)
         kept.version += 1
         db.session.flush()
-        events.record(
+        event_log.record(
             workshop, Facts.QUALIFICATION_SAVED, {"qualification": serialize_qualification(kept)}
         )
     moved = False

@@ -1,7 +1,7 @@
 """Dot voting: budgets and caps per vote phase, hidden tallies, reveal, frozen results.
 
 Every rule is checked inside the transaction that writes, after the workshop's lock
-(:func:`.events.lock_workshop`): two phones of one participant voting at the same
+(:func:`.event_log.lock_workshop`): two phones of one participant voting at the same
 moment are serialised, so neither budget nor cap can be exceeded. The unique
 constraint and the ``count > 0`` check on ``votes`` are the last guard.
 """
@@ -46,7 +46,7 @@ from ..models import (
 from ..phases import PhaseKind, on_exit, settings_of, vote_settings
 from ..realtime import Facts
 from ..schemas import VoteSettingsChange, VoteTarget, serialize_phase
-from . import events
+from . import event_log
 from .workshops import require_facilitator
 
 
@@ -137,7 +137,7 @@ def record_change(workshop: Workshop, phase: Phase, item_id: int) -> None:
         **totals(phase),
     }
     public = None if tallies_public(phase) else {k: v for k, v in data.items() if k != "tallies"}
-    events.record(workshop, Facts.VOTES_CHANGED, data, public)
+    event_log.record(workshop, Facts.VOTES_CHANGED, data, public)
 
 
 def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
@@ -259,7 +259,7 @@ def change_votes(
     their dots in the phase, one the item, one writes; then one tally per item changed
     and one insert for the fact.
     """
-    seq, status, phase_id = events.take_seq(workshop_id)
+    seq, status, phase_id = event_log.take_seq(workshop_id)
     run = db.session.connection().execute
     try:
         if status == WorkshopStatus.DRAFT:
@@ -314,7 +314,7 @@ def change_votes(
     }
     hidden = settings["hidden"] and phase.revealed_at is None
     public = {k: v for k, v in data.items() if k != "tallies"} if hidden else None
-    events.record_at(workshop_id, seq, Facts.VOTES_CHANGED, data, public)
+    event_log.record_at(workshop_id, seq, Facts.VOTES_CHANGED, data, public)
     db.session.commit()
     return results
 
@@ -457,7 +457,7 @@ def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSetti
     budget only stops new ones. Emits ``vote_configured`` (and, when tallies become
     public, ``votes_revealed`` with them).
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     phase = _vote_phase(workshop, change.phase_id)
     if phase.frozen_at is not None:
@@ -481,7 +481,7 @@ def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSetti
     was_public = tallies_public(phase)
     phase.settings = {**(phase.settings or {}), **settings}
     db.session.flush()
-    events.record(workshop, Facts.VOTE_CONFIGURED, {"phase": serialize_phase(phase)})
+    event_log.record(workshop, Facts.VOTE_CONFIGURED, {"phase": serialize_phase(phase)})
     if tallies_public(phase) and not was_public:
         _record_reveal(workshop, phase)
     db.session.commit()
@@ -489,7 +489,7 @@ def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSetti
 
 
 def _record_reveal(workshop: Workshop, phase: Phase) -> None:
-    events.record(
+    event_log.record(
         workshop,
         Facts.VOTES_REVEALED,
         {"phase": serialize_phase(phase), "votes": vote_state(phase, public=False)},
@@ -501,7 +501,7 @@ def reveal_votes(workshop_id: int, facilitator: Facilitator, phase_id: int | Non
 
     Emits ``votes_revealed`` with the tallies.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     phase = _vote_phase(workshop, phase_id)
     if phase.revealed_at is None:
@@ -543,7 +543,7 @@ def _freeze(workshop: Workshop, phase: Phase) -> None:
     phase.frozen_at = utcnow()
     phase.frozen_ranking = ranking(phase)
     db.session.flush()
-    events.record(
+    event_log.record(
         workshop,
         Facts.RESULTS_FROZEN,
         {"phase": serialize_phase(phase), "votes": vote_state(phase, public=False)},
@@ -558,7 +558,7 @@ def freeze_results(
     Facilitators only. Leaving a vote phase freezes it too. Emits ``results_frozen``
     with the ranking and the tallies, for everybody.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     phase = _vote_phase(workshop, phase_id)
     if phase.frozen_at is None:
@@ -571,7 +571,7 @@ def reopen_vote(workshop_id: int, facilitator: Facilitator, phase_id: int | None
     """Undo a freeze, e.g. after coming back to a vote step left too early. Facilitators
     only, on the current step of an open workshop (a vote reopened elsewhere could not be
     frozen again by leaving it). Emits ``vote_reopened``."""
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     phase = _vote_phase(workshop, phase_id)
     if workshop.status != WorkshopStatus.OPEN or phase.id != workshop.current_phase_id:
@@ -580,7 +580,7 @@ def reopen_vote(workshop_id: int, facilitator: Facilitator, phase_id: int | None
         phase.frozen_at = None
         phase.frozen_ranking = None
         db.session.flush()
-        events.record(workshop, Facts.VOTE_REOPENED, {"phase": serialize_phase(phase)})
+        event_log.record(workshop, Facts.VOTE_REOPENED, {"phase": serialize_phase(phase)})
         # Ideas hidden or withdrawn while the vote was frozen kept their dots; an open
         # vote gives them back, or they would be lost to participants who cannot see them.
         gone = db.session.scalars(

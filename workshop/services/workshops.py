@@ -46,7 +46,7 @@ from ..schemas import (
     serialize_timer,
     serialize_workshop,
 )
-from . import events
+from . import event_log
 
 
 def _new_code() -> str:
@@ -129,7 +129,7 @@ def workshops_of(facilitator: Facilitator) -> list[Workshop]:
 
 def _workshop_fact(workshop: Workshop) -> None:
     data = {"workshop": serialize_workshop(workshop)}
-    events.record(workshop, Facts.WORKSHOP_UPDATED, data)
+    event_log.record(workshop, Facts.WORKSHOP_UPDATED, data)
 
 
 def open_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
@@ -137,7 +137,7 @@ def open_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
 
     Facilitators only. Emits ``workshop_updated`` (and ``phase_changed`` the first time).
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     if workshop.status == WorkshopStatus.OPEN:
         return workshop
@@ -145,7 +145,7 @@ def open_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
     workshop.joining_open = True
     _workshop_fact(workshop)
     if workshop.current_phase_id is None and workshop.phases:
-        from .live import enter_phase  # live builds on this module
+        from .agenda import enter_phase  # agenda builds on this module
 
         enter_phase(workshop, workshop.phases[0])
     db.session.commit()
@@ -155,7 +155,7 @@ def open_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
 def close_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Close the workshop: read-only for everybody. Emits ``workshop_updated``, and
     ``timer_changed`` when a countdown was running or paused."""
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     if workshop.status != WorkshopStatus.CLOSED:
         if workshop.current_phase is not None:  # closing leaves the current step too
@@ -165,14 +165,14 @@ def close_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
         if workshop.timer_ends_at is not None or workshop.timer_remaining_ms is not None:
             workshop.timer_ends_at = None
             workshop.timer_remaining_ms = None
-            events.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
+            event_log.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
         db.session.commit()
     return workshop
 
 
 def set_joining(workshop_id: int, facilitator: Facilitator, is_open: bool) -> Workshop:
     """Let new participants join or not (those already in stay). Emits ``workshop_updated``."""
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     if workshop.joining_open != is_open:
         workshop.joining_open = is_open
@@ -189,7 +189,7 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
     ``settings_changed`` (with the authors' pseudonyms when they become visible) and
     ``idea_approved`` for each idea released.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     changed = False
     if change.anonymous is not None and change.anonymous != workshop.anonymous:
@@ -237,11 +237,11 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
                 .where(Idea.workshop_id == workshop.id, Idea.status == IdeaStatus.VISIBLE)
             )
         }
-    events.record(workshop, Facts.SETTINGS_CHANGED, {"settings": settings}, {"settings": public})
+    event_log.record(workshop, Facts.SETTINGS_CHANGED, {"settings": settings}, {"settings": public})
     for idea in released:
         idea.status = IdeaStatus.VISIBLE
         db.session.flush()
-        events.record(
+        event_log.record(
             workshop,
             Facts.IDEA_APPROVED,
             {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=False)},
@@ -257,7 +257,7 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
     Phases are matched by ``id``; the current phase cannot be removed. Emits
     ``agenda_changed``.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     existing = {phase.id: phase for phase in workshop.phases}
     given_ids = [item.id for item in items if item.id is not None]
@@ -287,7 +287,7 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
         phases.append(phase)
     workshop.phases = phases
     db.session.flush()
-    events.record(
+    event_log.record(
         workshop, Facts.AGENDA_CHANGED, {"phases": [serialize_phase(p) for p in workshop.phases]}
     )
     db.session.commit()

@@ -18,9 +18,9 @@ from flask_babel import gettext as _
 from ..errors import ValidationError
 from ..exports.document import build_json
 from ..extensions import csrf, db
+from ..factory import ROOT
 from ..models import ApiToken, Fabrique
 from ..services import fabriques, portfolio
-from ..setup import ROOT
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)

@@ -9,7 +9,7 @@
 // backoff. `onReady` listeners run after every successful (re)join: the phone's outbox
 // sends what it holds then, against a state that is up to date.
 import { io } from "/static/vendor/socket.io.esm.min.js";
-import { Commands, Facts } from "./events.js";
+import { Commands, Facts } from "./protocol.js";
 
 const ACK_TIMEOUT_MS = 10000;
 const REORDER_MS = 400;

@@ -150,7 +150,7 @@ def init_extensions(app: Flask) -> None:
     # Import the handlers before the first init_app: decorated while socketio has no
     # server yet, they are kept and bound to the server of every app created later;
     # decorated after, they would reach the first app's server only.
-    from . import events  # noqa: F401 - registers the Socket.IO handlers
+    from . import sockets  # noqa: F401 - registers the Socket.IO handlers
 
     socketio.init_app(
         app,

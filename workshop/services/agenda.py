@@ -16,7 +16,7 @@ from ..models import Facilitator, Phase, Workshop, WorkshopStatus, utcnow
 from ..phases import run_exit_hooks
 from ..realtime import Facts
 from ..schemas import PhaseTarget, serialize_phase, serialize_timer, serialize_workshop
-from . import events
+from . import event_log
 from . import votes as _votes  # noqa: F401 - registers the vote step's exit hook
 from .workshops import require_facilitator
 
@@ -38,7 +38,7 @@ def enter_phase(workshop: Workshop, phase: Phase) -> None:
     workshop.timer_ends_at = None
     workshop.timer_remaining_ms = None
     db.session.flush()
-    events.record(
+    event_log.record(
         workshop,
         Facts.PHASE_CHANGED,
         {
@@ -55,7 +55,7 @@ def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarge
     Facilitators only, in an open workshop. Raises :class:`WrongPhase` past either end
     of the agenda. Emits ``phase_changed``.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     _require_live(workshop)
     phases = workshop.phases
@@ -78,14 +78,14 @@ def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarge
 
 
 def _timer_fact(workshop: Workshop) -> None:
-    events.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
+    event_log.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
 
 
 def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None = None) -> Workshop:
     """Start (or resume) the countdown: ``seconds`` sets a new duration, otherwise a
     paused timer resumes and a stopped one starts from its duration. Emits ``timer_changed``.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     _require_live(workshop)
     if seconds is not None:
@@ -110,7 +110,7 @@ def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None 
 
 def pause_timer(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Freeze a running countdown where it is. Emits ``timer_changed``."""
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     _require_live(workshop)
     if workshop.timer_ends_at is not None:
@@ -127,7 +127,7 @@ def extend_timer(workshop_id: int, facilitator: Facilitator, seconds: int) -> Wo
 
     An expired running timer restarts from now.
     """
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     _require_live(workshop)
     extra = dt.timedelta(seconds=seconds)
@@ -145,7 +145,7 @@ def extend_timer(workshop_id: int, facilitator: Facilitator, seconds: int) -> Wo
 
 def reset_timer(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Stop the countdown and put it back to the current phase's duration."""
-    workshop = events.lock_workshop(workshop_id)
+    workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
     _require_live(workshop)
     phase = workshop.current_phase

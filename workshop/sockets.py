@@ -22,8 +22,16 @@ from .models import Participant, utcnow
 from .presence import Connection
 from .realtime import Commands, PresenceNotifier
 from .schemas import Role, serialize_idea
-from .services import challenges, ideas, live, qualification, volunteers, votes, workshops
-from .services import events as event_log
+from .services import (
+    agenda,
+    challenges,
+    event_log,
+    ideas,
+    qualification,
+    volunteers,
+    votes,
+    workshops,
+)
 
 log = logging.getLogger(__name__)
 
@@ -328,18 +336,18 @@ FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any] |
     Commands.HIDE_IDEA: (ideas.hide_idea, schemas.parse_idea_ref),
     Commands.RESTORE_IDEA: (ideas.restore_idea, schemas.parse_idea_ref),
     Commands.APPROVE_IDEA: (ideas.approve_idea, schemas.parse_idea_ref),
-    Commands.ADVANCE_PHASE: (live.advance_phase, schemas.parse_phase_target),
+    Commands.ADVANCE_PHASE: (agenda.advance_phase, schemas.parse_phase_target),
     Commands.OPEN_WORKSHOP: (workshops.open_workshop, None),
     Commands.CLOSE_WORKSHOP: (workshops.close_workshop, None),
     Commands.SET_JOINING: (workshops.set_joining, lambda p: schemas.parse_flag(p, "open")),
     Commands.UPDATE_SETTINGS: (workshops.update_settings, schemas.parse_settings),
     Commands.START_TIMER: (
-        live.start_timer,
+        agenda.start_timer,
         lambda p: schemas.parse_seconds(p or {}, required=False),
     ),
-    Commands.PAUSE_TIMER: (live.pause_timer, None),
-    Commands.EXTEND_TIMER: (live.extend_timer, schemas.parse_seconds),
-    Commands.RESET_TIMER: (live.reset_timer, None),
+    Commands.PAUSE_TIMER: (agenda.pause_timer, None),
+    Commands.EXTEND_TIMER: (agenda.extend_timer, schemas.parse_seconds),
+    Commands.RESET_TIMER: (agenda.reset_timer, None),
     Commands.CONFIGURE_VOTE: (votes.configure_vote, schemas.parse_vote_settings),
     Commands.REVEAL_VOTES: (votes.reveal_votes, schemas.parse_phase_ref),
     Commands.FREEZE_RESULTS: (votes.freeze_results, schemas.parse_phase_ref),

@@ -1,4 +1,4 @@
-"""services.live: moving through the agenda and the server-owned timer."""
+"""services.agenda: moving through the agenda and the server-owned timer."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from workshop.errors import ValidationError, WorkshopClosed, WorkshopNotOpen, Wr
 from workshop.extensions import db
 from workshop.models import Workshop
 from workshop.schemas import AgendaItem, PhaseTarget, serialize_timer
-from workshop.services import live, workshops
+from workshop.services import agenda, workshops
 
 
 class Clock:
@@ -33,7 +33,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     clock = Clock()
-    monkeypatch.setattr(live, "utcnow", clock)
+    monkeypatch.setattr(agenda, "utcnow", clock)
     return clock
 
 
@@ -47,11 +47,11 @@ def test_next_previous_and_by_id(app: Flask) -> None:
         welcome, ideas_phase, results = (p.id for p in workshop.phases)
         owner = workshop.owner
         assert workshop.current_phase_id == welcome
-        live.advance_phase(workshop.id, owner, PhaseTarget(direction="next"))
+        agenda.advance_phase(workshop.id, owner, PhaseTarget(direction="next"))
         assert workshop.current_phase_id == ideas_phase
-        live.advance_phase(workshop.id, owner, PhaseTarget(phase_id=results))
+        agenda.advance_phase(workshop.id, owner, PhaseTarget(phase_id=results))
         assert workshop.current_phase_id == results
-        live.advance_phase(workshop.id, owner, PhaseTarget(direction="previous"))
+        agenda.advance_phase(workshop.id, owner, PhaseTarget(direction="previous"))
         assert workshop.current_phase_id == ideas_phase
         assert [n for _s, n in recorded(workshop.id)[-3:]] == ["phase_changed"] * 3
 
@@ -60,7 +60,7 @@ def test_moving_to_the_current_phase_records_nothing(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop()
         seq = workshop.seq
-        live.advance_phase(
+        agenda.advance_phase(
             workshop.id, workshop.owner, PhaseTarget(phase_id=workshop.current_phase_id)
         )
         assert db.session.get(Workshop, workshop.id).seq == seq
@@ -70,12 +70,12 @@ def test_moving_to_the_current_phase_records_nothing(app: Flask) -> None:
 def test_no_step_past_either_end(app: Flask, where: int, direction: str) -> None:
     with app.app_context():
         workshop = make_workshop(format="custom", phase=None)
-        live.advance_phase(
+        agenda.advance_phase(
             workshop.id, workshop.owner, PhaseTarget(phase_id=workshop.phases[where].id)
         )
         seq = workshop.seq
         with pytest.raises(WrongPhase):
-            live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction=direction))
+            agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction=direction))
         db.session.rollback()
         assert db.session.get(Workshop, workshop.id).seq == seq
 
@@ -86,14 +86,14 @@ def test_unknown_phase_id(app: Flask, foreign: bool) -> None:
         workshop = make_workshop()
         phase_id = make_workshop().phases[0].id if foreign else 999_999
         with pytest.raises(ValidationError):
-            live.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase_id))
+            agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase_id))
 
 
 def test_entering_a_phase_resets_the_timer_to_its_duration(app: Flask, clock: Clock) -> None:
     with app.app_context():
         workshop = make_workshop(format="marathon")
-        live.start_timer(workshop.id, workshop.owner, 30)
-        live.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
+        agenda.start_timer(workshop.id, workshop.owner, 30)
+        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(direction="next"))
         assert serialize_timer(workshop) == {
             "state": "stopped",
             "duration_ms": workshop.current_phase.duration_s * 1000,
@@ -103,11 +103,11 @@ def test_entering_a_phase_resets_the_timer_to_its_duration(app: Flask, clock: Cl
 
 
 LIVE_SERVICES: list[tuple[Callable[..., Any], tuple[Any, ...]]] = [
-    (live.advance_phase, (PhaseTarget(direction="next"),)),
-    (live.start_timer, (60,)),
-    (live.pause_timer, ()),
-    (live.extend_timer, (60,)),
-    (live.reset_timer, ()),
+    (agenda.advance_phase, (PhaseTarget(direction="next"),)),
+    (agenda.start_timer, (60,)),
+    (agenda.pause_timer, ()),
+    (agenda.extend_timer, (60,)),
+    (agenda.reset_timer, ()),
 ]
 
 
@@ -134,7 +134,7 @@ def test_timer_start_pause_resume(app: Flask, clock: Clock) -> None:
     with app.app_context():
         workshop = make_workshop()  # marathon ideas phase: 60 minutes
         owner, start = workshop.owner, clock.now
-        live.start_timer(workshop.id, owner)
+        agenda.start_timer(workshop.id, owner)
         assert serialize_timer(workshop) == {
             "state": "running",
             "duration_ms": 3_600_000,
@@ -142,14 +142,14 @@ def test_timer_start_pause_resume(app: Flask, clock: Clock) -> None:
             "remaining_ms": None,
         }
         seq = workshop.seq
-        live.start_timer(workshop.id, owner)  # already running: nothing to do
+        agenda.start_timer(workshop.id, owner)  # already running: nothing to do
         assert db.session.get(Workshop, workshop.id).seq == seq
         clock.advance(minutes=10)
-        live.pause_timer(workshop.id, owner)
+        agenda.pause_timer(workshop.id, owner)
         assert serialize_timer(workshop)["state"] == "paused"
         assert workshop.timer_remaining_ms == 50 * 60_000
         clock.advance(minutes=5)  # paused: time does not count
-        live.start_timer(workshop.id, owner)
+        agenda.start_timer(workshop.id, owner)
         assert workshop.timer_ends_at == clock.now + dt.timedelta(minutes=50)
         assert [n for _s, n in recorded(workshop.id)[-3:]] == ["timer_changed"] * 3
 
@@ -157,7 +157,7 @@ def test_timer_start_pause_resume(app: Flask, clock: Clock) -> None:
 def test_timer_start_with_a_new_duration(app: Flask, clock: Clock) -> None:
     with app.app_context():
         workshop = make_workshop()
-        live.start_timer(workshop.id, workshop.owner, 90)
+        agenda.start_timer(workshop.id, workshop.owner, 90)
         assert workshop.timer_duration_ms == 90_000
         assert workshop.timer_ends_at == clock.now + dt.timedelta(seconds=90)
 
@@ -168,13 +168,13 @@ def test_timer_extend(app: Flask, clock: Clock, state: str) -> None:
         workshop = make_workshop()
         owner = workshop.owner
         if state != "stopped":
-            live.start_timer(workshop.id, owner, 120)
+            agenda.start_timer(workshop.id, owner, 120)
         if state == "paused":
             clock.advance(seconds=20)
-            live.pause_timer(workshop.id, owner)
+            agenda.pause_timer(workshop.id, owner)
         if state == "expired":
             clock.advance(seconds=300)
-        live.extend_timer(workshop.id, owner, 60)
+        agenda.extend_timer(workshop.id, owner, 60)
         expected = {
             "running": ("running", clock.now + dt.timedelta(seconds=180), None),
             "paused": ("paused", None, 160_000),
@@ -190,9 +190,9 @@ def test_timer_extend(app: Flask, clock: Clock, state: str) -> None:
 def test_pausing_an_expired_timer_leaves_nothing(app: Flask, clock: Clock) -> None:
     with app.app_context():
         workshop = make_workshop()
-        live.start_timer(workshop.id, workshop.owner, 10)
+        agenda.start_timer(workshop.id, workshop.owner, 10)
         clock.advance(seconds=30)
-        live.pause_timer(workshop.id, workshop.owner)
+        agenda.pause_timer(workshop.id, workshop.owner)
         assert workshop.timer_remaining_ms == 0
 
 
@@ -200,15 +200,15 @@ def test_pausing_a_stopped_timer_records_nothing(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop()
         seq = workshop.seq
-        live.pause_timer(workshop.id, workshop.owner)
+        agenda.pause_timer(workshop.id, workshop.owner)
         assert db.session.get(Workshop, workshop.id).seq == seq
 
 
 def test_timer_reset(app: Flask, clock: Clock) -> None:
     with app.app_context():
         workshop = make_workshop()
-        live.start_timer(workshop.id, workshop.owner, 5)
-        live.reset_timer(workshop.id, workshop.owner)
+        agenda.start_timer(workshop.id, workshop.owner, 5)
+        agenda.reset_timer(workshop.id, workshop.owner)
         assert serialize_timer(workshop) == {
             "state": "stopped",
             "duration_ms": 3_600_000,
@@ -224,6 +224,6 @@ def test_a_timer_without_duration_cannot_start(app: Flask) -> None:
             AgendaItem(id=p.id, kind=p.kind, title=p.title, duration_s=0) for p in workshop.phases
         ]
         workshops.update_agenda(workshop.id, workshop.owner, items)
-        live.reset_timer(workshop.id, workshop.owner)
+        agenda.reset_timer(workshop.id, workshop.owner)
         with pytest.raises(ValidationError):
-            live.start_timer(workshop.id, workshop.owner)
+            agenda.start_timer(workshop.id, workshop.owner)
