@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from workshop.schemas import NewFabrique
+
 from .harness import Row, ScenarioResult
 
 GOALS = {"export_s": 1.0, "import_s": 2.0}
@@ -231,9 +233,7 @@ def _import_seconds(app: Any, data: bytes) -> tuple[float, float] | None:
     if not hasattr(portfolio, "import_export"):
         return None
     with app.app_context():
-        fabrique = fabriques.create_fabrique(
-            fabriques.NewFabrique(slug="bench-fabrique", name="Bench")
-        )
+        fabrique = fabriques.create_fabrique(NewFabrique(slug="bench-fabrique", name="Bench"))
         cpu, elapsed, _result = _timed(lambda: portfolio.import_export(fabrique, data), 1)
         # Twice changes nothing, and is not what is measured.
         portfolio.import_export(fabrique, data)

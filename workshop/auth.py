@@ -20,7 +20,7 @@ from .errors import Forbidden, NotAuthenticated
 from .extensions import login_manager
 from .models import Facilitator, Participant, Workshop
 from .presence import Connection, Presence
-from .schemas import Role
+from .roles import Role
 from .services import accounts, participants
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -193,9 +193,12 @@ def register_blueprints(app: Flask) -> None:
     from .views import exports
 
     app.register_blueprint(exports.bp)
+    from .stages import MATURITY_LABELS, STAGE_LABELS
     from .views.common import inject_globals
 
     app.context_processor(inject_globals)
+    # Globals, not context: imported macros (``_qualify.html``) see them too.
+    app.jinja_env.globals.update(stage_labels=STAGE_LABELS, maturity_labels=MATURITY_LABELS)
 
 
 def register_error_handlers(app: Flask) -> None:

@@ -10,6 +10,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from .errors import WorkshopError
 from .models import Fabrique
+from .schemas import parse_new_fabrique
 from .services import accounts, fabriques, portfolio
 
 fabriques_cli = AppGroup("fabriques", help="Manage Fabriques à initiatives and their members.")
@@ -79,9 +80,7 @@ def create_fabrique(slug: str, name: str, members: tuple[str, ...]) -> None:
             raise click.ClickException(f"no facilitator with email {email}")
         found.append(facilitator)
     try:
-        fabrique = fabriques.create_fabrique(
-            fabriques.parse_new_fabrique({"slug": slug, "name": name})
-        )
+        fabrique = fabriques.create_fabrique(parse_new_fabrique({"slug": slug, "name": name}))
     except WorkshopError as error:
         raise _fail(error) from None
     for facilitator in found:

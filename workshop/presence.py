@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .schemas import Role
+from .roles import Role
 
 log = logging.getLogger(__name__)
 

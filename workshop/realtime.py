@@ -20,7 +20,7 @@ from typing import Any
 from flask import Flask
 
 from .extensions import socketio
-from .schemas import Role
+from .roles import Role
 
 log = logging.getLogger(__name__)
 

@@ -19,6 +19,7 @@ from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from tests.factories import make_facilitator
+from workshop.schemas import parse_new_fabrique
 from workshop.services import fabriques
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
@@ -97,7 +98,7 @@ def api_fabrique(app: Flask) -> Callable[..., ApiFabrique]:
         with app.app_context():
             member = make_facilitator()
             fabrique = fabriques.create_fabrique(
-                fabriques.parse_new_fabrique({"slug": slug, "name": slug.title()})
+                parse_new_fabrique({"slug": slug, "name": slug.title()})
             )
             fabriques.add_member(fabrique, member)
             read = fabriques.issue_token(fabrique, "tableur")

@@ -27,6 +27,7 @@ from workshop.errors import ValidationError
 from workshop.exports.validation import SCHEMA_PATH
 from workshop.extensions import db
 from workshop.models import Participant, Vote, Workshop
+from workshop.schemas import NewFabrique
 
 
 def export(app: Flask, workshop_id: int) -> dict[str, Any]:
@@ -287,7 +288,7 @@ def test_the_portfolio_imports_the_export_twice_and_keeps_hostile_text(
     doc = export(app, session.id)
     data = json.dumps(doc, ensure_ascii=False, indent=2).encode("utf-8")
     with app.app_context():
-        fabrique = fabriques.create_fabrique(fabriques.NewFabrique(slug="exports", name="F"))
+        fabrique = fabriques.create_fabrique(NewFabrique(slug="exports", name="F"))
         first = portfolio.import_export(fabrique, data)
         assert (first.status, first.ideas, first.challenges) == ("created", 5, 3)
         assert portfolio.import_export(fabrique, data).status == "unchanged"

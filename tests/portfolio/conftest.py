@@ -19,6 +19,7 @@ from flask import Flask
 
 from tests.factories import make_facilitator
 from workshop.exports.document import digest
+from workshop.schemas import parse_new_fabrique
 from workshop.services import fabriques
 
 _ids = itertools.count(1)
@@ -147,7 +148,7 @@ def new_fabrique(app: Flask) -> Callable[..., FabriqueRef]:
             n = next(_ids)
             member = make_facilitator(**({"email": member_email} if member_email else {}))
             fabrique = fabriques.create_fabrique(
-                fabriques.parse_new_fabrique({"slug": slug or f"fabrique-{n}", "name": f"Fab {n}"})
+                parse_new_fabrique({"slug": slug or f"fabrique-{n}", "name": f"Fab {n}"})
             )
             fabriques.add_member(fabrique, member)
             return FabriqueRef(fabrique.id, fabrique.slug, member.email)

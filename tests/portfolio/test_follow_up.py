@@ -14,6 +14,7 @@ from tests.portfolio.conftest import build_document, challenge, idea, qualificat
 from workshop.errors import Conflict, NotFound, ValidationError
 from workshop.extensions import db
 from workshop.models import Fabrique, Facilitator, PortfolioIdea, PortfolioMergeProposal
+from workshop.schemas import parse_stage_change
 from workshop.services import portfolio
 
 
@@ -146,13 +147,13 @@ def test_changing_a_stage_needs_the_current_version_and_a_reason_to_abandon(
         portfolio.import_export(_fabrique(ref), SPRING)
         bike = _idea("Atelier de réparation de vélos")
         with pytest.raises(ValidationError) as caught:
-            portfolio.parse_stage_change({"idea_id": bike.id, "stage": "abandoned", "version": 1})
+            parse_stage_change({"idea_id": bike.id, "stage": "abandoned", "version": 1})
         assert caught.value.details["field"] == "abandon_reason"
         with pytest.raises(ValidationError):
-            portfolio.parse_stage_change({"idea_id": bike.id, "stage": "sold", "version": 1})
+            parse_stage_change({"idea_id": bike.id, "stage": "sold", "version": 1})
         portfolio.change_stage(
             _fabrique(ref),
-            portfolio.parse_stage_change(
+            parse_stage_change(
                 {
                     "idea_id": bike.id,
                     "stage": "abandoned",
@@ -164,9 +165,7 @@ def test_changing_a_stage_needs_the_current_version_and_a_reason_to_abandon(
         with pytest.raises(Conflict):  # made from the version before
             portfolio.change_stage(
                 _fabrique(ref),
-                portfolio.parse_stage_change(
-                    {"idea_id": bike.id, "stage": "launched", "version": 1}
-                ),
+                parse_stage_change({"idea_id": bike.id, "stage": "launched", "version": 1}),
             )
         again = _idea("Atelier de réparation de vélos")
         assert (again.stage, again.abandon_reason, again.version) == ("abandoned", "Déjà fait", 2)

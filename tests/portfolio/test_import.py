@@ -34,6 +34,7 @@ from workshop.models import (
     PortfolioMergeProposal,
     PortfolioSession,
 )
+from workshop.schemas import parse_stage_change
 from workshop.services import portfolio
 
 TABLES = (PortfolioSession, PortfolioChallenge, PortfolioIdea, PortfolioMergeProposal)
@@ -164,9 +165,7 @@ def test_a_newer_export_updates_the_session_in_place(app: Flask, new_fabrique: A
         # A member moves one idea; the next export must not undo that.
         portfolio.change_stage(
             fabrique(app, ref),
-            portfolio.parse_stage_change(
-                {"idea_id": kept.id, "stage": "launching", "version": kept.version}
-            ),
+            parse_stage_change({"idea_id": kept.id, "stage": "launching", "version": kept.version}),
         )
         kept_id, market_id = kept.id, market.id
 

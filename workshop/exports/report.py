@@ -15,19 +15,8 @@ from typing import Any
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-STAGE_LABELS = {
-    "to_study": _l("To study"),
-    "opportunity_study": _l("Opportunity study"),
-    "holder_search": _l("Looking for a project holder"),
-    "launching": _l("Launching"),
-    "launched": _l("Launched"),
-    "abandoned": _l("Abandoned"),
-}
-MATURITY_LABELS = {
-    "idea": _l("Idea"),
-    "project": _l("Project"),
-    "tested": _l("Already tested"),
-}
+from ..stages import MATURITY_LABELS, STAGE_LABELS
+
 VOLUNTEER_LABELS = {
     "hold": _l("could carry this project"),
     "contribute": _l("wants to contribute"),

@@ -22,7 +22,7 @@ from ..errors import NotFound
 from ..extensions import db
 from ..models import Event, Workshop
 from ..realtime import Fact
-from ..schemas import Role
+from ..roles import Role
 
 _PENDING = "semis_pending_facts"
 

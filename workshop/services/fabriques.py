@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import re
 import secrets
 from dataclasses import dataclass
 from typing import Any
@@ -28,19 +27,12 @@ from ..models import (
     utcnow,
     workshop_facilitators,
 )
-from ..schemas import _require_mapping, _text
+from ..schemas.portfolio import NewFabrique, parse_token_name
 
-SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,58}[a-z0-9])?")
 TOKEN_PREFIX = "semis_"  # noqa: S105 - a public prefix, not a secret
 SCOPES = ("read", "import")
 # A token's last use is written at most this often: reads must not all take a write lock.
 _TOUCH_EVERY = dt.timedelta(minutes=1)
-
-
-@dataclass(frozen=True)
-class NewFabrique:
-    slug: str
-    name: str
 
 
 @dataclass(frozen=True)
@@ -49,19 +41,6 @@ class IssuedToken:
 
     token: ApiToken
     secret: str
-
-
-def parse_new_fabrique(payload: Any) -> NewFabrique:
-    """``{"slug", "name"}``: a slug of lower-case letters, digits and hyphens."""
-    data = _require_mapping(payload)
-    slug = _text(data, "slug", max_len=60, required=True).lower()
-    if not SLUG.fullmatch(slug):
-        raise ValidationError(
-            _("Use only lower-case letters, digits and hyphens (for example fabrique-ardeche)."),
-            field="slug",
-            reason="format",
-        )
-    return NewFabrique(slug=slug, name=_text(data, "name", max_len=140) or slug)
 
 
 def create_fabrique(new: NewFabrique) -> Fabrique:
@@ -152,7 +131,7 @@ def issue_token(fabrique: Fabrique, name: str, scopes: tuple[str, ...] = ("read"
 
     ``scopes``: "read" always, plus "import" for a token that may post exports.
     """
-    label = _text({"name": name}, "name", max_len=80, required=True)
+    label = parse_token_name(name)
     unknown = set(scopes) - set(SCOPES)
     if unknown:
         raise ValidationError(_("Please choose one of the options."), field="scopes")

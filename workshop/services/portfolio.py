@@ -23,7 +23,6 @@ from ..errors import (
     ImportOutdated,
     MergeCycle,
     NotFound,
-    ValidationError,
 )
 from ..extensions import db
 from ..grouping import nearby
@@ -39,10 +38,10 @@ from ..models import (
     Stage,
     utcnow,
 )
-from ..schemas import _int, _require_mapping, _text
+from ..schemas.portfolio import StageChange
+from ..stages import STAGES
 from .export_reader import read_document, validate_document
 
-STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
 # Cosine similarity (character n-grams, workshop.grouping.nearby) from which two ideas
 # of different sessions are proposed for merging; the hint on phones starts at 0.3.
 MERGE_MIN_SCORE = 0.5
@@ -79,14 +78,6 @@ class ImportResult:
             "removed": self.removed,
             "proposals": self.proposals,
         }
-
-
-@dataclass(frozen=True)
-class StageChange:
-    idea_id: int
-    stage: str
-    abandon_reason: str
-    version: int
 
 
 @dataclass
@@ -468,27 +459,6 @@ def _propose_merges(
 
 
 # ---------------------------------------------------------------- follow-up work
-
-
-def parse_stage_change(payload: Any) -> StageChange:
-    """``{"idea_id", "stage", "abandon_reason", "version"}`` (a reason to abandon)."""
-    data = _require_mapping(payload)
-    stage = data.get("stage")
-    if stage not in STAGES:
-        raise ValidationError(
-            _("Please choose one of the options."), field="stage", reason="choice"
-        )
-    reason = _text(data, "abandon_reason", max_len=2000, multiline=True)
-    if stage == Stage.ABANDONED and not reason:
-        raise ValidationError(
-            _("Say why the idea is abandoned."), field="abandon_reason", reason="required"
-        )
-    return StageChange(
-        idea_id=_int(data, "idea_id", minimum=1) or 0,
-        stage=stage,
-        abandon_reason=reason if stage == Stage.ABANDONED else "",
-        version=_int(data, "version", minimum=1) or 0,
-    )
 
 
 def _idea_in(fabrique: Fabrique, idea_id: int) -> PortfolioIdea:

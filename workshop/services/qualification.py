@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import select
 
 from ..errors import (
-    AbandonReasonRequired,
     Conflict,
     QualificationNotAllowed,
     TargetUnavailable,
@@ -47,6 +46,7 @@ from ..schemas import (
     serialize_qualification,
     target_of,
 )
+from ..stages import abandon_reason_for
 from . import event_log, lookup
 from .workshops import require_facilitator
 
@@ -135,14 +135,9 @@ def _save(workshop: Workshop, edit: QualificationEdit) -> Qualification:
             setattr(sheet, field, "")
         db.session.add(sheet)
     changes = dict(edit.changes)
-    stage = changes.get("stage", sheet.stage)
-    if stage == Stage.ABANDONED:
-        reason = changes.get("abandon_reason", sheet.abandon_reason)
-        if not reason:
-            raise AbandonReasonRequired(field="abandon_reason", reason="required")
-    else:
-        # A reason only means something for an abandoned project.
-        changes["abandon_reason"] = ""
+    changes["abandon_reason"] = abandon_reason_for(
+        changes.get("stage", sheet.stage), changes.get("abandon_reason", sheet.abandon_reason)
+    )
     changed = sheet.id is None
     for field, value in changes.items():
         if getattr(sheet, field) != value:

@@ -21,6 +21,7 @@ from ..extensions import csrf, db
 from ..factory import ROOT
 from ..models import ApiToken, Fabrique
 from ..services import fabriques, portfolio
+from ..stages import STAGES
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -117,7 +118,7 @@ def ideas() -> Any:
     if request.args.get("session"):
         session_id = portfolio.session_in(fabrique, uid=request.args["session"]).id
     stage = request.args.get("stage")
-    if stage is not None and stage not in portfolio.STAGES:
+    if stage is not None and stage not in STAGES:
         raise ValidationError(
             _("Please choose one of the options."), field="stage", reason="choice"
         )

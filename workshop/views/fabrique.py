@@ -12,22 +12,16 @@ from flask_login import login_required
 
 from ..auth import current_facilitator
 from ..errors import NotAuthenticated, ValidationError, WorkshopError
-from ..models import Fabrique, Facilitator, Stage
+from ..models import Fabrique, Facilitator
+from ..schemas import parse_stage_change
 from ..services import fabriques, portfolio
+from ..stages import STAGE_LABELS, STAGES
 
 bp = Blueprint("fabrique", __name__, url_prefix="/fabriques")
 
 # The largest export accepted by the upload form (a 1,000-idea export is a few MB).
 DEFAULT_IMPORT_MAX_BYTES = 32 * 1024 * 1024
 
-STAGE_LABELS = {
-    Stage.TO_STUDY.value: _l("To study"),
-    Stage.OPPORTUNITY_STUDY.value: _l("Opportunity study"),
-    Stage.HOLDER_SEARCH.value: _l("Looking for a holder"),
-    Stage.LAUNCHING.value: _l("Launching"),
-    Stage.LAUNCHED.value: _l("Launched"),
-    Stage.ABANDONED.value: _l("Abandoned"),
-}
 STAGE_SOURCE_LABELS = {
     "idea": _l("from the idea's sheet"),
     "challenge": _l("from its défi's sheet"),
@@ -171,7 +165,7 @@ def _filter_from_args() -> portfolio.IdeaFilter:
     territory = request.args.get("territory")
     return portfolio.IdeaFilter(
         session_id=int(session_id) if session_id.isdigit() else None,
-        stage=stage if stage in portfolio.STAGES else None,
+        stage=stage if stage in STAGES else None,
         territory=territory if territory is not None and "territory" in request.args else None,
     )
 
@@ -227,7 +221,7 @@ def change_stage(slug: str, idea_id: int) -> Any:
     fabrique = _mine(slug)
     try:
         portfolio.change_stage(
-            fabrique, portfolio.parse_stage_change({**request.form.to_dict(), "idea_id": idea_id})
+            fabrique, parse_stage_change({**request.form.to_dict(), "idea_id": idea_id})
         )
     except WorkshopError as error:
         return _idea_page(fabrique, idea_id, error)
