@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test install vendor translations migrate check-migrations lint format \
+.PHONY: run test test-js install vendor translations migrate check-migrations lint format \
 	extract-messages demo clean bench bench-grouping stack
 
 ## run: install, migrate the SQLite database in instance/, serve on http://$(HOST):$(PORT)
@@ -14,8 +14,13 @@ run: migrate
 	$(PY) run.py
 
 ## test: install, lint, check the migrations, run every test (browser and server ones included)
-test: install lint check-migrations
+test: install lint check-migrations test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+## test-js: the browser modules' unit tests (tests/js/, Node's own test runner); the files
+## are named rather than the folder, which Node 21+ no longer searches on every platform
+test-js:
+	node --test tests/js/*.test.js
 
 install: $(VENV)/.installed vendor translations
 
@@ -89,11 +94,12 @@ stack: install
 demo: migrate
 	$(VENV)/bin/flask --app workshop demo
 
-## lint: ruff (lint and format) and mypy
-lint: $(VENV)/.installed
+## lint: ruff (lint and format), mypy, and ESLint on the browser code (eslint.config.js)
+lint: $(VENV)/.installed vendor
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/mypy
+	npx --no-install eslint static/js tests/js eslint.config.js
 
 format: $(VENV)/.installed
 	$(VENV)/bin/ruff format .

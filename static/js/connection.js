@@ -1,8 +1,9 @@
 // The live connection shared by the phone, the screen and the console.
 //
-// It joins the workshop, keeps the last applied seq, drops stale or duplicate facts,
-// detects gaps and resyncs (rejoin with last_seq: the server replays what was missed
-// or sends a fresh snapshot), and resyncs when the page comes back from the background.
+// It joins the workshop, feeds the facts to the sequencer (sequencer.js: seq order,
+// stale and duplicate facts dropped, gaps held a moment), resyncs when a gap stays open
+// (rejoin with last_seq: the server replays what was missed or sends a fresh snapshot),
+// and resyncs when the page comes back from the background.
 // It also follows the browser's own idea of the network: an `offline` event drops the
 // socket at once (Chromium keeps a dead WebSocket open until its ping times out), and
 // an `online` event or a return to the foreground reconnects without waiting for the
@@ -10,9 +11,9 @@
 // sends what it holds then, against a state that is up to date.
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Commands, Facts } from "./protocol.js";
+import { createSequencer } from "./sequencer.js";
 
 const ACK_TIMEOUT_MS = 10000;
-const REORDER_MS = 400;
 const UNSEQUENCED = new Set([Facts.PRESENCE_CHANGED]);
 
 export function connectLive({ workshopId, role, key, store, onStatus = () => {} }) {
@@ -22,67 +23,19 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
     reconnectionDelay: 500,
     reconnectionDelayMax: 5000,
   });
-  let lastSeq = null;
   let joining = null;
-  let buffered = [];
-  let early = []; // facts ahead of a gap, waiting for the ones before them
-  let reorderTimer = null;
   const readyListeners = new Set();
+  // Facts in seq order, each once; a gap still open after a moment resyncs.
+  const sequencer = createSequencer({ apply: (name, data) => store.apply(name, data), onGap: () => resync() });
 
   function applyFact(name, data) {
     if (data.workshop_id !== workshopId) return;
-    if (UNSEQUENCED.has(name)) {
-      store.apply(name, data);
-      return;
-    }
-    if (joining || lastSeq === null) {
-      buffered.push([name, data]);
-      return;
-    }
-    if (data.seq <= lastSeq) return; // stale or duplicate
-    if (firstSeq(data) > lastSeq + 1) {
-      holdEarly(name, data);
-      return;
-    }
-    store.apply(name, data);
-    lastSeq = data.seq;
-    applyEarly();
-  }
-
-  // A gap in seq is not always a loss: with several server workers, facts committed
-  // on two of them reach a phone through the message queue in either order. A fact
-  // ahead of the next expected one waits a moment for the missing ones; only a gap
-  // still open after REORDER_MS means something was missed, and resyncs.
-  const firstSeq = (data) => data.since ?? data.seq;
-
-  function holdEarly(name, data) {
-    early.push([name, data]);
-    if (reorderTimer) return;
-    reorderTimer = setTimeout(() => {
-      reorderTimer = null;
-      if (early.length) resync();
-    }, REORDER_MS);
-  }
-
-  function applyEarly() {
-    for (;;) {
-      early = early.filter(([, data]) => data.seq > lastSeq);
-      const next = early.reduce(
-        (best, entry) => (!best || firstSeq(entry[1]) < firstSeq(best[1]) ? entry : best),
-        null,
-      );
-      if (!next || firstSeq(next[1]) > lastSeq + 1) break;
-      early.splice(early.indexOf(next), 1);
-      store.apply(next[0], next[1]);
-      lastSeq = next[1].seq;
-    }
-    if (!early.length && reorderTimer) {
-      clearTimeout(reorderTimer);
-      reorderTimer = null;
-    }
+    if (UNSEQUENCED.has(name)) store.apply(name, data);
+    else sequencer.receive(name, data);
   }
 
   async function join() {
+    const lastSeq = sequencer.lastSeq;
     const payload = lastSeq === null ? {} : { last_seq: lastSeq };
     const ack = await socket.timeout(ACK_TIMEOUT_MS).emitWithAck(Commands.JOIN_WORKSHOP, payload);
     if (!ack.ok) throw Object.assign(new Error(ack.error.message), { ack });
@@ -90,14 +43,9 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
     store.setServerTime(data.server_time);
     if (data.mode === "snapshot") {
       store.load(data.state);
-      lastSeq = data.state.seq;
+      sequencer.reset(data.state.seq);
     } else {
-      for (const { name, data: fact } of data.events) {
-        if (fact.seq > lastSeq) {
-          store.apply(name, fact);
-          lastSeq = fact.seq;
-        }
-      }
+      for (const { name, data: fact } of data.events) sequencer.replay(name, fact);
       if (data.me) store.setMe(data.me);
       if (data.connected !== undefined) {
         store.apply(Facts.PRESENCE_CHANGED, { workshop_id: workshopId, connected: data.connected });
@@ -107,23 +55,17 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
 
   function resync() {
     if (joining) return joining;
-    // Facts held ahead of a gap are applied after the join, if still newer.
-    buffered.push(...early);
-    early = [];
-    clearTimeout(reorderTimer);
-    reorderTimer = null;
+    sequencer.pause();
     joining = join()
       .then(() => {
         joining = null;
-        const pending = buffered;
-        buffered = [];
-        for (const [name, data] of pending) applyFact(name, data);
+        sequencer.resume();
         onStatus("online");
         readyListeners.forEach((listener) => listener());
       })
       .catch((error) => {
         joining = null;
-        buffered = [];
+        sequencer.discard();
         onStatus("error", error.ack?.error);
         if (!error.ack) setTimeout(() => socket.connected && resync(), 2000);
       });
@@ -182,6 +124,6 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
     resync,
     onReady(listener) { readyListeners.add(listener); },
     get connected() { return socket.connected; },
-    get lastSeq() { return lastSeq; },
+    get lastSeq() { return sequencer.lastSeq; },
   };
 }
