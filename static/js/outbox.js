@@ -15,10 +15,16 @@
 //   at once when the connection is back (`wake`).
 // - any other error is definitive: the entry is marked failed, never retried, and the
 //   page shows it (`onSettled` tells the page, which may also drop it).
+//
+// `storage` (localStorage), `events` (the window, for other tabs' `storage` events) and
+// `timers` (setTimeout, clearTimeout) default to the browser's; tests pass their own.
 const TRANSIENT = new Set(["offline", "timeout", "not_authenticated", "internal_error", "rate_limited"]);
 const BACKOFF_MS = [1000, 2000, 5000, 10000, 30000];
 
-export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} }) {
+export function createOutbox({
+  storageKey, isOnline, send, onSettled = () => {},
+  storage = null, events = globalThis.window, timers = globalThis,
+}) {
   const listeners = new Set();
   const waiters = new Map(); // key → resolve of the submit() waiting for its first answer
   let memory = []; // the last list read or written; the queue itself without storage
@@ -34,7 +40,7 @@ export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} 
   function read() {
     if (fresh || !stored) return memory;
     try {
-      const list = JSON.parse(localStorage.getItem(storageKey) || "[]");
+      const list = JSON.parse((storage ?? localStorage).getItem(storageKey) || "[]");
       memory = Array.isArray(list) ? list : [];
     } catch {
       stored = false; // unreadable or refused: keep going in memory
@@ -48,8 +54,8 @@ export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} 
     fresh = true;
     if (!stored) return;
     try {
-      if (list.length) localStorage.setItem(storageKey, JSON.stringify(list));
-      else localStorage.removeItem(storageKey);
+      if (list.length) (storage ?? localStorage).setItem(storageKey, JSON.stringify(list));
+      else (storage ?? localStorage).removeItem(storageKey);
     } catch {
       // Refused (quota, private mode): from now on the queue lives as long as the page,
       // rather than reading back a stored list that no longer changes.
@@ -82,10 +88,10 @@ export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} 
   }
 
   function schedule() {
-    clearTimeout(retryTimer);
+    timers.clearTimeout(retryTimer);
     const delay = BACKOFF_MS[Math.min(failures, BACKOFF_MS.length) - 1] ?? BACKOFF_MS[0];
     // Some jitter, so that a room of phones does not retry in step.
-    retryTimer = setTimeout(pump, delay * (0.75 + Math.random() * 0.5));
+    retryTimer = timers.setTimeout(pump, delay * (0.75 + Math.random() * 0.5));
   }
 
   async function pump() {
@@ -141,7 +147,7 @@ export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} 
     pump();
   }
 
-  window.addEventListener("storage", (event) => {
+  events?.addEventListener("storage", (event) => {
     if (event.key === storageKey || event.key === null) {
       fresh = false;
       notify();
@@ -179,7 +185,7 @@ export function createOutbox({ storageKey, isOnline, send, onSettled = () => {} 
     },
     // The connection is back: retry now, from the first entry, without waiting.
     wake() {
-      clearTimeout(retryTimer);
+      timers.clearTimeout(retryTimer);
       failures = 0;
       pump();
     },
