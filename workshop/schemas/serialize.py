@@ -11,7 +11,6 @@ from typing import Any
 from ..models import (
     Challenge,
     Idea,
-    IdeaStatus,
     Participant,
     Phase,
     Qualification,
@@ -20,6 +19,7 @@ from ..models import (
 )
 from ..phases import PhaseKind, capabilities, vote_settings
 from ..roles import Role
+from ..visibility import sees_idea
 from .follow_up import QUALIFICATION_FIELDS, target_of
 
 
@@ -95,11 +95,10 @@ def serialize_idea(
     """An idea as ``role`` may see it.
 
     Participants and screens get the author's pseudonym only when the workshop shows
-    authors, and nothing but the id and status of an idea that is not visible, unless
-    the viewer (``viewer_id``, a participant) is its author.
+    authors. Of an idea the viewer does not see in full (:mod:`workshop.visibility`)
+    they get nothing but its id and status.
     """
-    own = viewer_id is not None and idea.participant_id == viewer_id
-    if role is not Role.FACILITATOR and idea.status != IdeaStatus.VISIBLE and not own:
+    if not sees_idea(idea, role, viewer_id):
         hidden: dict[str, Any] = {"id": idea.id, "status": idea.status}
         if idea.merged_into_id is not None:
             hidden["merged_into_id"] = idea.merged_into_id

@@ -46,6 +46,7 @@ from ..schemas import (
     serialize_timer,
     serialize_workshop,
 )
+from ..visibility import ideas_seen_by
 from . import event_log
 
 
@@ -329,22 +330,13 @@ def build_state(
     values, so re-applying one the snapshot already reflects changes nothing.
     """
     db.session.refresh(workshop)
+    viewer_id = participant.id if participant else None
     ideas_query = (
         select(Idea)
-        .where(Idea.workshop_id == workshop.id)
+        .where(Idea.workshop_id == workshop.id, ideas_seen_by(role, viewer_id))
         .order_by(Idea.id)
         .options(selectinload(Idea.author))  # one query for the authors, not one each
     )
-    if role is Role.FACILITATOR:
-        ideas_query = ideas_query.where(Idea.status != IdeaStatus.WITHDRAWN)
-    elif participant is not None:
-        ideas_query = ideas_query.where(
-            (Idea.status == IdeaStatus.VISIBLE)
-            | ((Idea.participant_id == participant.id) & (Idea.status == IdeaStatus.PENDING))
-        )
-    else:
-        ideas_query = ideas_query.where(Idea.status == IdeaStatus.VISIBLE)
-    viewer_id = participant.id if participant else None
     state: dict[str, Any] = {
         "seq": workshop.seq,
         "role": str(role),
