@@ -11,6 +11,7 @@ import { phaseRanking, relevantVotePhase, renderRanking } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
 import { mountVolunteer } from "./volunteer.js";
+import { challengesInOrder } from "./order.js";
 
 const app = $("#app");
 const workshopId = Number(app.dataset.workshopId);
@@ -189,7 +190,7 @@ function renderVote(phase) {
   show(list, onChallenges);
   if (onChallenges) {
     const tallies = store.state.votes.get(phase.id)?.tallies;
-    const challenges = [...store.state.challenges.values()].sort((a, b) => a.position - b.position);
+    const challenges = challengesInOrder(store);
     list.replaceChildren(...challenges.map((challenge) => h("li", { class: "idea", dataset: { challengeId: challenge.id } },
       h("p", { class: "idea__title" }, challenge.title),
       challenge.description ? h("p", { class: "idea__description" }, challenge.description) : null,
@@ -201,7 +202,7 @@ function renderVote(phase) {
 }
 
 function placeControl(idea) {
-  const challenges = [...store.state.challenges.values()].sort((a, b) => a.position - b.position);
+  const challenges = challengesInOrder(store);
   const select = h("select", { "aria-label": `${t("grouping.place")} : ${idea.title}` },
     h("option", { value: "" }, t("grouping.place")),
     challenges.map((c) => h("option", { value: c.id, selected: c.id === idea.challenge_id }, c.title)));

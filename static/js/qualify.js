@@ -4,6 +4,7 @@
 // fills it from the store, sends it with the version it was filled from, and says so
 // when someone else saved in the meantime (conflict) instead of overwriting them.
 import { $, h, show } from "./dom.js";
+import { challengesInOrder, oldestFirst } from "./order.js";
 import { Commands } from "./protocol.js";
 
 export const strings = JSON.parse(document.getElementById("i18n-qualify")?.textContent || "{}");
@@ -16,12 +17,11 @@ export const itemKey = (target, id) => `${target}:${id}`;
 
 // Défis in their order, then the ideas everybody can see, oldest first.
 export function targets(store) {
-  const challenges = [...store.state.challenges.values()]
-    .sort((a, b) => a.position - b.position || a.id - b.id)
+  const challenges = challengesInOrder(store)
     .map((c) => ({ target: "challenge", target_id: c.id, title: c.title }));
   const ideas = [...store.state.ideas.values()]
     .filter((idea) => idea.status === "visible" && idea.title !== undefined)
-    .sort((a, b) => a.id - b.id)
+    .sort(oldestFirst)
     .map((idea) => ({ target: "idea", target_id: idea.id, title: idea.title }));
   return [...challenges, ...ideas];
 }

@@ -2,6 +2,7 @@
 // accessible bar list (numbers in text; the bar is decoration).
 import { h } from "./dom.js";
 import { t, tn } from "./i18n.js";
+import { byVotes } from "./order.js";
 
 // The current vote phase, or the last vote phase before the current step (results).
 export function relevantVotePhase(store) {
@@ -19,7 +20,7 @@ export function rankingFromTallies(tallies, items) {
   const rows = [...(tallies || new Map())]
     .filter(([id, votes]) => votes > 0 && items.get(id) && (items.get(id).status ?? "visible") === "visible")
     .map(([id, votes]) => ({ idea_id: id, title: items.get(id).title, votes }))
-    .sort((a, b) => b.votes - a.votes || a.idea_id - b.idea_id);
+    .sort(byVotes);
   rows.forEach((row, i) => {
     row.rank = i > 0 && rows[i - 1].votes === row.votes ? rows[i - 1].rank : i + 1;
   });

@@ -1,5 +1,6 @@
 // Client-side workshop state: a snapshot, then facts applied in seq order.
 // Facts carry absolute values, so applying one twice leaves the same state.
+import { byPosition } from "./order.js";
 import { Facts } from "./protocol.js";
 
 export function createStore(role) {
@@ -218,7 +219,7 @@ export function createStore(role) {
       const placed = new Set();
       const take = (ids) => (ids || []).map((id) => state.ideas.get(id))
         .filter((idea) => idea && show(idea) && !placed.has(idea.id) && placed.add(idea.id));
-      const challenges = [...state.challenges.values()].sort((a, b) => a.position - b.position || a.id - b.id);
+      const challenges = [...state.challenges.values()].sort(byPosition);
       const groups = challenges.map((challenge) => ({ challenge, ideas: take(state.orders.get(challenge.id)) }));
       const loose = take(state.orders.get(null));
       // Ideas no order lists (just posted, approved or restored) go where they say.
