@@ -1,4 +1,5 @@
 // The connection banner: shows when the link to the server is lost and when it is back.
+import { errorText } from "./errors.js";
 import { t, tn } from "./i18n.js";
 
 export function connectionBanner(element) {
@@ -22,7 +23,7 @@ export function connectionBanner(element) {
     wasDown = true;
     element.hidden = false;
     element.textContent = status === "refused" || status === "error"
-      ? (error?.message || t("status.refused"))
+      ? errorText(error, t("status.refused"))
       : t(status === "reconnecting" ? "status.reconnecting" : "status.offline");
   };
 }

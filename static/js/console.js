@@ -2,6 +2,7 @@
 import { connectionBanner } from "./banner.js";
 import { ideaCard, renderList } from "./cards.js";
 import { $, h, show } from "./dom.js";
+import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./connection.js";
@@ -23,7 +24,7 @@ const errorBox = $("#console-error");
 async function run(name, payload = {}) {
   const ack = await live.command(name, payload);
   errorBox.hidden = ack.ok;
-  if (!ack.ok) errorBox.textContent = ack.error?.message || t(`error.${ack.error?.code}`);
+  if (!ack.ok) errorBox.textContent = errorText(ack.error);
   return ack;
 }
 

@@ -3,6 +3,7 @@
 // splits, suggested groupings accepted in part, and undo.
 import Sortable from "/static/vendor/sortable.esm.js";
 import { h, $, show } from "./dom.js";
+import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { t } from "./i18n.js";
 
@@ -28,7 +29,7 @@ export function mountGrouping(store, run) {
   const say = (text, kind = "ok") => { message.textContent = text; message.dataset.kind = kind; };
   const command = async (name, payload) => {
     const ack = await run(name, payload);
-    if (!ack.ok) say(ack.error?.message || "", "error");
+    if (!ack.ok) say(errorText(ack.error), "error");
     return ack;
   };
 

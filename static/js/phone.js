@@ -2,6 +2,7 @@
 import { connectionBanner, outboxNotice } from "./banner.js";
 import { groupedItems, headingItem, ideaCard, renderList } from "./cards.js";
 import { $, h, randomId, show } from "./dom.js";
+import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { t, tn } from "./i18n.js";
 import { connectLive } from "./connection.js";
@@ -31,10 +32,6 @@ const form = $("#post-form");
 const message = $("#post-message");
 let editing = null; // id of the idea being edited
 
-function errorText(ack) {
-  return ack.error?.message || t(`error.${ack.error?.code}`) || ack.error?.code;
-}
-
 function say(text, kind = "ok") {
   message.textContent = text;
   message.dataset.kind = kind;
@@ -56,7 +53,7 @@ function queuedSettled(entry, ack) {
   else if (!ack.ok && entry.meta.vote) {
     // A refused vote is dropped: the count shown goes back to the server's.
     if (outbox.get(entry.key)?.failed) outbox.remove(entry.key);
-    say(errorText(ack), "error");
+    say(errorText(ack.error), "error");
   }
 }
 
@@ -80,12 +77,12 @@ form.addEventListener("submit", async (event) => {
     say(ack.data.idea.status === "pending" ? t("idea.sent_pending") : t("idea.sent"));
   } else if (ack.queued) {
     form.reset();
-    const limited = ack.error?.code === "rate_limited" ? `${errorText(ack)} ` : "";
+    const limited = ack.error?.code === "rate_limited" ? `${errorText(ack.error)} ` : "";
     say(ack.error ? `${limited}${t("outbox.idea_retrying")}` : t("outbox.idea_queued"));
   } else {
     // Refused at once: the text stays in the form, to correct and post again.
     outbox.remove(key);
-    say(errorText(ack), "error");
+    say(errorText(ack.error), "error");
   }
 });
 
@@ -109,7 +106,7 @@ function editForm(idea) {
       store.addOwnIdea(ack.data.idea);
       say(t("idea.updated"));
     } else {
-      status.textContent = errorText(ack);
+      status.textContent = errorText(ack.error);
       status.dataset.kind = "error";
     }
   });
@@ -209,7 +206,7 @@ function placeControl(idea) {
   select.addEventListener("change", async () => {
     if (!select.value) return;
     const ack = await live.command(Commands.PROPOSE_CHALLENGE, { idea_id: idea.id, challenge_id: Number(select.value) });
-    if (!ack.ok) say(errorText(ack), "error");
+    if (!ack.ok) say(errorText(ack.error), "error");
   });
   return select;
 }
@@ -241,7 +238,7 @@ function highlight(ideaId) {
 async function withdraw(idea) {
   if (!window.confirm(t("idea.confirm_withdraw"))) return;
   const ack = await live.command(Commands.WITHDRAW_IDEA, { idea_id: idea.id });
-  say(ack.ok ? t("idea.withdrawn") : errorText(ack), ack.ok ? "ok" : "error");
+  say(ack.ok ? t("idea.withdrawn") : errorText(ack.error), ack.ok ? "ok" : "error");
 }
 
 // An idea still in the outbox: shown to its author as waiting, or as refused with the
@@ -250,7 +247,7 @@ function queuedIdeaCard(entry) {
   const { title, description, need } = entry.payload;
   const failed = entry.failed;
   const card = ideaCard({ id: entry.key, title, description, need, status: failed ? "hidden" : "pending" }, {
-    badge: failed ? `${t("outbox.not_sent")} ${errorText({ error: failed })}` : t("outbox.waiting_one"),
+    badge: failed ? `${t("outbox.not_sent")} ${errorText(failed)}` : t("outbox.waiting_one"),
     showAuthor: false,
     actions: failed ? [h("button", { type: "button", class: "button button--small", onclick: () => outbox.remove(entry.key) }, t("outbox.dismiss"))] : [],
   });

@@ -4,6 +4,7 @@
 // fills it from the store, sends it with the version it was filled from, and says so
 // when someone else saved in the meantime (conflict) instead of overwriting them.
 import { $, h, show } from "./dom.js";
+import { errorText } from "./errors.js";
 import { challengesInOrder, oldestFirst } from "./order.js";
 import { Commands } from "./protocol.js";
 
@@ -94,7 +95,7 @@ export function bindSheetForm(form, store, send) {
       reload.hidden = false;
       say(strings.conflict, "error");
     } else {
-      say(ack.error?.message || ack.error?.code, "error");
+      say(errorText(ack.error), "error");
       const field = ack.error?.details?.field;
       if (field && form.elements[field]) form.elements[field].focus();
     }

@@ -3,6 +3,7 @@
 // and the contact details the participant chooses to give. Their own offers are
 // listed with a way to withdraw the consent (which erases the details) or the offer.
 import { $, h, show } from "./dom.js";
+import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { fillPicker, itemKey, strings, targetLabel, targets } from "./qualify.js";
 
@@ -23,7 +24,7 @@ export function mountVolunteer(store, command) {
       store.setMyOffers(ack.data.volunteers);
       say(done);
     } else {
-      say(ack.error?.message || ack.error?.code, "error");
+      say(errorText(ack.error), "error");
     }
     return ack;
   }

@@ -45,6 +45,7 @@ def js_strings() -> dict[str, Any]:
         "status.refused": _("You cannot follow this workshop from here."),
         "error.offline": _("No connection. Try again in a moment."),
         "error.timeout": _("The server did not answer. Try again."),
+        "error.unknown": _("Something went wrong."),
         "outbox.waiting": plural_forms(
             "%(count)s item waiting to be sent", "%(count)s items waiting to be sent"
         ),
