@@ -36,6 +36,7 @@ from workshop.models import (
 )
 from workshop.schemas import parse_stage_change
 from workshop.services import portfolio
+from workshop.services.portfolio import importing
 
 TABLES = (PortfolioSession, PortfolioChallenge, PortfolioIdea, PortfolioMergeProposal)
 
@@ -332,7 +333,7 @@ def test_a_failure_half_way_leaves_nothing_behind(
         def explode(*args: Any) -> int:
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(portfolio, "_propose_merges", explode)
+        monkeypatch.setattr(importing, "_propose_merges", explode)
         with pytest.raises(RuntimeError):
             portfolio.import_export(fabrique(app, ref), session_document(title="Seconde"))
         assert snapshot() == before

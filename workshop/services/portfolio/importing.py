@@ -18,15 +18,15 @@ from typing import Any
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 
-from ..errors import (
+from ...errors import (
     Conflict,
     ImportOutdated,
     MergeCycle,
     NotFound,
 )
-from ..extensions import db
-from ..grouping import nearby
-from ..models import (
+from ...extensions import db
+from ...grouping import nearby
+from ...models import (
     Fabrique,
     Facilitator,
     IdeaStatus,
@@ -38,9 +38,9 @@ from ..models import (
     Stage,
     utcnow,
 )
-from ..schemas.portfolio import StageChange
-from ..stages import STAGES
-from .export_reader import read_document, validate_document
+from ...schemas.portfolio import StageChange
+from ...stages import STAGES
+from ..export_reader import read_document, validate_document
 
 # Cosine similarity (character n-grams, workshop.grouping.nearby) from which two ideas
 # of different sessions are proposed for merging; the hint on phones starts at 0.3.
