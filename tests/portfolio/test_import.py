@@ -333,7 +333,7 @@ def test_a_failure_half_way_leaves_nothing_behind(
         def explode(*args: Any) -> int:
             raise RuntimeError("disk full")
 
-        monkeypatch.setattr(importing, "_propose_merges", explode)
+        monkeypatch.setattr(importing, "propose_merges", explode)
         with pytest.raises(RuntimeError):
             portfolio.import_export(fabrique(app, ref), session_document(title="Seconde"))
         assert snapshot() == before

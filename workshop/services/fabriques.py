@@ -56,6 +56,22 @@ def create_fabrique(new: NewFabrique) -> Fabrique:
     return fabrique
 
 
+def lock_fabrique(fabrique_id: int) -> Fabrique:
+    """Take the Fabrique's write lock (a row lock on PostgreSQL, the write lock on SQLite)
+    and return it freshly loaded: writes to one portfolio run one after the other.
+
+    Raises :class:`NotFound` when it does not exist.
+    """
+    result = db.session.execute(
+        update(Fabrique).where(Fabrique.id == fabrique_id).values(updated_at=Fabrique.updated_at)
+    )
+    if result.rowcount == 0:  # type: ignore[attr-defined]
+        raise NotFound()
+    fabrique = db.session.get(Fabrique, fabrique_id, populate_existing=True)
+    assert fabrique is not None  # noqa: S101 - the update just matched it
+    return fabrique
+
+
 def get_by_slug(slug: str) -> Fabrique:
     """The Fabrique called ``slug``; raises :class:`NotFound`."""
     fabrique = db.session.scalar(select(Fabrique).where(Fabrique.slug == slug))
