@@ -7,7 +7,7 @@ export function ideaCard(idea, { actions = [], badge = null, showAuthor = true }
   return h("li", { class: `idea idea--${idea.status}`, dataset: { ideaId: idea.id } },
     h("p", { class: "idea__title" }, idea.title ?? ""),
     idea.description ? h("p", { class: "idea__description" }, idea.description) : null,
-    idea.need ? h("p", { class: "idea__need" }, h("span", { class: "muted" }, `${t("idea.need")} : `), idea.need) : null,
+    idea.need ? h("p", { class: "idea__need" }, h("span", { class: "muted" }, `${t("idea.need")} `), idea.need) : null,
     h("p", { class: "idea__meta" },
       badge ? h("span", { class: "badge" }, badge) : null,
       showAuthor ? h("span", { class: "idea__author" }, author ?? t("idea.anonymous")) : null),

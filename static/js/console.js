@@ -4,7 +4,7 @@ import { ideaCard, renderList } from "./cards.js";
 import { $, h, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
-import { t, tn } from "./i18n.js";
+import { label, t, tn } from "./i18n.js";
 import { connectLive } from "./connection.js";
 import { mountGrouping } from "./grouping.js";
 import { mountQualifyPanel } from "./qualify.js";
@@ -135,15 +135,14 @@ function renderPeople() {
   const { state } = store;
   $("#connected").textContent = tn("count.connected", state.connected);
   $("#participant-count").textContent = tn("count.participants", state.participantCount);
-  const profiles = t("profiles");
   renderList($("#people"), [...state.participants.values()], (p) =>
-    h("li", {}, p.display_name, " ", h("span", { class: "muted small" }, profiles[p.profile] ?? p.profile)));
+    h("li", {}, p.display_name, " ", h("span", { class: "muted small" }, label("profiles", p.profile))));
 }
 
 function renderWorkshop() {
   const { state } = store;
   const w = state.workshop;
-  $("#status-badge").textContent = t("workshop.status")[w.status] ?? w.status;
+  $("#status-badge").textContent = label("workshop.status", w.status);
   $("#status-badge").dataset.status = w.status;
   $("#joining-badge").textContent = w.joining_open ? t("joining.open") : t("joining.closed");
   show($("#open-workshop"), w.status !== "open");
@@ -166,7 +165,7 @@ function renderWorkshop() {
   }, h("button", {
     type: "button", class: "link", disabled: w.status !== "open",
     onclick: () => run(Commands.ADVANCE_PHASE, { phase_id: phase.id }),
-  }, phase.title), h("span", { class: "muted small" }, ` ${Math.round(phase.duration_s / 60)} min`)),
+  }, phase.title), h("span", { class: "muted small" }, ` ${Math.round(phase.duration_s / 60)} ${t("unit.minutes")}`)),
   (phase) => `${phase.title}|${phase.duration_s}|${phase.id === current}|${w.status}`);
   $("#phase-prev").disabled = w.status !== "open" || index <= 0;
   $("#phase-next").disabled = w.status !== "open" || index >= state.phases.length - 1;

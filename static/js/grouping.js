@@ -5,7 +5,7 @@ import Sortable from "/static/vendor/sortable.esm.js";
 import { h, $, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
-import { t } from "./i18n.js";
+import { itemLabel, t } from "./i18n.js";
 
 export function mountGrouping(store, run) {
   const panel = $("#grouping-panel");
@@ -87,7 +87,7 @@ export function mountGrouping(store, run) {
   }
 
   function moveControl(idea, groups) {
-    const select = h("select", { "aria-label": `${t("grouping.move_to")} : ${idea.title}` },
+    const select = h("select", { "aria-label": itemLabel("grouping.move_to", idea.title) },
       h("option", { value: "" }, t("grouping.move_to")),
       groups.map((g) => h("option", {
         value: g.challenge ? g.challenge.id : "none",
@@ -103,7 +103,7 @@ export function mountGrouping(store, run) {
   }
 
   function mergeControl(idea, ideas) {
-    const select = h("select", { "aria-label": `${t("grouping.merge_into")} : ${idea.title}` },
+    const select = h("select", { "aria-label": itemLabel("grouping.merge_into", idea.title) },
       h("option", { value: "" }, t("grouping.merge_into")),
       ideas.filter((other) => other.id !== idea.id).map((other) => h("option", { value: other.id }, other.title)));
     select.addEventListener("change", () => {
@@ -133,7 +133,7 @@ export function mountGrouping(store, run) {
     };
     title.addEventListener("change", save);
     description.addEventListener("change", save);
-    const mergeInto = h("select", { "aria-label": `${t("grouping.merge_challenge")} : ${challenge.title}` },
+    const mergeInto = h("select", { "aria-label": itemLabel("grouping.merge_challenge", challenge.title) },
       h("option", { value: "" }, t("grouping.merge_challenge")),
       groups.filter((g) => g.challenge && g.challenge.id !== challenge.id)
         .map((g) => h("option", { value: g.challenge.id }, g.challenge.title)));
@@ -151,9 +151,9 @@ export function mountGrouping(store, run) {
     return h("header", { class: "column__head" }, title, description,
       h("p", { class: "row" },
         h("button", { type: "button", class: "button button--small", disabled: index === 0,
-          "aria-label": `${t("grouping.earlier")} : ${challenge.title}`, onclick: () => shift(-1) }, "←"),
+          "aria-label": itemLabel("grouping.earlier", challenge.title), onclick: () => shift(-1) }, "←"),
         h("button", { type: "button", class: "button button--small", disabled: index === order.length - 1,
-          "aria-label": `${t("grouping.later")} : ${challenge.title}`, onclick: () => shift(1) }, "→"),
+          "aria-label": itemLabel("grouping.later", challenge.title), onclick: () => shift(1) }, "→"),
         mergeInto,
         h("button", { type: "button", class: "button button--small",
           onclick: () => splitSelected(challenge) }, t("grouping.split")),
@@ -172,7 +172,7 @@ export function mountGrouping(store, run) {
   }
 
   function card(idea, groups, all) {
-    const tick = h("input", { type: "checkbox", checked: selected.has(idea.id), "aria-label": `${t("grouping.select")} : ${idea.title}` });
+    const tick = h("input", { type: "checkbox", checked: selected.has(idea.id), "aria-label": itemLabel("grouping.select", idea.title) });
     tick.addEventListener("change", () => (tick.checked ? selected.add(idea.id) : selected.delete(idea.id)));
     return h("li", { class: `idea idea--${idea.status} board__card`, dataset: { ideaId: idea.id } },
       h("p", { class: "idea__title" }, idea.title),

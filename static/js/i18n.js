@@ -6,9 +6,23 @@ const strings = JSON.parse(globalThis.document?.getElementById("i18n")?.textCont
 export function t(key, params = {}) {
   let text = strings[key] ?? key;
   for (const [name, value] of Object.entries(params)) {
-    text = text.replaceAll(`%(${name})s`, String(value));
+    // A function, so that a "$&" in a participant's text is not a replacement pattern.
+    text = text.replaceAll(`%(${name})s`, () => String(value));
   }
   return text;
+}
+
+// The label of `value` in a group of labels ("profiles", "qualify.stages"…), or the
+// value itself when the page has none for it.
+export function label(group, value) {
+  const labels = strings[group];
+  return (typeof labels === "object" && labels !== null ? labels[value] : null) ?? value;
+}
+
+// An action's label for one item, as screen readers announce it ("Ajouter un vote :
+// Un jardin partagé").
+export function itemLabel(key, item) {
+  return t("label.item", { label: t(key), item });
 }
 
 // Whether the page has a text for `key` (t() falls back to the key itself).

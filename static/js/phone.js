@@ -4,7 +4,7 @@ import { groupedItems, headingItem, ideaCard, renderList } from "./cards.js";
 import { $, h, randomId, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
-import { t, tn } from "./i18n.js";
+import { itemLabel, t, tn } from "./i18n.js";
 import { connectLive } from "./connection.js";
 import { createOutbox } from "./outbox.js";
 import { mountParticipantSheet } from "./qualify.js";
@@ -148,7 +148,7 @@ function voteControls(idea, phase, mine, remaining, kind = "ideas") {
   const queued = outbox.get(voteKey(phase, kind, idea.id));
   return [
     h("button", {
-      type: "button", class: "button button--small vote-button", "aria-label": `${t("vote.remove")} : ${title}`,
+      type: "button", class: "button button--small vote-button", "aria-label": itemLabel("vote.remove", title),
       disabled: count === 0, onclick: () => vote(idea, -1, kind),
     }, "−"),
     h("span", {
@@ -156,7 +156,7 @@ function voteControls(idea, phase, mine, remaining, kind = "ideas") {
       title: queued ? t("outbox.waiting_one") : null, dataset: { queued: queued ? "true" : "false" },
     }, String(count)),
     h("button", {
-      type: "button", class: "button button--small button--primary vote-button", "aria-label": `${t("vote.add")} : ${title}`,
+      type: "button", class: "button button--small button--primary vote-button", "aria-label": itemLabel("vote.add", title),
       disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(idea, 1, kind),
     }, "+"),
   ];
@@ -200,7 +200,7 @@ function renderVote(phase) {
 
 function placeControl(idea) {
   const challenges = challengesInOrder(store);
-  const select = h("select", { "aria-label": `${t("grouping.place")} : ${idea.title}` },
+  const select = h("select", { "aria-label": itemLabel("grouping.place", idea.title) },
     h("option", { value: "" }, t("grouping.place")),
     challenges.map((c) => h("option", { value: c.id, selected: c.id === idea.challenge_id }, c.title)));
   select.addEventListener("change", async () => {

@@ -5,10 +5,9 @@
 // when someone else saved in the meantime (conflict) instead of overwriting them.
 import { $, h, show } from "./dom.js";
 import { errorText } from "./errors.js";
+import { label, t } from "./i18n.js";
 import { challengesInOrder, oldestFirst } from "./order.js";
 import { Commands } from "./protocol.js";
-
-export const strings = JSON.parse(document.getElementById("i18n-qualify")?.textContent || "{}");
 
 const TEXT_FIELDS = ["need_who", "need_where", "need_evidence", "target_public", "territory",
   "insee_code", "solution", "existing_offer", "partners", "economic_potential",
@@ -34,13 +33,13 @@ export function fillPicker(picker, items) {
   if (picker.dataset.signature === signature) return;
   picker.dataset.signature = signature;
   const chosen = picker.value;
-  picker.replaceChildren(h("option", { value: "" }, strings.choose),
+  picker.replaceChildren(h("option", { value: "" }, t("qualify.choose")),
     ...items.map((item) => h("option", { value: itemKey(item.target, item.target_id) }, targetLabel(item))));
   picker.value = items.some((i) => itemKey(i.target, i.target_id) === chosen) ? chosen : "";
 }
 
 export function targetLabel(item) {
-  return `${strings[item.target] ?? item.target} · ${item.title}`;
+  return `${label("qualify.targets", item.target)} · ${item.title}`;
 }
 
 // Binds one server-rendered sheet form. `send(payload)` returns the command's ack.
@@ -70,7 +69,7 @@ export function bindSheetForm(form, store, send) {
 
   form.addEventListener("input", () => { dirty = true; });
   form.elements.stage.addEventListener("change", syncAbandon);
-  reload.textContent = strings.load_latest;
+  reload.textContent = t("qualify.load_latest");
   reload.addEventListener("click", () => {
     fill(store.state.qualifications.get(itemKey(current.target, current.target_id)));
     say("");
@@ -90,10 +89,10 @@ export function bindSheetForm(form, store, send) {
       version = ack.data.qualification.version;
       dirty = false;
       reload.hidden = true;
-      say(strings.saved);
+      say(t("qualify.saved"));
     } else if (ack.error?.code === "conflict") {
       reload.hidden = false;
-      say(strings.conflict, "error");
+      say(t("qualify.conflict"), "error");
     } else {
       say(errorText(ack.error), "error");
       const field = ack.error?.details?.field;
@@ -114,7 +113,7 @@ export function bindSheetForm(form, store, send) {
       const sheet = store.state.qualifications.get(itemKey(current.target, current.target_id));
       if (!sheet || sheet.version === version) return;
       if (!dirty) fill(sheet);
-      else { reload.hidden = false; say(strings.changed_elsewhere, "error"); }
+      else { reload.hidden = false; say(t("qualify.changed_elsewhere"), "error"); }
     },
     get current() { return current; },
   };
@@ -125,7 +124,7 @@ export function bindSheetForm(form, store, send) {
 export function countsText(entry) {
   if (!entry) return "";
   return Object.entries(entry.counts).filter(([, n]) => n > 0)
-    .map(([kind, n]) => (strings.counts?.[kind] ?? `${kind}: {count}`).replace("{count}", String(n)))
+    .map(([kind, n]) => label("qualify.counts", kind).replace("{count}", String(n)))
     .join(" · ");
 }
 
@@ -133,9 +132,9 @@ function volunteerRow(offer) {
   const contact = offer.contact;
   const details = contact
     ? [contact.name, contact.email, contact.phone].filter(Boolean).join(" · ")
-    : strings.no_contact;
+    : t("volunteer.no_contact");
   return h("li", { class: "volunteer", dataset: { volunteerId: offer.id } },
-    h("strong", {}, offer.display_name), " — ", strings.kinds?.[offer.kind] ?? offer.kind,
+    h("strong", {}, offer.display_name), " — ", label("volunteer.kinds", offer.kind),
     h("br"), h("span", { class: contact ? "volunteer__contact" : "muted small" }, details));
 }
 
@@ -166,13 +165,13 @@ export function mountQualifyPanel(store, run) {
       return h("li", { class: key === open ? "qualify-item qualify-item--open" : "qualify-item", dataset: { key } },
         h("button", { type: "button", class: "link", onclick: () => select(item) }, targetLabel(item)), " ",
         h("span", { class: "badge", dataset: { stage: q?.stage ?? "none" } },
-          q ? strings.stages?.[q.stage] ?? q.stage : strings.no_sheet), " ",
+          q ? label("qualify.stages", q.stage) : t("qualify.no_sheet")), " ",
         h("span", { class: "muted small", dataset: { counts: key } }, countsText(entry)));
     }));
     // The volunteers of the open item, and of the whole workshop.
     const offers = open ? store.state.volunteers.get(open)?.volunteers || [] : [];
     $("#qualify-volunteers").replaceChildren(...(offers.length ? offers.map(volunteerRow)
-      : [h("li", { class: "muted" }, strings.none)]));
+      : [h("li", { class: "muted" }, t("volunteer.none"))]));
     // Items still known (hidden ideas included); a deleted défi takes its offers with it.
     const all = [...store.state.volunteers.values()].flatMap((entry) => {
       const found = entry.target === "challenge" ? store.state.challenges.get(entry.target_id)
@@ -185,7 +184,7 @@ export function mountQualifyPanel(store, run) {
       const row = volunteerRow(offer);
       row.prepend(h("span", { class: "muted small" }, `${targetLabel(item)} — `));
       return row;
-    }) : [h("li", { class: "muted" }, strings.none)]));
+    }) : [h("li", { class: "muted" }, t("volunteer.none"))]));
     sheet.refresh();
   }
 
@@ -231,7 +230,7 @@ export function renderQualifyBoard(store, list) {
     const sheet = store.state.qualifications.get(key);
     return h("li", { class: "qualify-board__item", dataset: { key } },
       h("span", { class: "qualify-board__title" }, item.title), " ",
-      sheet ? h("span", { class: "badge", dataset: { stage: sheet.stage } }, strings.stages?.[sheet.stage] ?? sheet.stage) : null,
+      sheet ? h("span", { class: "badge", dataset: { stage: sheet.stage } }, label("qualify.stages", sheet.stage)) : null,
       h("span", { class: "qualify-board__counts" }, countsText(store.state.volunteers.get(key))));
   }));
 }

@@ -5,7 +5,8 @@
 import { $, h, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
-import { fillPicker, itemKey, strings, targetLabel, targets } from "./qualify.js";
+import { label, t } from "./i18n.js";
+import { fillPicker, itemKey, targetLabel, targets } from "./qualify.js";
 
 export function mountVolunteer(store, command) {
   const section = $("#volunteer-section");
@@ -34,14 +35,14 @@ export function mountVolunteer(store, command) {
     const [target, id] = picker.value.split(":");
     const kind = form.elements.kind.value;
     if (!target || !kind) {
-      say(strings.choose, "error");
+      say(t("qualify.choose"), "error");
       return;
     }
     const payload = { target, target_id: Number(id), kind, consent_contact: consent.checked };
     if (consent.checked) {
       for (const name of ["contact_name", "contact_email", "contact_phone"]) payload[name] = form.elements[name].value;
     }
-    const ack = await send(Commands.OFFER_HELP, payload, strings.offered);
+    const ack = await send(Commands.OFFER_HELP, payload, t("volunteer.offered"));
     if (ack.ok) {
       form.reset();
       show($("#volunteer-contact"), false);
@@ -53,20 +54,20 @@ export function mountVolunteer(store, command) {
     const ref = { target: offer.target, target_id: offer.target_id, kind: offer.kind };
     const contact = offer.contact;
     return h("li", { class: "idea", dataset: { offer: `${itemKey(offer.target, offer.target_id)}:${offer.kind}` } },
-      h("p", { class: "idea__title" }, strings.kinds?.[offer.kind] ?? offer.kind),
+      h("p", { class: "idea__title" }, label("volunteer.kinds", offer.kind)),
       h("p", { class: "idea__description" }, item ? targetLabel(item) : "…"),
       h("p", { class: "muted small" }, contact
-        ? `${strings.consented} ${[contact.name, contact.email, contact.phone].filter(Boolean).join(" · ")}`
-        : strings.not_consented),
+        ? `${t("volunteer.consented")} ${[contact.name, contact.email, contact.phone].filter(Boolean).join(" · ")}`
+        : t("volunteer.not_consented")),
       h("p", { class: "idea__actions" },
         contact ? h("button", {
           type: "button", class: "button button--small", dataset: { action: "withdraw-consent" },
-          onclick: () => send(Commands.OFFER_HELP, { ...ref, consent_contact: false }, strings.consent_withdrawn),
-        }, strings.withdraw_consent) : null,
+          onclick: () => send(Commands.OFFER_HELP, { ...ref, consent_contact: false }, t("volunteer.consent_withdrawn")),
+        }, t("volunteer.withdraw_consent")) : null,
         h("button", {
           type: "button", class: "button button--small", dataset: { action: "withdraw-offer" },
-          onclick: () => send(Commands.WITHDRAW_HELP, ref, strings.withdrawn),
-        }, strings.withdraw)));
+          onclick: () => send(Commands.WITHDRAW_HELP, ref, t("volunteer.withdrawn")),
+        }, t("action.withdraw"))));
   }
 
   return function render() {

@@ -1,4 +1,7 @@
-"""Translated strings the browser scripts need, rendered into each page as JSON."""
+"""Translated strings the browser scripts need, rendered into each page as JSON.
+
+This is their one source: static/js/i18n.js reads them (``t``, ``tn``, ``label``) and no
+script holds a user-facing text of its own."""
 
 from __future__ import annotations
 
@@ -24,6 +27,25 @@ def profile_labels() -> dict[str, str]:
 
 def status_labels() -> dict[str, str]:
     return {"draft": _("In preparation"), "open": _("Live"), "closed": _("Closed")}
+
+
+def stage_labels() -> dict[str, str]:
+    return {
+        "to_study": _("To study"),
+        "opportunity_study": _("Opportunity study"),
+        "holder_search": _("Looking for a holder"),
+        "launching": _("Launching"),
+        "launched": _("Launched"),
+        "abandoned": _("Abandoned"),
+    }
+
+
+def offer_labels() -> dict[str, str]:
+    return {
+        "hold": _("I could carry this project"),
+        "contribute": _("I want to contribute"),
+        "follow": _("Keep me informed"),
+    }
 
 
 def plural_forms(singular: str, plural: str) -> dict[str, str]:
@@ -62,7 +84,7 @@ def js_strings() -> dict[str, Any]:
         "idea.anonymous": _("Anonymous"),
         "idea.mine": _("My idea"),
         "idea.merged": _("Merged with a close idea"),
-        "idea.need": _("Need it answers"),
+        "idea.need": _("Need it answers:"),
         "idea.sent": _("Your idea is posted."),
         "idea.sent_pending": _("Your idea is sent. It will be shown once approved."),
         "idea.updated": _("Your idea is updated."),
@@ -76,6 +98,9 @@ def js_strings() -> dict[str, Any]:
         "action.hide": _("Hide"),
         "action.restore": _("Show again"),
         "action.approve": _("Approve"),
+        # An action on one item, for screen readers: "Add a vote : Un jardin partagé".
+        "label.item": _("%(label)s: %(item)s"),
+        "unit.minutes": _("min"),
         "phase.none": _("The workshop will start soon."),
         "phase.read_only": _("During this step you can read the ideas."),
         "phase.can_post": _("Post your ideas!"),
@@ -126,4 +151,30 @@ def js_strings() -> dict[str, Any]:
         "count.ideas": plural_forms("%(count)s idea", "%(count)s ideas"),
         "count.pending": plural_forms("%(count)s idea waiting", "%(count)s ideas waiting"),
         "count.participants": plural_forms("%(count)s participant", "%(count)s participants"),
+        # Qualification sheets and volunteer offers (qualify.js, volunteer.js).
+        "qualify.stages": stage_labels(),
+        "qualify.counts": {
+            "hold": _("Could carry it: {count}"),
+            "contribute": _("Want to contribute: {count}"),
+            "follow": _("Follow it: {count}"),
+        },
+        "qualify.targets": {"challenge": _("Challenge"), "idea": _("Idea")},
+        "qualify.no_sheet": _("Not qualified yet"),
+        "qualify.saved": _("Sheet saved."),
+        "qualify.conflict": _(
+            "Someone saved this sheet in the meantime: your changes are not saved. "
+            "Load the latest version, then make your changes again."
+        ),
+        "qualify.changed_elsewhere": _("Someone else has just changed this sheet."),
+        "qualify.load_latest": _("Load the latest version"),
+        "qualify.choose": _("Choose a challenge or an idea"),
+        "volunteer.kinds": offer_labels(),
+        "volunteer.offered": _("Thank you! Your offer is recorded."),
+        "volunteer.withdrawn": _("Your offer is withdrawn."),
+        "volunteer.consent_withdrawn": _("Your contact details are erased."),
+        "volunteer.withdraw_consent": _("Withdraw my consent to be contacted"),
+        "volunteer.consented": _("You agreed to be contacted."),
+        "volunteer.not_consented": _("You did not agree to be contacted."),
+        "volunteer.no_contact": _("no contact (no consent)"),
+        "volunteer.none": _("No volunteer yet."),
     }
