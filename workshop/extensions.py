@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, ClassVar
+
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -10,7 +12,7 @@ from flask_migrate import Migrate
 from flask_socketio import SocketIO
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
-from sqlalchemy import MetaData
+from sqlalchemy import MetaData, Table, inspect
 from sqlalchemy.orm import DeclarativeBase
 
 # Named constraints let Alembic's batch mode alter them on SQLite.
@@ -24,7 +26,29 @@ NAMING_CONVENTION = {
 
 
 class Base(DeclarativeBase):
+    """The models' base class, which mypy sees as it is (``db.Model`` it sees as ``Any``).
+
+    Models subclass it directly, so a misspelt attribute is a type error. It is also
+    ``db``'s ``model_class``: ``db.metadata`` is this metadata, so ``db.session``,
+    ``db.create_all()`` and Flask-Migrate see the models. Models have no ``Model.query``
+    (use ``db.session``).
+    """
+
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+    if TYPE_CHECKING:
+        # Every model here maps a table (SQLAlchemy types it as any ``FromClause``), so
+        # ``insert(Event.__table__)`` and ``Workshop.__table__.c.seq`` type-check.
+        __table__: ClassVar[Table]
+
+    def __repr__(self) -> str:
+        """``<Workshop 3>``, as Flask-SQLAlchemy's ``db.Model`` shows a row."""
+        state = inspect(self)
+        if state.transient or state.pending:
+            key = f"({'transient' if state.transient else 'pending'} {id(self)})"
+        else:
+            key = ", ".join(map(str, state.identity or ()))
+        return f"<{type(self).__name__} {key}>"
 
 
 db = SQLAlchemy(model_class=Base)

@@ -10,25 +10,47 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask_login import UserMixin
 from sqlalchemy import (
     JSON,
     Boolean,
     CheckConstraint,
+    Column,
+    Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
     String,
+    Table,
     Text,
     UniqueConstraint,
     func,
 )
+from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
 
-from .extensions import db
+from .extensions import Base
+
+if TYPE_CHECKING:
+
+    class UserMixin:
+        """What mypy sees of :class:`flask_login.UserMixin` (Flask-Login ships no types:
+        subclassing it as it is would make :class:`Facilitator` an ``Any``)."""
+
+        @property
+        def is_active(self) -> bool: ...
+        @property
+        def is_authenticated(self) -> bool: ...
+        @property
+        def is_anonymous(self) -> bool: ...
+        def get_id(self) -> str: ...
+
+else:
+    from flask_login import UserMixin
 
 
 def utcnow() -> dt.datetime:
@@ -36,7 +58,7 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
+class UTCDateTime(TypeDecorator[dt.datetime]):
     """A datetime stored naive in UTC and always read back timezone-aware.
 
     SQLite has no timezone type; normalising here keeps comparisons correct on
@@ -46,14 +68,14 @@ class UTCDateTime(db.TypeDecorator):  # type: ignore[name-defined]
     impl = DateTime
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is None:
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to a UTCDateTime column")
         return value.astimezone(dt.UTC).replace(tzinfo=None)
 
-    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+    def process_result_value(self, value: Any, dialect: Dialect) -> dt.datetime | None:
         return None if value is None else value.replace(tzinfo=dt.UTC)
 
 
@@ -117,16 +139,15 @@ class IdeaStatus(StrEnum):
     MERGED = "merged"  # absorbed by another idea (merged_into_id), kept for traceability
 
 
-workshop_facilitators = db.Table(
+workshop_facilitators = Table(
     "workshop_facilitators",
-    db.Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
-    db.Column(
-        "facilitator_id", ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Base.metadata,
+    Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
+    Column("facilitator_id", ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class Facilitator(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Facilitator(UserMixin, TimestampMixin, Base):
     __tablename__ = "facilitators"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -139,7 +160,7 @@ class Facilitator(UserMixin, TimestampMixin, db.Model):  # type: ignore[name-def
     )
 
 
-class Workshop(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Workshop(TimestampMixin, Base):
     __tablename__ = "workshops"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -149,7 +170,7 @@ class Workshop(TimestampMixin, db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(String(140))
     question: Mapped[str] = mapped_column(String(500), default="")
     territory: Mapped[str] = mapped_column(String(140), default="")
-    date: Mapped[dt.date | None] = mapped_column(db.Date, nullable=True)
+    date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     format: Mapped[str] = mapped_column(String(20))
     status: Mapped[str] = mapped_column(String(12), default=WorkshopStatus.DRAFT)
     joining_open: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -187,7 +208,7 @@ class Workshop(TimestampMixin, db.Model):  # type: ignore[name-defined]
     )
 
 
-class Phase(db.Model):  # type: ignore[name-defined]
+class Phase(Base):
     """One item of a workshop's agenda."""
 
     __tablename__ = "phases"
@@ -208,7 +229,7 @@ class Phase(db.Model):  # type: ignore[name-defined]
     workshop: Mapped[Workshop] = relationship(back_populates="phases", foreign_keys=[workshop_id])
 
 
-class Participant(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Participant(TimestampMixin, Base):
     __tablename__ = "participants"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -221,7 +242,7 @@ class Participant(TimestampMixin, db.Model):  # type: ignore[name-defined]
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
 
 
-class Idea(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Idea(TimestampMixin, Base):
     __tablename__ = "ideas"
     __table_args__ = (
         # A retried post carries the same client id and is stored once.
@@ -255,7 +276,7 @@ class Idea(TimestampMixin, db.Model):  # type: ignore[name-defined]
     author: Mapped[Participant | None] = relationship()
 
 
-class Challenge(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Challenge(TimestampMixin, Base):
     """A défi: a group of ideas, often titled « Comment pourrions-nous … ? »."""
 
     __tablename__ = "challenges"
@@ -271,7 +292,7 @@ class Challenge(TimestampMixin, db.Model):  # type: ignore[name-defined]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class GroupingSnapshot(db.Model):  # type: ignore[name-defined]
+class GroupingSnapshot(Base):
     """How ideas were grouped before a suggested grouping was applied, to undo it."""
 
     __tablename__ = "grouping_snapshots"
@@ -285,7 +306,7 @@ class GroupingSnapshot(db.Model):  # type: ignore[name-defined]
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class Event(db.Model):  # type: ignore[name-defined]
+class Event(Base):
     """A committed change, kept so reconnecting clients can replay what they missed.
 
     ``data`` is the facilitators' view of the fact; ``public_data`` what participants
@@ -306,7 +327,7 @@ class Event(db.Model):  # type: ignore[name-defined]
     )
 
 
-class Vote(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Vote(TimestampMixin, Base):
     """Dots a participant put on one item during one vote phase (``count`` ≥ 1).
 
     Budgets and caps are enforced by :mod:`workshop.services.votes` in the same
@@ -341,7 +362,7 @@ class Vote(TimestampMixin, db.Model):  # type: ignore[name-defined]
     count: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class Qualification(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Qualification(TimestampMixin, Base):
     """The qualification sheet of one défi or one idea (at most one per target)."""
 
     __tablename__ = "qualifications"
@@ -382,7 +403,7 @@ class Qualification(TimestampMixin, db.Model):  # type: ignore[name-defined]
     version: Mapped[int] = mapped_column(Integer, default=1)
 
 
-class Volunteer(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Volunteer(TimestampMixin, Base):
     """A participant's offer to hold, contribute to or follow a défi or an idea.
 
     Contact details are kept only while ``consent_contact`` is true.
@@ -420,16 +441,15 @@ class Volunteer(TimestampMixin, db.Model):  # type: ignore[name-defined]
 
 # ------------------------------------------------------------- Fabrique portfolio
 
-fabrique_members = db.Table(
+fabrique_members = Table(
     "fabrique_members",
-    db.Column("fabrique_id", ForeignKey("fabriques.id", ondelete="CASCADE"), primary_key=True),
-    db.Column(
-        "facilitator_id", ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True
-    ),
+    Base.metadata,
+    Column("fabrique_id", ForeignKey("fabriques.id", ondelete="CASCADE"), primary_key=True),
+    Column("facilitator_id", ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True),
 )
 
 
-class Fabrique(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class Fabrique(TimestampMixin, Base):
     """A Fabrique à initiatives: it imports workshop exports into one portfolio.
 
     Its members (facilitator accounts) see and work on the portfolio; its API tokens
@@ -445,7 +465,7 @@ class Fabrique(TimestampMixin, db.Model):  # type: ignore[name-defined]
     members: Mapped[list[Facilitator]] = relationship(secondary=fabrique_members)
 
 
-class ApiToken(db.Model):  # type: ignore[name-defined]
+class ApiToken(Base):
     """A bearer token of a Fabrique for ``/api/v1/``; only its SHA-256 is stored.
 
     ``prefix`` (the first characters of the token) names it in listings and logs.
@@ -470,7 +490,7 @@ class ApiToken(db.Model):  # type: ignore[name-defined]
     fabrique: Mapped[Fabrique] = relationship()
 
 
-class PortfolioSession(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class PortfolioSession(TimestampMixin, Base):
     """One workshop as imported into a Fabrique's portfolio (its latest export)."""
 
     __tablename__ = "portfolio_sessions"
@@ -485,7 +505,7 @@ class PortfolioSession(TimestampMixin, db.Model):  # type: ignore[name-defined]
     title: Mapped[str] = mapped_column(Text, default="")
     question: Mapped[str] = mapped_column(Text, default="")
     territory: Mapped[str] = mapped_column(Text, default="")
-    date: Mapped[dt.date | None] = mapped_column(db.Date, nullable=True)
+    date: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
     format: Mapped[str] = mapped_column(String(20), default="")
     status: Mapped[str] = mapped_column(String(12), default="")
     language: Mapped[str] = mapped_column(String(8), default="")
@@ -501,7 +521,7 @@ class PortfolioSession(TimestampMixin, db.Model):  # type: ignore[name-defined]
     )
 
 
-class PortfolioChallenge(db.Model):  # type: ignore[name-defined]
+class PortfolioChallenge(Base):
     """A défi of an imported session, as exported (read-only in the portfolio)."""
 
     __tablename__ = "portfolio_challenges"
@@ -522,7 +542,7 @@ class PortfolioChallenge(db.Model):  # type: ignore[name-defined]
     volunteers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
 
 
-class PortfolioIdea(TimestampMixin, db.Model):  # type: ignore[name-defined]
+class PortfolioIdea(TimestampMixin, Base):
     """An idea of an imported session, with its lineage and follow-up stage.
 
     ``stage`` starts from the idea's qualification, else its défi's (``stage_source``
@@ -576,7 +596,7 @@ class MergeStatus(StrEnum):
     DISMISSED = "dismissed"
 
 
-class PortfolioMergeProposal(db.Model):  # type: ignore[name-defined]
+class PortfolioMergeProposal(Base):
     """Two ideas of different sessions that look alike, proposed for merging.
 
     ``idea_id`` is the later import (the one merged away on acceptance), ``keep_id``
@@ -597,7 +617,7 @@ class PortfolioMergeProposal(db.Model):  # type: ignore[name-defined]
     keep_id: Mapped[int] = mapped_column(
         ForeignKey("portfolio_ideas.id", ondelete="CASCADE"), index=True
     )
-    score: Mapped[float] = mapped_column(db.Float)
+    score: Mapped[float] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10), default=MergeStatus.PROPOSED)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
