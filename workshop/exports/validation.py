@@ -1,8 +1,25 @@
-"""Checking an export against ``docs/export.schema.json`` and its integrity digest."""
+"""Checking a workshop export: the one set of rules a file must follow to be read as one.
+
+Every rule is checked here, in one place: the file is JSON (else truncated, or not ours
+when it does not even start like a JSON object), a Semis export, of a known version,
+unchanged since it was exported (its integrity digest), following
+``docs/export.schema.json``, with references that hold together and nothing a database
+column cannot hold. A refusal names the problem and where it is (a JSON pointer into the
+file and, for a schema rule, the rule's path), in a translated message.
+
+Two callers, two orders: the portfolio's import (:func:`read_document`, then
+:func:`validate_document` unless the export is already held) says "changed after it was
+exported" before anything else, with the ``Import*`` errors; :func:`validate` checks a
+document this server made and names the first broken schema rule, with a
+:class:`~workshop.errors.ValidationError` whose ``details.reason`` is ``format``,
+``version``, ``schema`` or ``integrity``.
+"""
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Iterable, Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -11,13 +28,23 @@ from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
 from jsonschema.exceptions import best_match
 
-from ..errors import ValidationError
+from ..errors import (
+    ImportInvalid,
+    ImportNotOurs,
+    ImportTampered,
+    ImportTruncated,
+    ImportUnknownVersion,
+    ValidationError,
+    WorkshopError,
+)
+from ..schemas import INT_MAX
 from .document import FORMAT, digest
 
 DOCS = Path(__file__).resolve().parent.parent.parent / "docs"
 SCHEMA_PATH = DOCS / "export.schema.json"
-TABLE_SCHEMA_DIR = DOCS / "tableschema"
-DATAPACKAGE_PATH = DOCS / "datapackage.json"
+# Major versions this server reads; a minor version only ever adds optional fields.
+SUPPORTED_MAJOR = "1"
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 @cache
@@ -32,47 +59,243 @@ def _validator() -> Draft202012Validator:
     return Draft202012Validator(export_schema(), format_checker=FormatChecker())
 
 
-def _pointer(path: Any) -> str:
-    return "/" + "/".join(str(part) for part in path)
+def read_document(document_or_bytes: dict[str, Any] | bytes | str) -> dict[str, Any]:
+    """The parsed export, once it is JSON, ours, of a known version and unchanged since it
+    was exported; else one of the ``Import*`` errors. :func:`validate_document` checks
+    the rest."""
+    if isinstance(document_or_bytes, dict):
+        document: Any = document_or_bytes
+    else:
+        document = _parse_json(document_or_bytes)
+    _check_ours(document)
+    _check_version(document)
+    _check_integrity(document)
+    return document
 
 
-def validate(document: Any, *, check_integrity: bool = True) -> None:
-    """Raise :class:`ValidationError` unless ``document`` is a valid export.
+def validate_document(document: dict[str, Any]) -> None:
+    """The checks :func:`read_document` leaves: the JSON Schema, then the references;
+    raises :class:`ImportInvalid`."""
+    _check_schema(document)
+    _check_references(document)
 
-    The error names the problem and where it is (a JSON pointer in ``details.path``):
-    not a Semis export, an unknown version, a field of the wrong shape, or (with
-    ``check_integrity``) a digest that does not match the content.
+
+# What each refusal of an import means to :func:`validate`'s callers.
+_REASONS: dict[type[WorkshopError], str] = {
+    ImportNotOurs: "format",
+    ImportUnknownVersion: "version",
+    ImportInvalid: "schema",
+    ImportTampered: "integrity",
+}
+
+
+def validate(document: Any) -> None:
+    """Raise :class:`ValidationError` unless ``document`` (parsed JSON) is a valid export.
+
+    The same rules as an import, the schema before the digest: ``details.reason`` is
+    ``format`` (not a Semis export), ``version``, ``schema`` (the schema or the
+    references) or ``integrity``, and ``details.path`` a JSON pointer.
     """
+    try:
+        _check_ours(document)
+        _check_version(document)
+        validate_document(document)
+        _check_integrity(document)
+    except (ImportNotOurs, ImportUnknownVersion, ImportInvalid, ImportTampered) as error:
+        raise ValidationError(
+            error.message, **{**error.details, "reason": _REASONS[type(error)]}
+        ) from None
+
+
+def _pointer(path: Iterable[Any]) -> str:
+    """A JSON Pointer (RFC 6901) for a path inside the document; "/" for the root."""
+    parts = [str(p).replace("~", "~0").replace("/", "~1") for p in path]
+    return "/" + "/".join(parts)
+
+
+def _invalid(path: Iterable[Any], problem: str, **details: Any) -> ImportInvalid:
+    """The refusal of a document breaking a rule at ``path``."""
+    where = _pointer(path)
+    return ImportInvalid(
+        _(
+            "This export does not follow the export schema at %(path)s: %(problem)s",
+            path=where,
+            problem=problem,
+        ),
+        path=where,
+        **details,
+    )
+
+
+def _check_ours(document: Any) -> None:
+    """A JSON object that says it is a Semis export; else :class:`ImportNotOurs`."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
-        raise ValidationError(
-            _("This file is not a Semis workshop export."), path="/format", reason="format"
-        )
-    version = document.get("version")
-    if not isinstance(version, str) or not version.startswith("1."):
-        raise ValidationError(
+        raise ImportNotOurs(
             _(
-                "This export uses a format version this server does not know (%(version)s).",
-                version=str(version),
+                "This file is not a Semis workshop export (%(path)s is not %(format)s).",
+                path="/format",
+                format=FORMAT,
+            ),
+            path="/format",
+        )
+
+
+def _check_version(document: dict[str, Any]) -> None:
+    """A version whose major this server reads; else :class:`ImportUnknownVersion`."""
+    version = document.get("version")
+    if not isinstance(version, str) or version.split(".")[0] != SUPPORTED_MAJOR:
+        shown = version if isinstance(version, str | int | float) else type(version).__name__
+        raise ImportUnknownVersion(
+            _(
+                "This export uses format version %(version)s at /version; this server reads "
+                "version %(supported)s.x.",
+                version=str(shown)[:20],
+                supported=SUPPORTED_MAJOR,
             ),
             path="/version",
-            reason="version",
+            version=str(shown)[:20],
         )
+
+
+def _parse_json(raw: bytes | str) -> Any:
+    """The JSON of a file: :class:`ImportNotOurs` when it cannot be an export at all,
+    :class:`ImportTruncated` when it starts like one but is not complete JSON."""
+    if isinstance(raw, bytes):
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise ImportNotOurs(
+                _("This file is not a Semis workshop export (it is not UTF-8 text)."), path="/"
+            ) from None
+    else:
+        text = raw
+    if not text.lstrip().startswith("{"):
+        raise ImportNotOurs(
+            _("This file is not a Semis workshop export (it is not a JSON object)."), path="/"
+        )
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as error:
+        raise ImportTruncated(
+            _(
+                "This file is cut off or damaged: it is not complete JSON "
+                "(line %(line)d, column %(column)d).",
+                line=error.lineno,
+                column=error.colno,
+            ),
+            path="/",
+            line=error.lineno,
+            column=error.colno,
+        ) from None
+    except RecursionError:
+        raise ImportNotOurs(
+            _("This file is not a Semis workshop export (it is nested too deeply)."), path="/"
+        ) from None
+
+
+def _check_integrity(document: dict[str, Any]) -> None:
+    """The sha256 digest the file carries is that of its content; else
+    :class:`ImportTampered` (or :class:`ImportInvalid` when it carries none)."""
+    integrity = document.get("integrity")
+    if not isinstance(integrity, dict):
+        raise _invalid(["integrity"], _("the integrity digest is missing."))
+    if integrity.get("algorithm") != "sha256":
+        raise _invalid(["integrity", "algorithm"], _("the only digest algorithm read is sha256."))
+    claimed = integrity.get("digest")
+    try:
+        expected = digest(document)
+    except UnicodeEncodeError:  # a lone surrogate ("\\ud800"): valid JSON, not text
+        path = next(
+            (p for p, v in _leaves(document, []) if isinstance(v, str) and _SURROGATE.search(v)),
+            [],
+        )
+        raise _invalid(
+            path, _("the text contains characters that are not valid Unicode.")
+        ) from None
+    if not isinstance(claimed, str) or claimed.lower() != expected:
+        raise ImportTampered(
+            _(
+                "This file was changed after it was exported: its integrity digest "
+                "(%(path)s) does not match its content.",
+                path="/integrity/digest",
+            ),
+            path="/integrity/digest",
+        )
+
+
+def _problem(error: Any) -> str:
+    """A translated description of one JSON Schema error, by its keyword."""
+    keyword = error.validator
+    value = error.validator_value
+    if keyword == "required":
+        missing = [name for name in value if name not in (error.instance or {})]
+        return _("the field %(name)s is missing.", name=", ".join(missing) or "?")
+    if keyword == "type":
+        return _("the value has the wrong type (expected %(type)s).", type=value)
+    if keyword == "maxLength":
+        return _("the text is too long (%(max)s characters at most).", max=value)
+    if keyword == "minLength":
+        return _("the text is too short.")
+    if keyword in ("enum", "const"):
+        return _("this value is not one of those allowed.")
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        return _("this number is out of range.")
+    if keyword == "pattern":
+        return _("the value does not have the expected form.")
+    if keyword == "format":
+        return _("the value is not a valid %(format)s.", format=value)
+    if keyword in ("additionalProperties", "unevaluatedProperties"):
+        return _("it has a field the format does not define.")
+    if keyword in ("maxItems", "minItems"):
+        return _("the list has too many or too few items.")
+    return _("the value is not valid (%(keyword)s).", keyword=keyword)
+
+
+def _check_schema(document: dict[str, Any]) -> None:
+    """Validate against ``docs/export.schema.json``; the most relevant error is named."""
     error = best_match(_validator().iter_errors(document))
     if error is not None:
-        path = _pointer(error.absolute_path)
-        raise ValidationError(
-            _(
-                "The export does not follow its schema at %(path)s: %(problem)s",
-                path=path,
-                problem=error.message[:300],
-            ),
-            path=path,
-            schema_path=_pointer(error.absolute_schema_path),
-            reason="schema",
+        raise _invalid(
+            error.absolute_path,
+            _problem(error),
+            schema_path="#" + _pointer(error.absolute_schema_path),
         )
-    if check_integrity and document["integrity"]["digest"] != digest(document):
-        raise ValidationError(
-            _("The export was changed or truncated after it was made: its digest does not match."),
-            path="/integrity/digest",
-            reason="integrity",
-        )
+
+
+def _leaves(value: Any, path: list[Any]) -> Iterator[tuple[list[Any], Any]]:
+    """Every scalar of a JSON value, with its path."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _leaves(item, [*path, key])
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _leaves(item, [*path, index])
+    else:
+        yield path, value
+
+
+def _check_references(document: dict[str, Any]) -> None:
+    """What a schema cannot say: references name this workshop, links point inside."""
+    uid = document["workshop"]["uid"]
+    ids: dict[str, set[int]] = {"challenges": set(), "ideas": set()}
+    for key, kind, wrong in (
+        ("challenges", "challenge", _("the reference does not name this défi.")),
+        ("ideas", "idea", _("the reference does not name this idea.")),
+    ):
+        for index, item in enumerate(document[key]):
+            if item["reference"] != f"{uid}/{kind}/{item['id']}":
+                raise _invalid([key, index, "reference"], wrong)
+            if item["id"] in ids[key]:
+                raise _invalid([key, index, "id"], _("this identifier appears twice."))
+            ids[key].add(item["id"])
+            linked = item.get("challenge_id") if key == "ideas" else None
+            if linked is not None and linked not in ids["challenges"]:
+                raise _invalid(
+                    [key, index, "challenge_id"], _("no défi of the export has this id.")
+                )
+    # What a database column cannot hold; nothing Semis exports carries it.
+    for path, value in _leaves(document, []):
+        if isinstance(value, str) and "\x00" in value:
+            raise _invalid(path, _("the text contains a NUL character."))
+        if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_MAX:
+            raise _invalid(path, _("this number is out of range."))

@@ -20,6 +20,7 @@ from flask_babel import gettext as _
 from sqlalchemy import delete, insert, select, update
 
 from ...errors import ImportOutdated
+from ...exports.validation import read_document, validate_document
 from ...extensions import db
 from ...models import (
     Fabrique,
@@ -30,7 +31,6 @@ from ...models import (
     PortfolioSession,
     utcnow,
 )
-from ..export_reader import read_document, validate_document
 from ..fabriques import lock_fabrique
 from .follow_up import propose_merges
 from .rows import challenge_values, follow_up_values, idea_values, session_values
@@ -64,7 +64,7 @@ def import_export(
     """Import one workshop export into ``fabrique``'s portfolio, in one transaction.
 
     The caller has checked who may import (a member, the CLI, an import token).
-    Raises the ``Import*`` errors of :func:`.export_reader.load_document`, and
+    Raises the ``Import*`` errors of :mod:`workshop.exports.validation`, and
     :class:`ImportOutdated` when the portfolio holds a newer export of the same
     workshop; nothing is written then. Importing an export already held (same digest)
     changes nothing.
