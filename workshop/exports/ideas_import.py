@@ -1,15 +1,17 @@
-"""Reading a CSV of ideas collected before a session, to import them into a workshop.
+"""Reading a CSV file of ideas collected before a session: the one reader of that file.
 
-The file is the one ``flask --app workshop ideas suggest-groups`` reads (see
-:mod:`workshop.grouping.ideas_csv`): a header row naming an ``id`` column and a ``text``
-column, any delimiter among ``,`` ``;`` and tab, UTF-8 with or without a BOM. Optional
-columns: ``description`` and ``need``. The ``ideas.csv`` of an export is accepted too
-(``title`` stands for ``text``, ``body`` for ``description``).
+The file has a header row naming an ``id`` column and a ``text`` column, any delimiter
+among ``,`` ``;`` and tab, UTF-8 with or without a BOM. Optional columns: ``description``
+and ``need``. The ``ideas.csv`` of an export is accepted too (``title`` stands for
+``text``, ``body`` for ``description``). Blank lines are skipped; a record is named by
+the line it starts on (a quoted cell may span lines).
 
-Unlike the grouping reader this one checks every line as a posted idea is checked
-(:func:`workshop.schemas.parse_new_idea`) and reports every faulty line at once, with
-translated messages, so that a facilitator can fix the file in one go. The ``id`` of a
-line gives the idea a stable ``client_id``: importing the same file again adds nothing.
+Two readings of it. :func:`parse_ideas_csv`, to import the ideas into a workshop, checks
+every line as a posted idea is checked (:func:`workshop.schemas.parse_new_idea`) and
+reports every faulty line at once, with translated messages, so that a facilitator can
+fix the file in one go; the ``id`` of a line gives the idea a stable ``client_id``:
+importing the same file again adds nothing. :func:`read_ideas`, for ``flask --app
+workshop ideas suggest-groups``, only takes each line's id and text.
 """
 
 from __future__ import annotations
@@ -29,29 +31,32 @@ MAX_ROWS = 5000
 MAX_ID_LENGTH = 200
 # Lines reported in one error at most (the count of faulty lines is always given).
 MAX_REPORTED = 50
+# Spreadsheets in France write ";"; others write ","; a tab-separated export also happens.
 _DELIMITERS = ",;\t"
-_ALIASES = {"text": ("text", "title"), "description": ("description", "body"), "need": ("need",)}
+# The names a column goes by: its own, and the one the export's ideas.csv gives it.
+_ALIASES = {
+    "id": ("id",),
+    "text": ("text", "title"),
+    "description": ("description", "body"),
+    "need": ("need",),
+}
 
 
 @dataclass(frozen=True)
-class ImportRow:
+class _Record:
+    """One non-blank record of the file: the line it starts on and its cells."""
+
     line: int
-    row_id: str
-    idea: NewIdea
+    cells: list[str]
 
-
-def client_id_for(row_id: str) -> str:
-    """The idempotency key of the idea imported from a line with id ``row_id``."""
-    return "csv-" + hashlib.sha256(row_id.encode("utf-8")).hexdigest()[:40]
+    def get(self, column: int | None) -> str:
+        """The cell in ``column``; empty when the file has no such column or the record
+        is short."""
+        return self.cells[column] if column is not None and column < len(self.cells) else ""
 
 
 def _decode(data: bytes) -> str:
-    if len(data) > MAX_BYTES:
-        raise ValidationError(
-            _("This file is too large (%(max)d MB at most).", max=MAX_BYTES // (1024 * 1024)),
-            field="file",
-            reason="too_large",
-        )
+    """The text of the file, without its BOM and leading blank lines."""
     try:
         content = data.decode("utf-8-sig")
     except UnicodeDecodeError as error:
@@ -71,10 +76,126 @@ def _decode(data: bytes) -> str:
 
 
 def _column(header: list[str], name: str) -> int | None:
-    for alias in _ALIASES.get(name, (name,)):
+    for alias in _ALIASES[name]:
         if alias in header:
             return header.index(alias)
     return None
+
+
+def _read(data: bytes, max_rows: int | None = None) -> tuple[dict[str, int | None], list[_Record]]:
+    """The columns (``id``, ``text``, ``description``, ``need`` → index or ``None``) and
+    the non-blank records of an ideas file.
+
+    Raises :class:`ValidationError` (``details.reason``: ``encoding``, ``empty``,
+    ``missing_column``, ``not_csv``, ``too_many_rows`` past ``max_rows``, or
+    ``no_rows``).
+    """
+    content = _decode(data)
+    try:
+        delimiter = csv.Sniffer().sniff(content.splitlines()[0], delimiters=_DELIMITERS).delimiter
+    except csv.Error:
+        delimiter = ","
+    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
+    records: list[_Record] = []
+    try:
+        header = [cell.strip().lower() for cell in next(reader)]
+        columns = {name: _column(header, name) for name in _ALIASES}
+        for name in ("id", "text"):
+            if columns[name] is None:
+                raise ValidationError(
+                    _(
+                        "The file has no « %(column)s » column. The first line must name "
+                        "the columns: id and text (description and need are optional).",
+                        column=name,
+                    ),
+                    field="file",
+                    reason="missing_column",
+                    column=name,
+                    header=header,
+                )
+        last_line = reader.line_num
+        for cells in reader:
+            line, last_line = last_line + 1, reader.line_num
+            if not any(cell.strip() for cell in cells):
+                continue
+            if max_rows is not None and len(records) == max_rows:
+                raise ValidationError(
+                    _("This file has more than %(max)d ideas. Split it.", max=max_rows),
+                    field="file",
+                    reason="too_many_rows",
+                    max=max_rows,
+                )
+            records.append(_Record(line, cells))
+    except csv.Error as error:
+        raise ValidationError(
+            _("This file cannot be read as CSV (%(problem)s).", problem=str(error)),
+            field="file",
+            reason="not_csv",
+            problem=str(error),
+        ) from None
+    if not records:
+        raise ValidationError(
+            _("This file has a header line but no ideas."), field="file", reason="no_rows"
+        )
+    return columns, records
+
+
+# ------------------------------------------------------------- importing the ideas
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    """A line of the file, checked as a posted idea."""
+
+    line: int
+    row_id: str
+    idea: NewIdea
+
+
+def client_id_for(row_id: str) -> str:
+    """The idempotency key of the idea imported from a line with id ``row_id``."""
+    return "csv-" + hashlib.sha256(row_id.encode("utf-8")).hexdigest()[:40]
+
+
+def _check_line(
+    record: _Record, columns: dict[str, int | None], seen: dict[str, int]
+) -> tuple[str, str, str] | ImportRow:
+    """The line as an idea to import, or what is wrong with it: ``(column, reason,
+    message)``. ``seen`` (id → line) gets the line's id."""
+    row_id = record.get(columns["id"]).strip()
+    if not row_id:
+        return ("id", "required", _("The id is empty."))
+    if len(row_id) > MAX_ID_LENGTH:
+        return (
+            "id",
+            "too_long",
+            _("The id is too long (%(max)d characters at most).", max=MAX_ID_LENGTH),
+        )
+    if row_id in seen:
+        return (
+            "id",
+            "duplicate_id",
+            _(
+                "The id « %(id)s » is already used on line %(line)d.",
+                id=row_id[:40],
+                line=seen[row_id],
+            ),
+        )
+    seen[row_id] = record.line
+    try:
+        idea = parse_new_idea(
+            {
+                "client_id": client_id_for(row_id),
+                "title": record.get(columns["text"]),
+                "description": record.get(columns["description"]),
+                "need": record.get(columns["need"]),
+            }
+        )
+    except ValidationError as error:
+        field = str(error.details.get("field") or "")
+        column = {"title": "text"}.get(field, field)
+        return (column, str(error.details.get("reason", "")), str(error.message))
+    return ImportRow(record.line, row_id, idea)
 
 
 def parse_ideas_csv(data: bytes) -> list[ImportRow]:
@@ -85,109 +206,35 @@ def parse_ideas_csv(data: bytes) -> list[ImportRow]:
     ``lines``, the last with ``details.errors``: one ``{"line", "column", "reason",
     "message"}`` per faulty line, and ``details.count``).
     """
-    content = _decode(data)
-    try:
-        delimiter = csv.Sniffer().sniff(content.splitlines()[0], delimiters=_DELIMITERS).delimiter
-    except csv.Error:
-        delimiter = ","
-    reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
-    try:
-        header = [cell.strip().lower() for cell in next(reader)]
-        id_col, text_col = _column(header, "id"), _column(header, "text")
-        for name, found in (("id", id_col), ("text", text_col)):
-            if found is None:
-                raise ValidationError(
-                    _(
-                        "The file has no « %(column)s » column. The first line must name "
-                        "the columns: id and text (description and need are optional).",
-                        column=name,
-                    ),
-                    field="file",
-                    reason="missing_column",
-                    column=name,
-                )
-        assert id_col is not None and text_col is not None  # noqa: S101 - checked above
-        description_col, need_col = _column(header, "description"), _column(header, "need")
-        rows: list[ImportRow] = []
-        errors: list[dict[str, object]] = []
-        seen: dict[str, int] = {}
-        count = 0
-        last_line = reader.line_num
-        for cells in reader:
-            # A quoted cell may span lines: a record is named by the line it starts on.
-            line, last_line = last_line + 1, reader.line_num
-            if not any(cell.strip() for cell in cells):
-                continue
-            count += 1
-            if count > MAX_ROWS:
-                raise ValidationError(
-                    _("This file has more than %(max)d ideas. Split it.", max=MAX_ROWS),
-                    field="file",
-                    reason="too_many_rows",
-                    max=MAX_ROWS,
-                )
-
-            def get(index: int | None, cells: list[str] = cells) -> str:
-                return cells[index] if index is not None and index < len(cells) else ""
-
-            row_id = get(id_col).strip()
-            problem: tuple[str, str, str] | None = None
-            if not row_id:
-                problem = ("id", "required", _("The id is empty."))
-            elif len(row_id) > MAX_ID_LENGTH:
-                problem = (
-                    "id",
-                    "too_long",
-                    _("The id is too long (%(max)d characters at most).", max=MAX_ID_LENGTH),
-                )
-            elif row_id in seen:
-                problem = (
-                    "id",
-                    "duplicate_id",
-                    _(
-                        "The id « %(id)s » is already used on line %(line)d.",
-                        id=row_id[:40],
-                        line=seen[row_id],
-                    ),
-                )
-            else:
-                seen[row_id] = line
-                try:
-                    idea = parse_new_idea(
-                        {
-                            "client_id": client_id_for(row_id),
-                            "title": get(text_col),
-                            "description": get(description_col),
-                            "need": get(need_col),
-                        }
-                    )
-                except ValidationError as error:
-                    field = str(error.details.get("field") or "")
-                    column = {"title": "text"}.get(field, field)
-                    problem = (column, str(error.details.get("reason", "")), str(error.message))
-                else:
-                    rows.append(ImportRow(line, row_id, idea))
-            if problem is not None:
-                column, reason, message = problem
-                errors.append(
-                    {
-                        "line": line,
-                        "column": column,
-                        "reason": reason,
-                        "message": _(
-                            "Line %(line)d, column « %(column)s »: %(message)s",
-                            line=line,
-                            column=column,
-                            message=message,
-                        ),
-                    }
-                )
-    except csv.Error as error:
+    if len(data) > MAX_BYTES:
         raise ValidationError(
-            _("This file cannot be read as CSV (%(problem)s).", problem=str(error)),
+            _("This file is too large (%(max)d MB at most).", max=MAX_BYTES // (1024 * 1024)),
             field="file",
-            reason="not_csv",
-        ) from None
+            reason="too_large",
+        )
+    columns, records = _read(data, MAX_ROWS)
+    rows: list[ImportRow] = []
+    errors: list[dict[str, object]] = []
+    seen: dict[str, int] = {}
+    for record in records:
+        checked = _check_line(record, columns, seen)
+        if isinstance(checked, ImportRow):
+            rows.append(checked)
+            continue
+        column, reason, message = checked
+        errors.append(
+            {
+                "line": record.line,
+                "column": column,
+                "reason": reason,
+                "message": _(
+                    "Line %(line)d, column « %(column)s »: %(message)s",
+                    line=record.line,
+                    column=column,
+                    message=message,
+                ),
+            }
+        )
     if errors:
         shown = errors[:MAX_REPORTED]
         raise ValidationError(
@@ -206,8 +253,53 @@ def parse_ideas_csv(data: bytes) -> list[ImportRow]:
             count=len(errors),
             errors=shown,
         )
-    if not rows:
-        raise ValidationError(
-            _("This file has a header line but no ideas."), field="file", reason="no_rows"
-        )
+    return rows
+
+
+# ----------------------------------------------------------- grouping suggestions
+
+
+class IdeasFileError(ValueError):
+    """The file cannot be read as ideas; the message says why, in plain words."""
+
+
+@dataclass(frozen=True)
+class IdeaRow:
+    """A line's id and text, as the grouping engine reads them."""
+
+    id: str
+    text: str
+
+
+# The grouping command speaks to whoever runs the server, in English, naming the file.
+_PLAIN_MESSAGES = {
+    "encoding": "{name} is not UTF-8 text (byte {byte}); save it as CSV UTF-8",
+    "empty": "{name} is empty",
+    "missing_column": "{name} needs a header row with 'id' and 'text' columns (found: {found})",
+    "not_csv": "{name} is not a readable CSV file: {problem}",
+    "no_rows": "{name} has a header but no ideas",
+}
+
+
+def read_ideas(data: bytes, name: str = "the file") -> list[IdeaRow]:
+    """The id and text of each idea of the file, in file order (any id, any text).
+
+    Raises :class:`IdeasFileError` for a file that is empty, not UTF-8, not CSV, lacks
+    the two columns, holds no ideas, or has a line without them.
+    """
+    try:
+        columns, records = _read(data)
+    except ValidationError as error:
+        details = error.details
+        found = ", ".join(repr(cell) for cell in details.get("header", [])) or "nothing"
+        raise IdeasFileError(
+            _PLAIN_MESSAGES[details["reason"]].format(name=name, found=found, **details)
+        ) from None
+    id_column, text_column = columns["id"], columns["text"]
+    assert id_column is not None and text_column is not None  # noqa: S101 - _read checks
+    rows = []
+    for record in records:
+        if len(record.cells) <= max(id_column, text_column):
+            raise IdeasFileError(f"{name}, line {record.line}: missing 'id' or 'text' value")
+        rows.append(IdeaRow(record.get(id_column).strip(), record.get(text_column).strip()))
     return rows
