@@ -14,6 +14,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from ..models import IdeaStatus, Maturity, VolunteerKind
+from ..phases import PhaseKind
+from ..stages import STAGES
+
 # Cells of text that a spreadsheet would read as a formula (or a command) start with one
 # of these; they get a leading apostrophe in CSV files (see the table schemas).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -41,7 +45,17 @@ def _required(**constraints: Any) -> dict[str, Any]:
 _ID = _required(minimum=1)
 _COUNT = _required(minimum=0)
 _TARGET = _required(enum=["idea", "challenge"])
-_STAGES = ["to_study", "opportunity_study", "holder_search", "launching", "launched", "abandoned"]
+_STAGES = list(STAGES)
+# The last columns of a défi and of an idea: how far its follow-up went.
+_FOLLOW_UP = [
+    _field(
+        "stage",
+        "string",
+        "Follow-up stage of its qualification sheet; empty without one.",
+        constraints={"enum": _STAGES},
+    ),
+    _field("volunteers_count", "integer", "Volunteer offers on it.", **_COUNT),
+]
 
 TABLES: dict[str, dict[str, Any]] = {
     "phases": {
@@ -53,9 +67,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "kind",
                 "string",
                 "Kind of step.",
-                **_required(
-                    enum=["welcome", "ideas", "grouping", "vote", "qualification", "results"]
-                ),
+                **_required(enum=[kind.value for kind in PhaseKind]),
             ),
             _field("title", "string", "Title of the step."),
         ],
@@ -77,13 +89,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 **_COUNT,
             ),
             _field("rank", "integer", "Rank by votes (ties share it); empty without votes."),
-            _field(
-                "stage",
-                "string",
-                "Follow-up stage of its qualification sheet; empty without one.",
-                constraints={"enum": _STAGES},
-            ),
-            _field("volunteers_count", "integer", "Volunteer offers on it.", **_COUNT),
+            *_FOLLOW_UP,
         ],
         "primaryKey": ["id"],
     },
@@ -100,7 +106,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "string",
                 "visible, pending (waiting for approval), hidden (moderation), withdrawn "
                 "(by its author) or merged (into merged_into_id).",
-                **_required(enum=["visible", "pending", "hidden", "withdrawn", "merged"]),
+                **_required(enum=[state.value for state in IdeaStatus]),
             ),
             _field("challenge_id", "integer", "The défi it is grouped in; empty if none."),
             _field("challenge_title", "string", "Title of that défi."),
@@ -112,13 +118,7 @@ TABLES: dict[str, dict[str, Any]] = {
             ),
             _field("votes", "integer", "Dots in the last vote on ideas.", **_COUNT),
             _field("published_at", "datetime", "When it was posted (UTC).", **_required()),
-            _field(
-                "stage",
-                "string",
-                "Follow-up stage of its qualification sheet; empty without one.",
-                constraints={"enum": _STAGES},
-            ),
-            _field("volunteers_count", "integer", "Volunteer offers on it.", **_COUNT),
+            *_FOLLOW_UP,
         ],
         "primaryKey": ["id"],
     },
@@ -166,7 +166,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "maturity",
                 "string",
                 "idea, project or tested.",
-                constraints={"enum": ["idea", "project", "tested"]},
+                constraints={"enum": [maturity.value for maturity in Maturity]},
             ),
             _field("next_step", "string", "Next step."),
             _field("stage", "string", "Follow-up stage.", **_required(enum=_STAGES)),
@@ -187,7 +187,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "string",
                 "hold (« je pourrais porter ce projet »), contribute (« je veux contribuer »)"
                 " or follow (« tenez-moi informé·e »).",
-                **_required(enum=["hold", "contribute", "follow"]),
+                **_required(enum=[kind.value for kind in VolunteerKind]),
             ),
             _field("consent_contact", "boolean", "Agreed to be contacted.", **_required()),
             _field("contact_name", "string", "Name given (only with consent)."),
