@@ -1,7 +1,7 @@
 // The facilitator console: run the agenda and the timer, moderate, watch the room.
 import { connectionBanner } from "./banner.js";
 import { ideaCard, renderList } from "./cards.js";
-import { $, h, show } from "./dom.js";
+import { $, h, messageLine, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { label, t, tn } from "./i18n.js";
@@ -57,6 +57,7 @@ for (const [id, field] of SETTINGS) {
 
 // ---- Vote
 const voteForm = $("#vote-settings");
+const sayVote = messageLine($("#vote-message"));
 let shownVoteSettings = null; // the server's settings the form was last filled from
 
 voteForm.addEventListener("submit", async (event) => {
@@ -70,9 +71,7 @@ voteForm.addEventListener("submit", async (event) => {
     allow_own: voteForm.elements.allow_own.checked,
     hidden: voteForm.elements.hidden.checked,
   });
-  const message = $("#vote-message");
-  message.textContent = ack.ok ? t("vote.saved") : "";
-  message.dataset.kind = "ok";
+  sayVote(ack.ok ? t("vote.saved") : "");
 });
 for (const [id, command] of [["#vote-reveal", Commands.REVEAL_VOTES],
   ["#vote-freeze", Commands.FREEZE_RESULTS], ["#vote-reopen", Commands.REOPEN_VOTE]]) {

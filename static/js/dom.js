@@ -29,6 +29,14 @@ export function show(el, visible) {
   if (el) el.hidden = !visible;
 }
 
+// A form's status line: `say(text, kind)` shows a message there ("ok" or "error").
+export function messageLine(element) {
+  return (text, kind = "ok") => {
+    element.textContent = text;
+    element.dataset.kind = kind;
+  };
+}
+
 // A random id that works on plain-HTTP LAN addresses too (randomUUID needs HTTPS).
 export function randomId() {
   const bytes = new Uint8Array(16);

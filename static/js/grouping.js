@@ -2,7 +2,7 @@
 // (mouse and touch, SortableJS) or with the "Move to…" control (keyboard), merges,
 // splits, suggested groupings accepted in part, and undo.
 import Sortable from "/static/vendor/sortable.esm.js";
-import { h, $, show } from "./dom.js";
+import { h, $, messageLine, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { itemLabel, t } from "./i18n.js";
@@ -10,7 +10,6 @@ import { itemLabel, t } from "./i18n.js";
 export function mountGrouping(store, run) {
   const panel = $("#grouping-panel");
   const board = $("#board");
-  const message = $("#grouping-message");
   let dragging = false; // a card is held (pointer down on the board, or Sortable dragging)
   let pending = false; // a render was asked for meanwhile
   // A fact arriving between the press and the drag's start must not rebuild the board
@@ -26,7 +25,7 @@ export function mountGrouping(store, run) {
   let proposal = null;
   const selected = new Set(); // ideas ticked for a split
 
-  const say = (text, kind = "ok") => { message.textContent = text; message.dataset.kind = kind; };
+  const say = messageLine($("#grouping-message"));
   const command = async (name, payload) => {
     const ack = await run(name, payload);
     if (!ack.ok) say(errorText(ack.error), "error");

@@ -3,7 +3,7 @@
 // The form itself is rendered by the server (templates/_qualify.html); this module
 // fills it from the store, sends it with the version it was filled from, and says so
 // when someone else saved in the meantime (conflict) instead of overwriting them.
-import { $, h, show } from "./dom.js";
+import { $, h, messageLine, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { label, t } from "./i18n.js";
 import { challengesInOrder, oldestFirst } from "./order.js";
@@ -44,14 +44,13 @@ export function targetLabel(item) {
 
 // Binds one server-rendered sheet form. `send(payload)` returns the command's ack.
 export function bindSheetForm(form, store, send) {
-  const message = $("[data-message]", form);
   const reload = $("[data-reload]", form);
   const abandon = $("[data-abandon]", form);
   let current = null; // {target, target_id}
   let version = 0; // the version the form was filled from
   let dirty = false;
 
-  const say = (text, kind = "ok") => { message.textContent = text; message.dataset.kind = kind; };
+  const say = messageLine($("[data-message]", form));
   const syncAbandon = () => {
     const abandoned = form.elements.stage.value === "abandoned";
     show(abandon, abandoned);

@@ -2,7 +2,7 @@
 // "tenez-moi informé·e" on a défi or an idea, with a separate consent to be contacted
 // and the contact details the participant chooses to give. Their own offers are
 // listed with a way to withdraw the consent (which erases the details) or the offer.
-import { $, h, show } from "./dom.js";
+import { $, h, messageLine, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { label, t } from "./i18n.js";
@@ -14,8 +14,7 @@ export function mountVolunteer(store, command) {
   const form = $("#volunteer-form");
   const picker = form.elements.target;
   const consent = form.elements.consent_contact;
-  const message = $("#volunteer-message");
-  const say = (text, kind = "ok") => { message.textContent = text; message.dataset.kind = kind; };
+  const say = messageLine($("#volunteer-message"));
 
   consent.addEventListener("change", () => show($("#volunteer-contact"), consent.checked));
 
@@ -81,4 +80,23 @@ export function mountVolunteer(store, command) {
     show($("#my-offers-block"), mine.length > 0);
     $("#my-offers").replaceChildren(...mine.map((offer) => offerRow(offer, items)));
   };
+}
+
+// The server moves or deletes offers with the défi or idea they were on (merged,
+// deleted, a grouping undone): the room's facts say so, but not whose offers moved.
+// A phone holding an offer on something gone asks for its own state again (`resync`:
+// a rejoin brings `me`), once per set of such offers.
+export function followOwnOffers(store, resync) {
+  let asked = "";
+  store.subscribe((what) => {
+    if (what !== "grouping" && what !== "ideas") return;
+    const { challenges, ideas, myOffers } = store.state;
+    const gone = myOffers.filter((offer) => (offer.target === "challenge"
+      ? !challenges.has(offer.target_id)
+      : ideas.get(offer.target_id)?.merged_into_id != null));
+    const key = gone.map((offer) => `${offer.id}:${offer.target}:${offer.target_id}`).join(",");
+    if (!key || key === asked) return;
+    asked = key;
+    setTimeout(resync, 0); // after the fact that showed it is fully applied
+  });
 }
