@@ -34,46 +34,40 @@ import secrets
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
-import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
-ROOT = Path(__file__).resolve().parents[1]
-HOST = "127.0.0.1"
+from scripts.launcher import (
+    HOST,
+    ROOT,
+    STARTUP_TIMEOUT,
+    LaunchError,
+    Process,
+    Server,
+    clean_env,
+    free_port,
+    free_ports,
+    healthy,
+    port_open,
+    run_py,
+    tail,
+    wait_until,
+)
+
 NGINX_TEMPLATE = ROOT / "deploy" / "semis.nginx.conf"
-STARTUP_TIMEOUT = 40.0
 PLACEHOLDER = re.compile(r"\{\{ (\w+) \}\}")
 DATABASE_USER = "semis"
 DATABASE_NAME = "semis"
 
 
-class StackError(RuntimeError):
+class StackError(LaunchError):
     """A part of the stack is missing or failed to start; the message says which and why."""
-
-
-def free_port() -> int:
-    return free_ports(1)[0]
-
-
-def free_ports(count: int) -> list[int]:
-    """``count`` distinct free loopback ports: every socket stays bound until all are
-    picked, or the kernel may hand the same port out twice (a worker and nginx then
-    fight over it)."""
-    with contextlib.ExitStack() as sockets:
-        ports = []
-        for _ in range(count):
-            sock = sockets.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind((HOST, 0))
-            ports.append(int(sock.getsockname()[1]))
-        return ports
 
 
 # ------------------------------------------------------------------- finding the tools
@@ -199,100 +193,6 @@ def _run(argv: list[str], *, user: str | None = None, timeout: float = 60.0) -> 
     return result.stdout.decode(errors="replace")
 
 
-def _tail(path: Path, lines: int = 40) -> str:
-    try:
-        text = path.read_text(errors="replace")
-    except OSError:
-        return "(no log)"
-    return "\n".join(text.splitlines()[-lines:]) or "(empty log)"
-
-
-def _wait_until(ready: Callable[[], bool], what: str, alive: Callable[[], bool], log: Path) -> None:
-    deadline = time.monotonic() + STARTUP_TIMEOUT
-    while time.monotonic() < deadline:
-        if not alive():
-            raise StackError(f"{what} exited while starting:\n{_tail(log)}")
-        if ready():
-            return
-        time.sleep(0.1)
-    raise StackError(f"{what} not ready after {STARTUP_TIMEOUT:.0f} s:\n{_tail(log)}")
-
-
-def _port_open(port: int) -> bool:
-    try:
-        with socket.create_connection((HOST, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def _healthy(url: str, server: str | None = None) -> bool:
-    """``/healthz`` answers 200 (through ``server``, by its ``Server`` header, if given)."""
-    try:
-        with urllib.request.urlopen(f"{url}/healthz", timeout=2) as response:  # noqa: S310
-            through = server is None or response.headers.get("Server", "").startswith(server)
-            return bool(response.status == 200 and through)
-    except (urllib.error.URLError, OSError):
-        return False
-
-
-@dataclass
-class Child:
-    """A foreground program of the stack (Redis, nginx, a worker), its output in a log.
-
-    Each runs in its own session, so Ctrl-C reaches the stack script only, which then
-    stops the parts in order: workers first, the database last.
-    """
-
-    name: str
-    argv: list[str]
-    log_path: Path
-    env: dict[str, str] | None = None
-    process: subprocess.Popen[bytes] | None = None
-    _log: IO[bytes] | None = None
-
-    def spawn(self) -> None:
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - fixed programs, our own arguments
-            self.argv,
-            cwd=ROOT,
-            env=self.env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-    def alive(self) -> bool:
-        return self.process is not None and self.process.poll() is None
-
-    @property
-    def pid(self) -> int | None:
-        return None if self.process is None else self.process.pid
-
-    def stop(self, sig: int = signal.SIGTERM, timeout: float = 10.0) -> int | None:
-        process, self.process = self.process, None
-        code = None
-        if process is not None:
-            if process.poll() is None:
-                process.send_signal(sig)
-                try:
-                    process.wait(timeout=timeout)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=timeout)
-            code = process.returncode
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        return code
-
-    def log(self) -> str:
-        if self._log is not None:
-            self._log.flush()
-        return _tail(self.log_path, 10_000)
-
-
 @dataclass
 class Postgres:
     """A throwaway cluster made by ``initdb``, run by ``pg_ctl`` on a loopback port.
@@ -360,7 +260,21 @@ class Postgres:
             _run([pg_ctl, "stop", "-D", str(self.data), "-m", "fast", "-w"], user=self.user)
 
     def log(self) -> str:
-        return _tail(self.log_path, 10_000)
+        return tail(self.log_path, 10_000)
+
+
+def redis_server(workdir: Path, port: int, *, maxclients: int = 10_000) -> Process:
+    """A throwaway ``redis-server`` on a loopback port, nothing saved to disk (not yet
+    started: :meth:`~scripts.launcher.Process.spawn`, then wait for its port)."""
+    program = tools(nginx=False)["redis-server"]
+    if program is None:
+        raise StackError("Redis is not installed (apt-get install redis-server)")
+    return Process(
+        "redis",
+        [program, "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
+        + ["--dir", str(workdir), "--maxclients", str(maxclients)],
+        workdir / "redis.log",
+    )
 
 
 @dataclass
@@ -371,7 +285,7 @@ class Worker:
     port: int
     env: dict[str, str]
     log_path: Path
-    child: Child | None = None
+    child: Server | None = None
 
     @property
     def url(self) -> str:
@@ -388,26 +302,19 @@ class Worker:
     def spawn(self) -> None:
         if self.child is not None and self.child.alive():
             raise StackError(f"worker {self.index} is already running")
-        env = self.env | {"HOST": HOST, "PORT": str(self.port)}
-        self.child = Child(f"worker{self.index}", [sys.executable, "run.py"], self.log_path, env)
-        with self.log_path.open("ab") as log:
-            log.write(f"----- start on port {self.port} -----\n".encode())
-        self.child.spawn()
+        name = f"worker {self.index} (run.py on port {self.port})"
+        self.child = run_py(name, self.port, self.env, self.log_path)
+        self.child.spawn(f"start on port {self.port}")
 
     def wait_healthy(self) -> None:
         assert self.child is not None  # noqa: S101 - spawned first
-        _wait_until(
-            lambda: _healthy(self.url),
-            f"worker {self.index} (run.py on port {self.port})",
-            self.child.alive,
-            self.log_path,
-        )
+        self.child.wait_healthy()
 
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         return None if self.child is None else self.child.stop(sig)
 
     def log(self) -> str:
-        return _tail(self.log_path, 10_000)
+        return tail(self.log_path, 10_000)
 
 
 @dataclass
@@ -416,9 +323,9 @@ class Stack:
 
     workdir: Path
     postgres: Postgres
-    redis: Child | None = None
+    redis: Process | None = None
     redis_port: int = 0
-    nginx: Child | None = None
+    nginx: Server | None = None
     nginx_port: int = 0
     workers: list[Worker] = field(default_factory=list)
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
@@ -439,10 +346,7 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         """The environment of a worker or a ``flask`` command (every worker shares it)."""
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKSHOP_", "FLASK_"))}
-        return env | {
-            "FLASK_SKIP_DOTENV": "1",
-            "PYTHONUNBUFFERED": "1",
+        return clean_env() | {
             "WORKSHOP_ENV": "production",
             "WORKSHOP_SECRET_KEY": self.secret_key,
             "WORKSHOP_INSTANCE_PATH": str(self.workdir / "instance"),
@@ -492,7 +396,7 @@ class Stack:
         """Every part's log, by name (for a failed test's report)."""
         out = {f"worker{w.index}": w.log() for w in self.workers}
         if self.nginx:
-            out["nginx"] = _tail(self.workdir / "nginx" / "error.log", 10_000)
+            out["nginx"] = tail(self.workdir / "nginx" / "error.log", 10_000)
         if self.redis:
             out["redis"] = self.redis.log()
         out["postgres"] = self.postgres.log()
@@ -543,35 +447,37 @@ def start_stack(
     workdir = Path(workdir or tempfile.mkdtemp(prefix="semis-stack-"))
     workdir.mkdir(parents=True, exist_ok=True)
     workdir.chmod(0o755)
-    stack = Stack(workdir=workdir, postgres=Postgres(workdir / "postgres"), keep=keep)
+    # Every port at once (PostgreSQL, Redis, the workers not given one, nginx when not
+    # given one), each socket held until all are picked: never the same port twice.
+    ports = list(worker_ports or [])
+    picked = free_ports(2 + workers - len(ports) + (1 if nginx and not port else 0))
+    postgres_port, redis_port, picked = picked[0], picked[1], picked[2:]
+    ports += picked[: workers - len(ports)]
+    postgres = Postgres(workdir / "postgres", port=postgres_port)
+    stack = Stack(workdir=workdir, postgres=postgres, redis_port=redis_port, keep=keep)
     try:
         log(f"PostgreSQL: initdb and pg_ctl start on {HOST}:{stack.postgres.port}")
         stack.postgres.start()
 
-        stack.redis_port = free_port()
         log(f"Redis on {HOST}:{stack.redis_port}")
-        redis_server = tools(nginx=False)["redis-server"]
-        assert redis_server is not None  # noqa: S101 - missing_tools checked it
-        stack.redis = Child(
-            "redis",
-            [redis_server, "--port", str(stack.redis_port), "--bind", HOST]
-            + ["--save", "", "--appendonly", "no", "--dir", str(workdir), "--maxclients", "10000"],
-            workdir / "redis.log",
-        )
-        stack.redis.spawn()
-        _wait_until(
-            lambda: _port_open(stack.redis_port),
+        redis = stack.redis = redis_server(workdir, stack.redis_port)
+        redis.spawn()
+        wait_until(
+            lambda: port_open(stack.redis_port),
             "redis-server",
-            stack.redis.alive,
-            stack.redis.log_path,
+            alive=redis.alive,
+            log=redis.log_path,
         )
 
-        ports = list(worker_ports or [])
-        picked = free_ports(workers - len(ports) + (1 if nginx and not port else 0))
-        ports += picked[: workers - len(ports)]
         if nginx:
             stack.nginx_port = port or picked[-1]
-            stack.nginx = Child("nginx", [], workdir / "nginx" / "stdout.log")
+            stack.nginx = Server(
+                "nginx",
+                [],
+                workdir / "nginx" / "stdout.log",
+                port=stack.nginx_port,
+                server_header="nginx",
+            )
         stack.workers = [
             Worker(i, ports[i], {}, workdir / f"worker{i}.log") for i in range(workers)
         ]
@@ -590,6 +496,11 @@ def start_stack(
         if stack.nginx is not None:
             _start_nginx(stack)
             log(f"nginx on {HOST}:{stack.nginx_port}")
+    except LaunchError as error:
+        stack.stop()
+        if isinstance(error, StackError):
+            raise
+        raise StackError(str(error)) from None
     except BaseException:
         stack.stop()
         raise
@@ -614,12 +525,12 @@ def _start_nginx(stack: Stack) -> None:
     stack.nginx.argv = [nginx, "-p", str(directory), "-c", str(conf)]
     stack.nginx.spawn()
     # Whatever else might answer on that port (a worker given the same one) must not
-    # pass for nginx: the answer has to come through nginx.
-    _wait_until(
-        lambda: _healthy(stack.url, server="nginx"),
-        "nginx",
-        stack.nginx.alive,
-        directory / "error.log",
+    # pass for nginx: the answer has to come through nginx (its Server header).
+    wait_until(
+        lambda: healthy(stack.url, server="nginx"),
+        f"nginx (on port {stack.nginx_port})",
+        alive=stack.nginx.alive,
+        log=directory / "error.log",
     )
 
 
@@ -669,7 +580,7 @@ def _serve(args: argparse.Namespace) -> int:
             for worker in stack.workers:
                 if worker.child is not None and not worker.child.alive():
                     print(
-                        f"worker {worker.index} exited:\n{_tail(worker.log_path)}", file=sys.stderr
+                        f"worker {worker.index} exited:\n{tail(worker.log_path)}", file=sys.stderr
                     )
                     return 1
             time.sleep(1)

@@ -17,7 +17,8 @@ from pathlib import Path
 import pytest
 import redis
 
-from scripts.stack import Child, Stack, StackError, free_port, missing_tools, start_stack, tools
+from scripts.launcher import free_port
+from scripts.stack import Stack, StackError, missing_tools, redis_server, start_stack
 
 REQUIRED = os.environ.get("SEMIS_REQUIRE_SCALEOUT") == "1"
 
@@ -41,16 +42,9 @@ def has_nginx() -> bool:
 def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway redis-server on a loopback port (for unit tests of the Redis parts)."""
     require()
-    server = tools(nginx=False)["redis-server"]
-    assert server is not None
     workdir: Path = tmp_path_factory.mktemp("redis")
     port = free_port()
-    child = Child(
-        "redis",
-        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", ""]
-        + ["--appendonly", "no", "--dir", str(workdir)],
-        workdir / "redis.log",
-    )
+    child = redis_server(workdir, port)
     child.spawn()
     client = redis.Redis(port=port)
     try:

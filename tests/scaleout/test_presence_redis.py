@@ -109,7 +109,7 @@ def test_refresh_heals_a_restarted_redis(
 
 
 def test_without_redis_each_worker_counts_its_own(caplog: pytest.LogCaptureFixture) -> None:
-    from scripts.stack import free_port
+    from scripts.launcher import free_port
 
     down = RedisPresence(f"redis://127.0.0.1:{free_port()}/0", ttl_s=30)
     down.add("s1", phone(10))  # connecting still works

@@ -11,7 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from scripts.stack import StackError, free_ports, start_stack
+from scripts.launcher import free_ports
+from scripts.stack import StackError, start_stack
 from tests.scaleout.conftest import require
 
 
