@@ -176,6 +176,29 @@ def socket_client(app: Flask) -> Iterator[Callable[..., SocketIOTestClient]]:
             client.disconnect()
 
 
+@pytest.fixture
+def closing() -> Iterator[Callable[..., Any]]:
+    """Register clients and HTTP sessions to close (``close`` unless told) after the test,
+    last registered first; returns what it was given."""
+    closers: list[Callable[[], Any]] = []
+
+    def register(thing: Any, close: Callable[[], Any] | None = None) -> Any:
+        closers.append(close or thing.close)
+        return thing
+
+    yield register
+    for close in reversed(closers):
+        close()
+
+
+def failed(node: pytest.Item) -> bool:
+    """Whether the test ``node`` failed in its setup or its call: a fixture's teardown
+    then prints the logs of the servers it started."""
+    return any(
+        getattr(getattr(node, f"rep_{when}", None), "failed", False) for when in ("setup", "call")
+    )
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)
 def pytest_runtest_makereport(
     item: pytest.Item, call: pytest.CallInfo[None]

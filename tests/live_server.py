@@ -1,39 +1,31 @@
-"""The real server for end-to-end and browser tests: ``python run.py`` in a
-subprocess, on a loopback port and a scratch instance directory (SQLite database,
-secret key).
+"""The real server for end-to-end, durability and browser tests: ``python run.py`` in a
+subprocess (started, watched and stopped by :mod:`scripts.launcher`, as the benchmark's
+and the stack's are), on a loopback port and a scratch instance directory (SQLite
+database, secret key).
 
 ``LiveServer.prepare()`` migrates a fresh database, creates a facilitator and an
 opened marathon workshop with the ``flask`` commands an operator would type;
-``start()`` runs ``run.py`` and waits for ``/healthz``.
+``start()`` runs ``run.py`` and waits for ``/healthz``. A server that cannot start
+fails the test (never skips it), with the end of its log.
 """
 
 from __future__ import annotations
 
-import os
 import signal
-import socket
-import subprocess
-import sys
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
-import requests
 
-from tests.operator_cli import ROOT, CommandFailed, prepare_workshop, run_flask
+from scripts import launcher
+from scripts.launcher import HOST, free_port
+from tests.operator_cli import CommandFailed, prepare_workshop, run_flask
 
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT = 30.0
+__all__ = ["FACILITATOR_EMAIL", "FACILITATOR_PASSWORD", "HOST", "LiveServer", "free_port"]
+
 FACILITATOR_EMAIL = "animation@example.org"
 FACILITATOR_PASSWORD = "graines-de-projets-2024"  # noqa: S105 - a throwaway test account
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass
@@ -42,12 +34,11 @@ class LiveServer:
 
     async_mode: str
     instance: Path
-    port: int
+    port: int = field(default_factory=free_port)
     workshop: dict[str, Any] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)  # extra WORKSHOP_* for run.py
-    process: subprocess.Popen[bytes] | None = None
+    server: launcher.Server | None = field(default=None, repr=False)
     starts: int = 0
-    _log: IO[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -61,19 +52,12 @@ class LiveServer:
     def screen_key(self) -> str:
         return str(self.workshop["screen_url"]).rstrip("/").rsplit("/", 1)[1]
 
+    @property
+    def running(self) -> bool:
+        return self.server is not None and self.server.alive()
+
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKSHOP_", "FLASK_"))}
-        env.update(
-            {
-                "WORKSHOP_INSTANCE_PATH": str(self.instance),
-                # Empty: the default SQLite file in the instance directory, whatever a .env says.
-                "WORKSHOP_DATABASE_URL": "",
-                "WORKSHOP_PUBLIC_URL": self.url,
-                "FLASK_SKIP_DOTENV": "1",
-                "PYTHONUNBUFFERED": "1",
-            }
-        )
-        return env
+        return launcher.scratch_env(self.instance, self.url)
 
     def flask(self, *args: str, stdin: str = "") -> str:
         """Run ``flask --app workshop ARGS`` against this instance; its standard output."""
@@ -95,77 +79,22 @@ class LiveServer:
         assert self.workshop["join_url"] == f"{self.url}/j/{self.workshop['code']}"
 
     def start(self) -> None:
-        assert self.process is None, "already running"
-        env = (
-            self.env()
-            | self.settings
-            | {
-                "WORKSHOP_ASYNC_MODE": self.async_mode,
-                "HOST": HOST,
-                "PORT": str(self.port),
-            }
-        )
-        self._log = self.log_path.open("ab")
+        assert not self.running, "already running"
+        env = self.env() | self.settings | {"WORKSHOP_ASYNC_MODE": self.async_mode}
+        self.server = launcher.run_py("run.py", self.port, env, self.log_path)
         self.starts += 1
-        self._log.write(f"----- start #{self.starts} ({self.async_mode}) -----\n".encode())
-        self._log.flush()
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and script
-            [sys.executable, "run.py"],
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        self._wait_healthy()
-
-    def _wait_healthy(self) -> None:
-        assert self.process is not None
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        last_error: object = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                pytest.fail(
-                    f"run.py exited with {self.process.returncode} while starting:\n" + self.log()
-                )
-            try:
-                response = requests.get(f"{self.url}/healthz", timeout=2)
-            except requests.ConnectionError as error:
-                last_error = error
-            else:
-                if response.status_code == 200 and response.json() == {"status": "ok"}:
-                    return
-                last_error = f"{response.status_code} {response.text[:200]}"
-            time.sleep(0.1)
-        pytest.fail(
-            f"run.py not healthy after {STARTUP_TIMEOUT:.0f} s ({last_error}):\n" + self.log()
-        )
+        try:
+            self.server.start(f"start #{self.starts} ({self.async_mode})")
+        except launcher.LaunchError as error:
+            self.server.stop()
+            pytest.fail(str(error), pytrace=False)
 
     def stop(self, sig: int = signal.SIGTERM) -> int | None:
         """Send ``sig`` (SIGKILL: no chance to clean up), then make sure it is gone."""
-        process, self.process = self.process, None
-        code = None
-        if process is not None:
-            if process.poll() is None:
-                process.send_signal(sig)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-            code = process.returncode
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        return code
+        return None if self.server is None else self.server.stop(sig)
 
     def kill(self) -> int | None:
         return self.stop(signal.SIGKILL)
 
     def log(self) -> str:
-        if self._log is not None:
-            self._log.flush()
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return "(no server log)"
+        return self.server.log() if self.server is not None else "(no server log)"

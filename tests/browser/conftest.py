@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import LiveServer, free_port
+from tests.conftest import failed
+from tests.live_server import LiveServer
 
 CHROMIUM = os.environ.get("SEMIS_CHROMIUM", "/usr/bin/chromium")
 # Chromium's own background traffic is refused on this network: keep it quiet.
@@ -53,13 +54,13 @@ def browser() -> Iterator[object]:
 @pytest.fixture
 def fresh_server(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[LiveServer]:
     """The real eventlet server on an empty, migrated database: no account yet."""
-    server = LiveServer("eventlet", tmp_path / "instance", free_port())
+    server = LiveServer("eventlet", tmp_path / "instance")
     server.instance.mkdir(parents=True)
     server.flask("db", "upgrade")
     server.start()
     yield server
     server.stop()
-    if getattr(getattr(request.node, "rep_call", None), "failed", False):
+    if failed(request.node):
         print(f"\n===== run.py log (port {server.port}) =====\n{server.log()}")
 
 

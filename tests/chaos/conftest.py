@@ -16,7 +16,8 @@ from unittest import mock
 import pytest
 from flask import Flask
 
-from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer, free_port
+from tests.conftest import failed
+from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer
 from workshop import create_app
 from workshop.extensions import db
 
@@ -108,9 +109,7 @@ def shared_server(
     the server cannot start."""
     instance = tmp_path_factory.mktemp("chaos") / "instance"
     shutil.copytree(chaos_template, instance)
-    server = ChaosServer(
-        "eventlet", instance, free_port(), settings={"REPLAY_LIMIT": str(REPLAY_LIMIT)}
-    )
+    server = ChaosServer("eventlet", instance, settings={"REPLAY_LIMIT": str(REPLAY_LIMIT)})
     server.start()
     yield server
     server.stop()
@@ -123,17 +122,13 @@ def chaos_server(
     """The module's server, running, with a fresh opened workshop for this test; its
     log since the test began is printed when the test fails."""
     server = shared_server
-    if server.process is None or server.process.poll() is not None:
+    if not server.running:
         server.stop()  # a test before this one failed while it was down
         server.start()
     server.new_workshop()
     server.log_mark = len(server.log())
     yield server
-    failed = any(
-        getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
-        for when in ("setup", "call")
-    )
-    if failed:
+    if failed(request.node):
         print(f"\n===== run.py log (port {server.port}) =====")
         print(server.log()[server.log_mark :][-20000:])
 

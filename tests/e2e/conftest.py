@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.live_server import LiveServer, free_port
+from tests.conftest import failed
+from tests.live_server import LiveServer
 
 
 @pytest.fixture(params=["eventlet", "gevent"])
@@ -23,19 +24,16 @@ def live_server(
     servers: list[LiveServer] = []
 
     def start() -> LiveServer:
-        server = LiveServer(async_mode, tmp_path / f"instance{len(servers)}", free_port())
+        server = LiveServer(async_mode, tmp_path / f"instance{len(servers)}")
         servers.append(server)
         server.prepare()
         server.start()
         return server
 
     yield start
-    failed = any(
-        getattr(getattr(request.node, f"rep_{when}", None), "failed", False)
-        for when in ("setup", "call")
-    )
+    show_logs = failed(request.node)
     for server in servers:
         server.stop()
-        if failed:
+        if show_logs:
             print(f"\n===== run.py log ({async_mode}, port {server.port}) =====")
             print(server.log())

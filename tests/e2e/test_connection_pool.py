@@ -11,7 +11,7 @@ from contextlib import ExitStack
 import pytest
 import requests
 
-from tests.live_server import HOST, LiveServer, free_port
+from tests.live_server import HOST, LiveServer
 
 
 def hold(connections: ExitStack, port: int, count: int, timeout: float = 10) -> int:
@@ -35,7 +35,7 @@ def servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Callable[..., 
     started: list[LiveServer] = []
 
     def start(async_mode: str, **settings: str) -> LiveServer:
-        live = LiveServer(async_mode, tmp_path_factory.mktemp("pool") / "instance", free_port())
+        live = LiveServer(async_mode, tmp_path_factory.mktemp("pool") / "instance")
         live.settings = settings
         live.instance.mkdir(parents=True)
         started.append(live)
