@@ -1,13 +1,16 @@
 """Phones, a facilitator and the database, for the durability tests.
 
-A :class:`Phone` is a participant's phone as ``static/js`` builds it, in Python: it
-joins over HTTP (join page, CSRF token, cookie), talks Socket.IO with a real
-python-socketio ``AsyncClient``, keeps its own copy of the workshop (a
-:class:`Mirror`) built only from the snapshot, the facts it receives and its resyncs,
-following the client rules of ``docs/protocol.md``, and sends its commands through an
-outbox that keeps each one, in order, until the server has acknowledged it: after a
-lost ack, a dropped transport or a server restart it sends the same command again
-(same ``client_id`` for ideas, the same absolute count for votes).
+A :class:`Phone` is the reference phone of :mod:`testkit.phone` (the browser client's
+rules, from ``static/js/sequencer.js`` and ``connection.js``, shared with the benchmark):
+it joins over HTTP (join page, CSRF token, cookie), talks Socket.IO with a real
+python-socketio ``AsyncClient``, and keeps its own copy of the workshop (a
+:class:`Mirror`) built only from the snapshot, the facts it receives (in ``seq`` order,
+a fact ahead of a gap held 400 ms before a resync) and its resyncs. On top of it, as
+``static/js/outbox.js`` does, it sends its commands through an outbox that keeps each
+one, in order, until the server has acknowledged it: after a lost ack, a dropped
+transport or a server restart it sends the same command again (same ``client_id`` for
+ideas, the same absolute count for votes). It is strict: a replay that skips a ``seq``
+fails the test.
 
 Many phones share one asyncio loop (one thread), so the test can break their
 transports, take them offline and restart the server while they work.
@@ -18,12 +21,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import random
-import re
-import socket
 import sqlite3
 import uuid
-from collections import Counter, deque
-from collections.abc import Callable
+from collections import deque
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,108 +33,33 @@ import pytest
 import requests
 import socketio
 
+from testkit import forms
+from testkit import phone as reference
+from testkit.phone import Store
 from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer
 
 ACK_TIMEOUT = 30.0  # a command unanswered this long (connection still up) is sent again
 CONNECT_TIMEOUT = 10.0
 HTTP_TIMEOUT = 10.0
-INPUT_TAG = re.compile(r"<input\b[^>]*\bname=[\"']csrf_token[\"'][^>]*>", re.IGNORECASE)
-VALUE_ATTR = re.compile(r"\bvalue=[\"']([^\"']+)[\"']", re.IGNORECASE)
-
-
-def csrf_token(page: requests.Response) -> str:
-    assert page.status_code == 200, (page.url, page.status_code, page.text[:500])
-    tag = INPUT_TAG.search(page.text)
-    assert tag is not None, f"no csrf_token on {page.url}"
-    value = VALUE_ATTR.search(tag.group(0))
-    assert value is not None, tag.group(0)
-    return value.group(1)
-
-
-def join_over_http(server: LiveServer, display_name: str) -> str:
-    """Join ``server``'s workshop through the real join form; the cookie header."""
-    url = f"{server.url}/j/{server.workshop['code']}"
-    with requests.Session() as http:
-        token = csrf_token(http.get(url, timeout=HTTP_TIMEOUT))
-        response = http.post(
-            url,
-            timeout=HTTP_TIMEOUT,
-            allow_redirects=False,
-            data={"csrf_token": token, "display_name": display_name, "profile": "citizen"},
-        )
-        assert response.status_code == 302, (response.status_code, response.text[:500])
-        name = f"semis_p{server.workshop['id']}"
-        return f"{name}={http.cookies[name]}"
 
 
 def sign_in(server: LiveServer) -> str:
     """Sign the facilitator in through the real login form; the cookie header."""
     with requests.Session() as http:
-        token = csrf_token(http.get(f"{server.url}/login", timeout=HTTP_TIMEOUT))
-        response = http.post(
-            f"{server.url}/login",
-            timeout=HTTP_TIMEOUT,
-            allow_redirects=False,
-            data={
-                "csrf_token": token,
-                "email": FACILITATOR_EMAIL,
-                "password": FACILITATOR_PASSWORD,
-            },
-        )
-        assert response.status_code == 302, (response.status_code, response.text[:500])
-        return "; ".join(f"{c.name}={c.value}" for c in http.cookies)
-
-
-def _ack_or_none(future: asyncio.Future[Any]) -> Callable[..., None]:
-    def callback(*args: Any) -> None:
-        if not future.done():
-            future.set_result(args[0] if args else None)
-
-    return callback
-
-
-async def call(
-    sio: socketio.AsyncClient, gone: asyncio.Event, event: str, data: Any
-) -> dict[str, Any] | None:
-    """Send one command; its ack, or ``None`` when the connection went first or the ack
-    did not come within :data:`ACK_TIMEOUT` (the caller cannot tell whether the server
-    processed it)."""
-    future: asyncio.Future[Any] = asyncio.get_running_loop().create_future()
-    try:
-        await sio.emit(event, data, callback=_ack_or_none(future))
-    except socketio.exceptions.SocketIOError:
-        return None
-    waiter = asyncio.ensure_future(gone.wait())
-    try:
-        await asyncio.wait({future, waiter}, timeout=ACK_TIMEOUT, return_when="FIRST_COMPLETED")
-    finally:
-        waiter.cancel()
-    return future.result() if future.done() else None
-
-
-def kill_transport(sio: socketio.AsyncClient | None) -> bool:
-    """Break a WebSocket transport the way a lost network does: shut its TCP socket
-    down under the client, with no Engine.IO or WebSocket close. False when there is
-    no WebSocket to break (not connected, or still on long-polling)."""
-    if sio is None or not sio.connected or sio.transport() != "websocket":
-        return False
-    ws = getattr(sio.eio, "ws", None)
-    raw = ws.get_extra_info("socket") if ws is not None else None
-    if raw is None:
-        return False
-    with contextlib.suppress(OSError):
-        raw.shutdown(socket.SHUT_RDWR)
-    return True
+        forms.sign_in(http, server.url, FACILITATOR_EMAIL, FACILITATOR_PASSWORD, HTTP_TIMEOUT)
+        return forms.cookie_header(http)
 
 
 # -- the client's copy of the workshop -------------------------------------------------
 
 
 @dataclass
-class Mirror:
-    """What one client knows of the workshop, from snapshots, replays and facts only."""
+class Mirror(Store):
+    """What one client knows of the workshop, from snapshots, replays and facts only
+    (the store the reference phone feeds, in ``seq`` order)."""
 
-    last: int = -1  # -1: no snapshot yet
+    first_seq: int | None = None  # the seq of the first snapshot
+    me: dict[str, Any] | None = None  # this participant, as the server last told it
     current_phase_id: int | None = None
     ideas: dict[int, dict[str, Any]] = field(default_factory=dict)
     phases: dict[int, dict[str, Any]] = field(default_factory=dict)
@@ -143,15 +68,20 @@ class Mirror:
     participant_count: int = 0
 
     def load(self, state: dict[str, Any]) -> None:
-        self.last = state["seq"]
+        if self.first_seq is None:
+            self.first_seq = state["seq"]
+        self.me = state["me"]
         self.current_phase_id = state["workshop"]["current_phase_id"]
         self.ideas = {idea["id"]: idea for idea in state["ideas"]}
         self.phases = {phase["id"]: phase for phase in state["phases"]}
         self.votes = {int(pid): _votes(v) for pid, v in state["votes"].items()}
         self.participant_count = state["participant_count"]
 
+    def set_me(self, me: dict[str, Any]) -> None:
+        self.me = me
+
     def apply(self, name: str, data: dict[str, Any]) -> None:
-        """Apply one fact (the caller checked its ``seq``). Facts carry absolute values."""
+        """Apply one fact (the phone checked its ``seq``). Facts carry absolute values."""
         if name in {"idea_posted", "idea_updated", "idea_approved", "idea_restored"}:
             idea = data["idea"]
             if idea.get("status") == "visible":
@@ -206,8 +136,6 @@ class Stats:
     connects: int = 0
     failed_connects: int = 0
     transport_kills: int = 0
-    resyncs: Counter[str] = field(default_factory=Counter)  # "snapshot", "replay", "replay+"
-    gaps: int = 0
     acks: int = 0
     acks_dropped: int = 0
     resent: int = 0
@@ -215,31 +143,36 @@ class Stats:
     queued_offline: int = 0  # commands the owner made while the phone was offline
 
 
-class Phone:
+class Phone(reference.Phone):
     """One participant's phone. ``run()`` keeps it connected (while online), in sync
     and sending its outbox; the test drives it with :meth:`post_idea`,
-    :meth:`set_vote`, :meth:`go_offline`, :meth:`go_online` and :meth:`settle`."""
+    :meth:`set_vote`, :meth:`go_offline`, :meth:`go_online` and :meth:`settle`.
+    Its joins by kind are :attr:`joins` (``snapshot``, ``replay``, ``replay+``)."""
+
+    store: Mirror
 
     def __init__(
         self,
         server: LiveServer,
         name: str,
-        cookie: str,
         seed: int,
         *,
         websocket_only: bool = True,
         drop_acks: float = 0.0,
     ) -> None:
+        super().__init__(
+            name,
+            Mirror(),
+            workshop_id=server.workshop["id"],
+            ack_timeout=ACK_TIMEOUT,
+            strict=True,
+        )
         self.server = server
-        self.name = name
-        self.cookie = cookie
         self.websocket_only = websocket_only
         self.drop_acks = drop_acks
         # Separate streams, so each sequence of decisions does not depend on the others.
         self.backoff_rng = random.Random(f"{seed}:backoff")
         self.drop_rng = random.Random(f"{seed}:drop")
-        self.mirror = Mirror()
-        self.me: dict[str, Any] | None = None
         self.outbox: deque[Command] = deque()
         self.in_flight: Command | None = None
         self.acks: list[tuple[Command, dict[str, Any]]] = []  # every ack the server sent
@@ -250,14 +183,8 @@ class Phone:
         self.desired_votes: dict[int, int] = {}  # the dots this phone means to have
         self.stats = Stats()
         self.online = True
-        self.sio: socketio.AsyncClient | None = None
-        self._pending: dict[int, tuple[str, dict[str, Any]]] = {}
-        self.first_seq: int | None = None  # the seq of the first snapshot
         self.heard: set[int] = set()  # every seq a broadcast stood for (folded ones too)
-        self._joining = False
-        self._need_resync = False
         self._settle_requested = False
-        self._gone = asyncio.Event()
         self._wake = asyncio.Event()
         self._online = asyncio.Event()
         self._online.set()
@@ -267,9 +194,24 @@ class Phone:
 
     # -- what the test does with it -------------------------------------------------
     @property
+    def mirror(self) -> Mirror:
+        return self.store
+
+    @property
+    def me(self) -> dict[str, Any] | None:
+        return self.mirror.me
+
+    @property
     def participant_id(self) -> int:
         assert self.me is not None, f"{self.name} never joined"
         return int(self.me["id"])
+
+    async def join(self) -> None:
+        """Fill in the workshop's join form (the cookie the socket will carry)."""
+        workshop = self.server.workshop
+        await self.join_form(
+            self.server.url, workshop["code"], workshop["id"], timeout=HTTP_TIMEOUT
+        )
 
     def post_idea(self, title: str, description: str = "") -> str:
         client_id = uuid.UUID(int=random.Random(f"{self.name}:{title}").getrandbits(128)).hex
@@ -288,7 +230,7 @@ class Phone:
         """Lose the network: the transport breaks, commands wait in the outbox."""
         self.online = False
         self._online.clear()
-        kill_transport(self.sio)
+        super().kill_transport()
         self._wake.set()
 
     def go_online(self) -> None:
@@ -297,7 +239,7 @@ class Phone:
         self._wake.set()
 
     def kill_transport(self) -> bool:
-        killed = kill_transport(self.sio)
+        killed = super().kill_transport()
         self.stats.transport_kills += killed
         return killed
 
@@ -323,19 +265,29 @@ class Phone:
     async def run(self) -> None:
         self._http = aiohttp.ClientSession()
         failures = 0
+        auth = {"workshop_id": self.server.workshop["id"], "role": "participant"}
         try:
             while not self._stopping:
                 if not self.online:
                     await self._online.wait()
                     continue
-                sio = await self._connect()
-                if sio is None:
+                try:
+                    sio = await self.open(
+                        self.server.url,
+                        auth,
+                        websocket_only=self.websocket_only,
+                        http_session=self._http,
+                        timeout=CONNECT_TIMEOUT,
+                    )
+                except (TimeoutError, socketio.exceptions.ConnectionError, OSError):
+                    self.stats.failed_connects += 1
                     # Exponential backoff with jitter, as socket.io clients do (faster).
                     failures += 1
                     delay = min(1.0, 0.05 * 2**failures)
                     await asyncio.sleep(self.backoff_rng.uniform(delay / 2, delay))
                     continue
                 failures = 0
+                self.stats.connects += 1
                 try:
                     await self._session(sio)
                 finally:
@@ -343,54 +295,36 @@ class Phone:
         finally:
             await self._http.close()
 
-    async def _connect(self) -> socketio.AsyncClient | None:
-        sio = socketio.AsyncClient(reconnection=False, http_session=self._http)
-        gone = asyncio.Event()
-        sio.on("*", lambda name, data=None: self._on_fact(sio, name, data))
-        sio.on("disconnect", lambda *_reason: self._on_gone(sio, gone))
-        try:
-            await sio.connect(
-                self.server.url,
-                headers={"Cookie": self.cookie},
-                auth={"workshop_id": self.server.workshop["id"], "role": "participant"},
-                transports=["websocket"] if self.websocket_only else None,
-                wait_timeout=CONNECT_TIMEOUT,
-            )
-        except (TimeoutError, socketio.exceptions.ConnectionError, OSError):
-            self.stats.failed_connects += 1
-            await self._discard(sio)
-            return None
-        self.sio, self._gone = sio, gone
-        self.stats.connects += 1
-        if not sio.connected:  # gone already
-            gone.set()
-        return sio
-
     async def _discard(self, sio: socketio.AsyncClient) -> None:
         if self.sio is sio:
             self.sio = None
         with contextlib.suppress(Exception):
             await sio.disconnect()
 
-    def _on_gone(self, sio: socketio.AsyncClient, gone: asyncio.Event) -> None:
-        gone.set()
+    def on_gone(self, sio: socketio.AsyncClient) -> None:
         if self.sio is sio:
             self._wake.set()
 
+    def on_arrival(self, name: str, data: Any) -> None:
+        if isinstance(data, dict) and "seq" in data:
+            if data.get("workshop_id") == self.server.workshop["id"]:
+                self.heard.update(range(data.get("since", data["seq"]), data["seq"] + 1))
+
     async def _session(self, sio: socketio.AsyncClient) -> None:
-        """One connection: resync, then send and apply until it ends."""
-        self._need_resync = True
+        """One connection: join (a snapshot, or a replay from the last ``seq``), then
+        send and apply until it ends. Gaps resync on their own (the reference phone)."""
+        if await self.resync() is None:
+            return
         while not self._stopping and self.online and not self._gone.is_set():
+            if self.failure is not None:
+                raise self.failure  # a join refused, a replay with a hole
             self._wake.clear()
-            if self._need_resync:
-                if not await self._resync(sio):
-                    return
-            elif self.outbox:
-                await self._send_head(sio)
+            if self.outbox:
+                await self._send_head()
             elif self._settle_requested:
-                if not await self._resync(sio):
+                if await self.resync(fresh=True) is None:
                     return
-                if not self.outbox and not self._need_resync:
+                if not self.outbox and self.in_sync:
                     self._settle_requested = False
                     self._synced.set()
             else:
@@ -402,13 +336,13 @@ class Phone:
         self.outbox.append(command)
         self._wake.set()
 
-    async def _send_head(self, sio: socketio.AsyncClient) -> None:
+    async def _send_head(self) -> None:
         command = self.outbox[0]
         command.sent += 1
         if command.sent > 1:
             self.stats.resent += 1
         self.in_flight = command
-        ack = await call(sio, self._gone, command.event, command.payload)
+        ack = await self.request(command.event, command.payload)
         if ack is None:
             # No answer (transport gone, server restarting): it may or may not have been
             # processed; it stays first in the outbox and goes again with the same data.
@@ -429,64 +363,6 @@ class Phone:
             self.acked_ideas[command.payload["client_id"]] = data["idea"]
         elif command.event == "set_vote":
             self.acked_votes[data["phase_id"]] = {int(k): v for k, v in data["votes"].items()}
-
-    # -- facts and resyncs (the client rules of docs/protocol.md) -------------------------
-    def _on_fact(self, sio: socketio.AsyncClient, name: str, data: Any) -> None:
-        if sio is not self.sio or not isinstance(data, dict) or "seq" not in data:
-            return  # a late message of a dropped connection; presence_changed
-        if data.get("workshop_id") != self.server.workshop["id"]:
-            return
-        self.heard.update(range(data.get("since", data["seq"]), data["seq"] + 1))
-        self._pending[data["seq"]] = (name, data)
-        if not self._joining:
-            self._drain()
-
-    def _drain(self) -> None:
-        """Apply the buffered facts that follow ``last``; ask for a resync at a gap."""
-        for seq in sorted(self._pending):
-            name, data = self._pending[seq]
-            if seq <= self.mirror.last:
-                del self._pending[seq]  # rule 3: stale or duplicate
-                continue
-            if data.get("since", seq) > self.mirror.last + 1:
-                self.stats.gaps += 1
-                self._need_resync = True  # rule 4: keep it until the gap is filled
-                self._wake.set()
-                return
-            del self._pending[seq]
-            self.mirror.apply(name, data)
-            self.mirror.last = seq
-
-    async def _resync(self, sio: socketio.AsyncClient) -> bool:
-        """``join_workshop``, with ``last_seq`` once there is a state; apply the answer."""
-        self._joining = True
-        try:
-            payload = {} if self.mirror.last < 0 else {"last_seq": self.mirror.last}
-            ack = await call(sio, self._gone, "join_workshop", payload)
-            if ack is None:
-                return False
-            assert ack.get("ok"), (self.name, ack)
-            data = ack["data"]
-            self._need_resync = False
-            if data["mode"] == "snapshot":
-                self.stats.resyncs["snapshot"] += 1
-                self.mirror.load(data["state"])
-                if self.first_seq is None:
-                    self.first_seq = self.mirror.last
-                self.me = data["state"]["me"]
-            else:
-                self.stats.resyncs["replay+" if data["events"] else "replay"] += 1
-                for event in data["events"]:
-                    seq = event["data"]["seq"]
-                    if seq > self.mirror.last:
-                        assert seq == self.mirror.last + 1, (self.name, seq, self.mirror.last)
-                        self.mirror.apply(event["name"], event["data"])
-                        self.mirror.last = seq
-                self.me = data["me"]
-            return True
-        finally:
-            self._joining = False
-            self._drain()
 
     @property
     def my_votes(self) -> dict[int, dict[int, int]]:
@@ -513,25 +389,21 @@ class Facilitator:
     async def command(self, event: str, payload: Any) -> Any:
         deadline = asyncio.get_running_loop().time() + 60
         last: Any = None
+        auth = {"workshop_id": self.server.workshop["id"], "role": "facilitator"}
         while asyncio.get_running_loop().time() < deadline:
             async with aiohttp.ClientSession() as http:
-                sio = socketio.AsyncClient(reconnection=False, http_session=http)
-                gone = asyncio.Event()
-                sio.on("disconnect", lambda *_r, gone=gone: gone.set())
+                # The reference client's socket and acks, signed in as the facilitator.
+                client = reference.Phone("facilitator", ack_timeout=ACK_TIMEOUT)
+                client.cookie = self.cookie
                 try:
-                    await sio.connect(
-                        self.server.url,
-                        headers={"Cookie": self.cookie},
-                        auth={"workshop_id": self.server.workshop["id"], "role": "facilitator"},
-                        transports=["websocket"],
-                        wait_timeout=CONNECT_TIMEOUT,
+                    await client.open(
+                        self.server.url, auth, http_session=http, timeout=CONNECT_TIMEOUT
                     )
-                    last = await call(sio, gone, event, payload)
+                    last = await client.request(event, payload)
                 except (socketio.exceptions.ConnectionError, OSError) as error:
                     last = error
                 finally:
-                    with contextlib.suppress(Exception):
-                        await sio.disconnect()
+                    await client.disconnect()
             if isinstance(last, dict):
                 assert last.get("ok"), (event, payload, last)
                 return last["data"]

@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 
 from tests.chaos.conftest import REPLAY_LIMIT, ChaosServer, run_async
-from tests.chaos.harness import Database, Facilitator, Phone, join_over_http
+from tests.chaos.harness import Database, Facilitator, Phone
 
 pytestmark = pytest.mark.server
 
@@ -88,24 +88,22 @@ async def crowd_of(
     server: ChaosServer, count: int, seed: int, **options: Any
 ) -> AsyncIterator[Crowd]:
     """``count`` phones joined over HTTP, connected, each with its first snapshot."""
-    cookies = await asyncio.to_thread(
-        lambda: [join_over_http(server, f"Téléphone {i:02d}") for i in range(count)]
-    )
     websocket_only = options.pop("websocket_only", lambda _i: True)
     phones = [
         Phone(
             server,
             f"Téléphone {i:02d}",
-            cookie,
             seed * 1000 + i,
             websocket_only=websocket_only(i),
             **options,
         )
-        for i, cookie in enumerate(cookies)
+        for i in range(count)
     ]
+    for phone in phones:
+        await phone.join()
     crowd = Crowd(phones)
     try:
-        await crowd.wait(lambda: all(p.mirror.last >= 0 for p in phones), "first snapshots")
+        await crowd.wait(lambda: all(p.last is not None for p in phones), "first snapshots")
         yield crowd
     finally:
         await crowd.close()
@@ -179,9 +177,9 @@ def summary(phones: list[Phone]) -> str:
     """What the phones went through (printed; pytest shows it with -s or on failure)."""
     total: Counter[str] = Counter()
     for phone in phones:
-        stats = vars(phone.stats)
-        total.update({k: v for k, v in stats.items() if isinstance(v, int)})
-        total.update({f"resync:{k}": v for k, v in stats["resyncs"].items()})
+        total.update(vars(phone.stats))
+        total.update({"gaps": phone.gaps, "reordered": phone.reordered, "stale": phone.stale})
+        total.update({f"resync:{k}": v for k, v in phone.joins.items()})
     return ", ".join(f"{k}={v}" for k, v in sorted(total.items()))
 
 
@@ -238,7 +236,7 @@ def assert_phones_match_db(db: Database, phones: list[Phone], vote_phase: int | 
         assert not phone.errors, (phone.name, phone.errors)
         assert not phone.outbox, phone.name
         mirror = phone.mirror
-        assert mirror.last == seq, (phone.name, mirror.last, seq)
+        assert phone.last == seq, (phone.name, phone.last, seq)
         assert mirror.current_phase_id == current, phone.name
         assert {i: (d["title"], d["description"]) for i, d in mirror.ideas.items()} == ideas, (
             phone.name
@@ -352,7 +350,7 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         assert_phones_match_db(db, everyone, vote_phase)
 
         # The disorder really happened, through both ways back.
-        resyncs = sum((p.stats.resyncs for p in everyone), start=Counter())
+        resyncs = sum((p.joins for p in everyone), start=Counter())
         assert resyncs["snapshot"] >= len(away_long) + len(everyone)  # first joins + returns
         assert resyncs["replay+"] > 0, resyncs
         assert sum(p.stats.resent for p in everyone) > 0
@@ -430,7 +428,7 @@ async def _ack_drop(server: ChaosServer, seed: int, phones: int) -> None:
         last = db.seq()
         await crowd.wait(
             lambda: all(
-                set(range(p.first_seq + 1, last + 1)) <= p.heard  # type: ignore[operator]
+                set(range(p.mirror.first_seq + 1, last + 1)) <= p.heard  # type: ignore[operator]
                 for p in everyone
             ),
             "every fact broadcast to every phone",
