@@ -6,17 +6,19 @@ running one asyncio loop that owns a share of the phones (phone ``i`` lives in w
 sends the command to every worker and gathers the answers, each bounded in time. A
 worker's phones stay live between calls (they keep receiving facts).
 
-A :class:`Phone` joins like a real one (``GET /j/<code>`` for the CSRF token, ``POST``
-the join form, keep the ``semis_p<id>`` cookie), then opens a python-socketio
-``AsyncClient`` over WebSocket with that cookie and sends ``join_workshop``. It follows
-the client rules of ``docs/protocol.md``: facts before the snapshot wait for it, stale
-ones (``seq`` ≤ last) are dropped, a gap triggers a ``join_workshop`` with ``last_seq``.
-It applies ``votes_changed`` (absolute tallies per idea; folded facts carry several) to
-its tally map and notes when the map last changed, so a scenario can ask when each phone
-first showed the database's final tallies. It notes when each ``idea_posted`` first
-reached it (the fan-out), and can reconnect after a server restart and resynchronise
-from its last ``seq`` (:meth:`Phone.rejoin`). It may offer WebSocket permessage-deflate,
-as browsers do (``compress``); by default it does not.
+A :class:`Phone` is the reference phone of :mod:`testkit.phone` (the client rules of
+``static/js/sequencer.js`` and ``connection.js``, shared with the durability tests): it
+joins like a real one (join form, CSRF token, ``semis_p<id>`` cookie), opens a
+python-socketio ``AsyncClient`` over WebSocket with that cookie and sends
+``join_workshop``; facts before the snapshot wait for it, stale ones (``seq`` ≤ last)
+are dropped, a fact ahead of a gap waits 400 ms for the missing ones before a
+``join_workshop`` with ``last_seq``. What it shows is a :class:`TallyStore`: the
+``votes_changed`` tallies (absolute per idea; folded facts carry several) and when they
+last changed, so a scenario can ask when each phone first showed the database's final
+tallies. The phone notes when each ``idea_posted`` first reached it (the fan-out), and
+can reconnect after a server restart and resynchronise from its last ``seq``
+(:meth:`testkit.phone.Phone.rejoin`). It may offer WebSocket permessage-deflate, as
+browsers do (``compress``); by default it does not.
 
 Times are ``time.monotonic()`` (CLOCK_MONOTONIC: one clock for every process of the
 machine), so the parent compares timestamps taken in different workers.
@@ -38,131 +40,37 @@ from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-import aiohttp
-import socketio
+from testkit import phone as reference
 
 from .harness import BenchError
-from .servers import csrf_token
 
-PRESENCE = "presence_changed"
 VOTES_CHANGED = "votes_changed"
 # Facts whose payload carries a whole vote state {"phase_id", "tallies"?} under "votes".
 VOTE_STATE_FACTS = ("votes_revealed", "results_frozen")
 IDEA_POSTED = "idea_posted"
-REORDER_S = 0.4  # how long a fact ahead of a gap waits for the missing ones (connection.js)
-# aiohttp's ws_connect(compress=15) offers "permessage-deflate; client_max_window_bits",
-# as Chromium and Firefox do with every WebSocket.
-BROWSER_COMPRESSION = {"compress": 15}
+ACK_TIMEOUT = 30.0  # a join unanswered this long failed (the load makes acks slow)
 
 
-class Phone:
-    """One participant's phone: its identity cookie, its socket and what it shows."""
+class TallyStore(reference.Store):
+    """What a phone shows of the votes: the tallies per vote step, when each last
+    changed, and when they first equalled a target (:meth:`aim`)."""
 
-    def __init__(self, index: int) -> None:
-        self.index = index
-        self.name = f"Téléphone {index + 1}"
-        self.cookie: str | None = None
-        self.sio: socketio.AsyncClient | None = None
-        self.workshop_id: int | None = None
-        self.last: int | None = None  # the seq of the last fact applied; None before a snapshot
-        self.held: list[tuple[str, dict[str, Any]]] = []  # facts waiting for a snapshot
-        self.early: list[tuple[str, dict[str, Any]]] = []  # facts ahead of a gap
-        self.reorder_timer: asyncio.TimerHandle | None = None
-        self.resyncing = False
+    def __init__(self) -> None:
         self.tallies: dict[str, dict[str, int]] = {}
         self.changed_at: dict[str, float] = {}
-        self.ideas_seen: dict[int, float] = {}  # idea id -> when its idea_posted arrived
-        self.compressed = False  # the socket negotiated permessage-deflate
-        self.reset_counters()
         self.target_phase: str | None = None
         self.target: dict[str, int] | None = None
         self.converged_at: float | None = None
         self.converged = asyncio.Event()
 
-    def reset_counters(self) -> None:
-        self.received = 0
-        self.gaps = 0  # gaps still open after the reorder window: they resync
-        self.reordered = 0  # facts that arrived ahead of others and waited for them
-        self.stale = 0
-        self.resyncs = 0
-        self.disconnects = 0
-        self.disconnected_at: float | None = None
+    def clear(self) -> None:
+        self.tallies = {}
+        self.changed_at = {}
 
-    # -- facts ---------------------------------------------------------------------
-    def on_event(self, name: str, *args: Any) -> None:
-        self.received += 1
-        data = args[0] if args else None
-        if name == PRESENCE or not isinstance(data, dict):
-            return
-        if name == IDEA_POSTED:
-            self.note_idea(data)
-        if "seq" not in data:  # the bare server's facts are not sequenced
-            self.apply(name, data)
-            return
-        if data.get("workshop_id") != self.workshop_id:
-            return
-        if self.last is None or self.resyncing:
-            self.held.append((name, data))
-            return
-        self.take(name, data)
-
-    def note_idea(self, data: dict[str, Any]) -> None:
-        """When an idea's ``idea_posted`` first reached this phone (on arrival, before the
-        client rules: the fan-out is about delivery)."""
-        idea = data.get("idea")
-        if isinstance(idea, dict) and isinstance(idea.get("id"), int):
-            if data.get("workshop_id", self.workshop_id) == self.workshop_id:
-                self.ideas_seen.setdefault(idea["id"], time.monotonic())
-
-    def take(self, name: str, data: dict[str, Any]) -> None:
-        """The client rules: drop stale facts, resynchronise on a gap, apply the rest."""
-        assert self.last is not None  # noqa: S101
-        seq = int(data["seq"])
-        if seq <= self.last:
-            self.stale += 1
-            return
-        first = int(data.get("since", seq))
-        if first > self.last + 1:
-            # Maybe only overtaken (facts of two workers through Redis): wait a moment
-            # for the missing ones, as static/js/connection.js does, before resyncing.
-            self.early.append((name, data))
-            if self.reorder_timer is None:
-                self.reorder_timer = asyncio.get_running_loop().call_later(
-                    REORDER_S, self.gap_still_open
-                )
-            return
-        self.apply(name, data)
-        self.last = seq
-        self.apply_early()
-
-    def apply_early(self) -> None:
-        """Apply the held facts the last one made contiguous, in order."""
-        assert self.last is not None  # noqa: S101
-        while self.early:
-            self.early = [(n, d) for n, d in self.early if int(d["seq"]) > self.last]
-            ready = [e for e in self.early if int(e[1].get("since", e[1]["seq"])) <= self.last + 1]
-            if not ready:
-                break
-            entry = min(ready, key=lambda e: int(e[1].get("since", e[1]["seq"])))
-            self.early.remove(entry)
-            self.reordered += 1
-            self.apply(*entry)
-            self.last = int(entry[1]["seq"])
-        if not self.early and self.reorder_timer is not None:
-            self.reorder_timer.cancel()
-            self.reorder_timer = None
-
-    def gap_still_open(self) -> None:
-        """The reorder window passed and a fact is still missing: resynchronise."""
-        self.reorder_timer = None
-        if not self.early:
-            return
-        self.gaps += 1
-        self.held.extend(self.early)
-        self.early = []
-        if not self.resyncing:
-            self.resyncing = True
-            asyncio.get_running_loop().create_task(self.resync())
+    def load(self, state: dict[str, Any]) -> None:
+        for phase_id, vote in (state.get("votes") or {}).items():
+            if isinstance(vote, dict) and "tallies" in vote:
+                self.set_tallies(str(phase_id), vote["tallies"], replace=True)
 
     def apply(self, name: str, data: dict[str, Any]) -> None:
         if name == VOTES_CHANGED and "tallies" in data:
@@ -203,159 +111,42 @@ class Phone:
             self.converged_at = now
             self.converged.set()
 
-    def snapshot(self, state: dict[str, Any]) -> None:
-        for phase_id, vote in (state.get("votes") or {}).items():
-            if isinstance(vote, dict) and "tallies" in vote:
-                self.set_tallies(str(phase_id), vote["tallies"], replace=True)
-        self.last = int(state.get("seq", 0))
+    def aim(self, phase_id: str, target: dict[str, int]) -> None:
+        """Note when the tallies of ``phase_id`` first equal ``target`` (now, if they do)."""
+        self.target_phase, self.target = phase_id, target
+        self.converged_at = None
+        self.converged.clear()
+        if self.tallies.get(phase_id, {}) == target:
+            self.converged_at = self.changed_at.get(phase_id, time.monotonic())
+            self.converged.set()
 
-    def release_held(self) -> None:
-        held, self.held = self.held, []
-        for name, data in sorted(held, key=lambda item: int(item[1]["seq"])):
-            if self.resyncing:
-                self.held.append((name, data))
-            else:
-                self.take(name, data)
 
-    async def resync(self, timeout: float = 30.0) -> None:
-        """A gap: ask for what was missed (``last_seq``), apply it, then the held facts."""
-        assert self.sio is not None  # noqa: S101
-        self.resyncs += 1
-        try:
-            ack = await self.sio.call("join_workshop", {"last_seq": self.last}, timeout=timeout)
-            data = ack.get("data") or {}
-            if data.get("mode") == "replay":
-                self.resyncing = False
-                for event in data.get("events", []):
-                    if self.resyncing:  # another gap, inside the replay itself
-                        self.held.append((event["name"], event["data"]))
-                    else:
-                        self.take(event["name"], event["data"])
-            else:
-                self.snapshot(data["state"])
-        finally:
-            self.resyncing = False
-        self.release_held()
+class Phone(reference.Phone):
+    """One participant's phone (the reference phone), with the tallies it shows and
+    when each new idea reached it."""
 
-    # -- talking -------------------------------------------------------------------
-    async def join_http(self, base_url: str, code: str, workshop_id: int, timeout: float) -> None:
-        """The join form, as a browser fills it: GET for the CSRF token, POST, cookie."""
-        url = f"{base_url}/j/{code}"
-        jar = aiohttp.CookieJar(unsafe=True)  # 127.0.0.1 is an IP address host
-        client_timeout = aiohttp.ClientTimeout(total=timeout)
-        async with aiohttp.ClientSession(cookie_jar=jar, timeout=client_timeout) as http:
-            async with http.get(url) as page:
-                if page.status != 200:
-                    raise BenchError(f"GET {url} answered {page.status}")
-                token = csrf_token(await page.text())
-            form = {"csrf_token": token, "display_name": self.name, "profile": "citizen"}
-            async with http.post(url, data=form, allow_redirects=False) as response:
-                if response.status != 302:
-                    raise BenchError(f"POST {url} answered {response.status}")
-                morsel = response.cookies.get(f"semis_p{workshop_id}")
-                if morsel is None:
-                    raise BenchError(f"POST {url} set no semis_p{workshop_id} cookie")
-                self.cookie = f"semis_p{workshop_id}={morsel.value}"
+    store: TallyStore
 
-    async def _open(
-        self,
-        base_url: str,
-        auth: dict[str, Any],
-        *,
-        use_cookie: bool,
-        timeout: float,
-        compress: bool = False,
-    ) -> socketio.AsyncClient:
-        options = {"websocket_extra_options": dict(BROWSER_COMPRESSION)} if compress else {}
-        sio = socketio.AsyncClient(reconnection=False, handle_sigint=False, **options)
-        sio.on("*", self.on_event)
-        sio.on("disconnect", self._on_disconnect)
-        self.sio = sio
-        self.workshop_id = auth.get("workshop_id")
-        headers = {"Cookie": self.cookie} if use_cookie and self.cookie else {}
-        await sio.connect(
-            base_url, headers=headers, auth=auth, transports=["websocket"], wait_timeout=timeout
-        )
-        # python-engineio's client gives up when it has sent nothing for max(ping interval,
-        # ping timeout) + 5 s (30 s): a server ping 5 s late under load drops it. A browser
-        # waits ping interval + ping timeout (45 s) for a ping: be as patient as one.
-        sio.eio.ping_timeout = max(
-            sio.eio.ping_timeout, sio.eio.ping_interval + sio.eio.ping_timeout - 5
-        )
-        # What the server accepted of the offer: 0 when it declined permessage-deflate.
-        self.compressed = bool(getattr(getattr(sio.eio, "ws", None), "compress", 0))
-        return sio
+    def __init__(self, index: int) -> None:
+        super().__init__(f"Téléphone {index + 1}", TallyStore(), ack_timeout=ACK_TIMEOUT)
+        self.index = index
+        self.ideas_seen: dict[int, float] = {}  # idea id -> when its idea_posted arrived
+
+    def on_arrival(self, name: str, data: Any) -> None:
+        """When an idea's ``idea_posted`` first reached this phone (on arrival, before the
+        client rules: the fan-out is about delivery)."""
+        if name != IDEA_POSTED or not isinstance(data, dict):
+            return
+        idea = data.get("idea")
+        if isinstance(idea, dict) and isinstance(idea.get("id"), int):
+            if data.get("workshop_id", self.workshop_id) == self.workshop_id:
+                self.ideas_seen.setdefault(idea["id"], time.monotonic())
 
     async def connect(
-        self,
-        base_url: str,
-        auth: dict[str, Any],
-        *,
-        use_cookie: bool,
-        timeout: float,
-        compress: bool = False,
-    ) -> None:
-        self.last = None
-        self.held = []
-        self.tallies = {}
-        self.changed_at = {}
-        sio = await self._open(
-            base_url, auth, use_cookie=use_cookie, timeout=timeout, compress=compress
-        )
-        ack = await sio.call("join_workshop", {}, timeout=timeout)
-        if not isinstance(ack, dict) or not ack.get("ok"):
-            raise BenchError(f"join_workshop refused: {ack}")
-        self.snapshot(ack["data"]["state"])
-        self.release_held()
-
-    async def rejoin(
-        self,
-        base_url: str,
-        auth: dict[str, Any],
-        *,
-        use_cookie: bool,
-        timeout: float,
-        compress: bool = False,
+        self, base_url: str, auth: dict[str, Any], *, timeout: float | None = None, **options: Any
     ) -> str:
-        """Reconnect (the old socket is gone) and resynchronise as a phone does: send the
-        last ``seq`` applied, apply the replay (or the snapshot); the ack's mode."""
-        await self.disconnect()
-        self.resyncing = True  # facts arriving before the answer wait for it
-        self.held.extend(self.early)
-        self.early = []
-        try:
-            sio = await self._open(
-                base_url, auth, use_cookie=use_cookie, timeout=timeout, compress=compress
-            )
-            payload = {} if self.last is None else {"last_seq": self.last}
-            ack = await sio.call("join_workshop", payload, timeout=timeout)
-            if not isinstance(ack, dict) or not ack.get("ok"):
-                raise BenchError(f"join_workshop {payload} refused: {ack}")
-            data = ack["data"]
-            mode = str(data.get("mode"))
-            self.resyncing = False
-            if mode == "replay":
-                for event in data.get("events", []):
-                    self.take(event["name"], event["data"])
-            else:
-                self.snapshot(data["state"])
-        finally:
-            self.resyncing = False
-        self.release_held()
-        return mode
-
-    def _on_disconnect(self, *_reason: Any) -> None:
-        self.disconnects += 1
-        if self.disconnected_at is None:
-            self.disconnected_at = time.monotonic()
-
-    async def disconnect(self) -> None:
-        sio, self.sio = self.sio, None
-        if sio is not None:
-            try:
-                await asyncio.wait_for(sio.disconnect(), timeout=5)
-            except (TimeoutError, Exception):  # noqa: BLE001 - closing is best effort
-                pass
+        self.store.clear()
+        return await super().connect(base_url, auth, timeout=timeout, **options)
 
 
 @dataclass
@@ -430,7 +221,7 @@ class PhoneWorker:
         started = time.monotonic()
 
         async def join(phone: Phone) -> None:
-            await phone.join_http(base_url, code, workshop_id, request_timeout)
+            await phone.join_form(base_url, code, workshop_id, timeout=request_timeout)
 
         failures = await self._each(join, list(self.phones.values()), concurrency)
         return {"failures": failures, "seconds": time.monotonic() - started}
@@ -448,7 +239,7 @@ class PhoneWorker:
 
         async def connect(phone: Phone) -> None:
             await phone.connect(
-                base_url, auth, use_cookie=use_cookie, timeout=request_timeout, compress=compress
+                base_url, auth, cookie=use_cookie, timeout=request_timeout, compress=compress
             )
 
         failures = await self._each(connect, list(self.phones.values()), concurrency)
@@ -612,7 +403,7 @@ class PhoneWorker:
                             phone.rejoin(
                                 base_url,
                                 auth,
-                                use_cookie=use_cookie,
+                                cookie=use_cookie,
                                 timeout=timeout,
                                 compress=compress,
                             ),
@@ -653,24 +444,19 @@ class PhoneWorker:
         counters since the storm began."""
         target = {str(k): int(v) for k, v in final.items() if int(v) > 0}
         for phone in self.phones.values():
-            phone.target_phase, phone.target = phase_id, target
-            phone.converged_at = None
-            phone.converged.clear()
-            if phone.tallies.get(phase_id, {}) == target:
-                phone.converged_at = phone.changed_at.get(phase_id, time.monotonic())
-                phone.converged.set()
-        waits = [phone.converged.wait() for phone in self.phones.values()]
+            phone.store.aim(phase_id, target)
+        waits = [phone.store.converged.wait() for phone in self.phones.values()]
         try:
             await asyncio.wait_for(asyncio.gather(*waits), timeout=wait_s)
         except TimeoutError:
             pass
         results = []
         for phone in self.phones.values():
-            mine = phone.tallies.get(phase_id, {})
+            mine = phone.store.tallies.get(phase_id, {})
             results.append(
                 {
                     "phone": phone.index,
-                    "converged_at": phone.converged_at,
+                    "converged_at": phone.store.converged_at,
                     "received": phone.received,
                     "gaps": phone.gaps,
                     "stale": phone.stale,
@@ -683,7 +469,7 @@ class PhoneWorker:
                     ),
                 }
             )
-            phone.target = None
+            phone.store.target = None
         return results
 
 

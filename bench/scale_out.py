@@ -127,8 +127,8 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         "app_max_ms": fan["max_ms"],
         "deliveries_missing": fan["deliveries_missing"],
         "disconnected": sum(1 for s in status if not s["connected"]),
-        # Facts from two workers may arrive out of order: these phones resync at once on
-        # a gap (the web client first waits 400 ms for the missing fact).
+        # Facts from two workers may arrive out of order: a phone holds a fact ahead of a
+        # gap 400 ms for the missing one, as the web client does, before it resyncs.
         "gaps": sum(s["gaps"] for s in status),
         "resyncs": sum(s["resyncs"] for s in status),
         "servers_cpu_ms_per_idea": fan["server_cpu_ms_per_idea"],

@@ -1,5 +1,6 @@
-"""The servers a benchmark drives, each in its own subprocess on a free loopback port:
-the real ``run.py`` (eventlet) on a scratch instance directory, prepared with the
+"""The servers a benchmark drives, each in its own subprocess on a free loopback port
+(started, watched and stopped by :mod:`scripts.launcher`, as the tests' and the stack's
+are): the real ``run.py`` (eventlet) on a scratch instance directory, prepared with the
 ``flask`` commands an operator types, and the bare python-socketio baseline
 (:mod:`bench.bare_server`). Also the facilitator, who signs in through the real login
 form and sends commands over a socket."""
@@ -7,30 +8,24 @@ form and sends commands over a socket."""
 from __future__ import annotations
 
 import asyncio
-import os
-import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import aiohttp
 import psutil
 import socketio
 
-from tests.operator_cli import ROOT, CommandFailed, prepare_workshop, run_flask
+from scripts import launcher
+from testkit import forms
+from tests.operator_cli import CommandFailed, prepare_workshop, run_flask
 
 from .harness import BenchError
 
-HOST = "127.0.0.1"
-STARTUP_TIMEOUT = 30.0
+HOST = launcher.HOST
+ROOT = launcher.ROOT
 FACILITATOR_EMAIL = "bench@example.org"
 FACILITATOR_PASSWORD = "banc-d-essai-des-semis"  # noqa: S105 - a throwaway local account
 # What an app log must not contain; each occurrence is reported with the figures.
@@ -42,35 +37,18 @@ LOG_SYMPTOMS = (
     "Timeout",
     "Too many open files",
 )
-INPUT_TAG = re.compile(r"<input\b[^>]*\bname=[\"']csrf_token[\"'][^>]*>", re.IGNORECASE)
-VALUE_ATTR = re.compile(r"\bvalue=[\"']([^\"']+)[\"']", re.IGNORECASE)
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((HOST, 0))
-        return int(sock.getsockname()[1])
-
-
-def csrf_token(html: str) -> str:
-    """The hidden ``csrf_token`` input of the form in ``html``."""
-    tag = INPUT_TAG.search(html)
-    value = VALUE_ATTR.search(tag.group(0)) if tag else None
-    if value is None:
-        raise BenchError(f"no csrf_token input in the page:\n{html[:500]}")
-    return value.group(1)
 
 
 class ServerProcess:
-    """A server subprocess whose output goes to a log file; stopped by :meth:`stop`."""
+    """A server subprocess (a :class:`scripts.launcher.Server`) whose output goes to a
+    log file in ``workdir``; stopped by :meth:`stop`."""
 
     name = "server"
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
         self.workdir = workdir
-        self.port = port or free_port()
-        self.process: subprocess.Popen[bytes] | None = None
-        self._log: IO[bytes] | None = None
+        self.port = port or launcher.free_port()
+        self.server: launcher.Server | None = None
 
     @property
     def url(self) -> str:
@@ -78,73 +56,30 @@ class ServerProcess:
 
     @property
     def pid(self) -> int:
-        if self.process is None:
+        pid = None if self.server is None else self.server.pid
+        if pid is None:
             raise BenchError(f"{self.name} is not running")
-        return self.process.pid
+        return pid
 
     @property
     def log_path(self) -> Path:
         return self.workdir / f"{self.name}.log"
 
     def env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("WORKSHOP_", "FLASK_"))}
-        return env | {"PYTHONUNBUFFERED": "1", "FLASK_SKIP_DOTENV": "1"}
+        return launcher.clean_env()
 
-    def _spawn(self, argv: list[str], env: dict[str, str]) -> None:
-        self._log = self.log_path.open("ab")
-        self.process = subprocess.Popen(  # noqa: S603 - our own interpreter and scripts
-            argv,
-            cwd=ROOT,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=self._log,
-            stderr=subprocess.STDOUT,
-        )
-        deadline = time.monotonic() + STARTUP_TIMEOUT
-        last_error: object = None
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise BenchError(
-                    f"{self.name} exited with {self.process.returncode} while starting:\n"
-                    + self.log_tail()
-                )
-            try:
-                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as response:  # noqa: S310
-                    if response.status == 200:
-                        return
-                    last_error = response.status
-            except (urllib.error.URLError, OSError) as error:
-                last_error = error
-            time.sleep(0.1)
-        raise BenchError(
-            f"{self.name} not healthy after {STARTUP_TIMEOUT:.0f} s ({last_error}):\n"
-            + self.log_tail()
-        )
+    def _start(self, server: launcher.Server) -> None:
+        self.server = server
+        try:
+            self.server.start()
+        except launcher.LaunchError as error:
+            raise BenchError(str(error)) from None
 
     def stop(self) -> int | None:
-        process, self.process = self.process, None
-        code = None
-        if process is not None:
-            if process.poll() is None:
-                process.send_signal(signal.SIGTERM)
-                try:
-                    process.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    process.kill()
-                    process.wait(timeout=10)
-            code = process.returncode
-        if self._log is not None:
-            self._log.close()
-            self._log = None
-        return code
+        return None if self.server is None else self.server.stop()
 
     def log(self) -> str:
-        if self._log is not None:
-            self._log.flush()
-        try:
-            return self.log_path.read_text(errors="replace")
-        except FileNotFoundError:
-            return ""
+        return "" if self.server is None else self.server.log()
 
     def log_tail(self, lines: int = 40) -> str:
         return "\n".join(self.log().splitlines()[-lines:]) or "(empty log)"
@@ -173,12 +108,7 @@ class AppServer(ServerProcess):
         self.workshop: dict[str, Any] = {}
 
     def env(self) -> dict[str, str]:
-        return super().env() | {
-            "WORKSHOP_INSTANCE_PATH": str(self.instance),
-            # Empty: the default SQLite file in the instance directory, whatever .env says.
-            "WORKSHOP_DATABASE_URL": "",
-            "WORKSHOP_PUBLIC_URL": self.url,
-        }
+        return launcher.scratch_env(self.instance, self.url)
 
     def flask(self, *args: str, stdin: str = "") -> str:
         try:
@@ -194,8 +124,8 @@ class AppServer(ServerProcess):
 
     def start(self, settings: dict[str, str] | None = None) -> None:
         """Start ``run.py``; ``settings`` are extra environment variables (``WORKSHOP_*``)."""
-        env = self.env() | {"WORKSHOP_ASYNC_MODE": "eventlet", "HOST": HOST, "PORT": str(self.port)}
-        self._spawn([sys.executable, "run.py"], env | (settings or {}))
+        env = self.env() | {"WORKSHOP_ASYNC_MODE": "eventlet"} | (settings or {})
+        self._start(launcher.run_py(self.name, self.port, env, self.log_path))
 
 
 class BareServer(ServerProcess):
@@ -206,7 +136,7 @@ class BareServer(ServerProcess):
     def start(self, phase_id: int) -> None:
         argv = [sys.executable, "-m", "bench.bare_server", "--host", HOST]
         argv += ["--port", str(self.port), "--phase-id", str(phase_id)]
-        self._spawn(argv, self.env())
+        self._start(launcher.Server(self.name, argv, self.log_path, self.env(), port=self.port))
 
 
 def scratch_dir(prefix: str = "semis-bench-") -> Path:
@@ -237,21 +167,12 @@ class Facilitator:
         jar = aiohttp.CookieJar(unsafe=True)  # cookies from an IP address host
         timeout = aiohttp.ClientTimeout(total=self.timeout)
         async with aiohttp.ClientSession(cookie_jar=jar, timeout=timeout) as http:
-            async with http.get(f"{self.server.url}/login") as page:
-                if page.status != 200:
-                    raise BenchError(f"GET /login answered {page.status}")
-                token = csrf_token(await page.text())
-            form = {
-                "csrf_token": token,
-                "email": FACILITATOR_EMAIL,
-                "password": FACILITATOR_PASSWORD,
-            }
-            async with http.post(
-                f"{self.server.url}/login", data=form, allow_redirects=False
-            ) as response:
-                if response.status != 302:
-                    raise BenchError(f"POST /login answered {response.status}")
-            return "; ".join(f"{c.key}={c.value}" for c in jar)
+            try:
+                return await forms.sign_in_async(
+                    http, self.server.url, FACILITATOR_EMAIL, FACILITATOR_PASSWORD
+                )
+            except forms.FormError as error:
+                raise BenchError(str(error)) from None
 
     def session(self, *commands: tuple[str, Any]) -> tuple[dict[str, Any], list[Any]]:
         """Connect, join (snapshot), send ``commands`` in order; the state and the acks.
