@@ -9,12 +9,9 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 import signal
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -22,6 +19,8 @@ import requests
 import socketio
 import websocket
 
+from testkit import forms
+from tests.live_client import Recorder
 from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer
 
 pytestmark = pytest.mark.server
@@ -29,20 +28,7 @@ Closing = Callable[..., Any]
 
 TIMEOUT = 10.0
 MAX_MESSAGE_BYTES = 16 * 1024  # Config.MAX_MESSAGE_BYTES, the server's max_http_buffer_size
-INPUT_TAG = re.compile(r"<input\b[^>]*\bname=[\"']csrf_token[\"'][^>]*>", re.IGNORECASE)
-VALUE_ATTR = re.compile(r"\bvalue=[\"']([^\"']+)[\"']", re.IGNORECASE)
-
-
-def csrf_token(page: requests.Response) -> str:
-    """The hidden ``csrf_token`` of the form on ``page`` (the real server checks it)."""
-    assert page.status_code == 200, (
-        f"GET {page.url} answered {page.status_code} (template missing?):\n{page.text[:500]}"
-    )
-    tag = INPUT_TAG.search(page.text)
-    assert tag is not None, f"no csrf_token input on {page.url}:\n{page.text[:2000]}"
-    value = VALUE_ATTR.search(tag.group(0))
-    assert value is not None, tag.group(0)
-    return value.group(1)
+Live = Recorder  # a python-socketio client that records everything the server sends it
 
 
 def assert_clean_log(server: LiveServer) -> None:
@@ -50,112 +36,6 @@ def assert_clean_log(server: LiveServer) -> None:
     log = server.log()
     for symptom in ("Traceback", "Invalid HTTP method", "Expected GET method"):
         assert symptom not in log, f"{symptom!r} in the server log:\n{log}"
-
-
-def cookie_header(http: requests.Session) -> str:
-    return "; ".join(f"{cookie.name}={cookie.value}" for cookie in http.cookies)
-
-
-class Live:
-    """A python-socketio client that records everything the server sends it."""
-
-    def __init__(
-        self,
-        server: LiveServer,
-        auth: dict[str, Any],
-        cookie: str | None = None,
-        transports: list[str] | None = None,
-    ) -> None:
-        self.server = server
-        self.auth = auth
-        self.cookie = cookie
-        self.transports = transports
-        self.sio = socketio.Client(reconnection=False)
-        self.received: list[tuple[str, Any]] = []
-        self.connect_errors: list[Any] = []
-        self.disconnected = threading.Event()
-        self._http: requests.Session | None = None
-        self._changed = threading.Condition()
-        self.sio.on("*", self._on_any)
-        self.sio.on("connect_error", self._on_connect_error)
-        self.sio.on("disconnect", self._on_disconnect)
-
-    # -- recording -------------------------------------------------------------------
-    def _on_any(self, name: str, *args: Any) -> None:
-        with self._changed:
-            self.received.append((name, args[0] if len(args) == 1 else list(args)))
-            self._changed.notify_all()
-
-    def _on_connect_error(self, data: Any = None) -> None:
-        self.connect_errors.append(data)
-
-    def _on_disconnect(self, *_reason: Any) -> None:
-        self.disconnected.set()
-
-    def facts(self, name: str) -> list[dict[str, Any]]:
-        with self._changed:
-            return [data for event, data in self.received if event == name]
-
-    def wait_for(self, predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT) -> None:
-        with self._changed:
-            if not self._changed.wait_for(predicate, timeout=timeout):
-                names = [event for event, _data in self.received]
-                pytest.fail(f"{what}: not seen within {timeout:.0f} s; received {names}")
-
-    def wait_fact(self, name: str, seq: int) -> dict[str, Any]:
-        def seen() -> bool:
-            return any(event == name and data.get("seq") == seq for event, data in self.received)
-
-        self.wait_for(seen, f"{name} #{seq} ({self.auth.get('role')})")
-        return next(d for d in self.facts(name) if d.get("seq") == seq)
-
-    def wait_until(
-        self, predicate: Callable[[], bool], what: str, timeout: float = TIMEOUT
-    ) -> None:
-        """Poll a condition no event announces (e.g. the transport upgrade)."""
-        deadline = time.monotonic() + timeout
-        while not predicate():
-            if time.monotonic() > deadline:
-                pytest.fail(f"{what}: not true within {timeout:.0f} s")
-            time.sleep(0.02)
-
-    def last_seq(self, snapshot_seq: int) -> int:
-        """The last sequence number this client applied (its snapshot's, or a fact's)."""
-        seqs = [d["seq"] for _e, d in self.received if isinstance(d, dict) and "seq" in d]
-        return max([snapshot_seq, *seqs])
-
-    # -- talking ---------------------------------------------------------------------
-    def connect(self) -> Live:
-        headers = {"Cookie": self.cookie} if self.cookie else {}
-        try:
-            self.sio.connect(
-                self.server.url,
-                headers=headers,
-                auth=self.auth,
-                transports=self.transports,
-                wait_timeout=TIMEOUT,
-            )
-        finally:
-            self._http = self.sio.eio.http
-        return self
-
-    def call(self, event: str, data: Any = None) -> Any:
-        return self.sio.call(event, data, timeout=TIMEOUT)
-
-    def join(self, last_seq: int | None = None) -> dict[str, Any]:
-        ack = self.call("join_workshop", {} if last_seq is None else {"last_seq": last_seq})
-        assert ack["ok"] is True, ack
-        return ack["data"]  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        ws = getattr(self.sio.eio, "ws", None)
-        self.sio.disconnect()
-        # python-engineio's client drops (without closing) its WebSocket and HTTP
-        # session when the server ends the connection: close them here.
-        if ws is not None:
-            ws.shutdown()
-        if self._http is not None:
-            self._http.close()
 
 
 class Phone:
@@ -172,19 +52,10 @@ class Phone:
 
     def join(self) -> None:
         """GET the join page, POST the form with its CSRF token, keep the cookie."""
-        url = f"{self.server.url}/j/{self.server.workshop['code']}"
-        token = csrf_token(self.http.get(url, timeout=TIMEOUT))
-        response = self.http.post(
-            url,
-            timeout=TIMEOUT,
-            allow_redirects=False,
-            data={
-                "csrf_token": token,
-                "display_name": self.display_name,
-                "profile": "citizen",
-            },
+        server = self.server
+        response = forms.join(
+            self.http, server.url, server.workshop["code"], self.display_name, TIMEOUT
         )
-        assert response.status_code == 302, (response.status_code, response.text[:1000])
         assert response.headers["Location"].endswith(f"/w/{self.server.workshop['code']}")
         set_cookie = response.headers["Set-Cookie"]
         assert set_cookie.startswith(f"{self.cookie_name}="), set_cookie
@@ -194,7 +65,7 @@ class Phone:
     def socket(self, transports: list[str] | None = None) -> Live:
         cookie = f"{self.cookie_name}={self.http.cookies[self.cookie_name]}"
         return Live(
-            self.server,
+            self.server.url,
             {"workshop_id": self.server.workshop["id"], "role": "participant"},
             cookie,
             transports,
@@ -213,40 +84,15 @@ def _quick_websocket_close(monkeypatch: pytest.MonkeyPatch) -> None:
     )
 
 
-@pytest.fixture
-def closing() -> Iterator[Callable[..., Any]]:
-    """Register clients and HTTP sessions to close (``close`` unless told) after the test."""
-    closers: list[Callable[[], Any]] = []
-
-    def register(thing: Any, close: Callable[[], Any] | None = None) -> Any:
-        closers.append(close or thing.close)
-        return thing
-
-    yield register
-    for close in reversed(closers):
-        close()
-
-
 def facilitator(server: LiveServer, closing: Closing) -> Live:
     """Sign in through the real login form, then open the facilitators' socket."""
     http = closing(requests.Session())
-    token = csrf_token(http.get(f"{server.url}/login", timeout=TIMEOUT))
-    response = http.post(
-        f"{server.url}/login",
-        timeout=TIMEOUT,
-        allow_redirects=False,
-        data={
-            "csrf_token": token,
-            "email": FACILITATOR_EMAIL,
-            "password": FACILITATOR_PASSWORD,
-        },
-    )
-    assert response.status_code == 302, (response.status_code, response.text[:1000])
+    forms.sign_in(http, server.url, FACILITATOR_EMAIL, FACILITATOR_PASSWORD, TIMEOUT)
     live = closing(
         Live(
-            server,
+            server.url,
             {"workshop_id": server.workshop["id"], "role": "facilitator"},
-            cookie_header(http),
+            forms.cookie_header(http),
             ["websocket"],
         )
     )
@@ -267,7 +113,7 @@ def start_ideas_phase(server: LiveServer, closing: Closing) -> Live:
 def screen(server: LiveServer, closing: Closing) -> Live:
     return closing(
         Live(
-            server,
+            server.url,
             {"workshop_id": server.workshop["id"], "role": "screen", "key": server.screen_key},
             transports=["websocket"],
         )
@@ -312,7 +158,12 @@ def test_phones_and_screen_share_a_live_workshop(
     # Without the cookie (or with a forged one) a participant socket is refused.
     for cookie in (None, f"semis_p{workshop_id}=forged-token"):
         stranger = closing(
-            Live(server, {"workshop_id": workshop_id, "role": "participant"}, cookie, ["websocket"])
+            Live(
+                server.url,
+                {"workshop_id": workshop_id, "role": "participant"},
+                cookie,
+                ["websocket"],
+            )
         )
         with pytest.raises(socketio.exceptions.ConnectionError):
             stranger.connect()
@@ -322,7 +173,7 @@ def test_phones_and_screen_share_a_live_workshop(
     # So is a screen with the wrong key.
     intruder = closing(
         Live(
-            server,
+            server.url,
             {"workshop_id": workshop_id, "role": "screen", "key": "not-the-key"},
             transports=["websocket"],
         )
@@ -486,7 +337,7 @@ def test_runs_its_async_mode_and_refuses_oversized_messages(
         )
         assert stale.status_code == 400, (stale.status_code, stale.text)
     # The screen saw participants join but no idea; the server still serves.
-    probe = closing(Live(server, wall.auth, transports=["websocket"])).connect()
+    probe = closing(Live(server.url, wall.auth, transports=["websocket"])).connect()
     state = probe.join()["state"]
     assert state["ideas"] == [] and wall.facts("idea_posted") == []
     assert state["seq"] == seq0 + 2  # the two participant_joined facts, nothing else

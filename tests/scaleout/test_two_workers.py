@@ -9,20 +9,18 @@ Every wait is bounded; nothing is asserted by sleeping.
 from __future__ import annotations
 
 import re
-import threading
-import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psycopg
 import pytest
 import requests
-import socketio
 
 from scripts.stack import Stack
-from tests.e2e.test_run_server import csrf_token
+from testkit import forms
+from tests.live_client import Recorder, wait_until
 from tests.operator_cli import prepare_workshop
 
 pytestmark = pytest.mark.server
@@ -32,9 +30,9 @@ FACILITATOR_EMAIL = "animation@example.org"
 FACILITATOR_PASSWORD = "semer-sur-deux-serveurs"  # noqa: S105 - a throwaway test account
 
 
-class Client:
-    """A python-socketio client that records what it receives. With ``reconnect``, it
-    reconnects by itself as a browser does, and :meth:`wait_reconnected` tells when."""
+class Client(Recorder):
+    """A recording client (:class:`tests.live_client.Recorder`) whose cookies travel in
+    an HTTP session, with this module's patience."""
 
     def __init__(
         self,
@@ -45,95 +43,14 @@ class Client:
         reconnect: bool = False,
         transports: list[str] | None = None,
     ) -> None:
-        self.url = url
-        self.auth = auth
-        self.transports = transports
-        # The cookies travel in the HTTP session, not in a Cookie header: python-engineio
-        # deletes that header from its dict when it upgrades to WebSocket, so a
-        # reconnection would arrive without them.
-        self.sio = socketio.Client(
-            reconnection=reconnect,
-            reconnection_delay=0.2,
-            reconnection_delay_max=1,
-            http_session=http,
+        super().__init__(
+            url, auth, transports=transports, http=http, reconnect=reconnect, timeout=TIMEOUT
         )
-        self.received: list[tuple[str, Any]] = []
-        self.connects = 0
-        self._changed = threading.Condition()
-        self.sio.on("*", self._on_any)
-        self.sio.on("connect", self._on_connect)
-
-    def _on_any(self, name: str, *args: Any) -> None:
-        with self._changed:
-            self.received.append((name, args[0] if len(args) == 1 else list(args)))
-            self._changed.notify_all()
-
-    def _on_connect(self) -> None:
-        with self._changed:
-            self.connects += 1
-            self._changed.notify_all()
-
-    def wait_for(self, predicate: Callable[[], bool], what: str) -> None:
-        with self._changed:
-            if not self._changed.wait_for(predicate, timeout=TIMEOUT):
-                names = [event for event, _data in self.received]
-                pytest.fail(f"{what}: not seen within {TIMEOUT:.0f} s; received {names}")
-
-    def facts(self, name: str) -> list[dict[str, Any]]:
-        with self._changed:
-            return [data for event, data in self.received if event == name]
-
-    def wait_fact(self, name: str, seq: int) -> dict[str, Any]:
-        self.wait_for(
-            lambda: any(e == name and d.get("seq") == seq for e, d in self.received),
-            f"{name} #{seq} on {self.url} ({self.auth['role']})",
-        )
-        return next(d for d in self.facts(name) if d.get("seq") == seq)
-
-    def wait_presence(self, connected: int) -> None:
-        """Until a ``presence_changed`` says ``connected`` (counts may pass through
-        other values while both workers announce their changes)."""
-        self.wait_for(
-            lambda: any(
-                e == "presence_changed" and d["connected"] == connected for e, d in self.received
-            ),
-            f"presence_changed with connected={connected} on {self.url}",
-        )
-
-    def forget(self) -> None:
-        with self._changed:
-            self.received.clear()
-
-    def connect(self) -> Client:
-        self.sio.connect(
-            self.url,
-            auth=self.auth,
-            transports=self.transports,
-            wait_timeout=TIMEOUT,
-        )
-        return self
-
-    def wait_reconnected(self, connects: int) -> None:
-        self.wait_for(lambda: self.connects >= connects, f"reconnection #{connects - 1}")
-
-    def call(self, event: str, data: Any = None) -> Any:
-        return self.sio.call(event, data, timeout=TIMEOUT)
-
-    def join(self, last_seq: int | None = None) -> dict[str, Any]:
-        ack = self.call("join_workshop", {} if last_seq is None else {"last_seq": last_seq})
-        assert ack["ok"] is True, ack
-        return ack["data"]  # type: ignore[no-any-return]
 
     def post(self, title: str) -> dict[str, Any]:
         ack = self.call("post_idea", {"client_id": uuid.uuid4().hex, "title": title})
         assert ack["ok"] is True and ack["data"]["created"] is True, ack
         return ack["data"]["idea"]  # type: ignore[no-any-return]
-
-    def close(self) -> None:
-        self.sio.disconnect()
-        http = getattr(self.sio.eio, "http", None)
-        if http is not None:
-            http.close()
 
 
 class Phone:
@@ -143,15 +60,7 @@ class Phone:
         self.url = url
         self.workshop = workshop
         self.http = requests.Session()
-        join = f"{url}/j/{workshop['code']}"
-        token = csrf_token(self.http.get(join, timeout=TIMEOUT))
-        response = self.http.post(
-            join,
-            data={"csrf_token": token, "display_name": name, "profile": "citizen"},
-            allow_redirects=False,
-            timeout=TIMEOUT,
-        )
-        assert response.status_code == 302, (response.status_code, response.text[:500])
+        forms.join(self.http, url, workshop["code"], name, TIMEOUT)
 
     def socket(self, url: str | None = None, **options: Any) -> Client:
         auth = {"workshop_id": self.workshop["id"], "role": "participant"}
@@ -166,25 +75,10 @@ def workshop(stack: Stack) -> dict[str, Any]:
     )
 
 
-@pytest.fixture
-def closing() -> Iterator[Callable[[Any], Any]]:
-    things: list[Any] = []
-    yield lambda thing: things.append(thing) or thing
-    for thing in reversed(things):
-        thing.close()
-
-
 def facilitator(url: str, workshop: dict[str, Any], closing: Callable[[Any], Any]) -> Client:
     """Sign in through the real login form on ``url``; the facilitators' socket there."""
     http = closing(requests.Session())
-    token = csrf_token(http.get(f"{url}/login", timeout=TIMEOUT))
-    response = http.post(
-        f"{url}/login",
-        data={"csrf_token": token, "email": FACILITATOR_EMAIL, "password": FACILITATOR_PASSWORD},
-        allow_redirects=False,
-        timeout=TIMEOUT,
-    )
-    assert response.status_code == 302, (response.status_code, response.text[:500])
+    forms.sign_in(http, url, FACILITATOR_EMAIL, FACILITATOR_PASSWORD, TIMEOUT)
     client = closing(Client(url, {"workshop_id": workshop["id"], "role": "facilitator"}, http))
     return client.connect()
 
@@ -202,14 +96,6 @@ def ideas_phase(stack: Stack, workshop: dict[str, Any]) -> None:
     finally:
         for thing in things:
             thing.close()
-
-
-def wait_until(predicate: Callable[[], bool], what: str) -> None:
-    deadline = time.monotonic() + TIMEOUT
-    while not predicate():
-        if time.monotonic() > deadline:
-            pytest.fail(f"{what}: not true within {TIMEOUT:.0f} s")
-        time.sleep(0.05)
 
 
 def connected(client: Client) -> int:
@@ -275,7 +161,7 @@ def test_presence_counts_participants_across_workers(
     for wall in screens:
         wall.connect().join()
     # The phones of earlier tests have closed; wait until both workers handled it.
-    wait_until(lambda: connected(screens[0]) == 0, "no participant online")
+    wait_until(lambda: connected(screens[0]) == 0, "no participant online", TIMEOUT)
 
     ines, malo = Phone(a, workshop, "Inès"), Phone(b, workshop, "Malo")
     ines_a = closing(ines.socket(transports=["websocket"])).connect()
@@ -392,7 +278,7 @@ def test_nginx_keeps_each_visitor_on_one_worker(
     closing(phone.http)
     client = closing(phone.socket()).connect()  # long-polling, then the WebSocket upgrade
     client.join()
-    wait_until(lambda: client.sio.transport() == "websocket", "upgrade to WebSocket")
+    wait_until(lambda: client.sio.transport() == "websocket", "upgrade to WebSocket", TIMEOUT)
     client.close()  # nginx logs a WebSocket when it ends
 
     def upgrade_logged() -> bool:
@@ -403,7 +289,7 @@ def test_nginx_keeps_each_visitor_on_one_worker(
             for line in log.splitlines()
         )
 
-    wait_until(upgrade_logged, "the WebSocket in nginx's log")
+    wait_until(upgrade_logged, "the WebSocket in nginx's log", TIMEOUT)
     # Every request of this visitor (page, form, handshake, polls, upgrade): one worker.
     assert worker_of(stack, phone.http) in (0, 1)
 
