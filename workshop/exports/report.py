@@ -15,8 +15,7 @@ from typing import Any
 from flask import render_template
 from flask_babel import lazy_gettext as _l
 
-from ..stages import MATURITY_LABELS, STAGE_LABELS
-
+# What a volunteer offered, after their name; the portfolio's idea pages say it too.
 VOLUNTEER_LABELS = {
     "hold": _l("could carry this project"),
     "contribute": _l("wants to contribute"),
@@ -49,8 +48,7 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
         "volunteers_count": len(offers),
         "consenting_count": sum(1 for offer in offers if offer["consent_contact"]),
         "has_votes": bool(document["votes"]),
-        "stage_labels": STAGE_LABELS,
-        "maturity_labels": MATURITY_LABELS,
+        # Stage and maturity labels are template globals (see workshop.factory).
         "volunteer_labels": VOLUNTEER_LABELS,
     }
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, current_app, g, jsonify, request
+from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
 from ..errors import ValidationError
@@ -22,6 +22,7 @@ from ..factory import ROOT
 from ..models import ApiToken, Fabrique
 from ..services import fabriques, portfolio
 from ..stages import STAGES
+from .common import import_limit, read_within
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
@@ -198,12 +199,7 @@ def import_export() -> Any:
     """Import a JSON export (the request body) into the token's portfolio."""
     token = _token()
     fabriques.require_scope(token, "import")
-    limit = int(current_app.config.get("IMPORT_MAX_BYTES", 32 * 1024 * 1024))
-    too_large = ValidationError(_("This file is too large."), field=None, reason="too_large")
-    if (request.content_length or 0) > limit:
-        raise too_large
-    data = request.stream.read(limit + 1)  # a streamed body announces no length
-    if len(data) > limit:
-        raise too_large
+    limit = import_limit(None)
+    data = read_within(request.stream, limit, None)
     result = portfolio.import_export(token.fabrique, data)
     return jsonify(result.to_dict()), (201 if result.status == "created" else 200)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import IO, Any
 
 import segno
 from flask import Flask, current_app, jsonify, render_template, request, url_for
@@ -13,11 +13,15 @@ from flask_wtf.csrf import CSRFError
 from markupsafe import Markup
 from werkzeug.exceptions import HTTPException
 
-from ..errors import InternalError, RateLimited, WorkshopError
+from ..errors import InternalError, RateLimited, ValidationError, WorkshopError
 from ..extensions import db
 from ..models import Workshop
 
 log = logging.getLogger(__name__)
+
+# The largest export an import reads, unless IMPORT_MAX_BYTES says otherwise (an export
+# of 1,000 ideas is a few MB).
+DEFAULT_IMPORT_MAX_BYTES = 32 * 1024 * 1024
 
 
 def public_base_url() -> str:
@@ -69,6 +73,31 @@ def inject_globals() -> dict[str, Any]:
         "profile_labels": profile_labels,
         "status_labels": status_labels,
     }
+
+
+def _too_large(field: str | None) -> ValidationError:
+    return ValidationError(_("This file is too large."), field=field, reason="too_large")
+
+
+def import_limit(field: str | None) -> int:
+    """How many bytes of an export an import reads (``IMPORT_MAX_BYTES``).
+
+    Raises :class:`ValidationError` (``too_large``, on ``field``) at once when the
+    request announces more: call it before a form is parsed.
+    """
+    limit = int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    if (request.content_length or 0) > limit:
+        raise _too_large(field)
+    return limit
+
+
+def read_within(stream: IO[bytes], limit: int, field: str | None) -> bytes:
+    """All of ``stream``, refused (``too_large``) past ``limit`` bytes: a streamed body
+    announces no length."""
+    data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise _too_large(field)
+    return data
 
 
 def wants_json() -> bool:

@@ -5,33 +5,27 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..auth import current_facilitator
 from ..errors import NotAuthenticated, ValidationError, WorkshopError
+from ..exports.report import VOLUNTEER_LABELS
 from ..models import Fabrique, Facilitator
 from ..schemas import parse_stage_change
 from ..services import fabriques, portfolio
-from ..stages import STAGE_LABELS, STAGES
+from ..stages import STAGES
+from .common import import_limit, read_within
 
 bp = Blueprint("fabrique", __name__, url_prefix="/fabriques")
-
-# The largest export accepted by the upload form (a 1,000-idea export is a few MB).
-DEFAULT_IMPORT_MAX_BYTES = 32 * 1024 * 1024
 
 STAGE_SOURCE_LABELS = {
     "idea": _l("from the idea's sheet"),
     "challenge": _l("from its défi's sheet"),
     "default": _l("not qualified yet"),
     "fabrique": _l("set in the portfolio"),
-}
-VOLUNTEER_LABELS = {
-    "hold": _l("could hold the project"),
-    "contribute": _l("wants to contribute"),
-    "follow": _l("wants to be kept informed"),
 }
 
 
@@ -51,7 +45,6 @@ def _mine(slug: str) -> Fabrique:
 @bp.context_processor
 def _labels() -> dict[str, Any]:
     return {
-        "stage_labels": STAGE_LABELS,
         "stage_source_labels": STAGE_SOURCE_LABELS,
         "volunteer_labels": VOLUNTEER_LABELS,
     }
@@ -99,20 +92,14 @@ def overview(slug: str) -> Any:
 def upload(slug: str) -> Any:
     """Import an uploaded JSON export; a refused file is named with its problem."""
     fabrique = _mine(slug)
-    limit = int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
-    too_large = ValidationError(_("This file is too large."), field="file", reason="too_large")
-    if (request.content_length or 0) > limit:
-        return _overview(fabrique, too_large)
-    upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        return _overview(
-            fabrique, ValidationError(_("Choose an export file."), field="file", reason="required")
-        )
-    data = upload.read(limit + 1)
-    if len(data) > limit:  # a streamed upload announces no length
-        return _overview(fabrique, too_large)
     try:
-        result = portfolio.import_export(fabrique, data, by=_me())
+        limit = import_limit("file")  # before the form is parsed
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise ValidationError(_("Choose an export file."), field="file", reason="required")
+        result = portfolio.import_export(
+            fabrique, read_within(upload.stream, limit, "file"), by=_me()
+        )
     except WorkshopError as error:
         return _overview(fabrique, error)
     messages = {
