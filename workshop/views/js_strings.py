@@ -98,7 +98,7 @@ def js_strings() -> dict[str, Any]:
         "action.hide": _("Hide"),
         "action.restore": _("Show again"),
         "action.approve": _("Approve"),
-        # An action on one item, for screen readers: "Add a vote : Un jardin partagé".
+        # An action on one item, for screen readers: "Add a vote: Un jardin partagé".
         "label.item": _("%(label)s: %(item)s"),
         "unit.minutes": _("min"),
         "phase.none": _("The workshop will start soon."),
