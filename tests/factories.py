@@ -75,12 +75,12 @@ def make_workshop(**overrides: Any) -> Workshop:
     if settings != SettingsChange():
         workshops.update_settings(workshop.id, owner, settings)
     if status in ("open", "closed"):
-        workshops.open_workshop(workshop.id, owner)
+        agenda.open_workshop(workshop.id, owner)
         if phase is not None:
             target = next(p for p in workshop.phases if p.kind == phase)
             agenda.advance_phase(workshop.id, owner, PhaseTarget(phase_id=target.id))
     if status == "closed":
-        workshops.close_workshop(workshop.id, owner)
+        agenda.close_workshop(workshop.id, owner)
     return workshop
 
 

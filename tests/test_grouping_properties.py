@@ -50,7 +50,7 @@ from workshop.schemas import (
     Role,
     SettingsChange,
 )
-from workshop.services import challenges, ideas, workshops
+from workshop.services import challenges, ideas, merging, workshops
 
 MACHINE = settings(
     max_examples=30,
@@ -83,9 +83,7 @@ class GroupingMachine(RuleBasedStateMachine):
             workshops.update_settings(workshop.id, workshop.owner, SettingsChange(moderation=True))
             pending = [make_idea(workshop, author), make_idea(workshop, author)]
             enter_grouping(workshop)
-            challenges.merge_ideas(
-                workshop.id, workshop.owner, IdeaMerge(absorbed.id, visible[0].id)
-            )
+            merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(absorbed.id, visible[0].id))
             self.workshop_id = workshop.id
             self.placeable = [i.id for i in (*visible, hidden, *pending)]
             self.visible = {i.id for i in visible}
@@ -204,10 +202,10 @@ class GroupingMachine(RuleBasedStateMachine):
         if defi is None:
             self.attempt(
                 NotFound,
-                lambda owner: challenges.delete_challenge(self.workshop_id, owner, UNKNOWN),
+                lambda owner: merging.delete_challenge(self.workshop_id, owner, UNKNOWN),
             )
             return
-        self.attempt(None, lambda owner: challenges.delete_challenge(self.workshop_id, owner, defi))
+        self.attempt(None, lambda owner: merging.delete_challenge(self.workshop_id, owner, defi))
         self.model[None].extend(self.model.pop(defi))
         self.defis.remove(defi)
 
@@ -219,7 +217,7 @@ class GroupingMachine(RuleBasedStateMachine):
         expected = ValidationError if source_id == target_id else None
         self.attempt(
             expected,
-            lambda owner: challenges.merge_challenges(
+            lambda owner: merging.merge_challenges(
                 self.workshop_id, owner, ChallengeMerge(source_id, target_id)
             ),
         )

@@ -13,7 +13,7 @@ from workshop.extensions import db
 from workshop.models import Idea, IdeaStatus
 from workshop.roles import Role
 from workshop.schemas import serialize_idea
-from workshop.services import ideas, workshops
+from workshop.services import ideas, snapshot
 from workshop.visibility import ideas_seen_by, sees_idea
 
 
@@ -32,14 +32,14 @@ def test_an_author_keeps_their_hidden_idea_after_a_reload(app: Flask) -> None:
         own = serialize_idea(idea, Role.PARTICIPANT, anonymous=False, viewer_id=author.id)
         assert own["status"] == "hidden" and own["title"] == "Un composteur partagé"
 
-        mine = workshops.build_state(workshop, Role.PARTICIPANT, author)
+        mine = snapshot.build_state(workshop, Role.PARTICIPANT, author)
         assert _snapshot_ids(mine) == {idea.id: "hidden"}
         assert idea.id in mine["me"]["idea_ids"]
-        theirs = workshops.build_state(workshop, Role.PARTICIPANT, other)
+        theirs = snapshot.build_state(workshop, Role.PARTICIPANT, other)
         assert _snapshot_ids(theirs) == {}
-        screen = workshops.build_state(workshop, Role.SCREEN)
+        screen = snapshot.build_state(workshop, Role.SCREEN)
         assert _snapshot_ids(screen) == {}
-        facilitators = workshops.build_state(workshop, Role.FACILITATOR)
+        facilitators = snapshot.build_state(workshop, Role.FACILITATOR)
         assert _snapshot_ids(facilitators) == {idea.id: "hidden"}
 
 

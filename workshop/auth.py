@@ -16,6 +16,7 @@ from flask import current_app, request
 from flask_login import current_user
 from werkzeug.wrappers import Response as BaseResponse
 
+from . import realtime
 from .errors import Forbidden, NotAuthenticated
 from .extensions import login_manager
 from .models import Facilitator, Participant, Workshop
@@ -101,8 +102,6 @@ def connection_facilitator(connection: Connection) -> Facilitator:
 
 def room_name(connection: Connection) -> str:
     """The one room a connection joins: its role's, or for a participant its lane."""
-    from . import realtime
-
     if connection.role is Role.FACILITATOR:
         return realtime.facilitator_room(connection.workshop_id)
     if connection.role is Role.SCREEN:

@@ -15,7 +15,7 @@ from .grouping import suggest_groups
 from .grouping.ideas_csv import IdeasFileError, read_ideas
 from .phases import Format
 from .schemas import parse_new_facilitator, parse_new_workshop
-from .services import accounts, demo, workshops
+from .services import accounts, agenda, demo, workshops
 from .views.common import workshop_links
 
 
@@ -96,7 +96,7 @@ def create_workshop(
         )
         workshop = workshops.create_workshop(new, facilitator)
         if open_now:
-            workshops.open_workshop(workshop.id, facilitator)
+            agenda.open_workshop(workshop.id, facilitator)
     except WorkshopError as error:
         _fail(error)
     _print_links(workshop, as_json)

@@ -3,12 +3,11 @@
 A workshop's agenda is an ordered list of phases (``models.Phase``); each has a
 *kind* below. The kind decides what participants can do and what the screen
 shows. The facilitator may move to any phase of the agenda, forward or back;
-leaving a phase runs its exit hooks (later capabilities register theirs).
+what leaving a phase does is one table in :mod:`workshop.services.agenda`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -16,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import lazy_gettext as _l
 
 if TYPE_CHECKING:
-    from .models import Phase, Workshop
+    from .models import Phase
 
 
 class PhaseKind(StrEnum):
@@ -54,19 +53,25 @@ FORMAT_LABELS = {
 
 @dataclass(frozen=True)
 class Capabilities:
-    """What participants may do during a phase."""
+    """What a phase lets people do: participants (post, edit, vote, place their own
+    idea in a défi, fill a qualification sheet when the workshop lets them) and
+    facilitators (group ideas into défis; they may also do so before the workshop
+    opens)."""
 
     post_ideas: bool = False
     edit_ideas: bool = False
     vote: bool = False
+    place_own_ideas: bool = False
+    group_ideas: bool = False
+    qualify: bool = False
 
 
 CAPABILITIES: dict[PhaseKind, Capabilities] = {
     PhaseKind.WELCOME: Capabilities(),
-    PhaseKind.IDEAS: Capabilities(post_ideas=True, edit_ideas=True),
-    PhaseKind.GROUPING: Capabilities(),
+    PhaseKind.IDEAS: Capabilities(post_ideas=True, edit_ideas=True, place_own_ideas=True),
+    PhaseKind.GROUPING: Capabilities(place_own_ideas=True, group_ideas=True),
     PhaseKind.VOTE: Capabilities(vote=True),
-    PhaseKind.QUALIFICATION: Capabilities(),
+    PhaseKind.QUALIFICATION: Capabilities(qualify=True),
     PhaseKind.RESULTS: Capabilities(),
 }
 
@@ -130,21 +135,3 @@ PRESETS: dict[Format, list[tuple[PhaseKind, int]]] = {
         (PhaseKind.RESULTS, 5),
     ],
 }
-
-ExitHook = Callable[["Workshop", "Phase"], None]
-_exit_hooks: dict[PhaseKind, list[ExitHook]] = {}
-
-
-def on_exit(kind: PhaseKind) -> Callable[[ExitHook], ExitHook]:
-    """Register a hook run (inside the phase-change transaction) when leaving ``kind``."""
-
-    def register(hook: ExitHook) -> ExitHook:
-        _exit_hooks.setdefault(kind, []).append(hook)
-        return hook
-
-    return register
-
-
-def run_exit_hooks(workshop: Workshop, phase: Phase) -> None:
-    for hook in _exit_hooks.get(PhaseKind(phase.kind), []):
-        hook(workshop, phase)

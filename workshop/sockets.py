@@ -15,7 +15,6 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from . import auth, schemas
-from .batching import GroupCommit
 from .errors import InternalError, NotAuthenticated, NotFound, WorkshopError
 from .extensions import db, socketio
 from .models import Participant, utcnow
@@ -25,9 +24,12 @@ from .schemas import Role, serialize_idea
 from .services import (
     agenda,
     challenges,
-    event_log,
+    guards,
     ideas,
+    merging,
     qualification,
+    snapshot,
+    suggestions,
     volunteers,
     votes,
     workshops,
@@ -92,7 +94,7 @@ def _authenticate(auth_data: Any) -> None:
         if facilitator is None:
             _refuse(NotAuthenticated())
         try:
-            workshops.require_facilitator(workshop, facilitator)
+            guards.require_facilitator(workshop, facilitator)
         except WorkshopError as error:
             _refuse(error)
         connection = Connection(workshop.id, Role.FACILITATOR, facilitator_id=facilitator.id)
@@ -130,32 +132,13 @@ def join_workshop(connection: Connection, payload: Any = None) -> dict[str, Any]
     join_room(auth.room_name(connection))
     if connection.role is Role.PARTICIPANT:
         _notifier().changed(connection.workshop_id)
-    server_time = int(utcnow().timestamp() * 1000)
-    if last_seq is not None:
-        missed = event_log.replay(connection.workshop_id, last_seq, connection.role)
-        if missed is not None:
-            data = {
-                "mode": "replay",
-                "events": missed,
-                "server_time": server_time,
-                "connected": auth.presence().connected(connection.workshop_id),
-            }
-            if connection.participant_id:
-                # Personal state is not in the room's facts (another phone of theirs may
-                # have voted): it comes with every replay.
-                me = db.session.get(Participant, connection.participant_id)
-                data["me"] = workshops.participant_view(me) if me else None
-            return ok(data)
-    workshop = workshops.get_workshop(connection.workshop_id)
-    participant = (
-        db.session.get(Participant, connection.participant_id)
-        if connection.participant_id
-        else None
+    data = snapshot.resume(
+        connection.workshop_id, connection.role, connection.participant_id, last_seq
     )
-    state = workshops.build_state(workshop, connection.role, participant)
-    state["connected"] = auth.presence().connected(workshop.id)
-    state["server_time"] = server_time
-    return ok({"mode": "snapshot", "state": state})
+    live_data = data if data["mode"] == "replay" else data["state"]
+    live_data["server_time"] = int(utcnow().timestamp() * 1000)
+    live_data["connected"] = auth.presence().connected(connection.workshop_id)
+    return ok(data)
 
 
 @socketio.on(Commands.POST_IDEA)
@@ -210,29 +193,8 @@ def set_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
 
 
 def _vote(connection: Connection, how: str, target: schemas.VoteTarget) -> dict[str, Any]:
-    """Dots arriving together are written in one transaction (:mod:`.batching`)."""
     change = votes.VoteChange(connection.participant_id or 0, target, how)
-    return ok(_vote_writer().submit(connection.workshop_id, change))
-
-
-def _vote_writer() -> GroupCommit[votes.VoteChange]:
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
-    writer = app.extensions.get("semis_vote_writer")
-    if writer is None:
-        writer = app.extensions["semis_vote_writer"] = GroupCommit(
-            process=_write_votes,
-            create_event=socketio.server.eio.create_event,
-            sleep=socketio.sleep,
-        )
-    return writer
-
-
-def _write_votes(workshop_id: int, changes: list[votes.VoteChange]) -> list[Any]:
-    try:
-        return votes.change_votes(workshop_id, changes)
-    except Exception:
-        db.session.rollback()  # the leader's session goes on to its own handler
-        raise
+    return ok(votes.submit(connection.workshop_id, change))
 
 
 @socketio.on(Commands.PROPOSE_CHALLENGE)
@@ -250,7 +212,7 @@ def propose_challenge(connection: Connection, payload: Any = None) -> dict[str, 
 def find_similar(connection: Connection, payload: Any = None) -> dict[str, Any]:
     """Anyone typing an idea asks for close existing ones; nothing is broadcast."""
     text = schemas.parse_similar_query(payload)
-    return ok({"ideas": challenges.find_similar(connection.workshop_id, text)})
+    return ok({"ideas": suggestions.find_similar(connection.workshop_id, text)})
 
 
 @socketio.on(Commands.SUGGEST_GROUPS)
@@ -259,7 +221,7 @@ def suggest_groups(connection: Connection, payload: Any = None) -> dict[str, Any
     """A facilitator asks for suggested défis; the proposal comes back in the ack only."""
     k = schemas.parse_suggest(payload)
     facilitator = auth.connection_facilitator(connection)
-    return ok({"groups": challenges.suggest_groups(connection.workshop_id, facilitator, k)})
+    return ok({"groups": suggestions.suggest_groups(connection.workshop_id, facilitator, k)})
 
 
 @socketio.on(Commands.CREATE_CHALLENGE)
@@ -337,8 +299,8 @@ FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any] |
     Commands.RESTORE_IDEA: (ideas.restore_idea, schemas.parse_idea_ref),
     Commands.APPROVE_IDEA: (ideas.approve_idea, schemas.parse_idea_ref),
     Commands.ADVANCE_PHASE: (agenda.advance_phase, schemas.parse_phase_target),
-    Commands.OPEN_WORKSHOP: (workshops.open_workshop, None),
-    Commands.CLOSE_WORKSHOP: (workshops.close_workshop, None),
+    Commands.OPEN_WORKSHOP: (agenda.open_workshop, None),
+    Commands.CLOSE_WORKSHOP: (agenda.close_workshop, None),
     Commands.SET_JOINING: (workshops.set_joining, lambda p: schemas.parse_flag(p, "open")),
     Commands.UPDATE_SETTINGS: (workshops.update_settings, schemas.parse_settings),
     Commands.START_TIMER: (
@@ -353,14 +315,14 @@ FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any] |
     Commands.FREEZE_RESULTS: (votes.freeze_results, schemas.parse_phase_ref),
     Commands.REOPEN_VOTE: (votes.reopen_vote, schemas.parse_phase_ref),
     Commands.UPDATE_CHALLENGE: (challenges.update_challenge, schemas.parse_challenge_edit),
-    Commands.DELETE_CHALLENGE: (challenges.delete_challenge, schemas.parse_challenge_ref),
+    Commands.DELETE_CHALLENGE: (merging.delete_challenge, schemas.parse_challenge_ref),
     Commands.REORDER_CHALLENGES: (challenges.reorder_challenges, schemas.parse_challenge_order),
-    Commands.MERGE_CHALLENGES: (challenges.merge_challenges, schemas.parse_challenge_merge),
+    Commands.MERGE_CHALLENGES: (merging.merge_challenges, schemas.parse_challenge_merge),
     Commands.SPLIT_CHALLENGE: (challenges.split_challenge, schemas.parse_challenge_split),
     Commands.MOVE_IDEA: (challenges.move_idea, schemas.parse_idea_move),
-    Commands.MERGE_IDEAS: (challenges.merge_ideas, schemas.parse_idea_merge),
-    Commands.APPLY_GROUPING: (challenges.apply_grouping, schemas.parse_grouping),
-    Commands.UNDO_GROUPING: (challenges.undo_grouping, None),
+    Commands.MERGE_IDEAS: (merging.merge_ideas, schemas.parse_idea_merge),
+    Commands.APPLY_GROUPING: (suggestions.apply_grouping, schemas.parse_grouping),
+    Commands.UNDO_GROUPING: (suggestions.undo_grouping, None),
 }
 
 for _name, (_service, _parse) in FACILITATOR_COMMANDS.items():

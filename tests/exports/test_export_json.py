@@ -28,6 +28,7 @@ from workshop.exports.validation import SCHEMA_PATH
 from workshop.extensions import db
 from workshop.models import Participant, Vote, Workshop
 from workshop.schemas import NewFabrique
+from workshop.services import merging
 
 
 def export(app: Flask, workshop_id: int) -> dict[str, Any]:
@@ -258,11 +259,11 @@ def test_a_vote_on_challenges_ranks_the_challenges(app: Flask) -> None:
 def test_merged_hidden_and_withdrawn_ideas_keep_their_state(app: Flask) -> None:
     from tests.factories import make_grouping_workshop
     from workshop.schemas import IdeaMerge
-    from workshop.services import challenges, ideas
+    from workshop.services import ideas
 
     with app.app_context():
         workshop, posted = make_grouping_workshop(ideas=4)
-        challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(posted[1].id, posted[0].id))
+        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(posted[1].id, posted[0].id))
         ideas.hide_idea(workshop.id, workshop.owner, posted[2].id)
         assert posted[3].participant_id is not None
         ideas.withdraw_idea(workshop.id, posted[3].participant_id, posted[3].id)

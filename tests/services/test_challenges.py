@@ -72,7 +72,16 @@ from workshop.schemas import (
     parse_grouping,
     parse_new_challenge,
 )
-from workshop.services import agenda, challenges, ideas, votes, workshops
+from workshop.services import (
+    agenda,
+    challenges,
+    ideas,
+    merging,
+    snapshot,
+    suggestions,
+    votes,
+    workshops,
+)
 
 Emitted = list[tuple[str, dict[str, Any], str]]
 
@@ -252,7 +261,7 @@ def test_delete_sends_its_ideas_back_to_the_end_of_the_unclassified(
             keep.id: [c.id],
         }
         emitted.clear()
-        challenges.delete_challenge(workshop.id, workshop.owner, gone.id)
+        merging.delete_challenge(workshop.id, workshop.owner, gone.id)
         assert db.session.get(Challenge, gone.id) is None
         assert placements(workshop.id) == {None: [d.id, e.id, b.id, a.id], keep.id: [c.id]}
         assert [x.id for x in challenges.challenges_of(workshop)] == [keep.id]
@@ -275,9 +284,7 @@ def test_merging_two_defis_keeps_the_targets_ideas_first(app: Flask) -> None:
         place(workshop, b, source)
         place(workshop, c, target)
         place(workshop, d, other)
-        challenges.merge_challenges(
-            workshop.id, workshop.owner, ChallengeMerge(source.id, target.id)
-        )
+        merging.merge_challenges(workshop.id, workshop.owner, ChallengeMerge(source.id, target.id))
         assert db.session.get(Challenge, source.id) is None
         assert placements(workshop.id) == {target.id: [c.id, a.id, b.id], other.id: [d.id]}
         assert recorded(workshop.id)[-1][1] == "grouping_changed"
@@ -287,7 +294,7 @@ def test_merging_two_defis_keeps_the_targets_ideas_first(app: Flask) -> None:
         refused(
             workshop.id,
             ValidationError,
-            lambda: challenges.merge_challenges(
+            lambda: merging.merge_challenges(
                 workshop.id, workshop.owner, ChallengeMerge(target.id, target.id)
             ),
         )
@@ -298,12 +305,12 @@ def test_merging_two_defis_keeps_the_targets_ideas_first(app: Flask) -> None:
             refused(
                 workshop.id,
                 WrongWorkshop,
-                lambda merge=merge: challenges.merge_challenges(workshop.id, workshop.owner, merge),
+                lambda merge=merge: merging.merge_challenges(workshop.id, workshop.owner, merge),
             )
         refused(
             workshop.id,
             NotFound,
-            lambda: challenges.merge_challenges(
+            lambda: merging.merge_challenges(
                 workshop.id, workshop.owner, ChallengeMerge(999_999, target.id)
             ),
         )
@@ -421,14 +428,14 @@ def test_public_orders_never_list_hidden_or_pending_ideas(app: Flask, emitted: E
             ]
         for role in (Role.PARTICIPANT, Role.SCREEN):
             assert orders(workshop, role) == {x.id: [shown.id]}
-            assert workshops.build_state(workshop, role)["grouping"] == {
+            assert snapshot.build_state(workshop, role)["grouping"] == {
                 "challenges": [challenges.serialize_challenge(x)],
                 "orders": [
                     {"challenge_id": None, "idea_ids": []},
                     {"challenge_id": x.id, "idea_ids": [shown.id]},
                 ],
             }
-        host = workshops.build_state(workshop, Role.FACILITATOR)["grouping"]
+        host = snapshot.build_state(workshop, Role.FACILITATOR)["grouping"]
         assert host["orders"][1]["idea_ids"] == [hidden.id, shown.id, pending.id]
 
 
@@ -525,7 +532,7 @@ def test_merging_an_idea_keeps_it_traceable_with_both_authors(app: Flask, emitte
         place(workshop, c, x)
         a_author, b_author = a.participant_id, b.participant_id
         emitted.clear()
-        into = challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
+        into = merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
         assert into.id == b.id
         absorbed = db.session.get(Idea, a.id)
         assert (absorbed.status, absorbed.merged_into_id) == (IdeaStatus.MERGED, b.id)
@@ -578,7 +585,7 @@ def test_merging_folds_open_votes_without_exceeding_the_cap(
         db.session.commit()
         emitted.clear()
 
-        challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
+        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
 
         assert vote_rows(workshop.id) == sorted(
             [(phase.id, both.id, b.id, after), (phase.id, elsewhere.id, b.id, 1)]
@@ -604,7 +611,7 @@ def test_merging_leaves_a_frozen_vote_untouched(app: Flask) -> None:
         enter_grouping(workshop)
         assert phase.frozen_at is not None
         rows, ranking = vote_rows(workshop.id), phase.frozen_ranking
-        challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
+        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
         assert vote_rows(workshop.id) == rows
         assert db.session.get(Phase, phase.id).frozen_ranking == ranking
         assert recorded(workshop.id)[-1][1] == "ideas_merged"
@@ -620,7 +627,7 @@ def test_ideas_can_be_merged_while_the_workshop_is_a_draft(app: Flask) -> None:
         )
         db.session.add_all([a, b])
         db.session.commit()
-        challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
+        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
         assert (a.status, a.merged_into_id) == (IdeaStatus.MERGED, b.id)
         assert placements(workshop.id) == {None: [b.id]}
 
@@ -631,7 +638,7 @@ def _merge_of(
     def arranged() -> tuple[Workshop, Callable[[], Any]]:
         workshop, posted = make_grouping_workshop(ideas=3)
         idea_id, into_id = arrange(workshop, posted)
-        return workshop, lambda: challenges.merge_ideas(
+        return workshop, lambda: merging.merge_ideas(
             workshop.id, workshop.owner, IdeaMerge(idea_id, into_id)
         )
 
@@ -639,7 +646,7 @@ def _merge_of(
 
 
 def _merged(workshop: Workshop, idea: Idea, into: Idea) -> None:
-    challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(idea.id, into.id))
+    merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(idea.id, into.id))
 
 
 def _cycle(w: Workshop, p: list[Idea]) -> tuple[int, int]:
@@ -713,7 +720,7 @@ def _setup() -> tuple[Workshop, dict[str, Any]]:
     x, y = make_challenge(workshop), make_challenge(workshop)
     place(workshop, posted[0], x)
     place(workshop, posted[1], x)
-    challenges.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("z", [posted[4].id])])
+    suggestions.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("z", [posted[4].id])])
     return workshop, {"ideas": [i.id for i in posted], "x": x.id, "y": y.id}
 
 
@@ -727,22 +734,22 @@ COMMANDS: dict[str, Command] = {
     "reorder_challenges": lambda w, f, s: challenges.reorder_challenges(
         w.id, f, [c.id for c in reversed(challenges.challenges_of(w))]
     ),
-    "delete_challenge": lambda w, f, s: challenges.delete_challenge(w.id, f, s["x"]),
-    "merge_challenges": lambda w, f, s: challenges.merge_challenges(
+    "delete_challenge": lambda w, f, s: merging.delete_challenge(w.id, f, s["x"]),
+    "merge_challenges": lambda w, f, s: merging.merge_challenges(
         w.id, f, ChallengeMerge(s["x"], s["y"])
     ),
     "split_challenge": lambda w, f, s: challenges.split_challenge(
         w.id, f, ChallengeSplit(s["x"], [s["ideas"][1]], NewChallenge("S"))
     ),
     "move_idea": lambda w, f, s: challenges.move_idea(w.id, f, IdeaMove(s["ideas"][2], s["y"], 0)),
-    "merge_ideas": lambda w, f, s: challenges.merge_ideas(
+    "merge_ideas": lambda w, f, s: merging.merge_ideas(
         w.id, f, IdeaMerge(s["ideas"][2], s["ideas"][3])
     ),
-    "apply_grouping": lambda w, f, s: challenges.apply_grouping(
+    "apply_grouping": lambda w, f, s: suggestions.apply_grouping(
         w.id, f, [SuggestedGroup("G", s["ideas"][2:4])]
     ),
-    "undo_grouping": lambda w, f, s: challenges.undo_grouping(w.id, f),
-    "suggest_groups": lambda w, f, s: challenges.suggest_groups(w.id, f, None),
+    "undo_grouping": lambda w, f, s: suggestions.undo_grouping(w.id, f),
+    "suggest_groups": lambda w, f, s: suggestions.suggest_groups(w.id, f, None),
 }
 
 
@@ -759,7 +766,7 @@ WHEN_AND_WHO: dict[str, tuple[Callable[[Workshop], Any], str, type[WorkshopError
     "in_the_vote_step": (_to("vote"), "owner", WrongPhase),
     "in_the_welcome_step": (_to("welcome"), "owner", WrongPhase),
     "once_closed": (
-        lambda w: workshops.close_workshop(w.id, w.owner),
+        lambda w: agenda.close_workshop(w.id, w.owner),
         "owner",
         WorkshopClosed,
     ),
@@ -830,7 +837,7 @@ def _other_workshops_idea(w: Workshop, s: dict[str, Any]) -> Any:
 
 
 def _merged_idea_moved(w: Workshop, s: dict[str, Any]) -> Any:
-    challenges.merge_ideas(w.id, w.owner, IdeaMerge(s["ideas"][2], s["ideas"][3]))
+    merging.merge_ideas(w.id, w.owner, IdeaMerge(s["ideas"][2], s["ideas"][3]))
     return lambda: challenges.move_idea(w.id, w.owner, IdeaMove(s["ideas"][2], s["x"]))
 
 
@@ -848,20 +855,20 @@ def _stale_edit(w: Workshop, s: dict[str, Any]) -> Any:
 def _apply_foreign(w: Workshop, s: dict[str, Any]) -> Any:
     other = make_grouping_workshop(ideas=1)[1][0]
     groups = [SuggestedGroup("G", [s["ideas"][2]]), SuggestedGroup("H", [other.id])]
-    return lambda: challenges.apply_grouping(w.id, w.owner, groups)
+    return lambda: suggestions.apply_grouping(w.id, w.owner, groups)
 
 
 def _apply(*groups: tuple[str, list[int]]) -> Callable[[Workshop, dict[str, Any]], Any]:
     def arrange(w: Workshop, s: dict[str, Any]) -> Any:
         parsed = [SuggestedGroup(title, ids) for title, ids in groups]
-        return lambda: challenges.apply_grouping(w.id, w.owner, parsed)
+        return lambda: suggestions.apply_grouping(w.id, w.owner, parsed)
 
     return arrange
 
 
 def _nothing_to_undo(w: Workshop, s: dict[str, Any]) -> Any:
-    challenges.undo_grouping(w.id, w.owner)  # the one applied in _setup
-    return lambda: challenges.undo_grouping(w.id, w.owner)
+    suggestions.undo_grouping(w.id, w.owner)  # the one applied in _setup
+    return lambda: suggestions.undo_grouping(w.id, w.owner)
 
 
 BAD_INPUT: dict[str, tuple[Callable[[Workshop, dict[str, Any]], Any], type[WorkshopError]]] = {
@@ -895,7 +902,7 @@ BAD_INPUT: dict[str, tuple[Callable[[Workshop, dict[str, Any]], Any], type[Works
         WrongWorkshop,
     ),
     "delete_an_unknown_defi": (
-        lambda w, s: lambda: challenges.delete_challenge(w.id, w.owner, 999_999),
+        lambda w, s: lambda: merging.delete_challenge(w.id, w.owner, 999_999),
         NotFound,
     ),
     "apply_an_unknown_idea": (lambda w, s: _apply(("G", [s["ideas"][2], 999_999]))(w, s), NotFound),
@@ -996,7 +1003,7 @@ PROPOSE_GUARDS: dict[str, tuple[Callable[..., Any], type[WorkshopError]]] = {
         WrongPhase,
     ),
     "once_closed": (
-        lambda w, a, m, t, c: (workshops.close_workshop(w.id, w.owner), (a.id, m.id, c.id))[1],
+        lambda w, a, m, t, c: (agenda.close_workshop(w.id, w.owner), (a.id, m.id, c.id))[1],
         WorkshopClosed,
     ),
     "a_defi_of_another_workshop": (
@@ -1044,7 +1051,7 @@ def test_suggestions_come_from_the_engine_and_write_nothing(
         place(workshop, placed, make_challenge(workshop))
         before = state_of(workshop.id)
         emitted.clear()
-        groups = challenges.suggest_groups(workshop.id, workshop.owner, 2)
+        groups = suggestions.suggest_groups(workshop.id, workshop.owner, 2)
         assert groups == [
             {"label": "Group 0", "idea_ids": [a.id, b.id]},
             {"label": "Group 1", "idea_ids": [c.id]},
@@ -1064,9 +1071,9 @@ def test_suggestions_come_from_the_engine_and_write_nothing(
 def test_too_few_ideas_need_no_engine(app: Flask, fake_engine: list[Any]) -> None:
     with app.app_context():
         workshop, _none = make_grouping_workshop(ideas=0)
-        assert challenges.suggest_groups(workshop.id, workshop.owner, None) == []
+        assert suggestions.suggest_groups(workshop.id, workshop.owner, None) == []
         workshop, (only,) = make_grouping_workshop(ideas=1)
-        assert challenges.suggest_groups(workshop.id, workshop.owner, None) == [
+        assert suggestions.suggest_groups(workshop.id, workshop.owner, None) == [
             {
                 "label": f"{only.title}. A shared fridge near the town hall."[:60],
                 "idea_ids": [only.id],
@@ -1087,7 +1094,7 @@ def test_a_failing_engine_answers_suggestions_unavailable(
         before = state_of(workshop.id)
         emitted.clear()
         with pytest.raises(SuggestionsUnavailable) as raised:
-            challenges.suggest_groups(workshop.id, workshop.owner, None)
+            suggestions.suggest_groups(workshop.id, workshop.owner, None)
         assert raised.value.code == "suggestions_unavailable" and raised.value.status == 503
         assert state_of(workshop.id) == before
     assert emitted == []
@@ -1108,7 +1115,7 @@ def test_apply_then_undo_restores_the_grouping_exactly(app: Flask, emitted: Emit
         ]
         emitted.clear()
 
-        challenges.apply_grouping(
+        suggestions.apply_grouping(
             workshop.id,
             workshop.owner,
             [SuggestedGroup("Food", [d.id, c.id]), SuggestedGroup("Mixed", [b.id])],
@@ -1134,7 +1141,7 @@ def test_apply_then_undo_restores_the_grouping_exactly(app: Flask, emitted: Emit
         food_id, mixed_id = food.id, mixed.id
         emitted.clear()
 
-        challenges.undo_grouping(workshop.id, workshop.owner)
+        suggestions.undo_grouping(workshop.id, workshop.owner)
         assert db.session.get(Challenge, food_id) is None
         assert db.session.get(Challenge, mixed_id) is None
         assert [(x.id, x.title, x.position) for x in challenges.challenges_of(workshop)] == (
@@ -1149,7 +1156,7 @@ def test_apply_then_undo_restores_the_grouping_exactly(app: Flask, emitted: Emit
         refused(
             workshop.id,
             NothingToUndo,
-            lambda: challenges.undo_grouping(workshop.id, workshop.owner),
+            lambda: suggestions.undo_grouping(workshop.id, workshop.owner),
         )
 
 
@@ -1158,28 +1165,28 @@ def test_an_idea_moved_into_a_suggested_defi_goes_back_when_it_is_undone(app: Fl
         workshop = make_workshop()
         a, b = make_idea(workshop), make_idea(workshop)
         enter_grouping(workshop)
-        challenges.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("G", [a.id])])
+        suggestions.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("G", [a.id])])
         [suggested] = challenges.challenges_of(workshop)
         _to("ideas")(workshop)
         late = make_idea(workshop)
         enter_grouping(workshop)
         move(workshop, late.id, suggested.id)
-        challenges.undo_grouping(workshop.id, workshop.owner)
+        suggestions.undo_grouping(workshop.id, workshop.owner)
         assert placements(workshop.id) == {None: [a.id, b.id, late.id]}
 
 
 def test_undo_takes_back_the_last_grouping_first(app: Flask) -> None:
     with app.app_context():
         workshop, (a, b, c) = make_grouping_workshop(ideas=3)
-        challenges.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("One", [a.id])])
+        suggestions.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("One", [a.id])])
         first = placements(workshop.id)
-        challenges.apply_grouping(
+        suggestions.apply_grouping(
             workshop.id, workshop.owner, [SuggestedGroup("Two", [b.id, c.id])]
         )
-        challenges.undo_grouping(workshop.id, workshop.owner)
+        suggestions.undo_grouping(workshop.id, workshop.owner)
         assert placements(workshop.id) == first
         assert [x.title for x in challenges.challenges_of(workshop)] == ["One"]
-        challenges.undo_grouping(workshop.id, workshop.owner)
+        suggestions.undo_grouping(workshop.id, workshop.owner)
         assert placements(workshop.id) == {None: [a.id, b.id, c.id]}
         assert challenges.challenges_of(workshop) == []
 
@@ -1202,13 +1209,13 @@ def test_find_similar_gives_at_most_three_visible_ideas(app: Flask) -> None:
         hidden = make_idea(workshop, title="Composteur caché", description="Composteur partagé")
         ideas.hide_idea(workshop.id, workshop.owner, hidden.id)
         make_idea(workshop, title="Navette vers la gare", description="Un minibus le matin")
-        found = challenges.find_similar(workshop.id, "un composteur partagé pour le quartier")
+        found = suggestions.find_similar(workshop.id, "un composteur partagé pour le quartier")
         assert 1 <= len(found) <= 3
         assert {f["id"] for f in found} <= {i.id for i in compost}
         assert all(set(f) == {"id", "title", "score"} for f in found)
         assert [f["score"] for f in found] == sorted((f["score"] for f in found), reverse=True)
-        assert challenges.find_similar(workshop.id, "com") == []
+        assert suggestions.find_similar(workshop.id, "com") == []
         # Read-only, and no other workshop's ideas.
         other = make_workshop()
-        assert challenges.find_similar(other.id, "un composteur partagé pour le quartier") == []
+        assert suggestions.find_similar(other.id, "un composteur partagé pour le quartier") == []
         assert db.session.scalar(select(func.count()).select_from(Vote)) == 0

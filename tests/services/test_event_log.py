@@ -43,7 +43,7 @@ def test_every_kind_of_change_is_recorded(app: Flask) -> None:
         ideas.withdraw_idea(workshop.id, author.id, idea.id)
         agenda.start_timer(workshop.id, owner, 60)
         workshops.set_joining(workshop.id, owner, False)
-        workshops.close_workshop(workshop.id, owner)
+        agenda.close_workshop(workshop.id, owner)
         assert [name for _seq, name in recorded(workshop.id)] == [
             "workshop_updated",
             "phase_changed",  # open

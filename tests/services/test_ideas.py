@@ -33,7 +33,7 @@ from workshop.extensions import db
 from workshop.models import Idea, IdeaStatus, Workshop, utcnow
 from workshop.phases import PhaseKind
 from workshop.schemas import IdeaEdit, NewIdea, PhaseTarget
-from workshop.services import agenda, ideas, workshops
+from workshop.services import agenda, ideas
 
 
 def new_idea(**overrides: Any) -> NewIdea:
@@ -274,7 +274,7 @@ def test_author_guards(
         elif case == "hidden":
             ideas.hide_idea(workshop.id, workshop.owner, idea.id)
         elif case == "closed":
-            workshops.close_workshop(workshop.id, workshop.owner)
+            agenda.close_workshop(workshop.id, workshop.owner)
         seq = db.session.get(Workshop, workshop.id).seq
         with pytest.raises(error):
             act(workshop, participant_id, idea_id)
@@ -302,7 +302,7 @@ def test_posting_in_a_closed_workshop(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop()
         author = make_participant(workshop)
-        workshops.close_workshop(workshop.id, workshop.owner)
+        agenda.close_workshop(workshop.id, workshop.owner)
         with pytest.raises(WorkshopClosed):
             ideas.post_idea(workshop.id, author.id, new_idea())
 

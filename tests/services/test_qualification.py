@@ -48,7 +48,7 @@ from workshop.schemas import (
     SettingsChange,
     parse_qualification,
 )
-from workshop.services import agenda, ideas, qualification, workshops
+from workshop.services import agenda, ideas, qualification, snapshot, workshops
 
 FULL_SHEET: dict[str, Any] = {
     "need_who": "Les familles du plateau",
@@ -234,7 +234,7 @@ def test_bad_targets_are_refused(app: Flask) -> None:
 def test_a_closed_workshop_refuses_sheets(app: Flask) -> None:
     with app.app_context():
         workshop, [idea] = make_grouping_workshop(ideas=1)
-        workshops.close_workshop(workshop.id, workshop.owner)
+        agenda.close_workshop(workshop.id, workshop.owner)
         refused(
             workshop.id,
             WorkshopClosed,
@@ -327,7 +327,7 @@ def test_the_snapshot_carries_sheets_but_not_those_of_hidden_ideas(app: Flask) -
             ),
             (Role.SCREEN, {("idea", shown.id), ("challenge", defi.id)}),
         ):
-            state = workshops.build_state(workshop, role)
+            state = snapshot.build_state(workshop, role)
             assert {(q["target"], q["target_id"]) for q in state["qualifications"]} == expected
         found = qualification.for_workshop(workshop)
         assert set(found) == {("idea", shown.id), ("idea", later_hidden.id), ("challenge", defi.id)}

@@ -31,8 +31,14 @@ from workshop.errors import (
 )
 from workshop.extensions import db
 from workshop.models import Volunteer
-from workshop.schemas import Role, parse_volunteer_offer, parse_volunteer_ref
-from workshop.services import ideas, volunteers, workshops
+from workshop.schemas import (
+    Role,
+    TargetRef,
+    VolunteerOffer,
+    parse_volunteer_offer,
+    parse_volunteer_ref,
+)
+from workshop.services import agenda, ideas, merging, snapshot, volunteers
 
 CONTACT = {
     "consent_contact": True,
@@ -188,7 +194,7 @@ def test_bad_offers_are_refused(app: Flask) -> None:
         refused(workshop.id, TargetUnavailable, make("idea", pending.id))
         refused(workshop.id, WrongWorkshop, make("idea", pending.id, stranger.id))
         ideas.approve_idea(workshop.id, workshop.owner, pending.id)
-        workshops.close_workshop(workshop.id, workshop.owner)
+        agenda.close_workshop(workshop.id, workshop.owner)
         refused(workshop.id, WorkshopClosed, make("idea", pending.id))
 
 
@@ -198,7 +204,7 @@ def test_an_offer_can_be_withdrawn_after_the_workshop_closed(app: Flask) -> None
         idea = make_idea(workshop)
         person = make_participant(workshop)
         volunteers.offer_help(workshop.id, person.id, offer("idea", idea.id, **CONTACT))
-        workshops.close_workshop(workshop.id, workshop.owner)
+        agenda.close_workshop(workshop.id, workshop.owner)
         ref = parse_volunteer_ref({"target": "idea", "target_id": idea.id, "kind": "hold"})
         assert volunteers.withdraw_help(workshop.id, person.id, ref) is True
         assert rows(workshop.id) == []
@@ -243,7 +249,7 @@ def test_snapshots_give_counts_to_the_room_and_offers_to_facilitators(app: Flask
         volunteers.offer_help(workshop.id, bob.id, offer("idea", shown.id, "follow"))
         volunteers.offer_help(workshop.id, bob.id, offer("idea", hidden.id, "hold"))
         ideas.hide_idea(workshop.id, workshop.owner, hidden.id)
-        screen = workshops.build_state(workshop, Role.SCREEN)
+        screen = snapshot.build_state(workshop, Role.SCREEN)
         assert screen["volunteers"] == [
             {
                 "target": "idea",
@@ -251,14 +257,14 @@ def test_snapshots_give_counts_to_the_room_and_offers_to_facilitators(app: Flask
                 "counts": {"hold": 1, "contribute": 0, "follow": 1},
             }
         ]
-        phone = workshops.build_state(workshop, Role.PARTICIPANT, bob)
+        phone = snapshot.build_state(workshop, Role.PARTICIPANT, bob)
         assert phone["volunteers"] == screen["volunteers"]
         assert {(o["target_id"], o["kind"]) for o in phone["me"]["volunteers"]} == {
             (shown.id, "follow"),
             (hidden.id, "hold"),
         }
         assert "theo@example.org" not in repr(phone) and "theo@example.org" not in repr(screen)
-        host = workshops.build_state(workshop, Role.FACILITATOR)
+        host = snapshot.build_state(workshop, Role.FACILITATOR)
         by_target = {e["target_id"]: e for e in host["volunteers"]}
         assert set(by_target) == {shown.id, hidden.id}
         contacts = [v["contact"] for v in by_target[shown.id]["volunteers"]]
@@ -294,7 +300,7 @@ def test_the_demo_has_a_qualified_challenge_and_a_consenting_volunteer(app: Flas
 
 def test_merging_two_challenges_carries_the_sheet_and_the_offers_over(app: Flask) -> None:
     from workshop.schemas import ChallengeMerge, parse_qualification
-    from workshop.services import challenges, qualification
+    from workshop.services import qualification
 
     with app.app_context():
         workshop, _ = make_grouping_workshop(ideas=1)
@@ -323,7 +329,7 @@ def test_merging_two_challenges_carries_the_sheet_and_the_offers_over(app: Flask
         volunteers.offer_help(workshop.id, lea.id, offer("challenge", gone.id, "hold"))
         seq = workshop.seq
 
-        challenges.merge_challenges(workshop.id, owner, ChallengeMerge(gone.id, kept.id))
+        merging.merge_challenges(workshop.id, owner, ChallengeMerge(gone.id, kept.id))
 
         [merged] = qualification.for_workshop(workshop).values()
         assert merged.challenge_id == kept.id
@@ -341,11 +347,34 @@ def test_merging_two_challenges_carries_the_sheet_and_the_offers_over(app: Flask
 
 def test_merging_an_idea_moves_its_offers_to_the_absorbing_idea(app: Flask) -> None:
     from workshop.schemas import IdeaMerge
-    from workshop.services import challenges
 
     with app.app_context():
         workshop, (first, second) = make_grouping_workshop(ideas=2)
         person = make_participant(workshop)
         volunteers.offer_help(workshop.id, person.id, offer("idea", second.id, "contribute"))
-        challenges.merge_ideas(workshop.id, workshop.owner, IdeaMerge(second.id, first.id))
+        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(second.id, first.id))
         assert rows(workshop.id) == [(person.id, None, first.id, "contribute", False, None)]
+
+
+def test_no_contact_details_are_kept_without_consent_whoever_calls(app: Flask) -> None:
+    """The rule lives in the service, not only in the parser: a caller that builds the
+    offer itself (a script, another service) cannot store details without consent."""
+    with app.app_context():
+        workshop = make_workshop()
+        idea = make_idea(workshop)
+        theo = make_participant(workshop, display_name="Théo")
+        given = VolunteerOffer(
+            TargetRef("idea", idea.id),
+            "hold",
+            consent_contact=False,
+            contact_name="Théo Martin",
+            contact_email="theo@example.org",
+            contact_phone="+33 6 12 34 56 78",
+        )
+        kept = volunteers.offer_help(workshop.id, theo.id, given)
+        assert (kept.consent_contact, kept.contact_name) == (False, None)
+        assert (kept.contact_email, kept.contact_phone) == (None, None)
+        # Consent withdrawn by a direct caller erases what was kept, too.
+        volunteers.offer_help(workshop.id, theo.id, offer("idea", idea.id, **CONTACT))
+        kept = volunteers.offer_help(workshop.id, theo.id, given)
+        assert (kept.contact_name, kept.contact_email, kept.contact_phone) == (None, None, None)

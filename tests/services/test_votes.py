@@ -42,7 +42,7 @@ from workshop.extensions import db
 from workshop.models import Event, IdeaStatus, Participant, Phase, Workshop
 from workshop.phases import VOTE_DEFAULTS, PhaseKind
 from workshop.schemas import AgendaItem, PhaseTarget, Role, VoteSettingsChange, VoteTarget
-from workshop.services import agenda, ideas, votes, workshops
+from workshop.services import agenda, ideas, snapshot, votes, workshops
 
 Emitted = list[tuple[str, dict[str, Any], str]]
 
@@ -251,7 +251,7 @@ def cast_outside_a_vote() -> Arranged:
 def cast_in_a_closed_workshop() -> Arranged:
     workshop, (idea, *_rest) = make_vote_workshop()
     act = _cast_in(workshop, idea.id)
-    workshops.close_workshop(workshop.id, workshop.owner)
+    agenda.close_workshop(workshop.id, workshop.owner)
     return workshop, act
 
 
@@ -396,7 +396,7 @@ def withdraw_after_the_vote_step() -> Arranged:
 def withdraw_in_a_closed_workshop() -> Arranged:
     workshop, (a, *_rest) = make_vote_workshop()
     act = _withdraw_in(workshop, a.id, placed=1)
-    workshops.close_workshop(workshop.id, workshop.owner)
+    agenda.close_workshop(workshop.id, workshop.owner)
     return workshop, act
 
 
@@ -726,9 +726,9 @@ def test_the_snapshot_holds_each_vote_step(app: Flask) -> None:
         cast(workshop, voter, a, 2)
         cast(workshop, other, b)
 
-        public = workshops.build_state(workshop, Role.PARTICIPANT, voter)
-        screen = workshops.build_state(workshop, Role.SCREEN)
-        host = workshops.build_state(workshop, Role.FACILITATOR)
+        public = snapshot.build_state(workshop, Role.PARTICIPANT, voter)
+        screen = snapshot.build_state(workshop, Role.SCREEN)
+        host = snapshot.build_state(workshop, Role.FACILITATOR)
         assert set(host["votes"]) == {str(first.id), str(second.id)}
         assert host["votes"][str(first.id)] == {
             "phase_id": first.id,
@@ -762,7 +762,7 @@ def test_the_snapshot_holds_each_vote_step(app: Flask) -> None:
         }
 
         votes.reveal_votes(workshop.id, workshop.owner)
-        public = workshops.build_state(workshop, Role.PARTICIPANT, voter)
+        public = snapshot.build_state(workshop, Role.PARTICIPANT, voter)
         assert public["votes"][str(first.id)]["tallies"] == {str(a.id): 2, str(b.id): 1}
         assert "tallies" not in public["votes"][str(second.id)]  # still hidden
 
@@ -825,7 +825,7 @@ def test_frozen_results_are_public_in_the_snapshot(app: Flask) -> None:
     with app.app_context():
         workshop, (a, b, c, _d, _e) = _ranked_workshop()
         phase = votes.freeze_results(workshop.id, workshop.owner)
-        state = workshops.build_state(workshop, Role.SCREEN)
+        state = snapshot.build_state(workshop, Role.SCREEN)
         assert "tallies" in state["votes"][str(phase.id)]
         assert [r["idea_id"] for r in phase.frozen_ranking or []] == [a.id, b.id, c.id]
 
@@ -856,7 +856,7 @@ def test_closing_the_workshop_freezes_its_vote(app: Flask) -> None:
     with app.app_context():
         workshop, (a, *_rest) = make_vote_workshop()
         cast(workshop, make_participant(workshop), a)
-        workshops.close_workshop(workshop.id, workshop.owner)
+        agenda.close_workshop(workshop.id, workshop.owner)
         phase = vote_phase(workshop)
         assert phase.frozen_at is not None
         assert phase.frozen_ranking == [{"idea_id": a.id, "title": a.title, "votes": 1, "rank": 1}]
@@ -888,7 +888,7 @@ def _leave_the_vote(workshop: Workshop) -> None:
 
 
 def _close(workshop: Workshop) -> None:
-    workshops.close_workshop(workshop.id, workshop.owner)
+    agenda.close_workshop(workshop.id, workshop.owner)
 
 
 @pytest.mark.parametrize("arrange", [_leave_the_vote, _close])

@@ -39,7 +39,7 @@ from workshop.schemas import (
     Role,
     SettingsChange,
 )
-from workshop.services import agenda, ideas, workshops
+from workshop.services import agenda, guards, ideas, lookup, snapshot, workshops
 
 
 @pytest.mark.parametrize("fmt", list(Format))
@@ -91,7 +91,7 @@ def test_find_by_code_accepts_what_people_type(app: Flask, typed: str) -> None:
         workshop = make_workshop()
         code = workshop.code
         text = typed.format(code=code, lower=code.lower(), a=code[:3], b=code[3:])
-        assert workshops.find_by_code(text).id == workshop.id
+        assert lookup.find_by_code(text).id == workshop.id
 
 
 @pytest.mark.parametrize("typed", ["", "ABC", "ABCDEFG", "ABCDE0", "<script>", "../../x"])
@@ -99,15 +99,15 @@ def test_find_by_code_refuses_unknown_codes(app: Flask, typed: str) -> None:
     with app.app_context():
         make_workshop()
         with pytest.raises(UnknownCode):
-            workshops.find_by_code(typed)
+            lookup.find_by_code(typed)
 
 
 def test_open_enters_the_first_phase_and_records_events(app: Flask, emitted: list) -> None:
     with app.app_context():
         owner = make_facilitator()
         workshop = workshops.create_workshop(NewWorkshop(title="W", format="marathon"), owner)
-        workshops.open_workshop(workshop.id, owner)
-        workshops.open_workshop(workshop.id, owner)  # already open: nothing happens
+        agenda.open_workshop(workshop.id, owner)
+        agenda.open_workshop(workshop.id, owner)  # already open: nothing happens
         assert workshop.status == WorkshopStatus.OPEN
         assert workshop.joining_open
         assert workshop.current_phase_id == workshop.phases[0].id
@@ -123,8 +123,8 @@ def test_close_stops_the_timer_and_reopening_keeps_the_phase(app: Flask) -> None
         owner, phase_id = workshop.owner, workshop.current_phase_id
         agenda.start_timer(workshop.id, owner, 60)
         before = len(recorded(workshop.id))
-        workshops.close_workshop(workshop.id, owner)
-        workshops.close_workshop(workshop.id, owner)  # idempotent
+        agenda.close_workshop(workshop.id, owner)
+        agenda.close_workshop(workshop.id, owner)  # idempotent
         assert workshop.status == WorkshopStatus.CLOSED
         assert workshop.timer_ends_at is None and workshop.timer_remaining_ms is None
         # Everybody's countdown stops: the timer fact follows the status change.
@@ -132,7 +132,7 @@ def test_close_stops_the_timer_and_reopening_keeps_the_phase(app: Flask) -> None
             "workshop_updated",
             "timer_changed",
         ]
-        workshops.open_workshop(workshop.id, owner)
+        agenda.open_workshop(workshop.id, owner)
         assert workshop.status == WorkshopStatus.OPEN
         assert workshop.current_phase_id == phase_id
 
@@ -163,13 +163,13 @@ def test_check_joinable(app: Flask, setup: dict[str, Any], error: type[Exception
         workshop = make_workshop(**setup)
         workshops.set_joining(workshop.id, workshop.owner, joining)
         with pytest.raises(error):
-            workshops.check_joinable(workshop)
+            guards.check_joinable(workshop)
 
 
 # Every facilitator command, as (service, extra arguments built from the workshop).
 FACILITATOR_SERVICES: list[tuple[Callable[..., Any], Callable[[Workshop], tuple]]] = [
-    (workshops.open_workshop, lambda w: ()),
-    (workshops.close_workshop, lambda w: ()),
+    (agenda.open_workshop, lambda w: ()),
+    (agenda.close_workshop, lambda w: ()),
     (workshops.set_joining, lambda w: (False,)),
     (workshops.update_settings, lambda w: (SettingsChange(anonymous=True),)),
     (
@@ -335,10 +335,10 @@ def test_snapshot_is_serialised_per_role(app: Flask) -> None:
         withdrawn = make_idea(workshop, bob)
         ideas.withdraw_idea(workshop.id, bob.id, withdrawn.id)
 
-        as_facilitator = workshops.build_state(workshop, Role.FACILITATOR)
-        as_alice = workshops.build_state(workshop, Role.PARTICIPANT, alice)
-        as_bob = workshops.build_state(workshop, Role.PARTICIPANT, bob)
-        as_screen = workshops.build_state(workshop, Role.SCREEN)
+        as_facilitator = snapshot.build_state(workshop, Role.FACILITATOR)
+        as_alice = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        as_bob = snapshot.build_state(workshop, Role.PARTICIPANT, bob)
+        as_screen = snapshot.build_state(workshop, Role.SCREEN)
         seq = workshop.seq
 
     assert as_facilitator["seq"] == seq
@@ -377,7 +377,7 @@ def test_snapshot_queries_do_not_grow_with_defis_and_authors(app: Flask, role: R
 
             event.listen(db.engine, "before_cursor_execute", counted)
             try:
-                state = workshops.build_state(workshop, role, participant)
+                state = snapshot.build_state(workshop, role, participant)
             finally:
                 event.remove(db.engine, "before_cursor_execute", counted)
             assert len(state["grouping"]["challenges"]) == size // 2

@@ -14,7 +14,7 @@ from tests.conftest import join_as, participant_token
 from tests.factories import WorkshopRef
 from workshop.extensions import db
 from workshop.models import Participant
-from workshop.services import workshops
+from workshop.services import lookup, workshops
 
 JSON = {"Accept": "application/json"}
 NewWorkshop = Callable[..., WorkshopRef]
@@ -120,7 +120,7 @@ def test_join_when_the_workshop_does_not_accept_people(
     workshop = new_workshop(status="open" if state == "joining_closed" else state)
     if state == "joining_closed":
         with app.app_context():
-            found = workshops.get_workshop(workshop.id)
+            found = lookup.get_workshop(workshop.id)
             workshops.set_joining(found.id, found.owner, False)
     assert client.get(f"/j/{workshop.code}").status_code == 200  # explains why
     response = client.post(

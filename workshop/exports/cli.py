@@ -9,7 +9,7 @@ from flask.cli import AppGroup, with_appcontext
 
 from ..errors import NotFound, UnknownCode, WorkshopError
 from ..models import Workshop
-from ..services import idea_import, workshops
+from ..services import idea_import, lookup
 from . import FORMATS, TABLE_NAMES, basename, build_json, render_document, table_csv
 from .ideas_import import parse_ideas_csv
 
@@ -17,10 +17,10 @@ from .ideas_import import parse_ideas_csv
 def find_workshop(name: str) -> Workshop:
     """The workshop named by its join code or, failing that, its id."""
     try:
-        return workshops.find_by_code(name)
+        return lookup.find_by_code(name)
     except UnknownCode:
         if name.strip().isdigit():
-            return workshops.get_workshop(int(name.strip()))
+            return lookup.get_workshop(int(name.strip()))
         raise NotFound() from None
 
 

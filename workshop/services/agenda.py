@@ -1,31 +1,39 @@
-"""Running a session live: moving through the agenda and the timer.
+"""Running a session: opening and closing it, moving through the steps of its agenda,
+and the timer.
 
-The server owns the timer's deadline; clients count down locally from ``ends_at``
-(epoch milliseconds) corrected by their clock offset to the server.
+What leaving a step does is one explicit table, :data:`ON_EXIT` (leaving a vote
+freezes its results). The server owns the timer's deadline; clients count down
+locally from ``ends_at`` (epoch milliseconds) corrected by their clock offset to the
+server.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 
 from flask_babel import gettext as _
 
-from ..errors import ValidationError, WorkshopClosed, WorkshopNotOpen, WrongPhase
+from ..errors import ValidationError, WrongPhase
 from ..extensions import db
 from ..models import Facilitator, Phase, Workshop, WorkshopStatus, utcnow
-from ..phases import run_exit_hooks
+from ..phases import PhaseKind
 from ..realtime import Facts
 from ..schemas import PhaseTarget, serialize_phase, serialize_timer, serialize_workshop
-from . import event_log
-from . import votes as _votes  # noqa: F401 - registers the vote step's exit hook
-from .workshops import require_facilitator
+from . import event_log, votes, workshops
+from .guards import require_facilitator, require_open
+
+#: What leaving a step of each kind does, inside the transaction that leaves it.
+ON_EXIT: dict[PhaseKind, Callable[[Workshop, Phase], None]] = {
+    PhaseKind.VOTE: votes.freeze_on_exit,
+}
 
 
-def _require_live(workshop: Workshop) -> None:
-    if workshop.status == WorkshopStatus.DRAFT:
-        raise WorkshopNotOpen()
-    if workshop.status == WorkshopStatus.CLOSED:
-        raise WorkshopClosed()
+def run_exit_hooks(workshop: Workshop, phase: Phase) -> None:
+    """Leave ``phase``: run what :data:`ON_EXIT` says for its kind (caller holds the lock)."""
+    hook = ON_EXIT.get(PhaseKind(phase.kind))
+    if hook is not None:
+        hook(workshop, phase)
 
 
 def enter_phase(workshop: Workshop, phase: Phase) -> None:
@@ -57,7 +65,7 @@ def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarge
     """
     workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
-    _require_live(workshop)
+    require_open(workshop)
     phases = workshop.phases
     if target.phase_id is not None:
         phase = next((p for p in phases if p.id == target.phase_id), None)
@@ -87,7 +95,7 @@ def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None 
     """
     workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
-    _require_live(workshop)
+    require_open(workshop)
     if seconds is not None:
         workshop.timer_duration_ms = seconds * 1000
         remaining = seconds * 1000
@@ -112,7 +120,7 @@ def pause_timer(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Freeze a running countdown where it is. Emits ``timer_changed``."""
     workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
-    _require_live(workshop)
+    require_open(workshop)
     if workshop.timer_ends_at is not None:
         left = workshop.timer_ends_at - utcnow()
         workshop.timer_remaining_ms = max(0, int(left.total_seconds() * 1000))
@@ -129,7 +137,7 @@ def extend_timer(workshop_id: int, facilitator: Facilitator, seconds: int) -> Wo
     """
     workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
-    _require_live(workshop)
+    require_open(workshop)
     extra = dt.timedelta(seconds=seconds)
     now = utcnow()
     if workshop.timer_ends_at is not None:
@@ -147,11 +155,47 @@ def reset_timer(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Stop the countdown and put it back to the current phase's duration."""
     workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
-    _require_live(workshop)
+    require_open(workshop)
     phase = workshop.current_phase
     workshop.timer_duration_ms = phase.duration_s * 1000 if phase else 0
     workshop.timer_ends_at = None
     workshop.timer_remaining_ms = None
     _timer_fact(workshop)
     db.session.commit()
+    return workshop
+
+
+def open_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
+    """Open a draft or closed workshop: people can join, the agenda starts.
+
+    Facilitators only. Emits ``workshop_updated`` (and ``phase_changed`` the first time).
+    """
+    workshop = event_log.lock_workshop(workshop_id)
+    require_facilitator(workshop, facilitator)
+    if workshop.status == WorkshopStatus.OPEN:
+        return workshop
+    workshop.status = WorkshopStatus.OPEN
+    workshop.joining_open = True
+    workshops.record_workshop_updated(workshop)
+    if workshop.current_phase_id is None and workshop.phases:
+        enter_phase(workshop, workshop.phases[0])
+    db.session.commit()
+    return workshop
+
+
+def close_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
+    """Close the workshop: read-only for everybody. Emits ``workshop_updated``, and
+    ``timer_changed`` when a countdown was running or paused."""
+    workshop = event_log.lock_workshop(workshop_id)
+    require_facilitator(workshop, facilitator)
+    if workshop.status != WorkshopStatus.CLOSED:
+        if workshop.current_phase is not None:  # closing leaves the current step too
+            run_exit_hooks(workshop, workshop.current_phase)
+        workshop.status = WorkshopStatus.CLOSED
+        workshops.record_workshop_updated(workshop)
+        if workshop.timer_ends_at is not None or workshop.timer_remaining_ms is not None:
+            workshop.timer_ends_at = None
+            workshop.timer_remaining_ms = None
+            event_log.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
+        db.session.commit()
     return workshop

@@ -31,6 +31,7 @@ from . import (
     ideas,
     participants,
     qualification,
+    suggestions,
     volunteers,
     votes,
     workshops,
@@ -235,7 +236,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         ),
         facilitator,
     )
-    workshops.open_workshop(workshop.id, facilitator)
+    agenda.open_workshop(workshop.id, facilitator)
     ideas_phase = next(p for p in workshop.phases if p.kind == PhaseKind.IDEAS)
     agenda.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=ideas_phase.id))
     people = [
@@ -252,7 +253,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
     ]
     grouping = next(p for p in workshop.phases if p.kind == PhaseKind.GROUPING)
     agenda.advance_phase(workshop.id, facilitator, PhaseTarget(phase_id=grouping.id))
-    challenges.apply_grouping(
+    suggestions.apply_grouping(
         workshop.id,
         facilitator,
         [

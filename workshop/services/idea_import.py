@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from flask_babel import gettext as _
 from sqlalchemy import func, select
 
-from ..errors import ValidationError, WorkshopClosed
+from ..errors import ValidationError
 from ..exports.ideas_import import ImportRow
 from ..extensions import db
-from ..models import Facilitator, Idea, IdeaStatus, WorkshopStatus
+from ..models import Facilitator, Idea, IdeaStatus
 from ..realtime import Facts
 from ..schemas import Role, serialize_idea
 from . import event_log
-from .workshops import require_facilitator
+from .guards import require_facilitator, require_not_closed
 
 
 @dataclass(frozen=True)
@@ -36,8 +36,7 @@ def import_ideas(workshop_id: int, facilitator: Facilitator, rows: list[ImportRo
     """
     workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
-    if workshop.status == WorkshopStatus.CLOSED:
-        raise WorkshopClosed()
+    require_not_closed(workshop)
     existing: dict[str, int | None] = {
         client_id: participant_id
         for client_id, participant_id in db.session.execute(

@@ -14,17 +14,13 @@ from ..errors import (
     Forbidden,
     NotAuthor,
     RateLimited,
-    WorkshopClosed,
-    WorkshopNotOpen,
-    WrongPhase,
 )
 from ..extensions import db
-from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, WorkshopStatus, utcnow
-from ..phases import capabilities
+from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, utcnow
 from ..realtime import Facts
 from ..schemas import IdeaEdit, NewIdea, Role, serialize_idea
 from . import event_log, lookup, votes
-from .workshops import require_facilitator
+from .guards import require_capability, require_facilitator, require_open
 
 
 def _views(idea: Idea, workshop: Workshop) -> tuple[dict[str, object], dict[str, object]]:
@@ -41,13 +37,6 @@ def _participant_in(workshop: Workshop, participant_id: int) -> Participant:
 
 def _idea_in(workshop: Workshop, idea_id: int) -> Idea:
     return lookup.live_idea(workshop, idea_id)
-
-
-def _require_running(workshop: Workshop) -> None:
-    if workshop.status == WorkshopStatus.DRAFT:
-        raise WorkshopNotOpen()
-    if workshop.status == WorkshopStatus.CLOSED:
-        raise WorkshopClosed()
 
 
 def post_idea(workshop_id: int, participant_id: int, new: NewIdea) -> tuple[Idea, bool]:
@@ -69,9 +58,10 @@ def post_idea(workshop_id: int, participant_id: int, new: NewIdea) -> tuple[Idea
         if existing.participant_id != participant.id:
             raise DuplicateClientId()
         return existing, False
-    _require_running(workshop)
-    if not capabilities(workshop.current_phase).post_ideas:
-        raise WrongPhase(_("Ideas cannot be posted in this step of the workshop."))
+    require_open(workshop)
+    require_capability(
+        workshop, "post_ideas", _("Ideas cannot be posted in this step of the workshop.")
+    )
     limit = current_app.config["IDEA_RATE_PER_MINUTE"]
     recent = db.session.scalar(
         select(func.count())
@@ -125,9 +115,10 @@ def edit_idea(workshop_id: int, participant_id: int, edit: IdeaEdit) -> Idea:
     """
     workshop = event_log.lock_workshop(workshop_id)
     idea = _own_idea(workshop, participant_id, edit.idea_id)
-    _require_running(workshop)
-    if not capabilities(workshop.current_phase).edit_ideas:
-        raise WrongPhase(_("Ideas cannot be changed in this step of the workshop."))
+    require_open(workshop)
+    require_capability(
+        workshop, "edit_ideas", _("Ideas cannot be changed in this step of the workshop.")
+    )
     if edit.version is not None and edit.version != idea.version:
         raise Conflict()
     if (idea.title, idea.description, idea.need) == (edit.title, edit.description, edit.need):
@@ -156,7 +147,7 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     ):
         return already  # a retried withdrawal: done already, nothing to record
     idea = _own_idea(workshop, participant_id, idea_id)
-    _require_running(workshop)
+    require_open(workshop)
     idea.status = IdeaStatus.WITHDRAWN
     db.session.flush()
     event_log.record(workshop, Facts.IDEA_WITHDRAWN, {"idea_id": idea.id})

@@ -1,14 +1,36 @@
-"""Loading what a command names, checked against the workshop it acts in."""
+"""Loading what a command names: a workshop by id or join code, and the items of a
+workshop, checked against the workshop the command acts in. Read-only, foundation level."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from ..errors import NotFound, WrongWorkshop
+from sqlalchemy import select
+
+from ..errors import NotFound, UnknownCode, WrongWorkshop
 from ..extensions import db
 from ..models import Challenge, Idea, IdeaStatus, Participant, Workshop
+from ..schemas import INT_MAX, normalize_code
 
 T = TypeVar("T", Idea, Challenge, Participant)
+
+
+def get_workshop(workshop_id: int) -> Workshop:
+    """The workshop ``workshop_id``; raises :class:`NotFound`."""
+    # An id outside the database's integer range (a URL can say anything) is no workshop.
+    workshop = db.session.get(Workshop, workshop_id) if 0 < workshop_id <= INT_MAX else None
+    if workshop is None:
+        raise NotFound()
+    return workshop
+
+
+def find_by_code(code: str) -> Workshop:
+    """The workshop with join code ``code`` (as typed); raises :class:`UnknownCode`."""
+    normalized = normalize_code(code)
+    workshop = normalized and db.session.scalar(select(Workshop).where(Workshop.code == normalized))
+    if not workshop:
+        raise UnknownCode()
+    return workshop
 
 
 def in_workshop(workshop: Workshop, model: type[T], item_id: int) -> T:

@@ -16,7 +16,7 @@ from ..models import Participant
 from ..realtime import Facts
 from ..schemas import JoinRequest, serialize_participant
 from . import event_log
-from .workshops import check_joinable
+from .guards import check_joinable
 
 
 def hash_token(token: str) -> str:

@@ -21,8 +21,6 @@ from ..errors import (
     Conflict,
     QualificationNotAllowed,
     TargetUnavailable,
-    WorkshopClosed,
-    WorkshopNotOpen,
 )
 from ..extensions import db
 from ..models import (
@@ -34,11 +32,10 @@ from ..models import (
     Qualification,
     Stage,
     Workshop,
-    WorkshopStatus,
 )
-from ..phases import PhaseKind
 from ..realtime import Facts
 from ..schemas import (
+    QUALIFICATION_FIELDS,
     QUALIFICATION_TEXTS,
     QualificationEdit,
     Role,
@@ -48,7 +45,7 @@ from ..schemas import (
 )
 from ..stages import abandon_reason_for
 from . import event_log, lookup
-from .workshops import require_facilitator
+from .guards import allows, require_facilitator, require_not_closed, require_open
 
 
 def resolve_target(workshop: Workshop, target: TargetRef) -> Challenge | Idea:
@@ -90,8 +87,7 @@ def qualify(workshop_id: int, facilitator: Facilitator, edit: QualificationEdit)
     """
     workshop = event_log.lock_workshop(workshop_id)
     require_facilitator(workshop, facilitator)
-    if workshop.status == WorkshopStatus.CLOSED:
-        raise WorkshopClosed()
+    require_not_closed(workshop)
     return _save(workshop, edit)
 
 
@@ -105,12 +101,8 @@ def qualify_as_participant(
     and the errors of :func:`qualify`. Emits ``qualification_saved``.
     """
     workshop = event_log.lock_workshop(workshop_id)
-    if workshop.status == WorkshopStatus.DRAFT:
-        raise WorkshopNotOpen()
-    if workshop.status == WorkshopStatus.CLOSED:
-        raise WorkshopClosed()
-    phase = workshop.current_phase
-    if not workshop.participants_qualify or phase is None or phase.kind != PhaseKind.QUALIFICATION:
+    require_open(workshop)
+    if not workshop.participants_qualify or not allows(workshop, "qualify"):
         raise QualificationNotAllowed()
     lookup.in_workshop(workshop, Participant, participant_id)
     return _save(workshop, edit)
@@ -179,3 +171,28 @@ def qualification_state(workshop: Workshop, role: Role) -> list[dict[str, Any]]:
     return [
         serialize_qualification(s) for s in db.session.scalars(query.order_by(Qualification.id))
     ]
+
+
+def fold_sheet(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> None:
+    """Carry the sheet of a défi or an idea that disappears (a merge) to the one
+    absorbing it: it fills what the other's leaves empty, or becomes the other's.
+    Records ``qualification_saved`` for ``into`` when it changes. The caller holds the
+    lock."""
+    source, kept = sheet_of(workshop, absorbed), sheet_of(workshop, into)
+    if source is not None:
+        if kept is None:
+            source.challenge_id = into.id if into.kind == "challenge" else None
+            source.idea_id = into.id if into.kind == "idea" else None
+            kept = source
+        else:
+            for field in QUALIFICATION_FIELDS:
+                if field in ("stage", "abandon_reason"):  # the kept sheet's own course
+                    continue
+                if not getattr(kept, field) and getattr(source, field):
+                    setattr(kept, field, getattr(source, field))
+            db.session.delete(source)
+        kept.version += 1
+        db.session.flush()
+        event_log.record(
+            workshop, Facts.QUALIFICATION_SAVED, {"qualification": serialize_qualification(kept)}
+        )

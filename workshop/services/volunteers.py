@@ -19,22 +19,19 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
-from ..errors import WorkshopClosed, WorkshopNotOpen
 from ..extensions import db
 from ..models import Idea, IdeaStatus, Participant, Volunteer, VolunteerKind, Workshop, utcnow
-from ..models import WorkshopStatus as Status
 from ..realtime import Facts
 from ..schemas import (
-    QUALIFICATION_FIELDS,
     Role,
     TargetRef,
     VolunteerOffer,
     VolunteerRef,
-    serialize_qualification,
     serialize_volunteer,
     target_of,
 )
 from . import event_log, lookup
+from .guards import require_open
 from .qualification import resolve_target
 
 
@@ -95,10 +92,7 @@ def offer_help(workshop_id: int, participant_id: int, offer: VolunteerOffer) -> 
     ``target_unavailable``. Emits ``volunteers_changed`` when something changed.
     """
     workshop, participant = _participant_workshop(workshop_id, participant_id)
-    if workshop.status == Status.DRAFT:
-        raise WorkshopNotOpen()
-    if workshop.status == Status.CLOSED:
-        raise WorkshopClosed()
+    require_open(workshop)
     resolve_target(workshop, offer.target)
     volunteer = _own_offer(participant.id, offer.target, offer.kind)
     created = volunteer is None
@@ -111,7 +105,13 @@ def offer_help(workshop_id: int, participant_id: int, offer: VolunteerOffer) -> 
             kind=offer.kind,
         )
         db.session.add(volunteer)
-    contact = (offer.contact_name, offer.contact_email, offer.contact_phone)
+    # No contact details without consent, whoever calls: what is not consented to is
+    # never stored, and withdrawing consent erases what was kept.
+    contact = (
+        (offer.contact_name, offer.contact_email, offer.contact_phone)
+        if offer.consent_contact
+        else (None, None, None)
+    )
     before = (
         volunteer.consent_contact,
         volunteer.contact_name,
@@ -125,7 +125,6 @@ def offer_help(workshop_id: int, participant_id: int, offer: VolunteerOffer) -> 
     elif not offer.consent_contact:
         volunteer.consented_at = None
     volunteer.consent_contact = offer.consent_contact
-    # Without consent nothing is kept: the parser already dropped the details.
     volunteer.contact_name, volunteer.contact_email, volunteer.contact_phone = contact
     _record_change(workshop, offer.target)
     db.session.commit()
@@ -200,33 +199,11 @@ def volunteer_state(workshop: Workshop, role: Role) -> list[dict[str, Any]]:
     return list(entries.values())
 
 
-def fold_follow_up(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> None:
-    """Carry the follow-up of a défi or an idea that disappears into the one absorbing
-    it (a merge): its qualification sheet fills what the other's leaves empty (or
-    becomes the other's), and its volunteer offers move over, an offer of the same
-    kind by the same participant kept once, with consent if either gave it. Records
-    ``qualification_saved`` and ``volunteers_changed`` for ``into`` when they change.
-    The caller holds the lock."""
-    from .qualification import sheet_of
-
-    source, kept = sheet_of(workshop, absorbed), sheet_of(workshop, into)
-    if source is not None:
-        if kept is None:
-            source.challenge_id = into.id if into.kind == "challenge" else None
-            source.idea_id = into.id if into.kind == "idea" else None
-            kept = source
-        else:
-            for field in QUALIFICATION_FIELDS:
-                if field in ("stage", "abandon_reason"):  # the kept sheet's own course
-                    continue
-                if not getattr(kept, field) and getattr(source, field):
-                    setattr(kept, field, getattr(source, field))
-            db.session.delete(source)
-        kept.version += 1
-        db.session.flush()
-        event_log.record(
-            workshop, Facts.QUALIFICATION_SAVED, {"qualification": serialize_qualification(kept)}
-        )
+def fold_offers(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> None:
+    """Move the offers on a défi or an idea that disappears (a merge) to the one
+    absorbing it: an offer of the same kind by the same participant is kept once, with
+    consent if either gave it. Records ``volunteers_changed`` for ``into`` when offers
+    moved. The caller holds the lock."""
     moved = False
     for offer in db.session.scalars(
         select(Volunteer).where(Volunteer.workshop_id == workshop.id, _target_filter(absorbed))

@@ -17,7 +17,7 @@ from ..exports.report import content_security_policy
 from ..exports.tables import datapackage, table_schema
 from ..exports.validation import export_schema
 from ..models import Facilitator, Workshop
-from ..services import idea_import, workshops
+from ..services import guards, idea_import, lookup
 
 bp = Blueprint("exports", __name__)
 
@@ -30,8 +30,8 @@ def _me() -> Facilitator:
 
 
 def _own_workshop(workshop_id: int) -> Workshop:
-    workshop = workshops.get_workshop(workshop_id)
-    workshops.require_facilitator(workshop, _me())
+    workshop = lookup.get_workshop(workshop_id)
+    guards.require_facilitator(workshop, _me())
     return workshop
 
 

@@ -13,7 +13,7 @@ from ..errors import NotAuthenticated, WorkshopError
 from ..models import Facilitator, Workshop
 from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
-from ..services import workshops
+from ..services import guards, lookup, workshops
 from .common import qr_svg, workshop_links
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
@@ -28,8 +28,8 @@ def _me() -> Facilitator:
 
 
 def _own_workshop(workshop_id: int) -> Workshop:
-    workshop = workshops.get_workshop(workshop_id)
-    workshops.require_facilitator(workshop, _me())
+    workshop = lookup.get_workshop(workshop_id)
+    guards.require_facilitator(workshop, _me())
     return workshop
 
 

@@ -11,7 +11,7 @@ from ..errors import UnknownCode, WorkshopError
 from ..extensions import limiter
 from ..models import Profile
 from ..schemas import normalize_code, parse_join
-from ..services import participants, workshops
+from ..services import guards, lookup, participants
 from .common import error_response
 
 bp = Blueprint("participant", __name__)
@@ -39,7 +39,7 @@ def join_by_code() -> Any:
     """The code typed on the home page: go to that workshop's join page."""
     code = request.form.get("code", "")
     try:
-        workshop = workshops.find_by_code(code)
+        workshop = lookup.find_by_code(code)
     except UnknownCode as error:
         return render_template("home.html", code=code, error=error, facilitator=None), 404
     return redirect(url_for("participant.join", code=workshop.code))
@@ -51,7 +51,7 @@ def join(code: str) -> Any:
     """Pick a pseudonym and a profile, read the data notice, and join. A phone that has
     joined already goes straight to the board."""
     try:
-        workshop = workshops.find_by_code(code)
+        workshop = lookup.find_by_code(code)
     except UnknownCode as unknown:
         return error_response(unknown)
     if workshop.code != code:  # typed in lower case or with a space: canonical URL
@@ -71,7 +71,7 @@ def join(code: str) -> Any:
             return response
     else:
         try:
-            workshops.check_joinable(workshop)
+            guards.check_joinable(workshop)
         except WorkshopError as caught:
             error = caught
     status = error.status if error is not None and request.method == "POST" else 200
@@ -85,7 +85,7 @@ def board(code: str) -> Any:
     """The phone board: ideas wall, posting form, the participant's own ideas."""
     normalized = normalize_code(code)
     try:
-        workshop = workshops.find_by_code(normalized)
+        workshop = lookup.find_by_code(normalized)
     except UnknownCode as error:
         return error_response(error)
     participant = current_participant(workshop.id)

@@ -8,7 +8,7 @@ from flask import Blueprint, render_template
 
 from ..auth import screen_key_matches
 from ..errors import NotFound, UnknownCode
-from ..services import workshops
+from ..services import lookup
 from .common import error_response, external_url, qr_svg
 
 bp = Blueprint("screen", __name__)
@@ -18,7 +18,7 @@ bp = Blueprint("screen", __name__)
 def show(code: str, key: str) -> Any:
     """Only a browser given the full screen link (with its secret key) shows the screen."""
     try:
-        workshop = workshops.find_by_code(code)
+        workshop = lookup.find_by_code(code)
     except UnknownCode:
         return error_response(NotFound())
     if not screen_key_matches(workshop, key):

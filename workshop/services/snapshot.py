@@ -1,0 +1,129 @@
+"""What a client starts from: the snapshot of a workshop as its role may see it, or
+the facts it missed since the last ``seq`` it applied.
+
+The top level of the services, with :mod:`.merging` and :mod:`.demo`: it reads
+every feature and writes nothing.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ..extensions import db
+from ..models import Idea, IdeaStatus, Participant, Workshop
+from ..phases import PhaseKind
+from ..roles import Role
+from ..schemas import (
+    serialize_idea,
+    serialize_participant,
+    serialize_phase,
+    serialize_timer,
+    serialize_workshop,
+)
+from ..visibility import ideas_seen_by
+from . import challenges, event_log, lookup, qualification, volunteers, votes
+
+
+def resume(
+    workshop_id: int, role: Role, participant_id: int | None, last_seq: int | None
+) -> dict[str, Any]:
+    """What a client joining the room gets: ``{"mode": "replay", "events", "me"?}``
+    when it says the last ``seq`` it applied and replaying is cheaper, else
+    ``{"mode": "snapshot", "state"}``.
+
+    The caller must have joined the room first, so no fact recorded meanwhile is
+    missed (re-applying one the answer already reflects changes nothing). A
+    participant's own state (``me``: their votes and offers, which the room's facts do
+    not carry) comes with every replay.
+    """
+    participant = db.session.get(Participant, participant_id) if participant_id else None
+    if last_seq is not None:
+        missed = event_log.replay(workshop_id, last_seq, role)
+        if missed is not None:
+            data: dict[str, Any] = {"mode": "replay", "events": missed}
+            if participant_id:
+                data["me"] = participant_view(participant) if participant else None
+            return data
+    workshop = lookup.get_workshop(workshop_id)
+    return {"mode": "snapshot", "state": build_state(workshop, role, participant)}
+
+
+def participant_view(participant: Participant) -> dict[str, Any]:
+    """What a participant's own phone needs about them: identity, their ideas, their
+    votes ``{phase_id: {idea_id: count}}`` and their volunteer offers (in every
+    snapshot and every replay)."""
+    idea_ids = db.session.scalars(
+        select(Idea.id)
+        .where(Idea.participant_id == participant.id, Idea.status != IdeaStatus.WITHDRAWN)
+        .order_by(Idea.id)
+    )
+    return {
+        "id": participant.id,
+        "display_name": participant.display_name,
+        "profile": participant.profile,
+        "idea_ids": list(idea_ids),
+        "votes": {
+            str(phase_id): {str(idea_id): n for idea_id, n in items.items()}
+            for phase_id, items in votes.my_votes(participant).items()
+        },
+        "volunteers": volunteers.mine(participant),
+    }
+
+
+def build_state(
+    workshop: Workshop, role: Role, participant: Participant | None = None
+) -> dict[str, Any]:
+    """The snapshot a client starts from, as ``role`` may see it, with its ``seq``.
+
+    Read-only; call it after joining the room so no later event can be missed. The
+    ``seq`` is read first, so the data is at least that fresh; facts are absolute
+    values, so re-applying one the snapshot already reflects changes nothing.
+    """
+    db.session.refresh(workshop)
+    viewer_id = participant.id if participant else None
+    ideas_query = (
+        select(Idea)
+        .where(Idea.workshop_id == workshop.id, ideas_seen_by(role, viewer_id))
+        .order_by(Idea.id)
+        .options(selectinload(Idea.author))  # one query for the authors, not one each
+    )
+    state: dict[str, Any] = {
+        "seq": workshop.seq,
+        "role": str(role),
+        "workshop": serialize_workshop(workshop),
+        "phases": [serialize_phase(p) for p in workshop.phases],
+        "timer": serialize_timer(workshop),
+        "ideas": [
+            serialize_idea(idea, role, anonymous=workshop.anonymous, viewer_id=viewer_id)
+            for idea in db.session.scalars(ideas_query)
+        ],
+        "participant_count": db.session.scalar(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.workshop_id == workshop.id)
+        ),
+    }
+    state["grouping"] = challenges.grouping_state(workshop, role)
+    state["qualifications"] = qualification.qualification_state(workshop, role)
+    state["volunteers"] = volunteers.volunteer_state(workshop, role)
+
+    state["votes"] = {
+        str(phase.id): votes.vote_state(phase, public=role is not Role.FACILITATOR)
+        for phase in workshop.phases
+        if phase.kind == PhaseKind.VOTE
+    }
+    if role is Role.FACILITATOR:
+        state["participants"] = [
+            serialize_participant(p)
+            for p in db.session.scalars(
+                select(Participant)
+                .where(Participant.workshop_id == workshop.id)
+                .order_by(Participant.id)
+            )
+        ]
+    if participant is not None:
+        state["me"] = participant_view(participant)
+    return state
