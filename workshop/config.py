@@ -8,6 +8,12 @@ The README lists every variable.
 
 from __future__ import annotations
 
+from pathlib import Path
+
+#: The checkout: ``static/``, ``templates/``, ``translations/`` and ``docs/`` sit here,
+#: beside the package (see the README).
+ROOT = Path(__file__).resolve().parent.parent
+
 DEFAULT_SECRET_KEY = "semis-development-key-change-me"  # noqa: S105 - detected and refused
 
 

@@ -13,9 +13,7 @@ from flask import Flask, abort, request
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from .config import DEFAULT_SECRET_KEY, Config
-
-ROOT = Path(__file__).resolve().parent.parent
+from .config import DEFAULT_SECRET_KEY, ROOT, Config
 
 
 def make_flask() -> Flask:

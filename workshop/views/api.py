@@ -15,10 +15,10 @@ from typing import Any
 from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
+from ..config import ROOT
 from ..errors import ValidationError
 from ..exports.document import build_json
 from ..extensions import csrf, db
-from ..factory import ROOT
 from ..models import ApiToken, Fabrique
 from ..services import fabriques, portfolio
 from ..stages import STAGES
