@@ -22,7 +22,7 @@ from collections import defaultdict
 from importlib import metadata
 from typing import Any
 
-from flask import current_app, has_request_context, url_for
+from flask import current_app
 from sqlalchemy import func, select
 
 from ..extensions import db
@@ -38,6 +38,7 @@ from ..models import (
     Workshop,
 )
 from ..phases import PhaseKind, vote_settings
+from ..views.common import external_url, public_urls
 
 FORMAT = "semis.workshop-export"
 VERSION = "1.0"
@@ -73,12 +74,8 @@ def _generator_version() -> str:
 
 
 def _join_url(workshop: Workshop) -> str:
-    from ..views.common import external_url, public_base_url
-
-    if has_request_context():
+    with public_urls():
         return external_url("participant.join", code=workshop.code)
-    with current_app.test_request_context(base_url=public_base_url()):
-        return public_base_url() + url_for("participant.join", code=workshop.code)
 
 
 def _phase_votes(phase: Phase) -> tuple[str, dict[int, int], dict[int, int]]:

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import IO, Any
 
 import segno
-from flask import Flask, current_app, jsonify, render_template, request, url_for
+from flask import (
+    Flask,
+    current_app,
+    has_request_context,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
@@ -16,6 +26,7 @@ from werkzeug.exceptions import HTTPException
 from ..errors import InternalError, RateLimited, ValidationError, WorkshopError
 from ..extensions import db
 from ..models import Workshop
+from .js_strings import js_strings, profile_labels, status_labels
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +46,19 @@ def public_base_url() -> str:
         return "http://127.0.0.1:5000"
 
 
+@contextmanager
+def public_urls() -> Iterator[None]:
+    """Where ``url_for`` works, even outside a request (a command, an export made by the
+    CLI): a request context on :func:`public_base_url` when there is none."""
+    if has_request_context():
+        yield
+        return
+    with current_app.test_request_context(base_url=public_base_url()):
+        yield
+
+
 def external_url(endpoint: str, **values: Any) -> str:
+    """The URL of ``endpoint`` as phones and other computers reach it."""
     return public_base_url() + url_for(endpoint, _external=False, **values)
 
 
@@ -63,8 +86,7 @@ def pretty_code(code: str) -> str:
 
 
 def inject_globals() -> dict[str, Any]:
-    from .js_strings import js_strings, profile_labels, status_labels
-
+    """What every template sees: the language, the code formatter, the browser's strings."""
     return {
         "current_locale": str(get_locale() or "fr"),
         "languages": current_app.config["LANGUAGES"],
@@ -101,12 +123,15 @@ def read_within(stream: IO[bytes], limit: int, field: str | None) -> bytes:
 
 
 def wants_json() -> bool:
+    """Whether the caller reads JSON (the API, the health check, a script): errors then
+    answer JSON, not a page."""
     return request.path.startswith(("/api/", "/healthz")) or (
         request.accept_mimetypes.best == "application/json"
     )
 
 
 def error_response(error: WorkshopError, status: int | None = None) -> Any:
+    """``error`` as JSON or as the error page, with its status (or ``status``)."""
     status = status or error.status
     if wants_json():
         return jsonify({"ok": False, "error": error.to_dict()}), status
@@ -114,6 +139,9 @@ def error_response(error: WorkshopError, status: int | None = None) -> Any:
 
 
 def register_error_handlers(app: Flask) -> None:
+    """One answer per kind of failure: workshop errors, expired forms, rate limits, HTTP
+    errors, and anything unexpected (logged, never shown)."""
+
     @app.errorhandler(WorkshopError)
     def on_workshop_error(error: WorkshopError) -> Any:
         db.session.rollback()

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from sqlalchemy import text
@@ -54,6 +63,8 @@ def setup() -> Any:
 
 @bp.route("/login", methods=["GET", "POST"])
 def login() -> Any:
+    """Sign in; back to the page that asked for it (a local path only), else the
+    dashboard."""
     form = request.form.to_dict()
     if request.method == "POST":
         try:
@@ -73,6 +84,7 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    """Sign out, back to the home page."""
     logout_user()
     return redirect(url_for("main.home"))
 
@@ -80,8 +92,6 @@ def logout() -> Any:
 @bp.get("/lang/<code>")
 def set_language(code: str) -> Any:
     """Switch the interface language; remembered in a cookie."""
-    from flask import current_app
-
     target = request.args.get("next", "")
     if not _is_local(target):
         target = url_for("main.home")
