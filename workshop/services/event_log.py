@@ -32,13 +32,9 @@ def lock_workshop(workshop_id: int) -> Workshop:
 
     Raises :class:`NotFound` when it does not exist.
     """
-    result = db.session.execute(
-        update(Workshop).where(Workshop.id == workshop_id).values(seq=Workshop.seq)
-    )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
-        raise NotFound()
+    _lock(workshop_id, _LOCK)
     workshop = db.session.get(Workshop, workshop_id, populate_existing=True)
-    assert workshop is not None  # noqa: S101 - the update just matched it
+    assert workshop is not None  # noqa: S101 - the lock just matched it
     return workshop
 
 
@@ -68,13 +64,25 @@ def record(
 
 _WORKSHOPS = Workshop.__table__
 _EVENTS = Event.__table__
-_TAKE_SEQ = (
+# The one lock idiom: an UPDATE of the workshop's row. It is a row lock on PostgreSQL
+# and the database write lock on SQLite, held until the transaction ends. The ORM path
+# writes ``seq`` unchanged and reloads the workshop; the vote hot path takes the next
+# ``seq`` and what it needs of the workshop in the same statement.
+_LOCK = (
     update(_WORKSHOPS)
     .where(_WORKSHOPS.c.id == bindparam("b_workshop"))
-    .values(seq=_WORKSHOPS.c.seq + 1)
+    .values(seq=_WORKSHOPS.c.seq)
     .returning(_WORKSHOPS.c.seq, _WORKSHOPS.c.status, _WORKSHOPS.c.current_phase_id)
 )
+_TAKE_SEQ = _LOCK.values(seq=_WORKSHOPS.c.seq + 1)
 _INSERT_EVENT = insert(_EVENTS)
+
+
+def _lock(workshop_id: int, statement: Any) -> Any:
+    row = db.session.connection().execute(statement, {"b_workshop": workshop_id}).one_or_none()
+    if row is None:
+        raise NotFound()
+    return row
 
 
 def take_seq(workshop_id: int) -> tuple[int, str, int | None]:
@@ -84,9 +92,7 @@ def take_seq(workshop_id: int) -> tuple[int, str, int | None]:
     Returns ``(seq, status, current_phase_id)``; the caller must record exactly one
     fact with that ``seq`` (:func:`record_at`) or roll back. Raises :class:`NotFound`.
     """
-    row = db.session.connection().execute(_TAKE_SEQ, {"b_workshop": workshop_id}).one_or_none()
-    if row is None:
-        raise NotFound()
+    row = _lock(workshop_id, _TAKE_SEQ)
     return int(row[0]), str(row[1]), row[2]
 
 
