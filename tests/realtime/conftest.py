@@ -5,12 +5,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import pytest
 from flask_socketio.test_client import SocketIOTestClient
 
 from tests.factories import WorkshopRef
-from tests.realtime.sockets import ack, drain
+from tests.realtime.sockets import ack, drain, payloads, received
 
 
 @dataclass
@@ -39,6 +40,19 @@ class World:
 
     def drain(self) -> None:
         drain(*self.in_a, *self.in_b)
+
+    def heard_once(self, name: str, seq: int | None = None) -> dict[str, Any]:
+        """Each client of A got exactly one ``name``, with A's id (and ``seq``, when
+        given); B got nothing. The payloads by client: host, alice, bob, screen."""
+        heard = {}
+        for label in ("host", "alice", "bob", "screen"):
+            [payload] = payloads(getattr(self, label), name)
+            assert payload["workshop_id"] == self.a.id, (label, payload)
+            if seq is not None:
+                assert payload["seq"] == seq, (label, payload)
+            heard[label] = payload
+        assert all(received(client) == [] for client in self.in_b)
+        return heard
 
 
 @pytest.fixture

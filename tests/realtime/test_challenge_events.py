@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from tests.factories import client_id, make_idea
 from tests.realtime.conftest import World
-from tests.realtime.sockets import ack, error_code, payloads, received
+from tests.realtime.sockets import ack, error_code, received
 from workshop import grouping
 from workshop.extensions import db
 from workshop.grouping import Group
@@ -92,23 +92,6 @@ def nothing_received(*clients: SocketIOTestClient) -> bool:
     return all(received(client) == [] for client in clients)
 
 
-def everybody_heard(world: World, name: str, seq: int) -> dict[str, Any]:
-    """Each client of A got exactly one ``name`` with A's id and ``seq``; B got nothing.
-    Returns the payloads by client (host, alice, bob, screen)."""
-    heard = {}
-    for label, client in (
-        ("host", world.host),
-        ("alice", world.alice),
-        ("bob", world.bob),
-        ("screen", world.screen),
-    ):
-        [payload] = payloads(client, name)
-        assert (payload["workshop_id"], payload["seq"]) == (world.a.id, seq)
-        heard[label] = payload
-    assert nothing_received(*world.in_b)
-    return heard
-
-
 def public_ids(orders: list[dict[str, Any]]) -> set[int]:
     return {i for order in orders for i in order["idea_ids"]}
 
@@ -125,7 +108,7 @@ def test_a_new_defi_reaches_every_room_of_the_workshop(app: Flask, world: World)
         "Où ?",
         1,
     )
-    heard = everybody_heard(world, "challenge_created", seq_of(app, world.a.id))
+    heard = world.heard_once("challenge_created", seq_of(app, world.a.id))
     assert {p["challenge"]["id"] for p in heard.values()} == {challenge["id"]}
 
     data = ok(
@@ -133,7 +116,7 @@ def test_a_new_defi_reaches_every_room_of_the_workshop(app: Flask, world: World)
         "update_challenge",
         {"challenge_id": challenge["id"], "version": challenge["version"], "title": "Bouger"},
     )
-    heard = everybody_heard(world, "challenge_updated", seq_of(app, world.a.id))
+    heard = world.heard_once("challenge_updated", seq_of(app, world.a.id))
     assert {p["challenge"]["title"] for p in heard.values()} == {"Bouger"}
     assert {p["challenge"]["version"] for p in heard.values()} == {challenge["version"] + 1}
 
@@ -142,7 +125,7 @@ def test_moves_carry_orders_that_hide_what_the_public_may_not_see(app: Flask, wo
     room = start_grouping(app, world)
     for idea in (room.hidden, room.alices, room.pending):
         assert ok(world.host, "move_idea", {"idea_id": idea, "challenge_id": room.defi}) is None
-        heard = everybody_heard(world, "idea_moved", seq_of(app, world.a.id))
+        heard = world.heard_once("idea_moved", seq_of(app, world.a.id))
         assert heard["host"]["idea_id"] == idea
         host_orders = {o["challenge_id"]: o["idea_ids"] for o in heard["host"]["orders"]}
         for label in ("alice", "bob", "screen"):
@@ -156,7 +139,7 @@ def test_moves_carry_orders_that_hide_what_the_public_may_not_see(app: Flask, wo
     ]
 
     ok(world.host, "move_idea", {"idea_id": room.bobs, "challenge_id": room.defi, "position": 0})
-    heard = everybody_heard(world, "idea_moved", seq_of(app, world.a.id))
+    heard = world.heard_once("idea_moved", seq_of(app, world.a.id))
     assert heard["alice"]["orders"] == [
         {"challenge_id": room.defi, "idea_ids": [room.bobs, room.alices]},
         {"challenge_id": None, "idea_ids": []},
@@ -168,7 +151,7 @@ def test_merging_ideas_reaches_everybody_with_the_absorbed_one_kept_minimal(
 ) -> None:
     room = start_grouping(app, world)
     ok(world.host, "merge_ideas", {"idea_id": room.alices, "into_id": room.bobs})
-    heard = everybody_heard(world, "ideas_merged", seq_of(app, world.a.id))
+    heard = world.heard_once("ideas_merged", seq_of(app, world.a.id))
     assert heard["host"]["merged"]["status"] == "merged"
     assert heard["host"]["merged"]["title"] == "Un composteur"
     for label in ("alice", "bob", "screen"):
@@ -193,7 +176,7 @@ def test_apply_and_undo_reach_everybody_with_public_orders(app: Flask, world: Wo
         {"title": "Alimentation", "idea_ids": [room.alices, room.pending]},
     ]
     assert ok(world.host, "apply_grouping", {"groups": groups}) is None
-    heard = everybody_heard(world, "grouping_changed", seq_of(app, world.a.id))
+    heard = world.heard_once("grouping_changed", seq_of(app, world.a.id))
     host = heard["host"]["grouping"]
     assert heard["host"]["reason"] == "grouping_applied"
     assert [c["title"] for c in host["challenges"]] == [
@@ -219,7 +202,7 @@ def test_apply_and_undo_reach_everybody_with_public_orders(app: Flask, world: Wo
         }
 
     assert ok(world.host, "undo_grouping") is None
-    heard = everybody_heard(world, "grouping_changed", seq_of(app, world.a.id))
+    heard = world.heard_once("grouping_changed", seq_of(app, world.a.id))
     assert heard["screen"]["reason"] == "grouping_undone"
     assert heard["screen"]["grouping"]["orders"] == [
         {"challenge_id": None, "idea_ids": [room.alices, room.bobs]},
@@ -316,7 +299,7 @@ def test_participants_place_their_own_idea_once_allowed(app: Flask, world: World
     ok(world.host, "update_settings", {"participants_group": True})
     world.drain()
     assert ok(world.alice, "propose_challenge", move) is None
-    heard = everybody_heard(world, "idea_moved", seq_of(app, world.a.id))
+    heard = world.heard_once("idea_moved", seq_of(app, world.a.id))
     assert heard["bob"]["orders"][0] == {"challenge_id": room.defi, "idea_ids": [room.alices]}
     response = ack(world.bob, "propose_challenge", move)
     assert error_code(response) == "not_author"

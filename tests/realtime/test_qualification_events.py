@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from tests.factories import client_id
 from tests.realtime.conftest import World
-from tests.realtime.sockets import ack, error_code, payloads, received
+from tests.realtime.sockets import ack, error_code, received
 from workshop.extensions import db
 from workshop.models import Qualification, Volunteer, Workshop
 
@@ -47,22 +47,6 @@ def stored(app: Flask, workshop_id: int) -> tuple[Any, ...]:
         return seq, sorted(map(tuple, sheets)), sorted(map(tuple, offers), key=repr)
 
 
-def heard_by_all(world: World, name: str) -> dict[str, Any]:
-    """Each client of A got exactly one ``name``; B got nothing."""
-    heard = {}
-    for label, client in (
-        ("host", world.host),
-        ("alice", world.alice),
-        ("bob", world.bob),
-        ("screen", world.screen),
-    ):
-        [payload] = payloads(client, name)
-        assert payload["workshop_id"] == world.a.id
-        heard[label] = payload
-    assert all(received(client) == [] for client in world.in_b)
-    return heard
-
-
 def test_a_sheet_saved_by_a_facilitator_reaches_every_room(app: Flask, world: World) -> None:
     idea = post(world.alice, "Une épicerie itinérante")
     world.drain()
@@ -72,7 +56,7 @@ def test_a_sheet_saved_by_a_facilitator_reaches_every_room(app: Flask, world: Wo
         {"target": "idea", "target_id": idea, "solution": "Un camion", "insee_code": "73010"},
     )
     assert data["qualification"]["version"] == 1
-    heard = heard_by_all(world, "qualification_saved")
+    heard = world.heard_once("qualification_saved")
     assert {p["qualification"]["solution"] for p in heard.values()} == {"Un camion"}
     assert {p["qualification"]["insee_code"] for p in heard.values()} == {"73010"}
     # A new phone's snapshot carries it.
@@ -117,7 +101,7 @@ def test_participants_qualify_only_when_the_workshop_allows_it(app: Flask, world
     world.drain()
     data = ok(world.bob, "save_qualification", payload)
     assert data["qualification"]["need_who"] == "Les voisins"
-    heard_by_all(world, "qualification_saved")
+    world.heard_once("qualification_saved")
     assert error_code(ack(world.screen, "save_qualification", payload)) == "forbidden"
 
 
@@ -169,7 +153,7 @@ def test_a_volunteer_with_consent_is_seen_with_contact_by_facilitators_only(
     )
     [mine] = data["volunteers"]
     assert mine["contact"]["email"] == EMAIL and mine["kind"] == "hold"
-    heard = heard_by_all(world, "volunteers_changed")
+    heard = world.heard_once("volunteers_changed")
     for label in ("alice", "bob", "screen"):
         assert heard[label] == {
             "workshop_id": world.a.id,
@@ -194,12 +178,12 @@ def test_a_volunteer_with_consent_is_seen_with_contact_by_facilitators_only(
     # Withdrawing consent erases the contact everywhere; withdrawing the offer deletes it.
     world.drain()
     ok(world.alice, "offer_help", {"target": "idea", "target_id": idea, "kind": "hold"})
-    heard = heard_by_all(world, "volunteers_changed")
+    heard = world.heard_once("volunteers_changed")
     assert heard["host"]["volunteers"][0]["contact"] is None
     assert EMAIL not in repr(stored(app, world.a.id))
     data = ok(world.alice, "withdraw_help", {"target": "idea", "target_id": idea, "kind": "hold"})
     assert data == {"removed": True, "volunteers": []}
-    heard = heard_by_all(world, "volunteers_changed")
+    heard = world.heard_once("volunteers_changed")
     assert heard["host"]["volunteers"] == []
     assert heard["screen"]["counts"] == {"hold": 0, "contribute": 0, "follow": 0}
 
