@@ -7,9 +7,12 @@ translated ``message`` for people, and an HTTP status. Codes are documented in
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
+
+if TYPE_CHECKING:
+    from .schemas.wire import ErrorBody
 
 
 class WorkshopError(Exception):
@@ -24,8 +27,9 @@ class WorkshopError(Exception):
         self.details = details
         super().__init__(str(self.code))
 
-    def to_dict(self) -> dict[str, Any]:
-        error: dict[str, Any] = {"code": self.code, "message": str(self.message)}
+    def to_dict(self) -> ErrorBody:
+        """The ``error`` of an error ack (:class:`~workshop.schemas.wire.ErrorAck`)."""
+        error: ErrorBody = {"code": self.code, "message": str(self.message)}
         if self.details:
             error["details"] = self.details
         return error

@@ -27,6 +27,7 @@ from .fields import (
     require_mapping,
     text,
 )
+from .wire import TargetKind
 
 QUALIFICATION_TEXT_MAX = 2000
 
@@ -71,7 +72,7 @@ QUALIFICATION_FIELDS = (
 class TargetRef:
     """A défi (``kind`` "challenge") or an idea (``kind`` "idea")."""
 
-    kind: str
+    kind: TargetKind
     id: int
 
 

@@ -1,12 +1,20 @@
 """Role-aware serialisation: what each role sees of the models.
 
 The public view (participants and screens) never carries what only facilitators may see.
+Each function returns the view of :mod:`.wire` it names; three of them, though, still
+declare ``dict[str, Any]`` (through :func:`_loose`) while building their view with its
+type: :func:`serialize_idea` (``IdeaView | IdeaStub``), :func:`serialize_qualification`
+and :func:`serialize_volunteer`, because callers still annotate their results as
+``dict[str, Any]`` (``qualification_state`` in ``services/qualification.py``, ``mine`` in
+``services/volunteers.py``, and ``sockets.py``). Once those take the wire types, they
+return the views and ``_loose`` goes.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from collections.abc import Mapping
+from typing import Any, Literal, cast, overload
 
 from ..models import (
     Challenge,
@@ -20,9 +28,28 @@ from ..models import (
 from ..phases import PhaseKind, capabilities, vote_settings
 from ..roles import Role
 from ..visibility import sees_idea
-from .follow_up import QUALIFICATION_FIELDS, target_of
+from .follow_up import target_of
+from .wire import (
+    ChallengeView,
+    IdeaStub,
+    IdeaView,
+    ParticipantView,
+    PhaseView,
+    QualificationView,
+    RankingRow,
+    TimerView,
+    VolunteerView,
+    VoteSettings,
+    WorkshopView,
+)
 
 
+@overload
+def iso(value: dt.datetime | dt.date) -> str: ...
+@overload
+def iso(value: None) -> None: ...
+@overload
+def iso(value: dt.datetime | dt.date | None) -> str | None: ...
 def iso(value: dt.datetime | dt.date | None) -> str | None:
     return None if value is None else value.isoformat()
 
@@ -31,7 +58,12 @@ def epoch_ms(value: dt.datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
 
 
-def serialize_workshop(workshop: Workshop) -> dict[str, Any]:
+def _loose(view: Mapping[str, object]) -> dict[str, Any]:
+    """A view as the plain dict some callers still expect (see the module docstring)."""
+    return cast(dict[str, Any], view)
+
+
+def serialize_workshop(workshop: Workshop) -> WorkshopView:
     return {
         "id": workshop.id,
         "code": workshop.code,
@@ -50,10 +82,10 @@ def serialize_workshop(workshop: Workshop) -> dict[str, Any]:
     }
 
 
-def serialize_phase(phase: Phase) -> dict[str, Any]:
+def serialize_phase(phase: Phase) -> PhaseView:
     """A phase of the agenda; a vote phase also carries its settings and its state."""
     caps = capabilities(phase)
-    data: dict[str, Any] = {
+    data: PhaseView = {
         "id": phase.id,
         "position": phase.position,
         "kind": phase.kind,
@@ -65,16 +97,19 @@ def serialize_phase(phase: Phase) -> dict[str, Any]:
     }
     if phase.kind == PhaseKind.VOTE:
         data["vote"] = {
-            "settings": vote_settings(phase),
+            # Untyped dicts until phases.vote_settings returns VoteSettings and
+            # Phase.frozen_ranking holds list[RankingRow]: then the casts go.
+            "settings": cast(VoteSettings, vote_settings(phase)),
             "revealed": phase.revealed_at is not None or phase.frozen_at is not None,
             "frozen": phase.frozen_at is not None,
-            "ranking": phase.frozen_ranking,
+            "ranking": cast(list[RankingRow] | None, phase.frozen_ranking),
         }
     return data
 
 
-def serialize_timer(workshop: Workshop) -> dict[str, Any]:
+def serialize_timer(workshop: Workshop) -> TimerView:
     """The timer as clients render it: they count down locally from ``ends_at``."""
+    state: Literal["running", "paused", "stopped"]
     if workshop.timer_ends_at is not None:
         state = "running"
     elif workshop.timer_remaining_ms is not None:
@@ -92,19 +127,20 @@ def serialize_timer(workshop: Workshop) -> dict[str, Any]:
 def serialize_idea(
     idea: Idea, role: Role, *, anonymous: bool, viewer_id: int | None = None
 ) -> dict[str, Any]:
-    """An idea as ``role`` may see it.
+    """An idea as ``role`` may see it: an :class:`~.wire.IdeaView`, or an
+    :class:`~.wire.IdeaStub` of an idea the viewer does not see in full.
 
     Participants and screens get the author's pseudonym only when the workshop shows
     authors. Of an idea the viewer does not see in full (:mod:`workshop.visibility`)
     they get nothing but its id and status.
     """
     if not sees_idea(idea, role, viewer_id):
-        hidden: dict[str, Any] = {"id": idea.id, "status": idea.status}
+        hidden: IdeaStub = {"id": idea.id, "status": idea.status}
         if idea.merged_into_id is not None:
             hidden["merged_into_id"] = idea.merged_into_id
-        return hidden
+        return _loose(hidden)
     author = idea.author
-    data: dict[str, Any] = {
+    data: IdeaView = {
         "id": idea.id,
         "title": idea.title,
         "description": idea.description,
@@ -114,20 +150,20 @@ def serialize_idea(
         "author": None
         if (anonymous and role is not Role.FACILITATOR) or author is None
         else author.display_name,
+        # Every full view carries the version, so an edit can be checked against it.
+        "version": idea.version,
+        "challenge_id": idea.challenge_id,
+        "position": idea.position,
+        "merged_into_id": idea.merged_into_id,
     }
-    # Every full view carries the version, so an edit can be checked against it.
-    data["version"] = idea.version
-    data["challenge_id"] = idea.challenge_id
-    data["position"] = idea.position
-    data["merged_into_id"] = idea.merged_into_id
     if role is Role.FACILITATOR:
         data["participant_id"] = idea.participant_id
         data["author_profile"] = author.profile if author else None
         data["client_id"] = idea.client_id
-    return data
+    return _loose(data)
 
 
-def serialize_challenge(challenge: Challenge) -> dict[str, Any]:
+def serialize_challenge(challenge: Challenge) -> ChallengeView:
     return {
         "id": challenge.id,
         "title": challenge.title,
@@ -137,7 +173,7 @@ def serialize_challenge(challenge: Challenge) -> dict[str, Any]:
     }
 
 
-def serialize_participant(participant: Participant) -> dict[str, Any]:
+def serialize_participant(participant: Participant) -> ParticipantView:
     """Facilitators only: a participant's pseudonym and profile (never the token)."""
     return {
         "id": participant.id,
@@ -148,25 +184,40 @@ def serialize_participant(participant: Participant) -> dict[str, Any]:
 
 
 def serialize_qualification(sheet: Qualification) -> dict[str, Any]:
-    """A qualification sheet; the same for every role (it holds no personal data)."""
+    """A qualification sheet; the same for every role (it holds no personal data).
+
+    After the first five keys, the fields of ``QUALIFICATION_FIELDS``, in that order."""
     target = target_of(sheet)
-    data: dict[str, Any] = {
+    view: QualificationView = {
         "id": sheet.id,
         "target": target.kind,
         "target_id": target.id,
         "version": sheet.version,
         "updated_at": iso(sheet.updated_at),
+        "need_who": sheet.need_who,
+        "need_where": sheet.need_where,
+        "need_evidence": sheet.need_evidence,
+        "target_public": sheet.target_public,
+        "solution": sheet.solution,
+        "existing_offer": sheet.existing_offer,
+        "partners": sheet.partners,
+        "economic_potential": sheet.economic_potential,
+        "potential_holders": sheet.potential_holders,
+        "next_step": sheet.next_step,
+        "abandon_reason": sheet.abandon_reason,
+        "territory": sheet.territory,
+        "insee_code": sheet.insee_code,
+        "maturity": sheet.maturity,
+        "stage": sheet.stage,
     }
-    for field in QUALIFICATION_FIELDS:
-        data[field] = getattr(sheet, field)
-    return data
+    return _loose(view)
 
 
 def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> dict[str, Any]:
     """One offer, for facilitators or for the participant who made it (never for the
     room): the contact details only while consent is given."""
     target = target_of(volunteer)
-    data: dict[str, Any] = {
+    data: VolunteerView = {
         "id": volunteer.id,
         "target": target.kind,
         "target_id": target.id,
@@ -184,4 +235,4 @@ def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> dict
     if with_name:
         data["participant_id"] = volunteer.participant_id
         data["display_name"] = volunteer.participant.display_name
-    return data
+    return _loose(data)
