@@ -15,14 +15,20 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 
 from .extensions import socketio
 from .roles import Role
 
+if TYPE_CHECKING:
+    from .presence import Presence
+    from .schemas.wire import FactEnvelope, PresenceChanged
+
 log = logging.getLogger(__name__)
+
+_E = TypeVar("_E")
 
 
 class Commands:
@@ -174,13 +180,16 @@ class Fact:
     public_data: dict[str, Any] | None = None
 
     def payload(self, role: Role, since: int | None = None) -> dict[str, Any]:
+        """What ``role``'s rooms receive: the :class:`~workshop.schemas.wire.FactEnvelope`
+        and ``role``'s version of the fact's payload, in one object."""
         body = (
             self.data if role is Role.FACILITATOR or self.public_data is None else self.public_data
         )
-        envelope = {"workshop_id": self.workshop_id, "seq": self.seq, **body}
+        head: FactEnvelope = {"workshop_id": self.workshop_id, "seq": self.seq}
+        message: dict[str, Any] = {**head, **body}
         if since is not None and since != self.seq:
-            envelope["since"] = since
-        return envelope
+            message["since"] = since  # FactEnvelope's third key
+        return message
 
 
 def _folded(run: list[Fact]) -> Fact:
@@ -344,7 +353,10 @@ class PresenceNotifier:
         self._send(workshop_id)
 
     def _send(self, workshop_id: int) -> None:
-        payload = {"workshop_id": workshop_id, "connected": self.count(workshop_id)}
+        payload: PresenceChanged = {
+            "workshop_id": workshop_id,
+            "connected": self.count(workshop_id),
+        }
         rooms = [facilitator_room(workshop_id), screen_room(workshop_id)]
         self.emit(Facts.PRESENCE_CHANGED, payload, to=rooms + participant_rooms(workshop_id))
 
@@ -367,5 +379,27 @@ def init_app(app: Flask) -> None:
     )
 
 
+def _extension(app: Flask, key: str, kind: type[_E]) -> _E:
+    found = app.extensions[key]
+    if not isinstance(found, kind):
+        raise TypeError(
+            f"app.extensions[{key!r}] is a {type(found).__name__}, not a {kind.__name__}"
+        )
+    return found
+
+
 def broadcaster(app: Flask) -> Broadcaster:
-    return app.extensions["semis_broadcaster"]
+    """``app``'s broadcaster (:func:`init_app`)."""
+    return _extension(app, "semis_broadcaster", Broadcaster)
+
+
+def presence_notifier(app: Flask) -> PresenceNotifier:
+    """``app``'s ``presence_changed`` notifier (:func:`init_app`)."""
+    return _extension(app, "semis_presence_notifier", PresenceNotifier)
+
+
+def presence_registry(app: Flask) -> Presence:
+    """``app``'s registry of connected sockets (:func:`init_app`)."""
+    from .presence import Presence
+
+    return _extension(app, "semis_presence", Presence)
