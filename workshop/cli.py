@@ -1,4 +1,11 @@
-"""``flask --app workshop ...`` commands; each parses its arguments and calls services."""
+"""``flask --app workshop ...`` commands for workshops; each parses its arguments and calls
+services.
+
+Accounts and workshops (``facilitators``, ``workshops``, ``demo``), ideas outside a live
+session (``ideas suggest-groups``, ``ideas import``) and exports (``export``). The
+Fabrique's commands are in :mod:`workshop.portfolio_cli`. A refusal is reported by
+:func:`workshop.exports.cli_errors.fail`.
+"""
 
 from __future__ import annotations
 
@@ -7,33 +14,43 @@ import sys
 from typing import Any
 
 import click
-from flask import Flask, current_app
+from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
-from .errors import WorkshopError
+from .errors import NotFound, UnknownCode, WorkshopError
+from .exports import FORMATS, TABLE_NAMES, basename, build_json, render_document, table_csv
+from .exports.cli_errors import fail
+from .exports.ideas_import import IdeasFileError, parse_ideas_csv, read_ideas
+from .exports.links import workshop_links
 from .grouping import suggest_groups
-from .grouping.ideas_csv import IdeasFileError, read_ideas
+from .models import Workshop
 from .phases import Format
 from .schemas import parse_new_facilitator, parse_new_workshop
-from .services import accounts, agenda, demo, workshops
-from .views.common import workshop_links
-
-
-def _fail(error: WorkshopError) -> None:
-    raise click.ClickException(f"{error.code}: {error.message}")
-
-
-def _links(workshop: Any) -> dict[str, Any]:
-    with current_app.test_request_context(
-        base_url=current_app.config.get("PUBLIC_URL") or "http://127.0.0.1:5000"
-    ):
-        return workshop_links(workshop)
-
+from .services import accounts, agenda, demo, idea_import, lookup, workshops
 
 # AppGroup gives each subcommand an app context, whoever invokes it (flask, a test runner).
 facilitators_cli = AppGroup("facilitators", help="Manage facilitator accounts.")
 workshops_cli = AppGroup("workshops", help="Manage workshops.")
 ideas_cli = AppGroup("ideas", help="Work on ideas outside a live session.")
+
+
+def find_workshop(name: str) -> Workshop:
+    """The workshop named by its join code or, failing that, its id."""
+    try:
+        return lookup.find_by_code(name)
+    except UnknownCode:
+        if name.strip().isdigit():
+            return lookup.get_workshop(int(name.strip()))
+        raise NotFound() from None
+
+
+def _print_links(workshop: Workshop, as_json: bool, extra: dict[str, Any] | None = None) -> None:
+    links = workshop_links(workshop) | (extra or {})
+    if as_json:
+        click.echo(json.dumps(links, ensure_ascii=False))
+        return
+    for key, value in links.items():
+        click.echo(f"{key}: {value}")
 
 
 @facilitators_cli.command("create")
@@ -51,7 +68,7 @@ def create_facilitator(email: str, name: str, password_stdin: bool) -> None:
             parse_new_facilitator({"email": email, "name": name, "password": password})
         )
     except WorkshopError as error:
-        _fail(error)
+        fail(error)
     click.echo(f"Created facilitator {facilitator.email} (id {facilitator.id}).")
 
 
@@ -81,7 +98,7 @@ def create_workshop(
     as_json: bool,
 ) -> None:
     """Create a workshop from a format preset and print its links."""
-    facilitator = accounts.get_by_email(owner.strip().lower())
+    facilitator = accounts.get_by_email(owner)
     if facilitator is None:
         raise click.ClickException(f"no facilitator with email {owner}")
     try:
@@ -98,17 +115,8 @@ def create_workshop(
         if open_now:
             agenda.open_workshop(workshop.id, facilitator)
     except WorkshopError as error:
-        _fail(error)
+        fail(error)
     _print_links(workshop, as_json)
-
-
-def _print_links(workshop: Any, as_json: bool, extra: dict[str, Any] | None = None) -> None:
-    links = _links(workshop) | (extra or {})
-    if as_json:
-        click.echo(json.dumps(links, ensure_ascii=False))
-        return
-    for key, value in links.items():
-        click.echo(f"{key}: {value}")
 
 
 @click.command("demo")
@@ -175,11 +183,76 @@ def suggest_groups_command(file: str, k: int | None, lang: str, as_json: bool) -
             click.echo(f"   {rows[index].id}: {rows[index].text}")
 
 
-def register(app: Flask) -> None:
-    app.cli.add_command(facilitators_cli)
-    app.cli.add_command(workshops_cli)
-    app.cli.add_command(ideas_cli)
-    app.cli.add_command(demo_command)
-    from .exports.cli import register as register_exports
+@ideas_cli.command("import")
+@click.argument("workshop")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, readable=True))
+def import_ideas_command(workshop: str, file: str) -> None:
+    """Import the ideas of FILE (CSV with id and text columns) into WORKSHOP (code or
+    id), as its owner. Importing the same file again adds nothing."""
+    try:
+        found = find_workshop(workshop)
+        with open(file, "rb") as handle:
+            rows = parse_ideas_csv(handle.read())
+        result = idea_import.import_ideas(found.id, found.owner, rows)
+    except WorkshopError as error:
+        fail(error)
+    except OSError as error:
+        raise click.ClickException(str(error)) from None
+    click.echo(
+        f"Imported {result.created} new ideas into {found.code} ({result.unchanged} already there)."
+    )
 
-    register_exports(app.cli, ideas_cli)
+
+@click.command("export")
+@with_appcontext
+@click.argument("workshop")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="json",
+    show_default=True,
+    help="json, csv (open data, a ZIP of tables), csv-excel (French Excel, a ZIP), xlsx, "
+    "report (printable HTML).",
+)
+@click.option(
+    "--table",
+    type=click.Choice(TABLE_NAMES),
+    default=None,
+    help="With csv or csv-excel: write this one table as a plain CSV file, not a ZIP.",
+)
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, writable=True, allow_dash=True),
+    default=None,
+    help="File to write (default: the usual file name; '-' for stdout).",
+)
+def export_command(workshop: str, fmt: str, table: str | None, output: str | None) -> None:
+    """Export WORKSHOP (its join code or id) in one format."""
+    try:
+        found = find_workshop(workshop)
+    except WorkshopError as error:
+        fail(error)
+    document = build_json(found)
+    if table is not None:
+        if fmt not in ("csv", "csv-excel"):
+            raise click.UsageError("--table goes with --format csv or csv-excel")
+        dialect = "excel" if fmt == "csv-excel" else "open"
+        data, filename = table_csv(document, table, dialect), f"{basename(found)}-{table}.csv"
+    else:
+        data, _mimetype, filename = render_document(document, fmt, basename(found))
+    target = output or filename
+    if target == "-":
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+        return
+    with open(target, "wb") as handle:
+        handle.write(data)
+    click.echo(f"Wrote {target} ({len(data)} bytes).", err=True)
+
+
+def register(app: Flask) -> None:
+    """Add these commands to the app's ``flask`` command line."""
+    for command in (facilitators_cli, workshops_cli, ideas_cli, demo_command, export_command):
+        app.cli.add_command(command)

@@ -1,4 +1,7 @@
-"""``flask --app workshop import | fabriques | tokens``: the Fabrique portfolio's commands."""
+"""``flask --app workshop import | fabriques | tokens``: the Fabrique portfolio's commands.
+
+A refusal is reported by :func:`workshop.exports.cli_errors.fail`, as by every command.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +12,13 @@ from flask import Flask
 from flask.cli import AppGroup, with_appcontext
 
 from .errors import WorkshopError
-from .models import Fabrique
+from .exports.cli_errors import fail
+from .models import Fabrique, Facilitator
 from .schemas import parse_new_fabrique
 from .services import accounts, fabriques, portfolio
 
 fabriques_cli = AppGroup("fabriques", help="Manage Fabriques à initiatives and their members.")
 tokens_cli = AppGroup("tokens", help="Issue and revoke a Fabrique's API tokens.")
-
-
-def _fail(error: WorkshopError) -> click.ClickException:
-    return click.ClickException(f"{error.code}: {error.message}")
 
 
 def _fabrique(slug: str | None) -> Fabrique:
@@ -27,7 +27,7 @@ def _fabrique(slug: str | None) -> Fabrique:
         try:
             return fabriques.get_by_slug(slug)
         except WorkshopError as error:
-            raise _fail(error) from None
+            fail(error)
     every = fabriques.all_fabriques()
     if len(every) == 1:
         return every[0]
@@ -40,6 +40,14 @@ def _fabrique(slug: str | None) -> Fabrique:
         + ", ".join(f.slug for f in every)
         + ")"
     )
+
+
+def _facilitator(email: str) -> Facilitator:
+    """The facilitator whose account has this email."""
+    facilitator = accounts.get_by_email(email)
+    if facilitator is None:
+        raise click.ClickException(f"no facilitator with email {email}")
+    return facilitator
 
 
 @click.command("import")
@@ -55,7 +63,7 @@ def import_command(file: str, slug: str | None, as_json: bool) -> None:
     try:
         result = portfolio.import_export(fabrique, raw)
     except WorkshopError as error:
-        raise _fail(error) from None
+        fail(error)
     if as_json:
         click.echo(json.dumps(result.to_dict(), ensure_ascii=False))
         return
@@ -73,16 +81,11 @@ def import_command(file: str, slug: str | None, as_json: bool) -> None:
 @click.option("--member", "members", multiple=True, help="Email of a facilitator member.")
 def create_fabrique(slug: str, name: str, members: tuple[str, ...]) -> None:
     """Create a Fabrique, optionally with facilitator members."""
-    found = []
-    for email in members:
-        facilitator = accounts.get_by_email(email.strip().lower())
-        if facilitator is None:
-            raise click.ClickException(f"no facilitator with email {email}")
-        found.append(facilitator)
+    found = [_facilitator(email) for email in members]
     try:
         fabrique = fabriques.create_fabrique(parse_new_fabrique({"slug": slug, "name": name}))
     except WorkshopError as error:
-        raise _fail(error) from None
+        fail(error)
     for facilitator in found:
         fabriques.add_member(fabrique, facilitator)
     click.echo(f"Created Fabrique {fabrique.slug} ({fabrique.name}).")
@@ -94,10 +97,7 @@ def create_fabrique(slug: str, name: str, members: tuple[str, ...]) -> None:
 def add_member(slug: str, email: str) -> None:
     """Make the facilitator EMAIL a member of Fabrique SLUG."""
     fabrique = _fabrique(slug)
-    facilitator = accounts.get_by_email(email.strip().lower())
-    if facilitator is None:
-        raise click.ClickException(f"no facilitator with email {email}")
-    added = fabriques.add_member(fabrique, facilitator)
+    added = fabriques.add_member(fabrique, _facilitator(email))
     click.echo(f"{email} {'is now' if added else 'already was'} a member of {fabrique.slug}.")
 
 
@@ -107,7 +107,7 @@ def add_member(slug: str, email: str) -> None:
 def remove_member(slug: str, email: str) -> None:
     """Remove the facilitator EMAIL from Fabrique SLUG."""
     fabrique = _fabrique(slug)
-    facilitator = accounts.get_by_email(email.strip().lower())
+    facilitator = accounts.get_by_email(email)
     if facilitator is None or not fabriques.remove_member(fabrique, facilitator):
         raise click.ClickException(f"{email} is not a member of {fabrique.slug}")
     click.echo(f"{email} is no longer a member of {fabrique.slug}.")
@@ -133,7 +133,7 @@ def create_token(slug: str, name: str, can_import: bool) -> None:
             fabrique, name, ("read", "import") if can_import else ("read",)
         )
     except WorkshopError as error:
-        raise _fail(error) from None
+        fail(error)
     click.echo(issued.secret)
     click.echo(
         f"Token {issued.token.id} ({issued.token.prefix}…, {issued.token.scopes}) for "
@@ -160,11 +160,11 @@ def revoke_token(slug: str, token: str) -> None:
     try:
         revoked = fabriques.revoke_token(_fabrique(slug), token.rstrip("…"))
     except WorkshopError as error:
-        raise _fail(error) from None
+        fail(error)
     click.echo(f"Token {revoked.id} ({revoked.prefix}…) revoked.")
 
 
 def register(app: Flask) -> None:
-    app.cli.add_command(import_command)
-    app.cli.add_command(fabriques_cli)
-    app.cli.add_command(tokens_cli)
+    """Add these commands to the app's ``flask`` command line."""
+    for command in (import_command, fabriques_cli, tokens_cli):
+        app.cli.add_command(command)

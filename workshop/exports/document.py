@@ -38,7 +38,7 @@ from ..models import (
     Workshop,
 )
 from ..phases import PhaseKind, vote_settings
-from ..views.common import external_url, public_urls
+from .links import join_url
 
 FORMAT = "semis.workshop-export"
 VERSION = "1.0"
@@ -71,11 +71,6 @@ def _generator_version() -> str:
         return metadata.version("semis")
     except metadata.PackageNotFoundError:  # pragma: no cover - run from a bare checkout
         return "0.0.0"
-
-
-def _join_url(workshop: Workshop) -> str:
-    with public_urls():
-        return external_url("participant.join", code=workshop.code)
 
 
 def _phase_votes(phase: Phase) -> tuple[str, dict[int, int], dict[int, int]]:
@@ -261,7 +256,7 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
             "status": workshop.status,
             "language": str(current_app.config["BABEL_DEFAULT_LOCALE"]),
             "participants_count": int(participants_count or 0),
-            "url": _join_url(workshop),
+            "url": join_url(workshop),
         },
         "phases": [
             {"id": p.id, "position": p.position, "kind": p.kind, "title": p.title} for p in phases

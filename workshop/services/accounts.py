@@ -42,8 +42,12 @@ def authenticate(email: str, password: str) -> Facilitator:
 
 
 def get_facilitator(facilitator_id: int) -> Facilitator | None:
+    """The account with this id, if any (the session's user loader)."""
     return db.session.get(Facilitator, facilitator_id)
 
 
 def get_by_email(email: str) -> Facilitator | None:
-    return db.session.scalar(select(Facilitator).where(Facilitator.email == email))
+    """The account with this email, however it is spaced or capitalised (emails are
+    stored as :func:`~workshop.schemas.parse_email` gives them: lower case)."""
+    normalized = email.strip().lower()
+    return db.session.scalar(select(Facilitator).where(Facilitator.email == normalized))

@@ -1,21 +1,21 @@
-"""What every blueprint shares: public URLs, error pages, template globals."""
+"""What every blueprint shares: error pages, template globals, QR codes, upload limits.
+
+A workshop's public URLs are in :mod:`workshop.exports.links` (the CLI and the export
+need them too).
+"""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import IO, Any
 
 import segno
 from flask import (
     Flask,
     current_app,
-    has_request_context,
     jsonify,
     render_template,
     request,
-    url_for,
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -25,7 +25,6 @@ from werkzeug.exceptions import HTTPException
 
 from ..errors import InternalError, RateLimited, ValidationError, WorkshopError
 from ..extensions import db
-from ..models import Workshop
 from .js_strings import js_strings, profile_labels, status_labels
 
 log = logging.getLogger(__name__)
@@ -33,44 +32,6 @@ log = logging.getLogger(__name__)
 # The largest export an import reads, unless IMPORT_MAX_BYTES says otherwise (an export
 # of 1,000 ideas is a few MB).
 DEFAULT_IMPORT_MAX_BYTES = 32 * 1024 * 1024
-
-
-def public_base_url() -> str:
-    """Where phones reach this server: ``PUBLIC_URL`` or the URL of the current request."""
-    configured = current_app.config.get("PUBLIC_URL")
-    if configured:
-        return str(configured).rstrip("/")
-    try:
-        return request.host_url.rstrip("/")
-    except RuntimeError:  # no request (CLI)
-        return "http://127.0.0.1:5000"
-
-
-@contextmanager
-def public_urls() -> Iterator[None]:
-    """Where ``url_for`` works, even outside a request (a command, an export made by the
-    CLI): a request context on :func:`public_base_url` when there is none."""
-    if has_request_context():
-        yield
-        return
-    with current_app.test_request_context(base_url=public_base_url()):
-        yield
-
-
-def external_url(endpoint: str, **values: Any) -> str:
-    """The URL of ``endpoint`` as phones and other computers reach it."""
-    return public_base_url() + url_for(endpoint, _external=False, **values)
-
-
-def workshop_links(workshop: Workshop) -> dict[str, Any]:
-    """The URLs a facilitator hands out for a workshop."""
-    return {
-        "id": workshop.id,
-        "code": workshop.code,
-        "join_url": external_url("participant.join", code=workshop.code),
-        "screen_url": external_url("screen.show", code=workshop.code, key=workshop.screen_key),
-        "console_url": external_url("facilitator.console", workshop_id=workshop.id),
-    }
 
 
 def qr_svg(data: str) -> Markup:

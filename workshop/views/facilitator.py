@@ -10,11 +10,12 @@ from flask_login import login_required
 
 from ..auth import current_facilitator
 from ..errors import NotAuthenticated, WorkshopError
+from ..exports.links import workshop_links
 from ..models import Facilitator, Workshop
 from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
 from ..services import guards, lookup, workshops
-from .common import qr_svg, workshop_links
+from .common import qr_svg
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
 

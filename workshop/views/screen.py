@@ -8,8 +8,9 @@ from flask import Blueprint, render_template
 
 from ..auth import screen_key_matches
 from ..errors import NotFound, UnknownCode
+from ..exports.links import join_url
 from ..services import lookup
-from .common import error_response, external_url, qr_svg
+from .common import error_response, qr_svg
 
 bp = Blueprint("screen", __name__)
 
@@ -23,5 +24,5 @@ def show(code: str, key: str) -> Any:
         return error_response(NotFound())
     if not screen_key_matches(workshop, key):
         return error_response(NotFound())
-    join_url = external_url("participant.join", code=workshop.code)
-    return render_template("screen.html", workshop=workshop, join_url=join_url, qr=qr_svg(join_url))
+    url = join_url(workshop)
+    return render_template("screen.html", workshop=workshop, join_url=url, qr=qr_svg(url))
