@@ -9,30 +9,17 @@ from flask import Blueprint, Response, abort, flash, redirect, render_template, 
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..auth import current_facilitator
-from ..errors import NotAuthenticated, ValidationError, WorkshopError
+from ..errors import ValidationError, WorkshopError
 from ..exports import FORMATS, TABLE_NAMES, basename, build_json, render_document, table_csv
 from ..exports.ideas_import import MAX_BYTES, parse_ideas_csv
 from ..exports.report import content_security_policy
 from ..exports.tables import datapackage, table_schema
 from ..exports.validation import export_schema
-from ..models import Facilitator, Workshop
-from ..services import guards, idea_import, lookup
+from ..models import Workshop
+from ..services import idea_import
+from .access import me, own_workshop
 
 bp = Blueprint("exports", __name__)
-
-
-def _me() -> Facilitator:
-    facilitator = current_facilitator()
-    if facilitator is None:
-        raise NotAuthenticated()
-    return facilitator
-
-
-def _own_workshop(workshop_id: int) -> Workshop:
-    workshop = lookup.get_workshop(workshop_id)
-    guards.require_facilitator(workshop, _me())
-    return workshop
 
 
 def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False) -> Response:
@@ -57,14 +44,14 @@ def _page(workshop: Workshop, error: WorkshopError | None = None) -> Any:
 @login_required
 def page(workshop_id: int) -> Any:
     """Download links for every format, and the form importing a CSV of ideas."""
-    return _page(_own_workshop(workshop_id))
+    return _page(own_workshop(workshop_id))
 
 
 @bp.get("/f/w/<int:workshop_id>/export/<fmt>")
 @login_required
 def download(workshop_id: int, fmt: str) -> Any:
     """The export in ``fmt``; the report opens in the browser (to print) with ``?view``."""
-    workshop = _own_workshop(workshop_id)
+    workshop = own_workshop(workshop_id)
     if fmt not in FORMATS:
         abort(404)
     data, mimetype, filename = render_document(build_json(workshop), fmt, basename(workshop))
@@ -81,7 +68,7 @@ def download(workshop_id: int, fmt: str) -> Any:
 @login_required
 def table(workshop_id: int, name: str) -> Any:
     """One table as a CSV file: ``?dialect=excel`` (default) or ``open``."""
-    workshop = _own_workshop(workshop_id)
+    workshop = own_workshop(workshop_id)
     dialect = request.args.get("dialect", "excel")
     if name not in TABLE_NAMES or dialect not in ("excel", "open"):
         abort(404)
@@ -94,7 +81,7 @@ def table(workshop_id: int, name: str) -> Any:
 @login_required
 def import_ideas(workshop_id: int) -> Any:
     """Import a CSV of ideas collected before the session (all or nothing)."""
-    workshop = _own_workshop(workshop_id)
+    workshop = own_workshop(workshop_id)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -102,7 +89,7 @@ def import_ideas(workshop_id: int) -> Any:
                 _("Choose a CSV file to import."), field="file", reason="required"
             )
         data = upload.stream.read(MAX_BYTES + 1)
-        result = idea_import.import_ideas(workshop.id, _me(), parse_ideas_csv(data))
+        result = idea_import.import_ideas(workshop.id, me(), parse_ideas_csv(data))
     except WorkshopError as error:
         return _page(workshop, error)
     flash(

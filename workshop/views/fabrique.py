@@ -11,12 +11,13 @@ from flask_babel import lazy_gettext as _l
 from flask_login import login_required
 
 from ..auth import current_facilitator
-from ..errors import NotAuthenticated, ValidationError, WorkshopError
+from ..errors import ValidationError, WorkshopError
 from ..exports.report import VOLUNTEER_LABELS
-from ..models import Fabrique, Facilitator
+from ..models import Fabrique
 from ..schemas import parse_stage_change
 from ..services import fabriques, portfolio
 from ..stages import STAGES
+from .access import me, member_fabrique
 from .common import import_limit, read_within
 
 bp = Blueprint("fabrique", __name__, url_prefix="/fabriques")
@@ -27,19 +28,6 @@ STAGE_SOURCE_LABELS = {
     "default": _l("not qualified yet"),
     "fabrique": _l("set in the portfolio"),
 }
-
-
-def _me() -> Facilitator:
-    facilitator = current_facilitator()
-    if facilitator is None:
-        raise NotAuthenticated()
-    return facilitator
-
-
-def _mine(slug: str) -> Fabrique:
-    fabrique = fabriques.get_by_slug(slug)
-    fabriques.require_member(fabrique, _me())
-    return fabrique
 
 
 @bp.context_processor
@@ -63,7 +51,7 @@ def _menu() -> dict[str, Any]:
 @login_required
 def index() -> Any:
     """The Fabriques the facilitator belongs to (straight to the only one)."""
-    mine = fabriques.fabriques_of(_me())
+    mine = fabriques.fabriques_of(me())
     if len(mine) == 1:
         return redirect(url_for("fabrique.overview", slug=mine[0].slug))
     return render_template("fabrique/index.html", fabriques=mine)
@@ -84,21 +72,21 @@ def _overview(fabrique: Fabrique, error: WorkshopError | None = None) -> Any:
 @login_required
 def overview(slug: str) -> Any:
     """The portfolio's sessions, the import form and a summary of the funnel."""
-    return _overview(_mine(slug))
+    return _overview(member_fabrique(slug))
 
 
 @bp.post("/<slug>/import")
 @login_required
 def upload(slug: str) -> Any:
     """Import an uploaded JSON export; a refused file is named with its problem."""
-    fabrique = _mine(slug)
+    fabrique = member_fabrique(slug)
     try:
         limit = import_limit("file")  # before the form is parsed
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise ValidationError(_("Choose an export file."), field="file", reason="required")
         result = portfolio.import_export(
-            fabrique, read_within(upload.stream, limit, "file"), by=_me()
+            fabrique, read_within(upload.stream, limit, "file"), by=me()
         )
     except WorkshopError as error:
         return _overview(fabrique, error)
@@ -131,7 +119,7 @@ def upload(slug: str) -> Any:
 @login_required
 def session(slug: str, session_id: int) -> Any:
     """One session: its défis, each with its ideas and their stages."""
-    fabrique = _mine(slug)
+    fabrique = member_fabrique(slug)
     held = portfolio.session_in(fabrique, session_id)
     ideas = portfolio.find_ideas(fabrique, portfolio.IdeaFilter(session_id=held.id))
     by_challenge: dict[int | None, list[Any]] = {}
@@ -161,7 +149,7 @@ def _filter_from_args() -> portfolio.IdeaFilter:
 @login_required
 def ideas(slug: str) -> Any:
     """Every idea of the portfolio with its lineage (session → défi → idea) and stage."""
-    fabrique = _mine(slug)
+    fabrique = member_fabrique(slug)
     where = _filter_from_args()
     found = portfolio.find_ideas(fabrique, where)
     sessions, challenges = portfolio.lineage(found)
@@ -198,14 +186,14 @@ def _idea_page(fabrique: Fabrique, idea_id: int, error: WorkshopError | None = N
 @login_required
 def idea(slug: str, idea_id: int) -> Any:
     """One idea: its lineage, qualification sheet, volunteers and follow-up stage."""
-    return _idea_page(_mine(slug), idea_id)
+    return _idea_page(member_fabrique(slug), idea_id)
 
 
 @bp.post("/<slug>/ideas/<int:idea_id>/stage")
 @login_required
 def change_stage(slug: str, idea_id: int) -> Any:
     """Move an idea to another follow-up stage (a reason is needed to abandon it)."""
-    fabrique = _mine(slug)
+    fabrique = member_fabrique(slug)
     try:
         portfolio.change_stage(
             fabrique, parse_stage_change({**request.form.to_dict(), "idea_id": idea_id})
@@ -220,7 +208,7 @@ def change_stage(slug: str, idea_id: int) -> Any:
 @login_required
 def duplicates(slug: str) -> Any:
     """Ideas of different sessions that look alike, to merge or to keep apart."""
-    fabrique = _mine(slug)
+    fabrique = member_fabrique(slug)
     proposals = portfolio.open_proposals(fabrique)
     sessions, _challenges = portfolio.lineage(
         [p.idea for p in proposals] + [p.keep for p in proposals]
@@ -234,12 +222,12 @@ def duplicates(slug: str) -> Any:
 @login_required
 def decide(slug: str, proposal_id: int, decision: str) -> Any:
     """Accept (merge the later idea into the earlier one) or dismiss a proposal."""
-    fabrique = _mine(slug)
+    fabrique = member_fabrique(slug)
     if decision == "accept":
-        portfolio.accept_merge(fabrique, proposal_id, _me())
+        portfolio.accept_merge(fabrique, proposal_id, me())
         flash(_("Ideas merged."), "success")
     else:
-        portfolio.dismiss_merge(fabrique, proposal_id, _me())
+        portfolio.dismiss_merge(fabrique, proposal_id, me())
         flash(_("Kept apart: these two ideas will not be proposed again."), "success")
     return redirect(url_for("fabrique.duplicates", slug=slug))
 
@@ -248,7 +236,7 @@ def decide(slug: str, proposal_id: int, decision: str) -> Any:
 @login_required
 def funnel(slug: str) -> Any:
     """How many ideas are at each stage, in total, by territory and by session."""
-    fabrique = _mine(slug)
+    fabrique = member_fabrique(slug)
     counted = portfolio.funnel(fabrique)
     return render_template(
         "fabrique/funnel.html",

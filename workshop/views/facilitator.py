@@ -8,36 +8,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import login_required
 
-from ..auth import current_facilitator
-from ..errors import NotAuthenticated, WorkshopError
+from ..errors import WorkshopError
 from ..exports.links import workshop_links
-from ..models import Facilitator, Workshop
 from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
-from ..services import guards, lookup, workshops
+from ..services import workshops
+from .access import me, own_workshop
 from .common import qr_svg
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
 
 
-def _me() -> Facilitator:
-    """The signed-in facilitator (every route here is ``login_required``)."""
-    facilitator = current_facilitator()
-    if facilitator is None:
-        raise NotAuthenticated()
-    return facilitator
-
-
-def _own_workshop(workshop_id: int) -> Workshop:
-    workshop = lookup.get_workshop(workshop_id)
-    guards.require_facilitator(workshop, _me())
-    return workshop
-
-
 @bp.get("/")
 @login_required
 def dashboard() -> Any:
-    return render_template("facilitator/dashboard.html", workshops=workshops.workshops_of(_me()))
+    return render_template("facilitator/dashboard.html", workshops=workshops.workshops_of(me()))
 
 
 @bp.route("/workshops/new", methods=["GET", "POST"])
@@ -48,7 +33,7 @@ def new_workshop() -> Any:
     error: WorkshopError | None = None
     if request.method == "POST":
         try:
-            workshop = workshops.create_workshop(parse_new_workshop(form), _me())
+            workshop = workshops.create_workshop(parse_new_workshop(form), me())
         except WorkshopError as caught:
             error = caught
         else:
@@ -67,7 +52,7 @@ def new_workshop() -> Any:
 @login_required
 def agenda(workshop_id: int) -> Any:
     """Edit the agenda: rename, reorder, add and remove steps, set their durations."""
-    workshop = _own_workshop(workshop_id)
+    workshop = own_workshop(workshop_id)
     error: WorkshopError | None = None
     if request.method == "POST":
         rows = zip(
@@ -85,7 +70,7 @@ def agenda(workshop_id: int) -> Any:
             ]
         }
         try:
-            workshops.update_agenda(workshop.id, _me(), parse_agenda(payload))
+            workshops.update_agenda(workshop.id, me(), parse_agenda(payload))
         except WorkshopError as caught:
             error = caught
         else:
@@ -103,7 +88,7 @@ def agenda(workshop_id: int) -> Any:
 @login_required
 def console(workshop_id: int) -> Any:
     """The live console: controls, moderation, links and QR code to hand out."""
-    workshop = _own_workshop(workshop_id)
+    workshop = own_workshop(workshop_id)
     links = workshop_links(workshop)
     return render_template(
         "facilitator/console.html", workshop=workshop, links=links, qr=qr_svg(links["join_url"])
@@ -114,7 +99,7 @@ def console(workshop_id: int) -> Any:
 @login_required
 def qr_file(workshop_id: int) -> Any:
     """The join QR code as a file, to print or paste into slides."""
-    workshop = _own_workshop(workshop_id)
+    workshop = own_workshop(workshop_id)
     svg = str(qr_svg(workshop_links(workshop)["join_url"]))
     if not svg:
         abort(404)
