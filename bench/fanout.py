@@ -51,7 +51,7 @@ from .harness import (
     rounded,
 )
 from .phones import Fleet, flatten
-from .servers import AppServer, BareServer, Facilitator, ServerProcess, remove_dir, scratch_dir
+from .servers import Facilitator, ServerProcess, Servers
 from .steps import REQUEST_TIMEOUT, connect_phones, join_phones, phase_id
 
 FANOUT_RATIO_GOAL = 1.3
@@ -354,10 +354,8 @@ def run(args: argparse.Namespace) -> ScenarioResult:
     phones: int = args.phones
     ideas = max(1, min(args.fanout_ideas, phones))
     workers = args.workers or min(4, max(1, -(-phones // 250)))
-    workdir = scratch_dir()
-    app = AppServer(workdir)
-    bare = BareServer(workdir)
-    keep = args.keep
+    servers = Servers(keep=args.keep)
+    app, bare = servers.app, servers.bare
     log(f"fan-out and reconnect: {phones} phones, {ideas} ideas per fan-out, {workers} workers")
     semis: dict[str, Any] = {}
     baseline: dict[str, Any] = {}
@@ -365,127 +363,114 @@ def run(args: argparse.Namespace) -> ScenarioResult:
     def plan(round_: int, label: str) -> list[tuple[float, int, dict[str, Any]]]:
         return fanout_plan(phones, ideas, args.fanout_interval, round_ * ideas, label)
 
-    try:
-        with Fleet(workers) as fleet:
-            # -- Semis ---------------------------------------------------------------
-            app.prepare("Banc d'essai : diffusion")
-            app.start()
-            log(f"Semis (run.py, eventlet) on {app.url}, instance {app.instance}")
-            facilitator = Facilitator(app)
-            facilitator.login()
-            ideas_phase = phase_id(facilitator.state(), "ideas")
-            facilitator.session(("advance_phase", {"phase_id": ideas_phase}))
-            join_phones(fleet, app, phones)
-            auth = {"workshop_id": app.workshop["id"], "role": "participant"}
-            before = settled_rss(app)
-            semis["connect_s"] = rounded(
-                connect_phones(fleet, app.url, auth, use_cookie=True, phones=phones), 2
-            )
-            after = settled_rss(app)
-            semis["rss_before_mb"] = rounded(before / 2**20)
-            semis["rss_after_mb"] = rounded(after / 2**20)
-            semis["rss_per_phone_kb"] = per_phone_kb(before, after, phones)
-            log(f"  {semis['rss_per_phone_kb']} KB of server RSS per phone; fan-out")
-            semis["fanout"] = measure_fanout(
-                fleet, [app.pid], plan(0, "Diffusion"), phones, args.fanout_settle
-            )
-            log(f"  fan-out p95 {semis['fanout']['p95_ms']} ms; restarting the server")
+    with servers, Fleet(workers) as fleet:
+        # -- Semis ---------------------------------------------------------------
+        app.prepare("Banc d'essai : diffusion")
+        app.start()
+        log(f"Semis (run.py, eventlet) on {app.url}, instance {app.instance}")
+        facilitator = Facilitator(app)
+        facilitator.login()
+        ideas_phase = phase_id(facilitator.state(), "ideas")
+        facilitator.session(("advance_phase", {"phase_id": ideas_phase}))
+        join_phones(fleet, app, phones)
+        auth = {"workshop_id": app.workshop["id"], "role": "participant"}
+        before = settled_rss(app)
+        semis["connect_s"] = rounded(
+            connect_phones(fleet, app.url, auth, use_cookie=True, phones=phones), 2
+        )
+        after = settled_rss(app)
+        semis["rss_before_mb"] = rounded(before / 2**20)
+        semis["rss_after_mb"] = rounded(after / 2**20)
+        semis["rss_per_phone_kb"] = per_phone_kb(before, after, phones)
+        log(f"  {semis['rss_per_phone_kb']} KB of server RSS per phone; fan-out")
+        semis["fanout"] = measure_fanout(
+            fleet, [app.pid], plan(0, "Diffusion"), phones, args.fanout_settle
+        )
+        log(f"  fan-out p95 {semis['fanout']['p95_ms']} ms; restarting the server")
 
-            # Restart; facts the phones miss; everyone reconnects (offering deflate).
-            semis["restart_s"] = rounded(restart(app, app.start), 2)
-            facilitator.session(
-                ("start_timer", {"seconds": 600}), ("pause_timer", {}), ("reset_timer", {})
-            )
-            seq = int(facilitator.state()["seq"])
-            before = settled_rss(app)
-            semis["reconnect"] = reconnect_all(
-                fleet,
-                app,
-                auth,
-                use_cookie=True,
-                compress=True,
-                phones=phones,
-                expected_seq=seq,
-                args=args,
-            )
-            log(
-                f"  reconnect: all resynced in {semis['reconnect']['all_resynced_s']} s, "
-                f"{semis['reconnect']['failures']} failures"
-            )
-            after = settled_rss(app)
-            off = {"rss_per_phone_kb": per_phone_kb(before, after, phones)}
-            off["compressed_sockets"] = semis["reconnect"]["compressed_sockets"]
-            off["fanout"] = measure_fanout(
-                fleet, [app.pid], plan(1, "Sans compression"), phones, args.fanout_settle
-            )
+        # Restart; facts the phones miss; everyone reconnects (offering deflate).
+        semis["restart_s"] = rounded(restart(app, app.start), 2)
+        facilitator.session(
+            ("start_timer", {"seconds": 600}), ("pause_timer", {}), ("reset_timer", {})
+        )
+        seq = int(facilitator.state()["seq"])
+        before = settled_rss(app)
+        semis["reconnect"] = reconnect_all(
+            fleet,
+            app,
+            auth,
+            use_cookie=True,
+            compress=True,
+            phones=phones,
+            expected_seq=seq,
+            args=args,
+        )
+        log(
+            f"  reconnect: all resynced in {semis['reconnect']['all_resynced_s']} s, "
+            f"{semis['reconnect']['failures']} failures"
+        )
+        after = settled_rss(app)
+        off = {"rss_per_phone_kb": per_phone_kb(before, after, phones)}
+        off["compressed_sockets"] = semis["reconnect"]["compressed_sockets"]
+        off["fanout"] = measure_fanout(
+            fleet, [app.pid], plan(1, "Sans compression"), phones, args.fanout_settle
+        )
 
-            # The lever pulled back: permessage-deflate allowed.
-            log("  restarting with WORKSHOP_WEBSOCKET_COMPRESSION=true")
-            restart(app, lambda: app.start({"WORKSHOP_WEBSOCKET_COMPRESSION": "true"}))
-            before = settled_rss(app)
-            on_reconnect = reconnect_all(
-                fleet,
-                app,
-                auth,
-                use_cookie=True,
-                compress=True,
-                phones=phones,
-                expected_seq=seq,
-                args=args,
-            )
-            after = settled_rss(app)
-            on = {"rss_per_phone_kb": per_phone_kb(before, after, phones)}
-            on["compressed_sockets"] = on_reconnect["compressed_sockets"]
-            on["reconnect_failures"] = on_reconnect["failures"]
-            on["fanout"] = measure_fanout(
-                fleet, [app.pid], plan(2, "Avec compression"), phones, args.fanout_settle
-            )
-            semis["websocket_compression"] = {"off": off, "on": on}
-            fleet.call("disconnect", timeout=120)
-            semis["server_log"] = app.log_symptoms()
-            app.stop()
-
-            # -- bare python-socketio ------------------------------------------------
-            bare.start(1)
-            log(f"bare python-socketio server on {bare.url}")
-            before = settled_rss(bare)
-            baseline["connect_s"] = rounded(
-                connect_phones(fleet, bare.url, auth, use_cookie=False, phones=phones), 2
-            )
-            after = settled_rss(bare)
-            baseline["rss_per_phone_kb"] = per_phone_kb(before, after, phones)
-            baseline["fanout"] = measure_fanout(
-                fleet, [bare.pid], plan(0, "Diffusion"), phones, args.fanout_settle
-            )
-            baseline["restart_s"] = rounded(restart(bare, lambda: bare.start(1)), 2)
-            baseline["reconnect"] = reconnect_all(
-                fleet,
-                bare,
-                auth,
-                use_cookie=False,
-                compress=False,
-                phones=phones,
-                expected_seq=0,
-                args=args,
-            )
-            fleet.call("disconnect", timeout=120)
-            baseline["server_log"] = bare.log_symptoms()
-            bare.stop()
-    except BaseException:
-        keep = True
-        log(f"server logs kept in {workdir}")
-        raise
-    finally:
+        # The lever pulled back: permessage-deflate allowed.
+        log("  restarting with WORKSHOP_WEBSOCKET_COMPRESSION=true")
+        restart(app, lambda: app.start({"WORKSHOP_WEBSOCKET_COMPRESSION": "true"}))
+        before = settled_rss(app)
+        on_reconnect = reconnect_all(
+            fleet,
+            app,
+            auth,
+            use_cookie=True,
+            compress=True,
+            phones=phones,
+            expected_seq=seq,
+            args=args,
+        )
+        after = settled_rss(app)
+        on = {"rss_per_phone_kb": per_phone_kb(before, after, phones)}
+        on["compressed_sockets"] = on_reconnect["compressed_sockets"]
+        on["reconnect_failures"] = on_reconnect["failures"]
+        on["fanout"] = measure_fanout(
+            fleet, [app.pid], plan(2, "Avec compression"), phones, args.fanout_settle
+        )
+        semis["websocket_compression"] = {"off": off, "on": on}
+        fleet.call("disconnect", timeout=120)
+        semis["server_log"] = app.log_symptoms()
         app.stop()
+
+        # -- bare python-socketio ------------------------------------------------
+        bare.start(1)
+        log(f"bare python-socketio server on {bare.url}")
+        before = settled_rss(bare)
+        baseline["connect_s"] = rounded(
+            connect_phones(fleet, bare.url, auth, use_cookie=False, phones=phones), 2
+        )
+        after = settled_rss(bare)
+        baseline["rss_per_phone_kb"] = per_phone_kb(before, after, phones)
+        baseline["fanout"] = measure_fanout(
+            fleet, [bare.pid], plan(0, "Diffusion"), phones, args.fanout_settle
+        )
+        baseline["restart_s"] = rounded(restart(bare, lambda: bare.start(1)), 2)
+        baseline["reconnect"] = reconnect_all(
+            fleet,
+            bare,
+            auth,
+            use_cookie=False,
+            compress=False,
+            phones=phones,
+            expected_seq=0,
+            args=args,
+        )
+        fleet.call("disconnect", timeout=120)
+        baseline["server_log"] = bare.log_symptoms()
         bare.stop()
-    result = report(args, workers, ideas, semis, baseline)
-    if result.broken or semis["server_log"]:
-        keep = True
-    if keep:
-        result.notes.append(f"server logs kept in {workdir}")
-    else:
-        remove_dir(workdir)
-    return result
+    return servers.finish(
+        report(args, workers, ideas, semis, baseline), keep=bool(semis["server_log"])
+    )
 
 
 def _cpu_split(figures: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ from scripts import launcher
 from testkit import forms
 from tests.operator_cli import CommandFailed, prepare_workshop, run_flask
 
-from .harness import BenchError
+from .harness import BenchError, ScenarioResult, log
 
 HOST = launcher.HOST
 ROOT = launcher.ROOT
@@ -137,6 +137,37 @@ class BareServer(ServerProcess):
         argv = [sys.executable, "-m", "bench.bare_server", "--host", HOST]
         argv += ["--port", str(self.port), "--phase-id", str(phase_id)]
         self._start(launcher.Server(self.name, argv, self.log_path, self.env(), port=self.port))
+
+
+class Servers:
+    """Semis and the bare baseline for one scenario, in one scratch directory: both are
+    stopped however the ``with`` block ends; the directory (their logs) is kept when the
+    run broke, when asked (``--keep``, or :meth:`finish`'s ``keep``), and removed
+    otherwise."""
+
+    def __init__(self, keep: bool = False) -> None:
+        self.workdir = scratch_dir()
+        self.app = AppServer(self.workdir)
+        self.bare = BareServer(self.workdir)
+        self.keep = keep
+
+    def __enter__(self) -> Servers:
+        return self
+
+    def __exit__(self, exc_type: object, *_exc: object) -> None:
+        if exc_type is not None:
+            self.keep = True
+            log(f"server logs kept in {self.workdir}")
+        self.app.stop()
+        self.bare.stop()
+
+    def finish(self, result: ScenarioResult, *, keep: bool = False) -> ScenarioResult:
+        """Keep the logs (and say where) if the result broke or ``keep``; else remove them."""
+        if self.keep or keep or result.broken:
+            result.notes.append(f"server logs kept in {self.workdir}")
+        else:
+            remove_dir(self.workdir)
+        return result
 
 
 def scratch_dir(prefix: str = "semis-bench-") -> Path:

@@ -42,7 +42,7 @@ from .harness import (
     rounded,
 )
 from .phones import Fleet, flatten
-from .servers import AppServer, BareServer, Facilitator, ServerProcess, remove_dir, scratch_dir
+from .servers import BareServer, Facilitator, ServerProcess, Servers
 from .steps import REQUEST_TIMEOUT, connect_phones, join_phones, phase_id
 
 ACK_P95_GOAL_MS = 50.0
@@ -228,103 +228,86 @@ def run(args: argparse.Namespace) -> ScenarioResult:
     if votes > ideas:
         raise BenchError("--votes-per-phone cannot exceed --ideas (votes go to distinct ideas)")
     workers = args.workers or min(4, max(1, -(-phones // 250)))
-    workdir = scratch_dir()
-    app = AppServer(workdir)
-    bare = BareServer(workdir)
-    keep = args.keep
+    servers = Servers(keep=args.keep)
+    app, bare = servers.app, servers.bare
     log(f"vote storm: {phones} phones x {votes} votes over {args.window:.0f} s, {workers} workers")
-    try:
-        with Fleet(workers) as fleet:
-            # -- Semis ---------------------------------------------------------------
-            app.prepare()
-            app.start()
-            log(f"Semis (run.py, eventlet) on {app.url}, instance {app.instance}")
-            facilitator = Facilitator(app)
-            facilitator.login()
-            state = facilitator.state()
-            ideas_phase, vote_phase = phase_id(state, "ideas"), phase_id(state, "vote")
-            facilitator.session(("advance_phase", {"phase_id": ideas_phase}))
-            join_phones(fleet, app, phones)
-            auth = {"workshop_id": app.workshop["id"], "role": "participant"}
-            connect_phones(fleet, app.url, auth, use_cookie=True, phones=phones)
-            posts: list[list[tuple[int, str, Any]]] = [[] for _ in range(fleet.size)]
-            for n in range(ideas):
-                idea = {"client_id": uuid.uuid4().hex, "title": f"Idée n° {n + 1}"}
-                posts[fleet.worker_of(n % phones)].append((n % phones, "post_idea", idea))
-            acks = list(
-                flatten(
-                    fleet.call(
-                        "calls",
-                        [{"calls": part} for part in posts],
-                        request_timeout=REQUEST_TIMEOUT,
-                        timeout=60 + ideas,
-                    )
+    with servers, Fleet(workers) as fleet:
+        # -- Semis ---------------------------------------------------------------
+        app.prepare()
+        app.start()
+        log(f"Semis (run.py, eventlet) on {app.url}, instance {app.instance}")
+        facilitator = Facilitator(app)
+        facilitator.login()
+        state = facilitator.state()
+        ideas_phase, vote_phase = phase_id(state, "ideas"), phase_id(state, "vote")
+        facilitator.session(("advance_phase", {"phase_id": ideas_phase}))
+        join_phones(fleet, app, phones)
+        auth = {"workshop_id": app.workshop["id"], "role": "participant"}
+        connect_phones(fleet, app.url, auth, use_cookie=True, phones=phones)
+        posts: list[list[tuple[int, str, Any]]] = [[] for _ in range(fleet.size)]
+        for n in range(ideas):
+            idea = {"client_id": uuid.uuid4().hex, "title": f"Idée n° {n + 1}"}
+            posts[fleet.worker_of(n % phones)].append((n % phones, "post_idea", idea))
+        acks = list(
+            flatten(
+                fleet.call(
+                    "calls",
+                    [{"calls": part} for part in posts],
+                    request_timeout=REQUEST_TIMEOUT,
+                    timeout=60 + ideas,
                 )
             )
-            refused = [ack for _phone, ack in acks if not ack.get("ok")]
-            if refused:
-                raise BenchError(f"post_idea refused: {refused[:3]}")
-            idea_ids = sorted(int(ack["data"]["idea"]["id"]) for _phone, ack in acks)
-            facilitator.session(
-                ("advance_phase", {"phase_id": vote_phase}),
-                (
-                    "configure_vote",
-                    {
-                        "phase_id": vote_phase,
-                        "votes_per_participant": votes,
-                        "max_per_item": 1,
-                        "hidden": False,
-                    },
-                ),
-            )
-            log(f"  {len(idea_ids)} ideas posted; vote step {vote_phase} configured; storm")
-            plan = _plan(phones, idea_ids, votes, args.window, args.seed)
-            semis = measure(
-                fleet,
-                app,
-                plan,
-                vote_phase,
-                lambda: facilitator.state()["votes"][str(vote_phase)].get("tallies", {}),
-                window=args.window,
-                ack_timeout=args.ack_timeout,
-                settle_timeout=args.settle_timeout,
-            )
-            fleet.call("disconnect", timeout=120)
-            semis["server_log"] = app.log_symptoms()
-            app.stop()
-            # -- bare python-socketio ------------------------------------------------
-            bare.start(vote_phase)
-            log(f"bare python-socketio server on {bare.url}")
-            connect_phones(fleet, bare.url, auth, use_cookie=False, phones=phones)
-            log("  storm")
-            baseline = measure(
-                fleet,
-                bare,
-                plan,
-                vote_phase,
-                lambda: _bare_tallies(bare, vote_phase),
-                window=args.window,
-                ack_timeout=args.bare_timeout,
-                settle_timeout=args.bare_timeout,
-            )
-            fleet.call("disconnect", timeout=120)
-            baseline["server_log"] = bare.log_symptoms()
-            bare.stop()
-    except BaseException:
-        keep = True
-        log(f"server logs kept in {workdir}")
-        raise
-    finally:
+        )
+        refused = [ack for _phone, ack in acks if not ack.get("ok")]
+        if refused:
+            raise BenchError(f"post_idea refused: {refused[:3]}")
+        idea_ids = sorted(int(ack["data"]["idea"]["id"]) for _phone, ack in acks)
+        facilitator.session(
+            ("advance_phase", {"phase_id": vote_phase}),
+            (
+                "configure_vote",
+                {
+                    "phase_id": vote_phase,
+                    "votes_per_participant": votes,
+                    "max_per_item": 1,
+                    "hidden": False,
+                },
+            ),
+        )
+        log(f"  {len(idea_ids)} ideas posted; vote step {vote_phase} configured; storm")
+        plan = _plan(phones, idea_ids, votes, args.window, args.seed)
+        semis = measure(
+            fleet,
+            app,
+            plan,
+            vote_phase,
+            lambda: facilitator.state()["votes"][str(vote_phase)].get("tallies", {}),
+            window=args.window,
+            ack_timeout=args.ack_timeout,
+            settle_timeout=args.settle_timeout,
+        )
+        fleet.call("disconnect", timeout=120)
+        semis["server_log"] = app.log_symptoms()
         app.stop()
+        # -- bare python-socketio ------------------------------------------------
+        bare.start(vote_phase)
+        log(f"bare python-socketio server on {bare.url}")
+        connect_phones(fleet, bare.url, auth, use_cookie=False, phones=phones)
+        log("  storm")
+        baseline = measure(
+            fleet,
+            bare,
+            plan,
+            vote_phase,
+            lambda: _bare_tallies(bare, vote_phase),
+            window=args.window,
+            ack_timeout=args.bare_timeout,
+            settle_timeout=args.bare_timeout,
+        )
+        fleet.call("disconnect", timeout=120)
+        baseline["server_log"] = bare.log_symptoms()
         bare.stop()
-    result = report(args, workers, semis, baseline)
-    if result.broken or semis["server_log"]:
-        keep = True
-    if keep:
-        result.notes.append(f"server logs kept in {workdir}")
-    else:
-        remove_dir(workdir)
-    return result
+    return servers.finish(report(args, workers, semis, baseline), keep=bool(semis["server_log"]))
 
 
 def _ratio(semis: dict[str, Any], bare: dict[str, Any]) -> tuple[float | None, bool]:
