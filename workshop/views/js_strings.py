@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..models import Profile
 from ..phases import KIND_LABELS
+from ..stages import STAGE_LABELS
 
 
 def profile_labels() -> dict[str, str]:
@@ -27,25 +28,6 @@ def profile_labels() -> dict[str, str]:
 
 def status_labels() -> dict[str, str]:
     return {"draft": _("In preparation"), "open": _("Live"), "closed": _("Closed")}
-
-
-def stage_labels() -> dict[str, str]:
-    return {
-        "to_study": _("To study"),
-        "opportunity_study": _("Opportunity study"),
-        "holder_search": _("Looking for a holder"),
-        "launching": _("Launching"),
-        "launched": _("Launched"),
-        "abandoned": _("Abandoned"),
-    }
-
-
-def offer_labels() -> dict[str, str]:
-    return {
-        "hold": _("I could carry this project"),
-        "contribute": _("I want to contribute"),
-        "follow": _("Keep me informed"),
-    }
 
 
 def plural_forms(singular: str, plural: str) -> dict[str, str]:
@@ -152,7 +134,7 @@ def js_strings() -> dict[str, Any]:
         "count.pending": plural_forms("%(count)s idea waiting", "%(count)s ideas waiting"),
         "count.participants": plural_forms("%(count)s participant", "%(count)s participants"),
         # Qualification sheets and volunteer offers (qualify.js, volunteer.js).
-        "qualify.stages": stage_labels(),
+        "qualify.stages": {stage: str(label) for stage, label in STAGE_LABELS.items()},
         "qualify.counts": {
             "hold": _("Could carry it: {count}"),
             "contribute": _("Want to contribute: {count}"),
@@ -168,7 +150,11 @@ def js_strings() -> dict[str, Any]:
         "qualify.changed_elsewhere": _("Someone else has just changed this sheet."),
         "qualify.load_latest": _("Load the latest version"),
         "qualify.choose": _("Choose a challenge or an idea"),
-        "volunteer.kinds": offer_labels(),
+        "volunteer.kinds": {
+            "hold": _("I could carry this project"),
+            "contribute": _("I want to contribute"),
+            "follow": _("Keep me informed"),
+        },
         "volunteer.offered": _("Thank you! Your offer is recorded."),
         "volunteer.withdrawn": _("Your offer is withdrawn."),
         "volunteer.consent_withdrawn": _("Your contact details are erased."),
