@@ -38,6 +38,7 @@ from ..models import (
     Workshop,
 )
 from ..phases import PhaseKind, vote_settings
+from ..tallies import ranks
 from .links import join_url
 
 FORMAT = "semis.workshop-export"
@@ -92,21 +93,6 @@ def _phase_votes(phase: Phase) -> tuple[str, dict[int, int], dict[int, int]]:
         frozen = {int(row[key]): int(row["votes"]) for row in phase.frozen_ranking if key in row}
         return target, frozen, {item: voters.get(item, 0) for item in frozen}
     return target, live, voters
-
-
-def _ranks(votes: dict[int, int]) -> dict[int, int]:
-    """Rank by votes (most first), ties sharing a rank ("1, 1, 3"); ties broken by id
-    for the order only. Items without votes get no rank."""
-    ordered = sorted((item for item, n in votes.items() if n > 0), key=lambda i: (-votes[i], i))
-    ranks: dict[int, int] = {}
-    previous: int | None = None
-    for position, item in enumerate(ordered, start=1):
-        if previous is not None and votes[previous] == votes[item]:
-            ranks[item] = ranks[previous]
-        else:
-            ranks[item] = position
-        previous = item
-    return ranks
 
 
 def _qualification(sheet: Qualification | None) -> dict[str, Any] | None:
@@ -199,7 +185,7 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
         target, votes, voters = _phase_votes(phase)
         if not votes:
             continue
-        ranks = _ranks(votes)
+        ranked = ranks(votes)
         for item_id in sorted(votes):
             vote_rows.append(
                 {
@@ -215,8 +201,8 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
                 "phase_id": phase.id,
                 "frozen_at": timestamp(phase.frozen_at),
                 "items": [
-                    {"rank": ranks[item], "item_id": item, "target": target, "votes": votes[item]}
-                    for item in sorted(ranks, key=lambda i: (ranks[i], i))
+                    {"rank": ranked[item], "item_id": item, "target": target, "votes": votes[item]}
+                    for item in sorted(ranked, key=lambda i: (ranked[i], i))
                 ],
             }
         )
@@ -237,7 +223,7 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
         for idea, _name in ideas:
             if idea.challenge_id is not None and idea.id in idea_dots:
                 challenge_votes[idea.challenge_id] += idea_dots[idea.id]
-    challenge_ranks = _ranks(dict(challenge_votes))
+    challenge_ranks = ranks(challenge_votes)
 
     uid = workshop.uid
     document: dict[str, Any] = {
