@@ -58,6 +58,12 @@ def inject_globals() -> dict[str, Any]:
     }
 
 
+def form_page(template: str, error: WorkshopError | None = None, **context: Any) -> Any:
+    """A page with a form, showing ``error`` if there is one, answered with its status
+    (a refused form is not a 200)."""
+    return render_template(template, error=error, **context), (error.status if error else 200)
+
+
 def _too_large(field: str | None) -> ValidationError:
     return ValidationError(_("This file is too large."), field=field, reason="too_large")
 

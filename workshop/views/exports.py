@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import login_required
 
@@ -18,6 +18,7 @@ from ..exports.validation import export_schema
 from ..models import Workshop
 from ..services import idea_import
 from .access import me, own_workshop
+from .common import form_page
 
 bp = Blueprint("exports", __name__)
 
@@ -31,13 +32,13 @@ def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False
 
 
 def _page(workshop: Workshop, error: WorkshopError | None = None) -> Any:
-    return render_template(
+    return form_page(
         "facilitator/exports.html",
+        error,
         workshop=workshop,
-        error=error,
         line_errors=(error.details.get("errors") or []) if error else [],
         max_mb=MAX_BYTES // (1024 * 1024),
-    ), (error.status if error else 200)
+    )
 
 
 @bp.get("/f/w/<int:workshop_id>/exports")

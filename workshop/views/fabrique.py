@@ -18,7 +18,7 @@ from ..schemas import parse_stage_change
 from ..services import fabriques, portfolio
 from ..stages import STAGES
 from .access import me, member_fabrique
-from .common import import_limit, read_within
+from .common import form_page, import_limit, read_within
 
 bp = Blueprint("fabrique", __name__, url_prefix="/fabriques")
 
@@ -58,14 +58,14 @@ def index() -> Any:
 
 
 def _overview(fabrique: Fabrique, error: WorkshopError | None = None) -> Any:
-    return render_template(
+    return form_page(
         "fabrique/overview.html",
+        error,
         fabrique=fabrique,
         sessions=portfolio.sessions_of(fabrique),
         funnel=portfolio.funnel(fabrique),
         proposals=len(portfolio.open_proposals(fabrique)),
-        error=error,
-    ), (error.status if error else 200)
+    )
 
 
 @bp.get("/<slug>/")
@@ -170,16 +170,16 @@ def _idea_page(fabrique: Fabrique, idea_id: int, error: WorkshopError | None = N
     merged_into = (
         portfolio.idea(fabrique, idea.merged_into_id) if idea.merged_into_id is not None else None
     )
-    return render_template(
+    return form_page(
         "fabrique/idea.html",
+        error,
         fabrique=fabrique,
         idea=idea,
         session=sessions[idea.session_id],
         challenge=challenges.get(idea.challenge_id) if idea.challenge_id else None,
         merged_into=merged_into,
-        error=error,
         form=request.form if error else {},
-    ), (error.status if error else 200)
+    )
 
 
 @bp.get("/<slug>/ideas/<int:idea_id>")

@@ -14,7 +14,7 @@ from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
 from ..services import workshops
 from .access import me, own_workshop
-from .common import qr_svg
+from .common import form_page, qr_svg
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
 
@@ -39,13 +39,13 @@ def new_workshop() -> Any:
         else:
             flash(_("Workshop created. Check its agenda, then open it."), "success")
             return redirect(url_for("facilitator.agenda", workshop_id=workshop.id))
-    return render_template(
+    return form_page(
         "facilitator/new_workshop.html",
+        error,
         form=form,
-        error=error,
         formats=FORMAT_LABELS,
         presets={f.value: [str(KIND_LABELS[k]) for k, _m in PRESETS[f]] for f in Format},
-    ), (error.status if error else 200)
+    )
 
 
 @bp.route("/w/<int:workshop_id>/agenda", methods=["GET", "POST"])
@@ -76,12 +76,12 @@ def agenda(workshop_id: int) -> Any:
         else:
             flash(_("Agenda saved."), "success")
             return redirect(url_for("facilitator.console", workshop_id=workshop.id))
-    return render_template(
+    return form_page(
         "facilitator/agenda.html",
+        error,
         workshop=workshop,
-        error=error,
         kinds={k.value: str(KIND_LABELS[k]) for k in PhaseKind},
-    ), (error.status if error else 200)
+    )
 
 
 @bp.get("/w/<int:workshop_id>")
