@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,11 @@ def _field(name: str, type_: str, description: str, **extra: Any) -> dict[str, A
     # Datetimes use the Table Schema default format: YYYY-MM-DDThh:mm:ssZ (UTC).
     field.update(extra)
     return field
+
+
+def _values(choices: type[StrEnum]) -> list[str]:
+    """The values a column takes, as the domain's enum lists them."""
+    return [choice.value for choice in choices]
 
 
 def _required(**constraints: Any) -> dict[str, Any]:
@@ -67,7 +73,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "kind",
                 "string",
                 "Kind of step.",
-                **_required(enum=[kind.value for kind in PhaseKind]),
+                **_required(enum=_values(PhaseKind)),
             ),
             _field("title", "string", "Title of the step."),
         ],
@@ -106,7 +112,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "string",
                 "visible, pending (waiting for approval), hidden (moderation), withdrawn "
                 "(by its author) or merged (into merged_into_id).",
-                **_required(enum=[state.value for state in IdeaStatus]),
+                **_required(enum=_values(IdeaStatus)),
             ),
             _field("challenge_id", "integer", "The défi it is grouped in; empty if none."),
             _field("challenge_title", "string", "Title of that défi."),
@@ -166,7 +172,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "maturity",
                 "string",
                 "idea, project or tested.",
-                constraints={"enum": [maturity.value for maturity in Maturity]},
+                constraints={"enum": _values(Maturity)},
             ),
             _field("next_step", "string", "Next step."),
             _field("stage", "string", "Follow-up stage.", **_required(enum=_STAGES)),
@@ -187,7 +193,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 "string",
                 "hold (« je pourrais porter ce projet »), contribute (« je veux contribuer »)"
                 " or follow (« tenez-moi informé·e »).",
-                **_required(enum=[kind.value for kind in VolunteerKind]),
+                **_required(enum=_values(VolunteerKind)),
             ),
             _field("consent_contact", "boolean", "Agreed to be contacted.", **_required()),
             _field("contact_name", "string", "Name given (only with consent)."),
