@@ -221,6 +221,7 @@ def table_schema(name: str) -> dict[str, Any]:
 
 
 def field_names(name: str) -> list[str]:
+    """The columns of table ``name``, in order."""
     return [field["name"] for field in TABLES[name]["fields"]]
 
 

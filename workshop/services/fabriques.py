@@ -81,6 +81,7 @@ def get_by_slug(slug: str) -> Fabrique:
 
 
 def all_fabriques() -> list[Fabrique]:
+    """Every Fabrique of this server, by name (for the command line)."""
     return list(db.session.scalars(select(Fabrique).order_by(Fabrique.name)))
 
 
@@ -97,6 +98,7 @@ def fabriques_of(facilitator: Facilitator) -> list[Fabrique]:
 
 
 def is_member(fabrique: Fabrique, facilitator: Facilitator | None) -> bool:
+    """Whether ``facilitator`` (``None``: nobody signed in) is a member of ``fabrique``."""
     if facilitator is None:
         return False
     return bool(
@@ -139,6 +141,7 @@ def remove_member(fabrique: Fabrique, facilitator: Facilitator) -> bool:
 
 
 def hash_token(secret: str) -> str:
+    """What is stored of a token: its SHA-256 (a random 32-byte secret needs no salt)."""
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
@@ -165,6 +168,7 @@ def issue_token(fabrique: Fabrique, name: str, scopes: tuple[str, ...] = ("read"
 
 
 def tokens_of(fabrique: Fabrique) -> list[ApiToken]:
+    """``fabrique``'s tokens, revoked ones included, oldest first."""
     return list(
         db.session.scalars(
             select(ApiToken).where(ApiToken.fabrique_id == fabrique.id).order_by(ApiToken.id)
@@ -206,6 +210,7 @@ def authenticate_token(secret: str | None) -> ApiToken:
 
 
 def require_scope(token: ApiToken, scope: str) -> None:
+    """Raise :class:`Forbidden` unless ``token`` was issued with ``scope``."""
     if scope not in token.scopes.split():
         raise Forbidden(
             _("This API token may not do this (it lacks the %(scope)s scope).", scope=scope)

@@ -19,6 +19,8 @@ from .guards import require_facilitator, require_not_closed
 
 @dataclass(frozen=True)
 class ImportResult:
+    """How many ideas of the file were added, and how many were there already."""
+
     created: int
     unchanged: int
 

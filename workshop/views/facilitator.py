@@ -22,6 +22,7 @@ bp = Blueprint("facilitator", __name__, url_prefix="/f")
 @bp.get("/")
 @login_required
 def dashboard() -> Any:
+    """The workshops the facilitator runs or co-runs, newest first."""
     return render_template("facilitator/dashboard.html", workshops=workshops.workshops_of(me()))
 
 

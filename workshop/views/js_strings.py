@@ -16,6 +16,7 @@ from ..stages import STAGE_LABELS
 
 
 def profile_labels() -> dict[str, str]:
+    """The participants' profiles, as the join form and the console name them."""
     return {
         Profile.CITIZEN: _("Citizen"),
         Profile.ELECTED: _("Elected official / local authority"),
@@ -27,6 +28,7 @@ def profile_labels() -> dict[str, str]:
 
 
 def status_labels() -> dict[str, str]:
+    """A workshop's statuses, as facilitators see them."""
     return {"draft": _("In preparation"), "open": _("Live"), "closed": _("Closed")}
 
 
@@ -41,6 +43,7 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
 
 
 def js_strings() -> dict[str, Any]:
+    """Every string the browser scripts show, by key, in the page's language."""
     return {
         "status.online": _("Connected"),
         "status.offline": _("No connection. Reconnecting…"),
