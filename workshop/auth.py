@@ -22,7 +22,8 @@ from .extensions import login_manager
 from .models import Facilitator, Participant, Workshop
 from .presence import Connection, Presence
 from .roles import Role
-from .services import accounts, participants
+from .schemas import INT_MAX
+from .services import accounts, guards, lookup, participants
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -60,6 +61,37 @@ def current_participant(workshop_id: int) -> Participant | None:
 
 def screen_key_matches(workshop: Workshop, key: Any) -> bool:
     return isinstance(key, str) and hmac.compare_digest(key, workshop.screen_key)
+
+
+def socket_connection(auth_data: Any) -> Connection:
+    """Who a connecting socket is, from its ``{"workshop_id", "role", "key"?}`` and the
+    HTTP session or cookie it carries. Raises :class:`NotAuthenticated` (or
+    :class:`NotFound`, :class:`Forbidden`) instead of letting it in."""
+    data = auth_data if isinstance(auth_data, dict) else {}
+    workshop_id, role = data.get("workshop_id"), data.get("role")
+    if (
+        isinstance(workshop_id, bool)
+        or not isinstance(workshop_id, int)
+        # Bounded: an id beyond the database's integer range would fail the query itself.
+        or not 0 < workshop_id <= INT_MAX
+        or role not in {r.value for r in Role}
+    ):
+        raise NotAuthenticated()
+    workshop = lookup.get_workshop(workshop_id)
+    if role == Role.PARTICIPANT:
+        participant = current_participant(workshop.id)
+        if participant is None:
+            raise NotAuthenticated()
+        return Connection(workshop.id, Role.PARTICIPANT, participant_id=participant.id)
+    if role == Role.FACILITATOR:
+        facilitator = current_facilitator()
+        if facilitator is None:
+            raise NotAuthenticated()
+        guards.require_facilitator(workshop, facilitator)
+        return Connection(workshop.id, Role.FACILITATOR, facilitator_id=facilitator.id)
+    if not screen_key_matches(workshop, data.get("key")):
+        raise NotAuthenticated()
+    return Connection(workshop.id, Role.SCREEN)
 
 
 def presence() -> Presence:

@@ -15,16 +15,15 @@ from flask import current_app, request
 from flask_socketio import ConnectionRefusedError, join_room
 
 from . import auth, schemas
-from .errors import InternalError, NotAuthenticated, NotFound, WorkshopError
+from .errors import InternalError, WorkshopError
 from .extensions import db, socketio
-from .models import Participant, utcnow
+from .models import utcnow
 from .presence import Connection
 from .realtime import Commands, PresenceNotifier
 from .schemas import Role, serialize_idea
 from .services import (
     agenda,
     challenges,
-    guards,
     ideas,
     merging,
     qualification,
@@ -59,49 +58,13 @@ def on_connect(auth_data: Any = None) -> None:
     connection whose check fails unexpectedly: an error never lets a socket in.
     """
     try:
-        _authenticate(auth_data)
-    except ConnectionRefusedError:
-        raise
+        connection = auth.socket_connection(auth_data)
+    except WorkshopError as error:
+        _refuse(error)
     except Exception:
         db.session.rollback()
         log.exception("socket authentication failed")
         _refuse(InternalError())
-
-
-def _authenticate(auth_data: Any) -> None:
-    data = auth_data if isinstance(auth_data, dict) else {}
-    workshop_id = data.get("workshop_id")
-    role = data.get("role")
-    # Bounded: an id beyond the database's integer range would fail the query itself.
-    if (
-        isinstance(workshop_id, bool)
-        or not isinstance(workshop_id, int)
-        or not 0 < workshop_id <= schemas.INT_MAX
-        or role not in {r.value for r in Role}
-    ):
-        _refuse(NotAuthenticated())
-    workshop = db.session.get(workshops.Workshop, workshop_id)
-    if workshop is None:
-        _refuse(NotFound())
-    connection: Connection
-    if role == Role.PARTICIPANT:
-        participant = auth.current_participant(workshop.id)
-        if participant is None:
-            _refuse(NotAuthenticated())
-        connection = Connection(workshop.id, Role.PARTICIPANT, participant_id=participant.id)
-    elif role == Role.FACILITATOR:
-        facilitator = auth.current_facilitator()
-        if facilitator is None:
-            _refuse(NotAuthenticated())
-        try:
-            guards.require_facilitator(workshop, facilitator)
-        except WorkshopError as error:
-            _refuse(error)
-        connection = Connection(workshop.id, Role.FACILITATOR, facilitator_id=facilitator.id)
-    else:
-        if not auth.screen_key_matches(workshop, data.get("key")):
-            _refuse(NotAuthenticated())
-        connection = Connection(workshop.id, Role.SCREEN)
     auth.presence().add(request.sid, connection)  # type: ignore[attr-defined]
 
 
@@ -272,8 +235,7 @@ def withdraw_help(connection: Connection, payload: Any = None) -> dict[str, Any]
 
 
 def _my_offers(connection: Connection) -> list[dict[str, Any]]:
-    participant = db.session.get(Participant, connection.participant_id or 0)
-    return volunteers.mine(participant) if participant else []
+    return volunteers.mine(connection.participant_id or 0)
 
 
 def _own_view(idea: ideas.Idea) -> dict[str, Any]:

@@ -169,7 +169,7 @@ def test_one_offer_of_each_kind_per_target(app: Flask) -> None:
             volunteers.offer_help(workshop.id, person.id, offer("idea", idea.id, what))
         volunteers.offer_help(workshop.id, person.id, offer("challenge", defi.id, "hold"))
         assert len(rows(workshop.id)) == 6
-        mine = volunteers.mine(person)
+        mine = volunteers.mine(person.id)
         assert {(o["target"], o["kind"]) for o in mine} == {
             (t, k) for t in ("challenge", "idea") for k in ("hold", "contribute", "follow")
         }

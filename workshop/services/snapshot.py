@@ -69,7 +69,7 @@ def participant_view(participant: Participant) -> dict[str, Any]:
             str(phase_id): {str(idea_id): n for idea_id, n in items.items()}
             for phase_id, items in votes.my_votes(participant).items()
         },
-        "volunteers": volunteers.mine(participant),
+        "volunteers": volunteers.mine(participant.id),
     }
 
 

@@ -160,10 +160,10 @@ def for_workshop(workshop: Workshop) -> list[Volunteer]:
     )
 
 
-def mine(participant: Participant) -> list[dict[str, Any]]:
+def mine(participant_id: int) -> list[dict[str, Any]]:
     """A participant's own offers, with the contact details they gave."""
     offers = db.session.scalars(
-        select(Volunteer).where(Volunteer.participant_id == participant.id).order_by(Volunteer.id)
+        select(Volunteer).where(Volunteer.participant_id == participant_id).order_by(Volunteer.id)
     )
     return [serialize_volunteer(v, with_name=False) for v in offers]
 
