@@ -214,6 +214,16 @@ def test_tampered_truncated_foreign_or_future_files_are_refused(
     assert _refused(app, leaked).details["reason"] == "schema"
 
 
+def test_a_made_export_is_checked_by_the_import_rules(app: Flask, session: Session) -> None:
+    """One validator: what an import refuses beyond the schema, validate() refuses too."""
+    doc = export(app, session.id)
+    dangling = copy.deepcopy(doc)
+    dangling["ideas"][0]["challenge_id"] = 10**6
+    dangling["integrity"]["digest"] = exports.digest(dangling)
+    error = _refused(app, dangling)
+    assert (error.details["reason"], error.details["path"]) == ("schema", "/ideas/0/challenge_id")
+
+
 def test_a_vote_on_challenges_ranks_the_challenges(app: Flask) -> None:
     from tests.factories import (
         configure_vote,

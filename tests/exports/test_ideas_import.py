@@ -11,7 +11,13 @@ from sqlalchemy import func, select
 from tests.exports.conftest import BIDI, FORMULA, HTML
 from tests.factories import facts_since, make_idea, make_workshop
 from workshop.errors import Forbidden, ValidationError, WorkshopClosed
-from workshop.exports.ideas_import import MAX_ROWS, client_id_for, parse_ideas_csv
+from workshop.exports.ideas_import import (
+    MAX_ROWS,
+    IdeasFileError,
+    client_id_for,
+    parse_ideas_csv,
+    read_ideas,
+)
 from workshop.extensions import db
 from workshop.models import Idea, Workshop
 from workshop.services import idea_import
@@ -107,6 +113,25 @@ def test_every_faulty_line_is_reported_at_once(app: Flask) -> None:
     assert "Ligne 3" in error.details["errors"][0]["message"]
     assert "nothing was imported" not in str(error.message)  # translated
     assert "rien n'a été importé" in str(error.message)
+
+
+def test_the_grouping_command_reads_the_lines_the_import_reads(app: Flask) -> None:
+    text = 'ID;Title;body\n\n7;"Un café; associatif";x\n8;"Sur deux\nlignes";\n\n9;Un jardin;\n'
+    with app.test_request_context():
+        imported = [(row.line, row.row_id) for row in parse(text)]
+    assert imported == [(3, "7"), (4, "8"), (7, "9")]
+    read = read_ideas(text.encode("utf-8"), "ideas.csv")
+    assert [(row.id, row.text) for row in read] == [
+        ("7", "Un café; associatif"),
+        ("8", "Sur deux\nlignes"),
+        ("9", "Un jardin"),
+    ]
+    # For whoever runs the server: plain English naming the file, whatever the locale.
+    with app.test_request_context(), pytest.raises(IdeasFileError) as caught:
+        read_ideas(b"id;titre\n1;x\n", "ideas.csv")
+    assert str(caught.value) == (
+        "ideas.csv needs a header row with 'id' and 'text' columns (found: 'id', 'titre')"
+    )
 
 
 def test_too_many_rows_are_refused(app: Flask) -> None:
