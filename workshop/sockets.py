@@ -155,7 +155,7 @@ def set_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
     return _vote(connection, "set", schemas.parse_vote_set(payload))
 
 
-def _vote(connection: Connection, how: str, target: schemas.VoteTarget) -> dict[str, Any]:
+def _vote(connection: Connection, how: votes.How, target: schemas.VoteTarget) -> dict[str, Any]:
     change = votes.VoteChange(connection.participant_id or 0, target, how)
     return ok(votes.submit(connection.workshop_id, change))
 

@@ -7,7 +7,7 @@ writes ``votes.cast_vote(...)`` whichever module holds it.
 
 from __future__ import annotations
 
-from .ballots import VoteChange, cast_vote, change_votes, set_vote, submit, withdraw_vote
+from .ballots import How, VoteChange, cast_vote, change_votes, set_vote, submit, withdraw_vote
 from .counting import (
     fold_votes,
     give_back_challenge,
@@ -24,6 +24,7 @@ from .counting import (
 from .steps import configure_vote, freeze_on_exit, freeze_results, reopen_vote, reveal_votes
 
 __all__ = [
+    "How",
     "VoteChange",
     "cast_vote",
     "change_votes",

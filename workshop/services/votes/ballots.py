@@ -10,7 +10,7 @@ arrive together are written in one transaction (:func:`submit`, a group commit).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from flask import current_app
 from flask_babel import gettext as _
@@ -45,6 +45,9 @@ from ...schemas import VoteTarget
 from ...tallies import tallies_public as tallies_are_public
 from .. import event_log
 from ..guards import require_open_status
+
+#: What a change does with ``target.count``: add dots, remove them, or set them exactly.
+How = Literal["add", "remove", "set"]
 
 
 def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
@@ -87,7 +90,7 @@ class VoteChange:
 
     participant_id: int
     target: VoteTarget
-    how: str
+    how: How
 
     def wanted(self, current: int) -> int:
         if self.how == "add":
