@@ -36,6 +36,15 @@ def run_exit_hooks(workshop: Workshop, phase: Phase) -> None:
         hook(workshop, phase)
 
 
+
+def _running(workshop_id: int, facilitator: Facilitator) -> Workshop:
+    """Lock an open workshop for one of its facilitators."""
+    workshop = event_log.lock_workshop(workshop_id)
+    require_facilitator(workshop, facilitator)
+    require_open(workshop)
+    return workshop
+
+
 def enter_phase(workshop: Workshop, phase: Phase) -> None:
     """Make ``phase`` current (caller holds the lock): run the exit hooks of the one
     left, reset the timer to the new phase's duration, record ``phase_changed``."""
@@ -63,9 +72,7 @@ def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarge
     Facilitators only, in an open workshop. Raises :class:`WrongPhase` past either end
     of the agenda. Emits ``phase_changed``.
     """
-    workshop = event_log.lock_workshop(workshop_id)
-    require_facilitator(workshop, facilitator)
-    require_open(workshop)
+    workshop = _running(workshop_id, facilitator)
     phases = workshop.phases
     if target.phase_id is not None:
         phase = next((p for p in phases if p.id == target.phase_id), None)
@@ -93,9 +100,7 @@ def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None 
     """Start (or resume) the countdown: ``seconds`` sets a new duration, otherwise a
     paused timer resumes and a stopped one starts from its duration. Emits ``timer_changed``.
     """
-    workshop = event_log.lock_workshop(workshop_id)
-    require_facilitator(workshop, facilitator)
-    require_open(workshop)
+    workshop = _running(workshop_id, facilitator)
     if seconds is not None:
         workshop.timer_duration_ms = seconds * 1000
         remaining = seconds * 1000
@@ -118,9 +123,7 @@ def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None 
 
 def pause_timer(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Freeze a running countdown where it is. Emits ``timer_changed``."""
-    workshop = event_log.lock_workshop(workshop_id)
-    require_facilitator(workshop, facilitator)
-    require_open(workshop)
+    workshop = _running(workshop_id, facilitator)
     if workshop.timer_ends_at is not None:
         left = workshop.timer_ends_at - utcnow()
         workshop.timer_remaining_ms = max(0, int(left.total_seconds() * 1000))
@@ -135,9 +138,7 @@ def extend_timer(workshop_id: int, facilitator: Facilitator, seconds: int) -> Wo
 
     An expired running timer restarts from now.
     """
-    workshop = event_log.lock_workshop(workshop_id)
-    require_facilitator(workshop, facilitator)
-    require_open(workshop)
+    workshop = _running(workshop_id, facilitator)
     extra = dt.timedelta(seconds=seconds)
     now = utcnow()
     if workshop.timer_ends_at is not None:
@@ -153,9 +154,7 @@ def extend_timer(workshop_id: int, facilitator: Facilitator, seconds: int) -> Wo
 
 def reset_timer(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Stop the countdown and put it back to the current phase's duration."""
-    workshop = event_log.lock_workshop(workshop_id)
-    require_facilitator(workshop, facilitator)
-    require_open(workshop)
+    workshop = _running(workshop_id, facilitator)
     phase = workshop.current_phase
     workshop.timer_duration_ms = phase.duration_s * 1000 if phase else 0
     workshop.timer_ends_at = None
