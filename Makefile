@@ -94,11 +94,13 @@ stack: install
 demo: migrate
 	$(VENV)/bin/flask --app workshop demo
 
-## lint: ruff (lint and format), mypy, and ESLint on the browser code (eslint.config.js)
+## lint: ruff (lint and format), mypy, import-linter (the layers of docs/architecture.md),
+## and ESLint on the browser code (eslint.config.js)
 lint: $(VENV)/.installed vendor
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
 	npx --no-install eslint static/js tests/js eslint.config.js
 
 format: $(VENV)/.installed

@@ -13,7 +13,7 @@ from workshop.models import Idea, Participant, Qualification, Volunteer, Worksho
 from workshop.roles import Role
 from workshop.schemas import QUALIFICATION_FIELDS, serialize_idea, serialize_qualification
 from workshop.schemas.serialize import serialize_volunteer
-from workshop.schemas.wire import IdeaView, QualificationView, VolunteerView
+from workshop.wire import IdeaView, QualificationView, VolunteerView
 
 ROOT = Path(__file__).resolve().parent.parent
 NOW = dt.datetime(2025, 3, 1, 9, 30, tzinfo=dt.UTC)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import lazy_gettext as _l
 
 if TYPE_CHECKING:
-    from .schemas.wire import ErrorBody
+    from .wire import ErrorBody
 
 
 class WorkshopError(Exception):
@@ -28,7 +28,7 @@ class WorkshopError(Exception):
         super().__init__(str(self.code))
 
     def to_dict(self) -> ErrorBody:
-        """The ``error`` of an error ack (:class:`~workshop.schemas.wire.ErrorAck`)."""
+        """The ``error`` of an error ack (:class:`~workshop.wire.ErrorAck`)."""
         error: ErrorBody = {"code": self.code, "message": str(self.message)}
         if self.details:
             error["details"] = self.details

@@ -24,7 +24,7 @@ from .roles import Role
 
 if TYPE_CHECKING:
     from .presence import Presence
-    from .schemas.wire import FactEnvelope, PresenceChanged
+    from .wire import FactEnvelope, PresenceChanged
 
 log = logging.getLogger(__name__)
 
@@ -180,7 +180,7 @@ class Fact:
     public_data: dict[str, Any] | None = None
 
     def payload(self, role: Role, since: int | None = None) -> dict[str, Any]:
-        """What ``role``'s rooms receive: the :class:`~workshop.schemas.wire.FactEnvelope`
+        """What ``role``'s rooms receive: the :class:`~workshop.wire.FactEnvelope`
         and ``role``'s version of the fact's payload, in one object."""
         body = (
             self.data if role is Role.FACILITATOR or self.public_data is None else self.public_data

@@ -17,6 +17,7 @@ from ..models import (
     VolunteerKind,
 )
 from ..stages import abandon_reason_for
+from ..wire import TargetKind
 from .fields import (
     TERRITORY_MAX,
     boolean,
@@ -27,7 +28,6 @@ from .fields import (
     require_mapping,
     text,
 )
-from .wire import TargetKind
 
 QUALIFICATION_TEXT_MAX = 2000
 

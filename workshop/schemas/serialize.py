@@ -28,8 +28,7 @@ from ..models import (
 from ..phases import PhaseKind, capabilities, vote_settings
 from ..roles import Role
 from ..visibility import sees_idea
-from .follow_up import target_of
-from .wire import (
+from ..wire import (
     ChallengeView,
     IdeaStub,
     IdeaView,
@@ -42,6 +41,7 @@ from .wire import (
     VoteSettings,
     WorkshopView,
 )
+from .follow_up import target_of
 
 
 @overload
