@@ -1,5 +1,6 @@
-"""services.challenges: défis, placing ideas with absolute orders, merging ideas (and
-their dots), suggestions applied and undone, close ideas, and every refusal."""
+"""services.challenges: défis, placing ideas with absolute orders, participants placing
+their own idea, and who may group when (every grouping command, whichever module holds
+it), with every refusal changing nothing."""
 
 from __future__ import annotations
 
@@ -8,12 +9,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import func, select
 
 from tests.factories import (
     GroupingModel,
-    cast,
-    client_id,
     enter_grouping,
     facts_since,
     make_challenge,
@@ -21,23 +19,26 @@ from tests.factories import (
     make_grouping_workshop,
     make_idea,
     make_participant,
-    make_vote_workshop,
     make_workshop,
     place,
     placements,
     recorded,
-    vote_phase,
-    vote_rows,
 )
-from workshop import grouping
+from tests.services.grouping_support import (
+    Emitted,
+    by_room,
+    move,
+    orders,
+    refused,
+    state_of,
+    to_step,
+)
 from workshop.errors import (
     Conflict,
     Forbidden,
-    MergeCycle,
     NotAuthor,
     NotFound,
     NothingToUndo,
-    SuggestionsUnavailable,
     ValidationError,
     WorkshopClosed,
     WorkshopError,
@@ -45,14 +46,10 @@ from workshop.errors import (
     WrongWorkshop,
 )
 from workshop.extensions import db
-from workshop.grouping import Group
 from workshop.models import (
     Challenge,
-    GroupingSnapshot,
     Idea,
     IdeaStatus,
-    Phase,
-    Vote,
     Workshop,
 )
 from workshop.schemas import (
@@ -63,7 +60,6 @@ from workshop.schemas import (
     IdeaMerge,
     IdeaMove,
     NewChallenge,
-    PhaseTarget,
     Role,
     SettingsChange,
     SuggestedGroup,
@@ -79,73 +75,8 @@ from workshop.services import (
     merging,
     snapshot,
     suggestions,
-    votes,
     workshops,
 )
-
-Emitted = list[tuple[str, dict[str, Any], str]]
-
-
-def state_of(workshop_id: int) -> tuple[Any, ...]:
-    """Everything a refused command must leave as it was."""
-    seq = db.session.scalar(select(Workshop.seq).where(Workshop.id == workshop_id))
-    rows = db.session.execute(
-        select(Challenge.id, Challenge.title, Challenge.description, Challenge.position)
-        .where(Challenge.workshop_id == workshop_id)
-        .order_by(Challenge.id)
-    ).all()
-    versions = db.session.execute(
-        select(Challenge.id, Challenge.version).where(Challenge.workshop_id == workshop_id)
-    ).all()
-    idea_rows = db.session.execute(
-        select(Idea.id, Idea.status, Idea.challenge_id, Idea.position, Idea.merged_into_id)
-        .where(Idea.workshop_id == workshop_id)
-        .order_by(Idea.id)
-    ).all()
-    snapshots = db.session.scalar(
-        select(func.count())
-        .select_from(GroupingSnapshot)
-        .where(GroupingSnapshot.workshop_id == workshop_id)
-    )
-    return (
-        seq,
-        recorded(workshop_id),
-        [tuple(r) for r in rows],
-        sorted(tuple(v) for v in versions),
-        [tuple(r) for r in idea_rows],
-        vote_rows(workshop_id),
-        snapshots,
-    )
-
-
-def by_room(emitted: Emitted, name: str) -> dict[str, dict[str, Any]]:
-    """The last ``name`` payload each room received, by room suffix ("", facilitators, screens)."""
-    return {room.partition(":")[2].partition(":")[2]: p for n, p, room in emitted if n == name}
-
-
-def refused(workshop_id: int, error: type[WorkshopError], act: Callable[[], Any]) -> WorkshopError:
-    """``act`` must raise ``error`` and change nothing: no row, no event, no ``seq``."""
-    before = state_of(workshop_id)
-    with pytest.raises(error) as raised:
-        act()
-    db.session.rollback()
-    assert state_of(workshop_id) == before
-    return raised.value
-
-
-def orders(workshop: Workshop, role: Role = Role.FACILITATOR) -> dict[int | None, list[int]]:
-    """The orders ``grouping_state`` gives ``role``, non-empty containers only."""
-    state = challenges.grouping_state(workshop, role)
-    return {o["challenge_id"]: o["idea_ids"] for o in state["orders"] if o["idea_ids"]}
-
-
-def move(workshop: Workshop, idea_id: int, challenge_id: int | None, position: int | None = None):
-    return challenges.move_idea(
-        workshop.id, workshop.owner, IdeaMove(idea_id, challenge_id, position)
-    )
-
-
-# ------------------------------------------------------------------ défis
 
 
 def test_create_appends_a_defi_and_tells_every_room(app: Flask, emitted: Emitted) -> None:
@@ -246,76 +177,6 @@ def test_reorder_must_list_every_defi_once(app: Flask, emitted: Emitted) -> None
             assert error.to_dict()["details"] == {"field": "challenge_ids", "reason": "mismatch"}
 
 
-def test_delete_sends_its_ideas_back_to_the_end_of_the_unclassified(
-    app: Flask, emitted: Emitted
-) -> None:
-    with app.app_context():
-        workshop, (a, b, c, d, e) = make_grouping_workshop(ideas=5)
-        keep, gone = make_challenge(workshop), make_challenge(workshop)
-        place(workshop, a, gone)
-        place(workshop, b, gone, 0)
-        place(workshop, c, keep)
-        assert placements(workshop.id) == {
-            None: [d.id, e.id],
-            gone.id: [b.id, a.id],
-            keep.id: [c.id],
-        }
-        emitted.clear()
-        merging.delete_challenge(workshop.id, workshop.owner, gone.id)
-        assert db.session.get(Challenge, gone.id) is None
-        assert placements(workshop.id) == {None: [d.id, e.id, b.id, a.id], keep.id: [c.id]}
-        assert [x.id for x in challenges.challenges_of(workshop)] == [keep.id]
-        assert recorded(workshop.id)[-1][1] == "grouping_changed"
-        keep_id, d_id, e_id, b_id, a_id, c_id = keep.id, d.id, e.id, b.id, a.id, c.id
-    payload = by_room(emitted, "grouping_changed")["facilitators"]
-    assert payload["reason"] == "challenge_deleted"
-    assert [c["id"] for c in payload["grouping"]["challenges"]] == [keep_id]
-    assert payload["grouping"]["orders"] == [
-        {"challenge_id": None, "idea_ids": [d_id, e_id, b_id, a_id]},
-        {"challenge_id": keep_id, "idea_ids": [c_id]},
-    ]
-
-
-def test_merging_two_defis_keeps_the_targets_ideas_first(app: Flask) -> None:
-    with app.app_context():
-        workshop, (a, b, c, d) = make_grouping_workshop(ideas=4)
-        source, target, other = (make_challenge(workshop) for _ in range(3))
-        place(workshop, a, source)
-        place(workshop, b, source)
-        place(workshop, c, target)
-        place(workshop, d, other)
-        merging.merge_challenges(workshop.id, workshop.owner, ChallengeMerge(source.id, target.id))
-        assert db.session.get(Challenge, source.id) is None
-        assert placements(workshop.id) == {target.id: [c.id, a.id, b.id], other.id: [d.id]}
-        assert recorded(workshop.id)[-1][1] == "grouping_changed"
-        assert orders(workshop) == placements(workshop.id)
-
-        elsewhere = make_challenge(make_grouping_workshop(ideas=0)[0])
-        refused(
-            workshop.id,
-            ValidationError,
-            lambda: merging.merge_challenges(
-                workshop.id, workshop.owner, ChallengeMerge(target.id, target.id)
-            ),
-        )
-        for merge in (
-            ChallengeMerge(elsewhere.id, target.id),
-            ChallengeMerge(target.id, elsewhere.id),
-        ):
-            refused(
-                workshop.id,
-                WrongWorkshop,
-                lambda merge=merge: merging.merge_challenges(workshop.id, workshop.owner, merge),
-            )
-        refused(
-            workshop.id,
-            NotFound,
-            lambda: merging.merge_challenges(
-                workshop.id, workshop.owner, ChallengeMerge(999_999, target.id)
-            ),
-        )
-
-
 def test_splitting_moves_the_chosen_ideas_to_a_new_defi_right_after(app: Flask) -> None:
     with app.app_context():
         workshop, (a, b, c, d, e) = make_grouping_workshop(ideas=5)
@@ -357,9 +218,6 @@ def test_splitting_moves_the_chosen_ideas_to_a_new_defi_right_after(app: Flask) 
                     workshop.id, workshop.owner, ChallengeSplit(split.id, chosen, NewChallenge("X"))
                 ),
             )
-
-
-# ------------------------------------------------------------------ moving ideas
 
 
 def test_moves_within_and_across_containers_carry_absolute_orders(
@@ -504,7 +362,7 @@ def test_placing_changes_no_version(app: Flask) -> None:
         )
         assert [c.id for c in challenges.challenges_of(workshop)] == [second.id, split.id, first.id]
         move(workshop, alices.id, first.id, 0)  # Bob's idea is renumbered
-        _to("ideas")(workshop)
+        to_step("ideas")(workshop)
         workshops.update_settings(
             workshop.id, workshop.owner, SettingsChange(participants_group=True)
         )
@@ -519,198 +377,6 @@ def test_placing_changes_no_version(app: Flask) -> None:
                 workshop.id, workshop.owner, ChallengeEdit(challenge.id, 1, "Renamed")
             )
             assert edited.version == 2
-
-
-# ------------------------------------------------------------------ merging ideas
-
-
-def test_merging_an_idea_keeps_it_traceable_with_both_authors(app: Flask, emitted: Emitted) -> None:
-    with app.app_context():
-        workshop, (a, b, c) = make_grouping_workshop(ideas=3, anonymous=True)
-        x = make_challenge(workshop)
-        place(workshop, a, x)
-        place(workshop, c, x)
-        a_author, b_author = a.participant_id, b.participant_id
-        emitted.clear()
-        into = merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
-        assert into.id == b.id
-        absorbed = db.session.get(Idea, a.id)
-        assert (absorbed.status, absorbed.merged_into_id) == (IdeaStatus.MERGED, b.id)
-        assert (absorbed.participant_id, into.participant_id) == (a_author, b_author)
-        assert into.status == IdeaStatus.VISIBLE and into.merged_into_id is None
-        # The absorbed idea leaves its défi, which is renumbered.
-        assert placements(workshop.id) == {None: [b.id], x.id: [c.id]}
-        assert recorded(workshop.id)[-1][1] == "ideas_merged"
-        a_id, b_id = a.id, b.id
-    rooms = by_room(emitted, "ideas_merged")
-    host = rooms["facilitators"]
-    assert host["idea"]["id"] == b_id and host["idea"]["participant_id"] == b_author
-    assert host["merged"]["participant_id"] == a_author
-    assert (host["merged"]["status"], host["merged"]["merged_into_id"]) == ("merged", b_id)
-    for room in ("", "screens"):
-        assert rooms[room]["merged"] == {"id": a_id, "status": "merged", "merged_into_id": b_id}
-        assert rooms[room]["idea"]["id"] == b_id and rooms[room]["idea"]["author"] is None
-    assert "votes_changed" not in {name for name, _p, _r in emitted}
-
-
-def _open_vote_while_grouping(**vote: Any) -> tuple[Workshop, Phase, list[Idea]]:
-    """A workshop in its vote step (``vote`` settings), with three ideas."""
-    workshop, posted = make_vote_workshop(ideas=3, vote=vote or None)
-    return workshop, vote_phase(workshop), posted
-
-
-@pytest.mark.parametrize(
-    ("cap", "on_absorbed", "on_into", "after"),
-    [(1, 1, 1, 1), (3, 2, 2, 3), (3, 1, 1, 2), (2, 2, 0, 2)],
-)
-def test_merging_folds_open_votes_without_exceeding_the_cap(
-    app: Flask, emitted: Emitted, cap: int, on_absorbed: int, on_into: int, after: int
-) -> None:
-    with app.app_context():
-        workshop, phase, (a, b, c) = _open_vote_while_grouping(
-            votes_per_participant=5, max_per_item=cap
-        )
-        both, elsewhere = make_participant(workshop), make_participant(workshop)
-        if on_absorbed:
-            cast(workshop, both, a, on_absorbed)
-        if on_into:
-            cast(workshop, both, b, on_into)
-        cast(workshop, elsewhere, a)
-        cast(workshop, elsewhere, c)
-        enter_grouping(workshop)  # leaving the vote step freezes it...
-        # ...so an open vote beside a grouping step only happens behind the services'
-        # back today; the fold must hold for it all the same.
-        phase.frozen_at = None
-        phase.frozen_ranking = None
-        db.session.commit()
-        emitted.clear()
-
-        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
-
-        assert vote_rows(workshop.id) == sorted(
-            [(phase.id, both.id, b.id, after), (phase.id, elsewhere.id, b.id, 1)]
-            + [(phase.id, elsewhere.id, c.id, 1)]
-        )
-        # What went beyond the cap is given back: it can be spent again.
-        spent = sum(n for _p, pid, _i, n in vote_rows(workshop.id) if pid == both.id)
-        assert spent == after <= cap
-        assert votes.tallies(phase) == {b.id: after + 1, c.id: 1}
-        names = [name for _seq, name in recorded(workshop.id)[-3:]]
-        assert names == ["ideas_merged", "votes_changed", "votes_changed"]
-        # Both tallies, absolute; the broadcaster folds the two facts into one message.
-        [changed] = [p for n, p, room in emitted if n == "votes_changed" and "facilitators" in room]
-        assert changed["tallies"] == {str(b.id): after + 1, str(a.id): 0}
-
-
-def test_merging_leaves_a_frozen_vote_untouched(app: Flask) -> None:
-    with app.app_context():
-        workshop, phase, (a, b, _c) = _open_vote_while_grouping()
-        voter = make_participant(workshop)
-        cast(workshop, voter, a)
-        cast(workshop, voter, b)
-        enter_grouping(workshop)
-        assert phase.frozen_at is not None
-        rows, ranking = vote_rows(workshop.id), phase.frozen_ranking
-        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
-        assert vote_rows(workshop.id) == rows
-        assert db.session.get(Phase, phase.id).frozen_ranking == ranking
-        assert recorded(workshop.id)[-1][1] == "ideas_merged"
-
-
-def test_ideas_can_be_merged_while_the_workshop_is_a_draft(app: Flask) -> None:
-    with app.app_context():
-        workshop = make_workshop(status="draft")
-        # Nobody posts in a draft; ideas brought in beforehand are rows like these.
-        a, b = (
-            Idea(workshop_id=workshop.id, client_id=client_id(), title=t, position=n)
-            for n, t in enumerate(("Compost", "Composteur"))
-        )
-        db.session.add_all([a, b])
-        db.session.commit()
-        merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(a.id, b.id))
-        assert (a.status, a.merged_into_id) == (IdeaStatus.MERGED, b.id)
-        assert placements(workshop.id) == {None: [b.id]}
-
-
-def _merge_of(
-    arrange: Callable[[Workshop, list[Idea]], tuple[int, int]],
-) -> Callable[[], tuple[Workshop, Callable[[], Any]]]:
-    def arranged() -> tuple[Workshop, Callable[[], Any]]:
-        workshop, posted = make_grouping_workshop(ideas=3)
-        idea_id, into_id = arrange(workshop, posted)
-        return workshop, lambda: merging.merge_ideas(
-            workshop.id, workshop.owner, IdeaMerge(idea_id, into_id)
-        )
-
-    return arranged
-
-
-def _merged(workshop: Workshop, idea: Idea, into: Idea) -> None:
-    merging.merge_ideas(workshop.id, workshop.owner, IdeaMerge(idea.id, into.id))
-
-
-def _cycle(w: Workshop, p: list[Idea]) -> tuple[int, int]:
-    _merged(w, p[0], p[1])  # 0 → 1
-    return p[1].id, p[0].id  # 1 → 0 would close the loop
-
-
-def _long_cycle(w: Workshop, p: list[Idea]) -> tuple[int, int]:
-    _merged(w, p[0], p[1])  # 0 → 1
-    _merged(w, p[1], p[2])  # 1 → 2
-    return p[2].id, p[0].id  # 2 → 0 → 1 → 2
-
-
-def _into_merged(w: Workshop, p: list[Idea]) -> tuple[int, int]:
-    _merged(w, p[0], p[1])
-    return p[2].id, p[0].id  # not a loop, but 0 is gone
-
-
-def _absorbed_merged(w: Workshop, p: list[Idea]) -> tuple[int, int]:
-    _merged(w, p[0], p[1])
-    return p[0].id, p[2].id
-
-
-def _withdrawn(w: Workshop, p: list[Idea], which: int) -> tuple[int, int]:
-    author = p[which].participant_id
-    assert author is not None
-    ideas.withdraw_idea(w.id, author, p[which].id)
-    return p[0].id, p[1].id  # 0 absorbed by 1: one of them is withdrawn
-
-
-def _foreign(w: Workshop, p: list[Idea], first: bool) -> tuple[int, int]:
-    other = make_grouping_workshop(ideas=1)[1][0]
-    return (other.id, p[0].id) if first else (p[0].id, other.id)
-
-
-MERGE_GUARDS: dict[str, tuple[Callable[[], Any], type[WorkshopError]]] = {
-    "into_itself": (_merge_of(lambda w, p: (p[0].id, p[0].id)), MergeCycle),
-    "cycle": (_merge_of(_cycle), MergeCycle),
-    "longer_cycle": (_merge_of(_long_cycle), MergeCycle),
-    "into_a_merged_idea": (_merge_of(_into_merged), NotFound),
-    "a_merged_idea": (_merge_of(_absorbed_merged), NotFound),
-    "a_withdrawn_idea": (_merge_of(lambda w, p: _withdrawn(w, p, 0)), NotFound),
-    "into_a_withdrawn_idea": (_merge_of(lambda w, p: _withdrawn(w, p, 1)), NotFound),
-    "an_unknown_idea": (_merge_of(lambda w, p: (999_999, p[0].id)), NotFound),
-    "into_an_unknown_idea": (_merge_of(lambda w, p: (p[0].id, 999_999)), NotFound),
-    "an_idea_of_another_workshop": (_merge_of(lambda w, p: _foreign(w, p, True)), WrongWorkshop),
-    "into_an_idea_of_another_workshop": (
-        _merge_of(lambda w, p: _foreign(w, p, False)),
-        WrongWorkshop,
-    ),
-}
-
-
-@pytest.mark.parametrize("case", list(MERGE_GUARDS))
-def test_merge_guards(app: Flask, emitted: Emitted, case: str) -> None:
-    arrange, error = MERGE_GUARDS[case]
-    with app.app_context():
-        workshop, act = arrange()
-        emitted.clear()
-        refused(workshop.id, error, act)
-    assert emitted == []
-
-
-# ------------------------------------------------------------------ who, when, and bad input
 
 
 def _setup() -> tuple[Workshop, dict[str, Any]]:
@@ -753,18 +419,10 @@ COMMANDS: dict[str, Command] = {
 }
 
 
-def _to(kind: str) -> Callable[[Workshop], None]:
-    def arrange(workshop: Workshop) -> None:
-        phase = next(p for p in workshop.phases if p.kind == kind)
-        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=phase.id))
-
-    return arrange
-
-
 WHEN_AND_WHO: dict[str, tuple[Callable[[Workshop], Any], str, type[WorkshopError]]] = {
-    "in_the_ideas_step": (_to("ideas"), "owner", WrongPhase),
-    "in_the_vote_step": (_to("vote"), "owner", WrongPhase),
-    "in_the_welcome_step": (_to("welcome"), "owner", WrongPhase),
+    "in_the_ideas_step": (to_step("ideas"), "owner", WrongPhase),
+    "in_the_vote_step": (to_step("vote"), "owner", WrongPhase),
+    "in_the_welcome_step": (to_step("welcome"), "owner", WrongPhase),
     "once_closed": (
         lambda w: agenda.close_workshop(w.id, w.owner),
         "owner",
@@ -773,22 +431,6 @@ WHEN_AND_WHO: dict[str, tuple[Callable[[Workshop], Any], str, type[WorkshopError
     "by_another_facilitator": (lambda w: None, "stranger", Forbidden),
     "by_nobody": (lambda w: None, "nobody", Forbidden),
 }
-
-
-@pytest.fixture
-def fake_engine(monkeypatch: pytest.MonkeyPatch) -> list[tuple[Any, ...]]:
-    """Replace the grouping worker: pairs of ideas, in order; records its calls."""
-    calls: list[tuple[Any, ...]] = []
-
-    def suggest(texts: list[str], k: int | None, lang: str, timeout: float) -> list[Group]:
-        calls.append((texts, k, lang, timeout))
-        return [
-            Group(f"Group {n}", list(range(start, min(start + 2, len(texts)))))
-            for n, start in enumerate(range(0, len(texts), 2))
-        ]
-
-    monkeypatch.setattr(grouping, "suggest_groups_in_worker", suggest)
-    return calls
 
 
 @pytest.mark.parametrize("command", list(COMMANDS))
@@ -958,9 +600,6 @@ def test_a_title_of_exactly_the_limit_is_accepted() -> None:
     assert parse_new_challenge({"title": "é" * 140}).title == "é" * 140
 
 
-# ------------------------------------------------------------------ participants
-
-
 def _proposing(**overrides: Any) -> tuple[Workshop, Any, Idea, Idea, Challenge]:
     """Ideas step, participants allowed to group: an author, their idea, another's, a défi."""
     workshop = make_workshop(**overrides)
@@ -968,7 +607,7 @@ def _proposing(**overrides: Any) -> tuple[Workshop, Any, Idea, Idea, Challenge]:
     mine, theirs = make_idea(workshop, author), make_idea(workshop)
     enter_grouping(workshop)
     challenge = make_challenge(workshop)
-    _to("ideas")(workshop)
+    to_step("ideas")(workshop)
     workshops.update_settings(workshop.id, workshop.owner, SettingsChange(participants_group=True))
     return workshop, author, mine, theirs, challenge
 
@@ -979,7 +618,7 @@ def test_participants_may_place_their_own_idea_when_allowed(
 ) -> None:
     with app.app_context():
         workshop, author, mine, theirs, challenge = _proposing()
-        _to(step)(workshop)
+        to_step(step)(workshop)
         emitted.clear()
         challenges.propose_challenge(workshop.id, author.id, IdeaMove(mine.id, challenge.id, 0))
         assert placements(workshop.id) == {None: [theirs.id], challenge.id: [mine.id]}
@@ -997,9 +636,12 @@ def _not_allowed(w: Workshop) -> None:
 PROPOSE_GUARDS: dict[str, tuple[Callable[..., Any], type[WorkshopError]]] = {
     "not_allowed": (lambda w, a, m, t, c: (_not_allowed(w), (a.id, m.id, c.id))[1], Forbidden),
     "someone_elses_idea": (lambda w, a, m, t, c: (a.id, t.id, c.id), NotAuthor),
-    "in_the_vote_step": (lambda w, a, m, t, c: (_to("vote")(w), (a.id, m.id, c.id))[1], WrongPhase),
+    "in_the_vote_step": (
+        lambda w, a, m, t, c: (to_step("vote")(w), (a.id, m.id, c.id))[1],
+        WrongPhase,
+    ),
     "in_the_welcome_step": (
-        lambda w, a, m, t, c: (_to("welcome")(w), (a.id, m.id, c.id))[1],
+        lambda w, a, m, t, c: (to_step("welcome")(w), (a.id, m.id, c.id))[1],
         WrongPhase,
     ),
     "once_closed": (
@@ -1033,189 +675,3 @@ def test_propose_guards(app: Flask, emitted: Emitted, case: str) -> None:
             ),
         )
     assert emitted == []
-
-
-# ------------------------------------------------------------------ suggestions, apply, undo
-
-
-def test_suggestions_come_from_the_engine_and_write_nothing(
-    app: Flask, emitted: Emitted, fake_engine: list[tuple[Any, ...]]
-) -> None:
-    with app.app_context():
-        workshop = make_workshop()
-        a, b = make_idea(workshop, title="Compost"), make_idea(workshop, title="Jardins")
-        hidden, placed = make_idea(workshop), make_idea(workshop)
-        c = make_idea(workshop, title="Vélos", description="")
-        ideas.hide_idea(workshop.id, workshop.owner, hidden.id)
-        enter_grouping(workshop)
-        place(workshop, placed, make_challenge(workshop))
-        before = state_of(workshop.id)
-        emitted.clear()
-        groups = suggestions.suggest_groups(workshop.id, workshop.owner, 2)
-        assert groups == [
-            {"label": "Group 0", "idea_ids": [a.id, b.id]},
-            {"label": "Group 1", "idea_ids": [c.id]},
-        ]
-        # Only the unclassified visible ideas, title and description together.
-        [(texts, k, lang, _timeout)] = fake_engine
-        assert texts == [
-            "Compost. A shared fridge near the town hall.",
-            "Jardins. A shared fridge near the town hall.",
-            "Vélos",
-        ]
-        assert (k, lang) == (2, "fr")
-        assert state_of(workshop.id) == before
-    assert emitted == []
-
-
-def test_too_few_ideas_need_no_engine(app: Flask, fake_engine: list[Any]) -> None:
-    with app.app_context():
-        workshop, _none = make_grouping_workshop(ideas=0)
-        assert suggestions.suggest_groups(workshop.id, workshop.owner, None) == []
-        workshop, (only,) = make_grouping_workshop(ideas=1)
-        assert suggestions.suggest_groups(workshop.id, workshop.owner, None) == [
-            {
-                "label": f"{only.title}. A shared fridge near the town hall."[:60],
-                "idea_ids": [only.id],
-            }
-        ]
-    assert fake_engine == []
-
-
-def test_a_failing_engine_answers_suggestions_unavailable(
-    app: Flask, emitted: Emitted, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def broken(*_args: Any, **_kwargs: Any) -> Any:
-        raise grouping.GroupingError("the worker timed out")
-
-    monkeypatch.setattr(grouping, "suggest_groups_in_worker", broken)
-    with app.app_context():
-        workshop, _ideas = make_grouping_workshop(ideas=3)
-        before = state_of(workshop.id)
-        emitted.clear()
-        with pytest.raises(SuggestionsUnavailable) as raised:
-            suggestions.suggest_groups(workshop.id, workshop.owner, None)
-        assert raised.value.code == "suggestions_unavailable" and raised.value.status == 503
-        assert state_of(workshop.id) == before
-    assert emitted == []
-
-
-def test_apply_then_undo_restores_the_grouping_exactly(app: Flask, emitted: Emitted) -> None:
-    with app.app_context():
-        workshop, (a, b, c, d, e, f) = make_grouping_workshop(ideas=6)
-        kept = make_challenge(workshop, title="Kept")
-        place(workshop, a, kept)
-        place(workshop, b, kept)
-        place(workshop, f, kept)
-        move(workshop, e.id, None, 0)
-        before = placements(workshop.id)
-        assert before == {None: [e.id, c.id, d.id], kept.id: [a.id, b.id, f.id]}
-        challenges_before = [
-            (x.id, x.title, x.position) for x in challenges.challenges_of(workshop)
-        ]
-        emitted.clear()
-
-        suggestions.apply_grouping(
-            workshop.id,
-            workshop.owner,
-            [SuggestedGroup("Food", [d.id, c.id]), SuggestedGroup("Mixed", [b.id])],
-        )
-        food, mixed = challenges.challenges_of(workshop)[1:]
-        assert [(x.title, x.position) for x in (food, mixed)] == [("Food", 1), ("Mixed", 2)]
-        # An idea taken from an existing défi leaves it renumbered.
-        assert placements(workshop.id) == {
-            None: [e.id],
-            kept.id: [a.id, f.id],
-            food.id: [d.id, c.id],
-            mixed.id: [b.id],
-        }
-        assert recorded(workshop.id)[-1][1] == "grouping_changed"
-        assert by_room(emitted, "grouping_changed")["facilitators"]["reason"] == "grouping_applied"
-        assert orders(workshop) == placements(workshop.id)
-
-        # Meanwhile: a move, and a new idea posted (back in the ideas step).
-        move(workshop, a.id, food.id, 0)
-        _to("ideas")(workshop)
-        late = make_idea(workshop)
-        enter_grouping(workshop)
-        food_id, mixed_id = food.id, mixed.id
-        emitted.clear()
-
-        suggestions.undo_grouping(workshop.id, workshop.owner)
-        assert db.session.get(Challenge, food_id) is None
-        assert db.session.get(Challenge, mixed_id) is None
-        assert [(x.id, x.title, x.position) for x in challenges.challenges_of(workshop)] == (
-            challenges_before
-        )
-        # Every idea is back where it was; the late one stays, at the end.
-        assert placements(workshop.id) == {**before, None: [*before[None], late.id]}
-        assert orders(workshop) == placements(workshop.id)
-        assert by_room(emitted, "grouping_changed")["facilitators"]["reason"] == "grouping_undone"
-        assert db.session.scalar(select(func.count()).select_from(GroupingSnapshot)) == 0
-
-        refused(
-            workshop.id,
-            NothingToUndo,
-            lambda: suggestions.undo_grouping(workshop.id, workshop.owner),
-        )
-
-
-def test_an_idea_moved_into_a_suggested_defi_goes_back_when_it_is_undone(app: Flask) -> None:
-    with app.app_context():
-        workshop = make_workshop()
-        a, b = make_idea(workshop), make_idea(workshop)
-        enter_grouping(workshop)
-        suggestions.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("G", [a.id])])
-        [suggested] = challenges.challenges_of(workshop)
-        _to("ideas")(workshop)
-        late = make_idea(workshop)
-        enter_grouping(workshop)
-        move(workshop, late.id, suggested.id)
-        suggestions.undo_grouping(workshop.id, workshop.owner)
-        assert placements(workshop.id) == {None: [a.id, b.id, late.id]}
-
-
-def test_undo_takes_back_the_last_grouping_first(app: Flask) -> None:
-    with app.app_context():
-        workshop, (a, b, c) = make_grouping_workshop(ideas=3)
-        suggestions.apply_grouping(workshop.id, workshop.owner, [SuggestedGroup("One", [a.id])])
-        first = placements(workshop.id)
-        suggestions.apply_grouping(
-            workshop.id, workshop.owner, [SuggestedGroup("Two", [b.id, c.id])]
-        )
-        suggestions.undo_grouping(workshop.id, workshop.owner)
-        assert placements(workshop.id) == first
-        assert [x.title for x in challenges.challenges_of(workshop)] == ["One"]
-        suggestions.undo_grouping(workshop.id, workshop.owner)
-        assert placements(workshop.id) == {None: [a.id, b.id, c.id]}
-        assert challenges.challenges_of(workshop) == []
-
-
-# ------------------------------------------------------------------ close ideas
-
-
-def test_find_similar_gives_at_most_three_visible_ideas(app: Flask) -> None:
-    with app.app_context():
-        workshop = make_workshop()
-        compost = [
-            make_idea(workshop, title=title, description="Composteur partagé au jardin")
-            for title in (
-                "Composteur de quartier",
-                "Un composteur collectif",
-                "Composteur dans la cour",
-                "Compost pour le jardin partagé",
-            )
-        ]
-        hidden = make_idea(workshop, title="Composteur caché", description="Composteur partagé")
-        ideas.hide_idea(workshop.id, workshop.owner, hidden.id)
-        make_idea(workshop, title="Navette vers la gare", description="Un minibus le matin")
-        found = suggestions.find_similar(workshop.id, "un composteur partagé pour le quartier")
-        assert 1 <= len(found) <= 3
-        assert {f["id"] for f in found} <= {i.id for i in compost}
-        assert all(set(f) == {"id", "title", "score"} for f in found)
-        assert [f["score"] for f in found] == sorted((f["score"] for f in found), reverse=True)
-        assert suggestions.find_similar(workshop.id, "com") == []
-        # Read-only, and no other workshop's ideas.
-        other = make_workshop()
-        assert suggestions.find_similar(other.id, "un composteur partagé pour le quartier") == []
-        assert db.session.scalar(select(func.count()).select_from(Vote)) == 0
