@@ -1,4 +1,5 @@
-"""services.workshops: creation from presets, status, joining, settings, agenda, snapshot."""
+"""services.workshops (creation from presets, joining, settings, the agenda), lookup
+(join codes), guards (who may join) and agenda (opening and closing)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,12 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
 
 from tests.factories import (
-    make_challenge,
     make_facilitator,
-    make_grouping_workshop,
     make_idea,
     make_participant,
     make_workshop,
-    place,
     recorded,
 )
 from workshop.errors import (
@@ -36,10 +33,9 @@ from workshop.schemas import (
     AgendaItem,
     NewWorkshop,
     PhaseTarget,
-    Role,
     SettingsChange,
 )
-from workshop.services import agenda, guards, ideas, lookup, snapshot, workshops
+from workshop.services import agenda, guards, ideas, lookup, workshops
 
 
 @pytest.mark.parametrize("fmt", list(Format))
@@ -322,66 +318,3 @@ def test_duplicate_phase_ids_in_an_agenda_are_refused(app: Flask) -> None:
         item = AgendaItem(id=phase.id, kind=phase.kind, title=phase.title, duration_s=0)
         with pytest.raises(ValidationError):
             workshops.update_agenda(workshop.id, workshop.owner, [item, item])
-
-
-def test_snapshot_is_serialised_per_role(app: Flask) -> None:
-    with app.app_context():
-        workshop = make_workshop(anonymous=True)
-        alice = make_participant(workshop, display_name="Alice")
-        bob = make_participant(workshop, display_name="Bob")
-        visible = make_idea(workshop, alice).id
-        workshops.update_settings(workshop.id, workshop.owner, SettingsChange(moderation=True))
-        pending = make_idea(workshop, alice).id
-        withdrawn = make_idea(workshop, bob)
-        ideas.withdraw_idea(workshop.id, bob.id, withdrawn.id)
-
-        as_facilitator = snapshot.build_state(workshop, Role.FACILITATOR)
-        as_alice = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
-        as_bob = snapshot.build_state(workshop, Role.PARTICIPANT, bob)
-        as_screen = snapshot.build_state(workshop, Role.SCREEN)
-        seq = workshop.seq
-
-    assert as_facilitator["seq"] == seq
-    assert [i["id"] for i in as_facilitator["ideas"]] == [visible, pending]
-    assert {i["author"] for i in as_facilitator["ideas"]} == {"Alice"}
-    assert {p["display_name"] for p in as_facilitator["participants"]} == {"Alice", "Bob"}
-    assert [i["id"] for i in as_alice["ideas"]] == [visible, pending]  # her own pending idea
-    assert as_alice["me"]["display_name"] == "Alice"
-    assert [i["id"] for i in as_bob["ideas"]] == [visible]
-    assert [i["id"] for i in as_screen["ideas"]] == [visible]
-    for state in (as_alice, as_bob, as_screen):
-        assert "participants" not in state
-        assert all(i["author"] is None for i in state["ideas"])
-        assert all("participant_id" not in i for i in state["ideas"])
-    assert as_facilitator["participant_count"] == as_screen["participant_count"] == 2
-
-
-@pytest.mark.parametrize("role", list(Role))
-def test_snapshot_queries_do_not_grow_with_defis_and_authors(app: Flask, role: Role) -> None:
-    """A join's snapshot is read in a fixed number of statements: 400 phones joining a
-    workshop of 30 défis and hundreds of authors must not cost a query per défi or per
-    author each (on PostgreSQL each is a round trip)."""
-
-    def statements(size: int) -> int:
-        with app.app_context():
-            workshop, posted = make_grouping_workshop(ideas=size, anonymous=False)
-            for idea in posted[: size // 2]:
-                place(workshop, idea, make_challenge(workshop))
-            participant = posted[0].author if role is Role.PARTICIPANT else None
-            db.session.expire_all()
-            count = 0
-
-            def counted(*_args: Any) -> None:
-                nonlocal count
-                count += 1
-
-            event.listen(db.engine, "before_cursor_execute", counted)
-            try:
-                state = snapshot.build_state(workshop, role, participant)
-            finally:
-                event.remove(db.engine, "before_cursor_execute", counted)
-            assert len(state["grouping"]["challenges"]) == size // 2
-            assert all(idea["author"] for idea in state["ideas"])
-            return count
-
-    assert statements(3) == statements(12)
