@@ -173,6 +173,22 @@ async def restart(server: ChaosServer, sig: int) -> None:
     await asyncio.to_thread(server.start)
 
 
+async def at_the_ideas_step(server: ChaosServer) -> tuple[Database, Facilitator, int]:
+    """The facilitator signs in and moves the workshop on to its ideas step: the
+    database, the facilitator and the id of the (first) vote step."""
+    db = Database(server)
+    facilitator = await asyncio.to_thread(Facilitator, server)
+    (ideas_phase,) = db.phase_ids("ideas")
+    await facilitator.command("advance_phase", {"phase_id": ideas_phase})
+    return db, facilitator, db.phase_ids("vote")[0]
+
+
+async def open_the_vote(facilitator: Facilitator, vote_phase: int) -> None:
+    """Configure the vote (:data:`VOTE`) and move on to it."""
+    await facilitator.command("configure_vote", {"phase_id": vote_phase, **VOTE})
+    await facilitator.command("advance_phase", {"phase_id": vote_phase})
+
+
 def summary(phones: list[Phone]) -> str:
     """What the phones went through (printed; pytest shows it with -s or on failure)."""
     total: Counter[str] = Counter()
@@ -266,11 +282,7 @@ def test_chaos_loses_and_doubles_nothing(chaos_server: ChaosServer) -> None:
 
 async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
     starts = server.starts
-    db = Database(server)
-    facilitator = await asyncio.to_thread(Facilitator, server)
-    (ideas_phase,) = db.phase_ids("ideas")
-    vote_phase = db.phase_ids("vote")[0]
-    await facilitator.command("advance_phase", {"phase_id": ideas_phase})
+    db, facilitator, vote_phase = await at_the_ideas_step(server)
     # One phone in six starts on long-polling and upgrades, as browsers do.
     async with crowd_of(server, phones, seed, websocket_only=lambda i: i % 6 != 5) as crowd:
         everyone = crowd.phones
@@ -316,8 +328,7 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
 
         # Votes: the facilitator opens the vote; dots move while transports break and
         # a few phones go offline (their dots wait in the outbox).
-        await facilitator.command("configure_vote", {"phase_id": vote_phase, **VOTE})
-        await facilitator.command("advance_phase", {"phase_id": vote_phase})
+        await open_the_vote(facilitator, vote_phase)
         kills[0] = 0
         monkey = crowd.spawn(chaos_monkey(crowd, random.Random(f"{seed}:monkey2"), kills))
         scripts = [
@@ -370,11 +381,7 @@ def test_dropped_acks_are_retried_without_duplicates(
 
 
 async def _ack_drop(server: ChaosServer, seed: int, phones: int) -> None:
-    db = Database(server)
-    facilitator = await asyncio.to_thread(Facilitator, server)
-    (ideas_phase,) = db.phase_ids("ideas")
-    vote_phase = db.phase_ids("vote")[0]
-    await facilitator.command("advance_phase", {"phase_id": ideas_phase})
+    db, facilitator, vote_phase = await at_the_ideas_step(server)
     async with crowd_of(server, phones, seed, drop_acks=0.3) as crowd:
         everyone = crowd.phones
         scripts = [
@@ -403,8 +410,7 @@ async def _ack_drop(server: ChaosServer, seed: int, phones: int) -> None:
         )
         assert_phones_match_db(db, everyone, None)
 
-        await facilitator.command("configure_vote", {"phase_id": vote_phase, **VOTE})
-        await facilitator.command("advance_phase", {"phase_id": vote_phase})
+        await open_the_vote(facilitator, vote_phase)
         scripts = [
             crowd.spawn(
                 cast_votes(p, VOTE_STEPS, random.Random(f"{seed}:votes:{p.name}"), 0.2, vote_phase)
@@ -448,11 +454,7 @@ def test_kill_9_loses_nothing_acknowledged(chaos_server: ChaosServer) -> None:
 
 async def _kill_9(server: ChaosServer, seed: int, phones: int) -> None:
     starts = server.starts
-    db = Database(server)
-    facilitator = await asyncio.to_thread(Facilitator, server)
-    (ideas_phase,) = db.phase_ids("ideas")
-    vote_phase = db.phase_ids("vote")[0]
-    await facilitator.command("advance_phase", {"phase_id": ideas_phase})
+    db, facilitator, vote_phase = await at_the_ideas_step(server)
     async with crowd_of(server, phones, seed) as crowd:
         everyone = crowd.phones
         scripts = [
@@ -469,8 +471,7 @@ async def _kill_9(server: ChaosServer, seed: int, phones: int) -> None:
         assert_ideas_exactly_once(db, everyone)
         assert_phones_match_db(db, everyone, None)
 
-        await facilitator.command("configure_vote", {"phase_id": vote_phase, **VOTE})
-        await facilitator.command("advance_phase", {"phase_id": vote_phase})
+        await open_the_vote(facilitator, vote_phase)
         scripts = [
             crowd.spawn(cast_votes(p, 6, random.Random(f"{seed}:votes:{p.name}"), 0.2, vote_phase))
             for p in everyone
