@@ -1,41 +1,40 @@
 """SQLAlchemy models: columns, relationships and invariants only.
 
 Behaviour lives in :mod:`workshop.services`; these classes only describe what is
-stored. ``from workshop.models import Workshop`` works for every model.
+stored. Enumerated columns store the ``StrEnum`` values as plain strings so a new
+value needs no schema migration.
+
+One module per area, every name re-exported here (``from workshop.models import
+Workshop``):
+
+* :mod:`.base`: ``utcnow``, the ``UTCDateTime`` column type, ``new_uid``, ``TimestampMixin``;
+* :mod:`.accounts`: ``Facilitator`` and the ``workshop_facilitators`` table;
+* :mod:`.workshops`: ``Workshop`` (``WorkshopStatus``), ``Phase``, ``Event``;
+* :mod:`.ideas`: ``Participant`` (``Profile``), ``Idea`` (``IdeaStatus``);
+* :mod:`.challenges`: ``Challenge``, ``GroupingSnapshot``, ``Vote``;
+* :mod:`.follow_up`: ``Qualification`` (``Maturity``, ``Stage``), ``Volunteer``
+  (``VolunteerKind``);
+* :mod:`.portfolio`: ``Fabrique`` (``fabrique_members``), ``ApiToken``, and the portfolio's
+  ``PortfolioSession``, ``PortfolioChallenge``, ``PortfolioIdea``, ``PortfolioMergeProposal``
+  (``MergeStatus``).
 """
 
+from .accounts import Facilitator, workshop_facilitators
+from .base import TimestampMixin, UTCDateTime, new_uid, utcnow
+from .challenges import Challenge, GroupingSnapshot, Vote
+from .follow_up import Maturity, Qualification, Stage, Volunteer, VolunteerKind
+from .ideas import Idea, IdeaStatus, Participant, Profile
 from .portfolio import (
     ApiToken,
-    Challenge,
-    Event,
     Fabrique,
-    Facilitator,
-    GroupingSnapshot,
-    Idea,
-    IdeaStatus,
-    Maturity,
     MergeStatus,
-    Participant,
-    Phase,
     PortfolioChallenge,
     PortfolioIdea,
     PortfolioMergeProposal,
     PortfolioSession,
-    Profile,
-    Qualification,
-    Stage,
-    TimestampMixin,
-    UTCDateTime,
-    Volunteer,
-    VolunteerKind,
-    Vote,
-    Workshop,
-    WorkshopStatus,
     fabrique_members,
-    new_uid,
-    utcnow,
-    workshop_facilitators,
 )
+from .workshops import Event, Phase, Workshop, WorkshopStatus
 
 __all__ = [
     "ApiToken",
