@@ -10,10 +10,11 @@ from __future__ import annotations
 import functools
 import hmac
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from flask import current_app, request
 from flask_login import current_user
+from flask_login import login_required as _login_required
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import realtime
@@ -25,18 +26,31 @@ from .roles import Role
 from .schemas import INT_MAX
 from .services import accounts, guards, lookup, participants
 
-F = TypeVar("F", bound=Callable[..., Any])
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
-@login_manager.user_loader
 def _load_facilitator(user_id: str) -> Facilitator | None:
     return accounts.get_facilitator(int(user_id)) if user_id.isdigit() else None
 
 
+# Registered by a call: Flask-Login ships no types, so as a decorator it would leave
+# the loader untyped.
+login_manager.user_loader(_load_facilitator)
+
+
 def current_facilitator() -> Facilitator | None:
     if current_user.is_authenticated:
-        return current_user._get_current_object()
+        user = current_user._get_current_object()
+        return user if isinstance(user, Facilitator) else None
     return None
+
+
+def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
+    """:func:`flask_login.login_required`, typed: without a signed-in facilitator the
+    request gets the sign-in page (a redirect) instead of ``view``'s answer."""
+    guarded: Callable[P, R | BaseResponse] = _login_required(view)
+    return guarded
 
 
 def participant_cookie(workshop_id: int) -> str:
@@ -95,32 +109,41 @@ def socket_connection(auth_data: Any) -> Connection:
 
 
 def presence() -> Presence:
-    return current_app.extensions["semis_presence"]
+    """This app's registry of connected sockets."""
+    return realtime.presence_registry(current_app)
+
+
+def socket_id() -> str:
+    """The Socket.IO session id of the socket whose event is being handled."""
+    sid: str = request.sid  # type: ignore[attr-defined]  # Flask-SocketIO sets it on Flask's request
+    return sid
 
 
 def current_connection() -> Connection:
     """The authenticated socket's connection; raises :class:`NotAuthenticated`."""
-    connection = presence().get(request.sid)  # type: ignore[attr-defined]
+    connection = presence().get(socket_id())
     if connection is None:
         raise NotAuthenticated()
     return connection
 
 
-def socket_role(*roles: Role) -> Callable[[F], F]:
+def socket_role(
+    *roles: Role,
+) -> Callable[[Callable[Concatenate[Connection, P], R]], Callable[P, R]]:
     """Guard a socket handler: the connection must be one of ``roles``.
 
     The handler receives the :class:`Connection` as its first argument.
     """
 
-    def decorate(handler: F) -> F:
+    def decorate(handler: Callable[Concatenate[Connection, P], R]) -> Callable[P, R]:
         @functools.wraps(handler)
-        def wrapper(*args: Any) -> Any:
+        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
             connection = current_connection()
             if connection.role not in roles:
                 raise Forbidden()
-            return handler(connection, *args)
+            return handler(connection, *args, **kwargs)
 
-        return wrapper  # type: ignore[return-value]
+        return wrapper
 
     return decorate
 

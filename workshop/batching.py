@@ -23,12 +23,14 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
+from .extensions import AsyncEvent
+
 Item = TypeVar("Item")
 
 
 @dataclass
 class _Slot:
-    event: Any  # the async mode's Event: set() / wait()
+    event: AsyncEvent
     result: Any = None
     lead: bool = False
 
@@ -43,8 +45,8 @@ class _Queued(Generic[Item]):
 @dataclass
 class GroupCommit(Generic[Item]):
     process: Callable[[Any, list[Item]], Sequence[Any]]
-    create_event: Callable[[], Any]
-    sleep: Callable[[float], Any]
+    create_event: Callable[[], AsyncEvent]
+    sleep: Callable[[float], object]
     max_batch: int = 200
     _pending: list[_Queued[Item]] = field(default_factory=list)
     _leading: bool = False

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
+from flask import Flask, current_app
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -58,3 +59,30 @@ babel = Babel()
 csrf = CSRFProtect()
 login_manager = LoginManager()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+class AsyncEvent(Protocol):
+    """An event of the Socket.IO server's async mode (threading, eventlet or gevent)."""
+
+    def set(self) -> None: ...
+    def wait(self, timeout: float | None = None) -> object: ...
+
+
+def create_event() -> AsyncEvent:
+    """A new event of the async mode the server runs under (once :data:`socketio` is
+    initialised)."""
+    event: AsyncEvent = socketio.server.eio.create_event()  # type: ignore[attr-defined]  # the stubs omit SocketIO.server
+    return event
+
+
+def sleep(seconds: float) -> None:
+    """Yield to the async mode for ``seconds``: :meth:`SocketIO.sleep`, which takes a
+    fraction of a second too (the stubs type ``seconds`` as ``int``)."""
+    socketio.sleep(seconds)  # type: ignore[arg-type]  # the stubs say int; any number works
+
+
+def current_app_object() -> Flask:
+    """The app behind :data:`flask.current_app` (not the proxy), for code that keeps it or
+    reads it often."""
+    app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]  # typed as Flask, it is a LocalProxy
+    return app

@@ -154,7 +154,7 @@ def init_extensions(app: Flask) -> None:
         app,
         async_mode=app.config["ASYNC_MODE"],
         message_queue=app.config["MESSAGE_QUEUE"],
-        cors_allowed_origins=app.config["CORS_ORIGINS"] or None,
+        cors_allowed_origins=app.config["CORS_ORIGINS"] or None,  # type: ignore[arg-type]  # None (same origin only) is allowed; the stubs omit it
         max_http_buffer_size=int(app.config["MAX_MESSAGE_BYTES"]),
         logger=False,
         engineio_logger=False,

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from flask import Flask
 
-from .extensions import socketio
+from .extensions import sleep, socketio
 from .roles import Role
 
 if TYPE_CHECKING:
@@ -282,7 +282,7 @@ class Broadcaster:
             )
 
     def _flush_later(self, workshop_id: int, lanes: list[int], delay_s: float) -> None:
-        socketio.sleep(delay_s)
+        sleep(delay_s)
         self.flush(workshop_id, lanes)
 
     def flush(self, workshop_id: int, lanes: Iterable[int] | None = None) -> None:
@@ -347,7 +347,7 @@ class PresenceNotifier:
         socketio.start_background_task(self._send_later, workshop_id)
 
     def _send_later(self, workshop_id: int) -> None:
-        socketio.sleep(self.interval_ms / 1000)
+        sleep(self.interval_ms / 1000)
         with self._lock:
             self._scheduled.discard(workshop_id)
         self._send(workshop_id)
@@ -366,7 +366,7 @@ def init_app(app: Flask) -> None:
     from .presence import make_presence
 
     presence = make_presence(
-        app.config["MESSAGE_QUEUE"], start_task=socketio.start_background_task, sleep=socketio.sleep
+        app.config["MESSAGE_QUEUE"], start_task=socketio.start_background_task, sleep=sleep
     )
     app.extensions["semis_presence"] = presence
     app.extensions["semis_broadcaster"] = Broadcaster(

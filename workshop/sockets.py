@@ -1,7 +1,8 @@
 """Socket.IO handlers: authenticate on connect, then parse, call one service, ack.
 
 Every command answers ``{"ok": true, "data": ...}`` or ``{"ok": false, "error":
-{"code", "message"}}``; the facts a service records are broadcast after its commit to
+{"code", "message"}}`` (:data:`workshop.wire.Ack`: :func:`ok` builds the first, the
+error handler the second); the facts a service records are broadcast after its commit to
 the whole room, sender included. ``docs/protocol.md`` documents every handler here.
 """
 
@@ -9,17 +10,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 
-from flask import current_app, request
-from flask_socketio import ConnectionRefusedError, join_room
+from flask import current_app
+from flask_socketio import join_room
+from socketio.exceptions import ConnectionRefusedError
 
 from . import auth, schemas
 from .errors import InternalError, WorkshopError
 from .extensions import db, socketio
-from .models import utcnow
+from .models import Idea, utcnow
 from .presence import Connection
-from .realtime import Commands, PresenceNotifier
+from .realtime import Commands, presence_notifier
 from .schemas import Role, serialize_idea
 from .services import (
     agenda,
@@ -33,16 +35,30 @@ from .services import (
     votes,
     workshops,
 )
+from .wire import (
+    ChallengeChanged,
+    ErrorAck,
+    IdeaChanged,
+    IdeaStub,
+    IdeaView,
+    IdeaWithdrawn,
+    OfferHelpResult,
+    OkAck,
+    PostIdeaResult,
+    QualificationSaved,
+    VolunteerView,
+    VoteResult,
+    WithdrawHelpResult,
+)
 
 log = logging.getLogger(__name__)
 
+T = TypeVar("T")
 
-def ok(data: Any = None) -> dict[str, Any]:
+
+def ok(data: T) -> OkAck[T]:
+    """A command's answer when it succeeds (``ok(None)``: a command with no data)."""
     return {"ok": True, "data": data}
-
-
-def _notifier() -> PresenceNotifier:
-    return current_app.extensions["semis_presence_notifier"]
 
 
 def _refuse(error: WorkshopError) -> NoReturn:
@@ -65,19 +81,19 @@ def on_connect(auth_data: Any = None) -> None:
         db.session.rollback()
         log.exception("socket authentication failed")
         _refuse(InternalError())
-    auth.presence().add(request.sid, connection)  # type: ignore[attr-defined]
+    auth.presence().add(auth.socket_id(), connection)
 
 
 @socketio.on("disconnect")
 def on_disconnect(*_reason: Any) -> None:
     """Forget the socket; a participant's last socket leaving updates the presence count."""
-    connection = auth.presence().remove(request.sid)  # type: ignore[attr-defined]
+    connection = auth.presence().remove(auth.socket_id())
     if connection is not None and connection.role is Role.PARTICIPANT:
-        _notifier().changed(connection.workshop_id)
+        presence_notifier(current_app).changed(connection.workshop_id)
 
 
 @socketio.on_error_default
-def on_error(error: Exception) -> dict[str, Any]:
+def on_error(error: BaseException) -> ErrorAck:
     """Turn any failure of a handler into an error ack; nothing half-written remains."""
     db.session.rollback()
     if not isinstance(error, WorkshopError):
@@ -88,13 +104,13 @@ def on_error(error: Exception) -> dict[str, Any]:
 
 @socketio.on(Commands.JOIN_WORKSHOP)
 @auth.socket_role(*Role)
-def join_workshop(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def join_workshop(connection: Connection, payload: Any = None) -> OkAck[dict[str, Any]]:
     """Any authenticated client: enter the rooms of its role; get a snapshot, or the
     events missed since ``last_seq`` when that is cheaper."""
     last_seq = schemas.parse_last_seq(payload)
     join_room(auth.room_name(connection))
     if connection.role is Role.PARTICIPANT:
-        _notifier().changed(connection.workshop_id)
+        presence_notifier(current_app).changed(connection.workshop_id)
     data = snapshot.resume(
         connection.workshop_id, connection.role, connection.participant_id, last_seq
     )
@@ -106,7 +122,7 @@ def join_workshop(connection: Connection, payload: Any = None) -> dict[str, Any]
 
 @socketio.on(Commands.POST_IDEA)
 @auth.socket_role(Role.PARTICIPANT)
-def post_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def post_idea(connection: Connection, payload: Any = None) -> OkAck[PostIdeaResult]:
     """A participant posts an idea; ``idea_posted`` is broadcast (once, even if retried)."""
     new = schemas.parse_new_idea(payload)
     idea, created = ideas.post_idea(connection.workshop_id, connection.participant_id or 0, new)
@@ -115,7 +131,7 @@ def post_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
 
 @socketio.on(Commands.EDIT_IDEA)
 @auth.socket_role(Role.PARTICIPANT)
-def edit_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def edit_idea(connection: Connection, payload: Any = None) -> OkAck[IdeaChanged]:
     """A participant edits their own idea; ``idea_updated`` is broadcast."""
     edit = schemas.parse_idea_edit(payload)
     idea = ideas.edit_idea(connection.workshop_id, connection.participant_id or 0, edit)
@@ -124,7 +140,7 @@ def edit_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
 
 @socketio.on(Commands.WITHDRAW_IDEA)
 @auth.socket_role(Role.PARTICIPANT)
-def withdraw_idea(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def withdraw_idea(connection: Connection, payload: Any = None) -> OkAck[IdeaWithdrawn]:
     """A participant withdraws their own idea; ``idea_withdrawn`` is broadcast."""
     idea_id = schemas.parse_idea_ref(payload)
     ideas.withdraw_idea(connection.workshop_id, connection.participant_id or 0, idea_id)
@@ -133,7 +149,7 @@ def withdraw_idea(connection: Connection, payload: Any = None) -> dict[str, Any]
 
 @socketio.on(Commands.CAST_VOTE)
 @auth.socket_role(Role.PARTICIPANT)
-def cast_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def cast_vote(connection: Connection, payload: Any = None) -> OkAck[VoteResult]:
     """A participant adds a dot to an idea; ``votes_changed`` is broadcast (coalesced).
 
     The ack carries the participant's votes in this phase and the votes left."""
@@ -142,37 +158,37 @@ def cast_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
 
 @socketio.on(Commands.WITHDRAW_VOTE)
 @auth.socket_role(Role.PARTICIPANT)
-def withdraw_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def withdraw_vote(connection: Connection, payload: Any = None) -> OkAck[VoteResult]:
     """A participant takes a dot back; ``votes_changed`` is broadcast (coalesced)."""
     return _vote(connection, "remove", schemas.parse_vote_target(payload))
 
 
 @socketio.on(Commands.SET_VOTE)
 @auth.socket_role(Role.PARTICIPANT)
-def set_vote(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def set_vote(connection: Connection, payload: Any = None) -> OkAck[VoteResult]:
     """A participant sets their dots on one item to an exact count: idempotent, so an
     offline outbox or a retry after a lost ack can send it again safely."""
     return _vote(connection, "set", schemas.parse_vote_set(payload))
 
 
-def _vote(connection: Connection, how: votes.How, target: schemas.VoteTarget) -> dict[str, Any]:
+def _vote(connection: Connection, how: votes.How, target: schemas.VoteTarget) -> OkAck[VoteResult]:
     change = votes.VoteChange(connection.participant_id or 0, target, how)
     return ok(votes.submit(connection.workshop_id, change))
 
 
 @socketio.on(Commands.PROPOSE_CHALLENGE)
 @auth.socket_role(Role.PARTICIPANT)
-def propose_challenge(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def propose_challenge(connection: Connection, payload: Any = None) -> OkAck[None]:
     """A participant places their own idea in a défi (when the workshop allows it);
     ``idea_moved`` is broadcast."""
     move = schemas.parse_idea_move(payload)
     challenges.propose_challenge(connection.workshop_id, connection.participant_id or 0, move)
-    return ok()
+    return ok(None)
 
 
 @socketio.on(Commands.FIND_SIMILAR)
 @auth.socket_role(Role.PARTICIPANT, Role.FACILITATOR)
-def find_similar(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def find_similar(connection: Connection, payload: Any = None) -> OkAck[dict[str, Any]]:
     """Anyone typing an idea asks for close existing ones; nothing is broadcast."""
     text = schemas.parse_similar_query(payload)
     return ok({"ideas": suggestions.find_similar(connection.workshop_id, text)})
@@ -180,7 +196,7 @@ def find_similar(connection: Connection, payload: Any = None) -> dict[str, Any]:
 
 @socketio.on(Commands.SUGGEST_GROUPS)
 @auth.socket_role(Role.FACILITATOR)
-def suggest_groups(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def suggest_groups(connection: Connection, payload: Any = None) -> OkAck[dict[str, Any]]:
     """A facilitator asks for suggested défis; the proposal comes back in the ack only."""
     k = schemas.parse_suggest(payload)
     facilitator = auth.connection_facilitator(connection)
@@ -189,7 +205,7 @@ def suggest_groups(connection: Connection, payload: Any = None) -> dict[str, Any
 
 @socketio.on(Commands.CREATE_CHALLENGE)
 @auth.socket_role(Role.FACILITATOR)
-def create_challenge(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def create_challenge(connection: Connection, payload: Any = None) -> OkAck[ChallengeChanged]:
     """A facilitator adds a défi; ``challenge_created`` is broadcast."""
     new = schemas.parse_new_challenge(payload)
     facilitator = auth.connection_facilitator(connection)
@@ -199,7 +215,7 @@ def create_challenge(connection: Connection, payload: Any = None) -> dict[str, A
 
 @socketio.on(Commands.SAVE_QUALIFICATION)
 @auth.socket_role(Role.FACILITATOR, Role.PARTICIPANT)
-def save_qualification(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def save_qualification(connection: Connection, payload: Any = None) -> OkAck[QualificationSaved]:
     """A facilitator (or a participant, when allowed) saves a qualification sheet;
     ``qualification_saved`` is broadcast."""
     edit = schemas.parse_qualification(payload)
@@ -215,7 +231,7 @@ def save_qualification(connection: Connection, payload: Any = None) -> dict[str,
 
 @socketio.on(Commands.OFFER_HELP)
 @auth.socket_role(Role.PARTICIPANT)
-def offer_help(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def offer_help(connection: Connection, payload: Any = None) -> OkAck[OfferHelpResult]:
     """A participant offers to hold, contribute to or follow a défi or an idea (or
     changes their consent); ``volunteers_changed`` is broadcast (counts only, except to
     facilitators). The ack carries the caller's offers."""
@@ -226,7 +242,7 @@ def offer_help(connection: Connection, payload: Any = None) -> dict[str, Any]:
 
 @socketio.on(Commands.WITHDRAW_HELP)
 @auth.socket_role(Role.PARTICIPANT)
-def withdraw_help(connection: Connection, payload: Any = None) -> dict[str, Any]:
+def withdraw_help(connection: Connection, payload: Any = None) -> OkAck[WithdrawHelpResult]:
     """A participant withdraws an offer (its contact details are erased);
     ``volunteers_changed`` is broadcast. The ack carries the caller's offers."""
     ref = schemas.parse_volunteer_ref(payload)
@@ -234,29 +250,31 @@ def withdraw_help(connection: Connection, payload: Any = None) -> dict[str, Any]
     return ok({"removed": removed, "volunteers": _my_offers(connection)})
 
 
-def _my_offers(connection: Connection) -> list[dict[str, Any]]:
+def _my_offers(connection: Connection) -> list[VolunteerView]:
     return volunteers.mine(connection.participant_id or 0)
 
 
-def _own_view(idea: ideas.Idea) -> dict[str, Any]:
+def _own_view(idea: Idea) -> IdeaView | IdeaStub:
     return serialize_idea(idea, Role.PARTICIPANT, anonymous=False, viewer_id=idea.participant_id)
 
 
-def _facilitator_command(service: Any, parse: Any = None) -> Any:
+def _facilitator_command(
+    service: Callable[..., object], parse: Callable[[Any], object] | None = None
+) -> Callable[[Any], OkAck[None]]:
     """Build a facilitator handler: parse the payload, call ``service``, ack its result."""
 
     @auth.socket_role(Role.FACILITATOR)
-    def handler(connection: Connection, payload: Any = None) -> dict[str, Any]:
+    def handler(connection: Connection, payload: Any = None) -> OkAck[None]:
         facilitator = auth.connection_facilitator(connection)
         args = () if parse is None else (parse(payload),)
         service(connection.workshop_id, facilitator, *args)
-        return ok()
+        return ok(None)
 
     handler.__doc__ = f"A facilitator calls ``{service.__module__}.{service.__name__}``."
     return handler
 
 
-FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., Any], Callable[[Any], Any] | None]] = {
+FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., object], Callable[[Any], object] | None]] = {
     Commands.HIDE_IDEA: (ideas.hide_idea, schemas.parse_idea_ref),
     Commands.RESTORE_IDEA: (ideas.restore_idea, schemas.parse_idea_ref),
     Commands.APPROVE_IDEA: (ideas.approve_idea, schemas.parse_idea_ref),

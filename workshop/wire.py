@@ -24,8 +24,9 @@ a second one (keys facilitators only receive are ``NotRequired``)::
     public: IdeaPosted = {"idea": serialize_idea(idea, Role.PARTICIPANT, anonymous=...)}
     event_log.record(workshop, Facts.IDEA_POSTED, data, public)
 
-(``record`` still takes ``dict[str, Any]`` today; once its parameters become
-``Mapping[str, object]``, a ``TypedDict`` passes as it is.)
+(``record`` takes any ``Mapping[str, object]``, so a ``TypedDict`` passes as it is.)
+A command's data has its type here too when it is not a view or a fact's payload
+(:class:`VoteResult`, :class:`PostIdeaResult`, ...).
 """
 
 # No ``from __future__ import annotations``: the annotations are evaluated, so that
@@ -286,6 +287,28 @@ class ErrorAck(TypedDict):
 
 # A command's answer: ``Ack[IdeaView]``, or ``Ack[None]`` for a command with no data.
 Ack: TypeAlias = OkAck[T] | ErrorAck
+
+
+class PostIdeaResult(TypedDict):
+    idea: IdeaView | IdeaStub  # the author's own view
+    created: bool  # false: a retry of a post already stored
+
+
+class VoteResult(TypedDict):
+    """``cast_vote``, ``withdraw_vote``, ``set_vote``: the caller's dots in the vote."""
+
+    phase_id: int
+    target: Literal["ideas", "challenges"]
+    votes: dict[str, int]  # item id → dots
+    remaining: int  # what is left of the budget
+
+
+class OfferHelpResult(TypedDict):
+    volunteers: list[VolunteerView]  # the caller's offers, after the change
+
+
+class WithdrawHelpResult(OfferHelpResult):
+    removed: bool
 
 
 # ------------------------------------------------------------------------------- facts

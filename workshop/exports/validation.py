@@ -26,6 +26,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema.exceptions import ValidationError as JSONSchemaError
 from jsonschema.exceptions import best_match
 
 from ..errors import (
@@ -64,10 +65,9 @@ def read_document(document_or_bytes: dict[str, Any] | bytes | str) -> dict[str, 
     was exported; else one of the ``Import*`` errors. :func:`validate_document` checks
     the rest."""
     if isinstance(document_or_bytes, dict):
-        document: Any = document_or_bytes
+        document = _check_ours(document_or_bytes)
     else:
-        document = _parse_json(document_or_bytes)
-    _check_ours(document)
+        document = _check_ours(_parse_json(document_or_bytes))
     _check_version(document)
     _check_integrity(document)
     return document
@@ -127,8 +127,9 @@ def _invalid(path: Iterable[Any], problem: str, **details: Any) -> ImportInvalid
     )
 
 
-def _check_ours(document: Any) -> None:
-    """A JSON object that says it is a Semis export; else :class:`ImportNotOurs`."""
+def _check_ours(document: object) -> dict[str, Any]:
+    """The document, once it is a JSON object that says it is a Semis export; else
+    :class:`ImportNotOurs`."""
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         raise ImportNotOurs(
             _(
@@ -138,6 +139,7 @@ def _check_ours(document: Any) -> None:
             ),
             path="/format",
         )
+    return document
 
 
 def _check_version(document: dict[str, Any]) -> None:
@@ -223,32 +225,37 @@ def _check_integrity(document: dict[str, Any]) -> None:
         )
 
 
-def _problem(error: Any) -> str:
+def _problem(error: JSONSchemaError) -> str:
     """A translated description of one JSON Schema error, by its keyword."""
     keyword = error.validator
-    value = error.validator_value
+    # The keyword's value in the schema and the value checked: any JSON.
+    value: Any = error.validator_value
+    instance: Any = error.instance
+    message: str  # flask_babel is untyped: its strings are Any
     if keyword == "required":
-        missing = [name for name in value if name not in (error.instance or {})]
-        return _("the field %(name)s is missing.", name=", ".join(missing) or "?")
-    if keyword == "type":
-        return _("the value has the wrong type (expected %(type)s).", type=value)
-    if keyword == "maxLength":
-        return _("the text is too long (%(max)s characters at most).", max=value)
-    if keyword == "minLength":
-        return _("the text is too short.")
-    if keyword in ("enum", "const"):
-        return _("this value is not one of those allowed.")
-    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
-        return _("this number is out of range.")
-    if keyword == "pattern":
-        return _("the value does not have the expected form.")
-    if keyword == "format":
-        return _("the value is not a valid %(format)s.", format=value)
-    if keyword in ("additionalProperties", "unevaluatedProperties"):
-        return _("it has a field the format does not define.")
-    if keyword in ("maxItems", "minItems"):
-        return _("the list has too many or too few items.")
-    return _("the value is not valid (%(keyword)s).", keyword=keyword)
+        missing = [name for name in value if name not in (instance or {})]
+        message = _("the field %(name)s is missing.", name=", ".join(missing) or "?")
+    elif keyword == "type":
+        message = _("the value has the wrong type (expected %(type)s).", type=value)
+    elif keyword == "maxLength":
+        message = _("the text is too long (%(max)s characters at most).", max=value)
+    elif keyword == "minLength":
+        message = _("the text is too short.")
+    elif keyword in ("enum", "const"):
+        message = _("this value is not one of those allowed.")
+    elif keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        message = _("this number is out of range.")
+    elif keyword == "pattern":
+        message = _("the value does not have the expected form.")
+    elif keyword == "format":
+        message = _("the value is not a valid %(format)s.", format=value)
+    elif keyword in ("additionalProperties", "unevaluatedProperties"):
+        message = _("it has a field the format does not define.")
+    elif keyword in ("maxItems", "minItems"):
+        message = _("the list has too many or too few items.")
+    else:
+        message = _("the value is not valid (%(keyword)s).", keyword=keyword)
+    return message
 
 
 def _check_schema(document: dict[str, Any]) -> None:

@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -116,7 +117,8 @@ def suggest_groups(texts: list[str], k: int | None = None, lang: str = "fr") -> 
     ]
 
 
-def _check(texts: list[str], k: int | None, lang: str) -> list[str]:
+def _check(texts: Sequence[str], k: object, lang: str) -> list[str]:
+    """The texts as a list, once they and ``k`` are what the caller's types promise."""
     if isinstance(texts, str) or not all(isinstance(text, str) for text in texts):
         raise TypeError("texts must be a list of strings")
     if k is not None and (isinstance(k, bool) or not isinstance(k, int) or k < 1):

@@ -1,20 +1,13 @@
 """Role-aware serialisation: what each role sees of the models.
 
 The public view (participants and screens) never carries what only facilitators may see.
-Each function returns the view of :mod:`.wire` it names; three of them, though, still
-declare ``dict[str, Any]`` (through :func:`_loose`) while building their view with its
-type: :func:`serialize_idea` (``IdeaView | IdeaStub``), :func:`serialize_qualification`
-and :func:`serialize_volunteer`, because callers still annotate their results as
-``dict[str, Any]`` (``qualification_state`` in ``services/qualification.py``, ``mine`` in
-``services/volunteers.py``, and ``sockets.py``). Once those take the wire types, they
-return the views and ``_loose`` goes.
+Each function returns the view of :mod:`workshop.wire` it names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from typing import Any, Literal, cast, overload
+from typing import Literal, cast, overload
 
 from ..models import (
     Challenge,
@@ -56,11 +49,6 @@ def iso(value: dt.datetime | dt.date | None) -> str | None:
 
 def epoch_ms(value: dt.datetime | None) -> int | None:
     return None if value is None else int(value.timestamp() * 1000)
-
-
-def _loose(view: Mapping[str, object]) -> dict[str, Any]:
-    """A view as the plain dict some callers still expect (see the module docstring)."""
-    return cast(dict[str, Any], view)
 
 
 def serialize_workshop(workshop: Workshop) -> WorkshopView:
@@ -126,7 +114,7 @@ def serialize_timer(workshop: Workshop) -> TimerView:
 
 def serialize_idea(
     idea: Idea, role: Role, *, anonymous: bool, viewer_id: int | None = None
-) -> dict[str, Any]:
+) -> IdeaView | IdeaStub:
     """An idea as ``role`` may see it: an :class:`~.wire.IdeaView`, or an
     :class:`~.wire.IdeaStub` of an idea the viewer does not see in full.
 
@@ -138,7 +126,7 @@ def serialize_idea(
         hidden: IdeaStub = {"id": idea.id, "status": idea.status}
         if idea.merged_into_id is not None:
             hidden["merged_into_id"] = idea.merged_into_id
-        return _loose(hidden)
+        return hidden
     author = idea.author
     data: IdeaView = {
         "id": idea.id,
@@ -160,7 +148,7 @@ def serialize_idea(
         data["participant_id"] = idea.participant_id
         data["author_profile"] = author.profile if author else None
         data["client_id"] = idea.client_id
-    return _loose(data)
+    return data
 
 
 def serialize_challenge(challenge: Challenge) -> ChallengeView:
@@ -183,7 +171,7 @@ def serialize_participant(participant: Participant) -> ParticipantView:
     }
 
 
-def serialize_qualification(sheet: Qualification) -> dict[str, Any]:
+def serialize_qualification(sheet: Qualification) -> QualificationView:
     """A qualification sheet; the same for every role (it holds no personal data).
 
     After the first five keys, the fields of ``QUALIFICATION_FIELDS``, in that order."""
@@ -210,10 +198,10 @@ def serialize_qualification(sheet: Qualification) -> dict[str, Any]:
         "maturity": sheet.maturity,
         "stage": sheet.stage,
     }
-    return _loose(view)
+    return view
 
 
-def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> dict[str, Any]:
+def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> VolunteerView:
     """One offer, for facilitators or for the participant who made it (never for the
     room): the contact details only while consent is given."""
     target = target_of(volunteer)
@@ -235,4 +223,4 @@ def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> dict
     if with_name:
         data["participant_id"] = volunteer.participant_id
         data["display_name"] = volunteer.participant.display_name
-    return _loose(data)
+    return data

@@ -36,7 +36,6 @@ def run_exit_hooks(workshop: Workshop, phase: Phase) -> None:
         hook(workshop, phase)
 
 
-
 def _running(workshop_id: int, facilitator: Facilitator) -> Workshop:
     """Lock an open workshop for one of its facilitators."""
     workshop = event_log.lock_workshop(workshop_id)

@@ -11,6 +11,7 @@ nothing uncommitted is ever emitted.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from .. import realtime
 from ..errors import NotFound
-from ..extensions import db
+from ..extensions import current_app_object, db
 from ..models import Event, Workshop
 from ..realtime import Fact
 from ..roles import Role
@@ -41,25 +42,32 @@ def lock_workshop(workshop_id: int) -> Workshop:
 def record(
     workshop: Workshop,
     name: str,
-    data: dict[str, Any],
-    public_data: dict[str, Any] | None = None,
+    data: Mapping[str, object],
+    public_data: Mapping[str, object] | None = None,
 ) -> Fact:
     """Record fact ``name`` for ``workshop`` in the current transaction.
 
     ``data`` is what facilitators receive; ``public_data`` what participants and screens
-    receive when it differs. The caller must hold the lock (:func:`lock_workshop`).
+    receive when it differs: each the payload type of :mod:`workshop.wire` named after
+    the fact. The caller must hold the lock (:func:`lock_workshop`).
     """
     workshop.seq = (workshop.seq or 0) + 1
+    stored, public = dict(data), _json(public_data)
     db.session.add(
         Event(
             workshop_id=workshop.id,
             seq=workshop.seq,
             name=name,
-            data=data,
-            public_data=public_data,
+            data=stored,
+            public_data=public,
         )
     )
-    return _pending(Fact(workshop.id, workshop.seq, name, data, public_data))
+    return _pending(Fact(workshop.id, workshop.seq, name, stored, public))
+
+
+def _json(payload: Mapping[str, object] | None) -> dict[str, Any] | None:
+    """A payload as the JSON object it is stored and sent as (a shallow copy)."""
+    return None if payload is None else dict(payload)
 
 
 _WORKSHOPS = Workshop.__table__
@@ -100,21 +108,22 @@ def record_at(
     workshop_id: int,
     seq: int,
     name: str,
-    data: dict[str, Any],
-    public_data: dict[str, Any] | None = None,
+    data: Mapping[str, object],
+    public_data: Mapping[str, object] | None = None,
 ) -> Fact:
     """Record fact ``name`` with the ``seq`` taken by :func:`take_seq`."""
+    stored, public = dict(data), _json(public_data)
     db.session.connection().execute(
         _INSERT_EVENT,
         {
             "workshop_id": workshop_id,
             "seq": seq,
             "name": name,
-            "data": data,
-            "public_data": public_data,
+            "data": stored,
+            "public_data": public,
         },
     )
-    return _pending(Fact(workshop_id, seq, name, data, public_data))
+    return _pending(Fact(workshop_id, seq, name, stored, public))
 
 
 def _pending(fact: Fact) -> Fact:
@@ -154,9 +163,7 @@ def replay(workshop_id: int, after_seq: int, role: Role) -> list[dict[str, Any]]
 def _send_after_commit(session: Session) -> None:
     facts = session.info.pop(_PENDING, None)
     if facts:
-        realtime.broadcaster(current_app._get_current_object()).publish(  # type: ignore[attr-defined]
-            facts
-        )
+        realtime.broadcaster(current_app_object()).publish(facts)
 
 
 @event.listens_for(Session, "after_soft_rollback")

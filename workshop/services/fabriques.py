@@ -241,7 +241,8 @@ def readable_workshops_query(fabrique: Fabrique) -> Any:
 
 def readable_workshop(fabrique: Fabrique, uid: str) -> Workshop:
     """The workshop ``uid`` if ``fabrique`` may read it; else :class:`NotFound`."""
-    workshop = db.session.scalar(readable_workshops_query(fabrique).where(Workshop.uid == uid))
+    query = readable_workshops_query(fabrique).where(Workshop.uid == uid)
+    workshop: Workshop | None = db.session.scalar(query)
     if workshop is None:
         raise NotFound()
     return workshop

@@ -27,8 +27,10 @@ def get_workshop(workshop_id: int) -> Workshop:
 def find_by_code(code: str) -> Workshop:
     """The workshop with join code ``code`` (as typed); raises :class:`UnknownCode`."""
     normalized = normalize_code(code)
-    workshop = normalized and db.session.scalar(select(Workshop).where(Workshop.code == normalized))
-    if not workshop:
+    if not normalized:
+        raise UnknownCode()
+    workshop = db.session.scalar(select(Workshop).where(Workshop.code == normalized))
+    if workshop is None:
         raise UnknownCode()
     return workshop
 

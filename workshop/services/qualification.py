@@ -44,6 +44,7 @@ from ..schemas import (
     target_of,
 )
 from ..stages import abandon_reason_for
+from ..wire import QualificationView
 from . import event_log, lookup
 from .guards import allows, require_facilitator, require_not_closed, require_open
 
@@ -160,7 +161,7 @@ def for_workshop(workshop: Workshop) -> dict[tuple[str, int], Qualification]:
     return found
 
 
-def qualification_state(workshop: Workshop, role: Role) -> list[dict[str, Any]]:
+def qualification_state(workshop: Workshop, role: Role) -> list[QualificationView]:
     """The sheets for a snapshot: facilitators get all of them; participants and
     screens only those of défis and of ideas everybody can see."""
     query = select(Qualification).where(Qualification.workshop_id == workshop.id)

@@ -30,6 +30,7 @@ from ..schemas import (
     serialize_volunteer,
     target_of,
 )
+from ..wire import VolunteerCounts, VolunteersChanged, VolunteerView
 from . import event_log, lookup
 from .guards import require_open
 from .qualification import resolve_target
@@ -66,14 +67,18 @@ def _record_change(workshop: Workshop, target: TargetRef) -> None:
     """Record ``volunteers_changed`` for ``target``: counts for everybody, and the
     offers themselves for facilitators only."""
     db.session.flush()
-    public = {"target": target.kind, "target_id": target.id, "counts": _counts(workshop, target)}
+    public: VolunteersChanged = {
+        "target": target.kind,
+        "target_id": target.id,
+        "counts": _counts(workshop, target),
+    }
     offers = db.session.scalars(
         select(Volunteer)
         .options(selectinload(Volunteer.participant))
         .where(Volunteer.workshop_id == workshop.id, _target_filter(target))
         .order_by(Volunteer.id)
     )
-    private = {**public, "volunteers": [serialize_volunteer(v) for v in offers]}
+    private: VolunteersChanged = {**public, "volunteers": [serialize_volunteer(v) for v in offers]}
     event_log.record(workshop, Facts.VOLUNTEERS_CHANGED, private, public)
 
 
@@ -160,7 +165,7 @@ def for_workshop(workshop: Workshop) -> list[Volunteer]:
     )
 
 
-def mine(participant_id: int) -> list[dict[str, Any]]:
+def mine(participant_id: int) -> list[VolunteerView]:
     """A participant's own offers, with the contact details they gave."""
     offers = db.session.scalars(
         select(Volunteer).where(Volunteer.participant_id == participant_id).order_by(Volunteer.id)
@@ -168,7 +173,7 @@ def mine(participant_id: int) -> list[dict[str, Any]]:
     return [serialize_volunteer(v, with_name=False) for v in offers]
 
 
-def volunteer_state(workshop: Workshop, role: Role) -> list[dict[str, Any]]:
+def volunteer_state(workshop: Workshop, role: Role) -> list[VolunteerCounts]:
     """For a snapshot: one entry per target that has offers, as ``volunteers_changed``
     carries it for ``role``. Participants and screens get counts only, and nothing
     about ideas that are not visible."""
@@ -182,7 +187,7 @@ def volunteer_state(workshop: Workshop, role: Role) -> list[dict[str, Any]]:
             )
         )
         offers = [v for v in offers if v.idea_id is None or v.idea_id in visible]
-    entries: dict[tuple[str, int], dict[str, Any]] = {}
+    entries: dict[tuple[str, int], VolunteerCounts] = {}
     for volunteer in offers:
         target = target_of(volunteer)
         entry = entries.setdefault(

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from ..auth import login_required
 from ..errors import ValidationError, WorkshopError
 from ..exports import FORMATS, TABLE_NAMES, basename, build_json, render_document, table_csv
 from ..exports.ideas_import import MAX_BYTES, parse_ideas_csv

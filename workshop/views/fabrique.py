@@ -8,9 +8,8 @@ from typing import Any
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required
 
-from ..auth import current_facilitator
+from ..auth import current_facilitator, login_required
 from ..errors import ValidationError, WorkshopError
 from ..exports.report import VOLUNTEER_LABELS
 from ..models import Fabrique

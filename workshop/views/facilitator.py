@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import login_required
 
+from ..auth import login_required
 from ..errors import WorkshopError
 from ..exports.links import workshop_links
 from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind

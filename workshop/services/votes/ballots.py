@@ -30,7 +30,7 @@ from ...errors import (
     WrongPhase,
     WrongWorkshop,
 )
-from ...extensions import db, socketio
+from ...extensions import create_event, current_app_object, db, sleep
 from ...models import (
     Challenge,
     Idea,
@@ -43,6 +43,7 @@ from ...phases import PhaseKind, settings_of
 from ...realtime import Facts
 from ...schemas import VoteTarget
 from ...tallies import tallies_public as tallies_are_public
+from ...wire import VoteResult
 from .. import event_log
 from ..guards import require_open_status
 
@@ -50,7 +51,7 @@ from ..guards import require_open_status
 How = Literal["add", "remove", "set"]
 
 
-def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
+def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> VoteResult:
     """Put ``target.count`` more dots on an idea or a défi; returns the participant's
     votes.
 
@@ -64,7 +65,7 @@ def cast_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict
     return _one(workshop_id, VoteChange(participant_id, target, "add"))
 
 
-def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
+def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> VoteResult:
     """Take ``target.count`` dots back from an idea, until the vote is frozen.
 
     Raises :class:`NoVoteToWithdraw` when the participant has fewer dots there.
@@ -73,7 +74,7 @@ def withdraw_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> 
     return _one(workshop_id, VoteChange(participant_id, target, "remove"))
 
 
-def set_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> dict[str, Any]:
+def set_vote(workshop_id: int, participant_id: int, target: VoteTarget) -> VoteResult:
     """Make the participant's dots on an item exactly ``target.count`` (0 removes them).
 
     Idempotent, so a phone may resend it after a lost ack or from its offline outbox:
@@ -100,7 +101,7 @@ class VoteChange:
         return self.target.count
 
 
-def _one(workshop_id: int, change: VoteChange) -> dict[str, Any]:
+def _one(workshop_id: int, change: VoteChange) -> VoteResult:
     [result] = change_votes(workshop_id, [change])
     if isinstance(result, WorkshopError):
         raise result
@@ -155,9 +156,7 @@ class _Statements:
 _SQL = {"ideas": _Statements(_VOTES.c.idea_id), "challenges": _Statements(_VOTES.c.challenge_id)}
 
 
-def change_votes(
-    workshop_id: int, changes: list[VoteChange]
-) -> list[dict[str, Any] | WorkshopError]:
+def change_votes(workshop_id: int, changes: list[VoteChange]) -> list[VoteResult | WorkshopError]:
     """Apply dot changes of one workshop in one transaction (a group commit) and
     record one ``votes_changed`` for all of them.
 
@@ -186,7 +185,7 @@ def change_votes(
             raise VoteClosed()
     except WorkshopError as refusal:
         # Participants of other workshops are refused as such, whatever the phase.
-        results: list[dict[str, Any] | WorkshopError] = [
+        results: list[VoteResult | WorkshopError] = [
             _foreign(workshop_id, change) or refusal for change in changes
         ]
         db.session.rollback()
@@ -246,7 +245,7 @@ def _foreign(workshop_id: int, change: VoteChange) -> WorkshopError | None:
 
 def _apply(
     run: Any, workshop_id: int, phase_id: int, settings: dict[str, Any], change: VoteChange
-) -> tuple[dict[str, Any], int, int]:
+) -> tuple[VoteResult, int, int]:
     """Check and write one change; returns ``(ack, dots added, voters added)``."""
     target = change.target
     participant_id = change.participant_id
@@ -354,7 +353,7 @@ def _check_votable(
             raise OwnIdeaVote()
 
 
-def _ack_of(phase_id: int, settings: dict[str, Any], mine: dict[int, int]) -> dict[str, Any]:
+def _ack_of(phase_id: int, settings: dict[str, Any], mine: dict[int, int]) -> VoteResult:
     budget = int(settings["votes_per_participant"])
     return {
         "phase_id": phase_id,
@@ -364,25 +363,24 @@ def _ack_of(phase_id: int, settings: dict[str, Any], mine: dict[int, int]) -> di
     }
 
 
-def submit(workshop_id: int, change: VoteChange) -> dict[str, Any]:
+def submit(workshop_id: int, change: VoteChange) -> VoteResult:
     """Apply one participant's change, written together with the changes that arrive
     at the same moment (one transaction and one ``votes_changed`` for all of them,
     :mod:`workshop.batching`); returns the participant's ack or raises the refusal.
 
     The socket handlers' entry point during a vote storm; :func:`cast_vote` and its
     siblings apply one change alone (tests, scripts)."""
-    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    app = current_app_object()
     writer: GroupCommit[VoteChange] | None = app.extensions.get("semis_vote_writer")
     if writer is None:
         writer = app.extensions["semis_vote_writer"] = GroupCommit(
-            process=_write_batch,
-            create_event=socketio.server.eio.create_event,
-            sleep=socketio.sleep,
+            process=_write_batch, create_event=create_event, sleep=sleep
         )
-    return writer.submit(workshop_id, change)
+    ack: VoteResult = writer.submit(workshop_id, change)  # what _write_batch gave this change
+    return ack
 
 
-def _write_batch(workshop_id: int, changes: list[VoteChange]) -> list[Any]:
+def _write_batch(workshop_id: int, changes: list[VoteChange]) -> list[VoteResult | WorkshopError]:
     try:
         return change_votes(workshop_id, changes)
     except Exception:
