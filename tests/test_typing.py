@@ -34,7 +34,7 @@ def test_mypy_reports_a_misspelt_model_attribute(tmp_path: Path) -> None:
             """\
             from workshop.models import Facilitator, Workshop
 
-            def title(workshop: Workshop) -> str:
+            def title(workshop: Workshop) -> object:
                 return workshop.titel
 
             def column() -> object:
