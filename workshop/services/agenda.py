@@ -20,6 +20,7 @@ from ..models import Facilitator, Phase, Workshop, WorkshopStatus, utcnow
 from ..phases import PhaseKind
 from ..realtime import Facts
 from ..schemas import PhaseTarget, serialize_phase, serialize_timer, serialize_workshop
+from ..wire import PhaseChanged, TimerChanged
 from . import event_log, votes, workshops
 from .guards import require_facilitator, require_open
 
@@ -54,15 +55,12 @@ def enter_phase(workshop: Workshop, phase: Phase) -> None:
     workshop.timer_ends_at = None
     workshop.timer_remaining_ms = None
     db.session.flush()
-    event_log.record(
-        workshop,
-        Facts.PHASE_CHANGED,
-        {
-            "phase": serialize_phase(phase),
-            "workshop": serialize_workshop(workshop),
-            "timer": serialize_timer(workshop),
-        },
-    )
+    changed: PhaseChanged = {
+        "phase": serialize_phase(phase),
+        "workshop": serialize_workshop(workshop),
+        "timer": serialize_timer(workshop),
+    }
+    event_log.record(workshop, Facts.PHASE_CHANGED, changed)
 
 
 def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarget) -> Workshop:
@@ -92,7 +90,8 @@ def advance_phase(workshop_id: int, facilitator: Facilitator, target: PhaseTarge
 
 
 def _timer_fact(workshop: Workshop) -> None:
-    event_log.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
+    timer: TimerChanged = {"timer": serialize_timer(workshop)}
+    event_log.record(workshop, Facts.TIMER_CHANGED, timer)
 
 
 def start_timer(workshop_id: int, facilitator: Facilitator, seconds: int | None = None) -> Workshop:
@@ -194,6 +193,6 @@ def close_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
         if workshop.timer_ends_at is not None or workshop.timer_remaining_ms is not None:
             workshop.timer_ends_at = None
             workshop.timer_remaining_ms = None
-            event_log.record(workshop, Facts.TIMER_CHANGED, {"timer": serialize_timer(workshop)})
+            _timer_fact(workshop)
         db.session.commit()
     return workshop

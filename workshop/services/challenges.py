@@ -43,6 +43,7 @@ from ..schemas import (
     Role,
     serialize_challenge,
 )
+from ..wire import ChallengeCreated, ChallengesReordered, ChallengeUpdated
 from . import event_log, lookup
 from .guards import (
     require_capability,
@@ -187,9 +188,8 @@ def create_challenge(workshop_id: int, facilitator: Facilitator, new: NewChallen
     )
     db.session.add(challenge)
     db.session.flush()
-    event_log.record(
-        workshop, Facts.CHALLENGE_CREATED, {"challenge": serialize_challenge(challenge)}
-    )
+    created: ChallengeCreated = {"challenge": serialize_challenge(challenge)}
+    event_log.record(workshop, Facts.CHALLENGE_CREATED, created)
     db.session.commit()
     return challenge
 
@@ -209,9 +209,8 @@ def update_challenge(workshop_id: int, facilitator: Facilitator, edit: Challenge
     challenge.title, challenge.description = title, description
     challenge.version += 1
     db.session.flush()
-    event_log.record(
-        workshop, Facts.CHALLENGE_UPDATED, {"challenge": serialize_challenge(challenge)}
-    )
+    updated: ChallengeUpdated = {"challenge": serialize_challenge(challenge)}
+    event_log.record(workshop, Facts.CHALLENGE_UPDATED, updated)
     db.session.commit()
     return challenge
 
@@ -227,7 +226,8 @@ def reorder_challenges(workshop_id: int, facilitator: Facilitator, order: list[i
     for position, challenge_id in enumerate(order):
         challenges[challenge_id].position = position
     db.session.flush()
-    event_log.record(workshop, Facts.CHALLENGES_REORDERED, {"challenge_ids": order})
+    reordered: ChallengesReordered = {"challenge_ids": order}
+    event_log.record(workshop, Facts.CHALLENGES_REORDERED, reordered)
     db.session.commit()
 
 

@@ -13,6 +13,7 @@ from ..extensions import db
 from ..models import Facilitator, Idea, IdeaStatus
 from ..realtime import Facts
 from ..schemas import Role, serialize_idea
+from ..wire import IdeaPosted
 from . import event_log
 from .guards import require_facilitator, require_not_closed
 
@@ -87,11 +88,12 @@ def import_ideas(workshop_id: int, facilitator: Facilitator, rows: list[ImportRo
     db.session.add_all(created)
     db.session.flush()
     for idea in created:
-        event_log.record(
-            workshop,
-            Facts.IDEA_POSTED,
-            {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=workshop.anonymous)},
-            {"idea": serialize_idea(idea, Role.PARTICIPANT, anonymous=workshop.anonymous)},
-        )
+        data: IdeaPosted = {
+            "idea": serialize_idea(idea, Role.FACILITATOR, anonymous=workshop.anonymous)
+        }
+        public: IdeaPosted = {
+            "idea": serialize_idea(idea, Role.PARTICIPANT, anonymous=workshop.anonymous)
+        }
+        event_log.record(workshop, Facts.IDEA_POSTED, data, public)
     db.session.commit()
     return ImportResult(created=len(created), unchanged=len(rows) - len(created))

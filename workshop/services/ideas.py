@@ -19,11 +19,12 @@ from ..extensions import db
 from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, utcnow
 from ..realtime import Facts
 from ..schemas import IdeaEdit, NewIdea, Role, serialize_idea
+from ..wire import IdeaChanged, IdeaWithdrawn
 from . import event_log, lookup, votes
 from .guards import require_capability, require_facilitator, require_open
 
 
-def _views(idea: Idea, workshop: Workshop) -> tuple[dict[str, object], dict[str, object]]:
+def _views(idea: Idea, workshop: Workshop) -> tuple[IdeaChanged, IdeaChanged]:
     """The facilitators' and the public payload of a fact about ``idea``."""
     return (
         {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=workshop.anonymous)},
@@ -150,7 +151,8 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     require_open(workshop)
     idea.status = IdeaStatus.WITHDRAWN
     db.session.flush()
-    event_log.record(workshop, Facts.IDEA_WITHDRAWN, {"idea_id": idea.id})
+    withdrawn: IdeaWithdrawn = {"idea_id": idea.id}
+    event_log.record(workshop, Facts.IDEA_WITHDRAWN, withdrawn)
     votes.return_votes(workshop, idea)
     db.session.commit()
     return idea

@@ -16,6 +16,7 @@ from ..models import Facilitator, Idea, IdeaStatus, Workshop
 from ..realtime import Facts
 from ..roles import Role
 from ..schemas import ChallengeMerge, IdeaMerge, TargetRef, serialize_idea
+from ..wire import IdeasMerged
 from . import challenges, event_log, lookup, qualification, volunteers, votes
 
 
@@ -100,17 +101,19 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
     ]
     challenges.renumber(container)
     db.session.flush()
+    data: IdeasMerged = {
+        "idea": serialize_idea(into, Role.FACILITATOR, anonymous=False),
+        "merged": serialize_idea(absorbed, Role.FACILITATOR, anonymous=False),
+    }
+    public: IdeasMerged = {
+        "idea": serialize_idea(into, Role.PARTICIPANT, anonymous=workshop.anonymous),
+        "merged": serialize_idea(absorbed, Role.PARTICIPANT, anonymous=workshop.anonymous),
+    }
     event_log.record(
         workshop,
         Facts.IDEAS_MERGED,
-        {
-            "idea": serialize_idea(into, Role.FACILITATOR, anonymous=False),
-            "merged": serialize_idea(absorbed, Role.FACILITATOR, anonymous=False),
-        },
-        {
-            "idea": serialize_idea(into, Role.PARTICIPANT, anonymous=workshop.anonymous),
-            "merged": serialize_idea(absorbed, Role.PARTICIPANT, anonymous=workshop.anonymous),
-        },
+        data,
+        public,
     )
     for phase in changed_phases:
         votes.record_change(workshop, phase, into.id)

@@ -15,6 +15,7 @@ from ..extensions import db
 from ..models import Participant
 from ..realtime import Facts
 from ..schemas import JoinRequest, serialize_participant
+from ..wire import ParticipantJoined
 from . import event_log
 from .guards import check_joinable
 
@@ -42,15 +43,15 @@ def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
     )
     db.session.add(participant)
     db.session.flush()
-    count = db.session.scalar(
+    count = db.session.execute(
         select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
-    )
-    event_log.record(
-        workshop,
-        Facts.PARTICIPANT_JOINED,
-        {"participant": serialize_participant(participant), "participant_count": count},
-        {"participant_count": count},
-    )
+    ).scalar_one()
+    joined: ParticipantJoined = {
+        "participant": serialize_participant(participant),
+        "participant_count": count,
+    }
+    public: ParticipantJoined = {"participant_count": count}
+    event_log.record(workshop, Facts.PARTICIPANT_JOINED, joined, public)
     db.session.commit()
     return participant, token
 

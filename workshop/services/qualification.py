@@ -44,7 +44,7 @@ from ..schemas import (
     target_of,
 )
 from ..stages import abandon_reason_for
-from ..wire import QualificationView
+from ..wire import QualificationSaved, QualificationView
 from . import event_log, lookup
 from .guards import allows, require_facilitator, require_not_closed, require_open
 
@@ -140,9 +140,8 @@ def _save(workshop: Workshop, edit: QualificationEdit) -> Qualification:
         return sheet
     sheet.version = current_version + 1
     db.session.flush()
-    event_log.record(
-        workshop, Facts.QUALIFICATION_SAVED, {"qualification": serialize_qualification(sheet)}
-    )
+    saved: QualificationSaved = {"qualification": serialize_qualification(sheet)}
+    event_log.record(workshop, Facts.QUALIFICATION_SAVED, saved)
     db.session.commit()
     return sheet
 
@@ -194,6 +193,5 @@ def fold_sheet(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> None
             db.session.delete(source)
         kept.version += 1
         db.session.flush()
-        event_log.record(
-            workshop, Facts.QUALIFICATION_SAVED, {"qualification": serialize_qualification(kept)}
-        )
+        saved: QualificationSaved = {"qualification": serialize_qualification(kept)}
+        event_log.record(workshop, Facts.QUALIFICATION_SAVED, saved)

@@ -33,6 +33,7 @@ from ..schemas import (
     serialize_phase,
     serialize_workshop,
 )
+from ..wire import AgendaChanged, IdeaApproved, SettingsChanged, WorkshopSettings, WorkshopUpdated
 from . import event_log
 from .guards import require_facilitator
 
@@ -84,7 +85,7 @@ def workshops_of(facilitator: Facilitator) -> list[Workshop]:
 
 def record_workshop_updated(workshop: Workshop) -> None:
     """Record ``workshop_updated`` with the workshop as everybody sees it."""
-    data = {"workshop": serialize_workshop(workshop)}
+    data: WorkshopUpdated = {"workshop": serialize_workshop(workshop)}
     event_log.record(workshop, Facts.WORKSHOP_UPDATED, data)
 
 
@@ -139,13 +140,13 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
             )
     if not changed:
         return workshop
-    settings = {
+    settings: WorkshopSettings = {
         "anonymous": workshop.anonymous,
         "moderation": workshop.moderation,
         "participants_group": workshop.participants_group,
         "participants_qualify": workshop.participants_qualify,
     }
-    public: dict[str, object] = dict(settings)
+    public: WorkshopSettings = {**settings}
     if not workshop.anonymous:
         public["authors"] = {
             str(idea_id): name
@@ -155,16 +156,17 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
                 .where(Idea.workshop_id == workshop.id, Idea.status == IdeaStatus.VISIBLE)
             )
         }
-    event_log.record(workshop, Facts.SETTINGS_CHANGED, {"settings": settings}, {"settings": public})
+    changes: SettingsChanged = {"settings": settings}
+    public_changes: SettingsChanged = {"settings": public}
+    event_log.record(workshop, Facts.SETTINGS_CHANGED, changes, public_changes)
     for idea in released:
         idea.status = IdeaStatus.VISIBLE
         db.session.flush()
-        event_log.record(
-            workshop,
-            Facts.IDEA_APPROVED,
-            {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=False)},
-            {"idea": serialize_idea(idea, Role.PARTICIPANT, anonymous=workshop.anonymous)},
-        )
+        approved: IdeaApproved = {"idea": serialize_idea(idea, Role.FACILITATOR, anonymous=False)}
+        public_approved: IdeaApproved = {
+            "idea": serialize_idea(idea, Role.PARTICIPANT, anonymous=workshop.anonymous)
+        }
+        event_log.record(workshop, Facts.IDEA_APPROVED, approved, public_approved)
     db.session.commit()
     return workshop
 
@@ -205,8 +207,7 @@ def update_agenda(workshop_id: int, facilitator: Facilitator, items: list[Agenda
         phases.append(phase)
     workshop.phases = phases
     db.session.flush()
-    event_log.record(
-        workshop, Facts.AGENDA_CHANGED, {"phases": [serialize_phase(p) for p in workshop.phases]}
-    )
+    agenda: AgendaChanged = {"phases": [serialize_phase(p) for p in workshop.phases]}
+    event_log.record(workshop, Facts.AGENDA_CHANGED, agenda)
     db.session.commit()
     return workshop

@@ -27,6 +27,7 @@ from ...models import (
 from ...phases import PhaseKind, vote_settings
 from ...realtime import Facts
 from ...schemas import VoteSettingsChange, serialize_phase
+from ...wire import VoteConfigured, VoteReopened
 from .. import event_log
 from ..guards import require_facilitator
 from .counting import ranking, return_votes, tallies_public, totals, vote_state
@@ -75,7 +76,8 @@ def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSetti
     was_public = tallies_public(phase)
     phase.settings = {**(phase.settings or {}), **settings}
     db.session.flush()
-    event_log.record(workshop, Facts.VOTE_CONFIGURED, {"phase": serialize_phase(phase)})
+    configured: VoteConfigured = {"phase": serialize_phase(phase)}
+    event_log.record(workshop, Facts.VOTE_CONFIGURED, configured)
     if tallies_public(phase) and not was_public:
         _record_reveal(workshop, phase)
     db.session.commit()
@@ -149,7 +151,8 @@ def reopen_vote(workshop_id: int, facilitator: Facilitator, phase_id: int | None
         phase.frozen_at = None
         phase.frozen_ranking = None
         db.session.flush()
-        event_log.record(workshop, Facts.VOTE_REOPENED, {"phase": serialize_phase(phase)})
+        reopened: VoteReopened = {"phase": serialize_phase(phase)}
+        event_log.record(workshop, Facts.VOTE_REOPENED, reopened)
         # Ideas hidden or withdrawn while the vote was frozen kept their dots; an open
         # vote gives them back, or they would be lost to participants who cannot see them.
         gone = db.session.scalars(
