@@ -43,7 +43,14 @@ from ..schemas import (
     Role,
     serialize_challenge,
 )
-from ..wire import ChallengeCreated, ChallengesReordered, ChallengeUpdated
+from ..wire import (
+    ChallengeCreated,
+    ChallengesReordered,
+    ChallengeUpdated,
+    ContainerOrder,
+    GroupingView,
+    IdeaMoved,
+)
 from . import event_log, lookup
 from .guards import (
     require_capability,
@@ -116,7 +123,7 @@ def renumber(ideas: list[Idea]) -> None:
             idea.position = position
 
 
-def _order(workshop: Workshop, challenge_id: int | None) -> dict[str, Any]:
+def _order(workshop: Workshop, challenge_id: int | None) -> ContainerOrder:
     """A container's absolute order, as facts carry it."""
     return {
         "challenge_id": challenge_id,
@@ -124,7 +131,7 @@ def _order(workshop: Workshop, challenge_id: int | None) -> dict[str, Any]:
     }
 
 
-def _public_order(order: dict[str, Any]) -> dict[str, Any]:
+def _public_order(order: ContainerOrder) -> ContainerOrder:
     """Participants and screens only learn of visible ideas' places."""
     visible = set(
         db.session.scalars(
@@ -134,7 +141,7 @@ def _public_order(order: dict[str, Any]) -> dict[str, Any]:
     return {**order, "idea_ids": [i for i in order["idea_ids"] if i in visible]}
 
 
-def grouping_state(workshop: Workshop, role: Role) -> dict[str, Any]:
+def grouping_state(workshop: Workshop, role: Role) -> GroupingView:
     """Every défi with its ordered ideas, and the unclassified ones: the absolute state
     bulk changes (suggestions applied, undo, merges of défis) broadcast.
 
@@ -289,12 +296,9 @@ def _place(workshop: Workshop, idea: Idea, challenge_id: int | None, position: i
     orders = [_order(workshop, challenge_id)]
     if source_id != challenge_id:
         orders.append(_order(workshop, source_id))
-    event_log.record(
-        workshop,
-        Facts.IDEA_MOVED,
-        {"idea_id": idea.id, "orders": orders},
-        {"idea_id": idea.id, "orders": [_public_order(o) for o in orders]},
-    )
+    moved: IdeaMoved = {"idea_id": idea.id, "orders": orders}
+    public: IdeaMoved = {"idea_id": idea.id, "orders": [_public_order(o) for o in orders]}
+    event_log.record(workshop, Facts.IDEA_MOVED, moved, public)
     db.session.commit()
     return idea
 

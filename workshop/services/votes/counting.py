@@ -22,6 +22,7 @@ from ...phases import PhaseKind, vote_settings
 from ...realtime import Facts
 from ...tallies import ranks
 from ...tallies import tallies_public as tallies_are_public
+from ...wire import VotesChanged, VoteState
 from .. import event_log
 
 
@@ -72,12 +73,14 @@ def my_votes(participant: Participant) -> dict[int, dict[int, int]]:
     return mine
 
 
-def vote_state(phase: Phase, *, public: bool) -> dict[str, Any]:
+def vote_state(phase: Phase, *, public: bool) -> VoteState:
     """What a client shows of ``phase``'s vote: totals, and tallies when allowed."""
-    state: dict[str, Any] = {
+    counted = totals(phase)
+    state: VoteState = {
         "phase_id": phase.id,
         "target": vote_settings(phase)["target"],
-        **totals(phase),
+        "voters": counted["voters"],
+        "votes_cast": counted["votes_cast"],
     }
     if not public or tallies_public(phase):
         state["tallies"] = {str(k): v for k, v in tallies(phase).items()}
@@ -92,11 +95,13 @@ def record_change(workshop: Workshop, phase: Phase, item_id: int) -> None:
             Vote.phase_id == phase.id, target_column(phase) == item_id
         )
     )
-    data = {
+    counted = totals(phase)
+    data: VotesChanged = {
         "phase_id": phase.id,
         "target": vote_settings(phase)["target"],
         "tallies": {str(item_id): int(total or 0)},
-        **totals(phase),
+        "voters": counted["voters"],
+        "votes_cast": counted["votes_cast"],
     }
     public = None if tallies_public(phase) else {k: v for k, v in data.items() if k != "tallies"}
     event_log.record(workshop, Facts.VOTES_CHANGED, data, public)

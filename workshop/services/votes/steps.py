@@ -27,7 +27,7 @@ from ...models import (
 from ...phases import PhaseKind, vote_settings
 from ...realtime import Facts
 from ...schemas import VoteSettingsChange, serialize_phase
-from ...wire import VoteConfigured, VoteReopened
+from ...wire import ResultsFrozen, VoteConfigured, VoteReopened, VotesRevealed
 from .. import event_log
 from ..guards import require_facilitator
 from .counting import ranking, return_votes, tallies_public, totals, vote_state
@@ -85,11 +85,11 @@ def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSetti
 
 
 def _record_reveal(workshop: Workshop, phase: Phase) -> None:
-    event_log.record(
-        workshop,
-        Facts.VOTES_REVEALED,
-        {"phase": serialize_phase(phase), "votes": vote_state(phase, public=False)},
-    )
+    revealed: VotesRevealed = {
+        "phase": serialize_phase(phase),
+        "votes": vote_state(phase, public=False),
+    }
+    event_log.record(workshop, Facts.VOTES_REVEALED, revealed)
 
 
 def reveal_votes(workshop_id: int, facilitator: Facilitator, phase_id: int | None = None) -> Phase:
@@ -114,11 +114,11 @@ def _freeze(workshop: Workshop, phase: Phase) -> None:
     phase.frozen_at = utcnow()
     phase.frozen_ranking = ranking(phase)
     db.session.flush()
-    event_log.record(
-        workshop,
-        Facts.RESULTS_FROZEN,
-        {"phase": serialize_phase(phase), "votes": vote_state(phase, public=False)},
-    )
+    frozen: ResultsFrozen = {
+        "phase": serialize_phase(phase),
+        "votes": vote_state(phase, public=False),
+    }
+    event_log.record(workshop, Facts.RESULTS_FROZEN, frozen)
 
 
 def freeze_results(
