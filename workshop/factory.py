@@ -97,7 +97,7 @@ def configure_proxy(app: Flask) -> None:
     if count > 0:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]  # Flask's documented way to wrap it
             app.wsgi_app, x_for=count, x_proto=count, x_host=count
         )
 

@@ -65,7 +65,7 @@ def lock_fabrique(fabrique_id: int) -> Fabrique:
     result = db.session.execute(
         update(Fabrique).where(Fabrique.id == fabrique_id).values(updated_at=Fabrique.updated_at)
     )
-    if result.rowcount == 0:  # type: ignore[attr-defined]
+    if result.rowcount == 0:  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult
         raise NotFound()
     fabrique = db.session.get(Fabrique, fabrique_id, populate_existing=True)
     assert fabrique is not None  # noqa: S101 - the update just matched it
