@@ -52,8 +52,9 @@ class Config:
     MAX_MESSAGE_BYTES = 16 * 1024
     # Ideas one participant may post per minute.
     IDEA_RATE_PER_MINUTE = 12
-    # Failed join-code look-ups allowed per client address.
-    JOIN_GUESS_LIMIT = "20 per minute;100 per hour"
+    # Failed join-code look-ups allowed per client address (a right code never counts).
+    # Sized with the code length: see views/participant.py and the README.
+    JOIN_GUESS_LIMIT = "100 per hour;400 per day"
     # Storage for rate-limit counters (Flask-Limiter URI): memory:// or redis://...
     RATELIMIT_STORAGE_URI = "memory://"
     # How long a participant's phone keeps its identity, in days.

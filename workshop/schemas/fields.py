@@ -46,7 +46,13 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # Join codes use an alphabet with no look-alike characters (no 0/O, 1/I/L).
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 
-CODE_LENGTH = 6
+# New workshops get 8 characters: 31**8 ≈ 8.5e11 codes, sized with JOIN_GUESS_LIMIT so
+# that an address guessing all day finds one of 1,000 open workshops with probability
+# below 1e-6 (the arithmetic: views/participant.py). Workshops made before keep their
+# 6-character codes, so both lengths are read.
+CODE_LENGTH = 8
+
+CODE_LENGTHS = (6, 8)
 
 INT_MAX = 2**31 - 1
 

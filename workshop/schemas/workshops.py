@@ -17,7 +17,7 @@ from ..phases import Format, PhaseKind
 from .fields import (
     AGENDA_MAX_PHASES,
     CODE_ALPHABET,
-    CODE_LENGTH,
+    CODE_LENGTHS,
     DISPLAY_NAME_MAX,
     PHASE_MAX_MINUTES,
     PHASE_TITLE_MAX,
@@ -106,7 +106,7 @@ def normalize_code(value: Any) -> str:
     if not isinstance(value, str):
         return ""
     code = re.sub(r"[\s\-.]", "", value).upper()
-    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+    if len(code) not in CODE_LENGTHS or any(ch not in CODE_ALPHABET for ch in code):
         return ""
     return code
 

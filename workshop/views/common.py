@@ -42,8 +42,10 @@ def qr_svg(data: str) -> Markup:
 
 
 def pretty_code(code: str) -> str:
-    """``ABCDEF`` shown as ``ABC DEF``: easier to read aloud and to type."""
-    return f"{code[:3]} {code[3:]}"
+    """``ABCDEFGH`` shown as ``ABCD EFGH`` (an older ``ABCDEF`` as ``ABC DEF``): easier
+    to read aloud and to type."""
+    half = len(code) // 2
+    return f"{code[:half]} {code[half:]}"
 
 
 def inject_globals() -> dict[str, Any]:

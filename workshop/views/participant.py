@@ -26,10 +26,32 @@ def _failed_lookup(response: Any) -> bool:
     return bool(response.status_code == 404)
 
 
-# One budget per address for both ways of trying a code (a plain ``limit`` would give
-# each route its own bucket, doubling what a guesser may try).
+def _already_joined() -> bool:
+    """A phone that joined the workshop the code names passes even an address over its
+    budget: its cookie proves it knows the code. Anyone else is refused whatever code it
+    sends, so a refusal never tells a right code from a wrong one."""
+    code = (request.view_args or {}).get("code") or request.form.get("code", "")
+    try:
+        workshop = lookup.find_by_code(str(code))
+    except UnknownCode:
+        return False
+    return current_participant(workshop.id) is not None
+
+
+# One budget per address for every way of trying a code (a plain ``limit`` would give
+# each route its own bucket, multiplying what a guesser may try).
+#
+# The budget and the code space are sized together (``JOIN_GUESS_LIMIT``, ``CODE_LENGTH``):
+#
+# - A venue puts a whole room behind one address. Only failed look-ups count, so 400
+#   phones joining cost nothing; if 10 % of them mistype the code once that is 40
+#   failures, well inside 100 per hour.
+# - A guesser gets at most 400 failures per day window, 800 in any 24 hours (two fixed
+#   windows). With 8-character codes over 31 letters and digits (31**8 ≈ 8.5e11) and up
+#   to 1,000 open workshops on a server, its chance of hitting any of them in a day is
+#   at most 800 × 1,000 / 8.5e11 ≈ 9.4e-7 < 1e-6 (for one given workshop, 9.4e-10).
 join_code_guesses = limiter.shared_limit(
-    _guess_limit, scope="join-code", deduct_when=_failed_lookup
+    _guess_limit, scope="join-code", deduct_when=_failed_lookup, exempt_when=_already_joined
 )
 
 
@@ -81,6 +103,7 @@ def join(code: str) -> Any:
 
 
 @bp.get("/w/<code>")
+@join_code_guesses
 def board(code: str) -> Any:
     """The phone board: ideas wall, posting form, the participant's own ideas."""
     normalized = normalize_code(code)
