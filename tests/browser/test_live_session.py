@@ -58,7 +58,7 @@ def join(phone: Page, url: str, name: str, profile: str = "citizen") -> None:
     phone.fill("#display_name", name)
     phone.check(f"input[name=profile][value={profile}]")
     phone.click("main button[type=submit]")
-    expect(phone).to_have_url(re.compile(r"/w/[A-Z0-9]{6}$"))
+    expect(phone).to_have_url(re.compile(r"/w/[A-Z0-9]{6,8}$"))
 
 
 def wall_titles(page: Page) -> list[str]:
@@ -79,7 +79,7 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     screen: Page = new_page()
     screen.goto(console.get_attribute("#screen-link", "href"))
     code = console.locator(".code").inner_text().replace(" ", "")
-    expect(screen.locator(".screen__code")).to_have_text(f"{code[:3]} {code[3:]}")
+    expect(screen.locator(".screen__code")).to_have_text(f"{code[:4]} {code[4:]}")
     expect(screen.locator(".screen__qr svg")).to_be_visible()
     expect(screen.locator(".screen__url")).to_have_text(f"{base}/j/{code}")
 
@@ -93,7 +93,7 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     phone_b.fill("#display_name", "Karim")
     phone_b.check("input[name=profile][value=association]")
     phone_b.click("main button[type=submit]")
-    expect(phone_b).to_have_url(re.compile(r"/w/[A-Z0-9]{6}$"))
+    expect(phone_b).to_have_url(re.compile(r"/w/[A-Z0-9]{6,8}$"))
 
     # Two participants connected, counted on the screen and the console.
     expect(screen.locator("#connected")).to_have_text("2 personnes connectées")
@@ -135,7 +135,7 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
 
     # A reload keeps the participant's identity.
     phone_b.reload()
-    expect(phone_b).to_have_url(re.compile(r"/w/[A-Z0-9]{6}$"))
+    expect(phone_b).to_have_url(re.compile(r"/w/[A-Z0-9]{6,8}$"))
     expect(phone_b.locator(".phone__head strong")).to_have_text("Karim")
     expect(phone_b.locator("#wall .idea__title")).to_have_text([HOSTILE])
 
