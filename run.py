@@ -38,6 +38,7 @@ from workshop.extensions import socketio  # noqa: E402
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+    from flask import Flask
 
 
 def _server_options(max_connections: int) -> dict[str, object]:
@@ -92,6 +93,21 @@ def _without_websocket_compression(wsgi_app: "WSGIApplication") -> "WSGIApplicat
     return app
 
 
+def _announce_setup_link(app: "Flask", host: str, port: int) -> None:
+    """With no facilitator account yet, log the one-time set-up link: the /setup page
+    refuses whoever reaches it without this token (say, first on a venue's network)."""
+    from workshop.services import accounts
+
+    with app.app_context():
+        if accounts.has_facilitators():
+            return
+        token = accounts.setup_token()
+    base = (app.config.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
+    app.logger.warning(
+        "No facilitator account yet. Create the first one at: %s/setup?token=%s", base, token
+    )
+
+
 def main() -> None:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
     if not app.config.get("WEBSOCKET_COMPRESSION", False):
@@ -105,6 +121,7 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("Semis listening on http://%s:%s (%s)", host, port, ASYNC_MODE)
+    _announce_setup_link(app, host, port)
     socketio.run(
         app,
         host=host,

@@ -9,17 +9,19 @@ from __future__ import annotations
 
 import functools
 import hmac
+import secrets
 from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
-from flask import current_app, request
-from flask_login import current_user
+from flask import current_app, request, session
+from flask_login import current_user, login_user, logout_user
 from flask_login import login_required as _login_required
+from flask_socketio import disconnect, join_room
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import realtime
 from .errors import Forbidden, NotAuthenticated
-from .extensions import login_manager
+from .extensions import login_manager, socketio
 from .models import Facilitator, Participant, Workshop
 from .presence import Connection, Presence
 from .roles import Role
@@ -31,12 +33,49 @@ R = TypeVar("R")
 
 
 def _load_facilitator(user_id: str) -> Facilitator | None:
-    return accounts.get_facilitator(int(user_id)) if user_id.isdigit() else None
+    """The session's or remember cookie's account, unless it signed out since."""
+    return accounts.session_facilitator(user_id)
 
 
 # Registered by a call: Flask-Login ships no types, so as a decorator it would leave
 # the loader untyped.
 login_manager.user_loader(_load_facilitator)
+
+
+def account_room(facilitator_id: int) -> str:
+    """The room every socket of one facilitator account is in, whatever its workshop:
+    signing out disconnects them."""
+    return f"account:{facilitator_id}"
+
+
+def sign_in(facilitator: Facilitator, *, remember: bool) -> None:
+    """Sign ``facilitator`` in on this browser; a remember cookie only if asked.
+
+    The session keeps ``"<id>:<generation>:<nonce>"``: the generation lets a sign-out
+    end it, and the nonce, new at each sign-in, rotates the session and remember cookie
+    (Flask-Login writes the remember cookie from this value)."""
+    login_user(facilitator, remember=remember, fresh=True)
+    session["_user_id"] = f"{facilitator.get_id()}:{secrets.token_urlsafe(12)}"
+
+
+def sign_out(facilitator: Facilitator) -> None:
+    """End every session of the account (copies of its cookies included), clear this
+    browser's, and disconnect the account's sockets."""
+    accounts.end_sessions(facilitator)
+    logout_user()
+    disconnect_account(facilitator.id)
+
+
+def disconnect_account(facilitator_id: int) -> None:
+    """Disconnect the sockets of an account that this process holds. Sockets held by
+    other workers are refused at their next event (:func:`current_connection`)."""
+    # Set by init_app; the stubs do not declare it.
+    server: Any = getattr(socketio, "server", None)
+    if server is None:
+        return
+    room = account_room(facilitator_id)
+    for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+        server.disconnect(sid, namespace="/")
 
 
 def current_facilitator() -> Facilitator | None:
@@ -102,6 +141,7 @@ def socket_connection(auth_data: Any) -> Connection:
         if facilitator is None:
             raise NotAuthenticated()
         guards.require_facilitator(workshop, facilitator)
+        join_room(account_room(facilitator.id))
         return Connection(workshop.id, Role.FACILITATOR, facilitator_id=facilitator.id)
     if not screen_key_matches(workshop, data.get("key")):
         raise NotAuthenticated()
@@ -120,9 +160,15 @@ def socket_id() -> str:
 
 
 def current_connection() -> Connection:
-    """The authenticated socket's connection; raises :class:`NotAuthenticated`."""
+    """The authenticated socket's connection; raises :class:`NotAuthenticated`.
+
+    A facilitator's socket whose session has ended since it connected (signed out,
+    password changed, perhaps on another worker) is disconnected instead."""
     connection = presence().get(socket_id())
     if connection is None:
+        raise NotAuthenticated()
+    if connection.role is Role.FACILITATOR and current_facilitator() is None:
+        disconnect()
         raise NotAuthenticated()
     return connection
 

@@ -62,6 +62,17 @@ class Config:
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True
+    # « Se souvenir de moi »: only when ticked; Secure as well on an HTTPS request.
+    REMEMBER_COOKIE_NAME = "remember_token"
+    REMEMBER_COOKIE_HTTPONLY = True
+    REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = False
+    # Wrong sign-in passwords allowed per account, and per client address.
+    LOGIN_ACCOUNT_LIMIT = "5 per minute;20 per hour"
+    LOGIN_ADDRESS_LIMIT = "20 per minute;100 per hour"
+    # Strict-Transport-Security max-age in seconds, sent when > 0: set it (for example
+    # 31536000) only when the site is served over HTTPS.
+    HSTS_SECONDS = 0
     LANGUAGES = ["fr", "en"]
     BABEL_DEFAULT_LOCALE = "fr"
     BABEL_TRANSLATION_DIRECTORIES = "translations"

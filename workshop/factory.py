@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
-from flask import Flask, abort, request
+from flask import Flask, abort, has_request_context, request
+from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -141,6 +142,9 @@ def init_extensions(app: Flask) -> None:
 
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    # Before Flask-Login's: after-request functions run last-registered first, so this
+    # one sees the remember cookie Flask-Login sets.
+    secure_cookies_over_https(app)
     login_manager.init_app(app)
     login_manager.login_view = "main.login"
     login_manager.login_message_category = "info"
@@ -179,6 +183,37 @@ def init_extensions(app: Flask) -> None:
 SOCKETIO_PATH = "socket.io"
 
 
+class HttpsAwareSessionInterface(SecureCookieSessionInterface):
+    """The session cookie is ``Secure`` when the setting says so or the request came
+    over HTTPS (behind a proxy, ``WORKSHOP_PROXY_COUNT`` makes that visible)."""
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        return super().get_cookie_secure(app) or (has_request_context() and request.is_secure)
+
+
+def secure_cookies_over_https(app: Flask) -> None:
+    """Mark the session and remember cookies ``Secure`` on HTTPS requests."""
+    app.session_interface = HttpsAwareSessionInterface()
+
+    @app.after_request
+    def secure_remember_cookie(response: Any) -> Any:
+        if not request.is_secure:
+            return response
+        name = f"{app.config['REMEMBER_COOKIE_NAME']}="
+        cookies = response.headers.getlist("Set-Cookie")
+        if any(cookie.startswith(name) for cookie in cookies):
+            response.headers.setlist(
+                "Set-Cookie",
+                [
+                    f"{cookie}; Secure"
+                    if cookie.startswith(name) and "; Secure" not in cookie
+                    else cookie
+                    for cookie in cookies
+                ],
+            )
+        return response
+
+
 def _not_served() -> NoReturn:
     abort(404)
 
@@ -212,7 +247,8 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        "connect-src 'self' ws: wss:",
+        # 'self' covers WebSocket to this same origin (ws: or wss:) in current browsers.
+        "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
         "form-action 'self'",
@@ -221,7 +257,15 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
+#: Pages no browser or proxy should keep: consoles, portfolios, exports, the API, and
+#: the account's own pages.
+PRIVATE_BLUEPRINTS = frozenset({"facilitator", "fabrique", "exports", "api"})
+PRIVATE_ENDPOINTS = frozenset({"main.change_password", "main.login", "main.setup"})
+
+
 def register_security_headers(app: Flask) -> None:
+    hsts_seconds = int(app.config["HSTS_SECONDS"])
+
     @app.after_request
     def security_headers(response: Any) -> Any:
         headers = response.headers
@@ -229,6 +273,10 @@ def register_security_headers(app: Flask) -> None:
         headers.setdefault("X-Content-Type-Options", "nosniff")
         headers.setdefault("Referrer-Policy", "same-origin")
         headers.setdefault("X-Frame-Options", "DENY")
+        if request.blueprint in PRIVATE_BLUEPRINTS or request.endpoint in PRIVATE_ENDPOINTS:
+            headers.setdefault("Cache-Control", "no-store")
+        if hsts_seconds > 0:
+            headers.setdefault("Strict-Transport-Security", f"max-age={hsts_seconds}")
         return response
 
 

@@ -37,7 +37,7 @@ def upload(page: Page, data: bytes) -> None:
 
 def test_import_then_export_from_the_console(fresh_server: Any, new_page: Any) -> None:
     console: Page = new_page()
-    set_up_facilitator(console, fresh_server.url)
+    set_up_facilitator(console, fresh_server)
     create_workshop(console, "Soirée des idées recueillies")
     console_url = console.url
     console.click("#exports-link")

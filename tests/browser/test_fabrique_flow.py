@@ -51,7 +51,7 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     fresh_server: Any, new_page: Any
 ) -> None:
     console: Page = new_page()
-    set_up_facilitator(console, fresh_server.url)
+    set_up_facilitator(console, fresh_server)
     # The operator creates the Fabrique with Camille as a member.
     fresh_server.flask(
         "fabriques",

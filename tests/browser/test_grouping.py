@@ -43,7 +43,7 @@ def card_of(scope: Any, title: str) -> Any:
 def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     fresh_server: Any, new_page: Any
 ) -> None:
-    console, join_url = open_at_ideas(new_page, fresh_server.url, "Atelier regroupement")
+    console, join_url = open_at_ideas(new_page, fresh_server, "Atelier regroupement")
     phone: Page = new_page(phone=True)
     join(phone, join_url, "Nadia")
     for title in IDEAS:

@@ -17,10 +17,20 @@ pytestmark = pytest.mark.browser
 HOSTILE = 'Un frigo <script>alert("x")</script> <b>solidaire</b>'
 
 
-def set_up_facilitator(page: Page, base: str) -> None:
-    page.goto(base + "/")
+def setup_link(server: Any) -> str:
+    """The one-time set-up link run.py logged as it started with no account."""
+    match = re.search(r"/setup\?token=\w+", server.log())
+    assert match is not None, server.log()
+    return str(server.url) + match.group(0)
+
+
+def set_up_facilitator(page: Page, server: Any) -> None:
+    page.goto(server.url + "/")
     expect(page).to_have_url(re.compile(r"/setup$"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")
+    # Without the link's token the page only says where to find it.
+    expect(page.locator("#form-error")).to_contain_text("terminal")
+    page.goto(setup_link(server))
     page.fill("#name", "Camille")
     page.fill("#email", "camille@example.org")
     page.fill("#password", "semer-des-idees-2026")
@@ -42,11 +52,11 @@ def create_workshop(page: Page, title: str) -> None:
     expect(page).to_have_url(re.compile(r"/f/w/\d+$"))
 
 
-def open_at_ideas(new_page: Callable[..., Page], base: str, title: str) -> tuple[Page, str]:
+def open_at_ideas(new_page: Callable[..., Page], server: Any, title: str) -> tuple[Page, str]:
     """A new facilitator's console with a workshop created, opened and moved to its ideas
     step; and the workshop's join URL."""
     console = new_page()
-    set_up_facilitator(console, base)
+    set_up_facilitator(console, server)
     create_workshop(console, title)
     console.click("#open-workshop")
     console.click("#phase-next")  # ideas
@@ -68,7 +78,7 @@ def wall_titles(page: Page) -> list[str]:
 def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     base = fresh_server.url
     console: Page = new_page()
-    set_up_facilitator(console, base)
+    set_up_facilitator(console, fresh_server)
     create_workshop(console, "Marathon <i>alimentation</i>")
     expect(console.locator("h1")).to_have_text("Marathon <i>alimentation</i>")
 
@@ -151,9 +161,8 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
 
 
 def test_moderation_and_anonymity(fresh_server: Any, new_page: Any) -> None:
-    base = fresh_server.url
     console: Page = new_page()
-    set_up_facilitator(console, base)
+    set_up_facilitator(console, fresh_server)
     create_workshop(console, "Soirée modérée")
     console.click("#open-workshop")
     console.click("#phase-next")
@@ -192,11 +201,11 @@ def test_moderation_and_anonymity(fresh_server: Any, new_page: Any) -> None:
 
 def test_english_when_the_browser_asks(fresh_server: Any, new_page: Any) -> None:
     page: Page = new_page(locale="en-GB")
-    page.goto(fresh_server.url + "/setup")
+    page.goto(setup_link(fresh_server))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Welcome to Semis")
     french: Page = new_page(locale="fr-FR")
-    french.goto(fresh_server.url + "/setup")
+    french.goto(setup_link(fresh_server))
     expect(french.locator("h1")).to_have_text("Bienvenue sur Semis")
     # A bad form answers in the page's language, with the field marked invalid.
     french.fill("#email", "camille@example.org")

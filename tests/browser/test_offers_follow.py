@@ -20,7 +20,7 @@ BOUGER = "Comment pourrions-nous bouger plus ?"
 
 
 def test_offers_follow_merged_and_deleted_defis(fresh_server: Any, new_page: Any) -> None:
-    console, join_url = open_at_ideas(new_page, fresh_server.url, "Soirée des défis")
+    console, join_url = open_at_ideas(new_page, fresh_server, "Soirée des défis")
     phone: Page = new_page(phone=True)
     join(phone, join_url, "Dana")
     phone.fill("#idea-title", "Une cantine avec les producteurs du coin")

@@ -48,7 +48,7 @@ def outbox_of(page: Page) -> list[dict[str, Any]]:
 
 def start_session(fresh_server: Any, new_page: Any) -> tuple[Page, Page, str]:
     """A facilitator's console on an open workshop at its ideas step, and the screen."""
-    console, join_url = open_at_ideas(new_page, fresh_server.url, "Marché hors ligne")
+    console, join_url = open_at_ideas(new_page, fresh_server, "Marché hors ligne")
     screen: Page = new_page()
     screen.goto(console.get_attribute("#screen-link", "href"))
     return console, screen, join_url

@@ -24,7 +24,7 @@ def item(console: Page, title: str) -> Any:
 
 
 def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: Any) -> None:
-    console, join_url = open_at_ideas(new_page, fresh_server.url, "Soirée qualification")
+    console, join_url = open_at_ideas(new_page, fresh_server, "Soirée qualification")
     alice: Page = new_page(phone=True)
     join(alice, join_url, "Alice")
     alice.fill("#idea-title", IDEA)

@@ -21,7 +21,7 @@ def card(page: Page, title: str) -> Any:
 
 
 def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> None:
-    console, join_url = open_at_ideas(new_page, fresh_server.url, "Soirée vote")
+    console, join_url = open_at_ideas(new_page, fresh_server, "Soirée vote")
     screen: Page = new_page()
     screen.goto(console.get_attribute("#screen-link", "href"))
     alice: Page = new_page(phone=True)

@@ -85,3 +85,58 @@ def test_demo_for_a_given_owner(app: Flask) -> None:
         assert demo.create_demo("anne@example.org").facilitator.id == owner.id
         with pytest.raises(LookupError):
             demo.create_demo("nobody@example.org")
+
+
+# ------------------------------------------------------------------ sessions and passwords
+
+
+def test_a_missing_account_costs_a_password_check_too(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checked: list[str] = []
+
+    def spy(pwhash: str, password: str) -> bool:
+        checked.append(password)
+        return False
+
+    monkeypatch.setattr(accounts, "check_password_hash", spy)
+    with app.app_context(), pytest.raises(BadCredentials):
+        accounts.authenticate("nobody@example.org", "a-guess-at-it")
+    assert checked == ["a-guess-at-it"]
+
+
+def test_ending_sessions_refuses_the_old_session_id(app: Flask) -> None:
+    with app.app_context():
+        anne = make_facilitator()
+        old = anne.get_id()
+        assert accounts.session_facilitator(old) is anne
+        assert accounts.session_facilitator(f"{old}:any-nonce") is anne
+        accounts.end_sessions(anne)
+        assert accounts.session_facilitator(old) is None
+        assert accounts.session_facilitator(anne.get_id()) is anne
+        for junk in ("", str(anne.id), "x:0", f"{anne.id}:x", "999:0"):
+            assert accounts.session_facilitator(junk) is None
+
+
+def test_change_password_checks_the_current_one_and_ends_sessions(app: Flask) -> None:
+    new = "another-long-passphrase"
+    with app.app_context():
+        anne = make_facilitator()
+        old = anne.get_id()
+        with pytest.raises(BadCredentials):
+            accounts.change_password(anne, "not-the-password", new)
+        assert accounts.session_facilitator(old) is anne
+        accounts.change_password(anne, PASSWORD, new)
+        assert accounts.session_facilitator(old) is None
+        assert accounts.authenticate(anne.email, new) is anne
+        with pytest.raises(BadCredentials):
+            accounts.authenticate(anne.email, PASSWORD)
+
+
+def test_setup_token(app: Flask) -> None:
+    with app.app_context():
+        token = accounts.setup_token()
+        assert len(token) == 32 and token == accounts.setup_token()
+        assert accounts.setup_token_matches(token)
+        for wrong in (None, "", token[:-1], token.upper(), 42):
+            assert not accounts.setup_token_matches(wrong)

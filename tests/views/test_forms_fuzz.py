@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import as_facilitator
 from tests.factories import WorkshopRef
+from workshop.services import accounts
 
 # The app is built once per test and reused by every example: no example needs a clean
 # database, only an answer below 500.
@@ -55,7 +56,11 @@ def form(fields: list[str]) -> st.SearchStrategy[dict[str, str | list[str]]]:
 @pytest.fixture
 def app_config() -> dict[str, object]:
     # Guessing limits would answer 429 early and hide the handlers from the fuzzer.
-    return {"JOIN_GUESS_LIMIT": "100000 per minute"}
+    return {
+        "JOIN_GUESS_LIMIT": "100000 per minute",
+        "LOGIN_ACCOUNT_LIMIT": "100000 per minute",
+        "LOGIN_ADDRESS_LIMIT": "100000 per minute",
+    }
 
 
 @pytest.fixture
@@ -65,8 +70,10 @@ def workshop(new_workshop: Callable[..., WorkshopRef]) -> WorkshopRef:
 
 @FUZZ
 @given(data=form(["email", "name", "password"]))
-def test_setup_form(client: FlaskClient, data: dict[str, object]) -> None:
-    assert client.post("/setup", data=data).status_code < 500
+def test_setup_form(app: Flask, client: FlaskClient, data: dict[str, object]) -> None:
+    with app.app_context():
+        token = accounts.setup_token()
+    assert client.post("/setup", query_string={"token": token}, data=data).status_code < 500
 
 
 @FUZZ

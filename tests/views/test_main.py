@@ -13,6 +13,7 @@ from tests.conftest import as_facilitator
 from tests.factories import PASSWORD, make_facilitator
 from workshop.extensions import db
 from workshop.models import Facilitator
+from workshop.services import accounts
 
 
 def facilitator_count(app: Flask) -> int:
@@ -44,15 +45,21 @@ def test_healthz_reports_an_unavailable_database(
     assert response.get_json() == {"status": "unavailable"}
 
 
-def test_first_visit_goes_to_set_up(client: FlaskClient) -> None:
+def setup_url(app: Flask) -> str:
+    """The set-up link ``run.py`` prints, with its token."""
+    with app.app_context():
+        return f"/setup?token={accounts.setup_token()}"
+
+
+def test_first_visit_goes_to_set_up(app: Flask, client: FlaskClient) -> None:
     response = client.get("/")
     assert response.status_code == 302 and response.location.endswith("/setup")
-    assert client.get("/setup").status_code == 200
+    assert client.get(setup_url(app)).status_code == 200
 
 
 def test_set_up_creates_the_first_account_once(app: Flask, client: FlaskClient) -> None:
     response = client.post(
-        "/setup", data={"email": "Anne@Example.org", "name": "Anne", "password": PASSWORD}
+        setup_url(app), data={"email": "Anne@Example.org", "name": "Anne", "password": PASSWORD}
     )
     assert response.status_code == 302 and response.location.endswith("/f/")
     assert client.get("/f/").status_code == 200  # signed in straight away
@@ -60,9 +67,9 @@ def test_set_up_creates_the_first_account_once(app: Flask, client: FlaskClient) 
 
     again = app.test_client()
     for response in (
-        again.get("/setup"),
+        again.get(setup_url(app)),
         again.post(
-            "/setup", data={"email": "eve@example.org", "name": "Eve", "password": PASSWORD}
+            setup_url(app), data={"email": "eve@example.org", "name": "Eve", "password": PASSWORD}
         ),
     ):
         assert response.status_code == 302 and response.location.endswith("/login")
@@ -80,7 +87,7 @@ def test_set_up_creates_the_first_account_once(app: Flask, client: FlaskClient) 
     ],
 )
 def test_set_up_with_bad_input(app: Flask, client: FlaskClient, form: dict[str, str]) -> None:
-    response = client.post("/setup", data=form)
+    response = client.post(setup_url(app), data=form)
     assert response.status_code == 400
     assert facilitator_count(app) == 0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Column, ForeignKey, String, Table
+from sqlalchemy import Column, ForeignKey, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
@@ -45,7 +45,15 @@ class Facilitator(UserMixin, TimestampMixin, Base):
     email: Mapped[str] = mapped_column(String(254), unique=True)
     name: Mapped[str] = mapped_column(String(80))
     password_hash: Mapped[str] = mapped_column(String(255))
+    # Bumped when the account signs out or changes its password: every session and
+    # remember cookie carries the value it was signed in under, and a stale one is refused.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     workshops: Mapped[list[Workshop]] = relationship(
         secondary=workshop_facilitators, back_populates="facilitators"
     )
+
+    def get_id(self) -> str:
+        """``"<id>:<generation>"``: what Flask-Login keeps in the session and the remember
+        cookie, so that bumping :attr:`session_generation` ends them all."""
+        return f"{self.id}:{self.session_generation}"
