@@ -243,12 +243,26 @@ def test_csp_limits_connections_to_the_site(client: FlaskClient) -> None:
 
 
 def test_private_pages_are_not_stored(
-    client: FlaskClient, anne: str, new_workshop: Callable[..., WorkshopRef]
+    client: FlaskClient, new_workshop: Callable[..., WorkshopRef]
 ) -> None:
-    sign_in(client, anne)
+    workshop = new_workshop()
+    as_facilitator(client, workshop.owner_email)
     assert client.get("/healthz").headers.get("Cache-Control") != "no-store"
-    for url in ("/f/", "/account/password"):
+    w = f"/f/w/{workshop.id}"
+    for url in (
+        "/f/",
+        w,  # the console
+        f"{w}/exports",
+        f"{w}/export/json",
+        "/fabriques/",  # the portfolio
+        "/api/v1/sessions",  # refused without a token, still not stored
+        "/account/password",
+        "/login",
+    ):
         assert client.get(url).headers.get("Cache-Control") == "no-store", url
+    # The published schemas stay cacheable.
+    schema = client.get("/schemas/export.schema.json")
+    assert schema.headers["Cache-Control"] == "public, max-age=3600"
 
 
 def test_hsts_only_when_enabled(app: Flask, client: FlaskClient) -> None:
