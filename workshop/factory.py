@@ -247,7 +247,9 @@ CONTENT_SECURITY_POLICY = "; ".join(
         "script-src 'self'",
         "style-src 'self'",
         "img-src 'self' data:",
-        # 'self' covers WebSocket to this same origin (ws: or wss:) in current browsers.
+        # 'self' covers a WebSocket to this same origin (ws: or wss:) under CSP 3:
+        # Chromium 71+, Firefox, Safari 16+. An older Safari refuses the WebSocket and
+        # Socket.IO stays on long polling, which is plain same-origin HTTP.
         "connect-src 'self'",
         "object-src 'none'",
         "base-uri 'none'",
