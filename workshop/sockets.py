@@ -14,6 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 from flask import current_app
 from flask_socketio import join_room
+from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
 
 from . import auth, schemas
@@ -54,6 +55,52 @@ from .wire import (
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
+
+
+# Event names Socket.IO keeps for itself: a client sending one as an event would run the
+# connect or disconnect handler a second time (a new identity, a presence count off by one).
+RESERVED_EVENTS = frozenset({"connect", "connect_error", "disconnect"})
+# What a dropped packet becomes: an event no handler serves, so it has no effect.
+_DROPPED = "\x00dropped"
+
+
+class GuardedPacket(packet.Packet):  # type: ignore[misc]  # socketio ships no types
+    """Socket.IO packets as the server reads them, with what a client may not send
+    dropped at the door and logged in one line (not a traceback per packet): text that
+    does not decode, unknown packet types, events that are not ``[name, ...]``, the
+    reserved event names, and binary packets (our clients never send any).
+
+    Installed as python-socketio's ``serializer`` (its documented hook for a ``Packet``
+    subclass), so every server :data:`socketio` creates reads packets through it.
+    """
+
+    def decode(self, encoded_packet: Any) -> int:
+        if not isinstance(encoded_packet, str):
+            return self._drop("a binary message")
+        try:
+            attachments = int(super().decode(encoded_packet) or 0)
+        except Exception as error:  # noqa: BLE001 - whatever the bytes, one log line
+            return self._drop(f"undecodable ({type(error).__name__}: {error})")
+        if attachments or self.packet_type in (packet.BINARY_EVENT, packet.BINARY_ACK):
+            return self._drop("a binary packet")
+        if self.packet_type not in (packet.CONNECT, packet.DISCONNECT, packet.EVENT, packet.ACK):
+            return self._drop(f"packet type {self.packet_type!r}")
+        if self.packet_type == packet.EVENT:
+            data: Any = self.data
+            if not isinstance(data, list) or not data or not isinstance(data[0], str):
+                return self._drop("an event that is not [name, ...]")
+            if data[0] in RESERVED_EVENTS:
+                return self._drop(f"a client-sent {data[0]!r} event")
+        return 0
+
+    def _drop(self, reason: str) -> int:
+        log.warning("dropped a Socket.IO packet: %s", reason)
+        self.packet_type, self.namespace, self.id, self.data = packet.EVENT, None, None, [_DROPPED]
+        return 0
+
+
+# Read by socketio.init_app (factory imports this module first): every server it makes.
+socketio.server_options["serializer"] = GuardedPacket  # type: ignore[attr-defined]  # the stubs omit server_options
 
 
 def ok(data: T) -> OkAck[T]:
