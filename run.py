@@ -9,7 +9,7 @@ to listen (default 127.0.0.1:5000; use HOST=0.0.0.0 to reach it from phones on t
 import os
 import warnings
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 # python-dotenv touches no socket or thread, so reading .env before patching is safe,
 # and it lets .env choose the async mode too.
@@ -93,6 +93,30 @@ def _without_websocket_compression(wsgi_app: "WSGIApplication") -> "WSGIApplicat
     return app
 
 
+def _disconnect_without_waiting(eio: Any) -> None:
+    """Make Engine.IO close a session without waiting for its CLOSE packet to be taken.
+
+    python-engineio (4.15.1) refuses a bad long-polling POST (a message over
+    ``max_http_buffer_size``, an unknown packet type) by closing its session with
+    ``Socket.close(wait=True)`` before answering, and that waits for a polling GET to
+    take the CLOSE packet: with none pending the POST is never answered, the HTTP 400
+    never sent, and the request keeps its server thread for good (a few thousand tiny
+    POSTs would hold them all). Closed without waiting, a pending GET, or the WebSocket
+    writer, still delivers the CLOSE packet."""
+    disconnect_all = eio.disconnect
+
+    def disconnect(sid: str | None = None) -> None:
+        if sid is None:
+            disconnect_all()
+            return
+        session = eio.sockets.get(sid)
+        if session is not None:
+            session.close(wait=False, reason=eio.reason.SERVER_DISCONNECT)
+            eio.sockets.pop(sid, None)
+
+    eio.disconnect = disconnect
+
+
 def _announce_setup_link(app: "Flask", host: str, port: int) -> None:
     """With no facilitator account yet, log the one-time set-up link: the /setup page
     refuses whoever reaches it without this token (say, first on a venue's network)."""
@@ -112,6 +136,7 @@ def main() -> None:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
     if not app.config.get("WEBSOCKET_COMPRESSION", False):
         app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[assignment]
+    _disconnect_without_waiting(socketio.server.eio)  # type: ignore[attr-defined]  # the stubs omit SocketIO.server
     # Close-idea hints use scikit-learn in this process: import it now, not during the
     # first hint, when its second-long import would freeze every connection.
     import workshop.grouping.nearby  # noqa: F401
