@@ -120,10 +120,16 @@ def _disconnect_without_waiting(eio: Any) -> None:
 def _announce_setup_link(app: "Flask", host: str, port: int) -> None:
     """With no facilitator account yet, log the one-time set-up link: the /setup page
     refuses whoever reaches it without this token (say, first on a venue's network)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
     from workshop.services import accounts
 
     with app.app_context():
-        if accounts.has_facilitators():
+        try:
+            if accounts.has_facilitators():
+                return
+        except SQLAlchemyError:  # not migrated yet: the server still starts and says so
+            app.logger.warning("No tables yet: run flask --app workshop db upgrade")
             return
         token = accounts.setup_token()
     base = (app.config.get("PUBLIC_URL") or f"http://{host}:{port}").rstrip("/")
