@@ -91,7 +91,7 @@ class QualificationEdit:
 @dataclass(frozen=True)
 class VolunteerOffer:
     target: TargetRef
-    kind: str
+    kind: VolunteerKind
     consent_contact: bool
     contact_name: str | None = None
     contact_email: str | None = None
@@ -101,7 +101,7 @@ class VolunteerOffer:
 @dataclass(frozen=True)
 class VolunteerRef:
     target: TargetRef
-    kind: str
+    kind: VolunteerKind
 
 
 def parse_target(data: dict[str, Any]) -> TargetRef:
@@ -155,7 +155,7 @@ def parse_volunteer_offer(payload: Any) -> VolunteerOffer:
     they are never stored."""
     data = require_mapping(payload)
     target = parse_target(data)
-    kind = choice(data, "kind", VolunteerKind)
+    kind = VolunteerKind(choice(data, "kind", VolunteerKind))
     consent = bool(boolean(data, "consent_contact"))
     if not consent:
         return VolunteerOffer(target, kind, False)
@@ -176,7 +176,7 @@ def parse_volunteer_offer(payload: Any) -> VolunteerOffer:
 def parse_volunteer_ref(payload: Any) -> VolunteerRef:
     """``{"target", "target_id", "kind"}``: one of the caller's offers."""
     data = require_mapping(payload)
-    return VolunteerRef(parse_target(data), choice(data, "kind", VolunteerKind))
+    return VolunteerRef(parse_target(data), VolunteerKind(choice(data, "kind", VolunteerKind)))
 
 
 def target_of(item: Qualification | Volunteer) -> TargetRef:

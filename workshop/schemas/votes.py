@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import gettext as _
 
@@ -16,7 +16,9 @@ from .fields import (
 
 VOTES_MAX = 99
 
-VOTE_TARGETS = ("ideas", "challenges")
+#: What a vote is on: ideas or défis.
+VoteKind = Literal["ideas", "challenges"]
+VOTE_TARGETS: tuple[VoteKind, ...] = ("ideas", "challenges")
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ class VoteSettingsChange:
     phase_id: int | None = None
     votes_per_participant: int | None = None
     max_per_item: int | None = None
-    target: str | None = None
+    target: VoteKind | None = None
     allow_own: bool | None = None
     hidden: bool | None = None
 
@@ -41,7 +43,7 @@ class VoteTarget:
 
     item_id: int
     count: int = 1
-    kind: str = "ideas"
+    kind: VoteKind = "ideas"
 
     @property
     def idea_id(self) -> int:

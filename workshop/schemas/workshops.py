@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from flask_babel import gettext as _
 
@@ -36,7 +36,7 @@ from .fields import (
 @dataclass(frozen=True)
 class NewWorkshop:
     title: str
-    format: str
+    format: Format
     question: str = ""
     territory: str = ""
     date: dt.date | None = None
@@ -59,12 +59,12 @@ class SettingsChange:
 @dataclass(frozen=True)
 class PhaseTarget:
     phase_id: int | None = None
-    direction: str | None = None  # "next" or "previous"
+    direction: Literal["next", "previous"] | None = None
 
 
 @dataclass(frozen=True)
 class AgendaItem:
-    kind: str
+    kind: PhaseKind
     title: str
     duration_s: int
     id: int | None = None
@@ -86,7 +86,7 @@ def parse_new_workshop(payload: Any) -> NewWorkshop:
                 ) from None
     return NewWorkshop(
         title=text(data, "title", max_len=TITLE_MAX, required=True),
-        format=choice(data, "format", Format),
+        format=Format(choice(data, "format", Format)),
         question=text(data, "question", max_len=QUESTION_MAX, multiline=True),
         territory=text(data, "territory", max_len=TERRITORY_MAX),
         date=date,
@@ -175,7 +175,7 @@ def parse_agenda(payload: Any) -> list[AgendaItem]:
     parsed = []
     for item in items:
         row = require_mapping(item)
-        kind = choice(row, "kind", PhaseKind)
+        kind = PhaseKind(choice(row, "kind", PhaseKind))
         minutes = integer(row, "minutes", minimum=0, maximum=PHASE_MAX_MINUTES, required=False) or 0
         parsed.append(
             AgendaItem(

@@ -9,8 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from ..extensions import db
-from ..models import Facilitator, Profile, Workshop
-from ..phases import PhaseKind
+from ..models import Facilitator, Profile, VolunteerKind, Workshop
+from ..phases import Format, PhaseKind
 from ..schemas import (
     JoinRequest,
     NewFacilitator,
@@ -230,7 +230,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
     workshop = workshops.create_workshop(
         NewWorkshop(
             title="Marathon d'idées : bien manger sur notre territoire",
-            format="marathon",
+            format=Format.MARATHON,
             question="Comment pourrions-nous mieux nous nourrir, ensemble et près de chez nous ?",
             territory="Communauté de communes du Cœur des Bauges",
         ),
@@ -286,7 +286,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
         people[5].id,
         VolunteerOffer(
             target=target,
-            kind="hold",
+            kind=VolunteerKind.HOLD,
             consent_contact=True,
             contact_name="Théo Girard",
             contact_email="theo.girard@example.org",
@@ -295,7 +295,7 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
     volunteers.offer_help(
         workshop.id,
         people[6].id,
-        VolunteerOffer(target=target, kind="follow", consent_contact=False),
+        VolunteerOffer(target=target, kind=VolunteerKind.FOLLOW, consent_contact=False),
     )
     agenda.start_timer(workshop.id, facilitator, 20 * 60)
     return DemoResult(workshop=workshop, facilitator=facilitator, password=password)
