@@ -19,7 +19,7 @@ from flask_login import login_required as _login_required
 from flask_socketio import disconnect, join_room
 from werkzeug.wrappers import Response as BaseResponse
 
-from . import realtime
+from . import realtime, throttle
 from .errors import Forbidden, NotAuthenticated
 from .extensions import login_manager, socketio
 from .models import Facilitator, Participant, Workshop
@@ -173,10 +173,18 @@ def current_connection() -> Connection:
     return connection
 
 
+def command_name() -> str:
+    """The name of the event being handled (Flask-SocketIO keeps it on the request)."""
+    event: Any = getattr(request, "event", None)
+    name = event.get("message") if isinstance(event, dict) else None
+    return name if isinstance(name, str) else ""
+
+
 def socket_role(
     *roles: Role,
 ) -> Callable[[Callable[Concatenate[Connection, P], R]], Callable[P, R]]:
-    """Guard a socket handler: the connection must be one of ``roles``.
+    """Guard a socket handler: the connection must be one of ``roles``, and within its
+    limit for this command (:mod:`workshop.throttle`), else the handler does not run.
 
     The handler receives the :class:`Connection` as its first argument.
     """
@@ -187,6 +195,7 @@ def socket_role(
             connection = current_connection()
             if connection.role not in roles:
                 raise Forbidden()
+            throttle.check(current_app, command_name(), connection, socket_id())
             return handler(connection, *args, **kwargs)
 
         return wrapper

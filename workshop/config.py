@@ -56,7 +56,12 @@ class Config:
     # Sized with the code length: see views/participant.py and the README.
     JOIN_GUESS_LIMIT = "100 per hour;400 per day"
     # Storage for rate-limit counters (Flask-Limiter URI): memory:// or redis://...
+    # The socket commands' limits count there too, so redis:// shares them between workers.
     RATELIMIT_STORAGE_URI = "memory://"
+    # Socket command limits per identity, over workshop/throttle.py's DEFAULT_LIMITS:
+    # {"command": "N per second;M per minute"}; "*" for unlisted commands,
+    # "facilitator:<command>" and "facilitator:*" for facilitator accounts.
+    COMMAND_LIMITS: dict[str, str] = {}
     # How long a participant's phone keeps its identity, in days.
     PARTICIPANT_COOKIE_DAYS = 30
     SESSION_COOKIE_SECURE = False
