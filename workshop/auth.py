@@ -43,8 +43,8 @@ login_manager.user_loader(_load_facilitator)
 
 
 def account_room(facilitator_id: int) -> str:
-    """The room every socket of one facilitator account is in, whatever its workshop:
-    signing out disconnects them."""
+    """The room every socket of one facilitator account is in, whatever its workshop,
+    on this process (:func:`disconnect_account`)."""
     return f"account:{facilitator_id}"
 
 
@@ -67,14 +67,21 @@ def sign_out(facilitator: Facilitator) -> None:
 
 
 def disconnect_account(facilitator_id: int) -> None:
-    """Disconnect the sockets of an account that this process holds. Sockets held by
-    other workers are refused at their next event (:func:`current_connection`)."""
+    """Disconnect every socket of an account, on every worker, now.
+
+    This process's are in the account's room; the presence registry knows those of
+    every worker (shared through Redis in scale-out). For a socket held by another
+    worker, python-socketio's message-queue manager (``PubSubManager``) publishes the
+    disconnect and the worker holding it carries it out. A socket missed all the same
+    (Redis down) is still refused at its next event (:func:`current_connection`)."""
     # Set by init_app; the stubs do not declare it.
     server: Any = getattr(socketio, "server", None)
     if server is None:
         return
     room = account_room(facilitator_id)
-    for sid, _eio_sid in list(server.manager.get_participants("/", room)):
+    sids = {sid for sid, _eio_sid in server.manager.get_participants("/", room)}
+    sids.update(presence().account_sids(facilitator_id))
+    for sid in sorted(sids):
         server.disconnect(sid, namespace="/")
 
 

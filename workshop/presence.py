@@ -14,7 +14,11 @@ also shares the counts through Redis, so every worker announces the same number:
 - every ``ttl / 3`` seconds a worker rewrites its sets from memory and pushes its
   expiry forward, so a crashed worker's participants drop out after ``ttl`` seconds
   and a restarted Redis is filled again;
-- the count is the size of the union of the live workers' sets, computed in Redis.
+- the count is the size of the union of the live workers' sets, computed in Redis;
+- a sorted set per facilitator account (``semis:presence:account:{id}``) holds the
+  session ids of its sockets on every worker, scored by the time they expire (pushed
+  forward by the same refresh): signing out disconnects them all, wherever they are
+  (:func:`workshop.auth.disconnect_account`).
 
 Only blocking redis-py calls are used: eventlet and gevent patch their sockets, and
 the threading mode needs nothing. When Redis fails, each worker counts its own sockets
@@ -60,6 +64,8 @@ class Presence:
     def add(self, sid: str, connection: Connection) -> None:
         with self._lock:
             self._by_sid[sid] = connection
+            if connection.facilitator_id is not None:
+                self._facilitator_arrived(sid, connection.facilitator_id)
             if connection.participant_id is not None:
                 counter = self._participants[connection.workshop_id]
                 counter[connection.participant_id] += 1
@@ -69,6 +75,8 @@ class Presence:
     def remove(self, sid: str) -> Connection | None:
         with self._lock:
             connection = self._by_sid.pop(sid, None)
+            if connection is not None and connection.facilitator_id is not None:
+                self._facilitator_left(sid, connection.facilitator_id)
             if connection is not None and connection.participant_id is not None:
                 counter = self._participants[connection.workshop_id]
                 counter[connection.participant_id] -= 1
@@ -91,11 +99,25 @@ class Presence:
         with self._lock:
             return len(self._participants.get(workshop_id, ()))
 
+    def account_sids(self, facilitator_id: int) -> list[str]:
+        """The session ids of a facilitator account's sockets (here: on this process)."""
+        return self.local_account_sids(facilitator_id)
+
+    def local_account_sids(self, facilitator_id: int) -> list[str]:
+        with self._lock:
+            return [sid for sid, c in self._by_sid.items() if c.facilitator_id == facilitator_id]
+
     # Hooks for a shared registry; called under the lock, in the order of the changes.
     def _participant_arrived(self, workshop_id: int, participant_id: int) -> None:
         pass
 
     def _participant_left(self, workshop_id: int, participant_id: int) -> None:
+        pass
+
+    def _facilitator_arrived(self, sid: str, facilitator_id: int) -> None:
+        pass
+
+    def _facilitator_left(self, sid: str, facilitator_id: int) -> None:
         pass
 
 
@@ -150,6 +172,9 @@ class RedisPresence(Presence):
     def _workers_key(self, workshop_id: int) -> str:
         return f"{KEY_PREFIX}:{workshop_id}:workers"
 
+    def _account_key(self, facilitator_id: int) -> str:
+        return f"{KEY_PREFIX}:account:{facilitator_id}"
+
     def add(self, sid: str, connection: Connection) -> None:
         super().add(sid, connection)
         if not self._refresher_started and self._start_task is not None:
@@ -174,6 +199,40 @@ class RedisPresence(Presence):
         except Exception:
             log.warning("presence: Redis unavailable, counting this worker only", exc_info=True)
 
+    def _facilitator_arrived(self, sid: str, facilitator_id: int) -> None:
+        try:
+            pipe = self.redis.pipeline(transaction=True)
+            self._keep_account_sid(pipe, sid, facilitator_id)
+            pipe.execute()
+        except Exception:  # the next refresh writes it again
+            log.warning("presence: Redis unavailable, account sockets not shared", exc_info=True)
+
+    def _keep_account_sid(self, pipe: Any, sid: str, facilitator_id: int) -> None:
+        key = self._account_key(facilitator_id)
+        pipe.zadd(key, {sid: self._clock() + self.ttl_s})
+        pipe.expire(key, int(self.ttl_s) + 1)
+
+    def _facilitator_left(self, sid: str, facilitator_id: int) -> None:
+        try:
+            self.redis.zrem(self._account_key(facilitator_id), sid)
+        except Exception:  # it expires after ttl anyway
+            log.warning("presence: Redis unavailable, account sockets not shared", exc_info=True)
+
+    def account_sids(self, facilitator_id: int) -> list[str]:
+        """The session ids of the account's sockets on every live worker."""
+        local = self.local_account_sids(facilitator_id)
+        try:
+            key = self._account_key(facilitator_id)
+            pipe = self.redis.pipeline(transaction=True)
+            pipe.zremrangebyscore(key, "-inf", self._clock())
+            pipe.zrange(key, 0, -1)
+            _removed, shared = pipe.execute()
+        except Exception:
+            log.warning("presence: Redis unavailable, this worker's sockets only", exc_info=True)
+            return local
+        found = [s.decode() if isinstance(s, bytes) else str(s) for s in shared]
+        return sorted(set(local) | set(found))
+
     def connected(self, workshop_id: int) -> int:
         """Distinct participants with a socket on any live worker."""
         try:
@@ -192,7 +251,11 @@ class RedisPresence(Presence):
         ttl = int(self.ttl_s) + 1
         with self._lock:
             snapshot = {w: list(counter) for w, counter in self._participants.items()}
+            accounts = [(sid, c.facilitator_id) for sid, c in self._by_sid.items()]
             pipe = self.redis.pipeline(transaction=True)
+            for sid, facilitator_id in accounts:
+                if facilitator_id is not None:
+                    self._keep_account_sid(pipe, sid, facilitator_id)
             for workshop_id, participants in snapshot.items():
                 if not participants:
                     continue
@@ -204,7 +267,7 @@ class RedisPresence(Presence):
                     self._workers_key(workshop_id), {self.worker_id: self._clock() + self.ttl_s}
                 )
                 pipe.expire(self._workers_key(workshop_id), ttl)
-            if snapshot:
+            if len(pipe):
                 pipe.execute()
 
     def _refresh_forever(self) -> None:
