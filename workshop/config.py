@@ -55,6 +55,9 @@ class Config:
     # Failed join-code look-ups allowed per client address (a right code never counts).
     # Sized with the code length: see views/participant.py and the README.
     JOIN_GUESS_LIMIT = "100 per hour;400 per day"
+    # Join forms (participants created) allowed per client address: a venue's 400 phones
+    # behind one address never reach it. See views/participant.py and the README.
+    JOIN_CREATE_LIMIT = "40 per 10 seconds;1000 per hour;3000 per day"
     # Storage for rate-limit counters (Flask-Limiter URI): memory:// or redis://...
     # The socket commands' limits count there too, so redis:// shares them between workers.
     RATELIMIT_STORAGE_URI = "memory://"

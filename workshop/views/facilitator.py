@@ -14,7 +14,7 @@ from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
 from ..services import workshops
 from .access import me, own_workshop
-from .common import form_page, qr_svg
+from .common import form_page, qr_join_url, qr_svg
 
 bp = Blueprint("facilitator", __name__, url_prefix="/f")
 
@@ -92,7 +92,7 @@ def console(workshop_id: int) -> Any:
     workshop = own_workshop(workshop_id)
     links = workshop_links(workshop)
     return render_template(
-        "facilitator/console.html", workshop=workshop, links=links, qr=qr_svg(links["join_url"])
+        "facilitator/console.html", workshop=workshop, links=links, qr=qr_svg(qr_join_url(workshop))
     )
 
 
@@ -101,7 +101,7 @@ def console(workshop_id: int) -> Any:
 def qr_file(workshop_id: int) -> Any:
     """The join QR code as a file, to print or paste into slides."""
     workshop = own_workshop(workshop_id)
-    svg = str(qr_svg(workshop_links(workshop)["join_url"]))
+    svg = str(qr_svg(qr_join_url(workshop)))
     if not svg:
         abort(404)
     return (

@@ -9,10 +9,10 @@ from flask import Blueprint, current_app, redirect, render_template, request, ur
 from ..auth import current_participant, set_participant_cookie
 from ..errors import UnknownCode, WorkshopError
 from ..extensions import limiter
-from ..models import Profile
+from ..models import Profile, Workshop
 from ..schemas import normalize_code, parse_join
 from ..services import guards, lookup, participants
-from .common import error_response
+from .common import QR_SIGNATURE_ARG, error_response, qr_signature_valid
 
 bp = Blueprint("participant", __name__)
 
@@ -21,21 +21,48 @@ def _guess_limit() -> str:
     return str(current_app.config["JOIN_GUESS_LIMIT"])
 
 
+def _create_limit() -> str:
+    return str(current_app.config["JOIN_CREATE_LIMIT"])
+
+
 def _failed_lookup(response: Any) -> bool:
     """Only unknown codes count against an address: a whole room shares one address."""
     return bool(response.status_code == 404)
 
 
-def _already_joined() -> bool:
-    """A phone that joined the workshop the code names passes even an address over its
-    budget: its cookie proves it knows the code. Anyone else is refused whatever code it
-    sends, so a refusal never tells a right code from a wrong one."""
+def _named_workshop() -> Workshop | None:
+    """The workshop whose code the request names (in its path or its form), if any."""
     code = (request.view_args or {}).get("code") or request.form.get("code", "")
     try:
-        workshop = lookup.find_by_code(str(code))
+        return lookup.find_by_code(str(code))
     except UnknownCode:
+        return None
+
+
+def _already_joined() -> bool:
+    """Whether this phone joined the workshop the request names (its cookie says so)."""
+    workshop = _named_workshop()
+    return workshop is not None and current_participant(workshop.id) is not None
+
+
+def _knows_the_code() -> bool:
+    """A phone that proves it knows the code passes even an address over its budget: its
+    cookie (it joined that workshop already) or the signature of the QR code's link
+    (only the server signs). Anyone else is refused whatever code it sends, so a refusal
+    never tells a right code from a wrong one."""
+    workshop = _named_workshop()
+    if workshop is None:
         return False
-    return current_participant(workshop.id) is not None
+    if current_participant(workshop.id) is not None:
+        return True
+    signature = request.args.get(QR_SIGNATURE_ARG)
+    return signature is not None and qr_signature_valid(workshop, signature)
+
+
+def _qr_signature_args() -> dict[str, Any]:
+    """The QR link's signature, kept on a redirect so that the next page passes too."""
+    signature = request.args.get(QR_SIGNATURE_ARG)
+    return {} if signature is None else {QR_SIGNATURE_ARG: signature}
 
 
 # One budget per address for every way of trying a code (a plain ``limit`` would give
@@ -45,13 +72,29 @@ def _already_joined() -> bool:
 #
 # - A venue puts a whole room behind one address. Only failed look-ups count, so 400
 #   phones joining cost nothing; if 10 % of them mistype the code once that is 40
-#   failures, well inside 100 per hour.
+#   failures, well inside 100 per hour. Phones that scan the QR code never count, and
+#   pass even once the budget is spent: its link is signed.
 # - A guesser gets at most 400 failures per day window, 800 in any 24 hours (two fixed
 #   windows). With 8-character codes over 31 letters and digits (31**8 ≈ 8.5e11) and up
 #   to 1,000 open workshops on a server, its chance of hitting any of them in a day is
 #   at most 800 × 1,000 / 8.5e11 ≈ 9.4e-7 < 1e-6 (for one given workshop, 9.4e-10).
+#   A forged signature is a failed guess too (it answers 404).
 join_code_guesses = limiter.shared_limit(
-    _guess_limit, scope="join-code", deduct_when=_failed_lookup, exempt_when=_already_joined
+    _guess_limit, scope="join-code", deduct_when=_failed_lookup, exempt_when=_knows_the_code
+)
+
+# Participants one address may create (``JOIN_CREATE_LIMIT``, every join form sent counts,
+# refused ones too: a count taken after the answer would let a burst of simultaneous
+# requests through). Each one is stored and announced to the room, so a script must not
+# make a hundred in half a second; a venue never reaches it (see the README):
+#
+# - 400 phones behind one address within about 5 minutes, at most 30 in any 10 seconds
+#   when the QR code goes up, one in ten sending the form twice (a pseudonym left
+#   empty): at most 33 forms in 10 seconds (limit 40) and 440 in the hour (limit 1,000).
+# - A script gets 40 participants in one burst (80 astride two windows), then 1,000 an
+#   hour and 3,000 a day at most.
+join_creations = limiter.limit(
+    _create_limit, scope="join-create", methods=["POST"], exempt_when=_already_joined
 )
 
 
@@ -69,17 +112,22 @@ def join_by_code() -> Any:
 
 @bp.route("/j/<code>", methods=["GET", "POST"])
 @join_code_guesses
+@join_creations
 def join(code: str) -> Any:
     """Pick a pseudonym and a profile, read the data notice, and join. A phone that has
-    joined already goes straight to the board."""
+    joined already goes straight to the board. The QR code's link adds a signature
+    (``?t=``); a wrong one is answered as an unknown code, and counted as one."""
     try:
         workshop = lookup.find_by_code(code)
     except UnknownCode as unknown:
         return error_response(unknown)
     if workshop.code != code:  # typed in lower case or with a space: canonical URL
-        return redirect(url_for("participant.join", code=workshop.code))
+        return redirect(url_for("participant.join", code=workshop.code, **_qr_signature_args()))
     if current_participant(workshop.id) is not None:
         return redirect(url_for("participant.board", code=workshop.code))
+    signature = request.args.get(QR_SIGNATURE_ARG)
+    if signature is not None and not qr_signature_valid(workshop, signature):
+        return error_response(UnknownCode())
     form = request.form.to_dict()
     error: WorkshopError | None = None
     if request.method == "POST":
@@ -113,5 +161,5 @@ def board(code: str) -> Any:
         return error_response(error)
     participant = current_participant(workshop.id)
     if participant is None:
-        return redirect(url_for("participant.join", code=workshop.code))
+        return redirect(url_for("participant.join", code=workshop.code, **_qr_signature_args()))
     return render_template("phone.html", workshop=workshop, participant=participant)

@@ -10,7 +10,7 @@ from ..auth import screen_key_matches
 from ..errors import NotFound, UnknownCode
 from ..exports.links import join_url
 from ..services import lookup
-from .common import error_response, qr_svg
+from .common import error_response, qr_join_url, qr_svg
 
 bp = Blueprint("screen", __name__)
 
@@ -24,5 +24,9 @@ def show(code: str, key: str) -> Any:
         return error_response(NotFound())
     if not screen_key_matches(workshop, key):
         return error_response(NotFound())
-    url = join_url(workshop)
-    return render_template("screen.html", workshop=workshop, join_url=url, qr=qr_svg(url))
+    return render_template(
+        "screen.html",
+        workshop=workshop,
+        join_url=join_url(workshop),
+        qr=qr_svg(qr_join_url(workshop)),
+    )
