@@ -1,0 +1,217 @@
+"""For every command, the state it needs and a payload it accepts, built through the real
+services: a workshop in the right step, with an idea, a défi, a vote... The payload
+names the caller's own idea where only an author may act, so that an allowed caller
+really succeeds and a refused one is refused for who it is, not for a bad payload.
+
+A command without a scenario gets :data:`DEFAULT` (the ideas step, payload ``{}``):
+enough for a command without a payload; add one here when it needs more.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tests.factories import cast, make_challenge, make_idea, place
+from tests.security.conftest import Stage
+from workshop import schemas
+from workshop.extensions import db
+from workshop.models import Challenge, Idea, Phase
+from workshop.phases import PhaseKind
+from workshop.services import volunteers
+from workshop.sockets import FACILITATOR_COMMANDS
+
+Payload = dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    setup: Callable[[Stage], Payload]
+    # Whether an accepted command records a fact (read-only ones do not).
+    writes: bool = True
+
+
+def owner_does(s: Stage, command: str, payload: Any = None) -> None:
+    """Run a facilitator command's service as the workshop's owner."""
+    service, parse = FACILITATOR_COMMANDS[command]
+    service(s.workshop.id, s.owner, *(() if parse is None else (parse(payload),)))
+
+
+def phase(s: Stage, kind: PhaseKind) -> Phase:
+    return next(p for p in s.workshop.phases if p.kind == kind)
+
+
+def go(s: Stage, kind: PhaseKind) -> Phase:
+    step = phase(s, kind)
+    owner_does(s, "advance_phase", {"phase_id": step.id})
+    return step
+
+
+def idea(s: Stage, mine: bool = False, **texts: Any) -> Idea:
+    """An idea posted in the ideas step (where every workshop starts), by the caller's
+    participant (``mine``) or by the bystander."""
+    return make_idea(s.workshop, s.me if mine else s.bystander, **texts)
+
+
+def title(s: Stage) -> str:
+    return f"Comment pourrions-nous essayer {s.n()} ?"
+
+
+def _restore(s: Stage) -> Payload:
+    hidden = idea(s)
+    owner_does(s, "hide_idea", {"idea_id": hidden.id})
+    return {"idea_id": hidden.id}
+
+
+def _approve(s: Stage) -> Payload:
+    owner_does(s, "update_settings", {"moderation": True})
+    return {"idea_id": idea(s).id}
+
+
+def _open(s: Stage) -> Payload:
+    owner_does(s, "close_workshop")
+    return {}
+
+
+def _pause(s: Stage) -> Payload:
+    owner_does(s, "start_timer", {})
+    return {}
+
+
+def _vote_on(s: Stage, dots: int = 0, **payload: Any) -> Payload:
+    target = idea(s)
+    go(s, PhaseKind.VOTE)
+    if dots:
+        cast(s.workshop, s.me, target, dots)
+    return {"idea_id": target.id, **payload}
+
+
+def _vote_phase(s: Stage, *then: str) -> Payload:
+    idea(s)
+    step = go(s, PhaseKind.VOTE)
+    for command in then:
+        owner_does(s, command, {"phase_id": step.id})
+    return {"phase_id": step.id}
+
+
+def _grouping(s: Stage, ideas: int = 0, challenges: int = 0) -> tuple[list[int], list[int]]:
+    posted = [idea(s, title=f"Un composteur partagé {s.n()}").id for _ in range(ideas)]
+    go(s, PhaseKind.GROUPING)
+    made = [make_challenge(s.workshop, title=title(s)).id for _ in range(challenges)]
+    return posted, made
+
+
+def _update_challenge(s: Stage) -> Payload:
+    _ideas, [defi] = _grouping(s, challenges=1)
+    return {"challenge_id": defi, "title": title(s), "version": 1}
+
+
+def _split(s: Stage) -> Payload:
+    [one], [defi] = _grouping(s, ideas=1, challenges=1)
+    place(s.workshop, db.session.get_one(Idea, one), db.session.get_one(Challenge, defi))
+    return {"challenge_id": defi, "idea_ids": [one], "title": title(s)}
+
+
+def _undo(s: Stage) -> Payload:
+    [one], _made = _grouping(s, ideas=1)
+    owner_does(s, "apply_grouping", {"groups": [{"title": title(s), "idea_ids": [one]}]})
+    return {}
+
+
+def _propose(s: Stage) -> Payload:
+    mine = idea(s, mine=True)
+    owner_does(s, "update_settings", {"participants_group": True})
+    _ideas, [defi] = _grouping(s, challenges=1)
+    return {"idea_id": mine.id, "challenge_id": defi}
+
+
+def _qualify(s: Stage) -> Payload:
+    _ideas, [defi] = _grouping(s, challenges=1)
+    owner_does(s, "update_settings", {"participants_qualify": True})
+    go(s, PhaseKind.QUALIFICATION)
+    return {"target": "challenge", "target_id": defi, "need_who": "Les familles du plateau"}
+
+
+def _offer(s: Stage) -> Payload:
+    return {"target": "idea", "target_id": idea(s).id, "kind": "follow"}
+
+
+def _withdraw_help(s: Stage) -> Payload:
+    offer = _offer(s)
+    volunteers.offer_help(s.workshop.id, s.me.id, schemas.parse_volunteer_offer(offer))
+    return offer
+
+
+def _similar(s: Stage) -> Payload:
+    idea(s, title="Un composteur de quartier")
+    return {"text": "un composteur pour le quartier"}
+
+
+def _then(_done: object, payload: Payload) -> Payload:
+    """``payload``, once the set-up given first has run."""
+    return payload
+
+
+def _move(s: Stage) -> Payload:
+    [one], [defi] = _grouping(s, ideas=1, challenges=1)
+    return {"idea_id": one, "challenge_id": defi}
+
+
+DEFAULT = Scenario(lambda s: {})
+
+SCENARIOS: dict[str, Scenario] = {
+    "join_workshop": Scenario(lambda s: {}, writes=False),
+    "post_idea": Scenario(lambda s: {"client_id": f"security-{s.n():04d}", "title": "Une idée"}),
+    "edit_idea": Scenario(
+        lambda s: {"idea_id": idea(s, mine=True).id, "title": "Une idée reformulée", "version": 1}
+    ),
+    "withdraw_idea": Scenario(lambda s: {"idea_id": idea(s, mine=True).id}),
+    "hide_idea": Scenario(lambda s: {"idea_id": idea(s).id}),
+    "restore_idea": Scenario(_restore),
+    "approve_idea": Scenario(_approve),
+    "advance_phase": Scenario(lambda s: {"direction": "next"}),
+    "open_workshop": Scenario(_open),
+    "close_workshop": Scenario(lambda s: {}),
+    "set_joining": Scenario(lambda s: {"open": False}),
+    "update_settings": Scenario(lambda s: {"anonymous": True}),
+    "start_timer": Scenario(lambda s: {}),
+    "pause_timer": Scenario(_pause),
+    "extend_timer": Scenario(lambda s: {"seconds": 60}),
+    "reset_timer": Scenario(lambda s: {}),
+    "cast_vote": Scenario(_vote_on),
+    "withdraw_vote": Scenario(lambda s: _vote_on(s, dots=1)),
+    "set_vote": Scenario(lambda s: _vote_on(s, count=1)),
+    "configure_vote": Scenario(lambda s: {**_vote_phase(s), "votes_per_participant": 3}),
+    "reveal_votes": Scenario(_vote_phase),
+    "freeze_results": Scenario(_vote_phase),
+    "reopen_vote": Scenario(lambda s: _vote_phase(s, "freeze_results")),
+    "create_challenge": Scenario(lambda s: _then(_grouping(s), {"title": title(s)})),
+    "update_challenge": Scenario(_update_challenge),
+    "delete_challenge": Scenario(lambda s: {"challenge_id": _grouping(s, challenges=1)[1][0]}),
+    "reorder_challenges": Scenario(
+        lambda s: {"challenge_ids": _grouping(s, challenges=2)[1][::-1]}
+    ),
+    "merge_challenges": Scenario(
+        lambda s: dict(zip(("source_id", "target_id"), _grouping(s, challenges=2)[1], strict=True))
+    ),
+    "split_challenge": Scenario(_split),
+    "move_idea": Scenario(_move),
+    "merge_ideas": Scenario(
+        lambda s: dict(zip(("idea_id", "into_id"), _grouping(s, ideas=2)[0], strict=True))
+    ),
+    "suggest_groups": Scenario(lambda s: _then(_grouping(s, ideas=2), {"k": 1}), writes=False),
+    "apply_grouping": Scenario(
+        lambda s: {"groups": [{"title": title(s), "idea_ids": _grouping(s, ideas=1)[0]}]}
+    ),
+    "undo_grouping": Scenario(_undo),
+    "propose_challenge": Scenario(_propose),
+    "find_similar": Scenario(_similar, writes=False),
+    "save_qualification": Scenario(_qualify),
+    "offer_help": Scenario(_offer),
+    "withdraw_help": Scenario(_withdraw_help),
+}
+
+
+def scenario(command: str) -> Scenario:
+    return SCENARIOS.get(command, DEFAULT)

@@ -1,0 +1,500 @@
+"""Who may send which command: the whole matrix, generated from the protocol itself.
+
+Every command of :class:`workshop.realtime.Commands` is sent by every kind of caller of
+workshop A, each in a fresh app whose workshop is in the state the command needs (see
+:mod:`tests.security.scenarios`). The expected outcome of each pair is written below,
+one row per command: **a command without a row fails**, so a new command forces a
+decision. Allowed means the ack is ``ok`` (and a writing command recorded a fact);
+refused means the ack names the error code given, and nothing changed: the workshop's
+``seq``, its facilitators' snapshot, every row of the database, and nothing reached a
+facilitator's console watching A.
+
+The callers:
+
+- ``anonymous``: no participant cookie, no session, no screen key. Refused at the
+  handshake (``not_authenticated``) whatever role it claims; an event sent anyway on
+  that unconnected socket gets no ack and changes nothing.
+- ``participant``, ``screen``, ``cofacilitator`` (a facilitator added to
+  ``workshop.facilitators``, not the owner), ``owner``: of A.
+- ``other_participant``, ``other_facilitator``: of B. Their handshake as members of A
+  is refused (``not_authenticated``, ``forbidden``); through their own socket (of B)
+  they then send A's payload, naming A's ideas, défis and steps. B is set up like A,
+  so the answer tells whether anything of A is reachable from B: ``OWN`` means the
+  command acts on B (it names nothing of A) and A is untouched.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import pytest
+from flask import Flask
+from werkzeug.routing import Rule
+
+from tests.factories import PASSWORD
+from tests.portfolio.conftest import build_document, idea
+from tests.security.conftest import (
+    Side,
+    World,
+    assert_unchanged,
+    before,
+    build_world,
+    database,
+    heard,
+    seq_of,
+    staged,
+    state_of,
+)
+from tests.security.scenarios import scenario
+from workshop import grouping
+from workshop.extensions import db
+from workshop.grouping import Group
+from workshop.models import Workshop
+from workshop.realtime import Commands, names
+from workshop.schemas import parse_new_fabrique
+from workshop.services import fabriques, portfolio
+from workshop.services.accounts import get_by_email
+
+OK = "ok"  # allowed: the ack is ok; a writing command recorded a fact
+OWN = "own workshop"  # a caller of B: acts on B only; A untouched
+NO_SOCKET = "refused at the handshake"  # only for "anonymous"
+
+IDENTITIES = (
+    "anonymous",
+    "participant",
+    "other_participant",
+    "screen",
+    "other_facilitator",
+    "cofacilitator",
+    "owner",
+)
+# How A refuses the handshake of the callers who are not of A.
+HANDSHAKE_REFUSAL = {
+    "anonymous": "not_authenticated",
+    "other_participant": "not_authenticated",
+    "other_facilitator": "forbidden",
+}
+
+F = "forbidden"
+
+
+def participants(other: str) -> dict[str, str]:
+    """A participants' command; ``other``: what a participant of B sending A's payload gets."""
+    return {
+        "anonymous": NO_SOCKET,
+        "participant": OK,
+        "other_participant": other,
+        "screen": F,
+        "other_facilitator": F,
+        "cofacilitator": F,
+        "owner": F,
+    }
+
+
+def facilitators(other: str) -> dict[str, str]:
+    """A facilitators' command; ``other``: what a facilitator of B sending A's payload gets."""
+    return {
+        "anonymous": NO_SOCKET,
+        "participant": F,
+        "other_participant": F,
+        "screen": F,
+        "other_facilitator": other,
+        "cofacilitator": OK,
+        "owner": OK,
+    }
+
+
+def participants_and_facilitators(other: str) -> dict[str, str]:
+    return {**facilitators(other), "participant": OK, "other_participant": other}
+
+
+WW = "wrong_workshop"
+
+# One row per command: add one when a command is added (the tests say which is missing).
+MATRIX: dict[str, dict[str, str]] = {
+    "join_workshop": {**participants_and_facilitators(OWN), "screen": OK},
+    "post_idea": participants(OWN),
+    "edit_idea": participants(WW),
+    "withdraw_idea": participants(WW),
+    "hide_idea": facilitators(WW),
+    "restore_idea": facilitators(WW),
+    "approve_idea": facilitators(WW),
+    "advance_phase": facilitators(OWN),
+    "open_workshop": facilitators(OWN),
+    "close_workshop": facilitators(OWN),
+    "set_joining": facilitators(OWN),
+    "update_settings": facilitators(OWN),
+    "start_timer": facilitators(OWN),
+    "pause_timer": facilitators(OWN),
+    "extend_timer": facilitators(OWN),
+    "reset_timer": facilitators(OWN),
+    "cast_vote": participants(WW),
+    "withdraw_vote": participants(WW),
+    "set_vote": participants(WW),
+    "configure_vote": facilitators(WW),
+    "reveal_votes": facilitators(WW),
+    "freeze_results": facilitators(WW),
+    "reopen_vote": facilitators(WW),
+    "create_challenge": facilitators(OWN),
+    "update_challenge": facilitators(WW),
+    "delete_challenge": facilitators(WW),
+    "reorder_challenges": facilitators("invalid_input"),
+    "merge_challenges": facilitators(WW),
+    "split_challenge": facilitators(WW),
+    "move_idea": facilitators(WW),
+    "merge_ideas": facilitators(WW),
+    "suggest_groups": facilitators(OWN),
+    "apply_grouping": facilitators(WW),
+    "undo_grouping": facilitators(OWN),
+    "propose_challenge": participants(WW),
+    "find_similar": {**participants_and_facilitators(OWN)},
+    "save_qualification": participants_and_facilitators(WW),
+    "offer_help": participants(WW),
+    "withdraw_help": participants(OWN),
+}
+
+COMMANDS = sorted(names(Commands).values())
+
+
+def test_every_command_has_a_row_and_every_row_a_command() -> None:
+    missing = [c for c in COMMANDS if c not in MATRIX]
+    assert not missing, f"decide who may send {missing}: add a row to MATRIX"
+    assert sorted(MATRIX) == COMMANDS, "a row names a command that no longer exists"
+    for command, row in MATRIX.items():
+        assert sorted(row) == sorted(IDENTITIES), command
+
+
+@pytest.fixture
+def fake_engine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``suggest_groups`` without its worker process: one group of everything."""
+
+    def engine(texts: list[str], k: int | None, lang: str, timeout: float) -> list[Group]:
+        return [Group("Tout", list(range(len(texts))))]
+
+    monkeypatch.setattr(grouping, "suggest_groups_in_worker", engine)
+
+
+def _is_error(response: Any, code: str) -> bool:
+    return (
+        isinstance(response, dict)
+        and response.get("ok") is False
+        and isinstance(response.get("error"), dict)
+        and response["error"].get("code") == code
+        and isinstance(response["error"].get("message"), str)
+    )
+
+
+@pytest.mark.usefixtures("fake_engine")
+@pytest.mark.parametrize("command", COMMANDS)
+def test_command(app: Flask, command: str) -> None:
+    """Every caller sends ``command``; the mismatches with its row are reported together.
+
+    Refusals change nothing (that is checked), so they share one world, with the
+    callers of B (they touch A nowhere) and the first allowed caller; every further
+    allowed caller of a writing command gets fresh workshops of its own."""
+    assert command in MATRIX, f"decide who may send {command!r}: add a row to MATRIX"
+    row = MATRIX[command]
+    plan = scenario(command)
+    allowed = [i for i in IDENTITIES if row[i] == OK]
+    order = [i for i in IDENTITIES if row[i] != OK] + allowed
+    mismatches: list[str] = []
+    world: World | None = None
+    for identity in order:
+        if world is None or (plan.writes and identity in allowed[1:]):
+            if world is not None:
+                world.close()
+            world = build_world(app)
+            staged(app, world.b, plan.setup)
+            payload = staged(app, world.a, plan.setup)
+        try:
+            check(app, world, command, identity, row[identity], payload, plan.writes)
+        except AssertionError as error:
+            mismatches.append(f"{command} by {identity} (expected {row[identity]}): {error}")
+    assert world is not None
+    world.close()
+    assert not mismatches, "\n".join(mismatches)
+
+
+def check(
+    app: Flask,
+    world: World,
+    command: str,
+    identity: str,
+    expected: str,
+    payload: Any,
+    writes: bool,
+) -> None:
+    """Send ``command`` with ``payload`` as ``identity``; assert the ``expected`` outcome."""
+    a = world.a.workshop_id
+    observer = world.socket(world.http["observer"], world.auth(world.a, "facilitator"))
+    assert observer.emit("join_workshop", callback=True)["ok"] is True
+    heard(observer)
+    then = before(app, a)
+
+    if identity in HANDSHAKE_REFUSAL:
+        http = world.http[identity]
+        roles = (
+            ("participant", "facilitator", "screen")
+            if identity == "anonymous"
+            else ("participant" if identity == "other_participant" else "facilitator",)
+        )
+        for role in roles:
+            auth = world.auth(world.a, role)
+            auth.pop("key", None)
+            refused = world.socket(http, auth)
+            assert not refused.is_connected(), (identity, role)
+            # The refusal's data is the error object (protocol.md, "Refusals").
+            assert isinstance(refused.refusal, dict), (identity, role, refused.refusal)
+            code = refused.refusal.get("data", {}).get("code")
+            assert code == HANDSHAKE_REFUSAL[identity], refused.refusal
+            assert refused.raw_event(command, payload) is None, "an unconnected socket got an ack"
+        assert_unchanged(app, a, then)
+        assert heard(observer) == []
+    if identity == "anonymous":
+        assert expected == NO_SOCKET
+        return
+
+    if identity.startswith("other_"):
+        role = "participant" if identity == "other_participant" else "facilitator"
+        sender = world.socket(world.http[identity], world.auth(world.b, role))
+    else:
+        role = {"participant": "participant", "screen": "screen"}.get(identity, "facilitator")
+        sender = world.socket(world.http[identity], world.auth(world.a, role))
+    assert sender.is_connected(), (identity, sender.refusal)
+    response = sender.emit(command, payload, callback=True)
+
+    if expected == OWN:
+        assert isinstance(response, dict) and response.get("ok") is True, response
+        assert seq_of(app, a) == then.seq
+        assert state_of(app, a) == then.state
+        assert heard(observer) == []
+    elif expected == OK:
+        assert isinstance(response, dict) and response.get("ok") is True, response
+        assert set(response) == {"ok", "data"}, response
+        if writes:
+            assert seq_of(app, a) > then.seq, f"{command} was accepted but recorded nothing"
+            assert heard(observer), f"{command} was accepted but the console heard nothing"
+        else:
+            assert_unchanged(app, a, then)
+    else:
+        assert _is_error(response, expected), response
+        assert_unchanged(app, a, then)
+        assert heard(observer) == []
+
+
+# ======================================================================= HTTP routes
+#
+# Every route that accepts POST, PUT, PATCH or DELETE, by endpoint, for the callers a
+# browser can be: no cookie, a participant's cookie of A, a facilitator of B, A's
+# co-facilitator and A's owner (the only member of the Fabrique of the portfolio
+# routes). ``Refused`` also checks that the database did not change.
+
+
+@dataclass(frozen=True)
+class Allowed:
+    status: int
+    location: str | None = None  # the start of the redirect's path, when it matters
+
+
+@dataclass(frozen=True)
+class Refused:
+    status: int
+    location: str | None = None
+
+
+LOGIN = Refused(302, "/login")
+DONE = Allowed(302)
+HTTP_IDENTITIES = ("anonymous", "participant", "other_facilitator", "cofacilitator", "owner")
+
+
+def signed_in(
+    other: Allowed | Refused, co: Allowed | Refused, owner: Allowed | Refused
+) -> dict[str, Allowed | Refused]:
+    """A route behind ``login_required``: phones and strangers go to the sign-in page."""
+    return {
+        "anonymous": LOGIN,
+        "participant": LOGIN,
+        "other_facilitator": other,
+        "cofacilitator": co,
+        "owner": owner,
+    }
+
+
+def public(outcome: Allowed | Refused) -> dict[str, Allowed | Refused]:
+    return dict.fromkeys(HTTP_IDENTITIES, outcome)
+
+
+# One row per endpoint that changes state: add one when a route is added.
+HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
+    "main.setup": public(Refused(302, "/login")),  # gone once an account exists
+    "main.login": public(DONE),
+    "main.logout": public(Allowed(302, "/")),
+    "main.change_password": signed_in(DONE, DONE, DONE),  # each their own account
+    "facilitator.new_workshop": signed_in(DONE, DONE, DONE),
+    "facilitator.agenda": signed_in(Refused(403), DONE, DONE),
+    "exports.import_ideas": signed_in(Refused(403), DONE, DONE),
+    "participant.join": public(Allowed(302, "/w/")),
+    "participant.join_by_code": public(Allowed(302, "/j/")),
+    "fabrique.upload": signed_in(Refused(403), Refused(403), DONE),
+    "fabrique.change_stage": signed_in(Refused(403), Refused(403), DONE),
+    "fabrique.decide": signed_in(Refused(403), Refused(403), DONE),
+    "api.import_export": public(Refused(401)),  # a bearer token, never a cookie
+}
+
+WRITING = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def writing_rules(app: Flask) -> dict[str, Rule]:
+    return {r.endpoint: r for r in app.url_map.iter_rules() if WRITING & set(r.methods or ())}
+
+
+def test_every_writing_route_has_a_row(app: Flask) -> None:
+    endpoints = writing_rules(app)
+    missing = sorted(set(endpoints) - set(HTTP_MATRIX))
+    assert not missing, f"decide who may post to {missing}: add a row to HTTP_MATRIX"
+    assert sorted(HTTP_MATRIX) == sorted(endpoints), "a row names a route that is gone"
+    for endpoint, row in HTTP_MATRIX.items():
+        assert sorted(row) == sorted(HTTP_IDENTITIES), endpoint
+
+
+@dataclass
+class Portfolio:
+    slug: str
+    idea_id: int
+    proposal_id: int
+
+
+def portfolio_of_owner(app: Flask, world: World) -> Portfolio:
+    """A Fabrique whose only member is A's owner, with two imported sessions that hold a
+    possible duplicate."""
+    with app.app_context():
+        owner = get_by_email(world.a.owner_email)
+        assert owner is not None
+        fabrique = fabriques.create_fabrique(
+            parse_new_fabrique({"slug": f"fab-{world.a.workshop_id}", "name": "Fabrique"})
+        )
+        fabriques.add_member(fabrique, owner)
+        for title in ("Une ressourcerie intercommunale", "Ressourcerie intercommunale"):
+            portfolio.import_export(fabrique, export_document(title), by=owner)
+        proposal = portfolio.open_proposals(fabrique)[0]
+        first = portfolio.find_ideas(fabrique, portfolio.IdeaFilter())[0]
+        return Portfolio(fabrique.slug, first.id, proposal.id)
+
+
+def export_document(title: str) -> dict[str, Any]:
+    return build_document(ideas=[idea(1, title)])
+
+
+def http_request(app: Flask, world: World, endpoint: str) -> tuple[str, dict[str, Any]]:
+    """The URL and ``client.post`` keywords of a request ``endpoint`` accepts from the
+    caller it allows."""
+    a = world.a
+    if endpoint.startswith("fabrique."):
+        held = portfolio_of_owner(app, world)
+    requests: dict[str, Callable[[], tuple[str, dict[str, Any]]]] = {
+        "main.setup": lambda: (
+            "/setup",
+            {"data": {"email": "new@example.org", "name": "N", "password": PASSWORD}},
+        ),
+        "main.login": lambda: ("/login", {"data": {"email": a.owner_email, "password": PASSWORD}}),
+        "main.logout": lambda: ("/logout", {}),
+        "main.change_password": lambda: (
+            "/account/password",
+            {
+                "data": {
+                    "current_password": PASSWORD,
+                    "new_password": "another long passphrase 42",
+                    "new_password_confirm": "another long passphrase 42",
+                }
+            },
+        ),
+        "facilitator.new_workshop": lambda: (
+            "/f/workshops/new",
+            {"data": {"title": "Atelier", "format": "marathon", "question": "Comment ?"}},
+        ),
+        "facilitator.agenda": lambda: (
+            f"/f/w/{a.workshop_id}/agenda",
+            {"data": agenda_form(app, a)},
+        ),
+        "exports.import_ideas": lambda: (
+            f"/f/w/{a.workshop_id}/ideas/import",
+            {
+                "data": {"file": (io.BytesIO(b"id;text\r\nX1;Une ressourcerie\r\n"), "ideas.csv")},
+                "content_type": "multipart/form-data",
+            },
+        ),
+        "participant.join": lambda: (
+            f"/j/{a.code}",
+            {"data": {"display_name": "Dominique", "profile": "citizen"}},
+        ),
+        "participant.join_by_code": lambda: ("/join", {"data": {"code": a.code}}),
+        "fabrique.upload": lambda: (
+            f"/fabriques/{held.slug}/import",
+            {
+                "data": {
+                    "file": (
+                        io.BytesIO(json.dumps(export_document("Un marché")).encode()),
+                        "e.json",
+                    )
+                },
+                "content_type": "multipart/form-data",
+            },
+        ),
+        "fabrique.change_stage": lambda: (
+            f"/fabriques/{held.slug}/ideas/{held.idea_id}/stage",
+            {"data": {"stage": "holder_search", "version": "1"}},
+        ),
+        "fabrique.decide": lambda: (
+            f"/fabriques/{held.slug}/duplicates/{held.proposal_id}/accept",
+            {},
+        ),
+        "api.import_export": lambda: (
+            "/api/v1/imports",
+            {"data": json.dumps(export_document("Un marché")), "content_type": "application/json"},
+        ),
+    }
+    return requests[endpoint]()
+
+
+def agenda_form(app: Flask, side: Side) -> dict[str, list[str]]:
+    """A's agenda as its form sends it, with the first step renamed."""
+    with app.app_context():
+        workshop = db.session.get(Workshop, side.workshop_id)
+        assert workshop is not None
+        phases = list(workshop.phases)
+        return {
+            "id": [str(p.id) for p in phases],
+            "kind": [str(p.kind) for p in phases],
+            "title": ["Accueil des habitants"] + [p.title for p in phases[1:]],
+            "minutes": [str(max(1, p.duration_s // 60)) for p in phases],
+        }
+
+
+@pytest.mark.parametrize("endpoint", sorted(HTTP_MATRIX))
+def test_route(app: Flask, endpoint: str) -> None:
+    """Every caller posts the request ``endpoint`` accepts; mismatches reported together.
+    Each caller gets fresh workshops: signing out or joining changes the next one's."""
+    assert endpoint in writing_rules(app), f"{endpoint} no longer takes POST"
+    mismatches = []
+    for identity in HTTP_IDENTITIES:
+        expected = HTTP_MATRIX[endpoint][identity]
+        world = build_world(app)
+        url, kwargs = http_request(app, world, endpoint)
+        then = database(app)
+        response = world.http[identity].post(url, **kwargs)
+        try:
+            assert response.status_code == expected.status, response.status_code
+            if expected.location is not None:
+                location = urlsplit(response.headers.get("Location", "")).path
+                assert location.startswith(expected.location), location
+            if isinstance(expected, Refused):
+                assert database(app) == then, "a refused request changed the database"
+        except AssertionError as error:
+            mismatches.append(f"POST {url} as {identity} (expected {expected}): {error}")
+        world.close()
+    assert not mismatches, "\n".join(mismatches)

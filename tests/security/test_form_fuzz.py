@@ -1,0 +1,158 @@
+"""No input makes a state-changing route fail: random forms, files and bodies on the
+routes ``tests/views/test_forms_fuzz.py`` does not cover never get a 5xx answer.
+
+``test_every_writing_route_is_fuzzed`` keeps the two files together covering every
+route that accepts POST: a new route fails it until it is fuzzed (or listed as taking
+no input).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.security.conftest import World, build_world
+from tests.security.test_authorization_matrix import portfolio_of_owner, writing_rules
+from tests.views.test_forms_fuzz import FUZZ, form
+
+# Routes fuzzed in tests/views/test_forms_fuzz.py, then here; and those with no input
+# but their URL (their path parameters are fuzzed by test_public_paths or are ids).
+FUZZED_ELSEWHERE = {
+    "main.setup",
+    "main.login",
+    "participant.join",
+    "participant.join_by_code",
+    "facilitator.new_workshop",
+    "facilitator.agenda",
+}
+FUZZED_HERE = {
+    "main.change_password",
+    "main.logout",
+    "exports.import_ideas",
+    "fabrique.upload",
+    "fabrique.change_stage",
+    "fabrique.decide",
+    "api.import_export",
+}
+
+
+def test_every_writing_route_is_fuzzed(app: Flask) -> None:
+    missing = sorted(set(writing_rules(app)) - FUZZED_ELSEWHERE - FUZZED_HERE)
+    assert not missing, f"fuzz the forms of {missing}"
+
+
+@pytest.fixture
+def world(app: Flask) -> Iterator[World]:
+    built = build_world(app)
+    yield built
+    built.close()
+
+
+blobs = st.one_of(
+    st.binary(max_size=400),
+    st.text(max_size=400).map(lambda t: t.encode("utf-8", "surrogatepass")),
+    st.sampled_from(
+        [
+            b"",
+            b"\xef\xbb\xbf",
+            b"id;text\r\nA1;Une ressourcerie\r\n",
+            b"id,text,description\nA1,=1+1,\x00\n",
+            b'{"format": "semis.workshop-export", "version": "1.0"}',
+            b'{"format": "semis.workshop-export", "version": "9.0", "integrity": {}}',
+            b"[" * 5000,
+            b'{"a":' * 2000,
+            b"\xff\xfe" + "é".encode("utf-16-le"),
+        ]
+    ),
+)
+
+
+def upload(blob: bytes, name: str) -> dict[str, Any]:
+    return {"file": (io.BytesIO(blob), name)}
+
+
+@FUZZ
+@given(data=form(["current_password", "new_password", "new_password_confirm"]))
+def test_change_password_form(app: Flask, world: World, data: dict[str, object]) -> None:
+    client = world.http["cofacilitator"]  # a wrong current password keeps it signed in
+    assert client.post("/account/password", data=data).status_code < 500
+
+
+@FUZZ
+@given(data=form(["next"]))
+def test_logout_form(app: Flask, world: World, data: dict[str, object]) -> None:
+    assert app.test_client().post("/logout", data=data).status_code < 500
+
+
+@FUZZ
+@given(blob=blobs, name=st.one_of(st.just("ideas.csv"), st.text(max_size=20)), extra=form(["x"]))
+def test_ideas_import_file(
+    app: Flask, world: World, blob: bytes, name: str, extra: dict[str, object]
+) -> None:
+    response = world.http["owner"].post(
+        f"/f/w/{world.a.workshop_id}/ideas/import",
+        data={**extra, **upload(blob, name or "f")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code < 500
+
+
+@pytest.fixture
+def held(app: Flask, world: World) -> Any:
+    return portfolio_of_owner(app, world)
+
+
+@FUZZ
+@given(blob=blobs)
+def test_portfolio_upload(world: World, held: Any, blob: bytes) -> None:
+    response = world.http["owner"].post(
+        f"/fabriques/{held.slug}/import",
+        data=upload(blob, "export.json"),
+        content_type="multipart/form-data",
+    )
+    assert response.status_code < 500
+
+
+@FUZZ
+@given(data=form(["stage", "version", "abandon_reason", "idea_id"]), idea_id=st.integers(0, 2**40))
+def test_portfolio_stage_form(
+    world: World, held: Any, data: dict[str, object], idea_id: int
+) -> None:
+    client = world.http["owner"]
+    for target in (held.idea_id, idea_id):
+        url = f"/fabriques/{held.slug}/ideas/{target}/stage"
+        assert client.post(url, data=data).status_code < 500
+
+
+@FUZZ
+@given(
+    proposal=st.integers(0, 2**40),
+    decision=st.sampled_from(["accept", "dismiss"]),
+    data=form(["x"]),
+)
+def test_portfolio_decide(
+    world: World, held: Any, proposal: int, decision: str, data: dict[str, object]
+) -> None:
+    client = world.http["owner"]
+    for target in (held.proposal_id, proposal):
+        url = f"/fabriques/{held.slug}/duplicates/{target}/{decision}"
+        assert client.post(url, data=data).status_code < 500
+
+
+@FUZZ
+@given(body=blobs, auth=st.one_of(st.none(), st.text(max_size=40), st.just("Bearer x")))
+def test_api_import_body(app: Flask, body: bytes, auth: str | None) -> None:
+    headers = {} if auth is None else {"Authorization": auth}
+    try:
+        response = app.test_client().post(
+            "/api/v1/imports", data=body, headers=headers, content_type="application/json"
+        )
+    except ValueError:  # a header werkzeug itself refuses to build (a newline in it)
+        return
+    assert response.status_code < 500
