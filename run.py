@@ -33,7 +33,7 @@ elif ASYNC_MODE == "gevent":
 
     monkey.patch_all()
 
-from workshop import collector, create_app  # noqa: E402 - must come after monkey-patching
+from workshop import collector, create_app, offload  # noqa: E402 - must come after monkey-patching
 from workshop.extensions import socketio  # noqa: E402
 
 if TYPE_CHECKING:
@@ -138,8 +138,23 @@ def _announce_setup_link(app: "Flask", host: str, port: int) -> None:
     )
 
 
+def _register_offloader(app: "Flask") -> None:
+    """Give :func:`workshop.offload.run_blocking` the async mode's pool of native threads:
+    the CPU-bound checks of an import then run beside the event loop, not on it (the
+    interpreter switches threads every few ms, so phones keep being answered)."""
+    if ASYNC_MODE == "eventlet":
+        from eventlet import tpool
+
+        offload.register(app, tpool.execute)
+    elif ASYNC_MODE == "gevent":
+        from gevent import get_hub
+
+        offload.register(app, lambda fn, *args: get_hub().threadpool.apply(fn, args))
+
+
 def main() -> None:
     app = create_app({"ASYNC_MODE": ASYNC_MODE})
+    _register_offloader(app)
     if not app.config.get("WEBSOCKET_COMPRESSION", False):
         app.wsgi_app = _without_websocket_compression(app.wsgi_app)  # type: ignore[assignment]
     _disconnect_without_waiting(socketio.server.eio)  # type: ignore[attr-defined]  # the stubs omit SocketIO.server

@@ -50,6 +50,9 @@ class Config:
     MAX_CONNECTIONS = 5000
     # Largest Socket.IO message accepted, in bytes.
     MAX_MESSAGE_BYTES = 16 * 1024
+    # Largest request importing a workshop export into a portfolio, in bytes; nginx's
+    # client_max_body_size for the import routes must allow it (deploy/semis.nginx.conf).
+    IMPORT_MAX_BYTES = 32 * 1024 * 1024
     # Ideas one participant may post per minute.
     IDEA_RATE_PER_MINUTE = 12
     # Failed join-code look-ups allowed per client address (a right code never counts).

@@ -34,9 +34,12 @@ from .js_strings import js_strings, profile_labels, status_labels
 
 log = logging.getLogger(__name__)
 
-# The largest export an import reads, unless IMPORT_MAX_BYTES says otherwise (an export
-# of 1,000 ideas is a few MB).
+# The largest request an import of a workshop export reads, unless IMPORT_MAX_BYTES
+# says otherwise (an export of 1,000 ideas is a few MB). nginx's client_max_body_size
+# for the import routes (deploy/semis.nginx.conf) is at least this.
 DEFAULT_IMPORT_MAX_BYTES = 32 * 1024 * 1024
+# What a form adds around an uploaded file (boundaries, headers, the CSRF token).
+FORM_OVERHEAD = 64 * 1024
 
 
 def qr_svg(data: str) -> Markup:
@@ -112,19 +115,30 @@ def form_page(template: str, error: WorkshopError | None = None, **context: Any)
     return render_template(template, error=error, **context), (error.status if error else 200)
 
 
-def _too_large(field: str | None) -> ValidationError:
-    return ValidationError(_("This file is too large."), field=field, reason="too_large")
+def _too_large(field: str | None, limit: int) -> ValidationError:
+    megabytes = max(1, round(limit / (1024 * 1024)))
+    return ValidationError(
+        _(
+            "This file is too large: an import reads %(max)d MB at most. Check that it is "
+            "the right file (an export of 1,000 ideas weighs a few MB).",
+            max=megabytes,
+        ),
+        field=field,
+        reason="too_large",
+        max_bytes=limit,
+    )
 
 
-def import_limit(field: str | None) -> int:
-    """How many bytes of an export an import reads (``IMPORT_MAX_BYTES``).
+def import_limit(field: str | None, limit: int | None = None) -> int:
+    """How many bytes of an export an import reads: ``limit``, else ``IMPORT_MAX_BYTES``.
 
     Raises :class:`ValidationError` (``too_large``, on ``field``) at once when the
     request announces more: call it before a form is parsed.
     """
-    limit = int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
+    if limit is None:
+        limit = int(current_app.config.get("IMPORT_MAX_BYTES", DEFAULT_IMPORT_MAX_BYTES))
     if (request.content_length or 0) > limit:
-        raise _too_large(field)
+        raise _too_large(field, limit)
     return limit
 
 
@@ -133,7 +147,7 @@ def read_within(stream: IO[bytes], limit: int, field: str | None) -> bytes:
     announces no length."""
     data = stream.read(limit + 1)
     if len(data) > limit:
-        raise _too_large(field)
+        raise _too_large(field, limit)
     return data
 
 

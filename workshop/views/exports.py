@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from ..auth import login_required
 from ..errors import ValidationError, WorkshopError
 from ..exports import FORMATS, TABLE_NAMES, basename, build_json, render_document, table_csv
-from ..exports.ideas_import import MAX_BYTES, parse_ideas_csv
+from ..exports.ideas_import import MAX_BYTES
 from ..exports.report import content_security_policy
 from ..exports.tables import datapackage, table_schema
 from ..exports.validation import export_schema
 from ..models import Workshop
 from ..services import idea_import
 from .access import me, own_workshop
-from .common import form_page
+from .common import FORM_OVERHEAD, form_page, import_limit
 
 bp = Blueprint("exports", __name__)
 
@@ -83,14 +83,16 @@ def table(workshop_id: int, name: str) -> Any:
 def import_ideas(workshop_id: int) -> Any:
     """Import a CSV of ideas collected before the session (all or nothing)."""
     workshop = own_workshop(workshop_id)
-    upload = request.files.get("file")
     try:
+        # Before the form is parsed: a file, and the few fields around it.
+        import_limit("file", MAX_BYTES + FORM_OVERHEAD)
+        upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise ValidationError(
                 _("Choose a CSV file to import."), field="file", reason="required"
             )
-        data = upload.stream.read(MAX_BYTES + 1)
-        result = idea_import.import_ideas(workshop.id, me(), parse_ideas_csv(data))
+        data = upload.stream.read(MAX_BYTES + 1)  # more is refused as too large
+        result = idea_import.import_ideas(workshop.id, me(), idea_import.read_file(data))
     except WorkshopError as error:
         return _page(workshop, error)
     flash(

@@ -17,9 +17,10 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from flask_babel import gettext as _
+from flask_babel import pgettext
 from sqlalchemy import delete, insert, select, update
 
-from ...errors import ImportOutdated
+from ...errors import ImportInvalid, ImportOutdated
 from ...exports.validation import read_document, validate_document
 from ...extensions import db
 from ...models import (
@@ -31,6 +32,7 @@ from ...models import (
     PortfolioSession,
     utcnow,
 )
+from ...offload import run_blocking
 from ..fabriques import lock_fabrique
 from .follow_up import propose_merges
 from .rows import challenge_values, follow_up_values, idea_values, session_values
@@ -69,15 +71,212 @@ def import_export(
     workshop; nothing is written then. Importing an export already held (same digest)
     changes nothing.
     """
-    document = read_document(document_or_bytes)
+    # Reading and checking are CPU work on a file of up to 32 MB: off the event loop.
+    document = run_blocking(read_within_bounds, document_or_bytes)
     if document["integrity"]["digest"].lower() != _held_digest(fabrique.id, document):
         # Otherwise it is byte for byte an export already checked and imported.
-        validate_document(document)
+        run_blocking(validate_document, document)
     try:
         return _import(fabrique.id, document, by)
     except BaseException:
         db.session.rollback()
         raise
+
+
+# ------------------------------------------------------------------------- bounds
+#
+# What an import reads at most, checked before the export's own rules: the work of
+# checking a file is bounded by these, whatever the file. Each is far beyond a
+# Start-up de Territoire (1,000+ citizen ideas, 30 défis, 400 participants).
+
+#: Levels of nesting (brackets): an export has 6.
+MAX_DEPTH = 20
+#: Items of each list of an export, by the list's name.
+MAX_ITEMS = {
+    "phases": 100,
+    "challenges": 500,
+    "ideas": 5000,
+    "votes": 20000,
+    "rankings": 100,
+    "items": 5500,  # of a ranking: ideas and défis
+    "volunteers": 2000,  # of an idea or a défi
+}
+#: Items of any other list (none in the export format).
+MAX_OTHER_ITEMS = 100
+#: Fields of one object: the largest of the format has 18.
+MAX_FIELDS = 64
+#: Characters of one text: Semis accepts 2,000 at most.
+MAX_TEXT = 10000
+#: Values (texts, numbers, lists, objects…) in the whole file.
+MAX_VALUES = 1_000_000
+
+# The bytes that shape a JSON text: brackets and quotes (escapes are removed first).
+_NOT_SHAPE = bytes(b for b in range(256) if b not in b'[]{}"')
+_QUOTE, _OPENING = ord('"'), frozenset(b"[{")
+
+
+def read_within_bounds(document_or_bytes: dict[str, Any] | bytes | str) -> dict[str, Any]:
+    """:func:`~workshop.exports.validation.read_document`, on a file first checked to be
+    no deeper than :data:`MAX_DEPTH`, and whose lists, objects, texts and values are
+    within the bounds above; :class:`ImportInvalid` (``details.reason``: ``too_deep``,
+    ``too_many`` or ``too_long``, ``details.limit``) otherwise.
+
+    Pure computation (no database): :func:`import_export` runs it off the event loop."""
+    if not isinstance(document_or_bytes, dict):
+        raw = (
+            document_or_bytes.encode("utf-8", "surrogatepass")
+            if isinstance(document_or_bytes, str)
+            else document_or_bytes
+        )
+        _check_shape(raw)
+    document = read_document(document_or_bytes)
+    _check_bounds(document)
+    return document
+
+
+def _check_shape(raw: bytes) -> None:
+    """Refuse a JSON text nesting brackets more than :data:`MAX_DEPTH` deep, found
+    without parsing it (a parser recurses once per level: Python's gives up near 1,000,
+    and whatever walks the result recursively after it), or holding far more values
+    than :data:`MAX_VALUES`.
+
+    Escaped backslashes and quotes, then every byte but brackets and quotes, are removed
+    by ``bytes`` methods (in C, a few ms a MB); what is left, a few bytes per value, is
+    scanned for the depth. A text cut off or damaged is left to the parser."""
+    shape = raw.replace(b"\\\\", b"").replace(b'\\"', b"").translate(None, _NOT_SHAPE)
+    if shape.count(b"[") + shape.count(b"{") > MAX_VALUES or shape.count(b'"') > 4 * MAX_VALUES:
+        raise _too_many_values()
+    depth = 0
+    in_string = False
+    for byte in shape:
+        if byte == _QUOTE:
+            in_string = not in_string
+        elif in_string:
+            continue
+        elif byte in _OPENING:
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise _too_deep()
+        else:
+            depth -= 1
+
+
+def _too_many_values() -> ImportInvalid:
+    return ImportInvalid(
+        _(
+            "This file holds more than %(max)d values (texts, numbers…): far more than an "
+            "export of a session. Import the .json file exactly as Semis exported it.",
+            max=MAX_VALUES,
+        ),
+        path="/",
+        reason="too_many",
+        limit=MAX_VALUES,
+    )
+
+
+def _too_deep() -> ImportInvalid:
+    return ImportInvalid(
+        _(
+            "This file nests its data more than %(max)d levels deep: it is not a Semis "
+            "export. Import the .json file exactly as Semis exported it.",
+            max=MAX_DEPTH,
+        ),
+        path="/",
+        reason="too_deep",
+        limit=MAX_DEPTH,
+    )
+
+
+def _list_label(name: str) -> str:
+    labels: dict[str, str] = {
+        "phases": pgettext("import", "steps"),
+        "challenges": pgettext("import", "défis"),
+        "ideas": pgettext("import", "ideas"),
+        "votes": pgettext("import", "vote results"),
+        "rankings": pgettext("import", "rankings"),
+        "items": pgettext("import", "ranked items"),
+        "volunteers": pgettext("import", "volunteers"),
+    }
+    label: str = labels.get(name) or pgettext("import", "items")
+    return label
+
+
+def _check_bounds(document: dict[str, Any]) -> None:
+    """Walk the parsed export (a loop, not recursion) and refuse the first list, object,
+    text or depth beyond its bound, or a file of more than :data:`MAX_VALUES` values."""
+    stack: list[tuple[Any, tuple[Any, ...]]] = [(document, ())]
+    values = 0
+    while stack:
+        value, path = stack.pop()
+        values += 1
+        if values > MAX_VALUES:
+            raise _too_many_values()
+        if len(path) > MAX_DEPTH:
+            raise _too_deep()
+        if isinstance(value, str):
+            _check_text(value, path)
+        elif isinstance(value, list):
+            name = path[-1] if path and isinstance(path[-1], str) else ""
+            limit = MAX_ITEMS.get(name, MAX_OTHER_ITEMS)
+            if len(value) > limit:
+                raise ImportInvalid(
+                    _(
+                        "This file holds %(count)d %(what)s at %(path)s; an import reads "
+                        "%(max)d at most. Check that it is the export of a single session, "
+                        "exactly as Semis exported it.",
+                        count=len(value),
+                        what=_list_label(name),
+                        path=_pointer(path),
+                        max=limit,
+                    ),
+                    path=_pointer(path),
+                    reason="too_many",
+                    count=len(value),
+                    limit=limit,
+                )
+            stack.extend((item, (*path, index)) for index, item in enumerate(value))
+        elif isinstance(value, dict):
+            if len(value) > MAX_FIELDS:
+                raise ImportInvalid(
+                    _(
+                        "This file holds an object of %(count)d fields at %(path)s; an "
+                        "export has %(max)d at most. Import the .json file exactly as "
+                        "Semis exported it.",
+                        count=len(value),
+                        path=_pointer(path),
+                        max=MAX_FIELDS,
+                    ),
+                    path=_pointer(path),
+                    reason="too_many",
+                    count=len(value),
+                    limit=MAX_FIELDS,
+                )
+            for key, item in value.items():
+                _check_text(key, path)
+                stack.append((item, (*path, key)))
+
+
+def _check_text(text: str, path: tuple[Any, ...]) -> None:
+    if len(text) > MAX_TEXT:
+        raise ImportInvalid(
+            _(
+                "The text at %(path)s has %(count)d characters; an import reads %(max)d "
+                "at most per text (Semis accepts 2,000). Import the .json file exactly as "
+                "Semis exported it.",
+                path=_pointer(path),
+                count=len(text),
+                max=MAX_TEXT,
+            ),
+            path=_pointer(path),
+            reason="too_long",
+            count=len(text),
+            limit=MAX_TEXT,
+        )
+
+
+def _pointer(path: tuple[Any, ...]) -> str:
+    """A JSON Pointer (RFC 6901) to ``path``; "/" for the root."""
+    return "/" + "/".join(str(p).replace("~", "~0").replace("/", "~1") for p in path)
 
 
 def _held_digest(fabrique_id: int, document: dict[str, Any]) -> str | None:
