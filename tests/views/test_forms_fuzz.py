@@ -58,6 +58,7 @@ def app_config() -> dict[str, object]:
     # Guessing limits would answer 429 early and hide the handlers from the fuzzer.
     return {
         "JOIN_GUESS_LIMIT": "100000 per minute",
+        "JOIN_CREATE_LIMIT": "100000 per minute",
         "LOGIN_ACCOUNT_LIMIT": "100000 per minute",
         "LOGIN_ADDRESS_LIMIT": "100000 per minute",
     }
