@@ -86,6 +86,11 @@ PARSERS: dict[str, tuple[Callable[[Any], Any], list[str]]] = {
     "parse_seconds": (schemas.parse_seconds, ["seconds"]),
     "parse_last_seq": (schemas.parse_last_seq, ["last_seq"]),
     "parse_agenda": (schemas.parse_agenda, ["phases"]),
+    "parse_participant_ref": (schemas.parse_participant_ref, ["participant_id"]),
+    "parse_privacy_settings": (
+        schemas.parse_privacy_settings,
+        ["organiser", "organiser_contact", "recipient", "retention_days", "erasure_ideas"],
+    ),
 }
 
 # Plausible values per field, mixed with arbitrary ones.
@@ -284,3 +289,18 @@ def test_agendas_are_bounded(payload: Any) -> None:
         assert 0 <= item.duration_s <= schemas.PHASE_MAX_MINUTES * 60
         assert item.duration_s % 60 == 0
         assert item.id is None or 1 <= item.id <= INT_MAX
+
+
+@PROPERTIES
+@given(days=st.one_of(st.integers(), any_text, st.none()), choice=any_text | st.none())
+def test_a_retention_is_a_number_of_days_within_ten_years_or_the_default(
+    days: Any, choice: Any
+) -> None:
+    payload = {"retention_days": days, "erasure_ideas": choice}
+    try:
+        parsed = schemas.parse_privacy_settings(payload)
+    except ValidationError:
+        return
+    assert parsed.retention_days is None or 1 <= parsed.retention_days <= 3650
+    assert parsed.erasure_keeps_ideas is (choice == "keep")
+    assert choice in ("keep", "delete")

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from flask import current_app, request, session
+from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 from flask_login import login_required as _login_required
 from flask_socketio import disconnect, join_room
 from werkzeug.wrappers import Response as BaseResponse
 
 from . import realtime, throttle
-from .errors import Forbidden, NotAuthenticated
+from .errors import Forbidden, NotAuthenticated, ValidationError
 from .extensions import login_manager, socketio
 from .models import Facilitator, Participant, Workshop
 from .presence import Connection, Presence
@@ -97,6 +98,17 @@ def login_required(view: Callable[P, R]) -> Callable[P, R | BaseResponse]:
     request gets the sign-in page (a redirect) instead of ``view``'s answer."""
     guarded: Callable[P, R | BaseResponse] = _login_required(view)
     return guarded
+
+
+def disconnect_participant(workshop_id: int, participant_id: int) -> None:
+    """Disconnect the sockets of a participant (whose data was just erased) that this
+    process holds; on other workers their commands are refused (the participant no
+    longer exists) and their phone is disconnected at its next reconnection."""
+    server: Any = getattr(socketio, "server", None)
+    if server is None:
+        return
+    for sid in presence().participant_sids(workshop_id, participant_id):
+        server.disconnect(sid, namespace="/")
 
 
 def participant_cookie(workshop_id: int) -> str:
@@ -203,6 +215,8 @@ def socket_role(
             if connection.role not in roles:
                 raise Forbidden()
             throttle.check(current_app, command_name(), connection, socket_id())
+            if len(args) > 1 or kwargs:  # every command takes one payload at most
+                raise ValidationError(_("A command takes one payload at most."), reason="arguments")
             return handler(connection, *args, **kwargs)
 
         return wrapper

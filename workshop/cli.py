@@ -26,7 +26,7 @@ from .grouping import suggest_groups
 from .models import Workshop
 from .phases import Format
 from .schemas import parse_new_facilitator, parse_new_workshop
-from .services import accounts, agenda, demo, idea_import, lookup, workshops
+from .services import accounts, agenda, demo, idea_import, lookup, privacy, workshops
 
 # AppGroup gives each subcommand an app context, whoever invokes it (flask, a test runner).
 facilitators_cli = AppGroup("facilitators", help="Manage facilitator accounts.")
@@ -252,7 +252,54 @@ def export_command(workshop: str, fmt: str, table: str | None, output: str | Non
     click.echo(f"Wrote {target} ({len(data)} bytes).", err=True)
 
 
+@click.command("purge")
+@click.option("--dry-run", is_flag=True, help="List what would be deleted; delete nothing.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object per workshop.")
+@with_appcontext
+def purge_command(dry_run: bool, as_json: bool) -> None:
+    """Apply the retention rules to closed workshops (docs/privacy.md): delete event logs
+    older than EVENT_LOG_DAYS, and personal data older than each workshop's retention.
+    Run it daily from cron or a systemd timer."""
+    items = privacy.purge(dry_run=dry_run)
+    for item in items:
+        if as_json:
+            record = {
+                "workshop_id": item.workshop_id,
+                "title": item.title,
+                "closed_at": item.closed_at.isoformat(),
+                "dry_run": dry_run,
+                "event_log": item.events,
+                "participants": item.participants,
+                "contacts": item.contacts,
+                "withdrawn_texts": item.withdrawn_texts,
+            }
+            click.echo(json.dumps(record, ensure_ascii=False))
+            continue
+        verb = "would delete" if dry_run else "deleted"
+        parts = []
+        if item.events:
+            parts.append(f"{item.events} event-log entries")
+        if item.participants:
+            parts.append(f"the data of {item.participants} participants")
+        if item.contacts:
+            parts.append(f"{item.contacts} contact details")
+        if item.withdrawn_texts:
+            parts.append(f"the text of {item.withdrawn_texts} withdrawn ideas")
+        click.echo(f"workshop {item.workshop_id} « {item.title} »: {verb} " + ", ".join(parts))
+    if not items and not as_json:
+        click.echo("nothing to purge")
+    if not dry_run:
+        privacy.reclaim_space()
+
+
 def register(app: Flask) -> None:
     """Add these commands to the app's ``flask`` command line."""
-    for command in (facilitators_cli, workshops_cli, ideas_cli, demo_command, export_command):
+    for command in (
+        facilitators_cli,
+        workshops_cli,
+        ideas_cli,
+        demo_command,
+        export_command,
+        purge_command,
+    ):
         app.cli.add_command(command)

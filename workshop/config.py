@@ -68,6 +68,12 @@ class Config:
     # {"command": "N per second;M per minute"}; "*" for unlisted commands,
     # "facilitator:<command>" and "facilitator:*" for facilitator accounts.
     COMMAND_LIMITS: dict[str, str] = {}
+    # Days a closed workshop keeps its personal data (pseudonyms, profiles, contact
+    # details), unless the workshop sets its own; then `flask --app workshop purge`
+    # erases them (docs/privacy.md).
+    RETENTION_DAYS = 365
+    # Days a closed workshop keeps its event log (replays of missed facts).
+    EVENT_LOG_DAYS = 7
     # How long a participant's phone keeps its identity, in days.
     PARTICIPANT_COOKIE_DAYS = 30
     SESSION_COOKIE_SECURE = False

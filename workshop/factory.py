@@ -112,6 +112,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.execute("PRAGMA busy_timeout=15000")
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
+        # Deleted data is overwritten, not left in free pages (erasure, purge).
+        cursor.execute("PRAGMA secure_delete=ON")
         cursor.close()
 
 
@@ -219,9 +221,9 @@ def _not_served() -> NoReturn:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import api, fabrique, facilitator, main, participant, screen
+    from .views import api, fabrique, facilitator, main, participant, privacy, screen
 
-    for module in (main, facilitator, participant, screen, fabrique, api):
+    for module in (main, facilitator, participant, privacy, screen, fabrique, api):
         app.register_blueprint(module.bp)
     from .views import exports
 
@@ -261,7 +263,7 @@ CONTENT_SECURITY_POLICY = "; ".join(
 
 #: Pages no browser or proxy should keep: consoles, portfolios, exports, the API, and
 #: the account's own pages.
-PRIVATE_BLUEPRINTS = frozenset({"facilitator", "fabrique", "exports", "api"})
+PRIVATE_BLUEPRINTS = frozenset({"facilitator", "fabrique", "exports", "api", "privacy"})
 PRIVATE_ENDPOINTS = frozenset({"main.change_password", "main.login", "main.setup"})
 
 

@@ -90,6 +90,16 @@ class Presence:
     def get(self, sid: str) -> Connection | None:
         return self._by_sid.get(sid)
 
+    def participant_sids(self, workshop_id: int, participant_id: int) -> list[str]:
+        """The sockets of one participant on this process."""
+        with self._lock:
+            return [
+                sid
+                for sid, connection in self._by_sid.items()
+                if connection.workshop_id == workshop_id
+                and connection.participant_id == participant_id
+            ]
+
     def connected(self, workshop_id: int) -> int:
         """How many distinct participants of the workshop have at least one socket."""
         return self.local_count(workshop_id)

@@ -73,6 +73,7 @@ class Commands:
     SAVE_QUALIFICATION = "save_qualification"
     OFFER_HELP = "offer_help"
     WITHDRAW_HELP = "withdraw_help"
+    ERASE_PARTICIPANT = "erase_participant"
 
 
 class Facts:
@@ -90,6 +91,7 @@ class Facts:
     PHASE_CHANGED = "phase_changed"
     TIMER_CHANGED = "timer_changed"
     PARTICIPANT_JOINED = "participant_joined"
+    PARTICIPANT_ERASED = "participant_erased"
     PRESENCE_CHANGED = "presence_changed"
     IDEA_POSTED = "idea_posted"
     IDEA_UPDATED = "idea_updated"

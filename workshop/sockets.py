@@ -29,6 +29,7 @@ from .services import (
     challenges,
     ideas,
     merging,
+    privacy,
     qualification,
     snapshot,
     suggestions,
@@ -38,6 +39,7 @@ from .services import (
 )
 from .wire import (
     ChallengeChanged,
+    ErasureResult,
     ErrorAck,
     IdeaChanged,
     IdeaStub,
@@ -295,6 +297,31 @@ def withdraw_help(connection: Connection, payload: Any = None) -> OkAck[Withdraw
     ref = schemas.parse_volunteer_ref(payload)
     removed = volunteers.withdraw_help(connection.workshop_id, connection.participant_id or 0, ref)
     return ok({"removed": removed, "volunteers": _my_offers(connection)})
+
+
+@socketio.on(Commands.ERASE_PARTICIPANT)
+@auth.socket_role(Role.FACILITATOR)
+def erase_participant(connection: Connection, payload: Any = None) -> OkAck[ErasureResult]:
+    """A facilitator erases a participant's data (at their request, in the room or by
+    mail): pseudonym, profile, offers and contact details go; their ideas stay without
+    author or go, as the workshop says. ``participant_erased`` is broadcast; the ack
+    comes back, then the participant's sockets on this process are closed (on other
+    processes their commands are refused: the participant no longer exists). A phone
+    erases its own data over HTTP (``POST /j/<code>/erase``)."""
+    participant_id = schemas.parse_participant_ref(payload)
+    facilitator = auth.connection_facilitator(connection)
+    erasure = privacy.erase_participant(connection.workshop_id, participant_id, facilitator)
+    auth.disconnect_participant(connection.workshop_id, erasure.participant_id)
+    return ok(_erasure_result(erasure))
+
+
+def _erasure_result(erasure: privacy.Erasure) -> ErasureResult:
+    return {
+        "participant_id": erasure.participant_id,
+        "offers": erasure.offers,
+        "ideas_kept": erasure.ideas_kept,
+        "ideas_deleted": erasure.ideas_deleted,
+    }
 
 
 def _my_offers(connection: Connection) -> list[VolunteerView]:

@@ -135,7 +135,14 @@ function renderPeople() {
   $("#connected").textContent = tn("count.connected", state.connected);
   $("#participant-count").textContent = tn("count.participants", state.participantCount);
   renderList($("#people"), [...state.participants.values()], (p) =>
-    h("li", {}, p.display_name, " ", h("span", { class: "muted small" }, label("profiles", p.profile))));
+    h("li", { dataset: { participantId: p.id } }, p.display_name, " ",
+      h("span", { class: "muted small" }, label("profiles", p.profile)), " ",
+      h("button", {
+        type: "button", class: "link small",
+        "aria-label": t("people.erase_label").replace("{name}", p.display_name),
+        onclick: () => window.confirm(t("people.confirm_erase").replace("{name}", p.display_name))
+          && run(Commands.ERASE_PARTICIPANT, { participant_id: p.id }),
+      }, t("people.erase"))));
 }
 
 function renderWorkshop() {

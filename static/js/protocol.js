@@ -42,6 +42,7 @@ export const Commands = Object.freeze({
   SAVE_QUALIFICATION: "save_qualification",
   OFFER_HELP: "offer_help",
   WITHDRAW_HELP: "withdraw_help",
+  ERASE_PARTICIPANT: "erase_participant",
 });
 
 export const Facts = Object.freeze({
@@ -52,6 +53,7 @@ export const Facts = Object.freeze({
   PHASE_CHANGED: "phase_changed",
   TIMER_CHANGED: "timer_changed",
   PARTICIPANT_JOINED: "participant_joined",
+  PARTICIPANT_ERASED: "participant_erased",
   PRESENCE_CHANGED: "presence_changed",
   IDEA_POSTED: "idea_posted",
   IDEA_UPDATED: "idea_updated",

@@ -128,13 +128,12 @@ export function countsText(entry) {
 }
 
 function volunteerRow(offer) {
-  const contact = offer.contact;
-  const details = contact
-    ? [contact.name, contact.email, contact.phone].filter(Boolean).join(" · ")
-    : t("volunteer.no_contact");
+  // The console never holds contact details (it may be projected): it says who agreed
+  // to be contacted; the details are on the contacts page and in the exports.
+  const details = offer.consent_contact ? t("volunteer.has_contact") : t("volunteer.no_contact");
   return h("li", { class: "volunteer", dataset: { volunteerId: offer.id } },
     h("strong", {}, offer.display_name), " — ", label("volunteer.kinds", offer.kind),
-    h("br"), h("span", { class: contact ? "volunteer__contact" : "muted small" }, details));
+    h("br"), h("span", { class: offer.consent_contact ? "volunteer__contact" : "muted small" }, details));
 }
 
 export function mountQualifyPanel(store, run) {

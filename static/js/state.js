@@ -108,6 +108,10 @@ export function createStore(role) {
       if (d.participant) state.participants.set(d.participant.id, d.participant);
       return "people";
     },
+    [Facts.PARTICIPANT_ERASED]: (d) => {
+      if (d.participant_id) state.participants.delete(d.participant_id);
+      return "people";
+    },
     [Facts.PRESENCE_CHANGED]: (d) => { state.connected = d.connected; return "people"; },
     [Facts.IDEA_POSTED]: (d) => { upsertIdea(d.idea); return "ideas"; },
     [Facts.IDEA_UPDATED]: (d) => { upsertIdea(d.idea); return "ideas"; },

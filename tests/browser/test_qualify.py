@@ -129,10 +129,15 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(bruno.locator("#my-offers .idea")).to_have_count(1)
     expect(bruno.locator("#my-offers")).to_contain_text(EMAIL)
 
-    # The console shows him live, with his contact; Alice's phone only a count.
+    # The console shows him live and that he agreed to be contacted, never the details
+    # (it may be projected): they are on the contacts page. Alice's phone: a count.
     volunteers = console.locator("#all-volunteers")
     expect(volunteers).to_contain_text("Bruno")
-    expect(volunteers).to_contain_text(EMAIL)
+    expect(volunteers.locator(".volunteer__contact")).to_have_count(1)
+    expect(volunteers).not_to_contain_text(EMAIL)
+    contacts = console.context.new_page()  # the facilitator's session, another tab
+    contacts.goto(console.url.split("?")[0].rstrip("/") + "/contacts")
+    expect(contacts.locator("#contacts")).to_contain_text(EMAIL)
     expect(item(console, IDEA)).to_contain_text("1")
     assert EMAIL not in alice.content()
     counts = board.locator(".qualify-board__item", has_text=IDEA).locator(".qualify-board__counts")
@@ -143,7 +148,10 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     bruno.locator("#my-offers [data-action=withdraw-consent]").click()
     expect(bruno.locator("#my-offers")).not_to_contain_text(EMAIL)
     expect(volunteers).to_contain_text("Bruno")
-    expect(volunteers).not_to_contain_text(EMAIL)
+    expect(volunteers.locator(".volunteer__contact")).to_have_count(0)
+    contacts.reload()
+    expect(contacts.locator("#no-contacts")).to_be_visible()
+    assert EMAIL not in contacts.content()
     # Then the offer itself.
     bruno.locator("#my-offers [data-action=withdraw-offer]").click()
     expect(bruno.locator("#my-offers .idea")).to_have_count(0)

@@ -15,7 +15,7 @@ from tests.factories import client_id
 from tests.realtime.conftest import World
 from tests.realtime.sockets import ack, error_code, received
 from workshop.extensions import db
-from workshop.models import Qualification, Volunteer, Workshop
+from workshop.models import Event, Qualification, Volunteer, Workshop
 
 QUALIFICATION_STEP = 4  # marathon: welcome, ideas, grouping, vote, qualification, results
 EMAIL = "alice@example.org"
@@ -134,7 +134,7 @@ def test_bad_sheets_are_refused_and_change_nothing(
     assert all(received(c) == [] for c in [*world.in_a, *world.in_b])
 
 
-def test_a_volunteer_with_consent_is_seen_with_contact_by_facilitators_only(
+def test_a_volunteer_with_consent_is_seen_by_facilitators_and_no_fact_carries_the_contact(
     app: Flask, world: World
 ) -> None:
     idea = post(world.bob, "Un restaurant d'insertion")
@@ -163,11 +163,17 @@ def test_a_volunteer_with_consent_is_seen_with_contact_by_facilitators_only(
             "counts": {"hold": 1, "contribute": 0, "follow": 0},
         }
     [offer] = heard["host"]["volunteers"]
-    assert offer["contact"] == {"name": "Alice A.", "email": EMAIL, "phone": None}
+    # Facts are stored and replayed: they say who consented, never the details.
+    assert offer["consent_contact"] is True and offer["contact"] is None
     assert offer["display_name"] == "Alice"
-    # Snapshots: the contact for the facilitators, counts for Bob and the screen.
+    with app.app_context():
+        log = db.session.execute(select(Event.data, Event.public_data)).all()
+    assert log and EMAIL not in repr(log)
+    # Snapshots: the offer for the facilitators (details on the contacts page), counts
+    # for Bob and the screen, the details for Alice herself.
     host_state = ok(world.host, "join_workshop")["state"]
-    assert host_state["volunteers"][0]["volunteers"][0]["contact"]["email"] == EMAIL
+    assert host_state["volunteers"][0]["volunteers"][0]["consent_contact"] is True
+    assert EMAIL not in repr(host_state)
     for client in (world.bob, world.screen):
         state = ok(client, "join_workshop")["state"]
         assert EMAIL not in repr(state)
@@ -179,7 +185,7 @@ def test_a_volunteer_with_consent_is_seen_with_contact_by_facilitators_only(
     world.drain()
     ok(world.alice, "offer_help", {"target": "idea", "target_id": idea, "kind": "hold"})
     heard = world.heard_once("volunteers_changed")
-    assert heard["host"]["volunteers"][0]["contact"] is None
+    assert heard["host"]["volunteers"][0]["consent_contact"] is False
     assert EMAIL not in repr(stored(app, world.a.id))
     data = ok(world.alice, "withdraw_help", {"target": "idea", "target_id": idea, "kind": "hold"})
     assert data == {"removed": True, "volunteers": []}

@@ -210,6 +210,7 @@ SCENARIOS: dict[str, Scenario] = {
     "save_qualification": Scenario(_qualify),
     "offer_help": Scenario(_offer),
     "withdraw_help": Scenario(_withdraw_help),
+    "erase_participant": Scenario(lambda s: {"participant_id": s.bystander.id}),
 }
 
 

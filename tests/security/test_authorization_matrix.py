@@ -156,6 +156,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "save_qualification": participants_and_facilitators(WW),
     "offer_help": participants(WW),
     "withdraw_help": participants(OWN),
+    "erase_participant": facilitators(WW),
 }
 
 COMMANDS = sorted(names(Commands).values())
@@ -344,6 +345,13 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
     "fabrique.change_stage": signed_in(Refused(403), Refused(403), DONE),
     "fabrique.decide": signed_in(Refused(403), Refused(403), DONE),
     "api.import_export": public(Refused(401)),  # a bearer token, never a cookie
+    "privacy.settings": signed_in(Refused(403), DONE, DONE),
+    "privacy.delete": signed_in(Refused(403), DONE, DONE),
+    # A phone erases its own data; anyone else is sent to the join page.
+    "privacy.erase_mine": {
+        **public(Refused(302, "/j/")),
+        "participant": Allowed(200),
+    },
 }
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -453,6 +461,21 @@ def http_request(app: Flask, world: World, endpoint: str) -> tuple[str, dict[str
             f"/fabriques/{held.slug}/duplicates/{held.proposal_id}/accept",
             {},
         ),
+        "privacy.settings": lambda: (
+            f"/f/w/{a.workshop_id}/privacy",
+            {
+                "data": {
+                    "organiser": "Centre social",
+                    "retention_days": "90",
+                    "erasure_ideas": "keep",
+                }
+            },
+        ),
+        "privacy.delete": lambda: (
+            f"/f/w/{a.workshop_id}/delete",
+            {"data": {"confirm_code": a.code}},
+        ),
+        "privacy.erase_mine": lambda: (f"/j/{a.code}/erase", {}),
         "api.import_export": lambda: (
             "/api/v1/imports",
             {"data": json.dumps(export_document("Un marché")), "content_type": "application/json"},

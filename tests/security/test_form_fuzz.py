@@ -39,6 +39,9 @@ FUZZED_HERE = {
     "fabrique.change_stage",
     "fabrique.decide",
     "api.import_export",
+    "privacy.settings",
+    "privacy.delete",
+    "privacy.erase_mine",
 }
 
 
@@ -155,4 +158,33 @@ def test_api_import_body(app: Flask, body: bytes, auth: str | None) -> None:
         )
     except ValueError:  # a header werkzeug itself refuses to build (a newline in it)
         return
+    assert response.status_code < 500
+
+
+@FUZZ
+@given(
+    data=form(["organiser", "organiser_contact", "recipient", "retention_days", "erasure_ideas"])
+)
+def test_privacy_settings_form(app: Flask, world: World, data: dict[str, object]) -> None:
+    response = world.http["owner"].post(f"/f/w/{world.a.workshop_id}/privacy", data=data)
+    assert response.status_code < 500
+
+
+@FUZZ
+@given(data=form(["confirm_code"]))
+def test_delete_workshop_form_deletes_only_with_the_code(
+    app: Flask, world: World, data: dict[str, object]
+) -> None:
+    if str(data.get("confirm_code", "")).replace(" ", "").upper() == world.a.code:
+        return  # the one right answer deletes the workshop the other examples need
+    response = world.http["owner"].post(f"/f/w/{world.a.workshop_id}/delete", data=data)
+    assert response.status_code == 400
+
+
+@FUZZ
+@given(data=form(["x"]), code=st.text(max_size=12))
+def test_erase_mine_with_any_code(
+    app: Flask, world: World, data: dict[str, object], code: str
+) -> None:
+    response = world.http["anonymous"].post(f"/j/{code or 'X'}/erase", data=data)
     assert response.status_code < 500

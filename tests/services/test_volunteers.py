@@ -96,11 +96,10 @@ def test_an_offer_with_consent_reaches_facilitators_only(app: Flask) -> None:
             "counts": {"hold": 1, "contribute": 0, "follow": 0},
         }
         [entry] = private["volunteers"]
-        assert entry["contact"] == {
-            "name": "Théo Martin",
-            "email": "theo@example.org",
-            "phone": "+33 6 12 34 56 78",
-        }
+        # Facts are kept in the event log and replayed: they never carry contact
+        # details, even to facilitators (who read them on the contacts page).
+        assert entry["consent_contact"] is True and entry["contact"] is None
+        assert "theo@example.org" not in repr(private)
         assert entry["display_name"] == "Théo" and entry["kind"] == "hold"
         # Nothing personal leaks into what participants and screens get.
         assert "theo@example.org" not in repr(public) and "Théo" not in repr(public)
@@ -267,13 +266,10 @@ def test_snapshots_give_counts_to_the_room_and_offers_to_facilitators(app: Flask
         host = snapshot.build_state(workshop, Role.FACILITATOR)
         by_target = {e["target_id"]: e for e in host["volunteers"]}
         assert set(by_target) == {shown.id, hidden.id}
-        contacts = [v["contact"] for v in by_target[shown.id]["volunteers"]]
-        assert {
-            "name": "Théo Martin",
-            "email": "theo@example.org",
-            "phone": "+33 6 12 34 56 78",
-        } in contacts
-        assert None in contacts  # Bob gave no consent
+        offers = by_target[shown.id]["volunteers"]
+        assert True in [o["consent_contact"] for o in offers]
+        assert "theo@example.org" not in repr(host)  # the contacts page has them, not the live
+        assert False in [o["consent_contact"] for o in offers]  # Bob gave no consent
         assert len(volunteers.for_workshop(workshop)) == 3
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from enum import StrEnum
 
 from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
-from .base import TimestampMixin
+from .base import TimestampMixin, UTCDateTime
 
 
 class Profile(StrEnum):
@@ -41,6 +42,9 @@ class Participant(TimestampMixin, Base):
     profile: Mapped[str] = mapped_column(String(20))
     # SHA-256 of the token kept in the phone's cookie; the token itself is never stored.
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    # Set when the participant's data was erased (by them, a facilitator or the purge):
+    # the row stays, empty, so that their anonymous votes still count.
+    erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class Idea(TimestampMixin, Base):

@@ -61,6 +61,20 @@ class Workshop(TimestampMixin, Base):
     timer_remaining_ms: Mapped[int | None] = mapped_column(Integer, nullable=True)
     # Sequence number of the last event recorded for this workshop.
     seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Facts up to this seq may show what is no longer visible (an idea withdrawn or
+    # hidden, an author erased, authors hidden): they are deleted and never replayed.
+    redacted_seq: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    closed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # Who is responsible for the participants' data (the information notice at join).
+    organiser: Mapped[str] = mapped_column(String(140), default="", server_default="")
+    organiser_contact: Mapped[str] = mapped_column(String(254), default="", server_default="")
+    # Who receives the results and the volunteers' contact details (a Fabrique).
+    recipient: Mapped[str] = mapped_column(String(140), default="", server_default="")
+    # Days a closed workshop keeps its personal data; None: the RETENTION_DAYS setting.
+    retention_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # When a participant erases their data, their ideas stay without author (True) or
+    # are deleted with the rest (False).
+    erasure_keeps_ideas: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     owner_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id"))
 
     owner: Mapped[Facilitator] = relationship(foreign_keys=[owner_id])

@@ -131,9 +131,11 @@ from .votes import (
 )
 from .workshops import (
     AgendaItem,
+    ErasureIdeas,
     JoinRequest,
     NewWorkshop,
     PhaseTarget,
+    PrivacySettings,
     SettingsChange,
     normalize_code,
     parse_agenda,
@@ -141,8 +143,10 @@ from .workshops import (
     parse_join,
     parse_last_seq,
     parse_new_workshop,
+    parse_participant_ref,
     parse_phase_ref,
     parse_phase_target,
+    parse_privacy_settings,
     parse_seconds,
     parse_settings,
 )
@@ -238,6 +242,10 @@ __all__ = [
     "parse_new_idea",
     "parse_new_workshop",
     "parse_password",
+    "parse_participant_ref",
+    "parse_privacy_settings",
+    "PrivacySettings",
+    "ErasureIdeas",
     "parse_phase_ref",
     "parse_phase_target",
     "parse_qualification",

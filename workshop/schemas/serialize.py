@@ -201,9 +201,14 @@ def serialize_qualification(sheet: Qualification) -> QualificationView:
     return view
 
 
-def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> VolunteerView:
+def serialize_volunteer(
+    volunteer: Volunteer, *, with_name: bool = True, with_contact: bool = False
+) -> VolunteerView:
     """One offer, for facilitators or for the participant who made it (never for the
-    room): the contact details only while consent is given."""
+    room). The contact details only for its author (``with_contact``) and only while
+    consent is given: facts and snapshots never carry them (they are stored in the
+    event log and replayed); facilitators read them on the contacts page and in the
+    exports."""
     target = target_of(volunteer)
     data: VolunteerView = {
         "id": volunteer.id,
@@ -216,7 +221,7 @@ def serialize_volunteer(volunteer: Volunteer, *, with_name: bool = True) -> Volu
             "email": volunteer.contact_email,
             "phone": volunteer.contact_phone,
         }
-        if volunteer.consent_contact
+        if volunteer.consent_contact and with_contact
         else None,
         "created_at": iso(volunteer.created_at),
     }

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any, Literal
 
 from flask_babel import gettext as _
@@ -186,3 +187,49 @@ def parse_agenda(payload: Any) -> list[AgendaItem]:
             )
         )
     return parsed
+
+
+def parse_participant_ref(payload: Any) -> int:
+    """``{"participant_id"}``: a participant of the workshop."""
+    value = integer(require_mapping(payload), "participant_id", minimum=1)
+    assert value is not None  # noqa: S101 - required
+    return value
+
+
+class ErasureIdeas(StrEnum):
+    """What a participant's erasure does to their ideas."""
+
+    KEEP = "keep"  # they stay, without author
+    DELETE = "delete"  # they go with the rest
+
+
+RETENTION_MAX_DAYS = 3650
+ORGANISER_MAX = 140
+ORGANISER_CONTACT_MAX = 254
+
+
+@dataclass(frozen=True)
+class PrivacySettings:
+    """Who is responsible for the participants' data, who receives it, how long a
+    closed workshop keeps it, and what a participant's erasure does to their ideas."""
+
+    organiser: str
+    organiser_contact: str
+    recipient: str
+    retention_days: int | None  # None: the server's RETENTION_DAYS
+    erasure_keeps_ideas: bool
+
+
+def parse_privacy_settings(payload: Any) -> PrivacySettings:
+    data = require_mapping(payload)
+    raw_days = data.get("retention_days")
+    days = None
+    if raw_days not in (None, ""):
+        days = integer(data, "retention_days", minimum=1, maximum=RETENTION_MAX_DAYS)
+    return PrivacySettings(
+        organiser=text(data, "organiser", max_len=ORGANISER_MAX),
+        organiser_contact=text(data, "organiser_contact", max_len=ORGANISER_CONTACT_MAX),
+        recipient=text(data, "recipient", max_len=ORGANISER_MAX),
+        retention_days=days,
+        erasure_keeps_ideas=choice(data, "erasure_ideas", ErasureIdeas) == ErasureIdeas.KEEP,
+    )

@@ -189,6 +189,7 @@ def close_workshop(workshop_id: int, facilitator: Facilitator) -> Workshop:
         if workshop.current_phase is not None:  # closing leaves the current step too
             run_exit_hooks(workshop, workshop.current_phase)
         workshop.status = WorkshopStatus.CLOSED
+        workshop.closed_at = utcnow()
         workshops.record_workshop_updated(workshop)
         if workshop.timer_ends_at is not None or workshop.timer_remaining_ms is not None:
             workshop.timer_ends_at = None

@@ -21,6 +21,7 @@ from ..errors import (
     Conflict,
     Forbidden,
     NotAuthor,
+    NotFound,
     ValidationError,
     WrongWorkshop,
 )
@@ -318,6 +319,8 @@ def propose_challenge(workshop_id: int, participant_id: int, move: IdeaMove) -> 
     participant = db.session.get(Participant, participant_id)
     if participant is None or participant.workshop_id != workshop.id:
         raise WrongWorkshop()
+    if participant.erased_at is not None:
+        raise NotFound()
     idea = idea_in(workshop, move.idea_id)
     if idea.participant_id != participant.id:
         raise NotAuthor()

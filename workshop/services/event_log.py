@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import bindparam, event, insert, select, update
+from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
 from .. import realtime
@@ -63,6 +63,26 @@ def record(
         )
     )
     return _pending(Fact(workshop.id, workshop.seq, name, stored, public))
+
+
+def redact(workshop: Workshop) -> None:
+    """The change being made hides what earlier facts showed (an idea withdrawn or
+    hidden, an author erased, authors hidden): delete the facts recorded so far and
+    never replay across them. A client behind this point gets a snapshot, built with
+    what its role may see now. Call it before recording the change's own facts; the
+    caller holds the lock."""
+    workshop.redacted_seq = workshop.seq or 0
+    db.session.execute(
+        delete(Event).where(Event.workshop_id == workshop.id, Event.seq <= workshop.redacted_seq)
+    )
+
+
+def forget(workshop: Workshop) -> int:
+    """Delete the whole event log of ``workshop`` (a closed workshop past its
+    compaction delay); returns how many facts went. The caller holds the lock."""
+    workshop.redacted_seq = workshop.seq or 0
+    result = db.session.execute(delete(Event).where(Event.workshop_id == workshop.id))
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _json(payload: Mapping[str, object] | None) -> dict[str, Any] | None:
@@ -135,13 +155,19 @@ def replay(workshop_id: int, after_seq: int, role: Role) -> list[dict[str, Any]]
     """The events after ``after_seq`` as ``[{"name", "data"}]`` for ``role``.
 
     Returns ``None`` when a snapshot is cheaper (too many missed, or ``after_seq`` is
-    ahead of the workshop, e.g. after a database restore).
+    ahead of the workshop, e.g. after a database restore) or the only safe answer (a
+    redaction happened since ``after_seq``: :func:`redact`).
     """
-    current = db.session.scalar(select(Workshop.seq).where(Workshop.id == workshop_id))
-    if current is None:
+    found = db.session.execute(
+        select(Workshop.seq, Workshop.redacted_seq).where(Workshop.id == workshop_id)
+    ).one_or_none()
+    if found is None:
         raise NotFound()
+    current, redacted = found
     missed = current - after_seq
     if missed < 0 or missed > current_app.config["REPLAY_LIMIT"]:
+        return None
+    if after_seq < redacted:  # the facts it missed showed what is no longer visible
         return None
     rows = db.session.scalars(
         select(Event)

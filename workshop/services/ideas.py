@@ -33,7 +33,7 @@ def _views(idea: Idea, workshop: Workshop) -> tuple[IdeaChanged, IdeaChanged]:
 
 
 def _participant_in(workshop: Workshop, participant_id: int) -> Participant:
-    return lookup.in_workshop(workshop, Participant, participant_id)
+    return lookup.participant(workshop, participant_id)
 
 
 def _idea_in(workshop: Workshop, idea_id: int) -> Idea:
@@ -136,7 +136,7 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
     """Withdraw one's own idea, at any time while the workshop runs.
 
     Idempotent: withdrawing it again answers the same and records nothing. Raises
-    :class:`NotAuthor`. Emits ``idea_withdrawn``.
+    :class:`NotAuthor`. Emits ``idea_withdrawn`` (:func:`discard_idea`).
     """
     workshop = event_log.lock_workshop(workshop_id)
     already = db.session.get(Idea, idea_id)
@@ -149,13 +149,22 @@ def withdraw_idea(workshop_id: int, participant_id: int, idea_id: int) -> Idea:
         return already  # a retried withdrawal: done already, nothing to record
     idea = _own_idea(workshop, participant_id, idea_id)
     require_open(workshop)
+    discard_idea(workshop, idea)
+    db.session.commit()
+    return idea
+
+
+def discard_idea(workshop: Workshop, idea: Idea) -> None:
+    """Withdraw ``idea`` for good: its text goes (a withdrawn idea keeps none), the
+    facts that showed it are redacted, its dots in open votes are given back. Records
+    ``idea_withdrawn``. The caller holds the lock and commits."""
+    event_log.redact(workshop)
     idea.status = IdeaStatus.WITHDRAWN
+    idea.title, idea.description, idea.need = "", "", ""
     db.session.flush()
     withdrawn: IdeaWithdrawn = {"idea_id": idea.id}
     event_log.record(workshop, Facts.IDEA_WITHDRAWN, withdrawn)
     votes.return_votes(workshop, idea)
-    db.session.commit()
-    return idea
 
 
 def _moderate(
@@ -173,6 +182,8 @@ def _moderate(
         return idea
     if idea.status not in allowed_from:
         raise Conflict(_("This idea is not in a state that allows this."))
+    if to == IdeaStatus.HIDDEN and idea.status == IdeaStatus.VISIBLE:
+        event_log.redact(workshop)  # its text must not come back in a replay
     idea.status = to
     db.session.flush()
     event_log.record(workshop, fact, *_views(idea, workshop))

@@ -55,3 +55,12 @@ def live_idea(workshop: Workshop, idea_id: int) -> Idea:
     if idea.status in (IdeaStatus.WITHDRAWN, IdeaStatus.MERGED):
         raise NotFound()
     return idea
+
+
+def participant(workshop: Workshop, participant_id: int) -> Participant:
+    """A participant of ``workshop`` who still exists: one whose data was erased is
+    gone (:class:`NotFound`), even if a socket of theirs is still open somewhere."""
+    found = in_workshop(workshop, Participant, participant_id)
+    if found.erased_at is not None:
+        raise NotFound()
+    return found

@@ -28,7 +28,6 @@ from ..models import (
     Facilitator,
     Idea,
     IdeaStatus,
-    Participant,
     Qualification,
     Stage,
     Workshop,
@@ -105,7 +104,7 @@ def qualify_as_participant(
     require_open(workshop)
     if not workshop.participants_qualify or not allows(workshop, "qualify"):
         raise QualificationNotAllowed()
-    lookup.in_workshop(workshop, Participant, participant_id)
+    lookup.participant(workshop, participant_id)
     return _save(workshop, edit)
 
 

@@ -120,7 +120,7 @@ def build_state(
             serialize_participant(p)
             for p in db.session.scalars(
                 select(Participant)
-                .where(Participant.workshop_id == workshop.id)
+                .where(Participant.workshop_id == workshop.id, Participant.erased_at.is_(None))
                 .order_by(Participant.id)
             )
         ]

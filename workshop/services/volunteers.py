@@ -7,9 +7,12 @@ details the participant chooses to give are stored only while it holds, erased a
 soon as it is withdrawn, and deleted with the offer. The idea itself may stay
 anonymous: an offer never reveals who wrote the idea.
 
-Who sees what: facilitators see every offer, with the contact details of those who
-consented; a participant sees their own offers (in ``me``); everybody else, screens
-included, only counts per target.
+Who sees what: facilitators see every offer live, and the contact details of those
+who consented on the contacts page and in the exports (never in facts, which the
+event log keeps and replays); a participant sees their own offers with their details
+(in ``me``); everybody else, screens included, only counts per target. Contact details
+that go away (consent withdrawn, offer withdrawn, data erased) also leave the copies
+of this workshop imported into a Fabrique's portfolio on this server.
 """
 
 from __future__ import annotations
@@ -20,7 +23,18 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Idea, IdeaStatus, Participant, Volunteer, VolunteerKind, Workshop, utcnow
+from ..models import (
+    Idea,
+    IdeaStatus,
+    Participant,
+    PortfolioChallenge,
+    PortfolioIdea,
+    PortfolioSession,
+    Volunteer,
+    VolunteerKind,
+    Workshop,
+    utcnow,
+)
 from ..realtime import Facts
 from ..schemas import (
     Role,
@@ -63,7 +77,7 @@ def _counts(workshop: Workshop, target: TargetRef) -> dict[str, int]:
     return counts
 
 
-def _record_change(workshop: Workshop, target: TargetRef) -> None:
+def record_change(workshop: Workshop, target: TargetRef) -> None:
     """Record ``volunteers_changed`` for ``target``: counts for everybody, and the
     offers themselves for facilitators only."""
     db.session.flush()
@@ -84,7 +98,7 @@ def _record_change(workshop: Workshop, target: TargetRef) -> None:
 
 def _participant_workshop(workshop_id: int, participant_id: int) -> tuple[Workshop, Participant]:
     workshop = event_log.lock_workshop(workshop_id)
-    participant = lookup.in_workshop(workshop, Participant, participant_id)
+    participant = lookup.participant(workshop, participant_id)
     return workshop, participant
 
 
@@ -125,13 +139,15 @@ def offer_help(workshop_id: int, participant_id: int, offer: VolunteerOffer) -> 
     )
     if (offer.consent_contact, *contact) == before and not created:
         return volunteer
+    if not created and volunteer.consent_contact and before[1:] != tuple(contact):
+        scrub_portfolio_contacts(workshop, [volunteer])  # the details given before go
     if offer.consent_contact and not volunteer.consent_contact:
         volunteer.consented_at = utcnow()
     elif not offer.consent_contact:
         volunteer.consented_at = None
     volunteer.consent_contact = offer.consent_contact
     volunteer.contact_name, volunteer.contact_email, volunteer.contact_phone = contact
-    _record_change(workshop, offer.target)
+    record_change(workshop, offer.target)
     db.session.commit()
     return volunteer
 
@@ -147,8 +163,9 @@ def withdraw_help(workshop_id: int, participant_id: int, ref: VolunteerRef) -> b
     volunteer = _own_offer(participant.id, ref.target, ref.kind)
     if volunteer is None or volunteer.workshop_id != workshop.id:
         return False
+    scrub_portfolio_contacts(workshop, [volunteer])
     db.session.delete(volunteer)
-    _record_change(workshop, ref.target)
+    record_change(workshop, ref.target)
     db.session.commit()
     return True
 
@@ -170,7 +187,7 @@ def mine(participant_id: int) -> list[VolunteerView]:
     offers = db.session.scalars(
         select(Volunteer).where(Volunteer.participant_id == participant_id).order_by(Volunteer.id)
     )
-    return [serialize_volunteer(v, with_name=False) for v in offers]
+    return [serialize_volunteer(v, with_name=False, with_contact=True) for v in offers]
 
 
 def volunteer_state(workshop: Workshop, role: Role) -> list[VolunteerCounts]:
@@ -225,4 +242,45 @@ def fold_offers(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> Non
             twin.contact_email, twin.contact_phone = offer.contact_email, offer.contact_phone
         db.session.delete(offer)
     if moved:
-        _record_change(workshop, into)
+        record_change(workshop, into)
+
+
+def _contact_of(entry: Any) -> tuple[object, object, object] | None:
+    contact = entry.get("contact") if isinstance(entry, dict) else None
+    if not isinstance(contact, dict):
+        return None
+    return (contact.get("name"), contact.get("email"), contact.get("phone"))
+
+
+def scrub_portfolio_contacts(workshop: Workshop, offers: list[Volunteer]) -> int:
+    """Remove the contact details of ``offers`` from every copy of ``workshop`` imported
+    into a Fabrique's portfolio on this server (the export carries them; the copy is
+    matched by the workshop's ``uid`` and the details themselves). The offer stays
+    there, without contact. Returns how many copies changed."""
+    gone = {
+        (v.contact_name or None, v.contact_email or None, v.contact_phone or None)
+        for v in offers
+        if v.consent_contact
+    }
+    if not gone:
+        return 0
+    sessions = select(PortfolioSession.id).where(PortfolioSession.workshop_uid == workshop.uid)
+    changed = 0
+    rows: list[PortfolioChallenge | PortfolioIdea] = [
+        *db.session.scalars(
+            select(PortfolioChallenge).where(PortfolioChallenge.session_id.in_(sessions))
+        ),
+        *db.session.scalars(select(PortfolioIdea).where(PortfolioIdea.session_id.in_(sessions))),
+    ]
+    for row in rows:
+        entries = list(row.volunteers or [])
+        kept = [
+            {**entry, "consent_contact": False, "contact": None}
+            if _contact_of(entry) in gone
+            else entry
+            for entry in entries
+        ]
+        if kept != entries:
+            row.volunteers = kept  # a new list: the JSON column sees the change
+            changed += 1
+    return changed

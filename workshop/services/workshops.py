@@ -112,6 +112,8 @@ def update_settings(workshop_id: int, facilitator: Facilitator, change: Settings
     require_facilitator(workshop, facilitator)
     changed = False
     if change.anonymous is not None and change.anonymous != workshop.anonymous:
+        if change.anonymous:  # earlier facts named the authors
+            event_log.redact(workshop)
         workshop.anonymous = change.anonymous
         changed = True
     if (

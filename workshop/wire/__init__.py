@@ -33,6 +33,7 @@ A command's data has its type here too when it is not a view or a fact's payload
 
 from .acks import (
     Ack,
+    ErasureResult,
     ErrorAck,
     ErrorBody,
     OfferHelpResult,
@@ -58,6 +59,7 @@ from .facts import (
     IdeasMerged,
     IdeaUpdated,
     IdeaWithdrawn,
+    ParticipantErased,
     ParticipantJoined,
     PhaseChanged,
     PresenceChanged,
@@ -99,6 +101,7 @@ from .views import (
 )
 
 __all__ = [
+    "ErasureResult",
     "Ack",
     "AgendaChanged",
     "ChallengeChanged",
@@ -127,6 +130,7 @@ __all__ = [
     "MeView",
     "OfferHelpResult",
     "OkAck",
+    "ParticipantErased",
     "ParticipantJoined",
     "ParticipantView",
     "PhaseChanged",

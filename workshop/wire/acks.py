@@ -51,3 +51,12 @@ class OfferHelpResult(TypedDict):
 
 class WithdrawHelpResult(OfferHelpResult):
     removed: bool
+
+
+class ErasureResult(TypedDict):
+    """The ack of ``erase_my_data`` and ``erase_participant``: what went."""
+
+    participant_id: int
+    offers: int
+    ideas_kept: int
+    ideas_deleted: int

@@ -66,6 +66,13 @@ class ParticipantJoined(TypedDict):
     participant_count: int
 
 
+class ParticipantErased(TypedDict):
+    """A participant's data was erased: facilitators drop them from their list
+    (the public payload carries nothing but the envelope)."""
+
+    participant_id: NotRequired[int]  # facilitators only
+
+
 class IdeaChanged(TypedDict):
     """``idea_posted``, ``idea_updated``, ``idea_hidden``, ``idea_restored`` and
     ``idea_approved``: the idea as the room may see it."""

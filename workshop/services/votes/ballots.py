@@ -124,8 +124,9 @@ class _Statements:
     running them. Bound parameters are prefixed ``b_`` (names of columns are reserved
     in INSERT and UPDATE)."""
 
+    # A participant whose data was erased no longer votes (their socket may linger).
     participant = select(_PARTICIPANTS.c.workshop_id).where(
-        _PARTICIPANTS.c.id == bindparam("b_participant")
+        _PARTICIPANTS.c.id == bindparam("b_participant"), _PARTICIPANTS.c.erased_at.is_(None)
     )
     phase = select(
         _PHASES.c.kind, _PHASES.c.settings, _PHASES.c.frozen_at, _PHASES.c.revealed_at
