@@ -114,10 +114,12 @@ PRESETS: dict[Format, list[tuple[PhaseKind, int]]] = {
         (PhaseKind.QUALIFICATION, 90),
         (PhaseKind.RESULTS, 20),
     ],
-    # An evening on défis prepared beforehand: enrich them, vote, look for holders.
+    # An evening on défis prepared beforehand: enrich them with ideas, place the ideas in
+    # the défis (grouping), vote, look for holders.
     Format.CHALLENGES_EVENING: [
         (PhaseKind.WELCOME, 15),
         (PhaseKind.IDEAS, 40),
+        (PhaseKind.GROUPING, 20),
         (PhaseKind.VOTE, 15),
         (PhaseKind.QUALIFICATION, 40),
         (PhaseKind.RESULTS, 10),
