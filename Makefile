@@ -1,4 +1,6 @@
-# Semis: `make run` serves, `make test` tests. Both set up everything they need first.
+# Semis: `make run` serves, `make test` tests. Both set up everything they need first:
+# `make run` only what the server needs (pyproject's dependencies), `make test` and
+# `make lint` the development tools too (the dev extra), `make bench` the bench extra.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -6,15 +8,16 @@ HOST ?= 127.0.0.1
 PORT ?= 5000
 export HOST PORT
 
-.PHONY: run test test-js install vendor translations migrate check-migrations lint format \
+.PHONY: run test test-js install install-dev vendor translations migrate check-migrations lint format \
 	extract-messages demo clean bench bench-grouping stack
 
-## run: install, migrate the SQLite database in instance/, serve on http://$(HOST):$(PORT)
+## run: install the runtime dependencies, migrate the SQLite database in instance/,
+## serve on http://$(HOST):$(PORT)
 run: migrate
 	$(PY) run.py
 
 ## test: install, lint, check the migrations, run every test (browser and server ones included)
-test: install lint check-migrations test-js
+test: install-dev lint check-migrations test-js
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 ## test-js: the browser modules' unit tests (tests/js/, Node's own test runner); the files
@@ -22,13 +25,25 @@ test: install lint check-migrations test-js
 test-js:
 	node --test tests/js/*.test.js
 
+## install: what the server needs (runtime dependencies, browser libraries, catalogues)
 install: $(VENV)/.installed vendor translations
+
+# An editable install of the checkout: setuptools then says, every time, that a folder named
+# like the package may shadow it; here that folder is the package itself.
+PIP_EDITABLE := PYTHONWARNINGS="ignore:Editable installation" $(PY) -m pip install --quiet -e
+
+## install-dev: the same, plus the test and lint tools (pyproject's dev extra)
+install-dev: install $(VENV)/.dev-installed
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "Semis needs Python 3.11 or newer (found " + sys.version.split()[0] + ")")'
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PIP_EDITABLE) .
+	@touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(PIP_EDITABLE) '.[dev]'
 	@touch $@
 
 ## vendor: browser libraries from the npm registry (package-lock.json) into static/vendor/
@@ -70,8 +85,8 @@ PHONES ?= 1000
 bench: $(VENV)/.bench-installed translations
 	$(PY) -m bench --phones $(PHONES) $(BENCH_ARGS)
 
-$(VENV)/.bench-installed: $(VENV)/.installed pyproject.toml
-	$(PY) -m pip install --quiet -e '.[dev,bench]'
+$(VENV)/.bench-installed: $(VENV)/.dev-installed pyproject.toml
+	$(PIP_EDITABLE) '.[dev,bench]'
 	@touch $@
 
 ## bench-grouping: automatic grouping vs human themes (ARI, NMI, vs a TF-IDF + k-means
@@ -96,14 +111,14 @@ demo: migrate
 
 ## lint: ruff (lint and format), mypy, import-linter (the layers of docs/architecture.md),
 ## and ESLint on the browser code (eslint.config.js)
-lint: $(VENV)/.installed vendor
+lint: $(VENV)/.dev-installed vendor
 	$(VENV)/bin/ruff check --quiet .
 	$(VENV)/bin/ruff format --check --quiet .
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	npx --no-install eslint static/js tests/js eslint.config.js
 
-format: $(VENV)/.installed
+format: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff format .
 
 clean:
