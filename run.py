@@ -138,6 +138,30 @@ def _announce_setup_link(app: "Flask", host: str, port: int) -> None:
     )
 
 
+def _announce_address(app: "Flask", host: str, port: int) -> None:
+    """Say which address to open the console at, so that its links and QR code reach the
+    phones: the network address when listening everywhere; a warning on the loopback."""
+    from workshop.exports.links import is_loopback, lan_address
+
+    if app.config.get("PUBLIC_URL"):
+        app.logger.info("Links and QR codes use WORKSHOP_PUBLIC_URL: %s", app.config["PUBLIC_URL"])
+    elif is_loopback(host):
+        app.logger.info(
+            "Phones cannot reach %s (this computer only). For a room: HOST=0.0.0.0 make run, "
+            "then open the console at this computer's network address.",
+            host,
+        )
+    elif host in ("0.0.0.0", "::"):  # noqa: S104 - compares, binds nothing
+        lan = lan_address()
+        if lan:
+            app.logger.warning(
+                "Open the console at http://%s:%s/ so that its links and QR code reach phones "
+                "on the same network.",
+                f"[{lan}]" if ":" in lan else lan,
+                port,
+            )
+
+
 def _register_offloader(app: "Flask") -> None:
     """Give :func:`workshop.offload.run_blocking` the async mode's pool of native threads:
     the CPU-bound checks of an import then run beside the event loop, not on it (the
@@ -167,6 +191,7 @@ def main() -> None:
     host = os.environ.get("HOST", "127.0.0.1")
     port = int(os.environ.get("PORT", "5000"))
     app.logger.info("Semis listening on http://%s:%s (%s)", host, port, ASYNC_MODE)
+    _announce_address(app, host, port)
     _announce_setup_link(app, host, port)
     socketio.run(
         app,

@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 
 from ..auth import login_required
 from ..errors import WorkshopError
-from ..exports.links import workshop_links
+from ..exports.links import phone_reachability, workshop_links
 from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
 from ..services import workshops
@@ -88,11 +88,16 @@ def agenda(workshop_id: int) -> Any:
 @bp.get("/w/<int:workshop_id>")
 @login_required
 def console(workshop_id: int) -> Any:
-    """The live console: controls, moderation, links and QR code to hand out."""
+    """The live console: controls, moderation, links and QR code to hand out, with a
+    warning when phones could not open them (see :func:`phone_reachability`)."""
     workshop = own_workshop(workshop_id)
     links = workshop_links(workshop)
     return render_template(
-        "facilitator/console.html", workshop=workshop, links=links, qr=qr_svg(qr_join_url(workshop))
+        "facilitator/console.html",
+        workshop=workshop,
+        links=links,
+        qr=qr_svg(qr_join_url(workshop)),
+        unreachable=phone_reachability(links["join_url"], request.full_path.rstrip("?")),
     )
 
 
