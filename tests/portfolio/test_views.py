@@ -52,7 +52,11 @@ def test_only_members_see_a_portfolio(app: Flask, client: FlaskClient, new_fabri
     assert upload(client, ref.slug, document()).status_code == 403
     with app.app_context():
         assert db.session.scalar(select(PortfolioSession)) is None
-    assert "Portefeuille" not in client.get("/f/").get_data(as_text=True)
+    # The menu leads every facilitator to the portfolios, where they may create their own
+    # Fabrique; another's stays out of sight.
+    assert "Portefeuille" in client.get("/f/").get_data(as_text=True)
+    index = client.get("/fabriques/").get_data(as_text=True)
+    assert "Créer une Fabrique" in index and ref.slug not in index
 
 
 def test_upload_twice_then_browse_the_lineage(

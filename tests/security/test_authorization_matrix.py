@@ -36,7 +36,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
-from tests.factories import PASSWORD
+from tests.factories import PASSWORD, make_facilitator
 from tests.portfolio.conftest import build_document, idea
 from tests.security.conftest import (
     Side,
@@ -344,6 +344,9 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
     "fabrique.upload": signed_in(Refused(403), Refused(403), DONE),
     "fabrique.change_stage": signed_in(Refused(403), Refused(403), DONE),
     "fabrique.decide": signed_in(Refused(403), Refused(403), DONE),
+    "fabrique.new_fabrique": signed_in(DONE, DONE, DONE),  # any facilitator creates one
+    "fabrique.add_member": signed_in(Refused(403), Refused(403), DONE),
+    "fabrique.remove_member": signed_in(Refused(403), Refused(403), DONE),
     "api.import_export": public(Refused(401)),  # a bearer token, never a cookie
     "privacy.settings": signed_in(Refused(403), DONE, DONE),
     "privacy.delete": signed_in(Refused(403), DONE, DONE),
@@ -392,6 +395,16 @@ def portfolio_of_owner(app: Flask, world: World) -> Portfolio:
         proposal = portfolio.open_proposals(fabrique)[0]
         first = portfolio.find_ideas(fabrique, portfolio.IdeaFilter())[0]
         return Portfolio(fabrique.slug, first.id, proposal.id)
+
+
+def second_member(app: Flask, held: Portfolio) -> int:
+    """Add a facilitator of neither workshop to the Fabrique (so that it is not the last
+    member who goes) and give their id."""
+    with app.app_context():
+        fabrique = fabriques.get_by_slug(held.slug)
+        other = make_facilitator(email=f"member-{held.slug}@example.org")
+        fabriques.add_member(fabrique, other)
+        return int(other.id)
 
 
 def export_document(title: str) -> dict[str, Any]:
@@ -459,6 +472,18 @@ def http_request(app: Flask, world: World, endpoint: str) -> tuple[str, dict[str
         ),
         "fabrique.decide": lambda: (
             f"/fabriques/{held.slug}/duplicates/{held.proposal_id}/accept",
+            {},
+        ),
+        "fabrique.new_fabrique": lambda: (
+            "/fabriques/new",
+            {"data": {"name": f"Fabrique {a.workshop_id}"}},
+        ),
+        "fabrique.add_member": lambda: (
+            f"/fabriques/{held.slug}/members",
+            {"data": {"email": world.cofacilitator_email}},
+        ),
+        "fabrique.remove_member": lambda: (
+            f"/fabriques/{held.slug}/members/{second_member(app, held)}/remove",
             {},
         ),
         "privacy.settings": lambda: (

@@ -38,6 +38,9 @@ FUZZED_HERE = {
     "fabrique.upload",
     "fabrique.change_stage",
     "fabrique.decide",
+    "fabrique.new_fabrique",
+    "fabrique.add_member",
+    "fabrique.remove_member",
     "api.import_export",
     "privacy.settings",
     "privacy.delete",
@@ -146,6 +149,24 @@ def test_portfolio_decide(
     for target in (held.proposal_id, proposal):
         url = f"/fabriques/{held.slug}/duplicates/{target}/{decision}"
         assert client.post(url, data=data).status_code < 500
+
+
+@FUZZ
+@given(data=form(["name", "slug"]))
+def test_new_fabrique_form(world: World, data: dict[str, object]) -> None:
+    response = world.http["owner"].post("/fabriques/new", data=data)
+    assert response.status_code < 500
+
+
+@FUZZ
+@given(data=form(["email"]), member=st.integers(0, 2**40))
+def test_fabrique_members_forms(
+    world: World, held: Any, data: dict[str, object], member: int
+) -> None:
+    client = world.http["owner"]
+    assert client.post(f"/fabriques/{held.slug}/members", data=data).status_code < 500
+    url = f"/fabriques/{held.slug}/members/{member}/remove"
+    assert client.post(url, data=data).status_code < 500
 
 
 @FUZZ

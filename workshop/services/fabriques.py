@@ -1,7 +1,8 @@
 """Fabriques à initiatives: accounts, members and the API tokens of their tools.
 
-A Fabrique is created (and its members and tokens managed) from the command line by
-whoever runs the server; its members then work on its portfolio in the browser
+A Fabrique is created, and its members added, by a facilitator in the browser (who
+becomes its first member) or from the command line by whoever runs the server; its tokens
+are managed from the command line. Its members work on its portfolio in the browser
 (:mod:`workshop.services.portfolio`) and its tokens read it through ``/api/v1/``.
 """
 
@@ -43,14 +44,16 @@ class IssuedToken:
     secret: str
 
 
-def create_fabrique(new: NewFabrique) -> Fabrique:
-    """Create a Fabrique with no member yet. Raises :class:`ValidationError` if the slug
-    is taken."""
+def create_fabrique(new: NewFabrique, first_member: Facilitator | None = None) -> Fabrique:
+    """Create a Fabrique, with ``first_member`` as its member (none from the command
+    line). Raises :class:`ValidationError` if the slug is taken."""
     if db.session.scalar(select(Fabrique.id).where(Fabrique.slug == new.slug)) is not None:
         raise ValidationError(
             _("A Fabrique with this short name already exists."), field="slug", reason="taken"
         )
     fabrique = Fabrique(slug=new.slug, name=new.name)
+    if first_member is not None:
+        fabrique.members.append(first_member)
     db.session.add(fabrique)
     db.session.commit()
     return fabrique
@@ -135,6 +138,57 @@ def remove_member(fabrique: Fabrique, facilitator: Facilitator) -> bool:
     fabrique.members.remove(facilitator)
     db.session.commit()
     return True
+
+
+def members_of(fabrique: Fabrique) -> list[Facilitator]:
+    """``fabrique``'s members, by name then email."""
+    return list(
+        db.session.scalars(
+            select(Facilitator)
+            .join(fabrique_members, fabrique_members.c.facilitator_id == Facilitator.id)
+            .where(fabrique_members.c.fabrique_id == fabrique.id)
+            .order_by(Facilitator.name, Facilitator.email)
+        )
+    )
+
+
+def add_member_by_email(fabrique: Fabrique, email: str) -> tuple[Facilitator, bool]:
+    """Make the facilitator whose account has ``email`` a member: ``(them, added)``,
+    ``added`` false when they already were. Raises :class:`NotFound` (on ``email``) when
+    no account has it: accounts are not created here."""
+    facilitator = db.session.scalar(
+        select(Facilitator).where(Facilitator.email == email.strip().lower())
+    )
+    if facilitator is None:
+        raise NotFound(
+            _(
+                "No facilitator account uses this email. The person must have an account "
+                "on this server first."
+            ),
+            field="email",
+            reason="unknown",
+        )
+    fabrique = lock_fabrique(fabrique.id)
+    return facilitator, add_member(fabrique, facilitator)
+
+
+def remove_member_by_id(fabrique: Fabrique, facilitator_id: int) -> Facilitator:
+    """Remove the member ``facilitator_id``; raises :class:`NotFound` when they are not
+    one, :class:`ValidationError` (``last_member``) for the only member left: a Fabrique
+    with no member could no longer be reached by anyone."""
+    fabrique = lock_fabrique(fabrique.id)
+    facilitator = db.session.get(Facilitator, facilitator_id)
+    if facilitator is None or not is_member(fabrique, facilitator):
+        db.session.rollback()
+        raise NotFound(_("This person is not a member of this Fabrique."))
+    if len(fabrique.members) <= 1:
+        db.session.rollback()
+        raise ValidationError(
+            _("A Fabrique keeps at least one member: add someone else before removing them."),
+            reason="last_member",
+        )
+    remove_member(fabrique, facilitator)
+    return facilitator
 
 
 # ------------------------------------------------------------------------ API tokens

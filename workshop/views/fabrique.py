@@ -1,5 +1,6 @@
-"""The Fabrique portfolio: import exports, follow ideas through stages, merge duplicates,
-and see the funnel. Only members of a Fabrique see its pages."""
+"""The Fabrique portfolio: create a Fabrique and invite its members, import exports,
+follow ideas through stages, merge duplicates, and see the funnel. Only members of a
+Fabrique see its pages; any facilitator may create one."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from ..errors import ValidationError, WorkshopError
 from ..exports.report import VOLUNTEER_LABELS
 from ..models import Fabrique
 from ..schemas import parse_stage_change
+from ..schemas.portfolio import parse_fabrique_form, parse_member_email, suggest_slug
 from ..services import fabriques, portfolio
 from ..stages import STAGES
 from .access import me, member_fabrique
@@ -40,8 +42,9 @@ def _labels() -> dict[str, Any]:
 @bp.app_context_processor
 def _menu() -> dict[str, Any]:
     def in_a_fabrique() -> bool:
-        facilitator = current_facilitator()
-        return facilitator is not None and bool(fabriques.fabriques_of(facilitator))
+        """Whether the menu links to the portfolios: for every facilitator, since any of
+        them may create a Fabrique there (or see those they are a member of)."""
+        return current_facilitator() is not None
 
     return {"in_a_fabrique": in_a_fabrique}
 
@@ -54,6 +57,81 @@ def index() -> Any:
     if len(mine) == 1:
         return redirect(url_for("fabrique.overview", slug=mine[0].slug))
     return render_template("fabrique/index.html", fabriques=mine)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@login_required
+def new_fabrique() -> Any:
+    """Create a Fabrique (its short name suggested from its name); its creator is its
+    first member."""
+    if request.method == "GET":
+        return render_template("fabrique/new.html", error=None, form={})
+    form = request.form.to_dict()
+    try:
+        fabrique = fabriques.create_fabrique(parse_fabrique_form(form), first_member=me())
+    except WorkshopError as error:
+        if error.details.get("reason") == "taken" and not form.get("slug"):
+            form["slug"] = suggest_slug(form.get("name", ""))  # shown, to be changed
+        return form_page("fabrique/new.html", error, form=form)
+    flash(
+        _(
+            "Fabrique « %(name)s » created. Invite its members, then import workshop exports.",
+            name=fabrique.name,
+        ),
+        "success",
+    )
+    return redirect(url_for("fabrique.members", slug=fabrique.slug))
+
+
+def _members_page(fabrique: Fabrique, error: WorkshopError | None = None) -> Any:
+    return form_page(
+        "fabrique/members.html",
+        error,
+        fabrique=fabrique,
+        members=fabriques.members_of(fabrique),
+        form=request.form if error else {},
+    )
+
+
+@bp.get("/<slug>/members")
+@login_required
+def members(slug: str) -> Any:
+    """The Fabrique's members, a form to add one by email, a button to remove each."""
+    return _members_page(member_fabrique(slug))
+
+
+@bp.post("/<slug>/members")
+@login_required
+def add_member(slug: str) -> Any:
+    """Add the facilitator account with this email as a member."""
+    fabrique = member_fabrique(slug)
+    try:
+        facilitator, added = fabriques.add_member_by_email(
+            fabrique, parse_member_email(request.form.to_dict())
+        )
+    except WorkshopError as error:
+        return _members_page(fabrique, error)
+    if added:
+        flash(_("%(email)s is now a member.", email=facilitator.email), "success")
+    else:
+        flash(_("%(email)s already was a member.", email=facilitator.email), "info")
+    return redirect(url_for("fabrique.members", slug=slug))
+
+
+@bp.post("/<slug>/members/<int:facilitator_id>/remove")
+@login_required
+def remove_member(slug: str, facilitator_id: int) -> Any:
+    """Remove a member (not the last one); one who removes themself leaves the Fabrique."""
+    fabrique = member_fabrique(slug)
+    try:
+        removed = fabriques.remove_member_by_id(fabrique, facilitator_id)
+    except WorkshopError as error:
+        return _members_page(fabrique, error)
+    if removed.id == me().id:
+        flash(_("You left the Fabrique « %(name)s ».", name=fabrique.name), "success")
+        return redirect(url_for("fabrique.index"))
+    flash(_("%(email)s is no longer a member.", email=removed.email), "success")
+    return redirect(url_for("fabrique.members", slug=slug))
 
 
 def _overview(fabrique: Fabrique, error: WorkshopError | None = None) -> Any:
