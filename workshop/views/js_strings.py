@@ -136,6 +136,14 @@ def js_strings() -> dict[str, Any]:
         "count.ideas": plural_forms("%(count)s idea", "%(count)s ideas"),
         "count.pending": plural_forms("%(count)s idea waiting", "%(count)s ideas waiting"),
         "count.participants": plural_forms("%(count)s participant", "%(count)s participants"),
+        # The projected screen's pages and theme (screen.js).
+        "count.challenges": plural_forms("%(count)s challenge", "%(count)s challenges"),
+        "screen.page": _("page %(page)s of %(pages)s"),
+        "screen.paused": _("paused"),
+        "screen.more": plural_forms(
+            "… and %(count)s more in the ranking", "… and %(count)s more in the ranking"
+        ),
+        "screen.contrast": _("High contrast"),
         # Qualification sheets and volunteer offers (qualify.js, volunteer.js).
         "qualify.stages": {stage: str(label) for stage, label in STAGE_LABELS.items()},
         "qualify.counts": {
