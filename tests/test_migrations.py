@@ -98,3 +98,28 @@ def test_the_migrated_database_works(file_app: Flask) -> None:
         flask_migrate.upgrade()
         workshop = make_workshop()
         assert make_idea(workshop).id
+
+
+def test_the_territory_code_holds_a_siren_number_and_goes_back(file_app: Flask) -> None:
+    """f3a5c7e9b1d4 widens ``qualifications.insee_code`` to a SIREN number's 9 digits;
+    going back empties the codes that no longer fit and keeps the communes' codes."""
+    from sqlalchemy import text
+
+    from tests.factories import make_idea, make_workshop
+    from workshop.models import Qualification
+
+    with file_app.app_context():
+        flask_migrate.upgrade()
+        workshop = make_workshop()
+        for code in ("200054781", "2A004"):
+            idea = make_idea(workshop)
+            db.session.add(Qualification(workshop_id=workshop.id, idea_id=idea.id, insee_code=code))
+        db.session.commit()
+        codes = "SELECT insee_code FROM qualifications ORDER BY id"
+        assert [row[0] for row in db.session.execute(text(codes))] == ["200054781", "2A004"]
+        db.session.remove()
+        flask_migrate.downgrade(revision="d5e7f9a1b3c4")
+        assert [row[0] for row in db.session.execute(text(codes))] == [None, "2A004"]
+        db.session.remove()
+        flask_migrate.upgrade()
+    assert schema_diff(file_app) == []

@@ -2,8 +2,9 @@
 
 Whatever a client sends, ``parse_qualification``, ``parse_volunteer_offer`` and
 ``parse_volunteer_ref`` return a value within the limits or raise a
-``ValidationError`` (or one of its precise subclasses); an INSEE code is accepted
-exactly when it has the shape of one; contact details never survive without consent.
+``ValidationError`` (or one of its precise subclasses); a territory code is accepted
+exactly when it is a commune's INSEE code or an intercommunalité's SIREN number (9
+digits whose Luhn check holds); contact details never survive without consent.
 """
 
 from __future__ import annotations
@@ -31,7 +32,9 @@ PROPERTIES = settings(max_examples=200, deadline=None)
 any_text = st.one_of(
     st.text(max_size=30),
     st.text(st.characters(codec=None, categories=["Cc", "Cs", "Zs", "Nd", "Lu"]), max_size=12),
-    st.sampled_from(["", " ", "\x00", "\ud800", "2A004", "07186", "00123", "x" * 2001]),
+    st.sampled_from(
+        ["", " ", "\x00", "\ud800", "2A004", "07186", "00123", "200054781", "200054782", "x" * 2001]
+    ),
 )
 scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), any_text)
 json_like = st.recursive(
@@ -135,16 +138,61 @@ def test_parsers_only_raise_validation_errors(name: str, data: st.DataObject) ->
             assert len(result.contact_phone or "") <= schemas.CONTACT_PHONE_MAX
 
 
+def luhn_ok(digits: str) -> bool:
+    """The Luhn check, written another way than the code's: every second digit from the
+    right doubled, the digits of all the results summed."""
+    doubled = "".join(str(int(d) * 2) if i % 2 else d for i, d in enumerate(reversed(digits)))
+    return sum(int(d) for d in doubled) % 10 == 0
+
+
+def territory_code(normalised: str) -> bool:
+    commune = re.fullmatch(r"[0-9]{5}|2[AB][0-9]{3}", normalised) and not normalised.startswith(
+        "00"
+    )
+    siren = re.fullmatch(r"[0-9]{9}", normalised) and luhn_ok(normalised)
+    return bool(commune or siren)
+
+
+def with_check_digit(body: str) -> str:
+    """The 9-digit SIREN number whose first 8 digits are ``body``."""
+    return next(body + d for d in "0123456789" if luhn_ok(body + d))
+
+
 @PROPERTIES
-@given(code=st.text(alphabet="0123456789ABab -\u0663", max_size=8))
-def test_insee_codes_are_accepted_exactly_when_well_formed(code: str) -> None:
+@given(
+    code=st.one_of(
+        st.text(alphabet="0123456789ABab -\u0663", max_size=12),
+        st.text(alphabet="0123456789", min_size=8, max_size=8).map(with_check_digit),
+    )
+)
+def test_territory_codes_are_accepted_exactly_when_well_formed(code: str) -> None:
     normalised = code.replace(" ", "").upper()
-    shaped = re.fullmatch(r"[0-9]{5}|2[AB][0-9]{3}", normalised) and not normalised.startswith("00")
+    shaped = territory_code(normalised)
     if not normalised:
         assert schemas.parse_insee_code(code) is None
     elif shaped:
         assert schemas.parse_insee_code(code) == normalised
     else:
+        with pytest.raises(InvalidInseeCode):
+            schemas.parse_insee_code(code)
+
+
+@PROPERTIES
+@given(body=st.text(alphabet="0123456789", min_size=8, max_size=8), data=st.data())
+def test_one_mistyped_digit_of_a_siren_number_is_refused(body: str, data: st.DataObject) -> None:
+    siren = with_check_digit(body)
+    assert schemas.parse_insee_code(" ".join([siren[:3], siren[3:6], siren[6:]])) == siren
+    position = data.draw(st.integers(0, 8))
+    digit = data.draw(st.sampled_from([d for d in "0123456789" if d != siren[position]]))
+    with pytest.raises(InvalidInseeCode):
+        schemas.parse_insee_code(siren[:position] + digit + siren[position + 1 :])
+
+
+def test_known_codes() -> None:
+    # Communes (Ardèche, Corse-du-Sud, Savoie) and the Métropole du Grand Paris.
+    for code in ("07186", "2A004", "73010", "200054781"):
+        assert schemas.parse_insee_code(code) == code
+    for code in ("00123", "2C123", "7301", "200054782", "2000547810", "20005478"):
         with pytest.raises(InvalidInseeCode):
             schemas.parse_insee_code(code)
 

@@ -234,7 +234,9 @@ class ImportOutdated(WorkshopError):
 class InvalidInseeCode(ValidationError):
     code = "invalid_insee_code"
     default_message = _l(
-        "The INSEE code has 5 characters: 5 digits, or 2A or 2B and 3 digits (for example 07186)."
+        "Give a commune's INSEE code (5 characters: 5 digits, or 2A or 2B and 3 digits, "
+        "for example 07186) or an intercommunalité's SIREN number (9 digits, for example "
+        "200054781)."
     )
 
 

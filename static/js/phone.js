@@ -2,11 +2,13 @@
 // mounts one module per job (static/js/phone/): the step header, the idea form and
 // its close-idea lookup, "My ideas" (edit, withdraw, propose a défi), the vote, the
 // wall; then qualification sheets and volunteer offers. Each store change redraws.
+// The page puts the step's task first (templates/phone.html, phone/step.js).
 import { connectionBanner, outboxNotice } from "./banner.js";
 import { connectLive } from "./connection.js";
-import { $, messageLine } from "./dom.js";
+import { $ } from "./dom.js";
 import { createOutbox } from "./outbox.js";
 import { mountMyIdeas } from "./phone/my_ideas.js";
+import { formMessage } from "./phone/message.js";
 import { mountPostForm } from "./phone/post.js";
 import { mountSimilar } from "./phone/similar.js";
 import { abilities, renderStep } from "./phone/step.js";
@@ -34,8 +36,8 @@ const outbox = createOutbox({
 });
 live.onReady(() => outbox.wake());
 
-const say = messageLine($("#post-message"));
 const form = $("#post-form");
+const say = formMessage(form, $("#post-message"));
 const post = mountPostForm({ form, outbox, store, say });
 mountSimilar({ input: form.elements.title, command });
 const renderMyIdeas = mountMyIdeas({ store, outbox, command, say, rerender: render });
@@ -46,10 +48,12 @@ const renderOutbox = outboxNotice($("#outbox-status"));
 
 function render() {
   if (!store.state.workshop) return;
+  const focusedVote = vote.focused(); // a redraw replaces the vote buttons
   const step = abilities(store);
   renderStep(step);
   renderMyIdeas(step);
   renderWall(step.phase, vote.render(step.phase));
+  vote.refocus(focusedVote);
 }
 
 outbox.subscribe(() => {

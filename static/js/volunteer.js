@@ -2,10 +2,11 @@
 // "tenez-moi informé·e" on a défi or an idea, with a separate consent to be contacted
 // and the contact details the participant chooses to give. Their own offers are
 // listed with a way to withdraw the consent (which erases the details) or the offer.
-import { $, h, messageLine, show } from "./dom.js";
+import { $, h, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { label, t } from "./i18n.js";
+import { formMessage } from "./phone/message.js";
 import { fillPicker, itemKey, targetLabel, targets } from "./qualify.js";
 
 export function mountVolunteer(store, command) {
@@ -14,7 +15,7 @@ export function mountVolunteer(store, command) {
   const form = $("#volunteer-form");
   const picker = form.elements.target;
   const consent = form.elements.consent_contact;
-  const say = messageLine($("#volunteer-message"));
+  const say = formMessage(form, $("#volunteer-message"));
 
   consent.addEventListener("change", () => show($("#volunteer-contact"), consent.checked));
 

@@ -59,7 +59,8 @@ def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> No
     for title in (IDEAS[0], IDEAS[2]):
         card(bruno, title).get_by_role("button", name=re.compile(r"^Ajouter")).click()
         expect(card(bruno, title).locator(".vote-count")).to_have_text("1")
-    expect(bruno.locator("#vote-status")).to_contain_text("0 vote restant")
+    expect(bruno.locator("#vote-status")).to_contain_text("Vous avez donné tous vos votes")
+    expect(bruno.locator("#vote-status")).not_to_contain_text("Touchez +")
     card(bruno, IDEAS[2]).get_by_role("button", name=re.compile(r"^Retirer")).click()
     expect(card(bruno, IDEAS[2]).locator(".vote-count")).to_have_text("0")
     card(bruno, IDEAS[2]).get_by_role("button", name=re.compile(r"^Ajouter")).click()

@@ -160,8 +160,9 @@ TABLES: dict[str, dict[str, Any]] = {
             _field(
                 "insee_code",
                 "string",
-                "INSEE code of the commune (keep it as text: it may start with 0).",
-                constraints={"pattern": "([0-9]{2}|2A|2B)[0-9]{3}"},
+                "INSEE code of the commune (5 characters, Corsica 2A/2B) or SIREN number of"
+                " the intercommunalité (9 digits); keep it as text: it may start with 0.",
+                constraints={"pattern": "([0-9]{2}|2A|2B)[0-9]{3}|[0-9]{9}"},
             ),
             _field("solution", "string", "Envisaged solution."),
             _field("existing_offer", "string", "Existing offer nearby."),

@@ -63,9 +63,10 @@ class Qualification(TimestampMixin, Base):
     need_where: Mapped[str] = mapped_column(Text, default="")
     need_evidence: Mapped[str] = mapped_column(Text, default="")
     target_public: Mapped[str] = mapped_column(Text, default="")
-    # A commune or an intercommunalité, as text, and optionally its INSEE code.
+    # A commune or an intercommunalité, as text, and optionally its code: a commune's
+    # INSEE code (5 characters) or an intercommunalité's SIREN number (9 digits).
     territory: Mapped[str] = mapped_column(String(140), default="")
-    insee_code: Mapped[str | None] = mapped_column(String(5), nullable=True)
+    insee_code: Mapped[str | None] = mapped_column(String(9), nullable=True)
     solution: Mapped[str] = mapped_column(Text, default="")
     existing_offer: Mapped[str] = mapped_column(Text, default="")
     partners: Mapped[str] = mapped_column(Text, default="")

@@ -37,8 +37,20 @@ CONTACT_EMAIL_MAX = 254
 
 CONTACT_PHONE_MAX = 30
 
-# A commune's INSEE code: 5 digits (no department 00), or 2A/2B and 3 digits (Corsica).
-INSEE_RE = re.compile(r"^(?:(?!00)[0-9]{5}|2[AB][0-9]{3})$")
+# The territory's code: a commune's INSEE code, 5 digits (no department 00) or 2A/2B and
+# 3 digits (Corsica); or the 9-digit SIREN number of an intercommunalité (whose last
+# digit is a Luhn check digit: see `siren_checksum_ok`).
+INSEE_RE = re.compile(r"^(?:(?!00)[0-9]{5}|2[AB][0-9]{3}|[0-9]{9})$")
+
+
+def siren_checksum_ok(code: str) -> bool:
+    """Whether a 9-digit SIREN number passes its Luhn check (a mistyped digit fails)."""
+    total = 0
+    for position, char in enumerate(reversed(code)):
+        digit = int(char) * (2 if position % 2 else 1)
+        total += digit - 9 if digit > 9 else digit
+    return total % 10 == 0
+
 
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 .()-]{5,28}$")
 
@@ -116,11 +128,12 @@ def parse_target(data: dict[str, Any]) -> TargetRef:
 
 
 def parse_insee_code(value: Any) -> str | None:
-    """An INSEE commune code, upper-cased; ``None`` for an empty value."""
+    """A commune's INSEE code or an intercommunalité's SIREN number, upper-cased,
+    without spaces; ``None`` for an empty value."""
     code = text({"insee_code": value}, "insee_code", max_len=20).replace(" ", "").upper()
     if not code:
         return None
-    if not INSEE_RE.match(code):
+    if not INSEE_RE.fullmatch(code) or (len(code) == 9 and not siren_checksum_ok(code)):
         raise InvalidInseeCode(field="insee_code", reason="format")
     return code
 

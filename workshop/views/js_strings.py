@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 
 from ..models import Profile
 from ..phases import KIND_LABELS
+from ..schemas.fields import DESCRIPTION_MAX, NEED_MAX, TITLE_MAX
 from ..stages import STAGE_LABELS
 
 
@@ -76,6 +77,13 @@ def js_strings() -> dict[str, Any]:
         "idea.withdrawn": _("Your idea is withdrawn."),
         "idea.confirm_withdraw": _("Withdraw this idea? Everybody will stop seeing it."),
         "idea.empty": _("No ideas yet."),
+        "idea.title_required": _("Write your idea in a few words before posting it."),
+        # A text field's limit, said under the field, and what is said when it is over.
+        "field.max": _("%(max)s characters at most."),
+        "field.too_long": _("Too long: %(count)s characters, %(max)s at most."),
+        # Not texts: the server's limits for an idea's fields (schemas/fields.py), so
+        # that the phone's form checks and says the very same ones.
+        "limits.idea": {"title": TITLE_MAX, "description": DESCRIPTION_MAX, "need": NEED_MAX},
         "action.edit": _("Edit"),
         "action.withdraw": _("Withdraw"),
         "action.save": _("Save"),
@@ -89,6 +97,13 @@ def js_strings() -> dict[str, Any]:
         "phase.none": _("The workshop will start soon."),
         "phase.read_only": _("During this step you can read the ideas."),
         "phase.can_post": _("Post your ideas!"),
+        "phase.can_vote": _(
+            "Vote for the ideas you prefer: tap + to give a vote, − to take it back."
+        ),
+        "phase.can_vote_challenges": _(
+            "Vote for the challenges you prefer: tap + to give a vote, − to take it back."
+        ),
+        "phase.vote_over": _("The vote is over. The results are just below."),
         "timer.paused": _("Paused"),
         "workshop.closed": _("This workshop is over. Thank you for taking part!"),
         "workshop.status": status_labels(),
@@ -104,7 +119,9 @@ def js_strings() -> dict[str, Any]:
         "vote.no_votes": _("No votes yet."),
         "vote.results": _("Results"),
         "vote.saved": _("Vote settings saved."),
-        "vote.instructions": _("Tap + to give a vote to an idea, − to take it back."),
+        "vote.none_left": _(
+            "You have given all your votes. To change your mind, tap − to take one back."
+        ),
         "grouping.unclassified": _("Not classified"),
         "grouping.move_to": _("Move to…"),
         "grouping.merge_into": _("Merge into…"),

@@ -15,9 +15,10 @@ export function mountMyIdeas({ store, outbox, command, say, rerender }) {
   const startEditing = (id) => { editing = id; rerender(); };
 
   function editForm(idea) {
-    const title = h("input", { name: "title", maxlength: 140, required: true, value: idea.title, "aria-label": t("action.edit") });
-    const description = h("textarea", { name: "description", maxlength: 2000, rows: 3 }, idea.description || "");
-    const need = h("textarea", { name: "need", maxlength: 1000, rows: 2 }, idea.need || "");
+    // No maxlength: a text over the limit is refused with the reason, never cut.
+    const title = h("input", { name: "title", required: true, value: idea.title, "aria-label": t("action.edit") });
+    const description = h("textarea", { name: "description", rows: 3, "aria-label": t("grouping.description") }, idea.description || "");
+    const need = h("textarea", { name: "need", rows: 2, "aria-label": t("idea.need") }, idea.need || "");
     const status = h("p", { class: "form-message", role: "status" });
     const formEl = h("form", { class: "stack idea-edit" }, title, description, need, status,
       h("p", { class: "row" },
@@ -35,6 +36,11 @@ export function mountMyIdeas({ store, outbox, command, say, rerender }) {
         say(t("idea.updated"));
       } else {
         messageLine(status)(errorText(ack.error), "error");
+        const field = formEl.elements[ack.error?.details?.field];
+        if (field) {
+          field.setAttribute("aria-invalid", "true");
+          field.focus();
+        }
       }
     });
     return h("li", { class: "idea idea--editing", dataset: { ideaId: idea.id } }, formEl);

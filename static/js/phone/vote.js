@@ -44,7 +44,7 @@ export function mountVote({ store, outbox, say }) {
     return [
       h("button", {
         type: "button", class: "button button--small vote-button", "aria-label": itemLabel("vote.remove", item.title),
-        disabled: count === 0, onclick: () => vote(item, -1, kind),
+        dataset: { action: "remove" }, disabled: count === 0, onclick: () => vote(item, -1, kind),
       }, "−"),
       h("span", {
         class: queued ? "vote-count vote-count--queued" : "vote-count", "aria-live": "polite",
@@ -52,7 +52,7 @@ export function mountVote({ store, outbox, say }) {
       }, String(count)),
       h("button", {
         type: "button", class: "button button--small button--primary vote-button", "aria-label": itemLabel("vote.add", item.title),
-        disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(item, 1, kind),
+        dataset: { action: "add" }, disabled: remaining <= 0 || count >= settings.max_per_item, onclick: () => vote(item, 1, kind),
       }, "+"),
     ];
   }
@@ -86,7 +86,7 @@ export function mountVote({ store, outbox, say }) {
     const remaining = Math.max(0, phase.vote.settings.votes_per_participant - spent);
     status.hidden = false;
     status.textContent = phase.vote.frozen ? t("vote.closed")
-      : `${tn("count.votes_left", remaining)}. ${t("vote.instructions")}`;
+      : remaining > 0 ? `${tn("count.votes_left", remaining)}.` : t("vote.none_left");
     // A vote on défis: the défis get the buttons, not the ideas.
     const onChallenges = phase.vote.settings.target === "challenges" && !phase.vote.frozen;
     const list = $("#challenge-votes");
@@ -99,9 +99,38 @@ export function mountVote({ store, outbox, say }) {
     return phase.vote.frozen ? null : voting;
   }
 
+  // Every tap redraws the cards, buttons included: the focused button is gone then.
+  // `focused()` notes which one it was before a redraw, `refocus()` puts the focus back
+  // on its successor, or, when that one is now disabled (no vote left, the item's
+  // maximum reached, nothing left to take back), on the item's other button, else on
+  // the votes-left line: never on the page's body.
+  function focused() {
+    const button = document.activeElement;
+    if (!button?.classList?.contains("vote-button")) return null;
+    const item = button.closest("[data-idea-id], [data-challenge-id]");
+    if (!item) return null;
+    return { action: button.dataset.action, idea: item.dataset.ideaId, challenge: item.dataset.challengeId };
+  }
+
+  function refocus(saved) {
+    if (!saved) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && active.isConnected && !active.disabled) return;
+    const item = saved.idea !== undefined
+      ? document.querySelector(`#wall [data-idea-id="${CSS.escape(saved.idea)}"]`)
+      : document.querySelector(`#challenge-votes [data-challenge-id="${CSS.escape(saved.challenge)}"]`);
+    const buttons = item ? [...item.querySelectorAll(".vote-button")] : [];
+    const same = buttons.find((button) => button.dataset.action === saved.action);
+    const next = [same, ...buttons].find((button) => button && !button.disabled);
+    const status = $("#vote-status");
+    (next || (status.hidden ? $("#phase-hint") : status)).focus();
+  }
+
   return {
     render,
     controls,
+    focused,
+    refocus,
     // Whether a tap on this idea still waits in the outbox (the wall redraws it then).
     isQueued: (phase, id) => Boolean(outbox.get(voteKey(phase, "ideas", id))),
     // A vote queued in a vote step that has ended since is refused before sending:
