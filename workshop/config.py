@@ -72,6 +72,9 @@ class Config:
     # details), unless the workshop sets its own; then `flask --app workshop purge`
     # erases them (docs/privacy.md).
     RETENTION_DAYS = 365
+    # Time zone of the Excel exports (csv-excel, xlsx) and of the report's dates: an IANA
+    # name. The JSON and the open-data CSV stay in UTC.
+    TIMEZONE = "Europe/Paris"
     # Days a closed workshop keeps its event log (replays of missed facts).
     EVENT_LOG_DAYS = 7
     # How long a participant's phone keeps its identity, in days.

@@ -113,7 +113,7 @@ def test_the_published_table_schemas_are_up_to_date_and_valid(tmp_path: Path) ->
         assert (DOCS / resource["schema"]).exists()
 
 
-@pytest.mark.parametrize("dialect", ["excel", "open"])
+@pytest.mark.parametrize("dialect", ["open"])  # the Excel flavour: test_export_french.py
 def test_each_table_matches_its_table_schema(app: Flask, session: Session, dialect: str) -> None:
     doc = export(app, session.id)
     counts = {}
@@ -146,7 +146,8 @@ def test_hostile_text_is_escaped_only_where_a_spreadsheet_would_run_it(
 ) -> None:
     doc = export(app, session.id)
     records = read_csv(table_csv(doc, "ideas", dialect), dialect)
-    header = records[0]
+    header = tables.field_names("ideas")  # the Excel flavour's headers are words, same order
+    assert len(records[0]) == len(header)
     rows = {int(r[0]): dict(zip(header, r, strict=True)) for r in records[1:]}
     hostile = rows[session.hostile_idea_id]
     assert hostile["title"] == "'" + FORMULA
@@ -171,6 +172,10 @@ def test_the_zips_carry_every_table_and_their_own_description(app: Flask, sessio
         with zipfile.ZipFile(io.BytesIO(csv_zip(doc, dialect))) as archive:
             names = set(archive.namelist())
             assert {f"{t}.csv" for t in TABLE_NAMES} <= names
+            if dialect == "excel":  # for people, in words: no schema describes it
+                assert names == {f"{t}.csv" for t in TABLE_NAMES}
+                assert archive.read("ideas.csv") == table_csv(doc, "ideas", dialect)
+                continue
             assert {f"tableschema/{t}.json" for t in TABLE_NAMES} <= names
             package = json.loads(archive.read("datapackage.json"))
             for resource in package["resources"]:

@@ -65,8 +65,10 @@ def test_csv_cells_round_trip_and_never_start_a_formula(
     text = data.decode("utf-8-sig" if dialect == "excel" else "utf-8")
     delimiter = ";" if dialect == "excel" else ","
     header, row = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    assert header == field_names("ideas")
-    cells = dict(zip(header, row, strict=True))
+    if dialect == "open":
+        assert header == field_names("ideas")
+    # The Excel flavour names the same columns, in the same order, in words.
+    cells = dict(zip(field_names("ideas"), row, strict=True))
     for cell in row:
         assert not cell.startswith(FORMULA_TRIGGERS)
     assert unescape(cells["title"]) == title
@@ -79,8 +81,7 @@ def test_csv_cells_round_trip_and_never_start_a_formula(
 def test_xlsx_cells_are_text_and_round_trip(title: str, body: str) -> None:
     book = load_workbook(io.BytesIO(workbook(document(title, body))))
     sheet = book.worksheets[1]
-    header = [cell.value for cell in sheet[1]]
-    cells = {name: cell for name, cell in zip(header, sheet[2], strict=True)}
+    cells = {name: cell for name, cell in zip(field_names("ideas"), sheet[2], strict=True)}
     for name, expected in (("title", title), ("body", body)):
         cell = cells[name]
         # openpyxl reads an empty string back as an empty cell.

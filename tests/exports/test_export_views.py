@@ -103,7 +103,7 @@ def test_the_report_opens_under_a_policy_that_allows_only_its_style(
 def test_one_table_downloads_in_either_dialect(owner: FlaskClient, session: Session) -> None:
     excel = owner.get(f"/f/w/{session.id}/tables/ideas.csv")
     assert excel.status_code == 200 and excel.content_type == "text/csv; charset=utf-8"
-    assert excel.get_data().startswith(b"\xef\xbb\xbfid;reference;title;")
+    assert excel.get_data().decode("utf-8").startswith("\ufeffN°;Référence;Titre;")
     open_data = owner.get(f"/f/w/{session.id}/tables/votes.csv?dialect=open")
     assert open_data.get_data().startswith(b"phase_id,phase_title,target,")
     assert owner.get(f"/f/w/{session.id}/tables/participants.csv").status_code == 404

@@ -71,7 +71,7 @@ def test_reads_the_columns_with_any_delimiter_and_a_bom(app: Flask) -> None:
     [
         (b"id;text\n1;caf\xe9\n", "encoding"),
         (b"   \n", "empty"),
-        ("id;titre\n1;x\n", "missing_column"),
+        ("id;intitule\n1;x\n", "missing_column"),
         ("identifiant;text\n1;x\n", "missing_column"),
         ("id;text\n", "no_rows"),
         ('id,text\n1,"unclosed\n', "not_csv"),
@@ -84,7 +84,7 @@ def test_bad_files_are_refused_with_a_reason(app: Flask, data: Any, reason: str)
 
 
 def test_the_error_is_translated(app: Flask) -> None:
-    error = refused(app, "id;titre\n1;x\n")
+    error = refused(app, "id;intitule\n1;x\n")
     assert "colonne « text »" in str(error.message)
     error = refused(app, b"id;text\n1;caf\xe9\n")
     assert "UTF-8" in str(error.message) and "octet" in str(error.message)
@@ -128,9 +128,9 @@ def test_the_grouping_command_reads_the_lines_the_import_reads(app: Flask) -> No
     ]
     # For whoever runs the server: plain English naming the file, whatever the locale.
     with app.test_request_context(), pytest.raises(IdeasFileError) as caught:
-        read_ideas(b"id;titre\n1;x\n", "ideas.csv")
+        read_ideas(b"id;intitule\n1;x\n", "ideas.csv")
     assert str(caught.value) == (
-        "ideas.csv needs a header row with 'id' and 'text' columns (found: 'id', 'titre')"
+        "ideas.csv needs a header row with 'id' and 'text' columns (found: 'id', 'intitule')"
     )
 
 

@@ -3,8 +3,10 @@
 The file has a header row naming an ``id`` column and a ``text`` column, any delimiter
 among ``,`` ``;`` and tab, UTF-8 with or without a BOM. Optional columns: ``description``
 and ``need``. The ``ideas.csv`` of an export is accepted too (``title`` stands for
-``text``, ``body`` for ``description``). Blank lines are skipped; a record is named by
-the line it starts on (a quoted cell may span lines).
+``text``, ``body`` for ``description``), the Excel one with its French headers as well
+(``N°``, ``Titre``, ``Description``, ``Besoin``; headers are read in any case). Blank
+lines are skipped; a record is named by the line it starts on (a quoted cell may span
+lines).
 
 Two readings of it. :func:`parse_ideas_csv`, to import the ideas into a workshop, checks
 every line as a posted idea is checked (:func:`workshop.schemas.parse_new_idea`) and
@@ -33,12 +35,13 @@ MAX_ID_LENGTH = 200
 MAX_REPORTED = 50
 # Spreadsheets in France write ";"; others write ","; a tab-separated export also happens.
 _DELIMITERS = ",;\t"
-# The names a column goes by: its own, and the one the export's ideas.csv gives it.
+# The names a column goes by: its own, and those the export's ideas.csv gives it (open
+# data, then the Excel flavour in English and in French: see exports/localized.py).
 _ALIASES = {
-    "id": ("id",),
-    "text": ("text", "title"),
+    "id": ("id", "no.", "n°"),
+    "text": ("text", "title", "titre"),
     "description": ("description", "body"),
-    "need": ("need",),
+    "need": ("need", "besoin"),
 }
 
 

@@ -13,19 +13,34 @@ import re
 from typing import Any
 
 from flask import render_template
-from flask_babel import lazy_gettext as _l
 
-# What a volunteer offered, after their name; the portfolio's idea pages say it too.
-VOLUNTEER_LABELS = {
-    "hold": _l("could carry this project"),
-    "contribute": _l("wants to contribute"),
-    "follow": _l("wants to be kept informed"),
-}
+from .localized import VOLUNTEER_LABELS, long_date
+
+__all__ = ["VOLUNTEER_LABELS", "content_security_policy", "context", "render_report"]
 
 
 def _sort_key(challenge: dict[str, Any]) -> tuple[int, int, int]:
     rank = challenge["rank"]
     return (0 if rank is not None else 1, rank or 0, challenge["position"])
+
+
+def _authors(document: dict[str, Any]) -> dict[int, list[str]]:
+    """Each idea's authors: its own, then those of the ideas merged into it (and into
+    those, in turn), each pseudonym once. None when the workshop hides authors."""
+    merged_into: dict[int, list[dict[str, Any]]] = {}
+    for idea in document["ideas"]:
+        if idea["merged_into_id"] is not None:
+            merged_into.setdefault(idea["merged_into_id"], []).append(idea)
+
+    def names(idea: dict[str, Any], seen: set[int]) -> list[str]:
+        seen.add(idea["id"])
+        found = [idea["author"]["name"]] if idea["author"] else []
+        for absorbed in sorted(merged_into.get(idea["id"], []), key=lambda i: i["id"]):
+            if absorbed["id"] not in seen:
+                found += names(absorbed, seen)
+        return found
+
+    return {idea["id"]: list(dict.fromkeys(names(idea, set()))) for idea in document["ideas"]}
 
 
 def context(document: dict[str, Any]) -> dict[str, Any]:
@@ -48,6 +63,10 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
         "volunteers_count": len(offers),
         "consenting_count": sum(1 for offer in offers if offer["consent_contact"]),
         "has_votes": bool(document["votes"]),
+        # A merged idea's authors are kept: they appear with the idea that absorbed it.
+        "authors": _authors(document),
+        # Dates as people write them, in local time (TIMEZONE): « samedi 21 mars 2026 ».
+        "long_date": long_date,
         # Stage and maturity labels are template globals (see workshop.factory).
         "volunteer_labels": VOLUNTEER_LABELS,
     }

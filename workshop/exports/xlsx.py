@@ -1,4 +1,6 @@
-"""The XLSX workbook of an export: one sheet per table, the same columns as the CSV files.
+"""The XLSX workbook of an export: one sheet per table, the same columns as the CSV files,
+for people as the Excel CSV files are (:mod:`.localized`): headers and values in the
+current language, times as real date cells in local time (« 21/03/2026 14:05 »).
 
 Text cells are always typed as text, never as formulas; those a spreadsheet would read
 as a formula (starting with ``= + - @``, a tab or a line break) also carry Excel's
@@ -8,6 +10,7 @@ exactly as written and stays text when the cell is edited.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 from typing import Any
 
@@ -19,7 +22,8 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .tables import FORMULA_TRIGGERS, TABLE_NAMES, field_names, rows
+from .localized import DATETIME_NUMBER_FORMAT, headers, localized_rows
+from .tables import FORMULA_TRIGGERS, TABLE_NAMES, field_names
 
 
 def sheet_titles() -> dict[str, str]:
@@ -35,6 +39,10 @@ def sheet_titles() -> dict[str, str]:
 
 
 def _cell(sheet: Worksheet, value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = DATETIME_NUMBER_FORMAT
+        return cell
     if not isinstance(value, str):
         return value
     # XML 1.0 cannot hold most control characters; stored text has none (they are
@@ -61,15 +69,16 @@ def workbook(document: dict[str, Any]) -> bytes:
         sheet.freeze_panes = "A2"
         for index, column in enumerate(columns, start=1):
             wide = column in ("title", "body", "need", "challenge_title", "item_title")
-            sheet.column_dimensions[get_column_letter(index)].width = 40 if wide else 14
+            width = 40 if wide else 17 if column.endswith("_at") else 14
+            sheet.column_dimensions[get_column_letter(index)].width = width
         header = []
-        for column in columns:
-            cell = WriteOnlyCell(sheet, value=column)
+        for label in headers(name):
+            cell = WriteOnlyCell(sheet, value=label)
             cell.font = bold
             header.append(cell)
         sheet.append(header)
-        for row in rows(document, name):
-            sheet.append([_cell(sheet, row[column]) for column in columns])
+        for values in localized_rows(document, name):
+            sheet.append([_cell(sheet, value) for value in values])
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
