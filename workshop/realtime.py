@@ -68,6 +68,7 @@ class Commands:
     SUGGEST_GROUPS = "suggest_groups"
     APPLY_GROUPING = "apply_grouping"
     UNDO_GROUPING = "undo_grouping"
+    UNDO_GROUPING_CHANGE = "undo_grouping_change"
     PROPOSE_CHALLENGE = "propose_challenge"
     FIND_SIMILAR = "find_similar"
     SAVE_QUALIFICATION = "save_qualification"

@@ -377,6 +377,7 @@ FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., object], Callable[[Any], obj
     Commands.MERGE_IDEAS: (merging.merge_ideas, schemas.parse_idea_merge),
     Commands.APPLY_GROUPING: (suggestions.apply_grouping, schemas.parse_grouping),
     Commands.UNDO_GROUPING: (suggestions.undo_grouping, None),
+    Commands.UNDO_GROUPING_CHANGE: (merging.undo_grouping_change, schemas.parse_grouping_undo),
 }
 
 for _name, (_service, _parse) in FACILITATOR_COMMANDS.items():

@@ -11,6 +11,7 @@ import { mountQualifyPanel } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
 import { mountTimer } from "./timer.js";
+import { mountToast } from "./toast.js";
 
 const app = $("#app");
 const store = createStore("facilitator");
@@ -20,6 +21,7 @@ const live = connectLive({
 });
 const renderTimer = mountTimer($("#timer"), store);
 const errorBox = $("#console-error");
+const toast = mountToast();
 
 async function run(name, payload = {}) {
   const ack = await live.command(name, payload);
@@ -29,7 +31,9 @@ async function run(name, payload = {}) {
 }
 
 $("#open-workshop").addEventListener("click", () => run(Commands.OPEN_WORKSHOP));
-$("#close-workshop").addEventListener("click", () => run(Commands.CLOSE_WORKSHOP));
+// Closing the workshop and freezing the results ask first: both stop the room.
+$("#close-workshop").addEventListener("click", () =>
+  window.confirm(t("console.confirm_close")) && run(Commands.CLOSE_WORKSHOP));
 $("#toggle-joining").addEventListener("click", () =>
   run(Commands.SET_JOINING, { open: !store.state.workshop.joining_open }));
 $("#phase-prev").addEventListener("click", () => run(Commands.ADVANCE_PHASE, { direction: "previous" }));
@@ -73,9 +77,10 @@ voteForm.addEventListener("submit", async (event) => {
   });
   sayVote(ack.ok ? t("vote.saved") : "");
 });
-for (const [id, command] of [["#vote-reveal", Commands.REVEAL_VOTES],
-  ["#vote-freeze", Commands.FREEZE_RESULTS], ["#vote-reopen", Commands.REOPEN_VOTE]]) {
-  $(id).addEventListener("click", () => run(command, { phase_id: relevantVotePhase(store).id }));
+for (const [id, command, ask] of [["#vote-reveal", Commands.REVEAL_VOTES],
+  ["#vote-freeze", Commands.FREEZE_RESULTS, "vote.confirm_freeze"], ["#vote-reopen", Commands.REOPEN_VOTE]]) {
+  $(id).addEventListener("click", () =>
+    (!ask || window.confirm(t(ask))) && run(command, { phase_id: relevantVotePhase(store).id }));
 }
 
 function renderVote() {
@@ -102,13 +107,27 @@ function renderVote() {
   renderRanking($("#ranking"), phaseRanking(store, phase) || []);
 }
 
+// Hiding offers « Annuler » (it shows the idea again); the focus goes to it.
+async function hide(idea) {
+  const ack = await run(Commands.HIDE_IDEA, { idea_id: idea.id });
+  // Showing it again would approve an idea that was waiting: no « Annuler » for those.
+  if (!ack.ok || idea.status !== "visible") return;
+  toast.offer({
+    message: t("idea.hidden_done", { title: idea.title }),
+    focus: true,
+    undo: async () => (await run(Commands.RESTORE_IDEA, { idea_id: idea.id })).ok,
+  });
+}
+
 function moderation(idea) {
   const button = (label, command) => h("button", {
     type: "button", class: "button button--small", onclick: () => run(command, { idea_id: idea.id }),
   }, label);
-  if (idea.status === "pending") return [button(t("action.approve"), Commands.APPROVE_IDEA), button(t("action.hide"), Commands.HIDE_IDEA)];
+  const hideButton = h("button", { type: "button", class: "button button--small", onclick: () => hide(idea) },
+    t("action.hide"));
+  if (idea.status === "pending") return [button(t("action.approve"), Commands.APPROVE_IDEA), hideButton];
   if (idea.status === "hidden") return [button(t("action.restore"), Commands.RESTORE_IDEA)];
-  return [button(t("action.hide"), Commands.HIDE_IDEA)];
+  return [hideButton];
 }
 
 function renderIdeas() {
@@ -177,7 +196,7 @@ function renderWorkshop() {
   $("#phase-next").disabled = w.status !== "open" || index >= state.phases.length - 1;
 }
 
-const renderGrouping = mountGrouping(store, run);
+const renderGrouping = mountGrouping(store, run, toast);
 const renderQualify = mountQualifyPanel(store, run);
 
 store.subscribe((what) => {

@@ -1,13 +1,20 @@
 // The console's grouping board: défis as columns, ideas moved by drag and drop
-// (mouse and touch, SortableJS) or with the "Move to…" control (keyboard), merges,
-// splits, suggested groupings accepted in part, and undo.
+// (mouse and touch, SortableJS) or with the "Move to…" chooser and its button
+// (keyboard), merges, splits, suggested groupings accepted in part, and undo.
+//
+// Nothing irreversible happens by accident: a chooser commits nothing until its button
+// is pressed (an arrow key in a <select> only changes the choice), merging an idea
+// goes through a "merge mode" where the absorbing card is picked (with a filter, for
+// hundreds of ideas), and every move, merge and split offers « Annuler » for a while
+// (toast.js). The focus lands on what the action is about once the board shows it,
+// and survives the board being rebuilt by someone else's change.
 import Sortable from "/static/vendor/sortable.esm.js";
 import { h, $, messageLine, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
-import { itemLabel, t } from "./i18n.js";
+import { itemLabel, t, tn } from "./i18n.js";
 
-export function mountGrouping(store, run) {
+export function mountGrouping(store, run, toast) {
   const panel = $("#grouping-panel");
   const board = $("#board");
   let dragging = false; // a card is held (pointer down on the board, or Sortable dragging)
@@ -24,6 +31,25 @@ export function mountGrouping(store, run) {
   window.addEventListener("pointercancel", release);
   let proposal = null;
   const selected = new Set(); // ideas ticked for a split
+  const choices = new Map(); // "idea:7" / "challenge:3" → the value chosen, not yet applied
+  let mergeSource = null; // the idea being merged: the other cards offer « Merge here »
+  let wanted = null; // () => the element to focus once the board shows it
+
+  const cardEl = (ideaId) => board.querySelector(`.board__card[data-idea-id="${ideaId}"]`);
+  const cardIn = (challengeId, ideaId) => board.querySelector(
+    `.column__ideas[data-challenge-id="${challengeId ?? "none"}"] .board__card[data-idea-id="${ideaId}"]`);
+  const titleOf = (challengeId) => board.querySelector(`.column[data-challenge="${challengeId}"] .challenge__title`);
+  const groupName = (challengeId) => (challengeId === null
+    ? t("grouping.unclassified") : store.state.challenges.get(challengeId)?.title ?? "");
+
+  function focusWhenShown(find) {
+    wanted = find;
+    applyFocus();
+  }
+  function applyFocus() {
+    const element = wanted?.();
+    if (element) { wanted = null; element.focus(); }
+  }
 
   const say = messageLine($("#grouping-message"));
   const command = async (name, payload) => {
@@ -57,6 +83,52 @@ export function mountGrouping(store, run) {
     renderProposal();
   });
   $("#proposal-cancel").addEventListener("click", () => { proposal = null; renderProposal(); });
+
+  // ---- Merge mode: pick the card that absorbs the chosen one.
+  const mergeFilter = $("#merge-filter");
+  function startMerge(idea) {
+    mergeSource = idea.id;
+    mergeFilter.value = "";
+    render();
+    mergeFilter.focus();
+  }
+  function stopMerge() {
+    const source = mergeSource;
+    mergeSource = null;
+    render();
+    if (source !== null) focusWhenShown(() => cardEl(source)?.querySelector("[data-focus-key=merge]"));
+  }
+  mergeFilter.addEventListener("input", filterCards);
+  $("#merge-cancel").addEventListener("click", stopMerge);
+  panel.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && mergeSource !== null) { event.preventDefault(); stopMerge(); }
+  });
+  function filterCards() {
+    const words = mergeFilter.value.trim().toLocaleLowerCase();
+    for (const li of board.querySelectorAll(".board__card")) {
+      const idea = store.state.ideas.get(Number(li.dataset.ideaId));
+      li.hidden = mergeSource !== null && Boolean(words) && idea?.id !== mergeSource
+        && !`${idea?.title ?? ""} ${idea?.description ?? ""}`.toLocaleLowerCase().includes(words);
+    }
+  }
+  async function mergeInto(into) {
+    const sourceId = mergeSource;
+    const absorbed = store.state.ideas.get(sourceId);
+    const ack = await command(Commands.MERGE_IDEAS, { idea_id: sourceId, into_id: into.id });
+    if (!ack.ok) return;
+    mergeSource = null;
+    render();
+    toast.offer({
+      message: t("grouping.merged", { title: absorbed?.title ?? "", into: into.title }),
+      focus: true,
+      undo: async () => {
+        const back = await command(Commands.UNDO_GROUPING_CHANGE, { kind: "ideas_merged", id: sourceId });
+        if (back.ok) focusWhenShown(() => cardEl(sourceId));
+        return back.ok;
+      },
+      escape: () => focusWhenShown(() => cardEl(into.id)),
+    });
+  }
   $("#proposal-accept").addEventListener("click", async () => {
     const groups = [...$("#proposal-groups").children]
       .filter((li) => li.querySelector("input[type=checkbox]").checked)
@@ -85,30 +157,50 @@ export function mountGrouping(store, run) {
     h("ul", { class: "proposal__ideas" }, group.idea_ids.map((id) => h("li", {}, titleOf(id)))))));
   }
 
+  // A chooser that only records the choice (arrow keys included), and its button.
+  function chooser(key, label, options) {
+    const select = h("select", { "aria-label": label, dataset: { focusKey: "choice" } }, ...options);
+    if (choices.has(key)) select.value = choices.get(key);
+    select.addEventListener("change", () => choices.set(key, select.value));
+    return select;
+  }
+
   function moveControl(idea, groups) {
-    const select = h("select", { "aria-label": itemLabel("grouping.move_to", idea.title) },
+    const key = `idea:${idea.id}`;
+    const select = chooser(key, itemLabel("grouping.move_to", idea.title), [
       h("option", { value: "" }, t("grouping.move_to")),
       groups.map((g) => h("option", {
         value: g.challenge ? g.challenge.id : "none",
         disabled: (g.challenge?.id ?? null) === groupOf(idea.id),
-      }, g.challenge ? g.challenge.title : t("grouping.unclassified"))));
-    select.addEventListener("change", () => {
-      if (!select.value) return;
-      command(Commands.MOVE_IDEA, {
-        idea_id: idea.id, challenge_id: select.value === "none" ? null : Number(select.value),
-      });
-    });
-    return select;
+      }, g.challenge ? g.challenge.title : t("grouping.unclassified")))]);
+    const go = h("button", {
+      type: "button", class: "button button--small", dataset: { focusKey: "move" },
+      "aria-label": itemLabel("grouping.move", idea.title),
+      onclick: () => moveIdea(idea, select.value),
+    }, t("grouping.move"));
+    return [select, go];
   }
 
-  function mergeControl(idea, ideas) {
-    const select = h("select", { "aria-label": itemLabel("grouping.merge_into", idea.title) },
-      h("option", { value: "" }, t("grouping.merge_into")),
-      ideas.filter((other) => other.id !== idea.id).map((other) => h("option", { value: other.id }, other.title)));
-    select.addEventListener("change", () => {
-      if (select.value) command(Commands.MERGE_IDEAS, { idea_id: idea.id, into_id: Number(select.value) });
+  async function moveIdea(idea, value) {
+    if (!value) { say(t("grouping.choose_first"), "error"); return; }
+    const from = groupOf(idea.id);
+    const index = (store.state.orders.get(from) || []).indexOf(idea.id);
+    const to = value === "none" ? null : Number(value);
+    const ack = await command(Commands.MOVE_IDEA, { idea_id: idea.id, challenge_id: to });
+    if (!ack.ok) return;
+    choices.delete(`idea:${idea.id}`);
+    focusWhenShown(() => cardIn(to, idea.id));
+    toast.offer({
+      message: t("grouping.moved", { title: idea.title, to: groupName(to) }),
+      undo: async () => {
+        const back = await command(Commands.MOVE_IDEA, {
+          idea_id: idea.id, challenge_id: from, ...(index >= 0 ? { position: index } : {}),
+        });
+        if (back.ok) focusWhenShown(() => cardIn(from, idea.id));
+        return back.ok;
+      },
+      escape: () => cardEl(idea.id)?.focus(),
     });
-    return select;
   }
 
   function groupOf(ideaId) {
@@ -117,14 +209,20 @@ export function mountGrouping(store, run) {
   }
 
   function challengeHeader(challenge, groups) {
-    const title = h("input", { name: "title", maxlength: 140, value: challenge.title, class: "challenge__title",
-      "aria-label": t("grouping.title") });
+    // A textarea, so that a long « Comment pourrions-nous… » wraps instead of being cut;
+    // still one line of text: Enter saves.
+    const title = h("textarea", { name: "title", maxlength: 140, rows: 2, class: "challenge__title",
+      "aria-label": t("grouping.title"), dataset: { focusKey: "title" } }, challenge.title);
+    title.addEventListener("keydown", (event) => {
+      if (event.key === "Enter") { event.preventDefault(); save(); }
+    });
     const description = h("textarea", { name: "description", maxlength: 2000, rows: 2,
       "aria-label": t("grouping.description"), placeholder: t("grouping.description") }, challenge.description);
     const save = async () => {
-      if (title.value === challenge.title && description.value === challenge.description) return;
+      const words = title.value.replace(/\s*\n\s*/g, " ");
+      if (words === challenge.title && description.value === challenge.description) return;
       const ack = await command(Commands.UPDATE_CHALLENGE, {
-        challenge_id: challenge.id, version: challenge.version, title: title.value, description: description.value,
+        challenge_id: challenge.id, version: challenge.version, title: words, description: description.value,
       });
       if (!ack.ok && ack.error?.code === "conflict") {
         title.value = store.state.challenges.get(challenge.id)?.title ?? title.value;
@@ -132,13 +230,15 @@ export function mountGrouping(store, run) {
     };
     title.addEventListener("change", save);
     description.addEventListener("change", save);
-    const mergeInto = h("select", { "aria-label": itemLabel("grouping.merge_challenge", challenge.title) },
+    const mergeWith = chooser(`challenge:${challenge.id}`, itemLabel("grouping.merge_challenge", challenge.title), [
       h("option", { value: "" }, t("grouping.merge_challenge")),
       groups.filter((g) => g.challenge && g.challenge.id !== challenge.id)
-        .map((g) => h("option", { value: g.challenge.id }, g.challenge.title)));
-    mergeInto.addEventListener("change", () => {
-      if (mergeInto.value) command(Commands.MERGE_CHALLENGES, { source_id: challenge.id, target_id: Number(mergeInto.value) });
-    });
+        .map((g) => h("option", { value: g.challenge.id }, g.challenge.title))]);
+    const mergeGo = h("button", {
+      type: "button", class: "button button--small", dataset: { focusKey: "merge-challenge" },
+      "aria-label": itemLabel("grouping.merge_challenge", challenge.title),
+      onclick: () => mergeChallenge(challenge, mergeWith.value),
+    }, t("grouping.merge_challenge_button"));
     const order = groups.filter((g) => g.challenge).map((g) => g.challenge.id);
     const index = order.indexOf(challenge.id);
     const shift = (by) => {
@@ -153,8 +253,8 @@ export function mountGrouping(store, run) {
           "aria-label": itemLabel("grouping.earlier", challenge.title), onclick: () => shift(-1) }, "←"),
         h("button", { type: "button", class: "button button--small", disabled: index === order.length - 1,
           "aria-label": itemLabel("grouping.later", challenge.title), onclick: () => shift(1) }, "→"),
-        mergeInto,
-        h("button", { type: "button", class: "button button--small",
+        mergeWith, mergeGo,
+        h("button", { type: "button", class: "button button--small", dataset: { focusKey: "split" },
           onclick: () => splitSelected(challenge) }, t("grouping.split")),
         h("button", { type: "button", class: "button button--small",
           onclick: () => window.confirm(t("grouping.confirm_delete")) && command(Commands.DELETE_CHALLENGE, { challenge_id: challenge.id }) },
@@ -167,16 +267,90 @@ export function mountGrouping(store, run) {
     const ack = await command(Commands.SPLIT_CHALLENGE, {
       challenge_id: challenge.id, idea_ids: ids, title: `${challenge.title} (2)`,
     });
-    if (ack.ok) ids.forEach((id) => selected.delete(id));
+    if (!ack.ok) return;
+    ids.forEach((id) => selected.delete(id));
+    toast.offer({
+      message: tn("grouping.split_done", ids.length),
+      focus: true,
+      undo: async () => {
+        const back = await command(Commands.UNDO_GROUPING_CHANGE, { kind: "challenge_split", id: challenge.id });
+        if (back.ok) focusWhenShown(() => titleOf(challenge.id));
+        return back.ok;
+      },
+      escape: () => focusWhenShown(() => titleOf(challenge.id)),
+    });
   }
 
-  function card(idea, groups, all) {
-    const tick = h("input", { type: "checkbox", checked: selected.has(idea.id), "aria-label": itemLabel("grouping.select", idea.title) });
-    tick.addEventListener("change", () => (tick.checked ? selected.add(idea.id) : selected.delete(idea.id)));
-    return h("li", { class: `idea idea--${idea.status} board__card`, dataset: { ideaId: idea.id } },
+  async function mergeChallenge(challenge, value) {
+    if (!value) { say(t("grouping.choose_first"), "error"); return; }
+    const target = Number(value);
+    const into = groupName(target);
+    const ack = await command(Commands.MERGE_CHALLENGES, { source_id: challenge.id, target_id: target });
+    if (!ack.ok) return;
+    choices.delete(`challenge:${challenge.id}`);
+    toast.offer({
+      message: t("grouping.challenges_merged", { title: challenge.title, into }),
+      focus: true,
+      undo: async () => {
+        const back = await command(Commands.UNDO_GROUPING_CHANGE, { kind: "challenges_merged", id: challenge.id });
+        if (back.ok) focusWhenShown(() => titleOf(challenge.id));
+        return back.ok;
+      },
+      escape: () => focusWhenShown(() => titleOf(target)),
+    });
+  }
+
+  function card(idea, groups) {
+    const classes = `idea idea--${idea.status} board__card${idea.id === mergeSource ? " board__card--source" : ""}`;
+    const head = [
       h("p", { class: "idea__title" }, idea.title),
       h("p", { class: "idea__meta" }, h("span", { class: "idea__author" }, idea.author ?? t("idea.anonymous"))),
-      h("p", { class: "idea__actions" }, tick, moveControl(idea, groups), mergeControl(idea, all)));
+    ];
+    if (mergeSource !== null) {
+      const here = idea.id === mergeSource ? null : h("button", {
+        type: "button", class: "button button--small button--primary", dataset: { focusKey: "merge-here" },
+        "aria-label": itemLabel("grouping.merge_here", idea.title), onclick: () => mergeInto(idea),
+      }, t("grouping.merge_here"));
+      return h("li", { class: classes, tabindex: -1, dataset: { ideaId: idea.id } }, head, h("p", { class: "idea__actions" }, here));
+    }
+    const tick = h("input", { type: "checkbox", checked: selected.has(idea.id), dataset: { focusKey: "tick" },
+      "aria-label": itemLabel("grouping.select", idea.title) });
+    tick.addEventListener("change", () => (tick.checked ? selected.add(idea.id) : selected.delete(idea.id)));
+    const merge = h("button", {
+      type: "button", class: "button button--small", dataset: { focusKey: "merge" },
+      "aria-label": itemLabel("grouping.merge_into", idea.title), onclick: () => startMerge(idea),
+    }, t("grouping.merge"));
+    return h("li", { class: classes, tabindex: -1, dataset: { ideaId: idea.id } }, head,
+      h("div", { class: "idea__actions board__actions" },
+        h("label", { class: "board__tick" }, tick, h("span", { "aria-hidden": "true" }, t("grouping.select"))),
+        moveControl(idea, groups), merge));
+  }
+
+  // Where the focus is on the board (which card or défi, which control), to put it back
+  // once the board is rebuilt, with what was being typed.
+  function focusedPlace() {
+    const element = document.activeElement;
+    if (!element || !board.contains(element)) return null;
+    const cardItem = element.closest(".board__card");
+    return {
+      ideaId: cardItem?.dataset.ideaId ?? null,
+      challenge: element.closest(".column")?.dataset.challenge ?? null,
+      key: cardItem === element ? "card" : element.dataset.focusKey ?? null,
+      value: "value" in element && element.tagName !== "BUTTON" ? element.value : null,
+    };
+  }
+  function restoreFocus(place) {
+    if (!place) return;
+    let element = null;
+    if (place.ideaId !== null) {
+      const item = cardEl(place.ideaId);
+      element = place.key === "card" ? item : item?.querySelector(`[data-focus-key="${place.key}"]`) ?? item;
+    } else if (place.challenge !== null) {
+      element = board.querySelector(`.column[data-challenge="${place.challenge}"] [data-focus-key="${place.key}"]`);
+    }
+    if (!element) return;
+    if (place.value !== null && element.tagName === "TEXTAREA") element.value = place.value;
+    element.focus();
   }
 
   function render() {
@@ -189,11 +363,19 @@ export function mountGrouping(store, run) {
     if (dragging) { pending = true; return; }
     const placeable = (idea) => ["visible", "pending", "hidden"].includes(idea.status);
     const groups = store.grouped(placeable);
-    const all = groups.flatMap((g) => g.ideas);
+    if (mergeSource !== null && !groups.some((g) => g.ideas.some((idea) => idea.id === mergeSource))) {
+      mergeSource = null; // merged, withdrawn or hidden away meanwhile
+    }
+    show($("#merge-mode"), mergeSource !== null);
+    if (mergeSource !== null) {
+      $("#merge-mode-text").textContent = t("grouping.merge_mode", { title: store.state.ideas.get(mergeSource)?.title ?? "" });
+    }
+    const place = focusedPlace();
     board.replaceChildren(...groups.map((group) => {
       const list = h("ul", { class: "column__ideas", dataset: { challengeId: group.challenge ? group.challenge.id : "none" } },
-        group.ideas.map((idea) => card(idea, groups, all)));
+        group.ideas.map((idea) => card(idea, groups)));
       return h("section", { class: group.challenge ? "column" : "column column--loose",
+        dataset: { challenge: group.challenge ? group.challenge.id : "none" },
         "aria-label": group.challenge ? group.challenge.title : t("grouping.unclassified") },
       group.challenge ? challengeHeader(group.challenge, groups)
         : h("header", { class: "column__head" }, h("h3", {}, t("grouping.unclassified"))),
@@ -206,7 +388,7 @@ export function mountGrouping(store, run) {
         // Pointer events rather than HTML5 drag and drop: the same on mouse and touch.
         forceFallback: true,
         fallbackTolerance: 4,
-        filter: "input, select, textarea, button",
+        filter: "input, select, textarea, button, label",
         preventOnFilter: false,
         onStart: () => { dragging = true; },
         onEnd: (event) => {
@@ -224,6 +406,9 @@ export function mountGrouping(store, run) {
         },
       });
     }
+    filterCards();
+    restoreFocus(place);
+    applyFocus();
   }
 
   return render;

@@ -37,6 +37,7 @@ export const Commands = Object.freeze({
   SUGGEST_GROUPS: "suggest_groups",
   APPLY_GROUPING: "apply_grouping",
   UNDO_GROUPING: "undo_grouping",
+  UNDO_GROUPING_CHANGE: "undo_grouping_change",
   PROPOSE_CHALLENGE: "propose_challenge",
   FIND_SIMILAR: "find_similar",
   SAVE_QUALIFICATION: "save_qualification",

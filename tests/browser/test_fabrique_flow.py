@@ -83,14 +83,14 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     expect(console.locator("#grouping-panel")).to_be_visible()
     console.fill("#new-challenge-title", CHALLENGE)
     console.click("#new-challenge button[type=submit]")
-    column = console.locator("#board .column").filter(
-        has=console.locator(f'input.challenge__title[value="{CHALLENGE}"]')
-    )
+    column = console.locator(f'#board section.column[aria-label="{CHALLENGE}"]')
     expect(column).to_have_count(1)
     for title in IDEAS[:2]:
-        console.locator("#board .column--loose .board__card").filter(
+        loose_card = console.locator("#board .column--loose .board__card").filter(
             has=console.locator(".idea__title", has_text=title)
-        ).locator("select").first.select_option(label=CHALLENGE)
+        )
+        loose_card.locator("select").first.select_option(label=CHALLENGE)
+        loose_card.get_by_role("button", name=re.compile("^Déplacer")).click()
     expect(column.locator(".board__card")).to_have_count(2)
 
     # The phones vote.

@@ -119,6 +119,12 @@ def _undo(s: Stage) -> Payload:
     return {}
 
 
+def _undo_change(s: Stage) -> Payload:
+    absorbed, into = _grouping(s, ideas=2)[0]
+    owner_does(s, "merge_ideas", {"idea_id": absorbed, "into_id": into})
+    return {"kind": "ideas_merged", "id": absorbed}
+
+
 def _propose(s: Stage) -> Payload:
     mine = idea(s, mine=True)
     owner_does(s, "update_settings", {"participants_group": True})
@@ -205,6 +211,7 @@ SCENARIOS: dict[str, Scenario] = {
         lambda s: {"groups": [{"title": title(s), "idea_ids": _grouping(s, ideas=1)[0]}]}
     ),
     "undo_grouping": Scenario(_undo),
+    "undo_grouping_change": Scenario(_undo_change),
     "propose_challenge": Scenario(_propose),
     "find_similar": Scenario(_similar, writes=False),
     "save_qualification": Scenario(_qualify),

@@ -151,6 +151,7 @@ MATRIX: dict[str, dict[str, str]] = {
     "suggest_groups": facilitators(OWN),
     "apply_grouping": facilitators(WW),
     "undo_grouping": facilitators(OWN),
+    "undo_grouping_change": facilitators(WW),
     "propose_challenge": participants(WW),
     "find_similar": {**participants_and_facilitators(OWN)},
     "save_qualification": participants_and_facilitators(WW),

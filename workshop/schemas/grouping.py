@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import StrEnum
 from typing import Any
 
 from flask_babel import gettext as _
@@ -11,6 +12,7 @@ from ..errors import ValidationError
 from .fields import (
     DESCRIPTION_MAX,
     TITLE_MAX,
+    choice,
     id_list,
     identifier,
     integer,
@@ -59,6 +61,21 @@ class ChallengeSplit:
 class IdeaMerge:
     idea_id: int  # absorbed
     into_id: int  # absorbing
+
+
+class GroupingChange(StrEnum):
+    """The grouping changes ``undo_grouping_change`` can take back, each named by the
+    idea or défi it is about: the idea absorbed, the défi absorbed, the défi split."""
+
+    IDEAS_MERGED = "ideas_merged"
+    CHALLENGES_MERGED = "challenges_merged"
+    CHALLENGE_SPLIT = "challenge_split"
+
+
+@dataclass(frozen=True)
+class GroupingUndo:
+    kind: GroupingChange
+    id: int  # the absorbed idea, the absorbed défi (gone), or the défi that was split
 
 
 @dataclass(frozen=True)
@@ -128,6 +145,15 @@ def parse_idea_merge(payload: Any) -> IdeaMerge:
     idea_id, into_id = identifier(data, "idea_id"), identifier(data, "into_id")
     assert idea_id is not None and into_id is not None  # noqa: S101
     return IdeaMerge(idea_id, into_id)
+
+
+def parse_grouping_undo(payload: Any) -> GroupingUndo:
+    """``{"kind", "id"}``: which change to take back, and the idea or défi it is about."""
+    data = require_mapping(payload)
+    kind = GroupingChange(choice(data, "kind", GroupingChange))
+    target = identifier(data, "id")
+    assert target is not None  # noqa: S101
+    return GroupingUndo(kind, target)
 
 
 def parse_suggest(payload: Any) -> int | None:

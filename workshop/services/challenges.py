@@ -22,6 +22,7 @@ from ..errors import (
     Forbidden,
     NotAuthor,
     NotFound,
+    NothingToUndo,
     ValidationError,
     WrongWorkshop,
 )
@@ -29,6 +30,7 @@ from ..extensions import db
 from ..models import (
     Challenge,
     Facilitator,
+    GroupingSnapshot,
     Idea,
     IdeaStatus,
     Participant,
@@ -180,6 +182,29 @@ def record_grouping(workshop: Workshop, name: str, extra: dict[str, Any] | None 
     )
 
 
+def journal(workshop: Workshop, kind: str, key: int, data: dict[str, Any]) -> None:
+    """Remember what a grouping change (``kind``, about the idea or défi ``key``) undid,
+    so that :func:`merging.undo_grouping_change` can put it back. Journal entries are
+    :class:`GroupingSnapshot` rows with a ``kind``; the suggested groupings' snapshots
+    have none."""
+    db.session.add(
+        GroupingSnapshot(workshop_id=workshop.id, data={"kind": kind, "key": key, **data})
+    )
+
+
+def journal_entry(workshop: Workshop, kind: str, key: int) -> GroupingSnapshot:
+    """The latest journal entry of ``kind`` about ``key`` in ``workshop``; raises
+    :class:`NothingToUndo` when there is none (already undone, or never done here)."""
+    for entry in db.session.scalars(
+        select(GroupingSnapshot)
+        .where(GroupingSnapshot.workshop_id == workshop.id)
+        .order_by(GroupingSnapshot.id.desc())
+    ):
+        if entry.data.get("kind") == kind and entry.data.get("key") == key:
+            return entry
+    raise NothingToUndo(_("This change can no longer be undone."))
+
+
 def create_challenge(workshop_id: int, facilitator: Facilitator, new: NewChallenge) -> Challenge:
     """Add a défi at the end of the list. Facilitators, while grouping.
 
@@ -262,6 +287,12 @@ def split_challenge(workshop_id: int, facilitator: Facilitator, split: Challenge
     )
     db.session.add(created)
     db.session.flush()
+    journal(
+        workshop,
+        "challenge_split",
+        challenge.id,
+        {"created_id": created.id, "order": [idea.id for idea in ideas]},
+    )
     for idea in chosen:
         idea.challenge_id = created.id
     renumber(chosen)

@@ -1,4 +1,5 @@
-"""Merging: a défi into another, a duplicate idea into another, and deleting a défi.
+"""Merging: a défi into another, a duplicate idea into another, deleting a défi, and
+taking a merge or a split back (:func:`undo_grouping_change`).
 
 A composition of the features: a merge moves ideas (:mod:`.challenges`), carries
 the dots of open votes over without exceeding anyone's cap (:mod:`.votes`), and the
@@ -10,13 +11,20 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from ..errors import MergeCycle, NotFound, ValidationError
+from ..errors import Conflict, MergeCycle, NotFound, ValidationError
 from ..extensions import db
-from ..models import Facilitator, Idea, IdeaStatus, Workshop
+from ..models import Challenge, Facilitator, Idea, IdeaStatus, Workshop
 from ..realtime import Facts
 from ..roles import Role
-from ..schemas import ChallengeMerge, IdeaMerge, TargetRef, serialize_idea
-from ..wire import IdeasMerged
+from ..schemas import (
+    ChallengeMerge,
+    GroupingChange,
+    GroupingUndo,
+    IdeaMerge,
+    TargetRef,
+    serialize_idea,
+)
+from ..wire import IdeaChanged, IdeasMerged
 from . import challenges, event_log, lookup, qualification, volunteers, votes
 
 
@@ -57,6 +65,18 @@ def merge_challenges(workshop_id: int, facilitator: Facilitator, merge: Challeng
     source = challenges.challenge_in(workshop, source_id)
     target = challenges.challenge_in(workshop, target_id)
     ideas = challenges.container(workshop, target.id) + challenges.container(workshop, source.id)
+    challenges.journal(
+        workshop,
+        GroupingChange.CHALLENGES_MERGED,
+        source.id,
+        {
+            "target_id": target.id,
+            "title": source.title,
+            "description": source.description,
+            "position": source.position,
+            "idea_ids": [idea.id for idea in ideas if idea.challenge_id == source.id],
+        },
+    )
     for idea in ideas:
         idea.challenge_id = target.id
     challenges.renumber(ideas)
@@ -93,6 +113,17 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
             chain = db.session.get(Idea, chain.merged_into_id)
         raise NotFound()
     into = challenges.idea_in(workshop, into_id)
+    challenges.journal(
+        workshop,
+        GroupingChange.IDEAS_MERGED,
+        absorbed.id,
+        {
+            "into_id": into.id,
+            "status": str(absorbed.status),
+            "challenge_id": absorbed.challenge_id,
+            "position": absorbed.position,
+        },
+    )
     changed_phases = votes.fold_votes(workshop, absorbed, into)
     absorbed.status = IdeaStatus.MERGED
     absorbed.merged_into_id = into.id
@@ -121,3 +152,136 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
     _fold_follow_up(workshop, TargetRef("idea", absorbed.id), TargetRef("idea", into.id))
     db.session.commit()
     return into
+
+
+def _gone() -> Conflict:
+    return Conflict(_("This change can no longer be undone: the grouping changed since."))
+
+
+def undo_grouping_change(workshop_id: int, facilitator: Facilitator, undo: GroupingUndo) -> None:
+    """Take back a merge of ideas, a merge of défis or a split, named by the idea or
+    défi it was about (the console offers it for a few seconds after the change).
+
+    What comes back is the grouping: the absorbed idea with its status, défi and place;
+    the absorbed défi (same id when still free, title, description and place) with those of its
+    ideas still in the défi that absorbed them, in their order; the ideas of a split
+    back in their défi, in their former order, the new défi gone. What a merge carried
+    over stays where it went: dots in open votes, qualification sheets and volunteer
+    offers are not split again (the absorbing idea or défi keeps them). Undoing a split
+    carries those of the new défi back, as a merge would.
+
+    Refuses with ``nothing_to_undo`` when the change was already taken back (or never
+    made), and with ``conflict`` when what it needs is gone (the absorbing défi was
+    merged or deleted since): nothing is half done. Emits ``idea_restored`` (an idea)
+    then ``grouping_changed`` (``reason``: ``merge_undone``, ``challenges_merge_undone``
+    or ``split_undone``)."""
+    workshop = challenges.grouping_workshop(workshop_id, facilitator)
+    if undo.kind is GroupingChange.IDEAS_MERGED:
+        _unmerge_idea(workshop, undo.id)
+        reason = "merge_undone"
+    elif undo.kind is GroupingChange.CHALLENGES_MERGED:
+        _unmerge_challenges(workshop, undo.id)
+        reason = "challenges_merge_undone"
+    else:
+        _unsplit(workshop, undo.id)
+        reason = "split_undone"
+    db.session.flush()
+    challenges.record_grouping(workshop, Facts.GROUPING_CHANGED, {"reason": reason})
+    db.session.commit()
+
+
+def _challenge_still_in(workshop: Workshop, challenge_id: int | None) -> Challenge | None:
+    challenge = None if challenge_id is None else db.session.get(Challenge, challenge_id)
+    return challenge if challenge is not None and challenge.workshop_id == workshop.id else None
+
+
+def _unmerge_idea(workshop: Workshop, idea_id: int) -> None:
+    absorbed = lookup.in_workshop(workshop, Idea, idea_id)
+    entry = challenges.journal_entry(workshop, GroupingChange.IDEAS_MERGED, absorbed.id)
+    data = entry.data
+    if absorbed.status != IdeaStatus.MERGED or absorbed.merged_into_id != data["into_id"]:
+        raise _gone()
+    # Back in its défi at its place, or at the end of the unclassified ideas if that défi
+    # went since.
+    home = _challenge_still_in(workshop, data["challenge_id"])
+    home_id = home.id if home is not None else None
+    ideas = challenges.container(workshop, home_id)
+    moved_out = home is None and data["challenge_id"] is not None  # its défi went: at the end
+    index = len(ideas) if moved_out else max(0, min(int(data["position"]), len(ideas)))
+    absorbed.status = IdeaStatus(data["status"])
+    absorbed.merged_into_id = None
+    absorbed.challenge_id = home_id
+    ideas.insert(index, absorbed)
+    challenges.renumber(ideas)
+    db.session.delete(entry)
+    db.session.flush()
+    views: IdeaChanged = {
+        "idea": serialize_idea(absorbed, Role.FACILITATOR, anonymous=workshop.anonymous)
+    }
+    public: IdeaChanged = {
+        "idea": serialize_idea(absorbed, Role.PARTICIPANT, anonymous=workshop.anonymous)
+    }
+    event_log.record(workshop, Facts.IDEA_RESTORED, views, public)
+
+
+def _unmerge_challenges(workshop: Workshop, source_id: int) -> None:
+    entry = challenges.journal_entry(workshop, GroupingChange.CHALLENGES_MERGED, source_id)
+    data = entry.data
+    target = _challenge_still_in(workshop, data["target_id"])
+    if target is None:
+        raise _gone()
+    others = challenges.challenges_of(workshop)
+    restored = Challenge(
+        workshop_id=workshop.id,
+        title=data["title"],
+        description=data["description"],
+        position=0,
+    )
+    if db.session.get(Challenge, source_id) is None:
+        # Same id as before, when free: the undo of an earlier merge into it still works,
+        # and clients find the défi they knew.
+        restored.id = source_id
+    # Back at its place in the list: before the défis that came after it.
+    index = sum(1 for other in others if other.position < int(data["position"]))
+    _number([*others[:index], restored, *others[index:]])
+    db.session.add(restored)
+    db.session.flush()
+    rank = {idea_id: n for n, idea_id in enumerate(data["idea_ids"])}
+    staying = challenges.container(workshop, target.id)
+    leaving = sorted((i for i in staying if i.id in rank), key=lambda i: rank[i.id])
+    for idea in leaving:
+        idea.challenge_id = restored.id
+    challenges.renumber(leaving)
+    challenges.renumber([i for i in staying if i.id not in rank])
+    db.session.delete(entry)
+
+
+def _unsplit(workshop: Workshop, challenge_id: int) -> None:
+    try:
+        origin = challenges.challenge_in(workshop, challenge_id)
+    except NotFound as error:  # deleted or merged since (another workshop's: WrongWorkshop)
+        raise _gone() from error
+    entry = challenges.journal_entry(workshop, GroupingChange.CHALLENGE_SPLIT, origin.id)
+    data = entry.data
+    created = _challenge_still_in(workshop, data["created_id"])
+    if created is None:
+        raise _gone()
+    rank = {idea_id: n for n, idea_id in enumerate(data["order"])}
+    ideas = challenges.container(workshop, origin.id) + challenges.container(workshop, created.id)
+    ideas.sort(key=lambda i: rank.get(i.id, len(rank)))  # ideas added since: at the end
+    for idea in ideas:
+        idea.challenge_id = origin.id
+    challenges.renumber(ideas)
+    for phase in votes.fold_votes(workshop, created, origin):
+        votes.record_change(workshop, phase, origin.id)
+        votes.record_change(workshop, phase, created.id)
+    _fold_follow_up(workshop, TargetRef("challenge", created.id), TargetRef("challenge", origin.id))
+    db.session.delete(created)
+    db.session.delete(entry)
+    _number([c for c in challenges.challenges_of(workshop) if c.id != created.id])
+
+
+def _number(defis: list[Challenge]) -> None:
+    for position, challenge in enumerate(defis):
+        if challenge.position != position:
+            challenge.position = position

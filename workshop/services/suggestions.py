@@ -125,11 +125,19 @@ def undo_grouping(workshop_id: int, facilitator: Facilitator) -> None:
     every idea returns to its place (ideas posted since stay where they are, or go back
     among the unclassified ones if their défi went). Emits ``grouping_changed``."""
     workshop = challenges.grouping_workshop(workshop_id, facilitator)
-    snapshot = db.session.scalar(
-        select(GroupingSnapshot)
-        .where(GroupingSnapshot.workshop_id == workshop.id)
-        .order_by(GroupingSnapshot.id.desc())
-        .limit(1)
+    # The latest snapshot of a suggested grouping: the journal entries of merges and
+    # splits (with a ``kind``) are undone one by one, by merging.undo_grouping_change.
+    snapshot = next(
+        (
+            entry
+            for entry in db.session.scalars(
+                select(GroupingSnapshot)
+                .where(GroupingSnapshot.workshop_id == workshop.id)
+                .order_by(GroupingSnapshot.id.desc())
+            )
+            if "kind" not in entry.data
+        ),
+        None,
     )
     if snapshot is None:
         raise NothingToUndo()

@@ -144,6 +144,33 @@ def js_strings() -> dict[str, Any]:
         "grouping.similar": _("A close idea exists already. Have a look before posting:"),
         "grouping.see": _("See it"),
         "grouping.place": _("Put in a challenge…"),
+        # The console's grouping board: explicit buttons, and « Annuler » after a change.
+        "grouping.move": _("Move"),
+        "grouping.merge": _("Merge…"),
+        "grouping.merge_challenge_button": _("Merge"),
+        "grouping.choose_first": _("Choose where first."),
+        "grouping.merge_mode": _(
+            "Choose the idea that absorbs « %(title)s »: its button « Merge here »."
+        ),
+        "grouping.merge_here": _("Merge here"),
+        "grouping.merge_filter": _("Find an idea"),
+        "grouping.merge_cancel": _("Cancel the merge"),
+        "grouping.moved": _("« %(title)s » moved to « %(to)s »."),
+        "grouping.merged": _("« %(title)s » merged into « %(into)s »."),
+        "grouping.challenges_merged": _("Challenge « %(title)s » merged into « %(into)s »."),
+        "grouping.split_done": plural_forms(
+            "New challenge made with %(count)s idea.", "New challenge made with %(count)s ideas."
+        ),
+        "idea.hidden_done": _("« %(title)s » is hidden."),
+        "toast.undo": _("Undo"),
+        "toast.undone": _("Undone."),
+        "toast.close": _("Close this message"),
+        "console.confirm_close": _(
+            "Close the workshop? Participants will no longer be able to post or vote."
+        ),
+        "vote.confirm_freeze": _(
+            "Freeze the results? The vote stops and the ranking is final (you can reopen it)."
+        ),
         "count.votes_left": plural_forms("%(count)s vote left", "%(count)s votes left"),
         "count.voters": plural_forms("%(count)s person has voted", "%(count)s people have voted"),
         "count.votes": plural_forms("%(count)s vote", "%(count)s votes"),
