@@ -88,7 +88,9 @@ function renderVote() {
   show($("#vote-panel"), Boolean(phase));
   if (!phase) return;
   const { settings, revealed, frozen } = phase.vote;
-  $("#vote-phase-title").textContent = phase.title;
+  // The step's own title, unless it only repeats the heading (« Vote Vote »).
+  const heading = $("#vote-heading").firstChild.textContent.trim().toLowerCase();
+  $("#vote-phase-title").textContent = phase.title.trim().toLowerCase() === heading ? "" : phase.title;
   // Refill the form only when the server's settings changed, not over the user's typing.
   const key = JSON.stringify(settings);
   if (shownVoteSettings !== key) {
