@@ -124,6 +124,20 @@ def test_behind_a_proxy_only_the_link_counts(app: Flask) -> None:
     assert reach(app, "https://semis.example.org/j/ABCD") is None
     found = reach(app, "http://127.0.0.1:8080/j/ABCD")
     assert (found.loopback_url, found.loopback_listen, found.lan_url) == (True, False, None)
+    assert found.public_url == bool(app.config.get("PUBLIC_URL"))
+
+
+@pytest.mark.parametrize(
+    "app_config", [{"SERVER_NAME": None, "PUBLIC_URL": "http://127.0.0.1:8080"}]
+)
+def test_the_console_asks_for_another_public_url(
+    client: FlaskClient, new_workshop: NewWorkshop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(links, "lan_address", lambda: "192.168.1.20")
+    html = console(client, new_workshop, "http://192.168.1.20:5000")
+    assert "Les téléphones ne pourront pas ouvrir ce lien" in html
+    assert "Donnez à <code>WORKSHOP_PUBLIC_URL</code> une adresse" in html
+    assert "make run" not in html and "Ouvrez" not in html
 
 
 def console(client: FlaskClient, new_workshop: NewWorkshop, base_url: str) -> str:
@@ -149,8 +163,18 @@ def test_the_console_warns_on_the_loopback(
     assert 'id="reach-warning"' in html
     assert "Les téléphones ne pourront pas ouvrir ce lien" in html
     assert "<code>HOST=0.0.0.0 make run</code>" in html
-    assert "<code>http://192.168.1.20:5000/f/w/" in html
+    assert "Ouvrez ensuite cette console" in html and "<code>http://192.168.1.20:5000/f/w/" in html
     assert "<code>WORKSHOP_PUBLIC_URL</code>" in html
+
+
+@on_any_host
+def test_listening_everywhere_the_console_only_says_where_to_open_it(
+    client: FlaskClient, new_workshop: NewWorkshop, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("HOST", "0.0.0.0")
+    html = console(client, new_workshop, "http://localhost:5000")
+    assert "Ouvrez cette console avec l’adresse de l’ordinateur sur le réseau" in html
+    assert "make run" not in html and "ensuite" not in html
 
 
 @on_any_host

@@ -99,15 +99,17 @@ def public_base_url() -> str:
 class Reachability:
     """Why phones cannot open a workshop's links, and what would fix it.
 
-    ``loopback_url``: the links point to this computer only (``host``);
-    ``loopback_listen``: the server listens on the loopback only (``HOST``), so a phone
-    gets no answer whatever the link. ``lan_url`` is the console's address on the local
-    network to open instead, when known."""
+    ``loopback_url``: the links point to this computer only (``host``), and
+    ``public_url`` says they come from ``PUBLIC_URL``; ``loopback_listen``: the server
+    listens on the loopback only (``HOST``), so a phone gets no answer whatever the link.
+    ``lan_url`` is the console's address on the local network to open instead, when
+    known."""
 
     host: str
     loopback_url: bool
     loopback_listen: bool
     lan_url: str | None
+    public_url: bool = False
 
 
 def phone_reachability(url: str, console_path: str = "/") -> Reachability | None:
@@ -117,16 +119,15 @@ def phone_reachability(url: str, console_path: str = "/") -> Reachability | None
     is judged: the proxy, not this process, faces the phones."""
     host = urlsplit(url).hostname or ""
     loopback_url = is_loopback(host)
-    behind_proxy = bool(current_app.config.get("PUBLIC_URL")) or bool(
-        current_app.config.get("PROXY_COUNT")
-    )
+    public_url = bool(current_app.config.get("PUBLIC_URL"))
+    behind_proxy = public_url or bool(current_app.config.get("PROXY_COUNT"))
     listen_host, port = listen_address()
     loopback_listen = not behind_proxy and is_loopback(listen_host)
     if not (loopback_url or loopback_listen):
         return None
     lan = None if behind_proxy else lan_address()
     lan_url = f"http://{_url_host(lan)}:{port}{console_path}" if lan else None
-    return Reachability(host, loopback_url, loopback_listen, lan_url)
+    return Reachability(host, loopback_url, loopback_listen, lan_url, public_url)
 
 
 @contextmanager
