@@ -49,7 +49,7 @@ SCREENSHOTS = Path(os.environ.get("SEMIS_SCREENSHOTS") or REPO / "artifacts" / "
 SIZES = {"phone": (360, 640), "laptop": (1280, 800), "projector": (1920, 1080)}
 # Whether new_page's teardown checks the final state of every page with axe-core. Off
 # until the existing pages' violations (colour contrast, landmarks) are fixed.
-CHECK_FINAL_STATES = False
+CHECK_FINAL_STATES = True
 
 
 def _slug(text: str) -> str:

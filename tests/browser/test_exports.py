@@ -14,6 +14,7 @@ import jsonschema
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_live_session import create_workshop, set_up_facilitator
 
 pytestmark = pytest.mark.browser
@@ -42,6 +43,7 @@ def test_import_then_export_from_the_console(fresh_server: Any, new_page: Any) -
     console_url = console.url
     console.click("#exports-link")
     expect(console.locator("h1")).to_have_text("Exports et import")
+    check_a11y(console, "exports")
 
     # A faulty file: every bad line is named, nothing is imported.
     upload(console, b"id;text\r\nq1;Bonne idee\r\nq2;\r\nq1;Doublon\r\n")
@@ -49,9 +51,11 @@ def test_import_then_export_from_the_console(fresh_server: Any, new_page: Any) -
     expect(errors).to_have_count(2)
     expect(errors.first).to_contain_text("Ligne 3")
     expect(errors.nth(1)).to_contain_text("Ligne 4")
+    check_a11y(console, "exports-import-refused")
 
     upload(console, IDEAS_CSV)
     expect(console.locator(".flash")).to_contain_text("3 idées importées, 0 étaient déjà là.")
+    check_a11y(console, "exports-imported")
     upload(console, IDEAS_CSV)
     expect(console.locator(".flash")).to_contain_text("0 idées importées, 3 étaient déjà là.")
 
@@ -89,3 +93,4 @@ def test_import_then_export_from_the_console(fresh_server: Any, new_page: Any) -
     assert console.locator("#unclassified img").count() == 0
     assert console.locator("script").count() == 0
     assert re.search(r"Synthèse par défi", console.title())
+    check_a11y(console, "report", sizes=["phone"])

@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_live_session import create_workshop, join, set_up_facilitator
 
 pytestmark = pytest.mark.browser
@@ -125,6 +126,7 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     bruno.click("#volunteer-form button[type=submit]")
     expect(bruno.locator("#volunteer-message")).to_have_attribute("data-kind", "ok")
     expect(console.locator("#all-volunteers .volunteer__contact")).to_have_count(1)
+    check_a11y(console, "console-qualification")
 
     # Every format from the console's exports page.
     console.goto(console_url)
@@ -149,11 +151,13 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     upload(console, exported)
     expect(console.locator(".flash")).to_contain_text("Session « Soirée manger local » importée")
     expect(console.locator("[data-challenge] h2")).to_have_text(CHALLENGE)
+    check_a11y(console, "portfolio-overview-imported")
     console.locator(".portfolio-nav a", has_text="Sessions et import").click()
     upload(console, exported)
     expect(console.locator(".flash")).to_contain_text("a déjà été importé : rien n'a changé")
     console.locator(".portfolio-nav a", has_text="Sessions et import").click()
     expect(console.locator("#sessions tbody tr")).to_have_count(1)
+    check_a11y(console, "portfolio-sessions")
 
     # The ideas keep their lineage; hostile text stays text.
     console.locator(".portfolio-nav a", has_text="Idées").click()
@@ -165,6 +169,7 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     expect(epicerie.locator("[data-stage]")).to_have_attribute("data-stage", "holder_search")
     expect(rows.filter(has_text="onerror")).to_have_count(1)
     assert console.locator("#ideas img").count() == 0
+    check_a11y(console, "portfolio-ideas")
 
     # The funnel: two ideas at the défi's stage in its territory, one to study.
     console.locator(".portfolio-nav a", has_text="Entonnoir").click()
@@ -178,11 +183,13 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     session_row = console.locator("[data-funnel=by-session] tbody tr")
     expect(session_row).to_have_count(1)
     expect(session_row.locator("td[data-total]")).to_have_text("3")
+    check_a11y(console, "portfolio-funnel")
 
     # A member moves the first idea on; the funnel follows.
     rows_link = console.locator("[data-funnel=stages] a", has_text="Recherche de porteur")
     rows_link.click()
     console.locator("#ideas tbody tr", has_text=IDEAS[0]).locator("th a").click()
+    check_a11y(console, "portfolio-idea")
     console.select_option("#stage", "launching")
     console.click("main form button.button--primary")
     expect(console.locator(".flash")).to_contain_text("Étape enregistrée")

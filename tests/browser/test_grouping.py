@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
@@ -52,6 +53,7 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     phone.fill("#idea-title", "frigo solidaire")
     expect(phone.locator("#similar")).to_be_visible()
     expect(phone.locator("#similar-list li").first).to_contain_text("frigo solidaire")
+    check_a11y(phone, "phone-similar-ideas")
     phone.fill("#idea-title", "")
 
     screen: Page = new_page()
@@ -102,6 +104,9 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     expect(
         screen.locator("#columns .screen-column", has_text="cultiver ensemble").locator("li")
     ).to_have_count(2)
+    check_a11y(console, "console-grouping-board")
+    check_a11y(phone, "phone-grouped-wall")
+    check_a11y(screen, "screen-grouping", sizes=["projector"])
 
     # Merge a duplicate: the second fridge is absorbed by the first.
     card_of(loose(console), IDEAS[1]).get_by_role(
@@ -114,6 +119,7 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     expect(phone.locator("#my-ideas .idea", has_text=IDEAS[1]).locator(".badge")).to_have_text(
         "Fusionnée avec une idée proche"
     )
+    check_a11y(phone, "phone-idea-merged")
 
     # Split: tick the school garden and make it a défi of its own.
     card_of(cultiver, IDEAS[3]).locator("input[type=checkbox]").check()
@@ -137,6 +143,7 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     expect(console.locator("#proposal")).to_be_visible(timeout=60_000)
     groups = console.locator("#proposal-groups > li")
     expect(groups).to_have_count(1)
+    check_a11y(console, "console-grouping-proposal")
     groups.first.locator("input[name=title]").fill("Comment pourrions-nous mieux circuler ?")
     console.click("#proposal-accept")
     expect(console.locator("#board .column:not(.column--loose)")).to_have_count(4)
@@ -159,6 +166,7 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     defi.get_by_role("button", name=re.compile(r"^Ajouter")).click()
     expect(defi.locator(".vote-count")).to_have_text("1")
     expect(phone.locator("#wall .vote-button")).to_have_count(0)
+    check_a11y(phone, "phone-vote-on-defis")
     expect(screen.locator("#ranking .ranking__title")).to_have_text(
         ["Comment pourrions-nous ne plus rien jeter ?"]
     )

@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
+
 pytestmark = pytest.mark.browser
 
 HOSTILE = 'Un frigo <script>alert("x")</script> <b>solidaire</b>'
@@ -24,22 +26,31 @@ def setup_link(server: Any) -> str:
     return str(server.url) + match.group(0)
 
 
-def set_up_facilitator(page: Page, server: Any) -> None:
+def set_up_facilitator(page: Page, server: Any, *, a11y: bool = False) -> None:
+    """Create the first account through /setup; ``a11y`` checks each page on the way."""
     page.goto(server.url + "/")
     expect(page).to_have_url(re.compile(r"/setup$"))
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     # Without the link's token the page only says where to find it.
     expect(page.locator("#form-error")).to_contain_text("terminal")
+    if a11y:
+        check_a11y(page, "setup-without-token")
     page.goto(setup_link(server))
+    if a11y:
+        check_a11y(page, "setup")
     page.fill("#name", "Camille")
     page.fill("#email", "camille@example.org")
     page.fill("#password", "semer-des-idees-2026")
     page.click("main button[type=submit]")
     expect(page).to_have_url(re.compile(r"/f/$"))
+    if a11y:
+        check_a11y(page, "dashboard-empty")
 
 
-def create_workshop(page: Page, title: str) -> None:
+def create_workshop(page: Page, title: str, *, a11y: bool = False) -> None:
     page.click("main a.button--primary")
+    if a11y:
+        check_a11y(page, "new-workshop")
     page.check("input[name=format][value=marathon]")
     page.fill("#title", title)
     page.fill("#question", "Comment pourrions-nous mieux manger près de chez nous ?")
@@ -47,6 +58,8 @@ def create_workshop(page: Page, title: str) -> None:
     page.click("main button[type=submit]")
     # The preset filled the agenda; rename a step and save.
     expect(page.locator("#agenda-rows tr")).to_have_count(6)
+    if a11y:
+        check_a11y(page, "agenda")
     page.locator("#agenda-rows tr").nth(1).locator("input[name=title]").fill("Idées en vrac")
     page.click("main button.button--primary[type=submit]")
     expect(page).to_have_url(re.compile(r"/f/w/\d+$"))
@@ -63,8 +76,10 @@ def open_at_ideas(new_page: Callable[..., Page], server: Any, title: str) -> tup
     return console, str(console.get_attribute("#join-url", "href"))
 
 
-def join(phone: Page, url: str, name: str, profile: str = "citizen") -> None:
+def join(phone: Page, url: str, name: str, profile: str = "citizen", *, a11y: bool = False) -> None:
     phone.goto(url)
+    if a11y:
+        check_a11y(phone, "join")
     phone.fill("#display_name", name)
     phone.check(f"input[name=profile][value={profile}]")
     phone.click("main button[type=submit]")
@@ -78,13 +93,15 @@ def wall_titles(page: Page) -> list[str]:
 def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     base = fresh_server.url
     console: Page = new_page()
-    set_up_facilitator(console, fresh_server)
-    create_workshop(console, "Marathon <i>alimentation</i>")
+    set_up_facilitator(console, fresh_server, a11y=True)
+    create_workshop(console, "Marathon <i>alimentation</i>", a11y=True)
     expect(console.locator("h1")).to_have_text("Marathon <i>alimentation</i>")
+    check_a11y(console, "console-draft")
 
     console.click("#open-workshop")
     expect(console.locator("#status-badge")).to_have_attribute("data-status", "open")
     expect(console.locator(".step--current")).to_contain_text("Bienvenue")
+    check_a11y(console, "console-welcome")
 
     screen: Page = new_page()
     screen.goto(console.get_attribute("#screen-link", "href"))
@@ -92,12 +109,14 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     expect(screen.locator(".screen__code")).to_have_text(f"{code[:4]} {code[4:]}")
     expect(screen.locator(".screen__qr svg")).to_be_visible()
     expect(screen.locator(".screen__url")).to_have_text(f"{base}/j/{code}")
+    check_a11y(screen, "screen-welcome", sizes=["projector"])
 
     # Phone A follows the link; phone B types the code by hand, in lower case with a space.
     phone_a: Page = new_page(phone=True)
-    join(phone_a, console.get_attribute("#join-url", "href"), "Maëlle")
+    join(phone_a, console.get_attribute("#join-url", "href"), "Maëlle", a11y=True)
     phone_b: Page = new_page(phone=True)
     phone_b.goto(base + "/")
+    check_a11y(phone_b, "home")
     phone_b.fill("#code", f"{code[:3].lower()} {code[3:].lower()}")
     phone_b.click("main button[type=submit]")
     phone_b.fill("#display_name", "Karim")
@@ -110,11 +129,13 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     expect(console.locator("#connected")).to_have_text("2 personnes connectées")
     # Welcome step: phones can read, not post.
     expect(phone_a.locator("#post-section")).to_be_hidden()
+    check_a11y(phone_a, "phone-welcome")
 
     console.click("#phase-next")
     expect(console.locator(".step--current")).to_contain_text("Idées en vrac")
     expect(phone_a.locator("#post-section")).to_be_visible()
     expect(screen.locator("#phase-title")).to_have_text("Idées en vrac")
+    check_a11y(phone_a, "phone-ideas-empty")
 
     # Phone A posts hostile text: it shows as text everywhere, and no script runs.
     phone_a.fill("#idea-title", HOSTILE)
@@ -125,6 +146,8 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     expect(phone_a.locator("#my-ideas .idea__title")).to_have_text([HOSTILE])
     expect(screen.locator("#wall .idea__author")).to_have_text(["Maëlle"])
     assert screen.locator("#wall b").count() == 0
+    check_a11y(phone_a, "phone-ideas-mine")
+    check_a11y(screen, "screen-ideas", sizes=["projector"])
 
     # The timer: started on the console, counting down on the screen and the phones.
     console.click("#timer-start")
@@ -132,6 +155,9 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
     expect(phone_b.locator("#timer")).to_have_attribute("data-state", "running")
     console.click("#timer-pause")
     expect(screen.locator("#timer")).to_have_attribute("data-state", "paused")
+    expect(phone_b.locator("#timer")).to_have_attribute("data-state", "paused")
+    check_a11y(phone_b, "phone-timer-paused")
+    check_a11y(console, "console-ideas-timer-paused")
 
     # Hiding removes it everywhere; the author sees it marked hidden; restoring brings it back.
     console.locator("#wall .idea").first.get_by_role("button", name="Masquer").click()
@@ -139,6 +165,7 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
         expect(page.locator("#wall .idea")).to_have_count(0)
     expect(console.locator("#hidden-ideas .idea__title")).to_have_text([HOSTILE])
     console.locator("#hidden-block summary").click()
+    check_a11y(console, "console-hidden-idea")
     console.locator("#hidden-ideas .idea").first.get_by_role("button", name="Réafficher").click()
     for page in (phone_a, phone_b, screen):
         expect(page.locator("#wall .idea__title")).to_have_text([HOSTILE])
@@ -151,6 +178,7 @@ def test_session_end_to_end(fresh_server: Any, new_page: Any) -> None:
 
     # The author edits the idea; the others follow.
     phone_a.locator("#my-ideas").get_by_role("button", name="Modifier").click()
+    check_a11y(phone_a, "phone-editing-idea")
     phone_a.locator("#my-ideas input[name=title]").fill("Un frigo solidaire au marché")
     phone_a.locator("#my-ideas").get_by_role("button", name="Enregistrer").click()
     for page in (phone_b, screen, console):
@@ -185,6 +213,8 @@ def test_moderation_and_anonymity(fresh_server: Any, new_page: Any) -> None:
     expect(console.locator("#pending .idea__title")).to_have_text(
         ["Une légumerie pour les cantines"]
     )
+    check_a11y(author, "phone-idea-pending")
+    check_a11y(console, "console-idea-pending")
     expect(console.locator("#pending .idea__author")).to_have_text(["Josiane"])
     expect(other.locator("#wall .idea")).to_have_count(0)
     expect(screen.locator("#wall .idea")).to_have_count(0)
@@ -204,6 +234,7 @@ def test_english_when_the_browser_asks(fresh_server: Any, new_page: Any) -> None
     page.goto(setup_link(fresh_server))
     expect(page.locator("html")).to_have_attribute("lang", "en")
     expect(page.locator("h1")).to_have_text("Welcome to Semis")
+    check_a11y(page, "setup-english")
     french: Page = new_page(locale="fr-FR")
     french.goto(setup_link(fresh_server))
     expect(french.locator("h1")).to_have_text("Bienvenue sur Semis")
@@ -214,3 +245,4 @@ def test_english_when_the_browser_asks(fresh_server: Any, new_page: Any) -> None
     french.click("main button[type=submit]")
     expect(french.locator("#password")).to_have_attribute("aria-invalid", "true")
     expect(french.locator("#form-error")).to_contain_text("10")
+    check_a11y(french, "setup-invalid")

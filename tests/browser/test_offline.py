@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, Route, WebSocketRoute, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
@@ -92,6 +93,7 @@ def test_offline_posts_and_votes_are_sent_once_back_online(
     expect(queued.locator(".badge")).to_have_text("Envoi en attente")
     expect(phone_a.locator("#outbox-status")).to_have_text("1 envoi en attente")
     expect(card(phone_a, "#wall", OFFLINE_IDEA)).to_have_count(0)
+    check_a11y(phone_a, "phone-offline-queued")
     # Meanwhile phone B posts: phone A will get it when it resynchronises.
     post(phone_b, MISSED_IDEA)
     expect(card(screen, "#wall", MISSED_IDEA)).to_have_count(1)
@@ -311,6 +313,7 @@ def test_a_queued_post_refused_later_is_shown_and_not_retried(
     refused = card(phone, "#queued-ideas", OFFLINE_IDEA)
     expect(refused.locator(".badge")).to_contain_text("Non envoyée")
     expect(phone.locator("#outbox-status")).to_have_text("1 envoi refusé")
+    check_a11y(phone, "phone-queued-post-refused")
     assert [entry["failed"]["code"] for entry in outbox_of(phone)] == ["wrong_phase"]
 
     # Back to the ideas step: a refused entry is never sent again. A new post goes

@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
@@ -25,6 +26,7 @@ def test_notice_erasure_from_the_phone_and_from_the_console(
 
     # The organiser says who is responsible, who receives the results, the retention.
     console.click("#privacy-link")
+    check_a11y(console, "privacy-settings")
     console.fill("#organiser", "Centre social des Bauges")
     console.fill("#organiser_contact", "donnees@cs-bauges.example")
     console.fill("#recipient", "Fabrique à initiatives des Bauges")
@@ -33,6 +35,7 @@ def test_notice_erasure_from_the_phone_and_from_the_console(
     console.click("#privacy-settings button[type=submit]")
     expect(console.locator(".flash")).to_contain_text("enregistrés")
     expect(console.locator("#retention_days")).to_have_value("90")
+    check_a11y(console, "privacy-settings-saved")
     console.goto(console_url)
 
     # A phone reads the notice before joining: who, contact, the Fabrique, the CNIL.
@@ -48,6 +51,7 @@ def test_notice_erasure_from_the_phone_and_from_the_console(
         "Supprimer mes données",
     ):
         expect(notice).to_contain_text(words)
+    check_a11y(camille, "join-with-notice")
     join(camille, join_url, "Camille")
     camille.fill("#idea-title", "Un repair café au village")
     camille.click("#post-form button[type=submit]")
@@ -59,6 +63,7 @@ def test_notice_erasure_from_the_phone_and_from_the_console(
     console.locator("details", has=people).locator("summary").click()
     expect(people).to_contain_text("Camille")
     expect(people).to_contain_text("Dominique")
+    check_a11y(console, "console-people")
     expect(screen.locator("#wall")).to_contain_text("Un repair café au village")
 
     # Camille erases her data from her phone: the page says what goes, then it goes.
@@ -66,8 +71,10 @@ def test_notice_erasure_from_the_phone_and_from_the_console(
     camille.click("#erase-link")
     expect(camille.locator("h1")).to_have_text("Supprimer mes données")
     expect(camille.locator("main")).to_contain_text("Vos idées restent, sans votre nom")
+    check_a11y(camille, "erase")
     camille.click("#erase-confirm")
     expect(camille.locator("#erased h1")).to_have_text("Vos données sont supprimées")
+    check_a11y(camille, "erased")
     expect(people).not_to_contain_text("Camille")
     # Her idea stays, without her name, on the console and the screen.
     expect(console.locator("#wall")).to_contain_text("Un repair café au village")

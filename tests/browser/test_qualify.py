@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
@@ -50,6 +51,7 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(form.locator("[name=abandon_reason]")).to_be_visible()
     form.locator("button[type=submit]").click()
     expect(form.locator("[data-message]")).to_have_attribute("data-kind", "error")
+    check_a11y(console, "console-sheet-refused")
     form.locator("[name=stage]").select_option("holder_search")
     expect(form.locator("[name=abandon_reason]")).to_be_hidden()
     form.locator("button[type=submit]").click()
@@ -60,9 +62,12 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     # saves, so the second is told, and its save is a conflict, not an overwrite.
     other: Page = new_page()
     other.goto(fresh_server.url + "/login")
+    check_a11y(other, "login")
     other.fill("#email", "camille@example.org")
     other.fill("#password", "semer-des-idees-2026")
     other.click("main button[type=submit]")
+    expect(other).to_have_url(re.compile(r"/f/$"))
+    check_a11y(other, "dashboard-with-workshop")
     other.goto(console.url)
     item(other, IDEA).get_by_role("button").click()
     other_form = other.locator("#console-sheet-form")
@@ -80,6 +85,7 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(other_message).to_contain_text("entre-temps")  # the conflict
     expect(other_message).to_have_attribute("data-kind", "error")
     expect(other_form.locator("[data-reload]")).to_be_visible()
+    check_a11y(other, "console-sheet-conflict")
     other_form.locator("[data-reload]").click()
     expect(other_form.locator("[name=solution]")).to_have_value(
         "Un camion qui passe chaque semaine"
@@ -96,6 +102,7 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(
         board.locator(".qualify-board__item", has_text=IDEA).locator(".badge")
     ).to_have_attribute("data-stage", "holder_search")
+    check_a11y(screen, "screen-qualification", sizes=["projector"])
     expect(alice.locator("#phone-qualify")).to_be_hidden()
     console.check("#setting-participants-qualify")
     expect(alice.locator("#phone-qualify")).to_be_visible()
@@ -108,6 +115,7 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     phone_form.locator("[name=target_public]").fill("Les habitants des hameaux")
     phone_form.locator("button[type=submit]").click()
     expect(phone_form.locator("[data-message]")).to_have_attribute("data-kind", "ok")
+    check_a11y(alice, "phone-sheet-saved")
     # The console's open sheet was untouched: it shows Alice's words at once.
     expect(form.locator("[name=target_public]")).to_have_value("Les habitants des hameaux")
 
@@ -128,16 +136,19 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(bruno.locator("#volunteer-message")).to_have_attribute("data-kind", "ok")
     expect(bruno.locator("#my-offers .idea")).to_have_count(1)
     expect(bruno.locator("#my-offers")).to_contain_text(EMAIL)
+    check_a11y(bruno, "phone-volunteer-offer")
 
     # The console shows him live and that he agreed to be contacted, never the details
     # (it may be projected): they are on the contacts page. Alice's phone: a count.
     volunteers = console.locator("#all-volunteers")
     expect(volunteers).to_contain_text("Bruno")
     expect(volunteers.locator(".volunteer__contact")).to_have_count(1)
+    check_a11y(console, "console-qualification-volunteer")
     expect(volunteers).not_to_contain_text(EMAIL)
     contacts = console.context.new_page()  # the facilitator's session, another tab
     contacts.goto(console.url.split("?")[0].rstrip("/") + "/contacts")
     expect(contacts.locator("#contacts")).to_contain_text(EMAIL)
+    check_a11y(contacts, "contacts")
     expect(item(console, IDEA)).to_contain_text("1")
     assert EMAIL not in alice.content()
     counts = board.locator(".qualify-board__item", has_text=IDEA).locator(".qualify-board__counts")
@@ -151,6 +162,7 @@ def test_sheet_conflict_and_volunteer_with_consent(fresh_server: Any, new_page: 
     expect(volunteers.locator(".volunteer__contact")).to_have_count(0)
     contacts.reload()
     expect(contacts.locator("#no-contacts")).to_be_visible()
+    check_a11y(contacts, "contacts-empty")
     assert EMAIL not in contacts.content()
     # Then the offer itself.
     bruno.locator("#my-offers [data-action=withdraw-offer]").click()

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_live_session import join, open_at_ideas
 
 pytestmark = pytest.mark.browser
@@ -43,6 +44,7 @@ def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> No
     console.check("#vote-hidden")
     console.locator("#vote-settings button[type=submit]").click()
     expect(console.locator("#vote-message")).not_to_be_empty()
+    check_a11y(console, "console-vote-open")
 
     expect(alice.locator("#vote-status")).to_contain_text("2")
     # Alice cannot vote for her own ideas; she gives her two dots... but only one
@@ -54,6 +56,7 @@ def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> No
     # The cap: one dot per idea, so the + is now disabled on that card.
     add = card(alice, IDEAS[1]).get_by_role("button", name=re.compile(r"^Ajouter"))
     expect(add).to_be_disabled()
+    check_a11y(alice, "phone-vote-cap-reached")
 
     # Bruno votes for both of Alice's ideas, then takes one back and gives it again.
     for title in (IDEAS[0], IDEAS[2]):
@@ -73,6 +76,7 @@ def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> No
     expect(alice.locator("#wall .idea .badge")).to_have_count(0)
     # The facilitator sees the tallies all along.
     expect(console.locator("#ranking .ranking__row")).to_have_count(3)
+    check_a11y(screen, "screen-vote-hidden", sizes=["projector"])
 
     console.click("#vote-reveal")
     rows = screen.locator("#ranking .ranking__row")
@@ -80,6 +84,7 @@ def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> No
     # Three ideas with one dot each: a three-way tie, shown as a tie.
     expect(screen.locator("#ranking .ranking__rank")).to_have_text(["1 =", "1 =", "1 ="])
     expect(rows.locator(".ranking__votes")).to_have_text(["1 vote", "1 vote", "1 vote"])
+    check_a11y(screen, "screen-vote-revealed", sizes=["projector"])
 
     # Freeze: phones can no longer vote and see the frozen results.
     console.click("#vote-freeze")
@@ -87,6 +92,8 @@ def test_hidden_vote_revealed_and_frozen(fresh_server: Any, new_page: Any) -> No
     expect(bruno.locator("#vote-results .ranking__row")).to_have_count(3)
     expect(card(bruno, IDEAS[0]).locator(".vote-button")).to_have_count(0)
     expect(console.locator("#vote-reopen")).to_be_visible()
+    check_a11y(bruno, "phone-vote-frozen")
+    check_a11y(console, "console-vote-frozen")
 
     # A reload keeps it all: the phone's own dots are in its snapshot.
     alice.reload()

@@ -219,7 +219,7 @@ def js_strings() -> dict[str, Any]:
         "volunteer.no_contact": _("no contact (no consent)"),
         "volunteer.has_contact": _("agreed to be contacted: details on the contacts page"),
         "people.erase": _("Delete their data"),
-        "people.erase_label": _("Delete the data of {name}"),
+        "people.erase_label": _("Delete their data: {name}"),
         "people.confirm_erase": _(
             "Delete the data of {name}? Their pseudonym, profile, offers and contact details "
             "are erased for good (their ideas follow the workshop's data settings)."
