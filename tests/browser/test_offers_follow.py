@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import check_a11y
 from tests.browser.test_grouping import column
 from tests.browser.test_live_session import join, open_at_ideas
 
@@ -44,11 +45,14 @@ def test_offers_follow_merged_and_deleted_defis(fresh_server: Any, new_page: Any
     offers = phone.locator("#my-offers .idea")
     expect(offers).to_have_count(1)
     expect(offers).to_contain_text(MANGER)
+    check_a11y(phone, "phone-volunteer-offer")
 
     # The facilitator merges it into the second: the offer moves with it.
     column(console, MANGER).locator(
         "select", has=console.locator("option", has_text=BOUGER)
     ).select_option(label=BOUGER)
+    # The chooser commits only with its button.
+    column(console, MANGER).get_by_role("button", name=re.compile("^Fusionner avec")).click()
     expect(column(console, MANGER)).to_have_count(0)
     expect(offers).to_have_count(1)
     expect(offers).to_contain_text(BOUGER)
