@@ -165,14 +165,23 @@ export function mountGrouping(store, run, toast) {
     return select;
   }
 
+  function moveOptions(idea, groups) {
+    return groups.map((g) => h("option", {
+      value: g.challenge ? g.challenge.id : "none",
+      disabled: (g.challenge?.id ?? null) === groupOf(idea.id),
+    }, g.challenge ? g.challenge.title : t("grouping.unclassified")));
+  }
+
   function moveControl(idea, groups) {
     const key = `idea:${idea.id}`;
+    // The défis are listed once the chooser is used (focused or pressed): a board of
+    // 1,000 cards with 30 défis each would otherwise rebuild 31,000 options per change.
     const select = chooser(key, itemLabel("grouping.move_to", idea.title), [
       h("option", { value: "" }, t("grouping.move_to")),
-      groups.map((g) => h("option", {
-        value: g.challenge ? g.challenge.id : "none",
-        disabled: (g.challenge?.id ?? null) === groupOf(idea.id),
-      }, g.challenge ? g.challenge.title : t("grouping.unclassified")))]);
+      choices.has(key) ? moveOptions(idea, groups) : []]);
+    const fill = () => { if (select.options.length === 1) select.append(...moveOptions(idea, groups)); };
+    select.addEventListener("focus", fill);
+    select.addEventListener("pointerdown", fill);
     const go = h("button", {
       type: "button", class: "button button--small", dataset: { focusKey: "move" },
       "aria-label": itemLabel("grouping.move", idea.title),

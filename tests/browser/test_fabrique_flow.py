@@ -90,7 +90,9 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
         loose_card = console.locator("#board .column--loose .board__card").filter(
             has=console.locator(".idea__title", has_text=title)
         )
-        loose_card.locator("select").first.select_option(label=CHALLENGE)
+        chooser = loose_card.locator("select").first
+        chooser.focus()  # its défis are listed once it is used
+        chooser.select_option(label=CHALLENGE)
         loose_card.get_by_role("button", name=re.compile("^Déplacer")).click()
     expect(column.locator(".board__card")).to_have_count(2)
 

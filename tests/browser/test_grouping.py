@@ -88,9 +88,9 @@ def test_grouping_by_drag_keyboard_merge_split_and_suggestions(
     # The keyboard way: "Move to…", then its button.
     for count, title in ((1, IDEAS[2]), (2, IDEAS[3])):
         moved = card_of(loose(console), title)
-        moved.locator("select").first.select_option(
-            label="Comment pourrions-nous cultiver ensemble ?"
-        )
+        chooser = moved.locator("select").first
+        chooser.focus()  # its défis are listed once it is used
+        chooser.select_option(label="Comment pourrions-nous cultiver ensemble ?")
         moved.get_by_role("button", name=re.compile("^Déplacer")).click()
         expect(cultiver.locator(".board__card")).to_have_count(count)
 
