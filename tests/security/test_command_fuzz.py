@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from hypothesis import HealthCheck, event, given, settings
+from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from tests.factories import cast, make_challenge, make_idea
@@ -245,6 +245,7 @@ def world(app: Flask) -> Iterator[World]:
 @given(
     auth=payloads([1, 2, 3]), role=st.sampled_from(["participant", "facilitator", "screen", None])
 )
+@example(auth=0.0, role="participant")  # found by CI: "00.0" does not decode
 def test_connect_auth_payload(app: Flask, world: World, auth: Any, role: str | None) -> None:
     """Any handshake data: the socket is let in only as what its cookie, session or key
     proves, or refused with a known code, never with ``internal_error``."""
@@ -255,6 +256,10 @@ def test_connect_auth_payload(app: Flask, world: World, auth: Any, role: str | N
     if client.is_connected():
         assert isinstance(auth, dict) and auth.get("role") in ("participant", "facilitator")
         client.disconnect()
+        return
+    if client.refusal is None and isinstance(auth, int | float) and not isinstance(auth, bool):
+        # A bare number cannot be told from the packet's id ("00.0"): the packet does not
+        # decode, the guard drops it (one log line) and the socket never gets in.
         return
     assert isinstance(client.refusal, dict), client.refusal
     code = client.refusal.get("data", {}).get("code")
