@@ -28,6 +28,17 @@ from ..wire import IdeaChanged, IdeasMerged
 from . import challenges, event_log, lookup, qualification, volunteers, votes
 
 
+def _fold_challenge(workshop: Workshop, absorbed: Challenge, into: Challenge) -> None:
+    """Give ``into`` what hangs on ``absorbed`` (its dots in open votes, its sheet, its
+    offers), recording the changes, and delete ``absorbed``. The caller holds the lock
+    and has moved the ideas."""
+    for phase in votes.fold_votes(workshop, absorbed, into):
+        votes.record_change(workshop, phase, into.id)
+        votes.record_change(workshop, phase, absorbed.id)
+    _fold_follow_up(workshop, TargetRef("challenge", absorbed.id), TargetRef("challenge", into.id))
+    db.session.delete(absorbed)
+
+
 def _fold_follow_up(workshop: Workshop, absorbed: TargetRef, into: TargetRef) -> None:
     """Carry the follow-up of what disappears into what absorbs it: the sheet, then the
     offers."""
@@ -80,11 +91,7 @@ def merge_challenges(workshop_id: int, facilitator: Facilitator, merge: Challeng
     for idea in ideas:
         idea.challenge_id = target.id
     challenges.renumber(ideas)
-    for phase in votes.fold_votes(workshop, source, target):
-        votes.record_change(workshop, phase, target.id)
-        votes.record_change(workshop, phase, source.id)
-    _fold_follow_up(workshop, TargetRef("challenge", source.id), TargetRef("challenge", target.id))
-    db.session.delete(source)
+    _fold_challenge(workshop, source, target)
     db.session.flush()
     challenges.record_grouping(workshop, Facts.GROUPING_CHANGED, {"reason": "challenges_merged"})
     db.session.commit()
@@ -272,11 +279,7 @@ def _unsplit(workshop: Workshop, challenge_id: int) -> None:
     for idea in ideas:
         idea.challenge_id = origin.id
     challenges.renumber(ideas)
-    for phase in votes.fold_votes(workshop, created, origin):
-        votes.record_change(workshop, phase, origin.id)
-        votes.record_change(workshop, phase, created.id)
-    _fold_follow_up(workshop, TargetRef("challenge", created.id), TargetRef("challenge", origin.id))
-    db.session.delete(created)
+    _fold_challenge(workshop, created, origin)
     db.session.delete(entry)
     _number([c for c in challenges.challenges_of(workshop) if c.id != created.id])
 
