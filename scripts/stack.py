@@ -330,6 +330,8 @@ class Stack:
     workers: list[Worker] = field(default_factory=list)
     secret_key: str = field(default_factory=lambda: secrets.token_hex(32))
     keep: bool = False
+    # Extra WORKSHOP_* variables for every worker (a load generator lifts the join limit).
+    settings: dict[str, str] = field(default_factory=dict)
 
     @property
     def database_url(self) -> str:
@@ -346,17 +348,21 @@ class Stack:
 
     def env(self) -> dict[str, str]:
         """The environment of a worker or a ``flask`` command (every worker shares it)."""
-        return clean_env() | {
-            "WORKSHOP_ENV": "production",
-            "WORKSHOP_SECRET_KEY": self.secret_key,
-            "WORKSHOP_INSTANCE_PATH": str(self.workdir / "instance"),
-            "WORKSHOP_DATABASE_URL": self.database_url,
-            "WORKSHOP_MESSAGE_QUEUE": self.message_queue,
-            "WORKSHOP_RATELIMIT_STORAGE_URI": self.message_queue,
-            "WORKSHOP_PUBLIC_URL": self.url,
-            "WORKSHOP_PROXY_COUNT": "1" if self.nginx else "0",
-            "WORKSHOP_ASYNC_MODE": "eventlet",
-        }
+        return (
+            clean_env()
+            | {
+                "WORKSHOP_ENV": "production",
+                "WORKSHOP_SECRET_KEY": self.secret_key,
+                "WORKSHOP_INSTANCE_PATH": str(self.workdir / "instance"),
+                "WORKSHOP_DATABASE_URL": self.database_url,
+                "WORKSHOP_MESSAGE_QUEUE": self.message_queue,
+                "WORKSHOP_RATELIMIT_STORAGE_URI": self.message_queue,
+                "WORKSHOP_PUBLIC_URL": self.url,
+                "WORKSHOP_PROXY_COUNT": "1" if self.nginx else "0",
+                "WORKSHOP_ASYNC_MODE": "eventlet",
+            }
+            | self.settings
+        )
 
     @property
     def env_file(self) -> Path:
@@ -430,6 +436,7 @@ def start_stack(
     workdir: Path | None = None,
     keep: bool = False,
     migrate: bool = True,
+    settings: dict[str, str] | None = None,
     log: Callable[[str], None] = lambda _message: None,
 ) -> Stack:
     """Start PostgreSQL, Redis, ``workers`` run.py workers and (unless ``nginx=False``)
@@ -454,7 +461,13 @@ def start_stack(
     postgres_port, redis_port, picked = picked[0], picked[1], picked[2:]
     ports += picked[: workers - len(ports)]
     postgres = Postgres(workdir / "postgres", port=postgres_port)
-    stack = Stack(workdir=workdir, postgres=postgres, redis_port=redis_port, keep=keep)
+    stack = Stack(
+        workdir=workdir,
+        postgres=postgres,
+        redis_port=redis_port,
+        keep=keep,
+        settings=dict(settings or {}),
+    )
     try:
         log(f"PostgreSQL: initdb and pg_ctl start on {HOST}:{stack.postgres.port}")
         stack.postgres.start()
