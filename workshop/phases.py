@@ -25,6 +25,8 @@ class PhaseKind(StrEnum):
     VOTE = "vote"
     QUALIFICATION = "qualification"
     RESULTS = "results"
+    TABLES = "tables"  # défi tables at work: contributions, table votes, synthesis
+    RESTITUTION = "restitution"  # one table at a time in the spotlight
 
 
 class Format(StrEnum):
@@ -41,6 +43,8 @@ KIND_LABELS = {
     PhaseKind.VOTE: _l("Vote"),
     PhaseKind.QUALIFICATION: _l("Qualification"),
     PhaseKind.RESULTS: _l("Results"),
+    PhaseKind.TABLES: _l("Work in tables"),
+    PhaseKind.RESTITUTION: _l("Restitution"),
 }
 
 FORMAT_LABELS = {
@@ -54,7 +58,8 @@ FORMAT_LABELS = {
 @dataclass(frozen=True)
 class Capabilities:
     """What a phase lets people do: participants (post, edit, vote, place their own
-    idea in a défi, fill a qualification sheet when the workshop lets them) and
+    idea in a défi, fill a qualification sheet when the workshop lets them, work at
+    their défi table) and
     facilitators (group ideas into défis; they may also do so before the workshop
     opens)."""
 
@@ -64,6 +69,8 @@ class Capabilities:
     place_own_ideas: bool = False
     group_ideas: bool = False
     qualify: bool = False
+    # Défi tables: contribute, vote within the table, write the table's synthesis.
+    table_work: bool = False
 
 
 CAPABILITIES: dict[PhaseKind, Capabilities] = {
@@ -73,6 +80,9 @@ CAPABILITIES: dict[PhaseKind, Capabilities] = {
     PhaseKind.VOTE: Capabilities(vote=True),
     PhaseKind.QUALIFICATION: Capabilities(qualify=True),
     PhaseKind.RESULTS: Capabilities(),
+    PhaseKind.TABLES: Capabilities(table_work=True),
+    # Restitution: the hosts may still finish their synthesis (services/tables.py).
+    PhaseKind.RESTITUTION: Capabilities(),
 }
 
 
@@ -114,15 +124,15 @@ PRESETS: dict[Format, list[tuple[PhaseKind, int]]] = {
         (PhaseKind.QUALIFICATION, 90),
         (PhaseKind.RESULTS, 20),
     ],
-    # An evening on défis prepared beforehand: enrich them with ideas, place the ideas in
-    # the défis (grouping), vote, look for holders.
+    # The Start-up de Territoire evening on défis prepared beforehand (issue #13): the
+    # défis become tables that enrich them, each table in turn reports in plenary, a dot
+    # vote on the défis, then offers to carry them (« je pourrais porter ce défi »).
     Format.CHALLENGES_EVENING: [
-        (PhaseKind.WELCOME, 15),
-        (PhaseKind.IDEAS, 40),
-        (PhaseKind.GROUPING, 20),
+        (PhaseKind.WELCOME, 10),
+        (PhaseKind.TABLES, 60),
+        (PhaseKind.RESTITUTION, 40),
         (PhaseKind.VOTE, 15),
-        (PhaseKind.QUALIFICATION, 40),
-        (PhaseKind.RESULTS, 10),
+        (PhaseKind.RESULTS, 15),
     ],
     # A short workshop for about ten people at the idea stage.
     Format.LANCE_TOI: [

@@ -14,6 +14,8 @@ Workshop``):
 * :mod:`.challenges`: ``Challenge``, ``GroupingSnapshot``, ``Vote``;
 * :mod:`.follow_up`: ``Qualification`` (``Maturity``, ``Stage``), ``Volunteer``
   (``VolunteerKind``);
+* :mod:`.tables`: ``Table``, ``Seat``, ``Contribution``, ``ContributionVote`` (the défi
+  tables of an evening);
 * :mod:`.portfolio`: ``Fabrique`` (``fabrique_members``), ``ApiToken``, and the portfolio's
   ``PortfolioSession``, ``PortfolioChallenge``, ``PortfolioIdea``, ``PortfolioMergeProposal``
   (``MergeStatus``).
@@ -34,11 +36,22 @@ from .portfolio import (
     PortfolioSession,
     fabrique_members,
 )
+from .tables import (
+    DEFAULT_CONTRIBUTION_KINDS,
+    Contribution,
+    ContributionVote,
+    Seat,
+    Table,
+    default_contribution_kinds,
+)
 from .workshops import Event, Phase, Workshop, WorkshopStatus
 
 __all__ = [
+    "DEFAULT_CONTRIBUTION_KINDS",
     "ApiToken",
     "Challenge",
+    "Contribution",
+    "ContributionVote",
     "Event",
     "Fabrique",
     "Facilitator",
@@ -55,7 +68,9 @@ __all__ = [
     "PortfolioSession",
     "Profile",
     "Qualification",
+    "Seat",
     "Stage",
+    "Table",
     "TimestampMixin",
     "UTCDateTime",
     "Volunteer",
@@ -63,6 +78,7 @@ __all__ = [
     "Vote",
     "Workshop",
     "WorkshopStatus",
+    "default_contribution_kinds",
     "fabrique_members",
     "new_uid",
     "utcnow",

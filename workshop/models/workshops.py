@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 from enum import StrEnum
 from typing import Any
 
@@ -22,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import Base
 from .accounts import Facilitator, workshop_facilitators
 from .base import TimestampMixin, UTCDateTime, new_uid, utcnow
+from .tables import DEFAULT_CONTRIBUTION_KINDS, default_contribution_kinds
+
+# The column's server default: what workshops created before the tables contribute in.
+DEFAULT_KINDS_JSON = json.dumps(DEFAULT_CONTRIBUTION_KINDS, separators=(",", ":"))
 
 
 class WorkshopStatus(StrEnum):
@@ -76,6 +81,17 @@ class Workshop(TimestampMixin, Base):
     # are deleted with the rest (False).
     erasure_keeps_ideas: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
     owner_id: Mapped[int] = mapped_column(ForeignKey("facilitators.id"))
+    # Défi tables (issue #13): the kinds tables contribute in ([{"key", "label"}], label
+    # "" for the translated default), the current world-café round, and the table in the
+    # restitution's spotlight.
+    contribution_kinds: Mapped[list[dict[str, str]]] = mapped_column(
+        JSON, default=default_contribution_kinds, server_default=DEFAULT_KINDS_JSON
+    )
+    table_round: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Not a foreign key: adding one to ``workshops`` would make SQLite rebuild the table
+    # (and cascade-delete everything under it) in the migration. A table that is gone
+    # (deleted, or with its défi) simply is no spotlight; the services clear it.
+    spotlight_table_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     owner: Mapped[Facilitator] = relationship(foreign_keys=[owner_id])
     facilitators: Mapped[list[Facilitator]] = relationship(

@@ -15,7 +15,7 @@ from ..phases import capabilities
 
 #: What a step may allow: the fields of :class:`~workshop.phases.Capabilities`.
 Capability = Literal[
-    "post_ideas", "edit_ideas", "vote", "place_own_ideas", "group_ideas", "qualify"
+    "post_ideas", "edit_ideas", "vote", "place_own_ideas", "group_ideas", "qualify", "table_work"
 ]
 
 
