@@ -23,6 +23,7 @@ from workshop import create_app, errors, phases, realtime, schemas
 from workshop.config import Config, TestConfig
 from workshop.extensions import socketio
 from workshop.models import Phase
+from workshop.table_rooms import TABLE_FACTS, UNSEQUENCED
 
 ROOT = Path(__file__).resolve().parent.parent
 PROTOCOL = ROOT / "docs" / "protocol.md"
@@ -232,7 +233,10 @@ def test_fact_examples_are_valid_envelopes(documented_facts: dict[str, str]) -> 
                 assert "seq" in example, f"{name}: the snapshot carries its seq"
                 continue
             assert isinstance(example.get("workshop_id"), int), f"{name}: no workshop_id"
-            sequenced = name != realtime.Facts.PRESENCE_CHANGED
+            sequenced = name != realtime.Facts.PRESENCE_CHANGED and name not in UNSEQUENCED
+            if name in TABLE_FACTS:  # the table stream's own envelope
+                assert isinstance(example.get("table_id"), int), f"{name}: no table_id"
+                assert isinstance(example.get("table_seq"), int), f"{name}: no table_seq"
             assert ("seq" in example) is sequenced, f"{name}: seq presence is wrong"
             if "since" in example:
                 assert name in realtime.MERGEABLE, f"{name}: since on a fact never folded"

@@ -43,6 +43,10 @@ class Config:
     TALLY_WINDOW_MS = 200
     # Presence counts are sent at most this often per workshop.
     PRESENCE_INTERVAL_MS = 1000
+    # The défi tables' roll-up (tables_summary) is sent at most this often per workshop.
+    TABLES_SUMMARY_INTERVAL_MS = 500
+    # Votes each participant has at their table, per round (to choose what it keeps).
+    TABLE_VOTES = 3
     # A reconnecting client missing more events than this gets a snapshot instead.
     REPLAY_LIMIT = 500
     # Connections (phones, screens, consoles, page loads) one server process holds at
@@ -79,6 +83,8 @@ class Config:
     EVENT_LOG_DAYS = 7
     # How long a participant's phone keeps its identity, in days.
     PARTICIPANT_COOKIE_DAYS = 30
+    # Days an invitation link to a workshop's team or to an account works (single use).
+    INVITATION_DAYS = 7
     SESSION_COOKIE_SECURE = False
     SESSION_COOKIE_SAMESITE = "Lax"
     SESSION_COOKIE_HTTPONLY = True

@@ -262,6 +262,43 @@ class TargetUnavailable(WorkshopError):
     default_message = _l("This idea is not shown to everybody: it cannot be qualified or followed.")
 
 
+class TableFull(WorkshopError):
+    code = "table_full"
+    status = 409
+    default_message = _l("This table is full. Choose another table with seats left.")
+
+
+class NotSeated(WorkshopError):
+    code = "not_seated"
+    status = 403
+    default_message = _l("You are not seated at this table. Choose a table first.")
+
+
+class KindInUse(WorkshopError):
+    code = "kind_in_use"
+    status = 409
+    default_message = _l(
+        "This kind of contribution is used by contributions: it cannot be removed."
+    )
+
+
+class NoVotesLeft(WorkshopError):
+    code = "no_votes_left"
+    status = 409
+    default_message = _l("You have used your votes at this table. Remove one to vote elsewhere.")
+
+
+class KeepLimit(WorkshopError):
+    code = "keep_limit"
+    status = 409
+    default_message = _l("A table keeps 3 contributions at most. Release one first.")
+
+
+class StaleVersion(Conflict):
+    code = "stale_version"
+    default_message = _l("Someone saved this synthesis in the meantime. Reload it and try again.")
+
+
 class InternalError(WorkshopError):
     code = "internal_error"
     status = 500

@@ -154,7 +154,10 @@ def init_extensions(app: Flask) -> None:
     # Import the handlers before the first init_app: decorated while socketio has no
     # server yet, they are kept and bound to the server of every app created later;
     # decorated after, they would reach the first app's server only.
-    from . import sockets  # noqa: F401 - registers the Socket.IO handlers
+    from . import (
+        sockets,  # noqa: F401 - registers the Socket.IO handlers
+        table_sockets,  # noqa: F401 - and the défi tables' handlers
+    )
 
     socketio.init_app(
         app,
@@ -180,6 +183,10 @@ def init_extensions(app: Flask) -> None:
             websocket=websocket,
         )
     realtime.init_app(app)
+    from . import table_rooms
+    from .services import seating
+
+    table_rooms.init_app(app, seating.tables_summary)
 
 
 SOCKETIO_PATH = "socket.io"

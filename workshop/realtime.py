@@ -75,6 +75,24 @@ class Commands:
     OFFER_HELP = "offer_help"
     WITHDRAW_HELP = "withdraw_help"
     ERASE_PARTICIPANT = "erase_participant"
+    # Défi tables (issue #13; workshop/table_sockets.py)
+    CREATE_TABLES = "create_tables"
+    UPDATE_TABLE = "update_table"
+    DELETE_TABLE = "delete_table"
+    SET_TABLE_HOST = "set_table_host"
+    SEAT_PARTICIPANT = "seat_participant"
+    BALANCE_TABLES = "balance_tables"
+    NEXT_ROUND = "next_round"
+    SET_CONTRIBUTION_KINDS = "set_contribution_kinds"
+    SPOTLIGHT_TABLE = "spotlight_table"
+    LIST_TABLES = "list_tables"
+    CHOOSE_TABLE = "choose_table"
+    JOIN_TABLE = "join_table"
+    POST_CONTRIBUTION = "post_contribution"
+    VOTE_CONTRIBUTION = "vote_contribution"
+    MODERATE_CONTRIBUTION = "moderate_contribution"
+    KEEP_CONTRIBUTION = "keep_contribution"
+    SAVE_SYNTHESIS = "save_synthesis"
 
 
 class Facts:
@@ -113,6 +131,20 @@ class Facts:
     IDEAS_MERGED = "ideas_merged"
     QUALIFICATION_SAVED = "qualification_saved"
     VOLUNTEERS_CHANGED = "volunteers_changed"
+    # Défi tables: workshop-wide (in the seq stream), then the coalesced roll-up (no seq),
+    # then the table stream (``table_seq``, to one table's room and the facilitators),
+    # then the personal ``table_changed`` (no seq).
+    TABLES_CHANGED = "tables_changed"
+    ROUND_CHANGED = "round_changed"
+    SPOTLIGHT_CHANGED = "spotlight_changed"
+    CONTRIBUTION_KINDS_CHANGED = "contribution_kinds_changed"
+    TABLES_SUMMARY = "tables_summary"
+    CONTRIBUTION_POSTED = "contribution_posted"
+    CONTRIBUTION_CHANGED = "contribution_changed"
+    TABLE_VOTES_CHANGED = "table_votes_changed"
+    SYNTHESIS_SAVED = "synthesis_saved"
+    TABLE_SEATED = "table_seated"
+    TABLE_CHANGED = "table_changed"
 
 
 def names(cls: type) -> dict[str, str]:

@@ -17,7 +17,7 @@ from flask_socketio import join_room
 from socketio import packet
 from socketio.exceptions import ConnectionRefusedError
 
-from . import auth, schemas
+from . import auth, schemas, table_rooms
 from .errors import InternalError, WorkshopError
 from .extensions import db, socketio
 from .models import Idea, utcnow
@@ -159,6 +159,8 @@ def join_workshop(connection: Connection, payload: Any = None) -> OkAck[dict[str
     last_seq = schemas.parse_last_seq(payload)
     join_room(auth.room_name(connection))
     if connection.role is Role.PARTICIPANT:
+        # Where table_changed reaches the phone (défi tables), whatever the worker.
+        join_room(table_rooms.personal_room(connection.workshop_id, connection.participant_id or 0))
         presence_notifier(current_app).changed(connection.workshop_id)
     data = snapshot.resume(
         connection.workshop_id, connection.role, connection.participant_id, last_seq

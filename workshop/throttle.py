@@ -69,12 +69,20 @@ DEFAULT_LIMITS: dict[str, str] = {
     "save_qualification": "5 per second;30 per minute",
     "offer_help": "5 per second;30 per minute",
     "withdraw_help": "5 per second;30 per minute",
+    # Défi tables: contributions through the outbox like ideas; votes a tap each; a
+    # table joined on every (re)connection, table_changed or table_seq gap.
+    "post_contribution": "10 per second;60 per minute",
+    "vote_contribution": "10 per second;120 per minute",
+    "choose_table": "5 per second;30 per minute",
+    "join_table": "5 per second;30 per minute",
     DEFAULT: "5 per second;60 per minute",
     # Facilitators are accounts the operator created: generous, for fast drag and drop
     # and several consoles (or co-facilitators) on one account.
     FACILITATOR + DEFAULT: "20 per second;600 per minute",
     # The grouping engine runs on every call.
     FACILITATOR + "suggest_groups": "2 per second;30 per minute",
+    # Every idea compared with every other (about a second for 1,000 ideas).
+    FACILITATOR + "find_duplicates": "2 per second;30 per minute",
 }
 
 # A storage failure lets commands through (counting is protection, not function);

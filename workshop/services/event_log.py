@@ -18,7 +18,7 @@ from flask import current_app
 from sqlalchemy import bindparam, delete, event, insert, select, update
 from sqlalchemy.orm import Session
 
-from .. import realtime
+from .. import realtime, table_rooms
 from ..errors import NotFound
 from ..extensions import current_app_object, db
 from ..models import Event, Workshop
@@ -26,6 +26,7 @@ from ..realtime import Fact
 from ..roles import Role
 
 _PENDING = "semis_pending_facts"
+_PENDING_TABLES = "semis_pending_table_items"
 
 
 def lock_workshop(workshop_id: int) -> Workshop:
@@ -151,6 +152,13 @@ def _pending(fact: Fact) -> Fact:
     return fact
 
 
+def defer_table(item: table_rooms.Deferred) -> None:
+    """Leave a table fact, a seat move or a roll-up change to deliver once the current
+    transaction commits (:func:`workshop.table_rooms.deliver`); a rollback drops it.
+    A table fact's ``table_seq`` is taken under the workshop's lock."""
+    db.session.info.setdefault(_PENDING_TABLES, []).append(item)
+
+
 def replay(workshop_id: int, after_seq: int, role: Role) -> list[dict[str, Any]] | None:
     """The events after ``after_seq`` as ``[{"name", "data"}]`` for ``role``.
 
@@ -190,8 +198,12 @@ def _send_after_commit(session: Session) -> None:
     facts = session.info.pop(_PENDING, None)
     if facts:
         realtime.broadcaster(current_app_object()).publish(facts)
+    table_items = session.info.pop(_PENDING_TABLES, None)
+    if table_items:
+        table_rooms.deliver(current_app_object(), table_items)
 
 
 @event.listens_for(Session, "after_soft_rollback")
 def _drop_after_rollback(session: Session, previous_transaction: Any) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_PENDING_TABLES, None)
