@@ -130,6 +130,7 @@ def build_state(
     with_tables(state, workshop, role, participant)
     return state
 
+
 def with_tables(
     state: dict[str, Any], workshop: Workshop, role: Role, participant: Participant | None
 ) -> None:
