@@ -27,6 +27,7 @@ from .schemas import Role, serialize_idea
 from .services import (
     agenda,
     challenges,
+    duplicates,
     ideas,
     merging,
     privacy,
@@ -254,6 +255,16 @@ def suggest_groups(connection: Connection, payload: Any = None) -> OkAck[dict[st
     return ok({"groups": suggestions.suggest_groups(connection.workshop_id, facilitator, k)})
 
 
+@socketio.on(Commands.FIND_DUPLICATES)
+@auth.socket_role(Role.FACILITATOR)
+def find_duplicates(connection: Connection, payload: Any = None) -> OkAck[dict[str, Any]]:
+    """A facilitator asks for the likely duplicates among the visible ideas (the duplicate
+    review); the clusters come back in the ack only."""
+    schemas.require_mapping({} if payload is None else payload)
+    facilitator = auth.connection_facilitator(connection)
+    return ok(duplicates.find_duplicates(connection.workshop_id, facilitator))
+
+
 @socketio.on(Commands.CREATE_CHALLENGE)
 @auth.socket_role(Role.FACILITATOR)
 def create_challenge(connection: Connection, payload: Any = None) -> OkAck[ChallengeChanged]:
@@ -377,6 +388,11 @@ FACILITATOR_COMMANDS: dict[str, tuple[Callable[..., object], Callable[[Any], obj
     Commands.SPLIT_CHALLENGE: (challenges.split_challenge, schemas.parse_challenge_split),
     Commands.MOVE_IDEA: (challenges.move_idea, schemas.parse_idea_move),
     Commands.MERGE_IDEAS: (merging.merge_ideas, schemas.parse_idea_merge),
+    Commands.MERGE_DUPLICATES: (merging.merge_duplicates, schemas.parse_duplicate_merge),
+    Commands.DISMISS_DUPLICATES: (
+        duplicates.dismiss_duplicates,
+        schemas.parse_duplicate_dismissal,
+    ),
     Commands.APPLY_GROUPING: (suggestions.apply_grouping, schemas.parse_grouping),
     Commands.UNDO_GROUPING: (suggestions.undo_grouping, None),
     Commands.UNDO_GROUPING_CHANGE: (merging.undo_grouping_change, schemas.parse_grouping_undo),

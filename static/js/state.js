@@ -144,6 +144,21 @@ export function createStore(role) {
       for (const [key, ids] of state.orders) state.orders.set(key, ids.filter((id) => id !== d.merged.id));
       return "ideas";
     },
+    // A cluster of duplicates merged in one action: each absorbed idea as above.
+    [Facts.DUPLICATES_MERGED]: (d) => {
+      upsertIdea(d.idea);
+      d.merged.forEach(upsertIdea);
+      const gone = new Set(d.merged.map((idea) => idea.id));
+      for (const [key, ids] of state.orders) state.orders.set(key, ids.filter((id) => !gone.has(id)));
+      return "ideas";
+    },
+    [Facts.DUPLICATES_UNMERGED]: (d) => {
+      d.ideas.forEach(upsertIdea);
+      setGrouping(d.grouping);
+      return "ideas";
+    },
+    // Read by the duplicate review (duplicates.js) as it arrives.
+    [Facts.DUPLICATES_DISMISSED]: (d) => { state.lastDismissed = d.idea_ids; return "duplicates"; },
     [Facts.QUALIFICATION_SAVED]: (d) => {
       state.qualifications.set(itemKey(d.qualification), d.qualification);
       return "qualify";

@@ -154,6 +154,17 @@ def _similar(s: Stage) -> Payload:
     return {"text": "un composteur pour le quartier"}
 
 
+def _duplicates(s: Stage, count: int) -> list[int]:
+    """``count`` ideas saying the same thing (the duplicate review finds them)."""
+    return [idea(s, title=f"Un composteur partagé dans la rue {s.n()}").id for _ in range(count)]
+
+
+def _merge_duplicates(s: Stage) -> Payload:
+    into, *others = _duplicates(s, 3)
+    go(s, PhaseKind.GROUPING)
+    return {"into_id": into, "idea_ids": others}
+
+
 def _then(_done: object, payload: Payload) -> Payload:
     """``payload``, once the set-up given first has run."""
     return payload
@@ -214,6 +225,9 @@ SCENARIOS: dict[str, Scenario] = {
     "undo_grouping_change": Scenario(_undo_change),
     "propose_challenge": Scenario(_propose),
     "find_similar": Scenario(_similar, writes=False),
+    "find_duplicates": Scenario(lambda s: _then(_duplicates(s, 2), {}), writes=False),
+    "merge_duplicates": Scenario(_merge_duplicates),
+    "dismiss_duplicates": Scenario(lambda s: {"idea_ids": _duplicates(s, 2)}),
     "save_qualification": Scenario(_qualify),
     "offer_help": Scenario(_offer),
     "withdraw_help": Scenario(_withdraw_help),

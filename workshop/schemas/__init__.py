@@ -20,6 +20,13 @@ from .accounts import (
     parse_new_facilitator,
     parse_password,
 )
+from .duplicates import (
+    DUPLICATES_MAX,
+    DuplicateDismissal,
+    DuplicateMerge,
+    parse_duplicate_dismissal,
+    parse_duplicate_merge,
+)
 from .fields import (
     AGENDA_MAX_PHASES,
     CLIENT_ID_RE,
@@ -155,6 +162,8 @@ from .workshops import (
 )
 
 __all__ = [
+    "parse_duplicate_dismissal",
+    "parse_duplicate_merge",
     "ABANDON_REASON_MAX",
     "SLUG",
     "TOKEN_NAME_MAX",
@@ -177,6 +186,9 @@ __all__ = [
     "ChallengeSplit",
     "DESCRIPTION_MAX",
     "DISPLAY_NAME_MAX",
+    "DUPLICATES_MAX",
+    "DuplicateDismissal",
+    "DuplicateMerge",
     "EMAIL_RE",
     "GroupingChange",
     "GroupingUndo",

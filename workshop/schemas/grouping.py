@@ -70,12 +70,16 @@ class GroupingChange(StrEnum):
     IDEAS_MERGED = "ideas_merged"
     CHALLENGES_MERGED = "challenges_merged"
     CHALLENGE_SPLIT = "challenge_split"
+    # A cluster of duplicates merged in one action, named by the idea kept.
+    DUPLICATES_MERGED = "duplicates_merged"
 
 
 @dataclass(frozen=True)
 class GroupingUndo:
     kind: GroupingChange
-    id: int  # the absorbed idea, the absorbed défi (gone), or the défi that was split
+    # The absorbed idea, the absorbed défi (gone), the défi that was split, or the idea
+    # a cluster of duplicates was merged into.
+    id: int
 
 
 @dataclass(frozen=True)

@@ -9,22 +9,25 @@ follow-up (the qualification sheet, :mod:`.qualification`, and the volunteer off
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import gettext as _
 
 from ..errors import Conflict, MergeCycle, NotFound, ValidationError
 from ..extensions import db
-from ..models import Challenge, Facilitator, Idea, IdeaStatus, Workshop
+from ..models import Challenge, Facilitator, Idea, IdeaStatus, Phase, Workshop
 from ..realtime import Facts
 from ..roles import Role
 from ..schemas import (
     ChallengeMerge,
+    DuplicateMerge,
     GroupingChange,
     GroupingUndo,
     IdeaMerge,
     TargetRef,
     serialize_idea,
 )
-from ..wire import IdeaChanged, IdeasMerged
+from ..wire import DuplicatesMerged, DuplicatesUnmerged, IdeaChanged, IdeasMerged
 from . import challenges, event_log, lookup, qualification, volunteers, votes
 
 
@@ -121,23 +124,9 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
         raise NotFound()
     into = challenges.idea_in(workshop, into_id)
     challenges.journal(
-        workshop,
-        GroupingChange.IDEAS_MERGED,
-        absorbed.id,
-        {
-            "into_id": into.id,
-            "status": str(absorbed.status),
-            "challenge_id": absorbed.challenge_id,
-            "position": absorbed.position,
-        },
+        workshop, GroupingChange.IDEAS_MERGED, absorbed.id, _place_of(absorbed, into)
     )
-    changed_phases = votes.fold_votes(workshop, absorbed, into)
-    absorbed.status = IdeaStatus.MERGED
-    absorbed.merged_into_id = into.id
-    container = [
-        i for i in challenges.container(workshop, absorbed.challenge_id) if i.id != absorbed.id
-    ]
-    challenges.renumber(container)
+    changed_phases = _absorb(workshop, absorbed, into)
     db.session.flush()
     data: IdeasMerged = {
         "idea": serialize_idea(into, Role.FACILITATOR, anonymous=False),
@@ -153,10 +142,76 @@ def merge_ideas(workshop_id: int, facilitator: Facilitator, merge: IdeaMerge) ->
         data,
         public,
     )
-    for phase in changed_phases:
+    _after_absorb(workshop, absorbed, into, changed_phases)
+    db.session.commit()
+    return into
+
+
+def _place_of(absorbed: Idea, into: Idea) -> dict[str, Any]:
+    """What undoing the merge of ``absorbed`` into ``into`` puts back."""
+    return {
+        "into_id": into.id,
+        "status": str(absorbed.status),
+        "challenge_id": absorbed.challenge_id,
+        "position": absorbed.position,
+    }
+
+
+def _absorb(workshop: Workshop, absorbed: Idea, into: Idea) -> list[Phase]:
+    """``absorbed`` becomes ``merged`` into ``into`` (its text stays, traceable), its
+    dots in open votes move over; its défi is renumbered. Returns the vote phases changed;
+    the caller records the fact, then :func:`_after_absorb`."""
+    changed_phases = votes.fold_votes(workshop, absorbed, into)
+    absorbed.status = IdeaStatus.MERGED
+    absorbed.merged_into_id = into.id
+    container = [
+        i for i in challenges.container(workshop, absorbed.challenge_id) if i.id != absorbed.id
+    ]
+    challenges.renumber(container)
+    return changed_phases
+
+
+def _after_absorb(workshop: Workshop, absorbed: Idea, into: Idea, phases: list[Phase]) -> None:
+    """After the merge's fact: the votes changed, and the follow-up carried over."""
+    for phase in phases:
         votes.record_change(workshop, phase, into.id)
         votes.record_change(workshop, phase, absorbed.id)
     _fold_follow_up(workshop, TargetRef("idea", absorbed.id), TargetRef("idea", into.id))
+
+
+def merge_duplicates(workshop_id: int, facilitator: Facilitator, merge: DuplicateMerge) -> Idea:
+    """A cluster of duplicates in one action (the duplicate review's « Fusionner »): each
+    idea of ``merge.idea_ids`` is absorbed by ``merge.into_id`` as :func:`merge_ideas`
+    does (text kept and traceable, authors kept, dots, sheets and offers carried over),
+    in one transaction and one fact. Facilitators, while grouping. All or nothing:
+    an idea already merged or withdrawn (:class:`NotFound`), of another workshop
+    (``wrong_workshop``) refuses the whole merge. Undone as one by
+    :func:`undo_grouping_change` (kind ``duplicates_merged``, id: the idea kept).
+    Emits ``duplicates_merged`` (then ``votes_changed`` for the votes concerned)."""
+    workshop = challenges.grouping_workshop(workshop_id, facilitator)
+    into = challenges.idea_in(workshop, merge.into_id)
+    absorbed = [challenges.idea_in(workshop, idea_id) for idea_id in merge.idea_ids]
+    challenges.journal(
+        workshop,
+        GroupingChange.DUPLICATES_MERGED,
+        into.id,
+        {"ideas": [{"id": idea.id, **_place_of(idea, into)} for idea in absorbed]},
+    )
+    changed = [(idea, _absorb(workshop, idea, into)) for idea in absorbed]
+    db.session.flush()
+    data: DuplicatesMerged = {
+        "idea": serialize_idea(into, Role.FACILITATOR, anonymous=False),
+        "merged": [serialize_idea(i, Role.FACILITATOR, anonymous=False) for i in absorbed],
+    }
+    public: DuplicatesMerged = {
+        "idea": serialize_idea(into, Role.PARTICIPANT, anonymous=workshop.anonymous),
+        "merged": [
+            serialize_idea(i, Role.PARTICIPANT, anonymous=workshop.anonymous) for i in absorbed
+        ],
+    }
+    event_log.record(workshop, Facts.DUPLICATES_MERGED, data, public)
+    for idea, phases in changed:
+        _after_absorb(workshop, idea, into, phases)
     db.session.commit()
     return into
 
@@ -183,6 +238,10 @@ def undo_grouping_change(workshop_id: int, facilitator: Facilitator, undo: Group
     then ``grouping_changed`` (``reason``: ``merge_undone``, ``challenges_merge_undone``
     or ``split_undone``)."""
     workshop = challenges.grouping_workshop(workshop_id, facilitator)
+    if undo.kind is GroupingChange.DUPLICATES_MERGED:
+        _unmerge_duplicates(workshop, undo.id)
+        db.session.commit()
+        return
     if undo.kind is GroupingChange.IDEAS_MERGED:
         _unmerge_idea(workshop, undo.id)
         reason = "merge_undone"
@@ -205,11 +264,27 @@ def _challenge_still_in(workshop: Workshop, challenge_id: int | None) -> Challen
 def _unmerge_idea(workshop: Workshop, idea_id: int) -> None:
     absorbed = lookup.in_workshop(workshop, Idea, idea_id)
     entry = challenges.journal_entry(workshop, GroupingChange.IDEAS_MERGED, absorbed.id)
-    data = entry.data
+    _check_still_merged(absorbed, entry.data)
+    _put_back(workshop, absorbed, entry.data)
+    db.session.delete(entry)
+    db.session.flush()
+    views: IdeaChanged = {
+        "idea": serialize_idea(absorbed, Role.FACILITATOR, anonymous=workshop.anonymous)
+    }
+    public: IdeaChanged = {
+        "idea": serialize_idea(absorbed, Role.PARTICIPANT, anonymous=workshop.anonymous)
+    }
+    event_log.record(workshop, Facts.IDEA_RESTORED, views, public)
+
+
+def _check_still_merged(absorbed: Idea, data: dict[str, Any]) -> None:
     if absorbed.status != IdeaStatus.MERGED or absorbed.merged_into_id != data["into_id"]:
         raise _gone()
-    # Back in its défi at its place, or at the end of the unclassified ideas if that défi
-    # went since.
+
+
+def _put_back(workshop: Workshop, absorbed: Idea, data: dict[str, Any]) -> None:
+    """``absorbed`` with its status again, in its défi at its place, or at the end of the
+    unclassified ideas if that défi went since."""
     home = _challenge_still_in(workshop, data["challenge_id"])
     home_id = home.id if home is not None else None
     ideas = challenges.container(workshop, home_id)
@@ -220,15 +295,43 @@ def _unmerge_idea(workshop: Workshop, idea_id: int) -> None:
     absorbed.challenge_id = home_id
     ideas.insert(index, absorbed)
     challenges.renumber(ideas)
+
+
+def _unmerge_duplicates(workshop: Workshop, into_id: int) -> None:
+    """Take back the latest cluster merge into ``into_id``: every idea it absorbed comes
+    back (or none: ``conflict`` if one of them changed since). Records
+    ``duplicates_unmerged``."""
+    into = lookup.in_workshop(workshop, Idea, into_id)
+    entry = challenges.journal_entry(workshop, GroupingChange.DUPLICATES_MERGED, into.id)
+    places = entry.data["ideas"]
+    absorbed = {place["id"]: db.session.get(Idea, place["id"]) for place in places}
+    for place in places:
+        idea = absorbed[place["id"]]
+        if idea is None or idea.workshop_id != workshop.id:
+            raise _gone()
+        _check_still_merged(idea, place)
+    # Lowest places first: each goes back to the index it had before any of them left.
+    restored: list[Idea] = []
+    for place in sorted(places, key=lambda p: (int(p["position"]), p["id"])):
+        idea = absorbed[place["id"]]
+        assert idea is not None  # noqa: S101 - checked above
+        _put_back(workshop, idea, place)
+        restored.append(idea)
     db.session.delete(entry)
     db.session.flush()
-    views: IdeaChanged = {
-        "idea": serialize_idea(absorbed, Role.FACILITATOR, anonymous=workshop.anonymous)
+    order = {place["id"]: n for n, place in enumerate(places)}
+    restored.sort(key=lambda idea: order[idea.id])
+    views: DuplicatesUnmerged = {
+        "ideas": [serialize_idea(i, Role.FACILITATOR, anonymous=False) for i in restored],
+        "grouping": challenges.grouping_state(workshop, Role.FACILITATOR),
     }
-    public: IdeaChanged = {
-        "idea": serialize_idea(absorbed, Role.PARTICIPANT, anonymous=workshop.anonymous)
+    public: DuplicatesUnmerged = {
+        "ideas": [
+            serialize_idea(i, Role.PARTICIPANT, anonymous=workshop.anonymous) for i in restored
+        ],
+        "grouping": challenges.grouping_state(workshop, Role.PARTICIPANT),
     }
-    event_log.record(workshop, Facts.IDEA_RESTORED, views, public)
+    event_log.record(workshop, Facts.DUPLICATES_UNMERGED, views, public)
 
 
 def _unmerge_challenges(workshop: Workshop, source_id: int) -> None:

@@ -101,6 +101,15 @@ def console(workshop_id: int) -> Any:
     )
 
 
+@bp.get("/w/<int:workshop_id>/duplicates")
+@login_required
+def duplicates(workshop_id: int) -> Any:
+    """The duplicate review (« Doublons probables »): clusters of near-identical ideas,
+    each merged or dismissed in one action, live over the console's socket."""
+    workshop = own_workshop(workshop_id)
+    return render_template("facilitator/duplicates.html", workshop=workshop)
+
+
 @bp.get("/w/<int:workshop_id>/qr.svg")
 @login_required
 def qr_file(workshop_id: int) -> Any:

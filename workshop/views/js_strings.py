@@ -43,6 +43,12 @@ def plural_forms(singular: str, plural: str) -> dict[str, str]:
     }
 
 
+def _duplicate_strings() -> dict[str, Any]:
+    from .duplicate_strings import duplicate_js_strings  # it imports plural_forms from here
+
+    return duplicate_js_strings()
+
+
 def js_strings() -> dict[str, Any]:
     """Every string the browser scripts show, by key, in the page's language."""
     return {
@@ -54,6 +60,8 @@ def js_strings() -> dict[str, Any]:
         "error.offline": _("No connection. Try again in a moment."),
         "error.timeout": _("The server did not answer. Try again."),
         "error.unknown": _("Something went wrong."),
+        # The duplicate review (duplicates.js): its own module.
+        **_duplicate_strings(),
         "outbox.waiting": plural_forms(
             "%(count)s item waiting to be sent", "%(count)s items waiting to be sent"
         ),

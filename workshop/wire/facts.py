@@ -103,6 +103,26 @@ class IdeasMerged(TypedDict):
     merged: IdeaView | IdeaStub  # the absorbed one, now ``merged``
 
 
+class DuplicatesMerged(TypedDict):
+    """A cluster of duplicates merged in one action (``merge_duplicates``)."""
+
+    idea: IdeaView | IdeaStub  # the idea kept
+    merged: list[IdeaView | IdeaStub]  # the absorbed ones, now ``merged``
+
+
+class DuplicatesUnmerged(TypedDict):
+    """A cluster merge taken back: the ideas back as they were, and the grouping."""
+
+    ideas: list[IdeaView | IdeaStub]
+    grouping: GroupingView
+
+
+class DuplicatesDismissed(TypedDict):
+    """« Pas des doublons »: ideas a facilitator said are not duplicates."""
+
+    idea_ids: list[int]
+
+
 class ChallengeChanged(TypedDict):
     """``challenge_created`` and ``challenge_updated``."""
 
