@@ -805,3 +805,95 @@ def test_the_summary_counts_seats_contributions_kept_and_done(app: Flask) -> Non
             "host": False,
         }
         assert summary["tables"][1]["seated"] == 0
+
+
+# ----------------------------------------------------------------- snapshots, privacy
+
+
+def test_a_phones_snapshot_holds_its_table_and_its_own_ideas_only(app: Flask) -> None:
+    from workshop.models import Idea
+    from workshop.roles import Role
+    from workshop.services import snapshot
+
+    with app.app_context():
+        workshop = make_workshop(format="challenges_evening", status="draft")
+        make_challenge(workshop)
+        agenda.open_workshop(workshop.id, workshop.owner)
+        person, other = make_participant(workshop), make_participant(workshop)
+        # Ideas collected before the evening (this agenda has no ideas step: stored as
+        # an import would).
+        for author in (person, other):
+            db.session.add(
+                Idea(
+                    workshop_id=workshop.id,
+                    participant_id=author.id,
+                    client_id=client_id(),
+                    title=f"Idée de {author.display_name}",
+                    status="visible",
+                )
+            )
+        db.session.commit()
+        before = snapshot.build_state(workshop, Role.PARTICIPANT, person)
+        assert len(before["ideas"]) == 2 and "tables" not in before  # no tables yet
+        go(workshop, PhaseKind.TABLES)
+        [table] = tables.create_tables(workshop.id, workshop.owner, NewTables())
+        tables.choose_table(workshop.id, person.id, table.id)
+        contribute(workshop, person.id, table)
+        state = snapshot.build_state(workshop, Role.PARTICIPANT, person)
+        assert [idea["title"] for idea in state["ideas"]] == [f"Idée de {person.display_name}"]
+        assert state["grouping"]["orders"] == [] and len(state["grouping"]["challenges"]) == 1
+        assert state["tables"] == [seating.public_table_view(table)]
+        assert state["contribution_kinds"][0] == {"key": "needs", "label": ""}
+        assert (state["table_round"], state["spotlight"]) == (1, None)
+        assert (state["me"]["table_id"], state["me"]["host_of"]) == (table.id, None)
+        assert state["table"]["id"] == table.id and len(state["table"]["contributions"]) == 1
+        assert "tables_summary" not in state and "names" not in state["table"]
+        unseated = snapshot.build_state(workshop, Role.PARTICIPANT, other)
+        assert unseated["table"] is None and unseated["me"]["table_id"] is None
+        screen = snapshot.build_state(workshop, Role.SCREEN)
+        assert len(screen["ideas"]) == 2 and screen["tables_summary"][0]["contributions"] == 1
+        console = snapshot.build_state(workshop, Role.FACILITATOR)
+        assert console["tables"][0]["host_name"] is None and "table" not in console
+
+
+def test_erasing_a_participant_clears_their_seats_votes_hosting_and_authorship(
+    app: Flask, delivered: list[Any]
+) -> None:
+    from workshop.services import privacy
+
+    with app.app_context():
+        workshop, [table, _] = with_tables()
+        person, host = make_participant(workshop), make_participant(workshop)
+        tables.set_table_host(workshop.id, workshop.owner, HostChange(table.id, host.id))
+        tables.choose_table(workshop.id, person.id, table.id)
+        made = contribute(workshop, person.id, table)
+        hosts_own = contribute(workshop, host.id, table)
+        tables.vote_contribution(workshop.id, person.id, ContributionFlag(hosts_own.id, True))
+        delivered.clear()
+        privacy.erase_participant(workshop.id, person.id, workshop.owner)
+        assert seat_rows(workshop.id) == [(host.id, table.id, 1)]
+        assert made.participant_id is None and db.session.get(Contribution, made.id) is not None
+        assert seating.vote_counts(table.id) == {}
+        names = {f.name for f in table_facts(delivered)}
+        assert {"table_seated", "table_votes_changed", "contribution_changed"} <= names
+        # A workshop that deletes ideas on erasure deletes contributions too; the host goes.
+        workshop.erasure_keeps_ideas = False
+        db.session.commit()
+        privacy.erase_participant(workshop.id, host.id, workshop.owner)
+        assert db.session.get(Contribution, hosts_own.id) is None
+        assert table.host_participant_id is None and seat_rows(workshop.id) == []
+
+
+def test_deleting_the_workshop_takes_its_tables(app: Flask) -> None:
+    from workshop.services import privacy
+
+    with app.app_context():
+        workshop, [table, _] = with_tables()
+        person = make_participant(workshop)
+        tables.choose_table(workshop.id, person.id, table.id)
+        made = contribute(workshop, person.id, table)
+        tables.vote_contribution(workshop.id, person.id, ContributionFlag(made.id, True))
+        workshop_id = workshop.id
+        privacy.delete_workshop(workshop_id, workshop.owner)
+        for model in (Table, Seat, Contribution, ContributionVote):
+            assert db.session.scalar(select(func.count()).select_from(model)) == 0

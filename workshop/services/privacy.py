@@ -45,7 +45,7 @@ from ..models import (
 from ..realtime import Facts
 from ..schemas import PrivacySettings, Role, serialize_idea, target_of
 from ..wire import IdeaChanged, ParticipantErased
-from . import event_log, ideas, lookup, volunteers
+from . import event_log, ideas, lookup, seating, volunteers
 from .guards import require_facilitator
 from .participants import hash_token
 
@@ -130,6 +130,7 @@ def _erase(
             )
             event_log.record(workshop, Facts.IDEA_UPDATED, *changed)
     _scrub_portfolio_authors(workshop, authored, keep_ideas=keep_ideas)
+    seating.erase_participant(workshop, participant.id, keep_contributions=keep_ideas, live=live)
     participant.display_name = ""
     participant.profile = ""
     participant.token_hash = hash_token(secrets.token_urlsafe(32))  # nobody holds it

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from ..errors import NotFound, WrongWorkshop
 from ..extensions import db
@@ -79,6 +79,29 @@ def hosted_table(workshop_id: int, participant_id: int) -> Table | None:
             Table.workshop_id == workshop_id, Table.host_participant_id == participant_id
         )
     )
+
+
+def table_of_participant(workshop: Workshop, participant_id: int) -> Table | None:
+    """The participant's table: the one they host, else where they sit this round."""
+    hosted = hosted_table(workshop.id, participant_id)
+    if hosted is not None:
+        return hosted
+    seat = seat_of(workshop, participant_id)
+    return db.session.get(Table, seat.table_id) if seat is not None else None
+
+
+def me_at_tables(participant: Participant) -> dict[str, int | None]:
+    """``me.table_id`` and ``me.host_of`` (snapshots and replays): where the
+    participant sits this round and the table they host."""
+    workshop = db.session.get(Workshop, participant.workshop_id)
+    if workshop is None:
+        return {"table_id": None, "host_of": None}
+    seat = seat_of(workshop, participant.id)
+    hosted = hosted_table(workshop.id, participant.id)
+    return {
+        "table_id": seat.table_id if seat is not None else None,
+        "host_of": hosted.id if hosted is not None else None,
+    }
 
 
 def seated_counts(workshop: Workshop) -> dict[int, int]:
@@ -479,3 +502,81 @@ def moved(workshop: Workshop, participant_id: int, table_id: int | None) -> None
     event_log.defer_table(
         Move(workshop.id, participant_id, table_id, hosted.id if hosted is not None else None)
     )
+
+
+def erase_participant(
+    workshop: Workshop, participant_id: int, *, keep_contributions: bool, live: bool
+) -> None:
+    """What an erased participant leaves at the tables: their seats, their votes and
+    their hosting go; their contributions stay without author (``keep_contributions``,
+    as ideas do) or go. ``live``: record the facts the tables need (counts, tallies,
+    contributions changed or gone). The caller holds the lock and commits."""
+    seats = list(db.session.scalars(select(Seat).where(Seat.participant_id == participant_id)))
+    votes = list(
+        db.session.scalars(
+            select(ContributionVote).where(ContributionVote.participant_id == participant_id)
+        )
+    )
+    hosted = hosted_table(workshop.id, participant_id)
+    authored = list(
+        db.session.scalars(
+            select(Contribution)
+            .where(Contribution.participant_id == participant_id)
+            .order_by(Contribution.id)
+        )
+    )
+    if not (seats or votes or hosted or authored):
+        return
+    seated_at = {seat.table_id for seat in seats if seat.round == workshop.table_round}
+    voted = {vote.contribution_id for vote in votes}
+    for row in (*seats, *votes):
+        db.session.delete(row)
+    if hosted is not None:
+        hosted.host_participant_id = None
+    gone: list[Contribution] = []
+    for contribution in authored:
+        contribution.participant_id = None
+        if not keep_contributions:
+            db.session.execute(
+                delete(ContributionVote).where(ContributionVote.contribution_id == contribution.id)
+            )
+            db.session.delete(contribution)
+            gone.append(contribution)
+    db.session.flush()
+    if not live:
+        return
+    tables_by_id = {t.id: t for t in tables_of(workshop.id)}
+    for table_id in sorted(seated_at):
+        if table_id in tables_by_id:
+            record_seated(workshop, tables_by_id[table_id])
+    gone_ids = {c.id for c in gone}
+    for contribution_id in sorted(voted - gone_ids):
+        voted_on = db.session.get(Contribution, contribution_id)
+        if voted_on is not None:
+            counts = vote_counts(voted_on.table_id)
+            record_table(
+                workshop,
+                tables_by_id[voted_on.table_id],
+                Facts.TABLE_VOTES_CHANGED,
+                {"tallies": {str(voted_on.id): counts.get(voted_on.id, 0)}},
+            )
+    for contribution in authored:
+        table = tables_by_id[contribution.table_id]
+        if contribution in gone:
+            removed: ContributionView = {
+                "id": contribution.id,
+                "table_id": contribution.table_id,
+                "hidden": True,
+            }
+            record_table(workshop, table, Facts.CONTRIBUTION_CHANGED, {"contribution": removed})
+        else:
+            record_table(
+                workshop,
+                table,
+                Facts.CONTRIBUTION_CHANGED,
+                {"contribution": contribution_view(contribution, workshop, full=True)},
+                {"contribution": contribution_view(contribution, workshop, full=False)},
+            )
+    if hosted is not None:
+        record_tables_changed(workshop)
+    summary_due(workshop)

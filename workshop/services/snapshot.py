@@ -24,7 +24,7 @@ from ..schemas import (
     serialize_workshop,
 )
 from ..visibility import ideas_seen_by
-from . import challenges, event_log, lookup, qualification, volunteers, votes
+from . import challenges, event_log, lookup, qualification, seating, volunteers, votes
 
 
 def resume(
@@ -70,6 +70,7 @@ def participant_view(participant: Participant) -> dict[str, Any]:
             for phase_id, items in votes.my_votes(participant).items()
         },
         "volunteers": volunteers.mine(participant.id),
+        **seating.me_at_tables(participant),
     }
 
 
@@ -126,4 +127,35 @@ def build_state(
         ]
     if participant is not None:
         state["me"] = participant_view(participant)
+    with_tables(state, workshop, role, participant)
     return state
+
+
+def with_tables(
+    state: dict[str, Any], workshop: Workshop, role: Role, participant: Participant | None
+) -> None:
+    """Add the défi tables to a snapshot, and scope a phone's to what it needs at a
+    1,000-idea evening (issue #13): once the workshop has tables, a participant gets
+    their own ideas only, the défis without their idea lists, and their table's
+    snapshot. Replaces keys, never changes the (possibly shared) values in ``state``."""
+    if not seating.has_tables(workshop.id):
+        return
+    full = role is Role.FACILITATOR
+    state["tables"] = seating.table_views(workshop.id, full=full)
+    state["contribution_kinds"] = seating.kinds_of(workshop)
+    state["table_round"] = workshop.table_round
+    state["spotlight"] = seating.spotlight_view(workshop)
+    if role is not Role.PARTICIPANT:
+        state["tables_summary"] = seating.summary_items(workshop)
+        return
+    mine = set(state["me"]["idea_ids"]) if "me" in state else set()
+    state["ideas"] = [idea for idea in state["ideas"] if idea["id"] in mine]
+    state["grouping"] = {"challenges": state["grouping"]["challenges"], "orders": []}
+    state["table"] = None
+    if participant is not None:
+        table = seating.table_of_participant(workshop, participant.id)
+        if table is not None:
+            host = table.host_participant_id == participant.id
+            state["table"] = seating.table_snapshot(
+                workshop, table, viewer_id=participant.id, full=host
+            )
