@@ -235,6 +235,9 @@ def register_blueprints(app: Flask) -> None:
     from .views import exports
 
     app.register_blueprint(exports.bp)
+    from .views import tables
+
+    app.register_blueprint(tables.bp)
     from .stages import MATURITY_LABELS, STAGE_LABELS
     from .views.common import inject_globals
 
@@ -271,7 +274,10 @@ CONTENT_SECURITY_POLICY = "; ".join(
 #: Pages no browser or proxy should keep: consoles, portfolios, exports, the API, and
 #: the account's own pages.
 PRIVATE_BLUEPRINTS = frozenset({"facilitator", "fabrique", "exports", "api", "privacy"})
-PRIVATE_ENDPOINTS = frozenset({"main.change_password", "main.login", "main.setup"})
+# The tables page lists each table's host link; the cards print its seat link.
+PRIVATE_ENDPOINTS = frozenset(
+    {"main.change_password", "main.login", "main.setup", "tables.page", "tables.cards"}
+)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -54,11 +54,13 @@ from tests.security.scenarios import scenario
 from workshop import grouping
 from workshop.extensions import db
 from workshop.grouping import Group
-from workshop.models import Workshop
+from workshop.models import Challenge, Table, Workshop
 from workshop.realtime import Commands, names
 from workshop.schemas import parse_new_fabrique
 from workshop.services import fabriques, portfolio
 from workshop.services.accounts import get_by_email
+from workshop.services.seating import tables_of as workshop_tables
+from workshop.views.tables import HOST, SEAT, table_token
 
 OK = "ok"  # allowed: the ack is ok; a writing command recorded a fact
 OWN = "own workshop"  # a caller of B: acts on B only; A untouched
@@ -359,6 +361,10 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
         **public(Refused(302, "/j/")),
         "participant": Allowed(200),
     },
+    # A table's QR code and host link: anyone holding the signed link joins (the form)
+    # and sits there, or hosts it; a phone of A with its cookie is seated at once.
+    "tables.seat": public(Allowed(302, "/w/")),
+    "tables.host": public(Allowed(302, "/w/")),
 }
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -505,12 +511,37 @@ def http_request(app: Flask, world: World, endpoint: str) -> tuple[str, dict[str
             {"data": {"confirm_code": a.code}},
         ),
         "privacy.erase_mine": lambda: (f"/j/{a.code}/erase", {}),
+        "tables.seat": lambda: (
+            table_link(app, a, "t"),
+            {"data": {"display_name": "Dominique", "profile": "citizen"}},
+        ),
+        "tables.host": lambda: (
+            table_link(app, a, "host"),
+            {"data": {"display_name": "Dominique", "profile": "citizen"}},
+        ),
         "api.import_export": lambda: (
             "/api/v1/imports",
             {"data": json.dumps(export_document("Un marché")), "content_type": "application/json"},
         ),
     }
     return requests[endpoint]()
+
+
+def table_link(app: Flask, side: Side, kind: str) -> str:
+    """The seat (``t``) or host link of a new table of ``side``'s workshop, on a new
+    défi (rows written directly: the workshop is in its ideas step)."""
+    with app.test_request_context():
+        workshop = db.session.get(Workshop, side.workshop_id)
+        assert workshop is not None
+        challenge = Challenge(workshop_id=workshop.id, title="Comment pourrions-nous ?")
+        db.session.add(challenge)
+        db.session.flush()
+        number = 1 + max((t.number for t in workshop_tables(workshop.id)), default=0)
+        table = Table(workshop_id=workshop.id, number=number, challenge_id=challenge.id)
+        db.session.add(table)
+        db.session.commit()
+        token = table_token(workshop, table.id, HOST if kind == "host" else SEAT)
+        return f"/j/{side.code}/{kind}/{token}"
 
 
 def agenda_form(app: Flask, side: Side) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -18,7 +19,11 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.security.conftest import World, build_world
-from tests.security.test_authorization_matrix import portfolio_of_owner, writing_rules
+from tests.security.test_authorization_matrix import (
+    portfolio_of_owner,
+    table_link,
+    writing_rules,
+)
 from tests.views.test_forms_fuzz import FUZZ, form
 
 # Routes fuzzed in tests/views/test_forms_fuzz.py, then here; and those with no input
@@ -45,6 +50,8 @@ FUZZED_HERE = {
     "privacy.settings",
     "privacy.delete",
     "privacy.erase_mine",
+    "tables.seat",
+    "tables.host",
 }
 
 
@@ -209,3 +216,23 @@ def test_erase_mine_with_any_code(
 ) -> None:
     response = world.http["anonymous"].post(f"/j/{code or 'X'}/erase", data=data)
     assert response.status_code < 500
+
+
+@FUZZ
+@given(data=form(["display_name", "profile"]), kind=st.sampled_from(["t", "host"]))
+def test_table_link_join_forms(
+    app: Flask, world: World, data: dict[str, object], kind: str
+) -> None:
+    """A table's seat or host link, its join form filled with anything."""
+    url = table_link(app, world.a, kind)
+    phone = app.test_client()  # a fresh phone each time, or it would be seated at once
+    assert phone.post(url, data=data).status_code < 500
+
+
+@FUZZ
+@given(token=st.text(max_size=60), kind=st.sampled_from(["t", "host"]))
+def test_table_link_tokens(app: Flask, world: World, token: str, kind: str) -> None:
+    """Any token in a table link: a 404 or the join page, never a 5xx."""
+    path = f"/j/{world.a.code}/{kind}/{quote(token, safe='')}"
+    for client in (world.http["anonymous"], world.http["participant"]):
+        assert client.get(path).status_code < 500

@@ -179,3 +179,13 @@ export function rollup(summary, challenges) {
     .sort((a, b) => a.number - b.number)
     .map((table) => ({ ...table, title: challenges.get(table.challenge_id)?.title || "" }));
 }
+
+// A new kind's key, from its label: lower-case letters and underscores (the server's
+// [a-z_]{1,20}), accents dropped, numbered when taken ("idees", "idees_2").
+export function kindKey(text, taken) {
+  const base = text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 16) || "kind";
+  let key = base;
+  for (let n = 2; taken.has(key); n += 1) key = `${base}_${n}`;
+  return key;
+}
