@@ -117,6 +117,7 @@ class TestConfig(Config):
     ASYNC_MODE = "threading"
     BROADCAST_WINDOW_MS = 0
     PRESENCE_INTERVAL_MS = 0
+    TABLES_SUMMARY_INTERVAL_MS = 0
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     SERVER_NAME = "localhost"

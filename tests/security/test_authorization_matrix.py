@@ -273,6 +273,7 @@ def check(
         role = {"participant": "participant", "screen": "screen"}.get(identity, "facilitator")
         sender = world.socket(world.http[identity], world.auth(world.a, role))
     assert sender.is_connected(), (identity, sender.refusal)
+    then_tables = table_seqs(app, a)
     response = sender.emit(command, payload, callback=True)
 
     if expected == OWN:
@@ -283,8 +284,9 @@ def check(
     elif expected == OK:
         assert isinstance(response, dict) and response.get("ok") is True, response
         assert set(response) == {"ok", "data"}, response
-        if writes:
-            assert seq_of(app, a) > then.seq, f"{command} was accepted but recorded nothing"
+        if writes:  # a fact of the workshop's stream, or of a table's (table_seq)
+            recorded = seq_of(app, a) > then.seq or table_seqs(app, a) > then_tables
+            assert recorded, f"{command} was accepted but recorded nothing"
             assert heard(observer), f"{command} was accepted but the console heard nothing"
         else:
             assert_unchanged(app, a, then)
@@ -354,6 +356,19 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
     "fabrique.add_member": signed_in(Refused(403), Refused(403), DONE),
     "fabrique.remove_member": signed_in(Refused(403), Refused(403), DONE),
     "api.import_export": public(Refused(401)),  # a bearer token, never a cookie
+    # The organising team: its members invite, withdraw and remove; any facilitator
+    # invites to an account and withdraws their own; an invitation link creates the
+    # invited address's account, and refuses someone signed in as another account.
+    "team.invite": signed_in(Refused(403), Allowed(200), Allowed(200)),
+    "team.revoke": signed_in(Refused(403), DONE, DONE),
+    "team.remove": signed_in(Refused(403), DONE, DONE),
+    "team.invite_account": signed_in(Allowed(200), Allowed(200), Allowed(200)),
+    "team.revoke_account": signed_in(Refused(404), Refused(404), DONE),
+    "team.accept_post": {
+        **public(Refused(403)),
+        "anonymous": Allowed(302, "/f/"),
+        "participant": Allowed(302, "/f/"),
+    },
     "privacy.settings": signed_in(Refused(403), DONE, DONE),
     "privacy.delete": signed_in(Refused(403), DONE, DONE),
     # A phone erases its own data; anyone else is sent to the join page.
@@ -511,6 +526,24 @@ def http_request(app: Flask, world: World, endpoint: str) -> tuple[str, dict[str
             {"data": {"confirm_code": a.code}},
         ),
         "privacy.erase_mine": lambda: (f"/j/{a.code}/erase", {}),
+        "team.invite": lambda: (f"/f/w/{a.workshop_id}/team", {"data": {"email": "z@e.org"}}),
+        "team.revoke": lambda: (
+            f"/f/w/{a.workshop_id}/team/invitations/{team_invitation(app, a).id}/revoke",
+            {},
+        ),
+        "team.remove": lambda: (
+            f"/f/w/{a.workshop_id}/team/{third_facilitator(app, a)}/remove",
+            {},
+        ),
+        "team.invite_account": lambda: ("/f/invitations", {"data": {"email": "z@e.org"}}),
+        "team.revoke_account": lambda: (
+            f"/f/invitations/{account_invitation(app, a).id}/revoke",
+            {},
+        ),
+        "team.accept_post": lambda: (
+            f"/f/join/{account_invitation(app, a).secret}",
+            {"data": {"name": "Zoé", "password": PASSWORD, "password_confirm": PASSWORD}},
+        ),
         "tables.seat": lambda: (
             table_link(app, a, "t"),
             {"data": {"display_name": "Dominique", "profile": "citizen"}},
