@@ -222,7 +222,8 @@ export function createStore(role) {
       state.tablesSummary = snapshot.tables_summary || state.tablesSummary;
       state.contributionKinds = snapshot.contribution_kinds || [];
       state.tableRound = snapshot.table_round ?? 1;
-      state.spotlight = snapshot.spotlight?.table_id ? snapshot.spotlight : null;
+      // The snapshot holds the spotlit table's view itself (spotlight_changed wraps it).
+      state.spotlight = snapshot.spotlight ? { table_id: snapshot.spotlight.id, table: snapshot.spotlight } : null;
       state.table = snapshot.table || null;
       notify("all");
     },

@@ -118,9 +118,30 @@ def test_tables_evening(fresh_server: Any, new_page: Any) -> None:
     expect(ana.locator("#host-panel")).to_be_hidden()
     check_a11y(ana, "phone-my-table")
 
+    # Table 2 down to 2 seats (Hugo and Bruno): Chloé, scanning its card, is shown the
+    # tables with seats left and sits at table 3 instead.
+    console.goto(console_url + "/tables")
+    console.fill("#tables-list tbody tr:nth-child(2) input[name=capacity]", "2")
+    console.click("#tables-list tbody tr:nth-child(2) [data-capacity-form] button")
+    expect(console.locator("#tables-list tbody tr:nth-child(2) [data-seated]")).to_have_text(
+        "2 / 2"
+    )
+    chloe: Page = new_page(phone=True)
+    chloe.goto(seat_links[1])
+    expect(chloe.locator("#free-tables")).to_be_visible()
+    expect(chloe.locator("h1")).to_contain_text("table 2")
+    check_a11y(chloe, "table-full")
+    chloe.get_by_role("link", name="M’asseoir à la table 3", exact=True).click()
+    expect(chloe.locator("#table-arrival")).to_contain_text("table 3")
+    join(chloe, chloe.url, "Chloé", "elected")
+    expect(chloe.locator("#table-number")).to_have_text("Table 3")
+    chloe.close()
+    console.goto(console_url)
+
     # The screen's roll-up: the 30 tables on one 1920×1080 page, nothing scrolled or cut.
     expect(screen.locator(".table-tile")).to_have_count(TABLES)
     expect(tile(screen, 1).locator(".table-tile__seated")).to_contain_text("2 / 6")
+    expect(tile(screen, 3).locator(".table-tile__seated")).to_contain_text("1 / 6")
     expect(screen.locator("#pager")).to_have_text("30 tables")
     outside = screen.evaluate(
         """() => [...document.querySelectorAll('.table-tile')].filter((tile) => {

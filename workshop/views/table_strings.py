@@ -36,7 +36,7 @@ def table_js_strings() -> dict[str, Any]:
         "table.synthesis_done": _("Done"),
         "table.text_required": _("Write your contribution before adding it."),
         "table.posted": _("Your contribution is added."),
-        "table.vote": _("Vote"),
+        "table.vote": _("Vote for it"),
         "table.voted": _("Voted ✓"),
         "table.unvote": _("Take back my vote"),
         "table.no_votes_left": _(

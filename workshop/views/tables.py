@@ -101,7 +101,12 @@ def page(workshop_id: int) -> Any:
     workshop = own_workshop(workshop_id)
     board = table_board.seating_board(workshop)
     links = {
-        table.id: {"seat": seat_url(workshop, table.id), "host": host_url(workshop, table.id)}
+        table.id: {
+            "seat": seat_url(workshop, table.id),
+            "host": host_url(workshop, table.id),
+            # Shown to the host to scan from the facilitator's screen, never printed.
+            "host_qr": qr_svg(host_url(workshop, table.id)),
+        }
         for table in board.tables
     }
     return render_template(

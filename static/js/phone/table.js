@@ -14,6 +14,8 @@ import { Commands } from "../protocol.js";
 import { choosableTables, createTableState, groupByKind, kindLabel, votesLeft } from "../tables/model.js";
 import { formMessage } from "./message.js";
 
+const REFRESH_MS = 20000; // how often a phone choosing a table asks for the seats left
+
 // Whether the workshop works in tables, and what the current step asks of them.
 export function tableStep(store) {
   const { state } = store;
@@ -218,8 +220,12 @@ export function mountTable({ store, live, host = null }) {
   }
 
   // The phone choosing a table asks for the seats left (the roll-up goes to the screen
-  // and the facilitators only).
+  // and the facilitators only): when the list shows, then every REFRESH_MS while it
+  // stays up (others sit down meanwhile).
   let listed = false;
+  setInterval(() => {
+    if (!$("#choose-table-section").hidden && live.connected) refreshTables();
+  }, REFRESH_MS);
   async function refreshTables() {
     const ack = await live.command(Commands.LIST_TABLES, {});
     if (ack.ok) store.apply("tables_summary", { workshop_id: store.state.workshop.id, ...ack.data });
@@ -253,6 +259,8 @@ export function mountTable({ store, live, host = null }) {
       listed = true;
       refreshTables();
     }
+    // Once there are tables, a phone holds only its own ideas: no wall of everyone's.
+    show($("#wall-section"), !step.hasTables);
     const table = tableState.table;
     const visible = step.hasTables && Boolean(table);
     show(section, visible);

@@ -2,6 +2,7 @@
 // contributions, kept, synthesis done), the restitution's spotlight (one table at a
 // time, or none), and one table opened in place (`join_table` with its id: its
 // contributions by kind and its synthesis, followed live by its facts).
+import { renderList } from "../cards.js";
 import { $, h, show } from "../dom.js";
 import { itemLabel, label, t } from "../i18n.js";
 import { Commands } from "../protocol.js";
@@ -66,7 +67,10 @@ export function mountTablesPanel({ store, live, run }) {
     $("#spotlight-status").textContent = restitution
       ? (spotlit !== null ? t("tables.spotlit", { number: state.tables.find((x) => x.id === spotlit)?.number ?? "?" }) : t("tables.no_spotlight"))
       : "";
-    $("#console-tiles").replaceChildren(...rollupTables(store).map((table) => tableTile(table, {
+    // Tiles that did not change keep their node (and the focus on their buttons): the
+    // roll-up comes twice a second while tables work.
+    const signature = (table) => JSON.stringify([table, table.id === spotlit, restitution]);
+    renderList($("#console-tiles"), rollupTables(store), (table) => tableTile(table, {
       spotlit: table.id === spotlit,
       actions: [
         h("button", {
@@ -81,7 +85,7 @@ export function mountTablesPanel({ store, live, run }) {
           onclick: () => run(Commands.SPOTLIGHT_TABLE, { table_id: table.id === spotlit ? null : table.id }),
         }, t("table.spotlight")) : null,
       ].filter(Boolean),
-    })));
+    }), signature);
   };
 }
 

@@ -146,7 +146,7 @@ export function canKeepMore(contributions) {
 // The tables a phone may choose: seats left, lowest number first; full ones last.
 export function choosableTables(summary) {
   return [...(summary || [])]
-    .map((table) => ({ ...table, left: Math.max(0, table.capacity - table.seated) }))
+    .map((table) => ({ ...table, left: Math.max(0, table.capacity - (table.seated ?? 0)) }))
     .sort((a, b) => (a.left > 0 ? 0 : 1) - (b.left > 0 ? 0 : 1) || a.number - b.number);
 }
 
