@@ -36,7 +36,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
-from tests.factories import PASSWORD, make_facilitator
+from tests.factories import PASSWORD, make_facilitator, next_seq
 from tests.portfolio.conftest import build_document, idea
 from tests.security.conftest import (
     Side,
@@ -57,7 +57,7 @@ from workshop.grouping import Group
 from workshop.models import Challenge, Table, Workshop
 from workshop.realtime import Commands, names
 from workshop.schemas import parse_new_fabrique
-from workshop.services import fabriques, portfolio
+from workshop.services import fabriques, portfolio, team
 from workshop.services.accounts import get_by_email
 from workshop.services.seating import tables_of as workshop_tables
 from workshop.views.tables import HOST, SEAT, table_token
@@ -575,6 +575,42 @@ def table_link(app: Flask, side: Side, kind: str) -> str:
         db.session.commit()
         token = table_token(workshop, table.id, HOST if kind == "host" else SEAT)
         return f"/j/{side.code}/{kind}/{token}"
+
+
+@dataclass(frozen=True)
+class Issued:
+    id: int
+    secret: str
+
+
+def team_invitation(app: Flask, side: Side) -> Issued:
+    """A pending invitation to ``side``'s team, made by its owner."""
+    with app.app_context():
+        workshop = db.session.get(Workshop, side.workshop_id)
+        assert workshop is not None
+        issued = team.invite_to_team(workshop.id, workshop.owner, "guest@example.org")
+        return Issued(issued.invitation.id, issued.secret)
+
+
+def account_invitation(app: Flask, side: Side) -> Issued:
+    """A pending account invitation made by ``side``'s owner."""
+    with app.app_context():
+        owner = get_by_email(side.owner_email)
+        assert owner is not None
+        issued = team.invite_account(owner, f"guest{next_seq()}@example.org")
+        return Issued(issued.invitation.id, issued.secret)
+
+
+def third_facilitator(app: Flask, side: Side) -> int:
+    """Add a facilitator to ``side``'s team (neither the owner nor the caller) and give
+    their id."""
+    with app.app_context():
+        workshop = db.session.get(Workshop, side.workshop_id)
+        assert workshop is not None
+        third = make_facilitator()
+        workshop.facilitators.append(third)
+        db.session.commit()
+        return int(third.id)
 
 
 def agenda_form(app: Flask, side: Side) -> dict[str, list[str]]:
