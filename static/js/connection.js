@@ -14,9 +14,7 @@ import { Commands, Facts } from "./protocol.js";
 import { createSequencer } from "./sequencer.js";
 
 const ACK_TIMEOUT_MS = 10000;
-// Ephemeral facts without a seq: the presence count, the tables' roll-up (coalesced by
-// the server) and a phone's own move to another table (sent to its sockets only).
-const UNSEQUENCED = new Set([Facts.PRESENCE_CHANGED, Facts.TABLES_SUMMARY, Facts.TABLE_CHANGED]);
+const UNSEQUENCED = new Set([Facts.PRESENCE_CHANGED]);
 
 export function connectLive({ workshopId, role, key, store, onStatus = () => {} }) {
   const socket = io({
@@ -27,16 +25,12 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
   });
   let joining = null;
   const readyListeners = new Set();
-  // A table's facts carry its own `table_seq`, not the workshop's seq: they go to the
-  // table's follower (tables/model.js), which orders them and asks again on a gap.
-  const tableListeners = new Set();
   // Facts in seq order, each once; a gap still open after a moment resyncs.
   const sequencer = createSequencer({ apply: (name, data) => store.apply(name, data), onGap: () => resync() });
 
   function applyFact(name, data) {
     if (data.workshop_id !== workshopId) return;
-    if (data.table_seq !== undefined) tableListeners.forEach((listener) => listener(name, data));
-    else if (UNSEQUENCED.has(name)) store.apply(name, data);
+    if (UNSEQUENCED.has(name)) store.apply(name, data);
     else sequencer.receive(name, data);
   }
 
@@ -129,7 +123,6 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
     command,
     resync,
     onReady(listener) { readyListeners.add(listener); },
-    onTableFact(listener) { tableListeners.add(listener); },
     get connected() { return socket.connected; },
     get lastSeq() { return sequencer.lastSeq; },
   };

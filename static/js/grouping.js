@@ -13,6 +13,7 @@ import { h, $, messageLine, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { itemLabel, t, tn } from "./i18n.js";
+import { makeRewording } from "./reword.js";
 
 export function mountGrouping(store, run, toast) {
   const panel = $("#grouping-panel");
@@ -57,6 +58,7 @@ export function mountGrouping(store, run, toast) {
     if (!ack.ok) say(errorText(ack.error), "error");
     return ack;
   };
+  const rewording = makeRewording({ store, run, say, render: () => render(), focusWhenShown, cardEl });
 
   $("#new-challenge").addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -329,10 +331,10 @@ export function mountGrouping(store, run, toast) {
       type: "button", class: "button button--small", dataset: { focusKey: "merge" },
       "aria-label": itemLabel("grouping.merge_into", idea.title), onclick: () => startMerge(idea),
     }, t("grouping.merge"));
-    return h("li", { class: classes, tabindex: -1, dataset: { ideaId: idea.id } }, head,
+    return h("li", { class: classes, tabindex: -1, dataset: { ideaId: idea.id } }, head, rewording.body(idea),
       h("div", { class: "idea__actions board__actions" },
         h("label", { class: "board__tick" }, tick, h("span", { "aria-hidden": "true" }, t("grouping.select"))),
-        moveControl(idea, groups), merge));
+        moveControl(idea, groups), merge, rewording.button(idea)));
   }
 
   // Where the focus is on the board (which card or défi, which control), to put it back

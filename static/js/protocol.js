@@ -6,6 +6,7 @@ export const Commands = Object.freeze({
   JOIN_WORKSHOP: "join_workshop",
   POST_IDEA: "post_idea",
   EDIT_IDEA: "edit_idea",
+  REWORD_IDEA: "reword_idea",
   WITHDRAW_IDEA: "withdraw_idea",
   HIDE_IDEA: "hide_idea",
   RESTORE_IDEA: "restore_idea",

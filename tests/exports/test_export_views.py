@@ -181,7 +181,8 @@ def test_uploading_a_csv_imports_its_ideas_once(
 def test_a_bad_upload_lists_its_lines_and_imports_nothing(
     app: Flask, owner: FlaskClient, session: Session
 ) -> None:
-    data = b"id;text\r\nP1;Bonne\r\nP2;\r\nP3;<b>ok</b>\r\nP4;" + b"x" * 150 + b"\r\n"
+    # A text longer than a title is split, not refused; longer than a description, it is.
+    data = b"id;text\r\nP1;Bonne\r\nP2;\r\nP3;<b>ok</b>\r\nP4;" + b"x" * 2001 + b"\r\n"
     response = upload(owner, session.id, data)
     assert response.status_code == 400
     html = response.get_data(as_text=True)

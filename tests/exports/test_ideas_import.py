@@ -95,7 +95,7 @@ def test_every_faulty_line_is_reported_at_once(app: Flask) -> None:
         "id;text;description\n"
         "1;Bonne idée;\n"
         "2;   ;\n"
-        f"3;{'x' * 141};\n"
+        f"3;{'x' * 2001};\n"
         f"4;Trop long;{'y' * 2001}\n"
         "1;Doublon;\n"
         ";Sans id;\n"

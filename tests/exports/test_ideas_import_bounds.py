@@ -84,7 +84,9 @@ def test_too_many_ideas(app: Flask, owner: FlaskClient, session: Session) -> Non
 
 def test_five_thousand_faulty_lines(app: Flask, owner: FlaskClient, session: Session) -> None:
     """The worst a file within the bounds can ask: every line checked, every one wrong."""
-    data = "id;text\n" + "".join(f"{n};{'x' * 900}\n" for n in range(MAX_ROWS))
+    # A text longer than a title is imported (split); a need over its limit is not.
+    data = "id;text;need\n" + "".join(f"{n};Mot. Mot;{'n' * 1001}\n" for n in range(MAX_ROWS))
+    assert len(data.encode()) < MAX_BYTES
     refused(app, owner, session, data.encode(), f"{MAX_ROWS} lignes ne peuvent pas")
 
 

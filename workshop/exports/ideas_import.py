@@ -2,11 +2,22 @@
 
 The file has a header row naming an ``id`` column and a ``text`` column, any delimiter
 among ``,`` ``;`` and tab, UTF-8 with or without a BOM. Optional columns: ``description``
-and ``need``. The ``ideas.csv`` of an export is accepted too (``title`` stands for
-``text``, ``body`` for ``description``), the Excel one with its French headers as well
-(``N°``, ``Titre``, ``Description``, ``Besoin``; headers are read in any case). Blank
-lines are skipped; a record is named by the line it starts on (a quoted cell may span
-lines).
+and ``need``. Every other column (source, commune, date, the author's profile…) is kept
+with the idea, in its ``details`` (column name → value), for the facilitators and the
+exports: a collection made before the session carries what the organisers will want to
+find again.
+
+Ideas collected beforehand are often paragraphs, not titles. A text longer than a title
+is never refused for that: in :data:`SPLIT` mode (the default) the idea's title is the
+text's first sentence (cut on a word with « … » when still too long) and the whole text
+is its description; in :data:`WHOLE` mode the title is the text's first words and the
+whole text its description. A line's own ``description`` follows the text there.
+
+The ``ideas.csv`` of an export is accepted too (``title`` stands for ``text``, ``body``
+for ``description``, its ``details`` give their entries back), the Excel one with its
+French headers as well (``N°``, ``Titre``, ``Description``, ``Besoin``; headers are read
+in any case). Blank lines are skipped; a record is named by the line it starts on (a
+quoted cell may span lines).
 
 Two readings of it. :func:`parse_ideas_csv`, to import the ideas into a workshop, checks
 every line as a posted idea is checked (:func:`workshop.schemas.parse_new_idea`) and
@@ -21,16 +32,35 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import json
 from dataclasses import dataclass
+from typing import Final, Literal
 
 from flask_babel import gettext as _
 
 from ..errors import ValidationError
-from ..schemas import NewIdea, parse_new_idea
+from ..headline import first_words, headline, is_whole
+from ..schemas import DESCRIPTION_MAX, TITLE_MAX, NewIdea, parse_new_idea
+from ..schemas.fields import text as clean_text
 
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 5000
 MAX_ID_LENGTH = 200
+# Extra columns kept with an idea: one value, and all of them (as JSON), at most; a
+# column's name at most (longer names are cut).
+MAX_DETAIL_CHARS = 1000
+MAX_DETAILS_CHARS = 4000
+MAX_DETAIL_NAME = 60
+# The two ways of importing a text longer than a title (see the module's docstring).
+SPLIT: Final = "split"
+WHOLE: Final = "whole"
+LongTexts = Literal["split", "whole"]
+LONG_TEXT_MODES: tuple[LongTexts, ...] = (SPLIT, WHOLE)
+# The title of a text kept whole: its first words, short enough to read on a card.
+WHOLE_TITLE_CHARS = 80
+# A text read before it is cut into a title and a description, at most (a line holds
+# fewer characters: services.idea_import bounds them).
+_RAW_TEXT_MAX = 100_000
 # Lines reported in one error at most (the count of faulty lines is always given).
 MAX_REPORTED = 50
 # Spreadsheets in France write ";"; others write ","; a tab-separated export also happens.
@@ -85,9 +115,37 @@ def _column(header: list[str], name: str) -> int | None:
     return None
 
 
-def _read(data: bytes, max_rows: int | None = None) -> tuple[dict[str, int | None], list[_Record]]:
-    """The columns (``id``, ``text``, ``description``, ``need`` → index or ``None``) and
-    the non-blank records of an ideas file.
+@dataclass(frozen=True)
+class _Columns:
+    """Where the known columns are (``id``, ``text``, ``description``, ``need`` → index
+    or ``None``), and the others' names (index → name, as the file spells it)."""
+
+    known: dict[str, int | None]
+    extra: dict[int, str]
+
+    def __getitem__(self, name: str) -> int | None:
+        return self.known[name]
+
+
+def _extra_columns(raw: list[str], known: dict[str, int | None]) -> dict[int, str]:
+    """The columns the import does not read into the idea itself, by index: named as in
+    the file (« column 7 » when unnamed), each name once."""
+    taken = {index for index in known.values() if index is not None}
+    names: dict[int, str] = {}
+    for index, cell in enumerate(raw):
+        if index in taken:
+            continue
+        base = " ".join(cell.split())[:MAX_DETAIL_NAME] or _("column %(number)d", number=index + 1)
+        name, suffix = base, 2
+        while name in names.values():
+            name, suffix = f"{base} ({suffix})", suffix + 1
+        names[index] = name
+    return names
+
+
+def _read(data: bytes, max_rows: int | None = None) -> tuple[_Columns, list[_Record]]:
+    """The columns (``id``, ``text``, ``description``, ``need`` → index or ``None``, and
+    the other ones) and the non-blank records of an ideas file.
 
     Raises :class:`ValidationError` (``details.reason``: ``encoding``, ``empty``,
     ``missing_column``, ``not_csv``, ``too_many_rows`` past ``max_rows``, or
@@ -101,7 +159,8 @@ def _read(data: bytes, max_rows: int | None = None) -> tuple[dict[str, int | Non
     reader = csv.reader(io.StringIO(content, newline=""), delimiter=delimiter, strict=True)
     records: list[_Record] = []
     try:
-        header = [cell.strip().lower() for cell in next(reader)]
+        raw_header = next(reader)
+        header = [cell.strip().lower() for cell in raw_header]
         columns = {name: _column(header, name) for name in _ALIASES}
         for name in ("id", "text"):
             if columns[name] is None:
@@ -140,7 +199,7 @@ def _read(data: bytes, max_rows: int | None = None) -> tuple[dict[str, int | Non
         raise ValidationError(
             _("This file has a header line but no ideas."), field="file", reason="no_rows"
         )
-    return columns, records
+    return _Columns(columns, _extra_columns(raw_header, columns)), records
 
 
 # ------------------------------------------------------------- importing the ideas
@@ -153,6 +212,8 @@ class ImportRow:
     line: int
     row_id: str
     idea: NewIdea
+    #: The line's other columns (name → value, the empty ones left out).
+    details: dict[str, str] | None = None
 
 
 def client_id_for(row_id: str) -> str:
@@ -160,8 +221,78 @@ def client_id_for(row_id: str) -> str:
     return "csv-" + hashlib.sha256(row_id.encode("utf-8")).hexdigest()[:40]
 
 
+def _details(record: _Record, columns: _Columns) -> dict[str, str] | tuple[str, str, str]:
+    """The line's other columns (name → value, the empty ones left out), or what is
+    wrong with them: ``(column, reason, message)``."""
+    details: dict[str, str] = {}
+    for index, name in columns.extra.items():
+        value = clean_text({"v": record.get(index)}, "v", max_len=_RAW_TEXT_MAX, multiline=True)
+        if not value:
+            continue
+        if name.lower() == "details" and _merge_exported(details, value):
+            continue
+        if len(value) > MAX_DETAIL_CHARS:
+            return (
+                name,
+                "too_long",
+                _(
+                    "This field is too long (%(max)d characters at most).",
+                    max=MAX_DETAIL_CHARS,
+                ),
+            )
+        details[name] = value
+    if len(json.dumps(details, ensure_ascii=False)) > MAX_DETAILS_CHARS:
+        return (
+            "details",
+            "too_long",
+            _(
+                "The other columns of this line hold too much text (%(max)d characters "
+                "at most, together).",
+                max=MAX_DETAILS_CHARS,
+            ),
+        )
+    return details
+
+
+def _merge_exported(details: dict[str, str], value: str) -> bool:
+    """Add the entries of an export's ``details`` cell (a JSON object) to ``details``;
+    False when ``value`` is not such an object (then it is kept as it is)."""
+    try:
+        found = json.loads(value)
+    except ValueError:
+        return False
+    if not isinstance(found, dict) or not all(
+        isinstance(v, str | int | float) and not isinstance(v, bool) for v in found.values()
+    ):
+        return False
+    for key, item in found.items():
+        name = " ".join(str(key).split())[:MAX_DETAIL_NAME]
+        text = clean_text({"v": str(item)}, "v", max_len=_RAW_TEXT_MAX, multiline=True)
+        if name and text:
+            details[name] = text[:MAX_DETAIL_CHARS]
+    return True
+
+
+def split_text(raw: str, description: str, mode: LongTexts) -> tuple[str, str]:
+    """The title and description of an idea whose text is ``raw``: the text itself and
+    ``description`` when it is one sentence fitting in a title (any text in ``WHOLE``
+    mode that fits), else a title made from it and the whole text followed by
+    ``description``."""
+    text = clean_text({"v": raw}, "v", max_len=_RAW_TEXT_MAX, multiline=True)
+    flat = " ".join(text.split())
+    if mode == WHOLE:
+        if len(flat) <= TITLE_MAX:
+            return flat, description
+        title = first_words(text, WHOLE_TITLE_CHARS)
+    else:
+        if is_whole(text, TITLE_MAX):
+            return flat, description
+        title = headline(text, TITLE_MAX)
+    return title, "\n\n".join(part for part in (text, description.strip()) if part)
+
+
 def _check_line(
-    record: _Record, columns: dict[str, int | None], seen: dict[str, int]
+    record: _Record, columns: _Columns, seen: dict[str, int], mode: LongTexts
 ) -> tuple[str, str, str] | ImportRow:
     """The line as an idea to import, or what is wrong with it: ``(column, reason,
     message)``. ``seen`` (id → line) gets the line's id."""
@@ -185,24 +316,33 @@ def _check_line(
             ),
         )
     seen[row_id] = record.line
+    title, description = split_text(
+        record.get(columns["text"]), record.get(columns["description"]), mode
+    )
     try:
         idea = parse_new_idea(
             {
                 "client_id": client_id_for(row_id),
-                "title": record.get(columns["text"]),
-                "description": record.get(columns["description"]),
+                "title": title,
+                "description": description,
                 "need": record.get(columns["need"]),
             }
         )
     except ValidationError as error:
         field = str(error.details.get("field") or "")
         column = {"title": "text"}.get(field, field)
+        if column == "description" and len(record.get(columns["text"]).strip()) > DESCRIPTION_MAX:
+            column = "text"  # the text went there, and it is what makes it too long
         return (column, str(error.details.get("reason", "")), str(error.message))
-    return ImportRow(record.line, row_id, idea)
+    details = _details(record, columns)
+    if isinstance(details, tuple):
+        return details
+    return ImportRow(record.line, row_id, idea, details or None)
 
 
-def parse_ideas_csv(data: bytes) -> list[ImportRow]:
-    """The ideas of a CSV file, checked line by line.
+def parse_ideas_csv(data: bytes, long_texts: LongTexts = SPLIT) -> list[ImportRow]:
+    """The ideas of a CSV file, checked line by line; a text longer than a title is
+    split (``long_texts``: :data:`SPLIT` or :data:`WHOLE`, see the module's docstring).
 
     Raises :class:`ValidationError` (``details.reason``: ``encoding``, ``empty``,
     ``too_large``, ``not_csv``, ``missing_column``, ``too_many_rows``, ``no_rows`` or
@@ -220,7 +360,7 @@ def parse_ideas_csv(data: bytes) -> list[ImportRow]:
     errors: list[dict[str, object]] = []
     seen: dict[str, int] = {}
     for record in records:
-        checked = _check_line(record, columns, seen)
+        checked = _check_line(record, columns, seen, long_texts)
         if isinstance(checked, ImportRow):
             rows.append(checked)
             continue

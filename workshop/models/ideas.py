@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from enum import StrEnum
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
@@ -77,5 +77,9 @@ class Idea(TimestampMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("ideas.id", ondelete="SET NULL"), nullable=True
     )
+    # What an imported idea's file said besides its text (source, commune, date, the
+    # author's profile…): column name → value, bounded by exports.ideas_import. Shown
+    # to facilitators and exported; None for ideas posted from a phone.
+    details: Mapped[dict[str, str] | None] = mapped_column(JSON, nullable=True)
 
     author: Mapped[Participant | None] = relationship()

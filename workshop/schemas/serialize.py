@@ -148,6 +148,8 @@ def serialize_idea(
         data["participant_id"] = idea.participant_id
         data["author_profile"] = author.profile if author else None
         data["client_id"] = idea.client_id
+        if idea.details:
+            data["details"] = idea.details
     return data
 
 

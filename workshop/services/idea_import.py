@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ..errors import ValidationError
-from ..exports.ideas_import import MAX_BYTES, ImportRow, parse_ideas_csv
+from ..exports.ideas_import import MAX_BYTES, SPLIT, ImportRow, LongTexts, parse_ideas_csv
 from ..extensions import db
 from ..models import Facilitator, Idea, IdeaStatus
 from ..offload import run_blocking
@@ -26,23 +26,24 @@ from .guards import require_facilitator, require_not_closed
 MAX_LINES = 100_000
 #: Characters of one line: an idea's line holds about 3,200 at most.
 MAX_LINE_CHARS = 20_000
-#: Columns named on the first line (id, text, description and need are read).
+#: Columns named on the first line (id, text, description and need are read, the
+#: others kept as the ideas' details).
 MAX_COLUMNS = 50
 
 
-def read_file(data: bytes) -> list[ImportRow]:
+def read_file(data: bytes, long_texts: LongTexts = SPLIT) -> list[ImportRow]:
     """The checked ideas of a CSV file (:func:`~workshop.exports.ideas_import.
-    parse_ideas_csv`), read off the event loop, once its lines, their length and its
-    columns are within the bounds above; :class:`ValidationError` otherwise
-    (``details.reason``: ``too_many_lines``, ``line_too_long``, ``too_many_columns``, or
-    one of the reader's)."""
-    return run_blocking(_read_within_bounds, data)
+    parse_ideas_csv`, its long texts split as ``long_texts`` says), read off the event
+    loop, once its lines, their length and its columns are within the bounds above;
+    :class:`ValidationError` otherwise (``details.reason``: ``too_many_lines``,
+    ``line_too_long``, ``too_many_columns``, or one of the reader's)."""
+    return run_blocking(_read_within_bounds, data, long_texts)
 
 
-def _read_within_bounds(data: bytes) -> list[ImportRow]:
+def _read_within_bounds(data: bytes, long_texts: LongTexts) -> list[ImportRow]:
     if len(data) <= MAX_BYTES:  # else the reader says it is too large
         _check_shape(data)
-    return parse_ideas_csv(data)
+    return parse_ideas_csv(data, long_texts)
 
 
 def _check_shape(data: bytes) -> None:
@@ -154,6 +155,7 @@ def import_ideas(workshop_id: int, facilitator: Facilitator, rows: list[ImportRo
             title=row.idea.title,
             description=row.idea.description,
             need=row.idea.need,
+            details=row.details,
             status=IdeaStatus.VISIBLE,
             position=position,
         )

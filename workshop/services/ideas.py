@@ -14,6 +14,7 @@ from ..errors import (
     Forbidden,
     NotAuthor,
     RateLimited,
+    ValidationError,
 )
 from ..extensions import db
 from ..models import Facilitator, Idea, IdeaStatus, Participant, Workshop, utcnow
@@ -21,7 +22,7 @@ from ..realtime import Facts
 from ..schemas import IdeaEdit, NewIdea, Role, serialize_idea
 from ..wire import IdeaChanged, IdeaWithdrawn
 from . import event_log, lookup, votes
-from .guards import require_capability, require_facilitator, require_open
+from .guards import require_capability, require_facilitator, require_not_closed, require_open
 
 
 def _views(idea: Idea, workshop: Workshop) -> tuple[IdeaChanged, IdeaChanged]:
@@ -121,6 +122,42 @@ def edit_idea(workshop_id: int, participant_id: int, edit: IdeaEdit) -> Idea:
         workshop, "edit_ideas", _("Ideas cannot be changed in this step of the workshop.")
     )
     if edit.version is not None and edit.version != idea.version:
+        raise Conflict()
+    if (idea.title, idea.description, idea.need) == (edit.title, edit.description, edit.need):
+        return idea
+    idea.title, idea.description, idea.need = edit.title, edit.description, edit.need
+    idea.version += 1
+    db.session.flush()
+    event_log.record(workshop, Facts.IDEA_UPDATED, *_views(idea, workshop))
+    db.session.commit()
+    return idea
+
+
+def reword_idea(workshop_id: int, facilitator: Facilitator, edit: IdeaEdit) -> Idea:
+    """A facilitator rewords an idea that has no author to do it: one imported from a
+    file of ideas collected before the session, or one kept when its author's data was
+    erased.
+
+    An author's words stay theirs: an idea posted from a phone is changed by its author
+    only (:class:`Forbidden` here). In any step, while the workshop is not closed.
+    ``edit.version`` is required and must be the idea's current version
+    (:class:`Conflict` otherwise: two facilitators rewording at once). Emits
+    ``idea_updated``, as :func:`edit_idea` does.
+    """
+    workshop = event_log.lock_workshop(workshop_id)
+    require_facilitator(workshop, facilitator)
+    require_not_closed(workshop)
+    idea = _idea_in(workshop, edit.idea_id)
+    if idea.participant_id is not None:
+        raise Forbidden(
+            _(
+                "Only its author can change this idea. Facilitators reword the ideas "
+                "that have no author, such as imported ones."
+            )
+        )
+    if edit.version is None:
+        raise ValidationError(_("This field is required."), field="version", reason="required")
+    if edit.version != idea.version:
         raise Conflict()
     if (idea.title, idea.description, idea.need) == (edit.title, edit.description, edit.need):
         return idea

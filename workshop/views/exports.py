@@ -11,11 +11,12 @@ from flask_babel import gettext as _
 from ..auth import login_required
 from ..errors import ValidationError, WorkshopError
 from ..exports import FORMATS, TABLE_NAMES, basename, build_json, render_document, table_csv
-from ..exports.ideas_import import MAX_BYTES
+from ..exports.ideas_import import LONG_TEXT_MODES, MAX_BYTES, SPLIT, LongTexts
 from ..exports.report import content_security_policy
 from ..exports.tables import datapackage, table_schema
 from ..exports.validation import export_schema
 from ..models import Workshop
+from ..schemas import TITLE_MAX
 from ..services import idea_import
 from .access import me, own_workshop
 from .common import FORM_OVERHEAD, form_page, import_limit
@@ -31,13 +32,30 @@ def _download(data: bytes, mimetype: str, filename: str, *, inline: bool = False
     return response
 
 
-def _page(workshop: Workshop, error: WorkshopError | None = None) -> Any:
+def _page(
+    workshop: Workshop, error: WorkshopError | None = None, long_texts: LongTexts = SPLIT
+) -> Any:
     return form_page(
         "facilitator/exports.html",
         error,
         workshop=workshop,
         line_errors=(error.details.get("errors") or []) if error else [],
         max_mb=MAX_BYTES // (1024 * 1024),
+        long_texts=long_texts,
+        title_max=TITLE_MAX,
+    )
+
+
+def _long_texts() -> LongTexts:
+    """How the import form asks to read texts longer than a title (split by default)."""
+    value = request.form.get("long_texts") or SPLIT
+    for mode in LONG_TEXT_MODES:
+        if value == mode:
+            return mode
+    raise ValidationError(
+        _("Choose how to import texts longer than a title."),
+        field="long_texts",
+        reason="choice",
     )
 
 
@@ -83,18 +101,21 @@ def table(workshop_id: int, name: str) -> Any:
 def import_ideas(workshop_id: int) -> Any:
     """Import a CSV of ideas collected before the session (all or nothing)."""
     workshop = own_workshop(workshop_id)
+    long_texts: LongTexts = SPLIT
     try:
         # Before the form is parsed: a file, and the few fields around it.
         import_limit("file", MAX_BYTES + FORM_OVERHEAD)
+        long_texts = _long_texts()
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise ValidationError(
                 _("Choose a CSV file to import."), field="file", reason="required"
             )
         data = upload.stream.read(MAX_BYTES + 1)  # more is refused as too large
-        result = idea_import.import_ideas(workshop.id, me(), idea_import.read_file(data))
+        rows = idea_import.read_file(data, long_texts)
+        result = idea_import.import_ideas(workshop.id, me(), rows)
     except WorkshopError as error:
-        return _page(workshop, error)
+        return _page(workshop, error, long_texts)
     flash(
         _(
             "%(created)d ideas imported, %(unchanged)d were already there.",

@@ -169,6 +169,14 @@ def js_strings() -> dict[str, Any]:
         "grouping.split_done": plural_forms(
             "New challenge made with %(count)s idea.", "New challenge made with %(count)s ideas."
         ),
+        # Imported ideas on the board: rewording them, and their file's other columns.
+        "grouping.reword": _("Reword"),
+        "grouping.reword_title": _("Title of the idea"),
+        "grouping.reword_description": _("Text of the idea"),
+        "grouping.reword_save": _("Save"),
+        "grouping.reword_cancel": _("Cancel"),
+        "grouping.reworded": _("« %(title)s » reworded."),
+        "grouping.details": _("From the imported file"),
         "idea.hidden_done": _("« %(title)s » is hidden."),
         "toast.undo": _("Undo"),
         "toast.undone": _("Undone."),
@@ -233,12 +241,4 @@ def js_strings() -> dict[str, Any]:
             "are erased for good (their ideas follow the workshop's data settings)."
         ),
         "volunteer.none": _("No volunteer yet."),
-        # The défi tables (issue #13): their own module, to keep this list readable.
-        **_table_strings(),
     }
-
-
-def _table_strings() -> dict[str, Any]:
-    from .table_strings import table_js_strings  # imports this module's plural_forms
-
-    return table_js_strings()

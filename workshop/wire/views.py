@@ -100,6 +100,8 @@ class IdeaView(TypedDict):
     participant_id: NotRequired[int | None]
     author_profile: NotRequired[str | None]
     client_id: NotRequired[str]
+    # Facilitators only, and only for an imported idea whose file had other columns.
+    details: NotRequired[dict[str, str]]
 
 
 class ChallengeView(TypedDict):
