@@ -27,6 +27,7 @@ let clusters = []; // [{idea_ids, keep_id, lowest, highest}] as the server found
 let compared = 0;
 let loaded = false;
 let searching = null;
+let note = ""; // what the last action did, said after the count until the next action
 const kept = new Map(); // cluster key → the idea the facilitator chose to keep
 const dismissed = []; // sets of idea ids said not to be duplicates since the search
 
@@ -40,6 +41,7 @@ function showError(ack) {
 
 async function search() {
   if (searching) return searching;
+  note = "";
   say(t("duplicates.searching"));
   list.setAttribute("aria-busy", "true");
   searching = live.command(Commands.FIND_DUPLICATES, {}).then((ack) => {
@@ -73,9 +75,10 @@ function current() {
 function render() {
   if (!loaded || !store.state.workshop) return;
   const shown = current();
-  say(shown.length
+  const count = shown.length
     ? tn("duplicates.found", shown.length, { ideas: compared })
-    : t("duplicates.none", { ideas: compared }));
+    : t("duplicates.none", { ideas: compared });
+  say(note ? `${note} ${count}` : count);
   // Keep the focus on the same control across a re-render (a co-facilitator's change).
   const focused = document.activeElement?.closest?.("[data-focus-key]")?.dataset.focusKey;
   list.replaceChildren(...shown.map((cluster, index) => clusterItem(cluster, index)));
@@ -149,6 +152,7 @@ async function merge(cluster, fallback) {
   const into = cluster.ids.includes(chosen) ? chosen : fallback;
   const others = cluster.ids.filter((id) => id !== into);
   const index = current().findIndex((c) => keyOf(c) === keyOf(cluster));
+  note = "";
   const ack = await live.command(Commands.MERGE_DUPLICATES, { into_id: into, idea_ids: others });
   showError(ack);
   if (!ack.ok) return;
@@ -176,9 +180,9 @@ async function dismiss(cluster) {
   showError(ack);
   if (!ack.ok) return;
   dismissed.push(new Set(cluster.ids));
+  note = t("duplicates.dismissed_done");
   render();
   focusAfter(index);
-  say(t("duplicates.dismissed_done"));
 }
 
 // Live: ideas merged, restored or dismissed by anyone (this page included) update the

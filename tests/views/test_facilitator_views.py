@@ -38,7 +38,7 @@ def host(client: FlaskClient, new_workshop: NewWorkshop) -> tuple[FlaskClient, W
     return client, workshop
 
 
-PAGES = ["/f/w/{id}", "/f/w/{id}/agenda", "/f/w/{id}/qr.svg"]
+PAGES = ["/f/w/{id}", "/f/w/{id}/agenda", "/f/w/{id}/qr.svg", "/f/w/{id}/duplicates"]
 
 
 @pytest.mark.parametrize("page", ["/f/", "/f/workshops/new", *PAGES])
