@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from . import export, fanout, scale_out, vote_storm
+from . import export, fanout, goals, scale_out, tables, vote_storm
 from .harness import (
     BenchError,
     ScenarioResult,
@@ -38,6 +38,7 @@ SCENARIOS: dict[str, tuple[Run, AddArguments, tuple[str, ...]]] = {
     "fanout": (fanout.run, fanout.add_arguments, fanout.KEYS),
     "scale_out": (scale_out.run, scale_out.add_arguments, ("scale_out",)),
     "export": (export.run, export.add_arguments, ("export",)),
+    "tables": (tables.run, tables.add_arguments, tables.KEYS),
 }
 MAX_PHONES = 5000
 
@@ -119,7 +120,19 @@ def main(argv: list[str] | None = None) -> int:
         print(render_table(result.title or f"{name} ({args.phones} phones)", result.rows))
         for note in result.notes:
             print(f"note: {note}")
+    # The verdicts on this run's figures only (a scenario not run now: not measured).
+    checked = goals.check_all(figures)
+    figures["goals"] = checked
     write_results(args.out, figures)
+    print()
+    print(
+        render_table(
+            f"Goals ({args.phones} phones, this run)",
+            goals.rows(checked),
+            header=("figure", "value", "set by", "goal", "met"),
+        )
+    )
+    print(goals.verdict(checked))
     print(f"\nresults written to {args.out}")
     if broken:
         print("\nTHE RUN BROKE:", file=sys.stderr)

@@ -29,8 +29,9 @@ def check_failures(what: str, answers: list[dict[str, Any]], total: int) -> floa
     return max(answer["seconds"] for answer in answers)
 
 
-def join_phones(fleet: Fleet, app: AppServer | Any, phones: int) -> None:
-    """Create the phones in the client processes; each fills in the join form."""
+def join_phones(fleet: Fleet, app: AppServer | Any, phones: int) -> float:
+    """Create the phones in the client processes; each fills in the join form. Returns
+    the seconds the slowest client process took."""
     fleet.call("create", [{"indices": part} for part in fleet.shard(phones)], timeout=60)
     seconds = check_failures(
         "join over HTTP",
@@ -46,6 +47,7 @@ def join_phones(fleet: Fleet, app: AppServer | Any, phones: int) -> None:
         phones,
     )
     log(f"  {phones} phones joined the workshop (join form) in {seconds:.1f} s")
+    return seconds
 
 
 def connect_phones(

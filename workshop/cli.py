@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Any
 
 import click
@@ -128,13 +129,80 @@ def create_workshop(
     "(default: the first account, or a new demo account).",
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the links as JSON.")
-def demo_command(owner: str, as_json: bool) -> None:
-    """Create a lively demo workshop (French ideas, participants, a running timer)."""
+@click.option(
+    "--format",
+    "format_",
+    type=click.Choice([Format.MARATHON.value, Format.CHALLENGES_EVENING.value]),
+    default=Format.MARATHON.value,
+    show_default=True,
+    help="marathon: a small ideas marathon; challenges_evening: a whole « Soirée défis » "
+    "(imported ideas, défis, tables, hosts, contributions, restitution, vote, offers).",
+)
+@click.option(
+    "--ideas-file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="challenges_evening: the CSV of ideas to import (id,text…; default: the Paris "
+    "participatory budget of ../shared/datasets/ideas).",
+)
+@click.option(
+    "--ideas",
+    type=click.IntRange(2, 5000),
+    default=1000,
+    show_default=True,
+    help="challenges_evening: how many ideas of the file to import (its first lines).",
+)
+@click.option(
+    "--challenges",
+    type=click.IntRange(1, 100),
+    default=30,
+    show_default=True,
+    help="challenges_evening: défis (and tables) made from them.",
+)
+@click.option(
+    "--people",
+    type=click.IntRange(2, 2000),
+    default=400,
+    show_default=True,
+    help="challenges_evening: people in the room.",
+)
+def demo_command(
+    owner: str,
+    as_json: bool,
+    format_: str,
+    ideas_file: Path | None,
+    ideas: int,
+    challenges: int,
+    people: int,
+) -> None:
+    """Create a lively demo workshop: a marathon (French ideas, participants, a running
+    timer), or with ``--format challenges_evening`` a whole Start-up de Territoire
+    evening played through the services."""
+    email = owner.strip().lower() or None
+    extra: dict[str, Any] = {}
     try:
-        result = demo.create_demo(owner.strip().lower() or None)
+        if format_ == Format.CHALLENGES_EVENING:
+            size = demo.EveningSize(ideas=ideas, challenges=challenges, people=people)
+            say = None if as_json else (lambda line: click.echo(line, err=True))
+            evening = demo.create_evening_demo(
+                email, size, ideas_file or demo.DEFAULT_IDEAS_FILE, progress=say
+            )
+            extra["evening"] = {
+                "ideas": evening.ideas,
+                "challenges": evening.challenges,
+                "tables": evening.tables,
+                "people": evening.people,
+                "contributions": evening.contributions,
+            }
+            result: demo.DemoResult = evening
+        else:
+            result = demo.create_demo(email)
     except LookupError as error:
         raise click.ClickException(str(error)) from None
-    extra: dict[str, Any] = {}
+    except FileNotFoundError as error:
+        raise click.ClickException(
+            f"no file of ideas at {error.filename}: give one with --ideas-file"
+        ) from None
     if result.password is not None:
         extra["facilitator"] = {"email": result.facilitator.email, "password": result.password}
     _print_links(result.workshop, as_json, extra)

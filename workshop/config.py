@@ -49,6 +49,9 @@ class Config:
     TABLE_VOTES = 3
     # A reconnecting client missing more events than this gets a snapshot instead.
     REPLAY_LIMIT = 500
+    # How long the snapshot participants (and screens) share at one seq is kept, so that
+    # a room connecting at once builds it once (services/snapshot.py); 0: never kept.
+    SNAPSHOT_CACHE_MS = 1000
     # Connections (phones, screens, consoles, page loads) one server process holds at
     # once; beyond it new ones wait. eventlet's own default, 1,024, is a room of 1,000.
     MAX_CONNECTIONS = 5000
@@ -117,6 +120,8 @@ class TestConfig(Config):
     ASYNC_MODE = "threading"
     BROADCAST_WINDOW_MS = 0
     PRESENCE_INTERVAL_MS = 0
+    SNAPSHOT_CACHE_MS = 0  # tests write rows directly; tests/services/test_snapshot_cache.py
+    TABLES_SUMMARY_INTERVAL_MS = 0
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     SERVER_NAME = "localhost"

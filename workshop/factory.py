@@ -228,13 +228,16 @@ def _not_served() -> NoReturn:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .views import api, fabrique, facilitator, main, participant, privacy, screen
+    from .views import api, fabrique, facilitator, main, participant, privacy, screen, team
 
-    for module in (main, facilitator, participant, privacy, screen, fabrique, api):
+    for module in (main, facilitator, team, participant, privacy, screen, fabrique, api):
         app.register_blueprint(module.bp)
     from .views import exports
 
     app.register_blueprint(exports.bp)
+    from .views import tables
+
+    app.register_blueprint(tables.bp)
     from .stages import MATURITY_LABELS, STAGE_LABELS
     from .views.common import inject_globals
 
@@ -268,10 +271,13 @@ CONTENT_SECURITY_POLICY = "; ".join(
 )
 
 
-#: Pages no browser or proxy should keep: consoles, portfolios, exports, the API, and
-#: the account's own pages.
-PRIVATE_BLUEPRINTS = frozenset({"facilitator", "fabrique", "exports", "api", "privacy"})
-PRIVATE_ENDPOINTS = frozenset({"main.change_password", "main.login", "main.setup"})
+#: Pages no browser or proxy should keep: consoles, teams and invitation links,
+#: portfolios, exports, the API, and the account's own pages.
+PRIVATE_BLUEPRINTS = frozenset({"facilitator", "team", "fabrique", "exports", "api", "privacy"})
+# The tables page lists each table's host link; the cards print its seat link.
+PRIVATE_ENDPOINTS = frozenset(
+    {"main.change_password", "main.login", "main.setup", "tables.page", "tables.cards"}
+)
 
 
 def register_security_headers(app: Flask) -> None:

@@ -177,8 +177,16 @@ def join_workshop(connection: Connection, payload: Any = None) -> OkAck[dict[str
 def post_idea(connection: Connection, payload: Any = None) -> OkAck[PostIdeaResult]:
     """A participant posts an idea; ``idea_posted`` is broadcast (once, even if retried)."""
     new = schemas.parse_new_idea(payload)
-    idea, created = ideas.post_idea(connection.workshop_id, connection.participant_id or 0, new)
-    return ok({"idea": _own_view(idea), "created": created})
+    session, expire = db.session(), db.session().expire_on_commit
+    # The ack shows the idea as the service wrote it (the fact it broadcast was built
+    # from the same object): no need to read it back after the commit, which would
+    # cost two queries (the idea, its author) on every post.
+    session.expire_on_commit = False
+    try:
+        idea, created = ideas.post_idea(connection.workshop_id, connection.participant_id or 0, new)
+        return ok({"idea": _own_view(idea), "created": created})
+    finally:
+        session.expire_on_commit = expire
 
 
 @socketio.on(Commands.EDIT_IDEA)
@@ -260,7 +268,7 @@ def suggest_groups(connection: Connection, payload: Any = None) -> OkAck[dict[st
 def find_duplicates(connection: Connection, payload: Any = None) -> OkAck[dict[str, Any]]:
     """A facilitator asks for the likely duplicates among the visible ideas (the duplicate
     review); the clusters come back in the ack only."""
-    schemas.require_mapping(payload or {})
+    schemas.require_mapping({} if payload is None else payload)
     facilitator = auth.connection_facilitator(connection)
     return ok(duplicates.find_duplicates(connection.workshop_id, facilitator))
 

@@ -14,7 +14,9 @@ import { Commands, Facts } from "./protocol.js";
 import { createSequencer } from "./sequencer.js";
 
 const ACK_TIMEOUT_MS = 10000;
-const UNSEQUENCED = new Set([Facts.PRESENCE_CHANGED]);
+// Ephemeral facts without a seq: the presence count, the tables' roll-up (coalesced by
+// the server) and a phone's own move to another table (sent to its sockets only).
+const UNSEQUENCED = new Set([Facts.PRESENCE_CHANGED, Facts.TABLES_SUMMARY, Facts.TABLE_CHANGED]);
 
 export function connectLive({ workshopId, role, key, store, onStatus = () => {} }) {
   const socket = io({
@@ -25,12 +27,16 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
   });
   let joining = null;
   const readyListeners = new Set();
+  // A table's facts carry its own `table_seq`, not the workshop's seq: they go to the
+  // table's follower (tables/model.js), which orders them and asks again on a gap.
+  const tableListeners = new Set();
   // Facts in seq order, each once; a gap still open after a moment resyncs.
   const sequencer = createSequencer({ apply: (name, data) => store.apply(name, data), onGap: () => resync() });
 
   function applyFact(name, data) {
     if (data.workshop_id !== workshopId) return;
-    if (UNSEQUENCED.has(name)) store.apply(name, data);
+    if (data.table_seq !== undefined) tableListeners.forEach((listener) => listener(name, data));
+    else if (UNSEQUENCED.has(name)) store.apply(name, data);
     else sequencer.receive(name, data);
   }
 
@@ -123,6 +129,7 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
     command,
     resync,
     onReady(listener) { readyListeners.add(listener); },
+    onTableFact(listener) { tableListeners.add(listener); },
     get connected() { return socket.connected; },
     get lastSeq() { return sequencer.lastSeq; },
   };

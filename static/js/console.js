@@ -10,6 +10,7 @@ import { mountGrouping } from "./grouping.js";
 import { mountQualifyPanel } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
+import { bindSpotlightEnd, mountTablesPanel } from "./tables/console.js";
 import { mountTimer } from "./timer.js";
 import { mountToast } from "./toast.js";
 
@@ -200,6 +201,8 @@ function renderWorkshop() {
 
 const renderGrouping = mountGrouping(store, run, toast);
 const renderQualify = mountQualifyPanel(store, run);
+const renderTables = mountTablesPanel({ store, live, run });
+bindSpotlightEnd(run);
 
 store.subscribe((what) => {
   if (!store.state.workshop) return;
@@ -211,4 +214,5 @@ store.subscribe((what) => {
   if (what === "timer") renderTimer();
   if (what === "all" || what === "workshop" || what === "votes" || what === "ideas") renderVote();
   if (["all", "grouping", "ideas", "qualify", "volunteers"].includes(what)) renderQualify();
+  if (["all", "workshop", "grouping", "tables", "summary", "spotlight"].includes(what)) renderTables();
 });

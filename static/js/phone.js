@@ -7,11 +7,13 @@ import { connectionBanner, outboxNotice } from "./banner.js";
 import { connectLive } from "./connection.js";
 import { $ } from "./dom.js";
 import { createOutbox } from "./outbox.js";
+import { mountHost } from "./phone/host.js";
 import { mountMyIdeas } from "./phone/my_ideas.js";
 import { formMessage } from "./phone/message.js";
 import { mountPostForm } from "./phone/post.js";
 import { mountSimilar } from "./phone/similar.js";
 import { abilities, renderStep } from "./phone/step.js";
+import { mountTable } from "./phone/table.js";
 import { mountVote } from "./phone/vote.js";
 import { mountWall } from "./phone/wall.js";
 import { mountParticipantSheet } from "./qualify.js";
@@ -77,3 +79,6 @@ store.subscribe((what) => {
   renderPhoneSheet();
 });
 followOwnOffers(store, () => live.resync());
+
+// The défi tables: « Ma table » first when seated, the host's console on top of it.
+mountTable({ store, live, host: mountHost({ command }) });

@@ -11,6 +11,7 @@ import { connectLive } from "./connection.js";
 import { renderQualifyBoard } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
+import { layoutTiles, rollupTables, spotlightView, tableTile } from "./tables/views.js";
 import { mountTimer } from "./timer.js";
 
 const ROTATE_MS = 8000; // how long a page stays up
@@ -107,6 +108,7 @@ const pagers = {
   wall: pager($("#wall"), { uniform: true }),
   columns: pager($("#columns")),
   qualify: pager($("#qualify-board")),
+  tables: pager($("#table-tiles"), { uniform: true }),
 };
 let view = null; // the name of the pager on screen, if any
 let current = null; // that pager
@@ -169,24 +171,45 @@ function render(what) {
   $("#phase-title").textContent = phase ? phase.title : t("phase.none");
   // During a vote and on the results step the screen shows the vote, not the wall.
   const votePhase = relevantVotePhase(store);
-  const onVote = Boolean(votePhase) && (phase?.kind === "vote" || phase?.kind === "results");
-  const onQualify = !onVote && phase?.kind === "qualification";
+  // The défi tables (issue #13): the roll-up during the table work (and during the
+  // restitution between two tables), the table in the spotlight full-screen; on the
+  // evening's last step, the offers to carry each défi (the qualification board).
+  const hasTables = state.tables.length > 0;
+  const onSpotlight = hasTables && phase?.kind === "restitution" && Boolean(state.spotlight?.table);
+  const onTables = hasTables && !onSpotlight && (phase?.kind === "tables" || phase?.kind === "restitution");
+  const onOffers = hasTables && phase?.kind === "results";
+  $("#app").classList.toggle("screen__layout--tables", onTables || onSpotlight);
+  const onVote = !onTables && !onSpotlight && !onOffers
+    && Boolean(votePhase) && (phase?.kind === "vote" || phase?.kind === "results");
+  const onQualify = !onVote && !onTables && !onSpotlight && (phase?.kind === "qualification" || onOffers);
   const ranking = onVote ? phaseRanking(store, votePhase) : null;
   let status = state.workshop.status === "closed" ? t("workshop.closed") : "";
   if (onVote) {
     status = ranking ? voteSummary(store, votePhase) : `${voteSummary(store, votePhase)}. ${t("vote.hidden")}`;
   }
   $("#status-line").textContent = status;
-  const groups = onVote || onQualify ? [] : store.grouped((idea) => idea.status === "visible");
+  const other = onVote || onQualify || onTables || onSpotlight;
+  const groups = other ? [] : store.grouped((idea) => idea.status === "visible");
   const columns = groups.length > 1;
   // Only the view of this step is laid out: the others take no room.
   show($("#results"), Boolean(ranking));
   show($("#qualify-board"), onQualify);
-  show($("#columns"), !onVote && !onQualify && columns);
-  show($("#wall"), !onVote && !onQualify && !columns);
+  show($("#table-tiles"), onTables);
+  show($("#spotlight"), onSpotlight);
+  show($("#columns"), !other && columns);
+  show($("#wall"), !other && !columns);
   current = null;
-  if (onVote) view = null;
-  if (ranking) {
+  if (onVote || onSpotlight) view = null;
+  if (onSpotlight) {
+    $("#spotlight").replaceChildren(...spotlightView(state.spotlight, state.challenges,
+      { anonymous: state.workshop.anonymous }));
+  } else if (onTables) {
+    const tables = rollupTables(store);
+    const list = $("#table-tiles");
+    layoutTiles(list, tables.length, { em: parseFloat(getComputedStyle(list).fontSize) || 16 });
+    showPager("tables", ["count.tables", tables.length]);
+    pagers.tables.set(tables, (table) => tableTile(table));
+  } else if (ranking) {
     renderFittingRanking(ranking);
   } else if (onQualify) {
     // A qualification step shows each défi's stage and volunteers.

@@ -24,6 +24,15 @@ export function createStore(role) {
     volunteers: new Map(), // "challenge:7" or "idea:30" → {counts, volunteers?}
     myOffers: [], // the participant's own volunteer offers
     clockOffset: 0, // server time minus local time, in ms
+    // Défi tables (issue #13): the public list, the roll-up (seated, contributions…),
+    // the kinds tables write in, the round, the restitution's spotlight, and the table
+    // snapshot of a seated phone (its live part is followed by tables/model.js).
+    tables: [],
+    tablesSummary: null, // {round, tables: [{id, number, seated, capacity, …}]}
+    contributionKinds: [],
+    tableRound: 1,
+    spotlight: null, // {table_id, table: {…synthesis, kept contributions}} or null
+    table: null,
   };
 
   const notify = (what) => listeners.forEach((listener) => listener(what, state));
@@ -168,6 +177,19 @@ export function createStore(role) {
       state.volunteers.set(itemKey(entry), entry);
       return "volunteers";
     },
+    [Facts.TABLES_CHANGED]: (d) => { state.tables = d.tables; return "tables"; },
+    [Facts.ROUND_CHANGED]: (d) => { state.tableRound = d.round; return "tables"; },
+    [Facts.SPOTLIGHT_CHANGED]: (d) => {
+      state.spotlight = d.table_id ? { table_id: d.table_id, table: d.table } : null;
+      return "spotlight";
+    },
+    [Facts.CONTRIBUTION_KINDS_CHANGED]: (d) => { state.contributionKinds = d.kinds; return "tables"; },
+    [Facts.TABLES_SUMMARY]: (d) => { state.tablesSummary = d; return "summary"; },
+    // This phone was seated elsewhere (or unseated) by someone else.
+    [Facts.TABLE_CHANGED]: (d) => {
+      if (state.me) state.me = { ...state.me, table_id: d.table_id, host_of: d.host_of ?? null };
+      return "seat";
+    },
     [Facts.IDEA_WITHDRAWN]: (d) => {
       state.ideas.delete(d.idea_id);
       state.myIdeaIds.delete(d.idea_id);
@@ -196,6 +218,13 @@ export function createStore(role) {
       for (const votes of Object.values(snapshot.votes || {})) setVotes(votes, { full: true });
       state.qualifications = new Map((snapshot.qualifications || []).map((q) => [itemKey(q), q]));
       state.volunteers = new Map((snapshot.volunteers || []).map((v) => [itemKey(v), v]));
+      state.tables = snapshot.tables || [];
+      state.tablesSummary = snapshot.tables_summary || state.tablesSummary;
+      state.contributionKinds = snapshot.contribution_kinds || [];
+      state.tableRound = snapshot.table_round ?? 1;
+      // The snapshot holds the spotlit table's view itself (spotlight_changed wraps it).
+      state.spotlight = snapshot.spotlight ? { table_id: snapshot.spotlight.id, table: snapshot.spotlight } : null;
+      state.table = snapshot.table || null;
       notify("all");
     },
     apply(name, data) {

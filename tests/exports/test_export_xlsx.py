@@ -37,9 +37,12 @@ def test_one_sheet_per_table_with_the_table_schema_columns(app: Flask, session: 
         "Votes",
         "Qualifications",
         "Volontaires",
+        "Tables",
+        "Contributions",
         "Programme",
     ]
-    order = ["challenges", "ideas", "votes", "qualifications", "volunteers", "phases"]
+    order = ["challenges", "ideas", "votes", "qualifications", "volunteers", "tables"]
+    order += ["contributions", "phases"]
     for sheet_name, table in zip(book.sheetnames, order, strict=True):
         sheet = book[sheet_name]
         values = list(sheet.iter_rows(values_only=True))

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
 import {
-  TABLE_FACTS, canKeepMore, choosableTables, createTableState, groupByKind, kindLabel, rollup, tileGrid, votesLeft,
+  TABLE_FACTS, canKeepMore, choosableTables, createTableState, groupByKind, kindKey, kindLabel, rollup, tileGrid, votesLeft,
 } from "../../static/js/tables/model.js";
 
 const KINDS = [{ key: "needs", label: "" }, { key: "solutions", label: "Pistes" }];
@@ -180,4 +180,11 @@ test("rollup: in table order, with the défi's title", () => {
   const rows = rollup({ tables: [{ id: 2, number: 2, challenge_id: 99 }, { id: 1, number: 1, challenge_id: 70 }] }, challenges);
   assert.deepEqual(rows.map((r) => [r.number, r.title]), [[1, "Se déplacer"], [2, ""]]);
   assert.deepEqual(rollup(null, challenges), []);
+});
+
+test("kindKey: letters and underscores from the label, numbered when taken", () => {
+  assert.equal(kindKey("Idées reçues !", new Set()), "idees_recues");
+  assert.equal(kindKey("Idées reçues", new Set(["idees_recues"])), "idees_recues_2");
+  assert.equal(kindKey("123", new Set()), "kind");
+  assert.match(kindKey("x".repeat(40), new Set()), /^[a-z_]{1,20}$/);
 });

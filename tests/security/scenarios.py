@@ -190,6 +190,61 @@ def _move(s: Stage) -> Payload:
     return {"idea_id": one, "challenge_id": defi}
 
 
+# ----------------------------------------------------------------- défi tables
+
+
+def _tables(s: Stage, host: bool = False, seat: bool = True) -> int:
+    """A défi with its table, the workshop in a tables step (added to the agenda), the
+    caller's participant seated there (unless not ``seat``; its host with ``host``);
+    the table's id."""
+    from workshop.models import Phase as PhaseRow
+    from workshop.schemas.tables import HostChange, NewTables
+    from workshop.services import tables
+
+    _ideas, [defi] = _grouping(s, challenges=1)
+    s.workshop.phases.append(
+        PhaseRow(
+            workshop_id=s.workshop.id,
+            position=len(s.workshop.phases),
+            kind=PhaseKind.TABLES,
+            title="Tables",
+            duration_s=600,
+            settings={},
+        )
+    )
+    db.session.commit()
+    go(s, PhaseKind.TABLES)
+    [table] = tables.create_tables(s.workshop.id, s.owner, NewTables(challenge_ids=[defi]))
+    if host:
+        tables.set_table_host(s.workshop.id, s.owner, HostChange(table.id, s.me.id))
+    elif seat:
+        tables.choose_table(s.workshop.id, s.me.id, table.id)
+    return table.id
+
+
+def _contribution(s: Stage, host: bool = False) -> int:
+    from workshop.schemas.tables import NewContribution
+    from workshop.services import tables
+
+    table_id = _tables(s, host=host)
+    made, _created = tables.post_contribution(
+        s.workshop.id,
+        tables.Actor(facilitator=s.owner),
+        NewContribution(table_id, "needs", "Les aînés isolés", f"security-c-{s.n():04d}"),
+    )
+    return made.id
+
+
+def _create_tables(s: Stage) -> Payload:
+    _ideas, [defi] = _grouping(s, challenges=1)
+    return {"challenge_ids": [defi]}
+
+
+def _unseated(s: Stage) -> Payload:
+    table_id = _tables(s)
+    return {"participant_id": s.bystander.id, "table_id": table_id}
+
+
 DEFAULT = Scenario(lambda s: {})
 
 SCENARIOS: dict[str, Scenario] = {
@@ -248,6 +303,44 @@ SCENARIOS: dict[str, Scenario] = {
     "offer_help": Scenario(_offer),
     "withdraw_help": Scenario(_withdraw_help),
     "erase_participant": Scenario(lambda s: {"participant_id": s.bystander.id}),
+    "create_tables": Scenario(_create_tables),
+    "update_table": Scenario(lambda s: {"table_id": _tables(s), "capacity": 5}),
+    "delete_table": Scenario(lambda s: {"table_id": _tables(s)}),
+    "set_table_host": Scenario(lambda s: {**_unseated(s)}),
+    "seat_participant": Scenario(_unseated),
+    # The bystander is not seated yet: balancing seats them (a table fact).
+    "balance_tables": Scenario(lambda s: _then(_tables(s), {}), writes=True),
+    "next_round": Scenario(lambda s: _then(_tables(s), {"mode": "rotate"})),
+    "set_contribution_kinds": Scenario(
+        lambda s: _then(_tables(s), {"kinds": [{"key": "needs", "label": "Besoins"}]})
+    ),
+    "spotlight_table": Scenario(lambda s: {"table_id": _tables(s)}),
+    "list_tables": Scenario(lambda s: _then(_tables(s), {}), writes=False),
+    "choose_table": Scenario(lambda s: {"table_id": _tables(s, seat=False)}),
+    "join_table": Scenario(lambda s: {"table_id": _tables(s)}, writes=False),
+    "post_contribution": Scenario(
+        lambda s: {
+            "table_id": _tables(s),
+            "kind": "needs",
+            "text": "Un minibus",
+            "client_id": f"security-{s.n():04d}",
+        }
+    ),
+    "vote_contribution": Scenario(lambda s: {"contribution_id": _contribution(s), "on": True}),
+    "moderate_contribution": Scenario(
+        lambda s: {"contribution_id": _contribution(s, host=True), "hidden": True}
+    ),
+    "keep_contribution": Scenario(
+        lambda s: {"contribution_id": _contribution(s, host=True), "kept": True}
+    ),
+    "save_synthesis": Scenario(
+        lambda s: {
+            "table_id": _tables(s, host=True),
+            "text": "Synthèse",
+            "done": True,
+            "version": 1,
+        }
+    ),
 }
 
 

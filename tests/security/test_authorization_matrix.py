@@ -36,7 +36,7 @@ import pytest
 from flask import Flask
 from werkzeug.routing import Rule
 
-from tests.factories import PASSWORD, make_facilitator
+from tests.factories import PASSWORD, make_facilitator, next_seq
 from tests.portfolio.conftest import build_document, idea
 from tests.security.conftest import (
     Side,
@@ -54,11 +54,13 @@ from tests.security.scenarios import scenario
 from workshop import grouping
 from workshop.extensions import db
 from workshop.grouping import Group
-from workshop.models import Workshop
+from workshop.models import Challenge, Table, Workshop
 from workshop.realtime import Commands, names
 from workshop.schemas import parse_new_fabrique
-from workshop.services import fabriques, portfolio
+from workshop.services import fabriques, portfolio, team
 from workshop.services.accounts import get_by_email
+from workshop.services.seating import tables_of as workshop_tables
+from workshop.views.tables import HOST, SEAT, table_token
 
 OK = "ok"  # allowed: the ack is ok; a writing command recorded a fact
 OWN = "own workshop"  # a caller of B: acts on B only; A untouched
@@ -272,6 +274,7 @@ def check(
         role = {"participant": "participant", "screen": "screen"}.get(identity, "facilitator")
         sender = world.socket(world.http[identity], world.auth(world.a, role))
     assert sender.is_connected(), (identity, sender.refusal)
+    then_tables = table_seqs(app, a)
     response = sender.emit(command, payload, callback=True)
 
     if expected == OWN:
@@ -282,8 +285,9 @@ def check(
     elif expected == OK:
         assert isinstance(response, dict) and response.get("ok") is True, response
         assert set(response) == {"ok", "data"}, response
-        if writes:
-            assert seq_of(app, a) > then.seq, f"{command} was accepted but recorded nothing"
+        if writes:  # a fact of the workshop's stream, or of a table's (table_seq)
+            recorded = seq_of(app, a) > then.seq or table_seqs(app, a) > then_tables
+            assert recorded, f"{command} was accepted but recorded nothing"
             assert heard(observer), f"{command} was accepted but the console heard nothing"
         else:
             assert_unchanged(app, a, then)
@@ -353,6 +357,19 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
     "fabrique.add_member": signed_in(Refused(403), Refused(403), DONE),
     "fabrique.remove_member": signed_in(Refused(403), Refused(403), DONE),
     "api.import_export": public(Refused(401)),  # a bearer token, never a cookie
+    # The organising team: its members invite, withdraw and remove; any facilitator
+    # invites to an account and withdraws their own; an invitation link creates the
+    # invited address's account, and refuses someone signed in as another account.
+    "team.invite": signed_in(Refused(403), Allowed(200), Allowed(200)),
+    "team.revoke": signed_in(Refused(403), DONE, DONE),
+    "team.remove": signed_in(Refused(403), DONE, DONE),
+    "team.invite_account": signed_in(Allowed(200), Allowed(200), Allowed(200)),
+    "team.revoke_account": signed_in(Refused(404), Refused(404), DONE),
+    "team.accept_post": {
+        **public(Refused(403)),
+        "anonymous": Allowed(302, "/f/"),
+        "participant": Allowed(302, "/f/"),
+    },
     "privacy.settings": signed_in(Refused(403), DONE, DONE),
     "privacy.delete": signed_in(Refused(403), DONE, DONE),
     # A phone erases its own data; anyone else is sent to the join page.
@@ -360,6 +377,10 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
         **public(Refused(302, "/j/")),
         "participant": Allowed(200),
     },
+    # A table's QR code and host link: anyone holding the signed link joins (the form)
+    # and sits there, or hosts it; a phone of A with its cookie is seated at once.
+    "tables.seat": public(Allowed(302, "/w/")),
+    "tables.host": public(Allowed(302, "/w/")),
 }
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}
@@ -506,12 +527,91 @@ def http_request(app: Flask, world: World, endpoint: str) -> tuple[str, dict[str
             {"data": {"confirm_code": a.code}},
         ),
         "privacy.erase_mine": lambda: (f"/j/{a.code}/erase", {}),
+        "team.invite": lambda: (f"/f/w/{a.workshop_id}/team", {"data": {"email": "z@e.org"}}),
+        "team.revoke": lambda: (
+            f"/f/w/{a.workshop_id}/team/invitations/{team_invitation(app, a).id}/revoke",
+            {},
+        ),
+        "team.remove": lambda: (
+            f"/f/w/{a.workshop_id}/team/{third_facilitator(app, a)}/remove",
+            {},
+        ),
+        "team.invite_account": lambda: ("/f/invitations", {"data": {"email": "z@e.org"}}),
+        "team.revoke_account": lambda: (
+            f"/f/invitations/{account_invitation(app, a).id}/revoke",
+            {},
+        ),
+        "team.accept_post": lambda: (
+            f"/f/join/{account_invitation(app, a).secret}",
+            {"data": {"name": "Zoé", "password": PASSWORD, "password_confirm": PASSWORD}},
+        ),
+        "tables.seat": lambda: (
+            table_link(app, a, "t"),
+            {"data": {"display_name": "Dominique", "profile": "citizen"}},
+        ),
+        "tables.host": lambda: (
+            table_link(app, a, "host"),
+            {"data": {"display_name": "Dominique", "profile": "citizen"}},
+        ),
         "api.import_export": lambda: (
             "/api/v1/imports",
             {"data": json.dumps(export_document("Un marché")), "content_type": "application/json"},
         ),
     }
     return requests[endpoint]()
+
+
+def table_link(app: Flask, side: Side, kind: str) -> str:
+    """The seat (``t``) or host link of a new table of ``side``'s workshop, on a new
+    défi (rows written directly: the workshop is in its ideas step)."""
+    with app.test_request_context():
+        workshop = db.session.get(Workshop, side.workshop_id)
+        assert workshop is not None
+        challenge = Challenge(workshop_id=workshop.id, title="Comment pourrions-nous ?")
+        db.session.add(challenge)
+        db.session.flush()
+        number = 1 + max((t.number for t in workshop_tables(workshop.id)), default=0)
+        table = Table(workshop_id=workshop.id, number=number, challenge_id=challenge.id)
+        db.session.add(table)
+        db.session.commit()
+        token = table_token(workshop, table.id, HOST if kind == "host" else SEAT)
+        return f"/j/{side.code}/{kind}/{token}"
+
+
+@dataclass(frozen=True)
+class Issued:
+    id: int
+    secret: str
+
+
+def team_invitation(app: Flask, side: Side) -> Issued:
+    """A pending invitation to ``side``'s team, made by its owner."""
+    with app.app_context():
+        workshop = db.session.get(Workshop, side.workshop_id)
+        assert workshop is not None
+        issued = team.invite_to_team(workshop.id, workshop.owner, "guest@example.org")
+        return Issued(issued.invitation.id, issued.secret)
+
+
+def account_invitation(app: Flask, side: Side) -> Issued:
+    """A pending account invitation made by ``side``'s owner."""
+    with app.app_context():
+        owner = get_by_email(side.owner_email)
+        assert owner is not None
+        issued = team.invite_account(owner, f"guest{next_seq()}@example.org")
+        return Issued(issued.invitation.id, issued.secret)
+
+
+def third_facilitator(app: Flask, side: Side) -> int:
+    """Add a facilitator to ``side``'s team (neither the owner nor the caller) and give
+    their id."""
+    with app.app_context():
+        workshop = db.session.get(Workshop, side.workshop_id)
+        assert workshop is not None
+        third = make_facilitator()
+        workshop.facilitators.append(third)
+        db.session.commit()
+        return int(third.id)
 
 
 def agenda_form(app: Flask, side: Side) -> dict[str, list[str]]:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 from collections.abc import Iterator
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 from flask import Flask
@@ -18,7 +19,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.security.conftest import World, build_world
-from tests.security.test_authorization_matrix import portfolio_of_owner, writing_rules
+from tests.security.test_authorization_matrix import (
+    account_invitation,
+    portfolio_of_owner,
+    table_link,
+    team_invitation,
+    writing_rules,
+)
 from tests.views.test_forms_fuzz import FUZZ, form
 
 # Routes fuzzed in tests/views/test_forms_fuzz.py, then here; and those with no input
@@ -45,6 +52,14 @@ FUZZED_HERE = {
     "privacy.settings",
     "privacy.delete",
     "privacy.erase_mine",
+    "tables.seat",
+    "tables.host",
+    "team.invite",
+    "team.revoke",
+    "team.remove",
+    "team.invite_account",
+    "team.revoke_account",
+    "team.accept_post",
 }
 
 
@@ -209,3 +224,56 @@ def test_erase_mine_with_any_code(
 ) -> None:
     response = world.http["anonymous"].post(f"/j/{code or 'X'}/erase", data=data)
     assert response.status_code < 500
+
+
+@FUZZ
+@given(data=form(["display_name", "profile"]), kind=st.sampled_from(["t", "host"]))
+def test_table_link_join_forms(
+    app: Flask, world: World, data: dict[str, object], kind: str
+) -> None:
+    """A table's seat or host link, its join form filled with anything."""
+    url = table_link(app, world.a, kind)
+    phone = app.test_client()  # a fresh phone each time, or it would be seated at once
+    assert phone.post(url, data=data).status_code < 500
+
+
+@FUZZ
+@given(token=st.text(max_size=60), kind=st.sampled_from(["t", "host"]))
+def test_table_link_tokens(app: Flask, world: World, token: str, kind: str) -> None:
+    """Any token in a table link: a 404 or the join page, never a 5xx."""
+    path = f"/j/{world.a.code}/{kind}/{quote(token, safe='')}"
+    for client in (world.http["anonymous"], world.http["participant"]):
+        assert client.get(path).status_code < 500
+
+
+@FUZZ
+@given(data=form(["email"]), target=st.integers(0, 2**40))
+def test_team_forms(app: Flask, world: World, data: dict[str, object], target: int) -> None:
+    """The team page's and the account invitations' forms, and their withdraw and remove
+    buttons on any id, filled with anything."""
+    client = world.http["cofacilitator"]
+    a = world.a.workshop_id
+    for url in (
+        f"/f/w/{a}/team",
+        f"/f/w/{a}/team/invitations/{target}/revoke",
+        f"/f/w/{a}/team/{target}/remove",
+        "/f/invitations",
+        f"/f/invitations/{target}/revoke",
+    ):
+        assert client.post(url, data=data).status_code < 500
+
+
+@FUZZ
+@given(
+    data=form(["name", "password", "password_confirm", "action"]),
+    kind=st.sampled_from(["team", "account"]),
+    who=st.sampled_from(["anonymous", "owner"]),
+)
+def test_invitation_link_forms(
+    app: Flask, world: World, data: dict[str, object], kind: str, who: str
+) -> None:
+    """An invitation link's form, filled with anything, by nobody signed in (a new
+    account) or by someone signed in as another account."""
+    issued = team_invitation(app, world.a) if kind == "team" else account_invitation(app, world.a)
+    client = app.test_client() if who == "anonymous" else world.http[who]
+    assert client.post(f"/f/join/{issued.secret}", data=data).status_code < 500

@@ -11,6 +11,12 @@ result seen when the vote ended), an open one its live tallies. The ``votes`` of
 come from the last vote step on ideas that received votes; the ``votes`` and ``rank`` of
 a défi from the last vote step on défis, or, without one, from the dots its ideas
 received.
+
+Défi tables (format 1.1): each table with its défi, its capacity, whether it has a host,
+who sat there as counts by profile only (never names), its contributions (the author as
+for ideas: a pseudonym, none when the workshop hides authors), what it kept and its
+synthesis. The offers to carry a défi are its ``volunteers`` of kind ``hold``. A 1.0
+document (before tables) has neither ``tables`` nor ``contribution_kinds``.
 """
 
 from __future__ import annotations
@@ -23,16 +29,22 @@ from importlib import metadata
 from typing import Any
 
 from flask import current_app
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import (
     Challenge,
+    Contribution,
+    ContributionVote,
     Idea,
     IdeaStatus,
     Participant,
     Phase,
+    Profile,
     Qualification,
+    Seat,
+    Table,
     Volunteer,
     Vote,
     Workshop,
@@ -40,9 +52,11 @@ from ..models import (
 from ..phases import PhaseKind, vote_settings
 from ..tallies import ranks
 from .links import join_url
+from .localized import DEFAULT_KIND_LABELS
 
 FORMAT = "semis.workshop-export"
-VERSION = "1.0"
+# 1.1 added the défi tables (``tables``, ``contribution_kinds``); 1.0 files still import.
+VERSION = "1.1"
 SCHEMA_ID = "https://semis.example/schemas/export/1.json"
 
 
@@ -129,6 +143,115 @@ def _volunteer(offer: Volunteer) -> dict[str, Any]:
             "phone": offer.contact_phone or None,
         }
     return {"kind": offer.kind, "consent_contact": bool(offer.consent_contact), "contact": contact}
+
+
+def _by_profile(counts: dict[str, int]) -> dict[str, int]:
+    """Counts for every profile, in the enum's order (zeros included: stable columns).
+    An erased participant has no profile any more: counted in a total, under none."""
+    return {profile.value: int(counts.get(profile.value, 0)) for profile in Profile}
+
+
+def _seated(workshop: Workshop) -> dict[int, dict[str, Any]]:
+    """Per table: how many people sat there, over all rounds and per round, by profile."""
+    per_round: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
+    for table_id, round_, profile, people in db.session.execute(
+        select(Seat.table_id, Seat.round, Participant.profile, func.count())
+        .join(Participant, Participant.id == Seat.participant_id)
+        .where(Seat.workshop_id == workshop.id)
+        .group_by(Seat.table_id, Seat.round, Participant.profile)
+    ):
+        per_round[int(table_id)][int(round_)][str(profile)] = int(people)
+    overall: dict[int, dict[str, int]] = defaultdict(dict)
+    for table_id, profile, people in db.session.execute(
+        select(Seat.table_id, Participant.profile, func.count(func.distinct(Seat.participant_id)))
+        .join(Participant, Participant.id == Seat.participant_id)
+        .where(Seat.workshop_id == workshop.id)
+        .group_by(Seat.table_id, Participant.profile)
+    ):
+        overall[int(table_id)][str(profile)] = int(people)
+    return {
+        table_id: {
+            "total": sum(overall[table_id].values()),
+            "by_profile": _by_profile(overall[table_id]),
+            "rounds": [
+                {
+                    "round": round_,
+                    "total": sum(counts.values()),
+                    "by_profile": _by_profile(counts),
+                }
+                for round_, counts in sorted(rounds.items())
+            ],
+        }
+        for table_id, rounds in per_round.items()
+    }
+
+
+def contribution_kinds(workshop: Workshop) -> list[dict[str, str]]:
+    """The workshop's contribution kinds, each with the label people saw: its own, or
+    its key's default label in the instance's language (not the reader's: the same
+    workshop always exports the same document)."""
+    kinds = []
+    with force_locale(str(current_app.config["BABEL_DEFAULT_LOCALE"])):
+        for kind in workshop.contribution_kinds or []:
+            key = str(kind.get("key", ""))
+            default = DEFAULT_KIND_LABELS.get(key)
+            label = str(kind.get("label") or "") or (str(default) if default else key)
+            kinds.append({"key": key, "label": label})
+    return kinds
+
+
+def _tables(workshop: Workshop) -> list[dict[str, Any]]:
+    """The workshop's tables, by number, with their contributions (see the module
+    docstring)."""
+    votes = {
+        int(contribution_id): int(count)
+        for contribution_id, count in db.session.execute(
+            select(ContributionVote.contribution_id, func.count())
+            .where(ContributionVote.workshop_id == workshop.id)
+            .group_by(ContributionVote.contribution_id)
+        )
+    }
+    contributions: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for contribution, author_name in db.session.execute(
+        select(Contribution, Participant.display_name)
+        .outerjoin(Participant, Participant.id == Contribution.participant_id)
+        .where(Contribution.workshop_id == workshop.id)
+        .order_by(Contribution.table_id, Contribution.id)
+    ):
+        # Typed by a host for someone without a phone: that person is the author.
+        name = contribution.on_behalf or author_name
+        contributions[contribution.table_id].append(
+            {
+                "id": contribution.id,
+                "kind": contribution.kind,
+                "text": contribution.text,
+                "round": contribution.round,
+                "kept": bool(contribution.kept),
+                "hidden": bool(contribution.hidden),
+                "votes": votes.get(contribution.id, 0),
+                "on_behalf": bool(contribution.on_behalf),
+                "author": None if workshop.anonymous or not name else {"name": name},
+                "published_at": timestamp(contribution.created_at),
+            }
+        )
+    seated = _seated(workshop)
+    nobody = {"total": 0, "by_profile": _by_profile({}), "rounds": []}
+    return [
+        {
+            "id": table.id,
+            "number": table.number,
+            "challenge_id": table.challenge_id,
+            "capacity": table.capacity,
+            "has_host": table.host_participant_id is not None,
+            "seated": seated.get(table.id, nobody),
+            "synthesis": table.synthesis or "",
+            "synthesis_done": bool(table.synthesis_done),
+            "contributions": contributions.get(table.id, []),
+        }
+        for table in db.session.scalars(
+            select(Table).where(Table.workshop_id == workshop.id).order_by(Table.number)
+        )
+    ]
 
 
 def build_json(workshop: Workshop) -> dict[str, Any]:
@@ -286,6 +409,8 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
         ],
         "votes": vote_rows,
         "rankings": rankings,
+        "contribution_kinds": contribution_kinds(workshop),
+        "tables": _tables(workshop),
     }
     document["integrity"] = {"algorithm": "sha256", "digest": digest(document)}
     return document

@@ -19,7 +19,7 @@ from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
-from ..models import IdeaStatus
+from ..models import IdeaStatus, Profile
 from ..phases import KIND_LABELS, PhaseKind
 from ..stages import MATURITY_LABELS, STAGE_LABELS
 from .tables import field_names, rows
@@ -28,6 +28,16 @@ DEFAULT_TIMEZONE = "Europe/Paris"
 # A cell's local date and time in the Excel flavour, as French spreadsheets write it.
 DATETIME_TEXT = "%d/%m/%Y %H:%M"
 DATETIME_NUMBER_FORMAT = "DD/MM/YYYY HH:MM"
+
+# The default labels of the défi tables' contribution kinds (a kind whose label is ""),
+# as the phones and the screen show them (workshop/views/table_strings.py).
+DEFAULT_KIND_LABELS: dict[str, Any] = {
+    "needs": _l("Needs and publics"),
+    "solutions": _l("Solution ideas"),
+    "actors": _l("Actors and resources"),
+    "obstacles": _l("Obstacles"),
+    "holders": _l("Possible holders"),
+}
 
 # Column headers; a table may name one of its columns its own way.
 _COLUMNS: dict[str, Any] = {
@@ -76,10 +86,35 @@ _COLUMNS: dict[str, Any] = {
     "contact_name": _l("Name"),
     "contact_email": _l("Email"),
     "contact_phone": _l("Phone"),
+    "number": _l("Table number"),
+    "capacity": _l("Seats"),
+    "has_host": _l("Has a host"),
+    "seated": _l("People seated"),
+    "seated_citizen": _l("of whom citizens"),
+    "seated_elected": _l("of whom elected officials"),
+    "seated_association": _l("of whom associations"),
+    "seated_business": _l("of whom businesses"),
+    "seated_project_holder": _l("of whom project holders"),
+    "seated_other": _l("of whom others"),
+    "rounds": _l("Rounds"),
+    "contributions": _l("Contributions"),
+    "synthesis": _l("Synthesis"),
+    "synthesis_done": _l("Synthesis done"),
+    "carry_offers": _l("Offers to carry the challenge"),
+    "table_id": _l("Table id"),
+    "table_number": _l("Table number"),
+    "kind_label": _l("Kind of contribution"),
+    "text": _l("Contribution"),
+    "round": _l("Round"),
+    "hidden": _l("Hidden by the host"),
+    "on_behalf": _l("Typed by the host for someone"),
 }
 _TABLE_COLUMNS: dict[tuple[str, str], Any] = {
     ("phases", "kind"): _l("Kind of step"),
     ("volunteers", "kind"): _l("Offer"),
+    ("tables", "kept"): _l("Contributions kept"),
+    ("contributions", "kept"): _l("Kept by the table"),
+    ("contributions", "kind"): _l("Kind (key)"),
 }
 
 # What a volunteer offered, after their name (the report and the portfolio's idea pages).
@@ -108,6 +143,9 @@ _VALUES: dict[tuple[str | None, str], dict[str, Any]] = {
     ("volunteers", "kind"): VOLUNTEER_LABELS,
 }
 _DATETIMES = {"published_at", "frozen_at", "updated_at"}
+assert {p.value for p in Profile} == {  # noqa: S101 - every profile has a column header
+    c.removeprefix("seated_") for c in _COLUMNS if c.startswith("seated_")
+}
 assert {k.value for k in PhaseKind} == set(_KINDS)  # noqa: S101 - every kind has a label
 
 

@@ -43,14 +43,48 @@ def _authors(document: dict[str, Any]) -> dict[int, list[str]]:
     return {idea["id"]: list(dict.fromkeys(names(idea, set()))) for idea in document["ideas"]}
 
 
+def _tables_by_challenge(document: dict[str, Any]) -> dict[int, list[dict[str, Any]]]:
+    """Each défi's tables, by number, as the report shows them: who sat there (counts by
+    profile), what the table kept, its other contributions by kind (hidden ones left
+    out, as in the room), its synthesis. A 1.0 export has no tables."""
+    labels = {kind["key"]: kind["label"] for kind in document.get("contribution_kinds", [])}
+    order = list(labels)
+    found: dict[int, list[dict[str, Any]]] = {}
+    for table in sorted(document.get("tables", []), key=lambda t: t["number"]):
+        shown = [c for c in table["contributions"] if not c["hidden"]]
+        kept = sorted((c for c in shown if c["kept"]), key=lambda c: (-c["votes"], c["id"]))
+        by_kind: dict[str, list[dict[str, Any]]] = {}
+        for contribution in sorted(shown, key=lambda c: (-c["votes"], c["id"])):
+            if not contribution["kept"]:
+                by_kind.setdefault(contribution["kind"], []).append(contribution)
+        kinds = sorted(by_kind, key=lambda k: (order.index(k) if k in order else len(order), k))
+        found.setdefault(table["challenge_id"], []).append(
+            {
+                "table": table,
+                "profiles": {p: n for p, n in table["seated"]["by_profile"].items() if n},
+                "kept": kept,
+                "kinds": [(labels.get(kind, kind), by_kind[kind]) for kind in kinds],
+                "contributions_count": len(shown),
+            }
+        )
+    return found
+
+
 def context(document: dict[str, Any]) -> dict[str, Any]:
     """What the template shows, grouped by défi (best ranked first)."""
     shown = [idea for idea in document["ideas"] if idea["state"] == "visible"]
     by_challenge: dict[int | None, list[dict[str, Any]]] = {}
     for idea in sorted(shown, key=lambda i: (-i["votes"], i["id"])):
         by_challenge.setdefault(idea["challenge_id"], []).append(idea)
+    tables = _tables_by_challenge(document)
     sections = [
-        {"challenge": challenge, "ideas": by_challenge.get(challenge["id"], [])}
+        {
+            "challenge": challenge,
+            "ideas": by_challenge.get(challenge["id"], []),
+            "tables": tables.get(challenge["id"], []),
+            # « Je pourrais porter ce défi »: counted whether or not they left a contact.
+            "carry_offers": sum(1 for o in challenge["volunteers"] if o["kind"] == "hold"),
+        }
         for challenge in sorted(document["challenges"], key=_sort_key)
     ]
     offers = [offer for item in (*document["challenges"], *shown) for offer in item["volunteers"]]
@@ -63,6 +97,7 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
         "volunteers_count": len(offers),
         "consenting_count": sum(1 for offer in offers if offer["consent_contact"]),
         "has_votes": bool(document["votes"]),
+        "has_tables": bool(document.get("tables")),
         # A merged idea's authors are kept: they appear with the idea that absorbed it.
         "authors": _authors(document),
         # Dates as people write them, in local time (TIMEZONE): « samedi 21 mars 2026 ».

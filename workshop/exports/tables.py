@@ -15,7 +15,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from ..models import IdeaStatus, Maturity, VolunteerKind
+from ..models import IdeaStatus, Maturity, Profile, VolunteerKind
 from ..phases import PhaseKind
 from ..stages import STAGES
 
@@ -61,6 +61,16 @@ _FOLLOW_UP = [
         constraints={"enum": _STAGES},
     ),
     _field("volunteers_count", "integer", "Volunteer offers on it.", **_COUNT),
+]
+
+_SEATED_BY_PROFILE = [
+    _field(
+        f"seated_{profile.value}",
+        "integer",
+        f"People of profile {profile.value} seated there (any round).",
+        **_COUNT,
+    )
+    for profile in Profile
 ]
 
 TABLES: dict[str, dict[str, Any]] = {
@@ -208,6 +218,76 @@ TABLES: dict[str, dict[str, Any]] = {
             _field("contact_phone", "string", "Phone given (only with consent)."),
         ],
     },
+    "tables": {
+        "title": "Défi tables",
+        "fields": [
+            _field("id", "integer", "Id of the table.", **_ID),
+            _field("number", "integer", "Its number in the room (« Table 3 »).", **_ID),
+            _field("challenge_id", "integer", "The défi it works on.", **_ID),
+            _field("challenge_title", "string", "Title of that défi."),
+            _field("capacity", "integer", "Seats.", **_required(minimum=2)),
+            _field("has_host", "boolean", "Whether it has a host.", **_required()),
+            _field(
+                "seated",
+                "integer",
+                "People seated there in any round (counted once); no names are exported.",
+                **_COUNT,
+            ),
+            *_SEATED_BY_PROFILE,
+            _field("rounds", "integer", "Rounds in which someone sat there.", **_COUNT),
+            _field(
+                "contributions", "integer", "Its contributions (hidden ones included).", **_COUNT
+            ),
+            _field("kept", "integer", "Contributions the table kept.", **_COUNT),
+            _field("synthesis", "string", "The table's synthesis."),
+            _field("synthesis_done", "boolean", "Marked done by its host.", **_required()),
+            _field(
+                "carry_offers",
+                "integer",
+                "Offers « je pourrais porter ce défi » on its défi (the same for every table of"
+                " a défi).",
+                **_COUNT,
+            ),
+        ],
+        "primaryKey": ["id"],
+    },
+    "contributions": {
+        "title": "Table contributions",
+        "fields": [
+            _field("id", "integer", "Id of the contribution.", **_ID),
+            _field("table_id", "integer", "The table it was written at.", **_ID),
+            _field("table_number", "integer", "That table's number.", **_ID),
+            _field("challenge_id", "integer", "The défi of that table.", **_ID),
+            _field("challenge_title", "string", "Title of that défi."),
+            _field(
+                "kind",
+                "string",
+                "Key of its kind (needs, solutions, actors, obstacles, holders by default;"
+                " facilitators may add others).",
+                **_required(),
+            ),
+            _field("kind_label", "string", "That kind as the room saw it."),
+            _field("text", "string", "The contribution."),
+            _field("round", "integer", "The round it was written in.", **_ID),
+            _field("kept", "boolean", "Kept by the table.", **_required()),
+            _field("votes", "integer", "Votes of the people at the table.", **_COUNT),
+            _field("hidden", "boolean", "Hidden by the table's host.", **_required()),
+            _field(
+                "on_behalf",
+                "boolean",
+                "Typed by the host for someone at the table without a phone.",
+                **_required(),
+            ),
+            _field(
+                "author_name",
+                "string",
+                "Pseudonym of its author (or the name the host typed); empty when the"
+                " workshop hides authors.",
+            ),
+            _field("published_at", "datetime", "When it was posted (UTC).", **_required()),
+        ],
+        "primaryKey": ["id"],
+    },
 }
 
 TABLE_NAMES = tuple(TABLES)
@@ -338,6 +418,52 @@ def rows(document: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
                 "rank": rank,
                 "frozen_at": frozen_at,
             }
+    elif name == "tables":
+        for t in document.get("tables", []):
+            challenge = challenges.get(t["challenge_id"])
+            contributions = t["contributions"]
+            carry = [o for o in (challenge or {}).get("volunteers", []) if o["kind"] == "hold"]
+            yield {
+                "id": t["id"],
+                "number": t["number"],
+                "challenge_id": t["challenge_id"],
+                "challenge_title": challenge["title"] if challenge else None,
+                "capacity": t["capacity"],
+                "has_host": t["has_host"],
+                "seated": t["seated"]["total"],
+                **{
+                    f"seated_{profile}": count
+                    for profile, count in t["seated"]["by_profile"].items()
+                },
+                "rounds": len(t["seated"]["rounds"]),
+                "contributions": len(contributions),
+                "kept": sum(1 for c in contributions if c["kept"]),
+                "synthesis": t["synthesis"],
+                "synthesis_done": t["synthesis_done"],
+                "carry_offers": len(carry),
+            }
+    elif name == "contributions":
+        labels = {kind["key"]: kind["label"] for kind in document.get("contribution_kinds", [])}
+        for t in document.get("tables", []):
+            challenge = challenges.get(t["challenge_id"])
+            for c in t["contributions"]:
+                yield {
+                    "id": c["id"],
+                    "table_id": t["id"],
+                    "table_number": t["number"],
+                    "challenge_id": t["challenge_id"],
+                    "challenge_title": challenge["title"] if challenge else None,
+                    "kind": c["kind"],
+                    "kind_label": labels.get(c["kind"], c["kind"]),
+                    "text": c["text"],
+                    "round": c["round"],
+                    "kept": c["kept"],
+                    "votes": c["votes"],
+                    "hidden": c["hidden"],
+                    "on_behalf": c["on_behalf"],
+                    "author_name": c["author"]["name"] if c["author"] else None,
+                    "published_at": c["published_at"],
+                }
     elif name in ("qualifications", "volunteers"):
         for target, items in (("challenge", document["challenges"]), ("idea", document["ideas"])):
             for item in items:

@@ -300,9 +300,42 @@ def _check_references(document: dict[str, Any]) -> None:
                 raise _invalid(
                     [key, index, "challenge_id"], _("no défi of the export has this id.")
                 )
+    _check_table_references(document, ids["challenges"])
     # What a database column cannot hold; nothing Semis exports carries it.
     for path, value in _leaves(document, []):
         if isinstance(value, str) and "\x00" in value:
             raise _invalid(path, _("the text contains a NUL character."))
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_MAX:
             raise _invalid(path, _("this number is out of range."))
+
+
+def _check_table_references(document: dict[str, Any], challenge_ids: set[int]) -> None:
+    """The défi tables (1.1): each on an exported défi, ids and numbers once, each
+    contribution once and in one of the workshop's kinds."""
+    keys: set[str] = set()
+    for index, kind in enumerate(document.get("contribution_kinds", [])):
+        if kind["key"] in keys:
+            raise _invalid(["contribution_kinds", index, "key"], _("this key appears twice."))
+        keys.add(kind["key"])
+    table_ids: set[int] = set()
+    numbers: set[int] = set()
+    contribution_ids: set[int] = set()
+    for index, table in enumerate(document.get("tables", [])):
+        where = ["tables", index]
+        if table["id"] in table_ids:
+            raise _invalid([*where, "id"], _("this identifier appears twice."))
+        table_ids.add(table["id"])
+        if table["number"] in numbers:
+            raise _invalid([*where, "number"], _("two tables have this number."))
+        numbers.add(table["number"])
+        if table["challenge_id"] not in challenge_ids:
+            raise _invalid([*where, "challenge_id"], _("no défi of the export has this id."))
+        for position, contribution in enumerate(table["contributions"]):
+            path = [*where, "contributions", position]
+            if contribution["id"] in contribution_ids:
+                raise _invalid([*path, "id"], _("this identifier appears twice."))
+            contribution_ids.add(contribution["id"])
+            if contribution["kind"] not in keys:
+                raise _invalid(
+                    [*path, "kind"], _("no contribution kind of the export has this key.")
+                )

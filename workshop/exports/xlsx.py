@@ -35,6 +35,8 @@ def sheet_titles() -> dict[str, str]:
         "qualifications": _("Qualifications"),
         "volunteers": _("Volunteers"),
         "phases": _("Agenda"),
+        "tables": _("Tables"),
+        "contributions": _("Contributions"),
     }
 
 
@@ -60,7 +62,16 @@ def workbook(document: dict[str, Any]) -> bytes:
     """The workbook of ``document`` as XLSX bytes."""
     book = Workbook(write_only=True)
     titles = sheet_titles()
-    order = ("challenges", "ideas", "votes", "qualifications", "volunteers", "phases")
+    order = (
+        "challenges",
+        "ideas",
+        "votes",
+        "qualifications",
+        "volunteers",
+        "tables",
+        "contributions",
+        "phases",
+    )
     assert set(order) == set(TABLE_NAMES)  # noqa: S101 - a new table needs a sheet
     bold = Font(bold=True)
     for name in order:
@@ -68,7 +79,15 @@ def workbook(document: dict[str, Any]) -> bytes:
         columns = field_names(name)
         sheet.freeze_panes = "A2"
         for index, column in enumerate(columns, start=1):
-            wide = column in ("title", "body", "need", "challenge_title", "item_title")
+            wide = column in (
+                "title",
+                "body",
+                "need",
+                "challenge_title",
+                "item_title",
+                "synthesis",
+                "text",
+            )
             width = 40 if wide else 17 if column.endswith("_at") else 14
             sheet.column_dimensions[get_column_letter(index)].width = width
         header = []

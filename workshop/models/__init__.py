@@ -8,7 +8,7 @@ One module per area, every name re-exported here (``from workshop.models import
 Workshop``):
 
 * :mod:`.base`: ``utcnow``, the ``UTCDateTime`` column type, ``new_uid``, ``TimestampMixin``;
-* :mod:`.accounts`: ``Facilitator`` and the ``workshop_facilitators`` table;
+* :mod:`.accounts`: ``Facilitator``, the ``workshop_facilitators`` table, ``Invitation``;
 * :mod:`.workshops`: ``Workshop`` (``WorkshopStatus``), ``Phase``, ``Event``;
 * :mod:`.ideas`: ``Participant`` (``Profile``), ``Idea`` (``IdeaStatus``);
 * :mod:`.challenges`: ``Challenge``, ``GroupingSnapshot``, ``Vote``;
@@ -21,7 +21,7 @@ Workshop``):
   (``MergeStatus``).
 """
 
-from .accounts import Facilitator, workshop_facilitators
+from .accounts import Facilitator, Invitation, workshop_facilitators
 from .base import TimestampMixin, UTCDateTime, new_uid, utcnow
 from .challenges import Challenge, GroupingSnapshot, Vote
 from .follow_up import Maturity, Qualification, Stage, Volunteer, VolunteerKind
@@ -58,6 +58,7 @@ __all__ = [
     "GroupingSnapshot",
     "Idea",
     "IdeaStatus",
+    "Invitation",
     "Maturity",
     "MergeStatus",
     "Participant",

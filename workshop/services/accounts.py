@@ -31,11 +31,17 @@ def create_facilitator(new: NewFacilitator, *, first: bool = False) -> Facilitat
     if db.session.scalar(select(Facilitator.id).where(Facilitator.email == new.email)):
         raise EmailTaken()
     facilitator = Facilitator(
-        email=new.email, name=new.name, password_hash=generate_password_hash(new.password)
+        email=new.email, name=new.name, password_hash=hash_password(new.password)
     )
     db.session.add(facilitator)
     db.session.commit()
     return facilitator
+
+
+def hash_password(password: str) -> str:
+    """What an account keeps of its password (the one way every account hashes it,
+    whether made here or by an accepted invitation)."""
+    return generate_password_hash(password)
 
 
 @functools.cache

@@ -45,7 +45,7 @@ from ..models import (
 from ..realtime import Facts
 from ..schemas import PrivacySettings, Role, serialize_idea, target_of
 from ..wire import IdeaChanged, ParticipantErased
-from . import event_log, ideas, lookup, seating, volunteers
+from . import event_log, ideas, lookup, seating, team, volunteers
 from .guards import require_facilitator
 from .participants import hash_token
 
@@ -222,7 +222,9 @@ def purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Purg
     - ``retention_days`` after closing, every participant is erased (pseudonym, profile,
       link to their ideas, their offers with any contact details); ideas and votes
       stay, as the workshop's anonymous results;
-    - withdrawn ideas keep no text, whenever they were withdrawn.
+    - withdrawn ideas keep no text, whenever they were withdrawn;
+    - invitations to a team or an account go once their link has expired, or once
+      withdrawn, with the address they were for (:func:`.team.purge_invitations`).
     """
     now = now or utcnow()
     log_days = int(current_app.config["EVENT_LOG_DAYS"])
@@ -240,6 +242,8 @@ def purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Purg
             db.session.rollback()
         else:
             db.session.commit()
+    if team.purge_invitations(now=now, dry_run=dry_run) and not dry_run:
+        db.session.commit()
     return items
 
 

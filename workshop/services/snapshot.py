@@ -7,8 +7,10 @@ every feature and writes nothing.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
@@ -74,6 +76,12 @@ def participant_view(participant: Participant) -> dict[str, Any]:
     }
 
 
+# The part of a snapshot every client of one role shares, by (workshop, role): the seq
+# and redaction point it was read at, when (monotonic), and the state. See role_state.
+_SHARED: dict[tuple[int, Role], tuple[int, int, float, dict[str, Any]]] = {}
+_SHARED_MAX = 1024  # workshops remembered at once; beyond, the cache starts afresh
+
+
 def build_state(
     workshop: Workshop, role: Role, participant: Participant | None = None
 ) -> dict[str, Any]:
@@ -82,12 +90,65 @@ def build_state(
     Read-only; call it after joining the room so no later event can be missed. The
     ``seq`` is read first, so the data is at least that fresh; facts are absolute
     values, so re-applying one the snapshot already reflects changes nothing.
+
+    What every client of the role sees is :func:`role_state`; a participant's phone
+    adds its own ideas that others do not see (waiting for approval, hidden, merged)
+    and ``me``.
     """
     db.session.refresh(workshop)
-    viewer_id = participant.id if participant else None
+    state = dict(role_state(workshop, role))
+    if participant is not None:
+        if role is not Role.FACILITATOR:
+            own = [
+                serialize_idea(idea, role, anonymous=workshop.anonymous, viewer_id=participant.id)
+                for idea in db.session.scalars(
+                    select(Idea)
+                    .where(
+                        Idea.workshop_id == workshop.id,
+                        Idea.participant_id == participant.id,
+                        ideas_seen_by(role, participant.id),
+                        ~ideas_seen_by(role),
+                    )
+                    .options(selectinload(Idea.author))
+                )
+            ]
+            if own:
+                state["ideas"] = sorted([*state["ideas"], *own], key=lambda idea: idea["id"])
+        state["me"] = participant_view(participant)
+    with_tables(state, workshop, role, participant)
+    return state
+
+
+def role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
+    """The snapshot as every client of ``role`` sees it (no participant's own ideas, no
+    ``me``), at the workshop's current ``seq``. Do not change what it returns: it is
+    shared.
+
+    When a room of phones connects at once they all ask for the same thing, so for
+    participants and screens it is built once per ``seq`` and kept ``SNAPSHOT_CACHE_MS``
+    (1 s): every change a client must see records a fact, which moves ``seq`` on, and
+    the keeping time bounds what a change made without one (by another process, say)
+    could leave unseen. Facilitators' snapshots are built each time."""
+    ttl_s = float(current_app.config.get("SNAPSHOT_CACHE_MS", 0)) / 1000
+    if role is Role.FACILITATOR or ttl_s <= 0:
+        return _role_state(workshop, role)
+    key = (workshop.id, role)
+    seq, redacted = workshop.seq or 0, workshop.redacted_seq or 0
+    now = time.monotonic()
+    cached = _SHARED.get(key)
+    if cached is not None and cached[:2] == (seq, redacted) and now - cached[2] < ttl_s:
+        return cached[3]
+    state = _role_state(workshop, role)
+    if len(_SHARED) >= _SHARED_MAX:
+        _SHARED.clear()
+    _SHARED[key] = (seq, redacted, now, state)
+    return state
+
+
+def _role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
     ideas_query = (
         select(Idea)
-        .where(Idea.workshop_id == workshop.id, ideas_seen_by(role, viewer_id))
+        .where(Idea.workshop_id == workshop.id, ideas_seen_by(role))
         .order_by(Idea.id)
         .options(selectinload(Idea.author))  # one query for the authors, not one each
     )
@@ -98,7 +159,7 @@ def build_state(
         "phases": [serialize_phase(p) for p in workshop.phases],
         "timer": serialize_timer(workshop),
         "ideas": [
-            serialize_idea(idea, role, anonymous=workshop.anonymous, viewer_id=viewer_id)
+            serialize_idea(idea, role, anonymous=workshop.anonymous)
             for idea in db.session.scalars(ideas_query)
         ],
         "participant_count": db.session.scalar(
@@ -125,9 +186,6 @@ def build_state(
                 .order_by(Participant.id)
             )
         ]
-    if participant is not None:
-        state["me"] = participant_view(participant)
-    with_tables(state, workshop, role, participant)
     return state
 
 

@@ -19,7 +19,7 @@ from flask import (
     render_template,
     request,
 )
-from flask_babel import get_locale
+from flask_babel import get_locale, get_translations
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from itsdangerous import Signer
@@ -97,13 +97,28 @@ def pretty_code(code: str) -> str:
     return f"{code[:half]} {code[half:]}"
 
 
+# The browser's strings by (language, catalogue): about 150 translations looked up on
+# every page otherwise, a good part of the join page's cost when a room joins at once.
+_JS_STRINGS: dict[tuple[str, int], dict[str, Any]] = {}
+
+
+def cached_js_strings() -> dict[str, Any]:
+    """:func:`~.js_strings.js_strings` in the page's language, built once per catalogue
+    (read-only: every page of that language shares it)."""
+    key = (str(get_locale() or "fr"), id(get_translations()))
+    strings = _JS_STRINGS.get(key)
+    if strings is None:
+        strings = _JS_STRINGS[key] = js_strings()
+    return strings
+
+
 def inject_globals() -> dict[str, Any]:
     """What every template sees: the language, the code formatter, the browser's strings."""
     return {
         "current_locale": str(get_locale() or "fr"),
         "languages": current_app.config["LANGUAGES"],
         "pretty_code": pretty_code,
-        "js_strings": js_strings,
+        "js_strings": cached_js_strings,
         "profile_labels": profile_labels,
         "status_labels": status_labels,
     }

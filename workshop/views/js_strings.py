@@ -241,4 +241,12 @@ def js_strings() -> dict[str, Any]:
             "are erased for good (their ideas follow the workshop's data settings)."
         ),
         "volunteer.none": _("No volunteer yet."),
+        # The défi tables (issue #13): their own module, to keep this list readable.
+        **_table_strings(),
     }
+
+
+def _table_strings() -> dict[str, Any]:
+    from .table_strings import table_js_strings  # imports this module's plural_forms
+
+    return table_js_strings()

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
 
 from ..auth import current_participant, set_participant_cookie
 from ..errors import UnknownCode, WorkshopError
 from ..extensions import limiter
-from ..models import Profile, Workshop
+from ..models import Participant, Profile, Workshop
 from ..schemas import normalize_code, parse_join
 from ..services import guards, lookup, participants
 from .common import QR_SIGNATURE_ARG, error_response, qr_signature_valid
@@ -30,19 +30,41 @@ def _failed_lookup(response: Any) -> bool:
     return bool(response.status_code == 404)
 
 
+# A join request asks "which workshop?" and "which participant?" up to four times each:
+# each rate limit's exemption check, then the view. When a room of phones joins at once
+# these requests are most of what the server does, so each question is answered once
+# per request (the answers are kept on ``flask.g``, which lives as long as the request).
+
+
+def _find_workshop(code: str) -> Workshop | None:
+    """The workshop with join code ``code``, or ``None``: looked up once per request."""
+    found: dict[str, Workshop | None] = g.setdefault("semis_workshops_by_code", {})
+    if code not in found:
+        try:
+            found[code] = lookup.find_by_code(code)
+        except UnknownCode:
+            found[code] = None
+    return found[code]
+
+
+def _joined_as(workshop_id: int) -> Participant | None:
+    """:func:`~workshop.auth.current_participant`, identified once per request."""
+    known: dict[int, Participant | None] = g.setdefault("semis_participants", {})
+    if workshop_id not in known:
+        known[workshop_id] = current_participant(workshop_id)
+    return known[workshop_id]
+
+
 def _named_workshop() -> Workshop | None:
     """The workshop whose code the request names (in its path or its form), if any."""
     code = (request.view_args or {}).get("code") or request.form.get("code", "")
-    try:
-        return lookup.find_by_code(str(code))
-    except UnknownCode:
-        return None
+    return _find_workshop(str(code))
 
 
 def _already_joined() -> bool:
     """Whether this phone joined the workshop the request names (its cookie says so)."""
     workshop = _named_workshop()
-    return workshop is not None and current_participant(workshop.id) is not None
+    return workshop is not None and _joined_as(workshop.id) is not None
 
 
 def _knows_the_code() -> bool:
@@ -53,7 +75,7 @@ def _knows_the_code() -> bool:
     workshop = _named_workshop()
     if workshop is None:
         return False
-    if current_participant(workshop.id) is not None:
+    if _joined_as(workshop.id) is not None:
         return True
     signature = request.args.get(QR_SIGNATURE_ARG)
     return signature is not None and qr_signature_valid(workshop, signature)
@@ -117,13 +139,12 @@ def join(code: str) -> Any:
     """Pick a pseudonym and a profile, read the data notice, and join. A phone that has
     joined already goes straight to the board. The QR code's link adds a signature
     (``?t=``); a wrong one is answered as an unknown code, and counted as one."""
-    try:
-        workshop = lookup.find_by_code(code)
-    except UnknownCode as unknown:
-        return error_response(unknown)
+    workshop = _find_workshop(code)
+    if workshop is None:
+        return error_response(UnknownCode())
     if workshop.code != code:  # typed in lower case or with a space: canonical URL
         return redirect(url_for("participant.join", code=workshop.code, **_qr_signature_args()))
-    if current_participant(workshop.id) is not None:
+    if _joined_as(workshop.id) is not None:
         return redirect(url_for("participant.board", code=workshop.code))
     signature = request.args.get(QR_SIGNATURE_ARG)
     if signature is not None and not qr_signature_valid(workshop, signature):
@@ -154,12 +175,10 @@ def join(code: str) -> Any:
 @join_code_guesses
 def board(code: str) -> Any:
     """The phone board: ideas wall, posting form, the participant's own ideas."""
-    normalized = normalize_code(code)
-    try:
-        workshop = lookup.find_by_code(normalized)
-    except UnknownCode as error:
-        return error_response(error)
-    participant = current_participant(workshop.id)
+    workshop = _find_workshop(normalize_code(code))
+    if workshop is None:
+        return error_response(UnknownCode())
+    participant = _joined_as(workshop.id)
     if participant is None:
         return redirect(url_for("participant.join", code=workshop.code, **_qr_signature_args()))
     return render_template("phone.html", workshop=workshop, participant=participant)

@@ -18,6 +18,8 @@ export function stepHint({ phase, closed, canPost }) {
   if (closed) return t("workshop.closed");
   if (!phase) return t("phase.none");
   if (canPost) return t("phase.can_post");
+  if (phase.kind === "tables") return t("phase.tables");
+  if (phase.kind === "restitution") return t("phase.restitution");
   if (phase.can_vote && phase.vote) {
     if (phase.vote.frozen) return t("phase.vote_over");
     return t(phase.vote.settings.target === "challenges" ? "phase.can_vote_challenges" : "phase.can_vote");

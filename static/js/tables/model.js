@@ -146,7 +146,7 @@ export function canKeepMore(contributions) {
 // The tables a phone may choose: seats left, lowest number first; full ones last.
 export function choosableTables(summary) {
   return [...(summary || [])]
-    .map((table) => ({ ...table, left: Math.max(0, table.capacity - table.seated) }))
+    .map((table) => ({ ...table, left: Math.max(0, table.capacity - (table.seated ?? 0)) }))
     .sort((a, b) => (a.left > 0 ? 0 : 1) - (b.left > 0 ? 0 : 1) || a.number - b.number);
 }
 
@@ -178,4 +178,14 @@ export function rollup(summary, challenges) {
   return [...(summary?.tables || [])]
     .sort((a, b) => a.number - b.number)
     .map((table) => ({ ...table, title: challenges.get(table.challenge_id)?.title || "" }));
+}
+
+// A new kind's key, from its label: lower-case letters and underscores (the server's
+// [a-z_]{1,20}), accents dropped, numbered when taken ("idees", "idees_2").
+export function kindKey(text, taken) {
+  const base = text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase()
+    .replace(/[^a-z]+/g, "_").replace(/^_+|_+$/g, "").slice(0, 16) || "kind";
+  let key = base;
+  for (let n = 2; taken.has(key); n += 1) key = `${base}_${n}`;
+  return key;
 }

@@ -100,6 +100,8 @@ MAX_ITEMS = {
     "rankings": 100,
     "items": 5500,  # of a ranking: ideas and défis
     "volunteers": 2000,  # of an idea or a défi
+    "tables": 1000,  # défi tables (format 1.1)
+    "contributions": 5000,  # of one table
 }
 #: Items of any other list (none in the export format).
 MAX_OTHER_ITEMS = 100
@@ -196,6 +198,8 @@ def _list_label(name: str) -> str:
         "rankings": pgettext("import", "rankings"),
         "items": pgettext("import", "ranked items"),
         "volunteers": pgettext("import", "volunteers"),
+        "tables": pgettext("import", "tables"),
+        "contributions": pgettext("import", "table contributions"),
     }
     label: str = labels.get(name) or pgettext("import", "items")
     return label
