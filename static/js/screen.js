@@ -204,7 +204,7 @@ function render(what) {
     $("#spotlight").replaceChildren(...spotlightView(state.spotlight, state.challenges,
       { anonymous: state.workshop.anonymous }));
   } else if (onTables) {
-    const tables = rollupTables(store);
+    const tables = rollupTables(store, { short: true });
     const list = $("#table-tiles");
     layoutTiles(list, tables.length, { em: parseFloat(getComputedStyle(list).fontSize) || 16 });
     showPager("tables", ["count.tables", tables.length]);

@@ -1,11 +1,14 @@
 // The défi tables' client logic (static/js/tables/model.js): one table's facts in
 // table_seq order with gaps reported once, contributions grouped by kind, votes left,
-// the keep limit, the tables a phone may choose, and the roll-up's grid.
+// the keep limit, the tables a phone may choose, the roll-up's grid and titles, and
+// the workshop store's table state (state.js).
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
 
+import { Facts } from "../../static/js/protocol.js";
+import { createStore } from "../../static/js/state.js";
 import {
-  TABLE_FACTS, canKeepMore, choosableTables, createTableState, groupByKind, kindKey, kindLabel, rollup, tileGrid, votesLeft,
+  TABLE_FACTS, canKeepMore, choosableTables, createTableState, distinctTitles, groupByKind, kindKey, kindLabel, rollup, tileGrid, votesLeft,
 } from "../../static/js/tables/model.js";
 
 const KINDS = [{ key: "needs", label: "" }, { key: "solutions", label: "Pistes" }];
@@ -187,4 +190,76 @@ test("kindKey: letters and underscores from the label, numbered when taken", () 
   assert.equal(kindKey("Idées reçues", new Set(["idees_recues"])), "idees_recues_2");
   assert.equal(kindKey("123", new Set()), "kind");
   assert.match(kindKey("x".repeat(40), new Set()), /^[a-z_]{1,20}$/);
+});
+
+describe("distinctTitles", () => {
+  const hmw = (end) => `Comment pourrions-nous ${end} ?`;
+  const many = ["mieux manger", "bouger plus", "moins jeter", "habiter ensemble", "garder nos commerces", "apprendre"].map(hmw);
+
+  test("drops the words every title starts with", () => {
+    assert.deepEqual(distinctTitles(many).slice(0, 2), ["… mieux manger ?", "… bouger plus ?"]);
+  });
+
+  test("keeps them whole: few titles, a short or no common start, a title left empty", () => {
+    assert.deepEqual(distinctTitles(many.slice(0, 3)), many.slice(0, 3));
+    const mixed = [...many.slice(0, 5), "Se déplacer sans voiture"];
+    assert.deepEqual(distinctTitles(mixed), mixed);
+    const same = ["Un atelier", "Un atelier vélo", "Un atelier bois", "Un atelier cuisine", "Un atelier couture", "Un atelier jardin"];
+    assert.deepEqual(distinctTitles(same), same, "« Un atelier » is too short a start");
+    const whole = [...many.slice(0, 5), "Comment pourrions-nous "];
+    assert.deepEqual(distinctTitles(whole), whole);
+    assert.deepEqual(distinctTitles([]), []);
+  });
+
+  test("cuts at a word boundary, never inside a word", () => {
+    const titles = ["Comment pourrions-nous manger", "Comment pourrions-nous marcher", ...many.slice(0, 4)];
+    assert.deepEqual(distinctTitles(titles).slice(0, 2), ["… manger", "… marcher"]);
+  });
+});
+
+describe("the workshop store's tables (state.js)", () => {
+  const base = {
+    seq: 10, workshop: { id: 1, status: "open", current_phase_id: 2 }, phases: [], ideas: [],
+    timer: { state: "stopped", duration_ms: 0 }, participant_count: 2,
+    me: { idea_ids: [], votes: {}, volunteers: [], table_id: 7, host_of: null },
+    tables: [{ id: 7, number: 1, challenge_id: 70, capacity: 6, host: true }],
+    contribution_kinds: KINDS, table_round: 2,
+    spotlight: { id: 7, number: 1, challenge_id: 70, synthesis: "Une navette", kept: [] },
+    table: snapshot(),
+  };
+
+  test("a snapshot brings the tables, kinds, round, spotlight and the phone's table", () => {
+    const store = createStore("participant");
+    store.load(base);
+    const { state } = store;
+    assert.equal(state.tables.length, 1);
+    assert.deepEqual(state.contributionKinds, KINDS);
+    assert.equal(state.tableRound, 2);
+    assert.equal(state.spotlight.table_id, 7, "the snapshot's view, wrapped as spotlight_changed wraps it");
+    assert.equal(state.spotlight.table.synthesis, "Une navette");
+    assert.equal(state.table.id, 7);
+    store.load({ ...base, spotlight: null, table: null });
+    assert.equal(store.state.spotlight, null);
+    assert.equal(store.state.table, null);
+  });
+
+  test("facts: moved, round, spotlight, kinds, roll-up", () => {
+    const store = createStore("participant");
+    const seen = [];
+    store.subscribe((what) => seen.push(what));
+    store.load(base);
+    store.apply(Facts.TABLE_CHANGED, { workshop_id: 1, table_id: 8, host_of: null });
+    assert.equal(store.state.me.table_id, 8);
+    store.apply(Facts.TABLE_CHANGED, { workshop_id: 1, table_id: 9, host_of: 9 });
+    assert.equal(store.state.me.host_of, 9);
+    store.apply(Facts.ROUND_CHANGED, { workshop_id: 1, seq: 11, round: 3 });
+    assert.equal(store.state.tableRound, 3);
+    store.apply(Facts.SPOTLIGHT_CHANGED, { workshop_id: 1, seq: 12, table_id: null, table: null });
+    assert.equal(store.state.spotlight, null);
+    store.apply(Facts.CONTRIBUTION_KINDS_CHANGED, { workshop_id: 1, seq: 13, kinds: [{ key: "needs", label: "Publics" }] });
+    assert.equal(store.state.contributionKinds[0].label, "Publics");
+    store.apply(Facts.TABLES_SUMMARY, { workshop_id: 1, round: 3, tables: [{ id: 7, seated: 4 }] });
+    assert.equal(store.state.tablesSummary.tables[0].seated, 4);
+    assert.deepEqual(seen, ["all", "seat", "seat", "tables", "spotlight", "tables", "summary"]);
+  });
 });

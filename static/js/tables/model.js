@@ -189,3 +189,20 @@ export function kindKey(text, taken) {
   for (let n = 2; taken.has(key); n += 1) key = `${base}_${n}`;
   return key;
 }
+
+// Défi titles often start alike (« Comment pourrions-nous … ? »): on a wall of many
+// tiles only the end tells them apart. The words every title starts with (at least
+// `min` characters of them) are dropped, replaced by "… "; fewer than `few` titles, or
+// a title that would be left empty, keep them whole.
+export function distinctTitles(titles, { min = 12, few = 6 } = {}) {
+  if (titles.length < few) return titles;
+  let prefix = titles[0] || "";
+  for (const title of titles) {
+    let n = 0;
+    while (n < prefix.length && n < title.length && prefix[n] === title[n]) n += 1;
+    prefix = prefix.slice(0, n);
+  }
+  const cut = prefix.lastIndexOf(" ") + 1; // whole words only
+  if (cut < min || titles.some((title) => !title.slice(cut).trim())) return titles;
+  return titles.map((title) => `… ${title.slice(cut)}`);
+}

@@ -3,7 +3,7 @@
 // done) and one table in the restitution's spotlight (its synthesis and what it kept).
 import { h } from "../dom.js";
 import { t, tn } from "../i18n.js";
-import { rollup, tileGrid } from "./model.js";
+import { distinctTitles, rollup, tileGrid } from "./model.js";
 
 // One tile of the roll-up. `actions`: the console's buttons (open, spotlight).
 export function tableTile(table, { actions = [], spotlit = false } = {}) {
@@ -29,11 +29,15 @@ export function tableTile(table, { actions = [], spotlit = false } = {}) {
 
 // The roll-up's tables with their défi's title; before any roll-up arrived, the public
 // list of tables (no counts yet).
-export function rollupTables(store) {
+// `short`: titles without the words they all start with (the screen's many tiles).
+export function rollupTables(store, { short = false } = {}) {
   const { state } = store;
   const summary = state.tablesSummary?.tables?.length ? state.tablesSummary
     : { tables: state.tables.map((table) => ({ seated: 0, contributions: 0, kept: 0, synthesis_done: false, ...table })) };
-  return rollup(summary, state.challenges);
+  const tables = rollup(summary, state.challenges);
+  if (!short) return tables;
+  const titles = distinctTitles(tables.map((table) => table.title));
+  return tables.map((table, index) => ({ ...table, title: titles[index] }));
 }
 
 // Lay `count` tiles out in `list` as large as its box allows: columns and rows set on
