@@ -341,3 +341,32 @@ def test_a_refused_join_form_keeps_the_table(
     assert response.status_code == 400
     html = response.get_data(as_text=True)
     assert 'id="table-arrival"' in html and 'id="form-error"' in html
+
+
+# ---------------------------------------------------------------------- rate limits
+
+
+def test_a_table_link_passes_an_address_over_its_guessing_budget(
+    app: Flask, new_workshop: NewWorkshop
+) -> None:
+    """A venue's address that spent its budget on typos still scans the table cards
+    (their tokens are signed); a forged token there is refused like a guess."""
+    evening = make_evening(app, new_workshop)
+    address = "198.51.100.44"
+    guesser = app.test_client()
+    guesser.environ_base["REMOTE_ADDR"] = address
+    for number in range(100):
+        assert guesser.get(f"/j/ZZZZ{number:04d}").status_code == 404
+    assert guesser.get("/j/ZZZZZZZZ").status_code == 429
+    late = app.test_client()
+    late.environ_base["REMOTE_ADDR"] = address
+    url = link(app, evening, 0)
+    assert late.get(url).status_code == 200
+    joined = late.post(url, data=join_form("Josiane"))
+    assert joined.status_code == 302 and joined.location == f"/w/{evening.workshop.code}"
+    assert seat_of(app, "Josiane") == evening.tables[0]
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = address
+    assert other.get(link(app, evening, 1, HOST)).status_code == 200
+    forged = f"/j/{evening.workshop.code}/t/{evening.tables[0]}-AAAAAAAAAAAA"
+    assert other.get(forged).status_code == 429

@@ -25,12 +25,13 @@ from itsdangerous import Signer
 from ..auth import current_participant, login_required, set_participant_cookie
 from ..errors import NotFound, TableFull, UnknownCode, WorkshopError
 from ..exports.links import external_url
+from ..extensions import limiter
 from ..models import Participant, Profile, Table, Workshop
 from ..schemas import parse_join
 from ..services import guards, lookup, participants, table_board, tables
 from .access import own_workshop
 from .common import error_response, qr_svg
-from .participant import join_code_guesses, join_creations
+from .participant import join_creations
 from .table_strings import default_kind_labels
 
 bp = Blueprint("tables", __name__)
@@ -85,6 +86,31 @@ def host_url(workshop: Workshop, table_id: int) -> str:
     return external_url(
         "tables.host", code=workshop.code, token=table_token(workshop, table_id, HOST)
     )
+
+
+def _knows_the_table() -> bool:
+    """A table link passes even an address over its guessing budget when its token is
+    valid (only the server signs), like the join QR code's link; a phone of the
+    workshop (its cookie) too. A forged token answers 404 and counts as a guess."""
+    args = request.view_args or {}
+    try:
+        workshop = lookup.find_by_code(str(args.get("code", "")))
+    except UnknownCode:
+        return False
+    if current_participant(workshop.id) is not None:
+        return True
+    purpose = HOST if request.endpoint == "tables.host" else SEAT
+    return token_table_id(workshop, str(args.get("token", "")), purpose) is not None
+
+
+# The join routes' budget (``participant.join_code_guesses``: the same scope, so one
+# bucket per address for every way of trying a code), with the table link's exemption.
+table_link_guesses = limiter.shared_limit(
+    lambda: str(current_app.config["JOIN_GUESS_LIMIT"]),
+    scope="join-code",
+    deduct_when=lambda response: bool(response.status_code == 404),
+    exempt_when=_knows_the_table,
+)
 
 
 # ------------------------------------------------------------------ facilitator pages
@@ -236,7 +262,7 @@ def _table_link(code: str, token: str, purpose: str) -> Any:
 
 
 @bp.route("/j/<code>/t/<token>", methods=["GET", "POST"])
-@join_code_guesses
+@table_link_guesses
 @join_creations
 def seat(code: str, token: str) -> Any:
     """A table's QR code: join (when the phone has not yet) and sit at that table."""
@@ -244,7 +270,7 @@ def seat(code: str, token: str) -> Any:
 
 
 @bp.route("/j/<code>/host/<token>", methods=["GET", "POST"])
-@join_code_guesses
+@table_link_guesses
 @join_creations
 def host(code: str, token: str) -> Any:
     """A table's host link: join (when the phone has not yet) and host that table."""
