@@ -1,7 +1,7 @@
 """invitations: facilitators invite others to a workshop's team, or to an account
 
 Revision ID: c1e3a5b7d9f2
-Revises: 695dcf781e9c
+Revises: b7d9f1a3c5e8
 Create Date: 2026-12-07 03:30:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "c1e3a5b7d9f2"
-down_revision = "695dcf781e9c"
+down_revision = "b7d9f1a3c5e8"
 branch_labels = None
 depends_on = None
 
