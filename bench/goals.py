@@ -30,15 +30,19 @@ class Goal:
 
     def check(self, results: dict[str, Any]) -> dict[str, Any]:
         value = lookup(results, self.figure)
-        met = None if not isinstance(value, int | float) else bool(OPS[self.op](value, self.limit))
-        return {
+        measured = isinstance(value, int | float) and not isinstance(value, bool)
+        checked = {
             "figure": self.figure,
             "label": self.label,
-            "value": value,
+            "value": value if measured else None,
             "goal": f"{self.op} {self.limit:g}{(' ' + self.unit) if self.unit else ''}",
-            "met": met,
+            "met": bool(OPS[self.op](value, self.limit)) if measured else None,
             "source": self.source,
         }
+        if not measured and value is not None:  # the scenario broke: say why, briefly
+            error = value.get("error") if isinstance(value, dict) else value
+            checked["error"] = str(error).strip().splitlines()[-1][:200] if error else None
+        return checked
 
 
 OPS: dict[str, Callable[[float, float], bool]] = {
@@ -79,6 +83,28 @@ GOALS: tuple[Goal, ...] = (
     Goal("export.csv_s", "export CSV", "<=", 1, "s", "#6"),
     Goal("export.xlsx_s", "export XLSX", "<=", 1, "s", "#6"),
     Goal("export.import_s", "import", "<=", 2, "s", "#6"),
+    Goal(
+        "tables.seating.total_s", "tables: every phone seated by its QR code", "<=", 5, "s", "#13"
+    ),
+    Goal("tables.seating.errors", "tables: phones not seated", "==", 0, "", "#13"),
+    Goal(
+        "tables.bytes.total_kb",
+        "tables: bytes to one phone joining (pages, assets, snapshot)",
+        "<=",
+        150,
+        "KB",
+        "#13",
+    ),
+    Goal(
+        "tables.contribution.p95_ms",
+        "tables: a contribution to its table's phones, p95",
+        "<=",
+        50,
+        "ms",
+        "#13",
+    ),
+    Goal("tables.contribution.leaks", "tables: phones of other tables reached", "==", 0, "", "#13"),
+    Goal("tables.rollup.max_s", "tables: screen roll-up after a contribution", "<=", 1, "s", "#13"),
 )
 
 
