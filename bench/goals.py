@@ -127,7 +127,7 @@ def rows(checked: list[dict[str, Any]]) -> list[Row]:
     return [
         Row(
             f"{c['label']} ({c['figure']})",
-            c["value"],
+            c["value"] if c.get("error") is None else "broke",
             c["source"],
             c["goal"],
             c["met"],
