@@ -67,6 +67,7 @@ def test_tables_evening(fresh_server: Any, new_page: Any) -> None:
     console.fill("#create-capacity", "6")
     console.click("#create-tables button[type=submit]")
     expect(console.locator("#tables-list tbody tr")).to_have_count(TABLES)
+    expect(console.locator("#tables-message")).to_have_text("30 tables créées.")
     check_a11y(console, "tables-page")
     seat_links = console.locator("[data-seat-link]").evaluate_all("els => els.map(e => e.href)")
     host_links = console.locator("[data-host-link]").evaluate_all("els => els.map(e => e.href)")

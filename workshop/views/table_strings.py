@@ -74,6 +74,12 @@ def table_js_strings() -> dict[str, Any]:
             "Start a new round? Hosts stay at their table; the others move or choose again."
         ),
         "tables.remove_kind": _("Remove"),
+        "tables.saved": _("Saved."),
+        "tables.created": plural_forms("%(count)s table created.", "%(count)s tables created."),
+        "tables.balanced": plural_forms(
+            "Tables balanced: %(count)s person seated or moved.",
+            "Tables balanced: %(count)s people seated or moved.",
+        ),
         "tables.spotlit": _("In the spotlight: table %(number)s."),
         "tables.no_spotlight": _("No table in the spotlight: choose one below."),
         "table.synthesis_heading": _("The table's synthesis"),

@@ -8,7 +8,7 @@ import { connectionBanner } from "../banner.js";
 import { connectLive } from "../connection.js";
 import { $, show } from "../dom.js";
 import { errorText } from "../errors.js";
-import { t } from "../i18n.js";
+import { t, tn } from "../i18n.js";
 import { Commands } from "../protocol.js";
 import { createStore } from "../state.js";
 import { kindKey } from "./model.js";
@@ -20,9 +20,30 @@ const live = connectLive({
   onStatus: connectionBanner($("#connection")),
 });
 const errorBox = $("#tables-error");
+const MESSAGE_KEY = `semis.tables.message.${app.dataset.workshopId}`;
 
-// Run a command; reload when it changed the tables (the page is rendered by the server).
-async function run(name, payload, { reload = true } = {}) {
+// What the last action did, said once the page has reloaded.
+function sayAfterReload(text) {
+  try {
+    sessionStorage.setItem(MESSAGE_KEY, text);
+  } catch {
+    // not kept (private mode): the page shows the result itself
+  }
+}
+try {
+  const said = sessionStorage.getItem(MESSAGE_KEY);
+  if (said) {
+    sessionStorage.removeItem(MESSAGE_KEY);
+    $("#tables-message").textContent = said;
+    show($("#tables-message"), true);
+  }
+} catch {
+  // no storage: nothing to say
+}
+
+// Run a command; reload when it changed the tables (the page is rendered by the server),
+// saying `done(ack)` there.
+async function run(name, payload, { done = () => t("tables.saved") } = {}) {
   const ack = await live.command(name, payload);
   show(errorBox, !ack.ok);
   if (!ack.ok) {
@@ -30,7 +51,8 @@ async function run(name, payload, { reload = true } = {}) {
     errorBox.scrollIntoView({ block: "nearest" });
     return ack;
   }
-  if (reload) window.location.reload();
+  sayAfterReload(done(ack));
+  window.location.reload();
   return ack;
 }
 
@@ -53,7 +75,7 @@ $("#create-tables")?.addEventListener("submit", (event) => {
   }
   run(Commands.CREATE_TABLES, {
     challenge_ids: ids, per_challenge: perChallenge, capacity: Number(form.elements.capacity.value),
-  });
+  }, { done: (ack) => tn("tables.created", ack.data?.tables?.length ?? 0) });
 });
 
 for (const form of document.querySelectorAll("[data-capacity-form]")) {
@@ -82,7 +104,8 @@ for (const select of document.querySelectorAll("[data-seat-select]")) {
   }));
 }
 
-$("#balance-tables")?.addEventListener("click", () => run(Commands.BALANCE_TABLES, {}));
+$("#balance-tables")?.addEventListener("click", () => run(Commands.BALANCE_TABLES, {},
+  { done: (ack) => tn("tables.balanced", ack.data?.moves ?? 0) }));
 
 for (const button of document.querySelectorAll("[data-next-round]")) {
   button.addEventListener("click", () => {
