@@ -386,3 +386,21 @@ def test_no_token_breaks_the_link_page(app: Flask, token: str, password: str) ->
         assert response.status_code in (404, 308), response.status_code
     with app.app_context():
         assert db.session.scalar(select(func.count()).select_from(Facilitator)) == 0
+
+
+def test_an_account_invitation_to_an_address_that_got_an_account_meanwhile(
+    app: Flask, owner: FlaskClient
+) -> None:
+    response = owner.post("/f/invitations", data={"email": "zoe@example.org"})
+    found = re.search(r'id="invitation-url"[^>]*value="([^"]+)"', response.get_data(as_text=True))
+    assert found
+    with app.app_context():
+        make_facilitator(email="zoe@example.org")  # from the command line, meanwhile
+    zoe = app.test_client()
+    path = urlsplit(found.group(1)).path
+    assert 'id="invitation-sign-in"' in zoe.get(path).get_data(as_text=True)
+    response = zoe.post(path, data={"password": PASSWORD}, headers=FR)
+    assert response.status_code == 302 and response.location == "/f/"
+    dashboard = zoe.get("/f/", headers=FR).get_data(as_text=True)
+    assert "Vous aviez déjà un compte" in dashboard
+    assert "Votre compte est prêt" not in dashboard

@@ -217,7 +217,10 @@ def _joined(invitation: Invitation) -> Any:
         assert workshop is not None  # noqa: S101 - the invitation's workshop still exists
         flash(_("Welcome to the team of « %(title)s ».", title=workshop.title), "success")
         return redirect(url_for("facilitator.console", workshop_id=workshop.id))
-    flash(_("Your account is ready. Create your first workshop."), "success")
+    if invitation.created_account:
+        flash(_("Your account is ready. Create your first workshop."), "success")
+    else:
+        flash(_("You already had an account: here are your workshops."), "info")
     return redirect(url_for("facilitator.dashboard"))
 
 
