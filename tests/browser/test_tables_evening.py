@@ -234,6 +234,12 @@ def test_tables_evening(fresh_server: Any, new_page: Any) -> None:
     mobilite_vote = ana.locator("#challenge-votes .idea", has_text=MOBILITE)
     mobilite_vote.get_by_role("button", name=re.compile("^Ajouter un vote")).click()
     expect(mobilite_vote.locator(".vote-count")).to_have_text("1")
+    # On the plenary steps their task comes first, the table further down.
+    assert ana.evaluate(
+        """() => Boolean(document.querySelector('#challenge-votes').compareDocumentPosition(
+             document.querySelector('#table-section')) & Node.DOCUMENT_POSITION_FOLLOWING)"""
+    )
+    check_a11y(ana, "phone-vote-on-defis")
     expect(screen.locator("#status-line")).to_contain_text("1 personne a voté")
 
     # Results: « je pourrais porter ce défi », counted live on the screen.

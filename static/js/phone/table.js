@@ -250,6 +250,20 @@ export function mountTable({ store, live, host = null }) {
         : h("p", { class: "muted small" }, t("table.none_kept")));
   }
 
+  // The table comes first while tables work (and before, and during the restitution);
+  // on the plenary steps after it (the vote on défis, the offers) their task comes
+  // first and the table goes down the page, above « Mes données».
+  const home = document.createComment("table-section");
+  section.before(home);
+  function place(step) {
+    const phase = store.currentPhase();
+    const plenary = step.hasTables && !step.restitution && ["vote", "results", "qualification"].includes(phase?.kind);
+    if (section.contains(document.activeElement)) return;
+    const below = $("#my-data");
+    if (plenary && below && below.previousElementSibling !== section) below.before(section);
+    else if (!plenary && home.nextSibling !== section) home.after(section);
+  }
+
   function render() {
     if (!store.state.workshop) return;
     const step = tableStep(store);
@@ -269,6 +283,7 @@ export function mountTable({ store, live, host = null }) {
       host?.render(null);
       return;
     }
+    place(step);
     const focusKey = document.activeElement?.dataset?.focusKey;
     const challenge = store.state.challenges.get(table.challenge_id);
     $("#table-number").textContent = t("table.number", { number: table.number });
