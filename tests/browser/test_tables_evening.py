@@ -69,6 +69,15 @@ def test_tables_evening(fresh_server: Any, new_page: Any) -> None:
     expect(console.locator("#tables-list tbody tr")).to_have_count(TABLES)
     expect(console.locator("#tables-message")).to_have_text("30 tables créées.")
     check_a11y(console, "tables-page")
+    # The kinds of contributions: one renamed, one added, one removed.
+    console.fill("#kind-obstacles", "Freins et risques")
+    console.locator("[data-kind-key=holders] [data-remove-kind]").click()
+    console.fill("#new-kind", "Financements possibles")
+    console.click("#add-kind")
+    console.click("#kinds-form button[type=submit]")
+    expect(console.locator("#tables-message")).to_have_text("Enregistré.")
+    expect(console.locator("#kinds-list li")).to_have_count(5)
+    expect(console.locator("#kinds-list input").nth(4)).to_have_value("Financements possibles")
     seat_links = console.locator("[data-seat-link]").evaluate_all("els => els.map(e => e.href)")
     host_links = console.locator("[data-host-link]").evaluate_all("els => els.map(e => e.href)")
     assert len(seat_links) == len(host_links) == TABLES
@@ -117,6 +126,14 @@ def test_tables_evening(fresh_server: Any, new_page: Any) -> None:
     expect(ana.locator("#table-heading")).to_have_text(MOBILITE)
     expect(bruno.locator("#table-heading")).to_have_text(ALIMENTATION)
     expect(ana.locator("#host-panel")).to_be_hidden()
+    kinds = ana.locator("#contribution-kind option").all_inner_texts()
+    assert kinds == [
+        "Besoins et publics",
+        "Pistes de solution",
+        "Acteurs et ressources",
+        "Freins et risques",
+        "Financements possibles",
+    ]
     check_a11y(ana, "phone-my-table")
 
     # Table 2 down to 2 seats (Hugo and Bruno): Chloé, scanning its card, is shown the
