@@ -13,6 +13,8 @@ import re
 ELLIPSIS = "…"
 # A sentence ends at . ! ? or … followed by a space (not inside "3.5" or "www.x.fr").
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+# A first sentence shorter than this is no title (« Non. », « J.H.S. 157 »): read on.
+MIN_SENTENCE = 12
 # What a title does not end with once cut: separators that announce more words.
 _TRAILING = " \t,;:-–—/(«\"'"
 
@@ -37,6 +39,30 @@ def first_words(text: str, limit: int) -> str:
     return head[: limit - len(ELLIPSIS)] + ELLIPSIS
 
 
+def _abbreviation(head: str) -> bool:
+    """Whether the word ending ``head`` with a full stop is an abbreviation: dotted
+    (« J.H.S. », « P.S.77. » is not: it ends a number), or a word of two letters, or
+    three with a capital (« av. », « Mr. », « Ave. »)."""
+    stem = head.rsplit(" ", 1)[-1][:-1].rsplit("/", 1)[-1]
+    if "." in stem:
+        return not stem.rsplit(".", 1)[-1].isdigit()
+    if not stem.isalpha():
+        return False
+    return len(stem) <= 2 or (len(stem) == 3 and stem[0].isupper() and stem[1:].islower())
+
+
+def _split(flat: str) -> str:
+    """The first sentence of one line: up to the first end of sentence that leaves at
+    least :data:`MIN_SENTENCE` characters and does not end an abbreviation (« J.H.S. »,
+    « M. », « av. »)."""
+    for end in _SENTENCE_END.finditer(flat):
+        head = flat[: end.start()]
+        if len(head) < MIN_SENTENCE or (head.endswith(".") and _abbreviation(head)):
+            continue
+        return head
+    return flat
+
+
 def first_sentence(text: str, limit: int | None = None) -> str:
     """The first sentence of ``text``, on one line (the whole text when it has none).
 
@@ -44,11 +70,10 @@ def first_sentence(text: str, limit: int | None = None) -> str:
     longer than ``limit``: « Titre⏎Un texte… » is often how a title was written above
     its text, but « Sur deux⏎lignes » that fits is one title.
     """
-    flat = _collapse(text)
-    sentence = _SENTENCE_END.split(flat, maxsplit=1)[0]
+    sentence = _split(_collapse(text))
     if limit is not None and len(sentence) > limit:
         line = next((line for line in text.splitlines() if line.strip()), "")
-        sentence = _SENTENCE_END.split(_collapse(line), maxsplit=1)[0] or sentence
+        sentence = _split(_collapse(line)) or sentence
     return sentence
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workshop.grouping import Group, suggest_groups, text
+from workshop.grouping import Group, suggest_groups
 
 # Four clear themes, French, with accents, plurals and elisions to be matched.
 IDEAS_FR = [
@@ -77,21 +77,42 @@ def test_deterministic(four_groups: list[Group]) -> None:
     assert suggest_groups(IDEAS_FR, 4, "fr") == four_groups
 
 
-def test_labels_are_short_content_words(four_groups: list[Group]) -> None:
-    stops = text.stop_words("fr")
+def test_names_are_titles_of_central_ideas(four_groups: list[Group]) -> None:
+    """A name a facilitator can keep: one of the group's own ideas, written as the
+    participants wrote it (accents, capitals), not a list of keywords."""
     labels = [group.label for group in four_groups]
     assert len(set(labels)) == len(labels)
-    for label in labels:
-        words = label.replace(",", " ").split()
-        assert 1 <= len(words) <= 4
-        assert not any(text.fold(word) in stops for word in words)
+    for group in four_groups:
+        assert group.label in [IDEAS_FR[i] for i in group.members]
 
 
-def test_labels_keep_the_participants_accents() -> None:
-    groups = suggest_groups(
-        ["Des vélos", "Les vélos partagés", "Un vélo", "Arbres", "Des arbres"], 2
-    )
-    assert "vélos" in [group.label.split(",")[0] for group in groups]
+def test_the_name_is_the_idea_closest_to_the_others() -> None:
+    """Of « vélos » ideas, the name is a bicycle idea that says what the group shares,
+    not the odd one (the lone repair shop) nor the first posted."""
+    ideas = [
+        "Un atelier de réparation",
+        "Des vélos en libre-service",
+        "Des vélos en libre-service près de la gare",
+        "Des vélos en libre-service dans chaque quartier",
+        "Planter des arbres",
+        "Planter des arbres dans les rues",
+        "Planter des arbres dans les cours d'école",
+    ]
+    groups = suggest_groups(ideas, 2, "fr")
+    names = {group.label: set(group.members) for group in groups}
+    bikes = next(name for name, members in names.items() if 2 in members)
+    trees = next(name for name, members in names.items() if 5 in members)
+    assert bikes.startswith("Des vélos en libre-service") and trees.startswith("Planter des arbres")
+
+
+def test_a_long_idea_is_named_by_its_first_sentence() -> None:
+    ideas = [
+        "Des bancs au square. Les personnes âgées n'ont nulle part où s'asseoir l'après-midi.",
+        "Des bancs au square. Il faudrait aussi de l'ombre l'été, des arbres ou une toile.",
+        "Des bancs au square. Et une fontaine à eau potable pour les enfants qui jouent.",
+    ]
+    [group] = suggest_groups(ideas, 1, "fr")
+    assert group.label == "Des bancs au square"
 
 
 def test_same_theme_ends_together() -> None:
@@ -105,8 +126,7 @@ def test_english(four_groups: list[Group]) -> None:
     groups = suggest_groups(IDEAS_EN, 3, "en")
     assert len(groups) == 3
     assert_partition(groups, len(IDEAS_EN))
-    stops = text.stop_words("en")
-    assert all(text.fold(w) not in stops for g in groups for w in g.label.replace(",", " ").split())
+    assert all(g.label in [IDEAS_EN[i] for i in g.members] for g in groups)
 
 
 @pytest.mark.parametrize(

@@ -16,8 +16,9 @@ clustered once and follow their first copy):
    than any single k-means run and follows the shape of the data rather than k-means' balls.
 4. A balance guard: no group keeps more than half of the ideas (its least typical members
    move to their next-closest group).
-5. A label per group: its most distinctive stems (class-based TF-IDF), shown in the words the
-   participants used.
+5. A name per group that a facilitator can keep: the title (first sentence) of its most
+   central idea, the closest to the group's centroid in the joint view — not a list of
+   keywords.
 
 When ``k`` is not given, the base runs use a spread of k over ``[2, √n]`` (at most 30: 3 for
 10 ideas, 10 for 100, 30 for 1,000), the consensus tree is cut at every k of that range, and
@@ -30,7 +31,6 @@ depends on a data set: the same settings serve every workshop, in French or Engl
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -41,6 +41,7 @@ from scipy.spatial.distance import squareform
 from sklearn.cluster import KMeans
 from sklearn.preprocessing import normalize
 
+from ..headline import ELLIPSIS, headline
 from . import features
 from . import text as textproc
 from .result import Group
@@ -63,9 +64,10 @@ SMOOTHING = 0.5
 # Bounds of the automatic choice of k.
 MIN_AUTO_K = 2
 MAX_AUTO_K = 30
-# Label: at most this many words, each scoring at least this share of the best one.
-LABEL_WORDS = 3
-LABEL_MIN_SHARE = 0.5
+# Label: the title of one of the most central ideas, at most this long (a défi's title
+# holds 140 characters; a name that reads at a glance is shorter).
+LABEL_CHARS = 100
+LABEL_CANDIDATES = 3
 
 FloatArray = np.ndarray[Any, np.dtype[np.float32]]
 
@@ -113,7 +115,9 @@ def suggest_groups(texts: list[str], k: int | None = None, lang: str = "fr") -> 
     members = _members(assignment[copy_of])
     return [
         Group(label, group)
-        for label, group in zip(_label(members, texts, content, lang), members, strict=True)
+        for label, group in zip(
+            _label(members, texts, content, lang, joint, copy_of), members, strict=True
+        )
     ]
 
 
@@ -296,41 +300,21 @@ def _members(assignment: Any) -> list[list[int]]:
     return sorted(groups.values(), key=lambda members: (-len(members), members[0]))
 
 
-_ANY_WORD = re.compile(r"\w+")
-
-
 def _label(
-    members: list[list[int]], texts: list[str], content: list[list[str]], lang: str
+    members: list[list[int]],
+    texts: list[str],
+    content: list[list[str]],
+    lang: str,
+    vectors: FloatArray,
+    copy_of: Any,
 ) -> list[str]:
-    """Class-based TF-IDF: the stems most frequent in a group and rarest in the others."""
+    """A readable name per group: the title of its most central idea (see
+    :func:`_central`), each name once (« (2) » after a repeated one)."""
     stems = [{textproc.stem(word, lang) for word in found} for found in content]
-    surface = textproc.stem_map(content, lang)
-    document_frequency: dict[str, int] = {}
-    for found in stems:
-        for stem in found:
-            document_frequency[stem] = document_frequency.get(stem, 0) + 1
-    n = len(texts)
     labels: list[str] = []
     used: set[str] = set()
     for group in members:
-        counts: dict[str, int] = {}
-        for index in group:
-            for stem in stems[index]:
-                counts[stem] = counts.get(stem, 0) + 1
-        scored = sorted(
-            (
-                (count / len(group)) * math.log(1 + n / document_frequency[stem]),
-                -len(stem),
-                stem,
-            )
-            for stem, count in counts.items()
-            if count > 1 or len(group) == 1
-        )
-        scored.reverse()
-        chosen = [stem for score, _, stem in scored if score >= LABEL_MIN_SHARE * scored[0][0]]
-        label = ", ".join(surface[stem] for stem in chosen[:LABEL_WORDS])
-        if not label:
-            label = _fallback(group, texts, content, lang)
+        label = _central(group, texts, stems, vectors, copy_of) or _fallback(lang)
         base, suffix = label, 2
         while label in used:
             label, suffix = f"{base} ({suffix})", suffix + 1
@@ -339,15 +323,33 @@ def _label(
     return labels
 
 
-def _fallback(group: list[int], texts: list[str], content: list[list[str]], lang: str) -> str:
-    """A label when no stem is shared: the first member's first content words, or its text."""
-    first = texts[group[0]]
-    found = content[group[0]][:LABEL_WORDS]
-    if found:
-        return " ".join(found)
-    stops = textproc.stop_words(lang)
-    tokens = [t for t in _ANY_WORD.findall(first[:200]) if textproc.fold(t) not in stops]
-    if tokens:
-        return " ".join(tokens[:LABEL_WORDS])
-    snippet = " ".join(first.split())[:40]
-    return snippet or ("Groupe" if lang == "fr" else "Group")
+def _central(
+    group: list[int], texts: list[str], stems: list[set[str]], vectors: FloatArray, copy_of: Any
+) -> str:
+    """The title (first sentence, see :func:`workshop.headline.headline`) of the group's
+    most central idea: the closest to the group's centroid in the joint view (cosine),
+    the one sharing most words with the others when the view cannot tell. Of the
+    :data:`LABEL_CANDIDATES` most central, the first whose title needs no cut wins: a
+    facilitator keeps a name that reads whole."""
+    rows = normalize(np.asarray(vectors[copy_of[group]], dtype=np.float64))
+    closeness = rows @ rows.mean(axis=0)
+    counts: dict[str, int] = {}
+    for index in group:
+        for stem in stems[index]:
+            counts[stem] = counts.get(stem, 0) + 1
+    shared = [
+        sum(counts[stem] - 1 for stem in stems[index]) / max(1, len(stems[index]))
+        for index in group
+    ]
+    order = sorted(
+        range(len(group)), key=lambda at: (-round(float(closeness[at]), 6), -shared[at], at)
+    )
+    titles = [headline(texts[group[at]], LABEL_CHARS) for at in order[:LABEL_CANDIDATES]]
+    titles = [title for title in titles if title.strip(ELLIPSIS + " ")]
+    whole = [title for title in titles if not title.endswith(ELLIPSIS)]
+    return (whole or titles or [""])[0]
+
+
+def _fallback(lang: str) -> str:
+    """A name when no idea of the group has any text."""
+    return "Groupe" if lang == "fr" else "Group"
