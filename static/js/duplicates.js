@@ -29,6 +29,7 @@ let loaded = false;
 let searching = null;
 let note = ""; // what the last action did, said after the count until the next action
 const kept = new Map(); // cluster key → the idea the facilitator chose to keep
+const leftOut = new Map(); // cluster key → ideas unticked « Dans la fusion » (not merged)
 const dismissed = []; // sets of idea ids said not to be duplicates since the search
 
 const keyOf = (cluster) => cluster.idea_ids.join("-");
@@ -108,18 +109,34 @@ function clusterItem(cluster, index) {
   const similarity = cluster.lowest === cluster.highest
     ? t("duplicates.similarity_one", { score: percent(cluster.highest) })
     : t("duplicates.similarity", { low: percent(cluster.lowest), high: percent(cluster.highest) });
+  const out = leftOut.get(key) || new Set();
+  const merged = mergedIds(cluster, keep);
   const options = cluster.ideas.map((idea) => {
     const id = `keep-${key}-${idea.id}`;
+    const include = `in-${key}-${idea.id}`;
     return h("div", { class: "duplicate-idea" },
       h("input", {
         type: "radio", id, name: `keep-${key}`, value: idea.id, checked: idea.id === keep,
         dataset: { focusKey: id },
-        onchange: () => kept.set(key, idea.id),
+        onchange: () => { kept.set(key, idea.id); render(); },
       }),
       h("label", { for: id }, h("strong", {}, h("bdi", {}, idea.title))),
       idea.description ? h("p", { class: "small pre-line" }, h("bdi", {}, idea.description)) : null,
       idea.need ? h("p", { class: "small" }, h("bdi", {}, idea.need)) : null,
-      ideaDetails(idea));
+      ideaDetails(idea),
+      // An idea of the cluster that is not a duplicate after all stays out of the merge.
+      h("p", { class: "small" },
+        h("input", {
+          type: "checkbox", id: include, checked: idea.id === keep || !out.has(idea.id),
+          disabled: idea.id === keep, "aria-describedby": id, dataset: { focusKey: include },
+          onchange: (event) => {
+            if (event.target.checked) out.delete(idea.id);
+            else out.add(idea.id);
+            leftOut.set(key, out);
+            render();
+          },
+        }),
+        " ", h("label", { for: include }, t("duplicates.include"))));
   });
   return h("li", { class: "card duplicate-cluster", dataset: { cluster: key } },
     h("h2", { id: headingId, class: "h3" }, t("duplicates.group", { number: index + 1 }),
@@ -130,7 +147,7 @@ function clusterItem(cluster, index) {
     h("p", { class: "row" },
       h("button", {
         type: "button", class: "button button--primary", "aria-describedby": headingId,
-        dataset: { focusKey: `merge-${key}` },
+        dataset: { focusKey: `merge-${key}` }, disabled: merged.length === 0,
         onclick: () => merge(cluster, keep),
       }, t("duplicates.merge")),
       h("button", {
@@ -147,10 +164,16 @@ function focusAfter(index) {
   (next?.querySelector("input:checked") || $("#duplicates-refresh")).focus();
 }
 
+// The ideas a merge into `keep` absorbs: the cluster's, but those left out.
+function mergedIds(cluster, keep) {
+  const out = leftOut.get(keyOf(cluster)) || new Set();
+  return cluster.ids.filter((id) => id !== keep && !out.has(id));
+}
+
 async function merge(cluster, fallback) {
   const chosen = kept.get(keyOf(cluster));
   const into = cluster.ids.includes(chosen) ? chosen : fallback;
-  const others = cluster.ids.filter((id) => id !== into);
+  const others = mergedIds(cluster, into);
   const index = current().findIndex((c) => keyOf(c) === keyOf(cluster));
   note = "";
   const ack = await live.command(Commands.MERGE_DUPLICATES, { into_id: into, idea_ids: others });

@@ -20,6 +20,11 @@ pytestmark = pytest.mark.browser
 PARIS = Path(__file__).parent.parent / "data" / "duplicates" / "paris_bp_1000.csv"
 KEEP = "Plus d’arbres pour la rue Cler"
 ABSORBED = "Des arbres pour la rue Cler"
+PHASES = (
+    "Montmartre accessible à tous - Phase 3",
+    "Montmartre accessible à tous - Phase 2",
+    "Montmartre accessible à tous",
+)
 APART = ("Une nouvelle Maison de santé dans le 15e", "De nouvelles maisons de santé pour le 15ème")
 
 
@@ -75,8 +80,20 @@ def test_review_merge_undo_and_dismiss(fresh_server: Any, new_page: Any) -> None
     apart.get_by_role("button", name="Pas des doublons").click()
     expect(cluster_with(page, APART[0])).to_have_count(0)
     expect(status).to_contain_text("Gardées à part")
+
+    # An idea of a cluster left out of the merge (« Dans la fusion » unticked) stays.
+    phases = cluster_with(page, PHASES[2])
+    phases.locator("label", has_text=re.compile(f"^{re.escape(PHASES[0])}$")).click()
+    phases.locator(".duplicate-idea").filter(
+        has=page.locator("label", has_text=re.compile(f"^{re.escape(PHASES[2])}$"))
+    ).get_by_label("Dans la fusion").uncheck()
+    phases.get_by_role("button", name="Fusionner").click()
+    expect(page.locator("#toast")).to_contain_text(f"1 idée fusionnée dans « {PHASES[0]} ».")
+    expect(cluster_with(page, PHASES[1])).to_have_count(0)
+    expect(cluster_with(page, PHASES[2]).locator("label", has_text=PHASES[0])).to_have_count(1)
     page.reload()
-    expect(status).to_contain_text(f"{count - 1} groupes de doublons probables parmi 1000")
+    # One cluster dismissed; one idea merged (the cluster it left keeps two ideas).
+    expect(status).to_contain_text(f"{count - 1} groupes de doublons probables parmi 999 idées")
     expect(cluster_with(page, APART[0])).to_have_count(0)
     expect(cluster_with(page, ABSORBED)).to_have_count(1)
     check_a11y(page, "duplicates-after-dismiss")

@@ -22,6 +22,7 @@ def duplicate_js_strings() -> dict[str, Any]:
         "duplicates.similarity": _("similarity %(low)s to %(high)s"),
         "duplicates.similarity_one": _("similarity %(score)s"),
         "duplicates.keep": _("Idea to keep"),
+        "duplicates.include": _("In the merge"),
         "duplicates.merge": _("Merge"),
         "duplicates.dismiss": _("Not duplicates"),
         "duplicates.merged_done": plural_forms(
