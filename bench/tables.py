@@ -59,10 +59,18 @@ import socketio
 
 from testkit import forms
 
-from .harness import BenchError, Row, ScenarioResult, log, percentile, rounded
+from .harness import (
+    BenchError,
+    ResourceSampler,
+    Row,
+    ScenarioResult,
+    log,
+    percentile,
+    rounded,
+)
 from .phones import CLIENT_LOG, Fleet, Phone, PhoneWorker, TallyStore, flatten
 from .servers import FACILITATOR_EMAIL, ROOT, AppServer, Facilitator, Servers
-from .steps import REQUEST_TIMEOUT, check_failures
+from .steps import REQUEST_TIMEOUT
 
 KEYS = ("tables",)
 # The goals of issue #13 for this scenario.
@@ -97,7 +105,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--tables-concurrency",
         type=int,
-        default=64,
+        default=16,
         help="phones seating themselves at once per client process",
     )
 
@@ -705,6 +713,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
 
         fleet.call("create", [{"indices": part} for part in fleet.shard(phones)], timeout=60)
         links = {i: tables[i % len(tables)]["link"] for i in range(phones)}
+        sampler = ResourceSampler(app.pid, fleet.pids).start()
         started = time.monotonic()
         answers = fleet.call(
             "seat",
@@ -715,10 +724,16 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             request_timeout=REQUEST_TIMEOUT,
             timeout=phones * 0.5 + 120,
         )
+        resources = sampler.stop()
         figures["seating"] = seating_figures(answers, started, phones)
+        # Where the time went: the server's CPU, the phones', and everything else's.
+        figures["seating"] |= {
+            "server_cpu_ms_per_phone": rounded((resources["cpu_seconds"] or 0) * 1000 / phones),
+            "server_cpu_pct_mean": resources["cpu_pct_mean"],
+            "clients_cpu_pct_mean": resources["clients_cpu_pct_mean"],
+            "other_processes_cpu_pct_mean": resources["other_processes_cpu_pct_mean"],
+        }
         log(f"  seating: {figures['seating']['total_s']} s, {figures['seating']['errors']} errors")
-        if figures["seating"]["errors"]:
-            check_failures("sit at their tables", answers, phones)
         at: dict[int, int] = {}
         participant: dict[int, int] = {}
         for answer in answers:
@@ -831,6 +846,18 @@ def report(figures: dict[str, Any]) -> ScenarioResult:
             goals["seating_total_s<=5"],
         ),
         Row("seating: all seated over HTTP, s", seating["http_s"]),
+        Row("seating: server CPU per phone, ms", seating.get("server_cpu_ms_per_phone")),
+        Row(
+            "seating: server / phones / other processes CPU, % of a core",
+            " / ".join(
+                str(seating.get(k))
+                for k in (
+                    "server_cpu_pct_mean",
+                    "clients_cpu_pct_mean",
+                    "other_processes_cpu_pct_mean",
+                )
+            ),
+        ),
         Row("seating: errors", seating["errors"], None, "0", goals["seating_errors==0"]),
         Row(
             "bytes to one phone joining (pages + assets + snapshot), KB",
@@ -873,8 +900,11 @@ def report(figures: dict[str, Any]) -> ScenarioResult:
     result = ScenarioResult(figures, rows, title=f"défi tables ({figures['phones']} phones)")
     if delivery["refused"]:
         result.broken.append(f"contributions refused: {delivery['refused']}")
-    if seating["failures"]:
-        result.notes.append(f"seating failures: {seating['failures']}")
+    if seating["errors"]:
+        # Measured on the phones that did sit; the run still broke.
+        result.broken.append(
+            f"{seating['errors']} of {seating['phones']} phones not seated: {seating['failures']}"
+        )
     if not goals["bytes_total_kb<=150"]:
         heaviest = sorted(sent["breakdown"], key=lambda b: -int(b.get("bytes", b.get("total", 0))))
         result.notes.append(
