@@ -50,7 +50,7 @@ export function makeRewording({ store, run, say, render, focusWhenShown, cardEl 
     if (!entries.length) return null;
     const box = h("details", { class: "idea__details", open: opened.has(idea.id) },
       h("summary", { dataset: { focusKey: "details" } }, t("grouping.details")),
-      h("dl", {}, entries.map(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])));
+      h("dl", {}, entries.flatMap(([name, value]) => [h("dt", {}, name), h("dd", {}, value)])));
     box.addEventListener("toggle", () => (box.open ? opened.add(idea.id) : opened.delete(idea.id)));
     return box;
   }
