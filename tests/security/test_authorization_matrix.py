@@ -164,6 +164,25 @@ MATRIX: dict[str, dict[str, str]] = {
     "offer_help": participants(WW),
     "withdraw_help": participants(OWN),
     "erase_participant": facilitators(WW),
+    # Défi tables: a host is a participant (the scenario makes the caller's participant
+    # the table's host where only hosts and facilitators may act).
+    "create_tables": facilitators(WW),
+    "update_table": facilitators(WW),
+    "delete_table": facilitators(WW),
+    "set_table_host": facilitators(WW),
+    "seat_participant": facilitators(WW),
+    "balance_tables": facilitators(OWN),
+    "next_round": facilitators(OWN),
+    "set_contribution_kinds": facilitators(OWN),
+    "spotlight_table": facilitators(WW),
+    "list_tables": {**participants_and_facilitators(OWN), "screen": OK},
+    "choose_table": participants(WW),
+    "join_table": participants_and_facilitators(WW),
+    "post_contribution": participants_and_facilitators(WW),
+    "vote_contribution": participants(WW),
+    "moderate_contribution": participants_and_facilitators(WW),
+    "keep_contribution": participants_and_facilitators(WW),
+    "save_synthesis": participants_and_facilitators(WW),
 }
 
 COMMANDS = sorted(names(Commands).values())
@@ -226,6 +245,22 @@ def test_command(app: Flask, command: str) -> None:
     assert world is not None
     world.close()
     assert not mismatches, "\n".join(mismatches)
+
+
+def table_seqs(app: Flask, workshop_id: int) -> int:
+    """How many facts the workshop's tables have sent (the table streams)."""
+    from sqlalchemy import func, select
+
+    from workshop.models import Table as TableRow
+
+    with app.app_context():
+        return int(
+            db.session.scalar(
+                select(func.coalesce(func.sum(TableRow.seq), 0)).where(
+                    TableRow.workshop_id == workshop_id
+                )
+            )
+        )
 
 
 def check(

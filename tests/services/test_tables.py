@@ -897,3 +897,31 @@ def test_deleting_the_workshop_takes_its_tables(app: Flask) -> None:
         privacy.delete_workshop(workshop_id, workshop.owner)
         for model in (Table, Seat, Contribution, ContributionVote):
             assert db.session.scalar(select(func.count()).select_from(model)) == 0
+
+
+def test_a_challenge_merged_or_deleted_takes_care_of_its_tables(
+    app: Flask, delivered: list[Any]
+) -> None:
+    """In the draft (where défis may still be regrouped): a défi folded into another
+    hands it its tables; a défi deleted takes its tables and unseats their people."""
+    from workshop.schemas import ChallengeMerge
+    from workshop.services import merging
+
+    with app.app_context():
+        workshop, [one, two] = with_tables(phase=None)
+        person = make_participant(workshop)
+        workshop.status = "draft"  # back in preparation (as a test shortcut)
+        db.session.commit()
+        tables.seat_participant(workshop.id, workshop.owner, SeatChange(person.id, two.id))
+        absorbed, into = two.challenge_id, one.challenge_id
+        merging.merge_challenges(
+            workshop.id, workshop.owner, ChallengeMerge(source_id=absorbed, target_id=into)
+        )
+        assert (one.challenge_id, two.challenge_id) == (into, into)
+        assert seat_rows(workshop.id) == [(person.id, two.id, 1)]
+        seq = workshop.seq
+        delivered.clear()
+        merging.delete_challenge(workshop.id, workshop.owner, into)
+        assert seating.tables_of(workshop.id) == [] and seat_rows(workshop.id) == []
+        assert "tables_changed" in [name for name, _ in facts_since(workshop.id, seq)]
+        assert table_rooms.Move(workshop.id, person.id, None, None) in delivered

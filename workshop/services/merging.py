@@ -28,7 +28,7 @@ from ..schemas import (
     serialize_idea,
 )
 from ..wire import DuplicatesMerged, DuplicatesUnmerged, IdeaChanged, IdeasMerged
-from . import challenges, event_log, lookup, qualification, volunteers, votes
+from . import challenges, event_log, lookup, qualification, seating, volunteers, votes
 
 
 def _fold_challenge(workshop: Workshop, absorbed: Challenge, into: Challenge) -> None:
@@ -39,6 +39,7 @@ def _fold_challenge(workshop: Workshop, absorbed: Challenge, into: Challenge) ->
         votes.record_change(workshop, phase, into.id)
         votes.record_change(workshop, phase, absorbed.id)
     _fold_follow_up(workshop, TargetRef("challenge", absorbed.id), TargetRef("challenge", into.id))
+    seating.carry_tables(workshop, absorbed.id, into.id)  # its défi tables work on ``into``
     db.session.delete(absorbed)
 
 
@@ -61,6 +62,7 @@ def delete_challenge(workshop_id: int, facilitator: Facilitator, challenge_id: i
         idea.challenge_id = None
     challenges.renumber(unclassified + moved)
     votes.give_back_challenge(workshop, challenge)  # dots on it in open votes
+    seating.drop_tables_of(workshop, challenge.id)  # its défi tables go with it
     db.session.delete(challenge)
     db.session.flush()
     challenges.record_grouping(workshop, Facts.GROUPING_CHANGED, {"reason": "challenge_deleted"})

@@ -580,3 +580,38 @@ def erase_participant(
     if hosted is not None:
         record_tables_changed(workshop)
     summary_due(workshop)
+
+
+def carry_tables(workshop: Workshop, absorbed_id: int, into_id: int) -> None:
+    """A défi folded into another (a merge): its tables, with their people and
+    contributions, now work on the absorbing défi. Records ``tables_changed`` when it
+    had tables. The caller holds the lock."""
+    moved = [t for t in tables_of(workshop.id) if t.challenge_id == absorbed_id]
+    for table in moved:
+        table.challenge_id = into_id
+    if moved:
+        record_tables_changed(workshop)
+
+
+def drop_tables_of(workshop: Workshop, challenge_id: int) -> None:
+    """A défi deleted takes its tables (and their contributions) with it: its people
+    are unseated and told, the spotlight cleared, ``tables_changed`` recorded. Call it
+    before deleting the défi; the caller holds the lock."""
+    going = [t for t in tables_of(workshop.id) if t.challenge_id == challenge_id]
+    if not going:
+        return
+    people: set[int] = set()
+    for table in going:
+        people.update(seated_ids(workshop, table.id))
+        if table.host_participant_id is not None:
+            people.add(table.host_participant_id)
+        for model in (ContributionVote, Contribution, Seat):
+            db.session.execute(delete(model).where(model.table_id == table.id))
+        if workshop.spotlight_table_id == table.id:
+            workshop.spotlight_table_id = None
+            event_log.record(workshop, Facts.SPOTLIGHT_CHANGED, {"table_id": None, "table": None})
+        db.session.delete(table)
+    db.session.flush()
+    for participant_id in sorted(people):
+        moved(workshop, participant_id, None)
+    record_tables_changed(workshop)
