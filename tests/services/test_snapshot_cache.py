@@ -111,3 +111,19 @@ def test_kept_no_longer_than_configured(app: Flask, cached: list[tuple[int, Role
         snapshot.build_state(workshop, Role.PARTICIPANT, alice)
         db.session.rollback()
     assert len(cached) == 2
+
+
+def test_another_workshop_under_the_same_id_is_not_served_the_old_one(
+    app: Flask, cached: list[tuple[int, Role]]
+) -> None:
+    """A workshop deleted and another made with its id (SQLite may reuse it) at the same
+    seq: told apart by their join codes."""
+    with app.app_context():
+        workshop = make_workshop()
+        alice = make_participant(workshop)
+        snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        workshop.code = "ZZZZ9999"  # no fact: only the code tells them apart
+        db.session.commit()
+        again = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+    assert len(cached) == 2
+    assert again["workshop"]["code"] == "ZZZZ9999"

@@ -76,9 +76,10 @@ def participant_view(participant: Participant) -> dict[str, Any]:
     }
 
 
-# The part of a snapshot every client of one role shares, by (workshop, role): the seq
-# and redaction point it was read at, when (monotonic), and the state. See role_state.
-_SHARED: dict[tuple[int, Role], tuple[int, int, float, dict[str, Any]]] = {}
+# The part of a snapshot every client of one role shares, by (workshop, role): the seq,
+# redaction point and join code it was read at (a workshop deleted and another made with
+# its id is not the same one), when (monotonic), and the state. See role_state.
+_SHARED: dict[tuple[int, Role], tuple[tuple[int, int, str], float, dict[str, Any]]] = {}
 _SHARED_MAX = 1024  # workshops remembered at once; beyond, the cache starts afresh
 
 
@@ -133,15 +134,15 @@ def role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
     if role is Role.FACILITATOR or ttl_s <= 0:
         return _role_state(workshop, role)
     key = (workshop.id, role)
-    seq, redacted = workshop.seq or 0, workshop.redacted_seq or 0
+    version = (workshop.seq or 0, workshop.redacted_seq or 0, workshop.code)
     now = time.monotonic()
     cached = _SHARED.get(key)
-    if cached is not None and cached[:2] == (seq, redacted) and now - cached[2] < ttl_s:
-        return cached[3]
+    if cached is not None and cached[0] == version and now - cached[1] < ttl_s:
+        return cached[2]
     state = _role_state(workshop, role)
     if len(_SHARED) >= _SHARED_MAX:
         _SHARED.clear()
-    _SHARED[key] = (seq, redacted, now, state)
+    _SHARED[key] = (version, now, state)
     return state
 
 
