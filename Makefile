@@ -16,9 +16,11 @@ export HOST PORT
 run: migrate
 	$(PY) run.py
 
-## test: install, lint, check the migrations, run every test (browser and server ones included)
+## test: install, lint, check the migrations, run every test (browser and server ones included),
+## spread over TEST_WORKERS processes (default: one per core; TEST_WORKERS=0 runs them in this one)
+TEST_WORKERS ?= auto
 test: install-dev lint check-migrations test-js
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup $(PYTEST_ARGS)
 
 ## test-js: the browser modules' unit tests (tests/js/, Node's own test runner); the files
 ## are named rather than the folder, which Node 21+ no longer searches on every platform

@@ -207,3 +207,17 @@ def pytest_runtest_makereport(
     report = yield
     setattr(item, f"rep_{report.when}", report)
     return report
+
+
+# `make test` spreads the tests over the cores (pytest-xdist, --dist loadgroup). Tests that
+# share one session-wide stack run on one worker each: the throwaway PostgreSQL + Redis +
+# nginx of tests/scaleout, the chaos tests' template instance.
+_SHARED_STACKS = {"scaleout": "scaleout", "chaos": "chaos"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        parts = item.nodeid.split("/")
+        group = _SHARED_STACKS.get(parts[1]) if len(parts) > 2 and parts[0] == "tests" else None
+        if group:
+            item.add_marker(pytest.mark.xdist_group(group))
