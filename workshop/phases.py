@@ -47,6 +47,16 @@ KIND_LABELS = {
     PhaseKind.RESTITUTION: _l("Restitution"),
 }
 
+# The default labels of the défi tables' contribution kinds (a kind whose label is ""):
+# the phones, the screen, the tables page and the exports all name them so.
+CONTRIBUTION_KIND_LABELS = {
+    "needs": _l("Needs and publics"),
+    "solutions": _l("Solution ideas"),
+    "actors": _l("Actors and resources"),
+    "obstacles": _l("Obstacles"),
+    "holders": _l("Possible holders"),
+}
+
 FORMAT_LABELS = {
     Format.MARATHON: _l("Ideas marathon (one day)"),
     Format.CHALLENGES_EVENING: _l("Challenges evening (Start-up de Territoire)"),

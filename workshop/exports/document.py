@@ -49,10 +49,9 @@ from ..models import (
     Vote,
     Workshop,
 )
-from ..phases import PhaseKind, vote_settings
+from ..phases import CONTRIBUTION_KIND_LABELS, PhaseKind, vote_settings
 from ..tallies import ranks
 from .links import join_url
-from .localized import DEFAULT_KIND_LABELS
 
 FORMAT = "semis.workshop-export"
 # 1.1 added the défi tables (``tables``, ``contribution_kinds``); 1.0 files still import.
@@ -194,7 +193,7 @@ def contribution_kinds(workshop: Workshop) -> list[dict[str, str]]:
     with force_locale(str(current_app.config["BABEL_DEFAULT_LOCALE"])):
         for kind in workshop.contribution_kinds or []:
             key = str(kind.get("key", ""))
-            default = DEFAULT_KIND_LABELS.get(key)
+            default = CONTRIBUTION_KIND_LABELS.get(key)
             label = str(kind.get("label") or "") or (str(default) if default else key)
             kinds.append({"key": key, "label": label})
     return kinds

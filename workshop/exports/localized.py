@@ -29,16 +29,6 @@ DEFAULT_TIMEZONE = "Europe/Paris"
 DATETIME_TEXT = "%d/%m/%Y %H:%M"
 DATETIME_NUMBER_FORMAT = "DD/MM/YYYY HH:MM"
 
-# The default labels of the défi tables' contribution kinds (a kind whose label is ""),
-# as the phones and the screen show them (workshop/views/table_strings.py).
-DEFAULT_KIND_LABELS: dict[str, Any] = {
-    "needs": _l("Needs and publics"),
-    "solutions": _l("Solution ideas"),
-    "actors": _l("Actors and resources"),
-    "obstacles": _l("Obstacles"),
-    "holders": _l("Possible holders"),
-}
-
 # Column headers; a table may name one of its columns its own way.
 _COLUMNS: dict[str, Any] = {
     "id": _l("No."),

@@ -25,7 +25,7 @@ from ..extensions import Base
 from .base import UTCDateTime, utcnow
 
 #: The kinds a new workshop's tables contribute in; ``label`` "" means the translated
-#: default label of the key (:data:`workshop.services.tables.DEFAULT_KIND_LABELS`).
+#: default label of the key (:data:`workshop.phases.CONTRIBUTION_KIND_LABELS`).
 DEFAULT_CONTRIBUTION_KINDS: list[dict[str, str]] = [
     {"key": "needs", "label": ""},
     {"key": "solutions", "label": ""},

@@ -6,11 +6,11 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from .plurals import plural_forms
+
 
 def duplicate_js_strings() -> dict[str, Any]:
     """Every string the duplicate review shows, by key, in the page's language."""
-    from .js_strings import plural_forms  # js_strings spreads this dict into its own
-
     return {
         "duplicates.searching": _("Looking for duplicates among the ideas…"),
         "duplicates.found": plural_forms(

@@ -7,13 +7,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_babel import get_translations
 from flask_babel import gettext as _
 
 from ..models import Profile
 from ..phases import KIND_LABELS
 from ..schemas.fields import DESCRIPTION_MAX, NEED_MAX, TITLE_MAX
 from ..stages import STAGE_LABELS
+from .duplicate_strings import duplicate_js_strings
+from .plurals import plural_forms
+from .table_strings import table_js_strings
 
 
 def profile_labels() -> dict[str, str]:
@@ -33,22 +35,6 @@ def status_labels() -> dict[str, str]:
     return {"draft": _("In preparation"), "open": _("Live"), "closed": _("Closed")}
 
 
-def plural_forms(singular: str, plural: str) -> dict[str, str]:
-    """Both forms of a plural message, unformatted: the browser picks one and fills in
-    ``%(count)s`` (see i18n.js). Extracted by pybabel as ``-k plural_forms:1,2``."""
-    translations = get_translations()
-    return {
-        "one": str(translations.ngettext(singular, plural, 1)),
-        "other": str(translations.ngettext(singular, plural, 2)),
-    }
-
-
-def _duplicate_strings() -> dict[str, Any]:
-    from .duplicate_strings import duplicate_js_strings  # it imports plural_forms from here
-
-    return duplicate_js_strings()
-
-
 def js_strings() -> dict[str, Any]:
     """Every string the browser scripts show, by key, in the page's language."""
     return {
@@ -61,7 +47,7 @@ def js_strings() -> dict[str, Any]:
         "error.timeout": _("The server did not answer. Try again."),
         "error.unknown": _("Something went wrong."),
         # The duplicate review (duplicates.js): its own module.
-        **_duplicate_strings(),
+        **duplicate_js_strings(),
         "outbox.waiting": plural_forms(
             "%(count)s item waiting to be sent", "%(count)s items waiting to be sent"
         ),
@@ -242,11 +228,5 @@ def js_strings() -> dict[str, Any]:
         ),
         "volunteer.none": _("No volunteer yet."),
         # The défi tables (issue #13): their own module, to keep this list readable.
-        **_table_strings(),
+        **table_js_strings(),
     }
-
-
-def _table_strings() -> dict[str, Any]:
-    from .table_strings import table_js_strings  # imports this module's plural_forms
-
-    return table_js_strings()

@@ -7,18 +7,13 @@ from typing import Any
 
 from flask_babel import gettext as _
 
-from .js_strings import plural_forms
+from ..phases import CONTRIBUTION_KIND_LABELS
+from .plurals import plural_forms
 
 
 def default_kind_labels() -> dict[str, str]:
     """The default labels of the contribution kinds (a kind whose label is "")."""
-    return {
-        "needs": _("Needs and publics"),
-        "solutions": _("Solution ideas"),
-        "actors": _("Actors and resources"),
-        "obstacles": _("Obstacles"),
-        "holders": _("Possible holders"),
-    }
+    return {key: str(label) for key, label in CONTRIBUTION_KIND_LABELS.items()}
 
 
 def table_js_strings() -> dict[str, Any]:
