@@ -114,6 +114,17 @@ def seated_counts(workshop: Workshop) -> dict[int, int]:
     return {table_id: count for table_id, count in rows}
 
 
+def seated_count(workshop: Workshop, table_id: int) -> int:
+    """How many sit at the table this round: a count in the database, not a list, since
+    every seat (a QR code scanned, a table chosen) asks it of a table that may hold 50."""
+    count = db.session.scalar(
+        select(func.count())
+        .select_from(Seat)
+        .where(Seat.table_id == table_id, Seat.round == workshop.table_round)
+    )
+    return int(count or 0)
+
+
 def seated_ids(workshop: Workshop, table_id: int) -> list[int]:
     return list(
         db.session.scalars(
@@ -362,7 +373,7 @@ def table_snapshot(
         "synthesis": table.synthesis,
         "synthesis_done": table.synthesis_done,
         "synthesis_version": table.synthesis_version,
-        "seated": len(seated_ids(workshop, table.id)),
+        "seated": seated_count(workshop, table.id),
     }
     if full:
         snapshot["names"] = seated_names(workshop, table.id)
@@ -434,7 +445,7 @@ def record_seated(workshop: Workshop, table: Table) -> None:
     the facilitators."""
     db.session.flush()
     names = seated_names(workshop, table.id)
-    count = len(seated_ids(workshop, table.id))
+    count = seated_count(workshop, table.id)
     record_table(
         workshop,
         table,

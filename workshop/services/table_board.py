@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from ..extensions import db
 from ..models import Challenge, Participant, Seat, Table, Workshop
@@ -89,6 +89,50 @@ def seating_board(workshop: Workshop) -> SeatingBoard:
         profiles={table_id: dict(counts) for table_id, counts in profiles.items()},
         participants=participants,
     )
+
+
+@dataclass(frozen=True)
+class FreeTable:
+    """A table with seats left, for the phone whose table is full."""
+
+    table: Table
+    challenge: Challenge | None
+    left: int
+
+
+def seats_left(workshop: Workshop, table: Table) -> int:
+    """The seats left at one table this round (a count: a table link asks it on every
+    scan, and must not read the whole room)."""
+    seated = db.session.scalar(
+        select(func.count())
+        .select_from(Seat)
+        .where(Seat.table_id == table.id, Seat.round == (workshop.table_round or 1))
+    )
+    return max(0, table.capacity - int(seated or 0))
+
+
+def free_tables(workshop: Workshop, *, besides: int | None = None) -> list[FreeTable]:
+    """The tables (by number, other than ``besides``) with seats left this round:
+    seats counted per table in the database, no participant read."""
+    seated: dict[int, int] = {
+        table_id: count
+        for table_id, count in db.session.execute(
+            select(Seat.table_id, func.count())
+            .where(Seat.workshop_id == workshop.id, Seat.round == (workshop.table_round or 1))
+            .group_by(Seat.table_id)
+        )
+    }
+    challenges = {
+        c.id: c
+        for c in db.session.scalars(select(Challenge).where(Challenge.workshop_id == workshop.id))
+    }
+    return [
+        FreeTable(table, challenges.get(table.challenge_id), left)
+        for table in db.session.scalars(
+            select(Table).where(Table.workshop_id == workshop.id).order_by(Table.number)
+        )
+        if table.id != besides and (left := table.capacity - seated.get(table.id, 0)) > 0
+    ]
 
 
 def find_table(workshop_id: int, table_id: int) -> Table | None:

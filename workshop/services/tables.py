@@ -538,7 +538,7 @@ def _sit(workshop: Workshop, participant: Participant, table: Table) -> None:
     hosted = seating.hosted_table(workshop.id, participant.id)
     if hosted is not None and hosted.id != table.id:
         raise Forbidden(_("A host stays at their table."))
-    if len(seating.seated_ids(workshop, table.id)) >= table.capacity:
+    if seating.seated_count(workshop, table.id) >= table.capacity:
         raise TableFull()
     seating.place(workshop, participant.id, table)
     seating.summary_due(workshop)

@@ -194,18 +194,18 @@ def _arrive(workshop: Workshop, participant: Participant, table: Table, purpose:
 
 def _full(workshop: Workshop, table: Table, error: WorkshopError) -> Any:
     """The table is full: the tables with seats left, each with its own seat link."""
-    board = table_board.seating_board(workshop)
     free = [
         {
-            "table": other,
-            "challenge": board.challenges.get(other.challenge_id),
-            "left": board.seats_left(other),
+            "table": other.table,
+            "challenge": other.challenge,
+            "left": other.left,
             "url": url_for(
-                "tables.seat", code=workshop.code, token=table_token(workshop, other.id, SEAT)
+                "tables.seat",
+                code=workshop.code,
+                token=table_token(workshop, other.table.id, SEAT),
             ),
         }
-        for other in board.tables
-        if other.id != table.id and board.seats_left(other) > 0
+        for other in table_board.free_tables(workshop, besides=table.id)
     ]
     return render_template(
         "table_full.html", workshop=workshop, table=table, error=error, free=free
@@ -227,8 +227,7 @@ def _table_link(code: str, token: str, purpose: str) -> Any:
     participant = current_participant(workshop.id)
     if participant is not None:
         return _arrive(workshop, participant, table, purpose)
-    board = table_board.seating_board(workshop)
-    if purpose == SEAT and board.seats_left(table) <= 0:
+    if purpose == SEAT and table_board.seats_left(workshop, table) <= 0:
         return _full(workshop, table, TableFull())
     form = request.form.to_dict()
     error: WorkshopError | None = None

@@ -1,0 +1,101 @@
+"""What one phone seating itself by its table's QR code costs the server must not grow
+with the room (issue #13: 1,000 phones seated within seconds). Counted, not timed: the
+SQL statements of the join form, its answer and ``join_table`` are the same for the
+5th phone and for the 40th, and no request reads every participant of the workshop
+(the capacity check and the list of free tables count seats in the database)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask_socketio.test_client import SocketIOTestClient
+from sqlalchemy import event
+
+from tests.realtime.sockets import ack
+from tests.views.test_tables_views import NewWorkshop, link, make_evening
+from workshop.extensions import db
+from workshop.models import Participant
+
+
+@pytest.fixture
+def app_config() -> dict[str, Any]:
+    # Forty joins from one test address: over the join form's per-address burst limit.
+    return {"RATELIMIT_ENABLED": False}
+
+
+@contextmanager
+def counting(app: Flask) -> Iterator[dict[str, int]]:
+    """Counts the SQL statements run and the participants loaded as ORM objects."""
+    counts = {"statements": 0, "participants": 0}
+
+    def statement(*_args: Any) -> None:
+        counts["statements"] += 1
+
+    def loaded(*_args: Any) -> None:
+        counts["participants"] += 1
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(Participant, "load", loaded)
+    try:
+        yield counts
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(Participant, "load", loaded)
+
+
+def test_seating_by_table_link_costs_the_same_in_a_full_room(
+    app: Flask, new_workshop: NewWorkshop, socket_client: Callable[..., SocketIOTestClient]
+) -> None:
+    evening = make_evening(app, new_workshop, capacity=50, count=2)
+    links = [link(app, evening, 0), link(app, evening, 1)]
+
+    def seat(n: int) -> dict[str, int]:
+        http = app.test_client()
+        url = links[n % 2]
+        with counting(app) as counts:
+            assert http.get(url).status_code == 200
+            form = {"display_name": f"Phone {n}", "profile": "citizen"}
+            assert http.post(url, data=form).status_code == 302
+            phone = socket_client(evening.workshop, http=http)
+            assert ack(phone, "join_workshop")["ok"] is True
+            answer = ack(phone, "join_table")
+        assert answer["ok"] is True, answer
+        assert answer["data"]["table"]["seated"] == n // 2 + 1
+        return counts
+
+    costs = [seat(n) for n in range(44)]
+    early, late = costs[4], costs[43]
+    assert late["statements"] == early["statements"], (early, late)
+    # The phone itself (its join, its cookie, its socket), never the room.
+    assert late["participants"] == early["participants"] <= 8, (early, late)
+
+
+def test_a_full_table_lists_the_free_ones_without_reading_the_room(
+    app: Flask, new_workshop: NewWorkshop
+) -> None:
+    evening = make_evening(app, new_workshop, capacity=3, count=3)
+    full = link(app, evening, 0)
+    for n in range(3):
+        http = app.test_client()
+        form = {"display_name": f"Assis {n}", "profile": "citizen"}
+        assert http.post(full, data=form).status_code == 302
+    for n in range(20):  # people elsewhere, unseated
+        http = app.test_client()
+        assert (
+            http.post(
+                f"/j/{evening.workshop.code}",
+                data={"display_name": f"Autre {n}", "profile": "citizen"},
+            ).status_code
+            == 302
+        )
+    with counting(app) as counts:
+        page = app.test_client().get(full)
+    assert page.status_code == 409
+    assert page.get_data(as_text=True).count("/t/") >= 2
+    assert counts["participants"] == 0
