@@ -14,8 +14,8 @@ workshop open on its tables step. Then:
    each ES module it imports, recursively), then its WebSocket: Engine.IO's open
    packet, the namespace connection, ``join_workshop`` (the snapshot) and
    ``join_table`` (its table). Every byte of the answers is counted (headers and bodies
-   as sent: ``run.py`` does not compress; the gzip size is noted apart, what a proxy
-   compressing would send).
+   as sent: ``run.py`` gzips static files, not pages; the gzip size of what came
+   uncompressed is noted apart, what a proxy compressing everything would send).
 2. **Seating.** ``--phones`` phones, phone *i* at table *i* mod the tables: each opens
    its table's seat link (``/j/<code>/t/<token>``), fills in the join form, opens its
    socket, ``join_workshop`` then ``join_table``. ``seating_s`` runs from the first
@@ -48,6 +48,7 @@ import subprocess
 import sys
 import time
 import uuid
+import zlib
 from collections.abc import Sequence
 from html.parser import HTMLParser
 from pathlib import Path
@@ -83,6 +84,7 @@ PROFILES = ("citizen", "association", "business", "elected", "project_holder", "
 CONTRIBUTION_POSTED = "contribution_posted"
 TABLES_SUMMARY = "tables_summary"
 START_DELAY_S = 1.0
+PROMOTIONS_PER_SECOND = 15
 IDEAS_FILES = (
     ROOT.parent / "shared" / "datasets" / "ideas" / "paris_bp_laureats_fr.csv",
     ROOT / "tests" / "data" / "duplicates" / "paris_bp_1000.csv",
@@ -226,6 +228,17 @@ def imported(url: str, body: bytes) -> list[str]:
     return [urljoin(url, f) for f in found]
 
 
+def decoded(body: bytes, encoding: str) -> bytes:
+    """A body as the browser reads it: sent gzipped (``Content-Encoding``), unpacked."""
+    if encoding == "gzip":
+        return gzip.decompress(body)
+    if encoding == "deflate":
+        return zlib.decompress(body)
+    if encoding not in ("", "identity"):
+        raise BenchError(f"a body sent as {encoding!r}, which the bench cannot read")
+    return body
+
+
 def _headers_size(response: aiohttp.ClientResponse) -> int:
     status_line = 15 + len(response.reason or "")
     return status_line + sum(len(k) + len(v) + 4 for k, v in response.raw_headers) + 2
@@ -255,7 +268,8 @@ async def measure_bytes(base_url: str, link: str, workshop_id: int) -> dict[str,
                         "gzip": len(body) if encoding else len(gzip.compress(body, 6)),
                     }
                 )
-                return response.status, body, response.headers
+                # Counted as sent, read as the browser does (its imports, its token).
+                return response.status, decoded(body, encoding), response.headers
 
         url = base_url + link
         status, body, _h = await fetch("join form page", "GET", url)
@@ -750,7 +764,12 @@ def run(args: argparse.Namespace) -> ScenarioResult:
             for table_id, phone in hosts.items()
             if phone in participant
         ]
-        facilitator.session(*promote)
+        # At the facilitator's command limit (20 per second, throttle.DEFAULT_LIMITS),
+        # as a facilitator clicking would: a session (its join and 15 promotions) a second.
+        for start in range(0, len(promote), PROMOTIONS_PER_SECOND):
+            if start:
+                time.sleep(1.05)
+            facilitator.session(*promote[start : start + PROMOTIONS_PER_SECOND])
         fleet.call(
             "join_table",
             indices=sorted(p for p in hosts.values() if p >= 0),
