@@ -99,3 +99,34 @@ def test_a_full_table_lists_the_free_ones_without_reading_the_room(
     assert page.status_code == 409
     assert page.get_data(as_text=True).count("/t/") >= 2
     assert counts["participants"] == 0
+
+
+@pytest.mark.parametrize("app_config", [{"RATELIMIT_ENABLED": True}])  # their exemptions run
+def test_a_table_link_looks_its_workshop_up_once_per_request(
+    app: Flask, new_workshop: NewWorkshop
+) -> None:
+    """The rate limits' exemptions (the table link's, the join form's) and the view share
+    one look-up of the workshop by its code."""
+    evening = make_evening(app, new_workshop, count=1)
+    url = link(app, evening, 0)
+    statements: list[str] = []
+
+    def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+        statements.append(sql)
+
+    with app.app_context():
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", statement)
+    try:
+        http = app.test_client()
+        requests: list[Callable[[], Any]] = [
+            lambda: http.get(url),
+            lambda: http.post(url, data={"display_name": "Une", "profile": "citizen"}),
+        ]
+        for request in requests:
+            statements.clear()
+            assert request().status_code in (200, 302)
+            by_code = [s for s in statements if "workshops.code =" in s]
+            assert len(by_code) == 1, by_code
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)

@@ -22,15 +22,17 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from itsdangerous import Signer
 
-from ..auth import current_participant, login_required, set_participant_cookie
+from ..auth import login_required, set_participant_cookie
 from ..errors import NotFound, TableFull, UnknownCode, WorkshopError
 from ..exports.links import external_url
 from ..extensions import limiter
 from ..models import Participant, Profile, Table, Workshop
 from ..schemas import parse_join
-from ..services import guards, lookup, participants, table_board, tables
+from ..services import guards, participants, table_board, tables
 from .access import own_workshop
 from .common import error_response, qr_svg
+from .participant import _find_workshop as find_workshop
+from .participant import _joined_as as joined_as
 from .participant import join_creations
 from .table_strings import default_kind_labels
 
@@ -93,11 +95,10 @@ def _knows_the_table() -> bool:
     valid (only the server signs), like the join QR code's link; a phone of the
     workshop (its cookie) too. A forged token answers 404 and counts as a guess."""
     args = request.view_args or {}
-    try:
-        workshop = lookup.find_by_code(str(args.get("code", "")))
-    except UnknownCode:
+    workshop = find_workshop(str(args.get("code", "")))
+    if workshop is None:
         return False
-    if current_participant(workshop.id) is not None:
+    if joined_as(workshop.id) is not None:
         return True
     purpose = HOST if request.endpoint == "tables.host" else SEAT
     return token_table_id(workshop, str(args.get("token", "")), purpose) is not None
@@ -213,10 +214,11 @@ def _full(workshop: Workshop, table: Table, error: WorkshopError) -> Any:
 
 
 def _table_link(code: str, token: str, purpose: str) -> Any:
-    try:
-        workshop = lookup.find_by_code(code)
-    except UnknownCode as unknown:
-        return error_response(unknown)
+    # The rate limits' exemptions looked the workshop and the phone up already: once
+    # per request (participant.find_workshop, joined_as).
+    workshop = find_workshop(code)
+    if workshop is None:
+        return error_response(UnknownCode())
     endpoint = "tables.host" if purpose == HOST else "tables.seat"
     if workshop.code != code:  # typed in lower case: the canonical URL
         return redirect(url_for(endpoint, code=workshop.code, token=token))
@@ -224,7 +226,7 @@ def _table_link(code: str, token: str, purpose: str) -> Any:
         table = _table_of(workshop, token, purpose)
     except NotFound as missing:
         return error_response(missing)
-    participant = current_participant(workshop.id)
+    participant = joined_as(workshop.id)
     if participant is not None:
         return _arrive(workshop, participant, table, purpose)
     if purpose == SEAT and table_board.seats_left(workshop, table) <= 0:
