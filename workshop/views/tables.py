@@ -17,18 +17,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from itsdangerous import Signer
+from sqlalchemy import inspect
 
 from ..auth import login_required, set_participant_cookie
 from ..errors import NotFound, TableFull, UnknownCode, WorkshopError
 from ..exports.links import external_url
 from ..extensions import limiter
-from ..models import Participant, Profile, Table, Workshop
+from ..models import Profile, Table, Workshop
 from ..schemas import parse_join
-from ..services import guards, participants, table_board, tables
+from ..services import guards, lookup, participants, table_board, tables
 from .access import own_workshop
 from .common import error_response, qr_svg
 from .participant import _find_workshop as find_workshop
@@ -183,14 +185,29 @@ def _table_of(workshop: Workshop, token: str, purpose: str) -> Table:
     return table
 
 
-def _arrive(workshop: Workshop, participant: Participant, table: Table, purpose: str) -> Any:
+@dataclass(frozen=True)
+class _Link:
+    """What a table link names, read before the join's and the seat's commits expire
+    the rows (each attribute read after them would be a query)."""
+
+    workshop_id: int
+    code: str
+    table_id: int
+
+
+def _arrive(link: _Link, participant_id: int, purpose: str) -> Any:
     """Seat (or promote) a phone that has joined: to the phone page, or to the list of
     tables with seats left when this one is full."""
     try:
-        tables.seat_from_link(workshop.id, participant.id, table.id, as_host=purpose == HOST)
+        tables.seat_from_link(
+            link.workshop_id, participant_id, link.table_id, as_host=purpose == HOST
+        )
     except TableFull as full:
-        return _full(workshop, table, full)
-    return redirect(url_for("participant.board", code=workshop.code))
+        table = table_board.find_table(link.workshop_id, link.table_id)
+        if table is None:  # deleted meanwhile
+            return error_response(NotFound())
+        return _full(lookup.get_workshop(link.workshop_id), table, full)
+    return redirect(url_for("participant.board", code=link.code))
 
 
 def _full(workshop: Workshop, table: Table, error: WorkshopError) -> Any:
@@ -226,9 +243,10 @@ def _table_link(code: str, token: str, purpose: str) -> Any:
         table = _table_of(workshop, token, purpose)
     except NotFound as missing:
         return error_response(missing)
+    link = _Link(workshop.id, workshop.code, table.id)
     participant = joined_as(workshop.id)
     if participant is not None:
-        return _arrive(workshop, participant, table, purpose)
+        return _arrive(link, participant.id, purpose)
     if purpose == SEAT and table_board.seats_left(workshop, table) <= 0:
         return _full(workshop, table, TableFull())
     form = request.form.to_dict()
@@ -239,11 +257,14 @@ def _table_link(code: str, token: str, purpose: str) -> Any:
         except WorkshopError as caught:
             error = caught
         else:
-            response = _arrive(workshop, joined, table, purpose)
+            # Its id without reading the row back after the join's commit.
+            identity = inspect(joined).identity
+            joined_id = int(identity[0]) if identity is not None else joined.id
+            response = _arrive(link, joined_id, purpose)
             if isinstance(response, tuple):  # full meanwhile: the list, cookie set
                 body, status = response
                 response = current_app.make_response((body, status))
-            set_participant_cookie(response, workshop.id, cookie)
+            set_participant_cookie(response, link.workshop_id, cookie)
             return response
     else:
         try:
