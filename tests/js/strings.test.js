@@ -5,9 +5,15 @@ import { readFileSync, readdirSync } from "node:fs";
 import { test } from "node:test";
 
 const root = new URL("../../", import.meta.url);
-const source = readFileSync(new URL("workshop/views/js_strings.py", root), "utf8");
-const body = source.slice(source.indexOf("def js_strings("));
-const rendered = new Set([...body.matchAll(/^ {8}"([a-z_.]+)":/gm)].map((m) => m[1]));
+// js_strings() spreads the features' own string modules (views/*_strings.py) into its dict.
+const views = new URL("workshop/views/", root);
+const bodies = readdirSync(views)
+  .filter((name) => name.endsWith("_strings.py"))
+  .map((name) => {
+    const source = readFileSync(new URL(name, views), "utf8");
+    return name === "js_strings.py" ? source.slice(source.indexOf("def js_strings(")) : source;
+  });
+const rendered = new Set(bodies.flatMap((body) => [...body.matchAll(/^ {8}"([a-z_.]+)":/gm)].map((m) => m[1])));
 
 const CALL = /\b(?:t|tn|label|itemLabel|has)\(\s*"([a-z_.]+)"/g;
 const TERNARY = /\b(?:t|tn)\([^()]*\?\s*"([a-z_.]+)"\s*:\s*"([a-z_.]+)"/g;
@@ -15,7 +21,8 @@ const TERNARY = /\b(?:t|tn)\([^()]*\?\s*"([a-z_.]+)"\s*:\s*"([a-z_.]+)"/g;
 function askedFor() {
   const keys = new Map(); // key → first file asking for it
   const dir = new URL("static/js/", root);
-  for (const name of readdirSync(dir).filter((n) => n.endsWith(".js"))) {
+  const scripts = readdirSync(dir, { recursive: true }).filter((n) => n.endsWith(".js"));
+  for (const name of scripts) {
     const code = readFileSync(new URL(name, dir), "utf8");
     for (const match of [...code.matchAll(CALL), ...code.matchAll(TERNARY)]) {
       for (const key of match.slice(1)) if (!keys.has(key)) keys.set(key, name);
