@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, NoReturn
 
+import click
 from flask import Flask, Response, abort, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
@@ -173,10 +174,69 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 
 
 def init_database(app: Flask) -> None:
-    from .extensions import db, migrate
+    from .extensions import db
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    app.extensions["migrate"] = _DeferredMigrate(app)
+    app.cli.add_command(_MigrateCommands(app))
+
+
+class _DeferredMigrate:
+    """``app.extensions["migrate"]`` until something migrates: Flask-Migrate imports
+    alembic (about 30 MB) when it is imported, and a server never migrates. The first
+    attribute read (``flask db …``, ``flask_migrate.upgrade()``, migrations/env.py)
+    sets Flask-Migrate up for real, which puts its own object in its place."""
+
+    def __init__(self, app: Flask) -> None:
+        self._app = app
+        self._real: Any = None
+
+    def load(self) -> Any:
+        if self._real is None:
+            from flask_migrate import Migrate
+
+            from .extensions import db
+
+            Migrate(self._app, db, directory=str(ROOT / "migrations"), render_as_batch=True)
+            self._real = self._app.extensions["migrate"]
+        return self._real
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.load(), name)
+
+
+class _MigrateCommands(click.Group):
+    """``flask db``: Flask-Migrate's commands, imported when one is asked for."""
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__("db", help="Perform database migrations.")
+        self._app = app
+
+    def _commands(self) -> click.Group:
+        config = self._app.extensions["migrate"]
+        if isinstance(config, _DeferredMigrate):
+            config.load()
+        # Flask-Migrate's set-up put its own ``db`` group in this one's place.
+        commands = self._app.cli.commands["db"]
+        if not isinstance(commands, click.Group) or commands is self:
+            raise RuntimeError("Flask-Migrate did not register its db commands")
+        return commands
+
+    def make_context(
+        self,
+        info_name: str | None,
+        args: list[str],
+        parent: click.Context | None = None,
+        **extra: Any,
+    ) -> click.Context:
+        # Flask-Migrate's own group runs (its options, its callback, its commands).
+        return self._commands().make_context(info_name, args, parent=parent, **extra)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return self._commands().list_commands(ctx)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        return self._commands().get_command(ctx, cmd_name)
 
 
 def select_locale() -> str | None:

@@ -28,3 +28,12 @@ def test_stop_words_are_general_lists() -> None:
 def test_stem_map_gives_the_most_frequent_surface_form() -> None:
     found = [text.words(t, "fr") for t in ["Les écoles", "Des écoles", "Une école"]]
     assert text.stem_map(found, "fr")[text.stem("école", "fr")] == "écoles"
+
+
+def test_the_copied_english_stop_words_are_scikit_learns() -> None:
+    """text.py carries scikit-learn's list so that the server needs no scikit-learn."""
+    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
+
+    from workshop.grouping.text import _ENGLISH_STOP_WORDS
+
+    assert set(_ENGLISH_STOP_WORDS.split()) == set(ENGLISH_STOP_WORDS)

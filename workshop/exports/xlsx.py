@@ -6,24 +6,24 @@ Text cells are always typed as text, never as formulas; those a spreadsheet woul
 as a formula (starting with ``= + - @``, a tab or a line break) also carry Excel's
 "quote prefix" style, the stored form of a typed leading apostrophe: the text stays
 exactly as written and stays text when the cell is edited.
+
+openpyxl (about 22 MB) is imported when a workbook is built, not with the app: a server
+that never exports one never loads it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import io
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import gettext as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from .localized import DATETIME_NUMBER_FORMAT, headers, localized_rows
 from .tables import FORMULA_TRIGGERS, TABLE_NAMES, field_names
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 
 def sheet_titles() -> dict[str, str]:
@@ -41,6 +41,9 @@ def sheet_titles() -> dict[str, str]:
 
 
 def _cell(sheet: Worksheet, value: Any) -> Any:
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     if isinstance(value, dt.datetime):
         cell = WriteOnlyCell(sheet, value=value)
         cell.number_format = DATETIME_NUMBER_FORMAT
@@ -60,6 +63,11 @@ def _cell(sheet: Worksheet, value: Any) -> Any:
 
 def workbook(document: dict[str, Any]) -> bytes:
     """The workbook of ``document`` as XLSX bytes."""
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     book = Workbook(write_only=True)
     titles = sheet_titles()
     order = (

@@ -1,6 +1,7 @@
 """Automatic grouping of ideas into défis, and close-idea hints.
 
-Public API (imports are lazy: ``import workshop.grouping`` loads neither numpy nor the model):
+Public API (imports are lazy: ``import workshop.grouping`` loads neither numpy nor the model;
+the close-idea hints need numpy, the engine scikit-learn and scipy too):
 
 - :func:`suggest_groups` — the engine, in this process.
 - :func:`suggest_groups_in_worker` — the same, in a separate process (for event-loop servers).
@@ -49,7 +50,7 @@ def similar(
 
 
 def __getattr__(name: str) -> object:
-    """Resolve ``Match`` and ``SimilarityIndex`` on first use (they need scikit-learn)."""
+    """Resolve ``Match`` and ``SimilarityIndex`` on first use (their module loads numpy)."""
     if name in ("Match", "SimilarityIndex"):
         from . import nearby as module
 

@@ -1,10 +1,10 @@
 """French-aware (and English) text processing for grouping and similarity.
 
 Everything here is general-purpose: accent folding for matching, the usual stop words of each
-language (Snowball's French list, scikit-learn's English list, plus the elided forms French
-writes with an apostrophe), Snowball stemming, and character n-grams over the folded text.
-Nothing is tuned to any data set.  Importing this module is light (the stemmer and
-scikit-learn's list load on first use): the worker's argument checks use it in the server.
+language (Snowball's French list, scikit-learn's English list, copied, plus the elided forms
+French writes with an apostrophe), Snowball stemming, and character n-grams over the folded text.
+Nothing is tuned to any data set.  Importing this module is light (the stemmer loads on
+first use; no numpy, no scikit-learn): the worker's argument checks use it in the server.
 """
 
 from __future__ import annotations
@@ -37,6 +37,34 @@ celles autre autres même mêmes tel telle tels telles si non oui peu beaucoup
 faire fait faits faite faites
 """
 
+# scikit-learn's English stop-word list (``ENGLISH_STOP_WORDS``, from the Glasgow
+# Information Retrieval Group), copied so that the close-idea hints and the duplicate
+# review need no scikit-learn in the server process (tests/grouping checks it is the same).
+_ENGLISH_STOP_WORDS = """
+a about above across after afterwards again against all almost alone along already also
+although always am among amongst amoungst amount an and another any anyhow anyone anything
+anyway anywhere are around as at back be became because become becomes becoming been before
+beforehand behind being below beside besides between beyond bill both bottom but by call can
+cannot cant co con could couldnt cry de describe detail do done down due during each eg
+eight either eleven else elsewhere empty enough etc even ever every everyone everything
+everywhere except few fifteen fifty fill find fire first five for former formerly forty
+found four from front full further get give go had has hasnt have he hence her here
+hereafter hereby herein hereupon hers herself him himself his how however hundred i ie if in
+inc indeed interest into is it its itself keep last latter latterly least less ltd made many
+may me meanwhile might mill mine more moreover most mostly move much must my myself name
+namely neither never nevertheless next nine no nobody none noone nor not nothing now nowhere
+of off often on once one only onto or other others otherwise our ours ourselves out over own
+part per perhaps please put rather re same see seem seemed seeming seems serious several she
+should show side since sincere six sixty so some somehow someone something sometime
+sometimes somewhere still such system take ten than that the their them themselves then
+thence there thereafter thereby therefore therein thereupon these they thick thin third this
+those though three through throughout thru thus to together too top toward towards twelve
+twenty two un under until up upon us very via was we well were what whatever when whence
+whenever where whereafter whereas whereby wherein whereupon wherever whether which while
+whither who whoever whole whom whose why will with within without would yet you your yours
+yourself yourselves
+"""
+
 # English words scikit-learn leaves out of its list that short texts still carry.
 _ENGLISH_EXTRA = "also etc via per new use using used will would could should can may might"
 
@@ -67,11 +95,9 @@ def lower(text: str) -> str:
 @lru_cache(maxsize=len(LANGS))
 def stop_words(lang: str) -> frozenset[str]:
     """The folded stop words of ``lang`` (both languages' lists: workshops mix them)."""
-    from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS  # Heavy: import on use.
-
     check_lang(lang)
     french = {fold(word) for word in _FRENCH_STOP_WORDS.split()}
-    english = set(ENGLISH_STOP_WORDS) | set(_ENGLISH_EXTRA.split())
+    english = set(_ENGLISH_STOP_WORDS.split()) | set(_ENGLISH_EXTRA.split())
     # The other language's list is added too: an English word in a French workshop ("the",
     # "and") is as empty there.  Words that carry meaning in one language but are function
     # words in the other are left to the language asked for.
