@@ -508,7 +508,10 @@ def list_tables(workshop_id: int) -> TablesSummary:
 def _require_choosing_time(workshop: Workshop) -> None:
     """Phones choose their table during the tables step or before it."""
     require_open(workshop)
-    current = workshop.current_phase
+    if workshop.current_phase_id is None:
+        return
+    # The current step among the steps: one query, not one for each.
+    current = next((p for p in workshop.phases if p.id == workshop.current_phase_id), None)
     if current is None:
         return
     table_steps = [p.position for p in workshop.phases if p.kind == PhaseKind.TABLES]
@@ -540,7 +543,7 @@ def _sit(workshop: Workshop, participant: Participant, table: Table) -> None:
         raise Forbidden(_("A host stays at their table."))
     if seating.seated_count(workshop, table.id) >= table.capacity:
         raise TableFull()
-    seating.place(workshop, participant.id, table)
+    seating.place(workshop, participant.id, table, seat=seat, hosted=hosted)
     seating.summary_due(workshop)
 
 
