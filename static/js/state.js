@@ -114,7 +114,10 @@ export function createStore(role) {
     [Facts.TIMER_CHANGED]: (d) => { state.timer = d.timer; return "timer"; },
     [Facts.PARTICIPANT_JOINED]: (d) => {
       state.participantCount = d.participant_count;
-      if (d.participant) state.participants.set(d.participant.id, d.participant);
+      // A burst of joins may arrive folded: every newcomer of the run in `participants`.
+      for (const p of d.participants ?? (d.participant ? [d.participant] : [])) {
+        state.participants.set(p.id, p);
+      }
       return "people";
     },
     [Facts.PARTICIPANT_ERASED]: (d) => {

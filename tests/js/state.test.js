@@ -208,3 +208,26 @@ describe("personal state", () => {
     assert.equal(store.state.qualifications.get("challenge:100").stage, "launching");
   });
 });
+
+describe("participants", () => {
+  test("joins folded into one fact add every newcomer and keep the last count", () => {
+    const { store } = loaded("facilitator");
+    store.apply(Facts.PARTICIPANT_JOINED, {
+      participants: [
+        { id: 41, display_name: "Dominique", profile: "elected" },
+        { id: 42, display_name: "Sami", profile: "citizen" },
+      ],
+      participant_count: 5,
+    });
+    store.apply(Facts.PARTICIPANT_JOINED, {
+      participant: { id: 43, display_name: "Lou", profile: "business" },
+      participant_count: 6,
+    });
+    assert.deepEqual([41, 42, 43].map((id) => store.state.participants.get(id)?.display_name), [
+      "Dominique",
+      "Sami",
+      "Lou",
+    ]);
+    assert.equal(store.state.participantCount, 6);
+  });
+});

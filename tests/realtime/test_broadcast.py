@@ -127,9 +127,42 @@ def test_coalesce_keeps_single_and_empty() -> None:
     assert coalesce([fact(1, Facts.TIMER_CHANGED)]) == [(fact(1, Facts.TIMER_CHANGED), 1)]
 
 
-def test_only_timer_and_tally_facts_are_mergeable() -> None:
+def test_only_timer_tally_and_join_facts_are_mergeable() -> None:
     # A merged fact must carry the whole new value; ideas and phases do not.
-    assert realtime.MERGEABLE == {Facts.TIMER_CHANGED, Facts.VOTES_CHANGED}
+    assert realtime.MERGEABLE == {
+        Facts.TIMER_CHANGED,
+        Facts.VOTES_CHANGED,
+        Facts.PARTICIPANT_JOINED,
+    }
+
+
+def test_joins_fold_into_every_newcomer_for_facilitators_and_the_last_count_for_others() -> None:
+    joined = Facts.PARTICIPANT_JOINED
+    facts = [
+        realtime.Fact(
+            1,
+            seq,
+            joined,
+            {"participant": {"id": seq, "display_name": f"P{seq}"}, "participant_count": seq},
+            {"participant_count": seq},
+        )
+        for seq in (7, 8, 9)
+    ]
+    [(folded, since)] = coalesce(facts)
+    assert since == 7
+    assert folded.payload(Role.FACILITATOR, since) == {
+        "workshop_id": 1,
+        "seq": 9,
+        "since": 7,
+        "participants": [{"id": n, "display_name": f"P{n}"} for n in (7, 8, 9)],
+        "participant_count": 9,
+    }
+    assert folded.payload(Role.PARTICIPANT, since) == {
+        "workshop_id": 1,
+        "seq": 9,
+        "since": 7,
+        "participant_count": 9,
+    }
 
 
 def test_tallies_merge_into_the_union_of_items_with_the_latest_totals() -> None:

@@ -63,6 +63,7 @@ class TimerChanged(TypedDict):
 
 class ParticipantJoined(TypedDict):
     participant: NotRequired[ParticipantView]  # facilitators only
+    participants: NotRequired[list[ParticipantView]]  # facilitators only, when folded
     participant_count: int
 
 
