@@ -23,9 +23,9 @@ def cached(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, Role]
     builds: list[tuple[int, Role]] = []
     build = snapshot._role_state
 
-    def counted(workshop: Any, role: Role) -> dict[str, Any]:
+    def counted(workshop: Any, role: Role, **options: Any) -> dict[str, Any]:
         builds.append((workshop.id, role))
-        return build(workshop, role)
+        return build(workshop, role, **options)
 
     monkeypatch.setattr(snapshot, "_role_state", counted)
     return builds

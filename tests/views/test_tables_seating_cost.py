@@ -15,10 +15,14 @@ from flask import Flask
 from flask_socketio.test_client import SocketIOTestClient
 from sqlalchemy import event
 
+from tests.factories import client_id, make_challenge, make_participant, make_workshop
 from tests.realtime.sockets import ack
 from tests.views.test_tables_views import NewWorkshop, link, make_evening
 from workshop.extensions import db
-from workshop.models import Participant
+from workshop.models import Idea, IdeaStatus, Participant
+from workshop.roles import Role
+from workshop.schemas.tables import NewTables
+from workshop.services import agenda, snapshot, tables
 
 
 @pytest.fixture
@@ -130,3 +134,55 @@ def test_a_table_link_looks_its_workshop_up_once_per_request(
             assert len(by_code) == 1, by_code
     finally:
         event.remove(engine, "before_cursor_execute", statement)
+
+
+def test_a_phones_snapshot_at_an_evening_reads_its_own_ideas_not_the_rooms(app: Flask) -> None:
+    """At a défi evening a phone's snapshot holds its own ideas only (every state its
+    author sees, withdrawn left out, others' never), and building it loads those ideas
+    and no other: the room's 1,000 imported ideas are neither read nor serialised."""
+    with app.app_context():
+        workshop = make_workshop(format="challenges_evening", status="draft")
+        make_challenge(workshop)
+        tables.create_tables(workshop.id, workshop.owner, NewTables(capacity=8))
+        agenda.open_workshop(workshop.id, workshop.owner)
+        person, other = make_participant(workshop), make_participant(workshop)
+        statuses = list(IdeaStatus)
+        for n in range(60):  # the room's ideas: the other's, in every state
+            add_idea(workshop.id, other.id, f"Autre {n}", statuses[n % len(statuses)])
+        for status in statuses:
+            add_idea(workshop.id, person.id, f"Mienne {status}", status)
+        db.session.commit()
+        loaded: list[int] = []
+
+        def load(target: Idea, _context: Any) -> None:
+            loaded.append(target.id)
+
+        db.session.expire_all()
+        event.listen(Idea, "load", load)
+        try:
+            state = snapshot.build_state(workshop, Role.PARTICIPANT, person)
+        finally:
+            event.remove(Idea, "load", load)
+        mine = [s for s in statuses if s is not IdeaStatus.WITHDRAWN]
+        assert [idea["title"] for idea in state["ideas"]] == [f"Mienne {s}" for s in mine]
+        assert [idea["status"] for idea in state["ideas"]] == mine
+        assert all("version" in idea for idea in state["ideas"])  # full views, not stubs
+        assert state["me"]["idea_ids"] == [idea["id"] for idea in state["ideas"]]
+        assert len(loaded) == len(mine), loaded
+        # The screen still gets the room's visible ideas.
+        screen = snapshot.build_state(workshop, Role.SCREEN)
+        assert len(screen["ideas"]) == 1 + 60 // len(statuses)
+        assert "Mienne visible" in [idea["title"] for idea in screen["ideas"]]
+
+
+def add_idea(workshop_id: int, participant_id: int, title: str, status: str) -> None:
+    """An idea stored as an import or moderation leaves it (the evening has no ideas step)."""
+    db.session.add(
+        Idea(
+            workshop_id=workshop_id,
+            participant_id=participant_id,
+            client_id=client_id(),
+            title=title,
+            status=status,
+        )
+    )

@@ -78,8 +78,9 @@ def participant_view(participant: Participant) -> dict[str, Any]:
 
 # The part of a snapshot every client of one role shares, by (workshop, role): the seq,
 # redaction point and join code it was read at (a workshop deleted and another made with
-# its id is not the same one), when (monotonic), and the state. See role_state.
-_SHARED: dict[tuple[int, Role], tuple[tuple[int, int, str], float, dict[str, Any]]] = {}
+# its id is not the same one), when (monotonic), and the state. See role_state. (The
+# key's last part: whether the room's ideas are in it.)
+_SHARED: dict[tuple[int, Role, bool], tuple[tuple[int, int, str], float, dict[str, Any]]] = {}
 _SHARED_MAX = 1024  # workshops remembered at once; beyond, the cache starts afresh
 
 
@@ -97,9 +98,15 @@ def build_state(
     and ``me``.
     """
     db.session.refresh(workshop)
-    state = dict(role_state(workshop, role))
+    tables = seating.has_tables(workshop.id)
+    # A phone at a défi evening gets its own ideas only (see with_tables): the room's
+    # ideas (1,000 imported, say) are neither read nor serialised for it.
+    room_ideas = not (tables and role is Role.PARTICIPANT)
+    state = dict(role_state(workshop, role, ideas=room_ideas))
     if participant is not None:
-        if role is not Role.FACILITATOR:
+        if not room_ideas:
+            state["ideas"] = _own_ideas(workshop, role, participant)
+        elif role is not Role.FACILITATOR:
             own = [
                 serialize_idea(idea, role, anonymous=workshop.anonymous, viewer_id=participant.id)
                 for idea in db.session.scalars(
@@ -116,11 +123,33 @@ def build_state(
             if own:
                 state["ideas"] = sorted([*state["ideas"], *own], key=lambda idea: idea["id"])
         state["me"] = participant_view(participant)
-    with_tables(state, workshop, role, participant)
+    if tables:
+        with_tables(state, workshop, role, participant)
     return state
 
 
-def role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
+def _own_ideas(workshop: Workshop, role: Role, participant: Participant) -> list[Any]:
+    """A phone's own ideas as it sees them, withdrawn ones left out: at a défi evening
+    the whole of its snapshot's ``ideas`` (the same list :func:`with_tables` used to
+    cut out of the room's, read alone; an idea the role sees in public serialises the
+    same with or without ``viewer_id``)."""
+    return [
+        serialize_idea(idea, role, anonymous=workshop.anonymous, viewer_id=participant.id)
+        for idea in db.session.scalars(
+            select(Idea)
+            .where(
+                Idea.workshop_id == workshop.id,
+                Idea.participant_id == participant.id,
+                Idea.status != IdeaStatus.WITHDRAWN,
+                ideas_seen_by(role, participant.id),
+            )
+            .order_by(Idea.id)
+            .options(selectinload(Idea.author))
+        )
+    ]
+
+
+def role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[str, Any]:
     """The snapshot as every client of ``role`` sees it (no participant's own ideas, no
     ``me``), at the workshop's current ``seq``. Do not change what it returns: it is
     shared.
@@ -129,24 +158,27 @@ def role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
     participants and screens it is built once per ``seq`` and kept ``SNAPSHOT_CACHE_MS``
     (1 s): every change a client must see records a fact, which moves ``seq`` on, and
     the keeping time bounds what a change made without one (by another process, say)
-    could leave unseen. Facilitators' snapshots are built each time."""
+    could leave unseen. Facilitators' snapshots are built each time.
+
+    ``ideas=False`` leaves the room's ideas out (``"ideas": []``): a phone at a défi
+    evening does not get them."""
     ttl_s = float(current_app.config.get("SNAPSHOT_CACHE_MS", 0)) / 1000
     if role is Role.FACILITATOR or ttl_s <= 0:
-        return _role_state(workshop, role)
-    key = (workshop.id, role)
+        return _role_state(workshop, role, ideas=ideas)
+    key = (workshop.id, role, ideas)
     version = (workshop.seq or 0, workshop.redacted_seq or 0, workshop.code)
     now = time.monotonic()
     cached = _SHARED.get(key)
     if cached is not None and cached[0] == version and now - cached[1] < ttl_s:
         return cached[2]
-    state = _role_state(workshop, role)
+    state = _role_state(workshop, role, ideas=ideas)
     if len(_SHARED) >= _SHARED_MAX:
         _SHARED.clear()
     _SHARED[key] = (version, now, state)
     return state
 
 
-def _role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
+def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[str, Any]:
     ideas_query = (
         select(Idea)
         .where(Idea.workshop_id == workshop.id, ideas_seen_by(role))
@@ -162,7 +194,9 @@ def _role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
         "ideas": [
             serialize_idea(idea, role, anonymous=workshop.anonymous)
             for idea in db.session.scalars(ideas_query)
-        ],
+        ]
+        if ideas
+        else [],
         "participant_count": db.session.scalar(
             select(func.count())
             .select_from(Participant)
@@ -193,12 +227,11 @@ def _role_state(workshop: Workshop, role: Role) -> dict[str, Any]:
 def with_tables(
     state: dict[str, Any], workshop: Workshop, role: Role, participant: Participant | None
 ) -> None:
-    """Add the défi tables to a snapshot, and scope a phone's to what it needs at a
-    1,000-idea evening (issue #13): once the workshop has tables, a participant gets
-    their own ideas only, the défis without their idea lists, and their table's
-    snapshot. Replaces keys, never changes the (possibly shared) values in ``state``."""
-    if not seating.has_tables(workshop.id):
-        return
+    """Add the défi tables to the snapshot of a workshop that has some, and scope a
+    phone's to what it needs at a 1,000-idea evening (issue #13): once the workshop has
+    tables, a participant gets their own ideas only (:func:`build_state` reads them
+    alone), the défis without their idea lists, and their table's snapshot. Replaces
+    keys, never changes the (possibly shared) values in ``state``."""
     full = role is Role.FACILITATOR
     state["tables"] = seating.table_views(workshop.id, full=full)
     state["contribution_kinds"] = seating.kinds_of(workshop)
@@ -207,8 +240,6 @@ def with_tables(
     if role is not Role.PARTICIPANT:
         state["tables_summary"] = seating.summary_items(workshop)
         return
-    mine = set(state["me"]["idea_ids"]) if "me" in state else set()
-    state["ideas"] = [idea for idea in state["ideas"] if idea["id"] in mine]
     state["grouping"] = {"challenges": state["grouping"]["challenges"], "orders": []}
     state["table"] = None
     if participant is not None:
