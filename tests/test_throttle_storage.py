@@ -47,3 +47,34 @@ def test_a_sweep_frees_expired_entries_and_keeps_live_ones() -> None:
     storage._MemoryStorage__expire_events()
     assert storage.events["gone"] == []
     assert len(storage.events["live"]) == 1
+
+
+def test_the_join_forms_http_limits_use_the_swept_storage(
+    app: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Flask-Limiter builds its storage from ``memory://``: the join form's limits count
+    there, and 30 joins start one sweep thread, not one per request."""
+    from workshop.extensions import limiter
+
+    storage = limiter.storage
+    assert isinstance(storage, SweptMemoryStorage)
+    storage.timer.join()
+    started: list[Any] = []
+
+    class CountedTimer(threading.Timer):
+        def start(self) -> None:
+            started.append(self)
+
+    monkeypatch.setattr(threading, "Timer", CountedTimer)
+    monkeypatch.setattr(storage, "_next_sweep", 0.0)
+    from tests.factories import make_workshop
+
+    with app.app_context():
+        code = make_workshop().code
+    client = app.test_client()
+    for n in range(30):
+        page = client.post(f"/j/{code}", data={"display_name": f"Phone {n}", "profile": "citizen"})
+        assert page.status_code == 302
+        client.delete_cookie("session")
+    assert storage.storage  # the join form's counters are there
+    assert len(started) == 1

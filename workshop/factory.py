@@ -254,7 +254,8 @@ def select_locale() -> str | None:
 
 
 def init_extensions(app: Flask) -> None:
-    from . import realtime
+    # throttle first: it registers the memory:// storage that limiter.init_app builds.
+    from . import realtime, throttle  # noqa: F401 - throttle is imported for that
     from .extensions import babel, csrf, limiter, login_manager, socketio
 
     babel.init_app(app, locale_selector=select_locale)

@@ -122,6 +122,11 @@ class SweptMemoryStorage(MemoryStorage):
     frees memory: once a second is as good."""
 
     SWEEP_INTERVAL_S = 1.0
+    # Registered for ``memory://`` in place of limits' own class (limits keeps one class
+    # per scheme, the last registered): Flask-Limiter's HTTP limits (the join form's,
+    # the sign-in's), which build their storage from ``RATELIMIT_STORAGE_URI``, sweep
+    # once a second too instead of starting a thread after each request.
+    STORAGE_SCHEME = ["memory"]
 
     def __init__(self, uri: str | None = None, **options: Any) -> None:
         self._next_sweep = 0.0
