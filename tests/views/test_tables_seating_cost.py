@@ -157,12 +157,22 @@ def test_a_phones_snapshot_at_an_evening_reads_its_own_ideas_not_the_rooms(app: 
         def load(target: Idea, _context: Any) -> None:
             loaded.append(target.id)
 
+        statements: list[str] = []
+
+        def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            statements.append(" ".join(sql.split()))
+
         db.session.expire_all()
         event.listen(Idea, "load", load)
+        event.listen(db.engine, "before_cursor_execute", statement)
         try:
             state = snapshot.build_state(workshop, Role.PARTICIPANT, person)
         finally:
             event.remove(Idea, "load", load)
+            event.remove(db.engine, "before_cursor_execute", statement)
+        # Every read of the ideas table is of the phone's own (not the défis' orders).
+        of_ideas = [s for s in statements if "FROM ideas" in s]
+        assert of_ideas and all("ideas.participant_id = " in s for s in of_ideas), of_ideas
         mine = [s for s in statuses if s is not IdeaStatus.WITHDRAWN]
         assert [idea["title"] for idea in state["ideas"]] == [f"Mienne {s}" for s in mine]
         assert [idea["status"] for idea in state["ideas"]] == mine

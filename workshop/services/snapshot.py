@@ -19,6 +19,7 @@ from ..models import Idea, IdeaStatus, Participant, Workshop
 from ..phases import PhaseKind
 from ..roles import Role
 from ..schemas import (
+    serialize_challenge,
     serialize_idea,
     serialize_participant,
     serialize_phase,
@@ -203,7 +204,11 @@ def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[s
             .where(Participant.workshop_id == workshop.id)
         ),
     }
-    state["grouping"] = challenges.grouping_state(workshop, role)
+    if ideas:
+        state["grouping"] = challenges.grouping_state(workshop, role)
+    else:  # the défis without their ideas' places, as with_tables gives phones
+        defis = [serialize_challenge(c) for c in challenges.challenges_of(workshop)]
+        state["grouping"] = {"challenges": defis, "orders": []}
     state["qualifications"] = qualification.qualification_state(workshop, role)
     state["volunteers"] = volunteers.volunteer_state(workshop, role)
 

@@ -195,13 +195,21 @@ def volunteer_state(workshop: Workshop, role: Role) -> list[VolunteerCounts]:
     carries it for ``role``. Participants and screens get counts only, and nothing
     about ideas that are not visible."""
     offers = for_workshop(workshop)
+    offered = {v.idea_id for v in offers if v.idea_id is not None}
     if role is not Role.FACILITATOR:
-        visible = set(
-            db.session.scalars(
-                select(Idea.id).where(
-                    Idea.workshop_id == workshop.id, Idea.status == IdeaStatus.VISIBLE
+        # Of the ideas offered to carry only (not the 1,000 of an evening's import).
+        visible = (
+            set(
+                db.session.scalars(
+                    select(Idea.id).where(
+                        Idea.workshop_id == workshop.id,
+                        Idea.id.in_(offered),
+                        Idea.status == IdeaStatus.VISIBLE,
+                    )
                 )
             )
+            if offered
+            else set()
         )
         offers = [v for v in offers if v.idea_id is None or v.idea_id in visible]
     entries: dict[tuple[str, int], VolunteerCounts] = {}
