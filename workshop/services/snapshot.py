@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Idea, IdeaStatus, Participant, Workshop
+from ..models import Idea, IdeaStatus, Participant, Table, Workshop
 from ..phases import PhaseKind
 from ..roles import Role
 from ..schemas import (
@@ -248,7 +248,11 @@ def with_tables(
     state["grouping"] = {"challenges": state["grouping"]["challenges"], "orders": []}
     state["table"] = None
     if participant is not None:
-        table = seating.table_of_participant(workshop, participant.id)
+        # The table they host, else where they sit (seating.table_of_participant), as
+        # ``me`` has just read them; the tables are in the session since table_views.
+        me = state["me"]
+        table_id = me["host_of"] if me["host_of"] is not None else me["table_id"]
+        table = db.session.get(Table, table_id) if table_id is not None else None
         if table is not None:
             host = table.host_participant_id == participant.id
             state["table"] = seating.table_snapshot(
