@@ -4,6 +4,7 @@ never showing one participant what only another may see."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -127,3 +128,62 @@ def test_another_workshop_under_the_same_id_is_not_served_the_old_one(
         again = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
     assert len(cached) == 2
     assert again["workshop"]["code"] == "ZZZZ9999"
+
+
+def test_joins_alone_do_not_rebuild_it_and_move_seq_and_the_count(
+    app: Flask, cached: list[tuple[int, Role]]
+) -> None:
+    """A room seating itself (each join a ``participant_joined``, seq + 1) shares one
+    build within the keeping time; every snapshot still has the current seq and count,
+    and is what a build at that seq gives."""
+    with app.app_context():
+        workshop = make_workshop()
+        alice = make_participant(workshop)
+        make_idea(workshop, alice)
+        first = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        snapshot.build_state(workshop, Role.SCREEN)
+        states = []
+        for _ in range(3):
+            newcomer = make_participant(workshop)  # participant_joined: seq + 1
+            states.append(snapshot.build_state(workshop, Role.PARTICIPANT, newcomer))
+            screen = snapshot.build_state(workshop, Role.SCREEN)
+        assert cached == [(workshop.id, Role.PARTICIPANT), (workshop.id, Role.SCREEN)]
+        assert [s["seq"] for s in states] == [first["seq"] + n for n in (1, 2, 3)]
+        assert [s["participant_count"] for s in states] == [2, 3, 4]
+        assert (screen["seq"], screen["participant_count"]) == (first["seq"] + 3, 4)
+        fresh = snapshot._role_state(workshop, Role.PARTICIPANT)
+        shared = snapshot.role_state(workshop, Role.PARTICIPANT)
+        assert shared == fresh
+        assert first["participant_count"] == 1  # what was handed out is not changed
+
+
+def test_any_other_fact_among_joins_rebuilds_it(app: Flask, cached: list[tuple[int, Role]]) -> None:
+    with app.app_context():
+        workshop = make_workshop()
+        alice = make_participant(workshop)
+        snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        bob = make_participant(workshop)
+        idea = make_idea(workshop, bob)  # idea_posted between two joins
+        make_participant(workshop)
+        after = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        assert len(cached) == 2
+        assert idea.id in {i["id"] for i in after["ideas"]}
+        assert after["participant_count"] == 3
+
+
+def test_joins_past_the_keeping_time_rebuild_it(
+    app: Flask, cached: list[tuple[int, Role]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The keeping time counts from the build, not from the last join it was brought
+    to: a change made without a fact is seen within it, joins or not."""
+    clock = [1000.0]
+    monkeypatch.setattr(snapshot, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    with app.app_context():
+        workshop = make_workshop()
+        alice = make_participant(workshop)
+        snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        for _ in range(3):
+            clock[0] += 30  # half the keeping time of the fixture's 60 s
+            make_participant(workshop)
+            snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+    assert len(cached) == 2  # the first build, and again once 60 s had passed

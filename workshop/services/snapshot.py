@@ -15,8 +15,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Idea, IdeaStatus, Participant, Table, Workshop
+from ..models import Event, Idea, IdeaStatus, Participant, Table, Workshop
 from ..phases import PhaseKind
+from ..realtime import Facts
 from ..roles import Role
 from ..schemas import (
     serialize_challenge,
@@ -159,7 +160,9 @@ def role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[st
     participants and screens it is built once per ``seq`` and kept ``SNAPSHOT_CACHE_MS``
     (1 s): every change a client must see records a fact, which moves ``seq`` on, and
     the keeping time bounds what a change made without one (by another process, say)
-    could leave unseen. Facilitators' snapshots are built each time.
+    could leave unseen. Joins alone (``participant_joined``) do not make it build anew
+    within that time (:func:`_after_joins`). Facilitators' snapshots are built each
+    time.
 
     ``ideas=False`` leaves the room's ideas out (``"ideas": []``): a phone at a défi
     evening does not get them."""
@@ -170,13 +173,62 @@ def role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[st
     version = (workshop.seq or 0, workshop.redacted_seq or 0, workshop.code)
     now = time.monotonic()
     cached = _SHARED.get(key)
-    if cached is not None and cached[0] == version and now - cached[1] < ttl_s:
-        return cached[2]
+    if cached is not None and now - cached[1] < ttl_s:
+        if cached[0] == version:
+            return cached[2]
+        joined = _after_joins(workshop, cached[0], cached[2])
+        if joined is not None:  # kept from the same time: the keeping time still bounds it
+            _SHARED[key] = (version, cached[1], joined)
+            return joined
     state = _role_state(workshop, role, ideas=ideas)
     if len(_SHARED) >= _SHARED_MAX:
         _SHARED.clear()
     _SHARED[key] = (version, now, state)
     return state
+
+
+# How many facts after a shared part's seq _after_joins reads at most before building
+# it anew (a room scanning QR codes at once: about one second's joins).
+_JOINS_MAX = 500
+
+
+def _after_joins(
+    workshop: Workshop, version: tuple[int, int, str], state: dict[str, Any]
+) -> dict[str, Any] | None:
+    """The shared part ``state``, built at ``version``, brought to the workshop's
+    current seq when every fact since was a ``participant_joined`` (a room seating
+    itself: each join moves seq on), else ``None``. Of what the shared part shows a
+    join changes ``participant_count`` only (read again here) and ``seq``: people, seats
+    and tables are not in it (facilitators' snapshots, which list people, are never
+    shared; the tables are added by with_tables on each snapshot)."""
+    seq, redacted_seq, code = version
+    current = workshop.seq or 0
+    if (redacted_seq, code) != (workshop.redacted_seq or 0, workshop.code) or not (
+        0 < current - seq <= _JOINS_MAX
+    ):
+        return None
+    names = list(
+        db.session.scalars(
+            select(Event.name).where(
+                Event.workshop_id == workshop.id, Event.seq > seq, Event.seq <= current
+            )
+        )
+    )
+    # A fact missing from the log (none should be) counts as one that changed anything.
+    if len(names) != current - seq or any(name != Facts.PARTICIPANT_JOINED for name in names):
+        return None
+    return {**state, "seq": workshop.seq, "participant_count": _participant_count(workshop)}
+
+
+def _participant_count(workshop: Workshop) -> int:
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.workshop_id == workshop.id)
+        )
+        or 0
+    )
 
 
 def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[str, Any]:
@@ -198,11 +250,7 @@ def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[s
         ]
         if ideas
         else [],
-        "participant_count": db.session.scalar(
-            select(func.count())
-            .select_from(Participant)
-            .where(Participant.workshop_id == workshop.id)
-        ),
+        "participant_count": _participant_count(workshop),
     }
     if ideas:
         state["grouping"] = challenges.grouping_state(workshop, role)
