@@ -83,6 +83,7 @@ def test_views_carry_exactly_their_wire_keys() -> None:
         position=0,
         merged_into_id=None,
         created_at=NOW,
+        details={"commune": "Tulle"},  # an imported idea's other columns
     )
     full = serialize_idea(idea, Role.FACILITATOR, anonymous=False)
     public = serialize_idea(idea, Role.PARTICIPANT, anonymous=True)

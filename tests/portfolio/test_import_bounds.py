@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from typing import Any
 
 import pytest
@@ -53,8 +54,16 @@ def signed_with(text_inside: str) -> bytes:
     """A signed export whose ``ideas`` holds ``text_inside`` (raw JSON): a sender who
     computes the digest, as anyone can."""
     document = build_document(ideas=[idea(1, "Marché")])
-    document["ideas"] = json.loads(text_inside) if len(text_inside) < 10_000 else []
-    raw = json.dumps(sign(document))
+    # Building the sender's document recurses as deep as its nesting: under pytest-xdist
+    # the test already runs some frames down, so the sender gets room (the server's
+    # import, called afterwards, runs with the usual limit).
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, 5_000))
+    try:
+        document["ideas"] = json.loads(text_inside) if len(text_inside) < 10_000 else []
+        raw = json.dumps(sign(document))
+    finally:
+        sys.setrecursionlimit(limit)
     if len(text_inside) >= 10_000:  # too deep for json: spliced in, digest left as is
         raw = raw.replace('"ideas": []', f'"ideas": {text_inside}')
     return raw.encode()

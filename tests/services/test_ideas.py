@@ -31,7 +31,7 @@ from workshop.errors import (
 )
 from workshop.extensions import db
 from workshop.models import Idea, IdeaStatus, Workshop, utcnow
-from workshop.phases import PhaseKind
+from workshop.phases import PRESETS, Format, PhaseKind
 from workshop.schemas import IdeaEdit, NewIdea, PhaseTarget
 from workshop.services import agenda, ideas
 
@@ -286,7 +286,10 @@ def test_author_guards(
 @pytest.mark.parametrize("kind", [k for k in PhaseKind if k != PhaseKind.IDEAS])
 def test_posting_and_editing_only_in_an_ideas_phase(app: Flask, kind: PhaseKind) -> None:
     with app.app_context():
-        workshop = make_workshop(format="marathon")
+        # The first format whose agenda has this kind of step (the défi tables' steps are
+        # in the « Soirée défis » only).
+        format = next(f for f in Format if kind in (k for k, _ in PRESETS[f]))
+        workshop = make_workshop(format=format, phase=None)
         author = make_participant(workshop)
         idea = make_idea(workshop, author)
         target = next(p for p in workshop.phases if p.kind == kind)
