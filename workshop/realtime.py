@@ -381,16 +381,17 @@ class Broadcaster:
                     log.exception("broadcast of %s #%s failed", fact.name, fact.seq)
 
 
-@dataclass
-class PresenceNotifier:
-    """Sends ``presence_changed`` (not sequenced: it is not stored) at most once per
-    ``interval_ms`` per workshop, with the count at the time of sending."""
+class OncePerInterval:
+    """Sends a workshop's ephemeral message at most once per ``interval_ms``, built when
+    it leaves (so it says the latest): the first change schedules the sending, the
+    changes meanwhile ride along. With ``interval_ms`` ≤ 0 (tests) it leaves at once.
+
+    Subclasses are dataclasses declaring ``interval_ms``, ``_scheduled`` (a set) and
+    ``_lock``, and implement ``_send``."""
 
     interval_ms: int
-    count: Callable[[int], int]
-    emit: Callable[..., Any] = field(default=socketio.emit)
-    _scheduled: set[int] = field(default_factory=set)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _scheduled: set[int]
+    _lock: threading.Lock
 
     def changed(self, workshop_id: int) -> None:
         if self.interval_ms <= 0:
@@ -407,6 +408,21 @@ class PresenceNotifier:
         with self._lock:
             self._scheduled.discard(workshop_id)
         self._send(workshop_id)
+
+    def _send(self, workshop_id: int) -> None:
+        raise NotImplementedError
+
+
+@dataclass
+class PresenceNotifier(OncePerInterval):
+    """Sends ``presence_changed`` (not sequenced: it is not stored) at most once per
+    ``interval_ms`` per workshop, with the count at the time of sending."""
+
+    interval_ms: int
+    count: Callable[[int], int]
+    emit: Callable[..., Any] = field(default=socketio.emit)
+    _scheduled: set[int] = field(default_factory=set)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _send(self, workshop_id: int) -> None:
         payload: PresenceChanged = {

@@ -29,8 +29,8 @@ from typing import Any
 
 from flask import Flask
 
-from .extensions import sleep, socketio
-from .realtime import Facts, facilitator_room, presence_registry, screen_room
+from .extensions import socketio
+from .realtime import Facts, OncePerInterval, facilitator_room, presence_registry, screen_room
 
 log = logging.getLogger(__name__)
 
@@ -200,7 +200,7 @@ def deliver(app: Flask, items: Iterable[Deferred]) -> None:
 
 
 @dataclass
-class TablesSummaryNotifier:
+class TablesSummaryNotifier(OncePerInterval):
     """Sends ``tables_summary`` (not sequenced, not stored) to the screens and the
     facilitators at most once per ``interval_ms`` per workshop, built when it leaves:
     a burst of contributions at 30 tables costs the screen two messages a second.
@@ -214,22 +214,6 @@ class TablesSummaryNotifier:
     emit: Callable[..., Any] = field(default=socketio.emit)
     _scheduled: set[int] = field(default_factory=set)
     _lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def changed(self, workshop_id: int) -> None:
-        if self.interval_ms <= 0:
-            self._send(workshop_id)
-            return
-        with self._lock:
-            if workshop_id in self._scheduled:
-                return
-            self._scheduled.add(workshop_id)
-        socketio.start_background_task(self._send_later, workshop_id)
-
-    def _send_later(self, workshop_id: int) -> None:
-        sleep(self.interval_ms / 1000)
-        with self._lock:
-            self._scheduled.discard(workshop_id)
-        self._send(workshop_id)
 
     def _send(self, workshop_id: int) -> None:
         try:
