@@ -183,6 +183,18 @@ def vote_counts(table_id: int) -> dict[int, int]:
     return {contribution_id: count for contribution_id, count in rows}
 
 
+def votes_on(contribution_id: int) -> int:
+    """The votes a contribution has (every round)."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(ContributionVote)
+            .where(ContributionVote.contribution_id == contribution_id)
+        )
+        or 0
+    )
+
+
 def contribution_view(
     contribution: Contribution,
     workshop: Workshop,
@@ -196,14 +208,7 @@ def contribution_view(
     if contribution.hidden and not full:
         return {"id": contribution.id, "table_id": contribution.table_id, "hidden": True}
     if votes is None:
-        votes = int(
-            db.session.scalar(
-                select(func.count())
-                .select_from(ContributionVote)
-                .where(ContributionVote.contribution_id == contribution.id)
-            )
-            or 0
-        )
+        votes = votes_on(contribution.id)
     if author is None and contribution.participant_id is not None:
         participant = db.session.get(Participant, contribution.participant_id)
         if participant is not None and participant.erased_at is None:

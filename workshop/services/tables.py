@@ -697,14 +697,7 @@ def vote_contribution(
         changed = True
     db.session.flush()
     if changed:
-        count = int(
-            db.session.scalar(
-                select(func.count())
-                .select_from(ContributionVote)
-                .where(ContributionVote.contribution_id == contribution.id)
-            )
-            or 0
-        )
+        count = seating.votes_on(contribution.id)
         seating.record_table(
             workshop,
             table,
