@@ -35,7 +35,7 @@ def table_js_strings() -> dict[str, Any]:
         "table.voted": _("Voted ✓"),
         "table.unvote": _("Take back my vote"),
         "table.no_votes_left": _(
-            "You have given your 3 votes. Tap a « Voted » button to take one back."
+            "You have given all your votes. Tap a « Voted » button to take one back."
         ),
         "table.not_working": _("The table work is not open right now."),
         "table.keep": _("Keep"),
