@@ -116,3 +116,15 @@ def test_the_evening_demo_needs_its_file_of_ideas(app: Flask, runner: Any, tmp_p
     assert "--ideas-file" in result.output
     with app.app_context():
         assert count(Workshop) == 0
+
+
+def test_the_default_ideas_ship_with_the_package() -> None:
+    """A fresh clone (no ../shared beside it) plays the evening: its ideas are in the
+    package, 1,000 at least, each readable by the import."""
+    from workshop import services
+    from workshop.exports.ideas_import import read_ideas
+    from workshop.services import demo
+
+    package = Path(services.__file__).resolve().parents[1]
+    assert demo.DEFAULT_IDEAS_FILE.is_relative_to(package)
+    assert len(read_ideas(demo.DEFAULT_IDEAS_FILE.read_bytes())) >= 1000

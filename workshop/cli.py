@@ -143,7 +143,7 @@ def create_workshop(
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
     help="challenges_evening: the CSV of ideas to import (id,text…; default: the Paris "
-    "participatory budget of ../shared/datasets/ideas).",
+    "participatory budget's winning projects, workshop/data/).",
 )
 @click.option(
     "--ideas",

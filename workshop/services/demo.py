@@ -321,13 +321,8 @@ def create_demo(owner_email: str | None = None) -> DemoResult:
 #: The ideas the evening's défis come from: the winning projects of the Paris
 #: participatory budget 2014-2023 (Ville de Paris, opendata.paris.fr, ODbL), one per line
 #: (``id,text,category,source``: the import keeps category and source with each idea).
-DEFAULT_IDEAS_FILE = (
-    Path(__file__).resolve().parents[3]
-    / "shared"
-    / "datasets"
-    / "ideas"
-    / "paris_bp_laureats_fr.csv"
-)
+#: Shipped with the package (workshop/data/README.md), so a fresh clone has it.
+DEFAULT_IDEAS_FILE = Path(__file__).resolve().parents[1] / "data" / "paris_bp_laureats_fr.csv"
 
 # A room of a Start-up de Territoire: mostly citizens, then associations, businesses,
 # elected officials, project holders (weights, in this order).
