@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, current_app, g, redirect, render_template, request, url_for
@@ -36,7 +37,7 @@ def _failed_lookup(response: Any) -> bool:
 # per request (the answers are kept on ``flask.g``, which lives as long as the request).
 
 
-def _find_workshop(code: str) -> Workshop | None:
+def find_workshop(code: str) -> Workshop | None:
     """The workshop with join code ``code``, or ``None``: looked up once per request."""
     found: dict[str, Workshop | None] = g.setdefault("semis_workshops_by_code", {})
     if code not in found:
@@ -47,7 +48,7 @@ def _find_workshop(code: str) -> Workshop | None:
     return found[code]
 
 
-def _joined_as(workshop_id: int) -> Participant | None:
+def joined_as(workshop_id: int) -> Participant | None:
     """:func:`~workshop.auth.current_participant`, identified once per request."""
     known: dict[int, Participant | None] = g.setdefault("semis_participants", {})
     if workshop_id not in known:
@@ -58,13 +59,13 @@ def _joined_as(workshop_id: int) -> Participant | None:
 def _named_workshop() -> Workshop | None:
     """The workshop whose code the request names (in its path or its form), if any."""
     code = (request.view_args or {}).get("code") or request.form.get("code", "")
-    return _find_workshop(str(code))
+    return find_workshop(str(code))
 
 
 def _already_joined() -> bool:
     """Whether this phone joined the workshop the request names (its cookie says so)."""
     workshop = _named_workshop()
-    return workshop is not None and _joined_as(workshop.id) is not None
+    return workshop is not None and joined_as(workshop.id) is not None
 
 
 def _knows_the_code() -> bool:
@@ -75,7 +76,7 @@ def _knows_the_code() -> bool:
     workshop = _named_workshop()
     if workshop is None:
         return False
-    if _joined_as(workshop.id) is not None:
+    if joined_as(workshop.id) is not None:
         return True
     signature = request.args.get(QR_SIGNATURE_ARG)
     return signature is not None and qr_signature_valid(workshop, signature)
@@ -139,27 +140,43 @@ def join(code: str) -> Any:
     """Pick a pseudonym and a profile, read the data notice, and join. A phone that has
     joined already goes straight to the board. The QR code's link adds a signature
     (``?t=``); a wrong one is answered as an unknown code, and counted as one."""
-    workshop = _find_workshop(code)
+    workshop = find_workshop(code)
     if workshop is None:
         return error_response(UnknownCode())
     if workshop.code != code:  # typed in lower case or with a space: canonical URL
         return redirect(url_for("participant.join", code=workshop.code, **_qr_signature_args()))
-    if _joined_as(workshop.id) is not None:
+    if joined_as(workshop.id) is not None:
         return redirect(url_for("participant.board", code=workshop.code))
     signature = request.args.get(QR_SIGNATURE_ARG)
     if signature is not None and not qr_signature_valid(workshop, signature):
         return error_response(UnknownCode())
+
+    def to_the_board(_participant: Participant, token: str) -> Any:
+        response = redirect(url_for("participant.board", code=workshop.code))
+        set_participant_cookie(response, workshop.id, token)
+        return response
+
+    return join_form(workshop, to_the_board)
+
+
+def join_form(
+    workshop: Workshop, after_join: Callable[[Participant, str], Any], **page: Any
+) -> Any:
+    """The join form of ``workshop`` (the join link and a table's QR code both show it).
+
+    A valid POST creates the participant and ``after_join(participant, token)`` answers
+    (it sets the cookie); a refused one shows the form again with its error and status;
+    a GET says why joining is closed, if it is. ``page``: what join.html shows besides
+    (the table a QR code seats at)."""
     form = request.form.to_dict()
     error: WorkshopError | None = None
     if request.method == "POST":
         try:
-            _participant, token = participants.join(workshop.id, parse_join(form))
+            participant, token = participants.join(workshop.id, parse_join(form))
         except WorkshopError as caught:
             error = caught
         else:
-            response = redirect(url_for("participant.board", code=workshop.code))
-            set_participant_cookie(response, workshop.id, token)
-            return response
+            return after_join(participant, token)
     else:
         try:
             guards.check_joinable(workshop)
@@ -167,7 +184,7 @@ def join(code: str) -> Any:
             error = caught
     status = error.status if error is not None and request.method == "POST" else 200
     return render_template(
-        "join.html", workshop=workshop, form=form, error=error, profiles=list(Profile)
+        "join.html", workshop=workshop, form=form, error=error, profiles=list(Profile), **page
     ), status
 
 
@@ -175,10 +192,10 @@ def join(code: str) -> Any:
 @join_code_guesses
 def board(code: str) -> Any:
     """The phone board: ideas wall, posting form, the participant's own ideas."""
-    workshop = _find_workshop(normalize_code(code))
+    workshop = find_workshop(normalize_code(code))
     if workshop is None:
         return error_response(UnknownCode())
-    participant = _joined_as(workshop.id)
+    participant = joined_as(workshop.id)
     if participant is None:
         return redirect(url_for("participant.join", code=workshop.code, **_qr_signature_args()))
     return render_template("phone.html", workshop=workshop, participant=participant)

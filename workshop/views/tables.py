@@ -28,14 +28,11 @@ from ..auth import login_required, set_participant_cookie
 from ..errors import NotFound, TableFull, UnknownCode, WorkshopError
 from ..exports.links import external_url
 from ..extensions import limiter
-from ..models import Profile, Table, Workshop
-from ..schemas import parse_join
-from ..services import guards, lookup, participants, table_board, tables
+from ..models import Participant, Profile, Table, Workshop
+from ..services import lookup, table_board, tables
 from .access import own_workshop
 from .common import error_response, qr_svg
-from .participant import _find_workshop as find_workshop
-from .participant import _joined_as as joined_as
-from .participant import join_creations
+from .participant import find_workshop, join_creations, join_form, joined_as
 from .table_strings import default_kind_labels
 
 bp = Blueprint("tables", __name__)
@@ -249,38 +246,19 @@ def _table_link(code: str, token: str, purpose: str) -> Any:
         return _arrive(link, participant.id, purpose)
     if purpose == SEAT and table_board.seats_left(workshop, table) <= 0:
         return _full(workshop, table, TableFull())
-    form = request.form.to_dict()
-    error: WorkshopError | None = None
-    if request.method == "POST":
-        try:
-            joined, cookie = participants.join(workshop.id, parse_join(form))
-        except WorkshopError as caught:
-            error = caught
-        else:
-            # Its id without reading the row back after the join's commit.
-            identity = inspect(joined).identity
-            joined_id = int(identity[0]) if identity is not None else joined.id
-            response = _arrive(link, joined_id, purpose)
-            if isinstance(response, tuple):  # full meanwhile: the list, cookie set
-                body, status = response
-                response = current_app.make_response((body, status))
-            set_participant_cookie(response, link.workshop_id, cookie)
-            return response
-    else:
-        try:
-            guards.check_joinable(workshop)
-        except WorkshopError as caught:
-            error = caught
-    status = error.status if error is not None and request.method == "POST" else 200
-    return render_template(
-        "join.html",
-        workshop=workshop,
-        form=form,
-        error=error,
-        profiles=list(Profile),
-        table=table,
-        hosting=purpose == HOST,
-    ), status
+
+    def to_the_table(joined: Participant, cookie: str) -> Any:
+        # Its id without reading the row back after the join's commit.
+        identity = inspect(joined).identity
+        joined_id = int(identity[0]) if identity is not None else joined.id
+        response = _arrive(link, joined_id, purpose)
+        if isinstance(response, tuple):  # full meanwhile: the list, cookie set
+            body, status = response
+            response = current_app.make_response((body, status))
+        set_participant_cookie(response, link.workshop_id, cookie)
+        return response
+
+    return join_form(workshop, to_the_table, table=table, hosting=purpose == HOST)
 
 
 @bp.route("/j/<code>/t/<token>", methods=["GET", "POST"])
