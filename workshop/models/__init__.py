@@ -19,6 +19,11 @@ Workshop``):
 * :mod:`.portfolio`: ``Fabrique`` (``fabrique_members``), ``ApiToken``, and the portfolio's
   ``PortfolioSession``, ``PortfolioChallenge``, ``PortfolioIdea``, ``PortfolioMergeProposal``
   (``MergeStatus``).
+* :mod:`.projects`: the Fabrique's follow-up: ``Project`` (``ProjectKind``, ``Review``),
+  ``ProjectEvent``, ``ProjectHolder`` (``HolderKind``); ``Committee`` (``CommitteeKind``),
+  ``CommitteeMember``, ``Meeting``, ``MeetingItem`` (``Decision``), ``Grade``,
+  ``ItemComment``; ``Candidate`` (``CandidateStatus``), ``Follower``, ``OutboxMail``
+  (``MailStatus``); ``IdeaBox``.
 """
 
 from .accounts import Facilitator, Invitation, workshop_facilitators
@@ -36,6 +41,28 @@ from .portfolio import (
     PortfolioSession,
     fabrique_members,
 )
+from .projects import (
+    Candidate,
+    CandidateStatus,
+    Committee,
+    CommitteeKind,
+    CommitteeMember,
+    Decision,
+    Follower,
+    Grade,
+    HolderKind,
+    IdeaBox,
+    ItemComment,
+    MailStatus,
+    Meeting,
+    MeetingItem,
+    OutboxMail,
+    Project,
+    ProjectEvent,
+    ProjectHolder,
+    ProjectKind,
+    Review,
+)
 from .tables import (
     DEFAULT_CONTRIBUTION_KINDS,
     Contribution,
@@ -47,20 +74,35 @@ from .tables import (
 from .workshops import Event, Phase, Workshop, WorkshopStatus
 
 __all__ = [
-    "DEFAULT_CONTRIBUTION_KINDS",
     "ApiToken",
+    "Candidate",
+    "CandidateStatus",
     "Challenge",
+    "Committee",
+    "CommitteeKind",
+    "CommitteeMember",
     "Contribution",
     "ContributionVote",
+    "DEFAULT_CONTRIBUTION_KINDS",
+    "Decision",
     "Event",
     "Fabrique",
     "Facilitator",
+    "Follower",
+    "Grade",
     "GroupingSnapshot",
+    "HolderKind",
     "Idea",
+    "IdeaBox",
     "IdeaStatus",
     "Invitation",
+    "ItemComment",
+    "MailStatus",
     "Maturity",
+    "Meeting",
+    "MeetingItem",
     "MergeStatus",
+    "OutboxMail",
     "Participant",
     "Phase",
     "PortfolioChallenge",
@@ -68,7 +110,12 @@ __all__ = [
     "PortfolioMergeProposal",
     "PortfolioSession",
     "Profile",
+    "Project",
+    "ProjectEvent",
+    "ProjectHolder",
+    "ProjectKind",
     "Qualification",
+    "Review",
     "Seat",
     "Stage",
     "Table",

@@ -48,6 +48,10 @@ class Fabrique(TimestampMixin, Base):
     slug: Mapped[str] = mapped_column(String(60), unique=True)
     name: Mapped[str] = mapped_column(String(140))
 
+    # Introductions of its public pages: the call for holders, the « carnet de projets ».
+    call_intro: Mapped[str] = mapped_column(Text, default="")
+    carnet_intro: Mapped[str] = mapped_column(Text, default="")
+
     members: Mapped[list[Facilitator]] = relationship(secondary=fabrique_members)
 
 
@@ -96,6 +100,8 @@ class PortfolioSession(TimestampMixin, Base):
     status: Mapped[str] = mapped_column(String(12), default="")
     language: Mapped[str] = mapped_column(String(8), default="")
     participants_count: Mapped[int] = mapped_column(Integer, default=0)
+    # People by the profile they chose when joining (export 1.2 on), else None.
+    participants_by_profile: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
     url: Mapped[str] = mapped_column(Text, default="")
     # Which export is held: its version, when it was made, and its integrity digest.
     schema_version: Mapped[str] = mapped_column(String(10))
@@ -126,6 +132,8 @@ class PortfolioChallenge(Base):
     rank: Mapped[int | None] = mapped_column(Integer, nullable=True)
     qualification: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     volunteers: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    # Set when the newest export of its session no longer holds it (never deleted).
+    absent_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class PortfolioIdea(TimestampMixin, Base):
@@ -174,6 +182,12 @@ class PortfolioIdea(TimestampMixin, Base):
     merged_into_id: Mapped[int | None] = mapped_column(
         ForeignKey("portfolio_ideas.id", ondelete="SET NULL"), nullable=True
     )
+    # The project (portfolio line) it belongs to; set when it no longer is in the newest
+    # export of its session (never deleted).
+    project_id: Mapped[int | None] = mapped_column(
+        ForeignKey("projects.id", ondelete="SET NULL"), nullable=True, index=True
+    )
+    absent_since: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
 
 
 class MergeStatus(StrEnum):
