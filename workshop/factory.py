@@ -354,6 +354,10 @@ def register_blueprints(app: Flask) -> None:
     from .views import tables
 
     app.register_blueprint(tables.bp)
+    from .views import calls, committees, followers, idea_boxes, projects, reports
+
+    for module in (projects, committees, calls, idea_boxes, reports, followers):
+        app.register_blueprint(module.bp)
     from .stages import MATURITY_LABELS, STAGE_LABELS
     from .views.common import inject_globals
 

@@ -1,0 +1,3 @@
+"""Majority judgment (jugement majoritaire): grades on a scale, the majority grade of each
+option and the standard tie-break.
+"""
