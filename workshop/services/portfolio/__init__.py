@@ -10,14 +10,13 @@ package names their public functions, so callers write ``portfolio.import_export
 from __future__ import annotations
 
 from .follow_up import (
-    MERGE_CANDIDATES,
-    MERGE_MIN_SCORE,
     accept_merge,
     change_stage,
     dismiss_merge,
     open_proposals,
 )
 from .importing import ImportResult, import_export
+from .proposals import MERGE_CANDIDATES, MERGE_MIN_SCORE
 from .queries import (
     Funnel,
     IdeaFilter,

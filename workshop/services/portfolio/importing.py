@@ -7,7 +7,7 @@ newer export of the same workshop updates the session in place (ideas keep the s
 member gave them, and their merges). Only the ideas visible at export time are
 imported: ideas hidden by moderation, waiting for approval, withdrawn by their authors
 or merged into another idea during the session are left out. Ideas added or reworded
-are compared with the other sessions' (:func:`.follow_up.propose_merges`).
+are compared with the other sessions' (:func:`.proposals.propose_merges`).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from ...models import (
 )
 from ...offload import run_blocking
 from ..fabriques import lock_fabrique
-from .follow_up import propose_merges
+from .proposals import propose_merges
 from .rows import challenge_values, follow_up_values, idea_values, session_values
 
 

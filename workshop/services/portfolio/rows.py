@@ -41,6 +41,7 @@ def session_values(document: dict[str, Any]) -> dict[str, Any]:
         "status": workshop.get("status") or "",
         "language": workshop.get("language") or "",
         "participants_count": workshop.get("participants_count") or 0,
+        "participants_by_profile": workshop.get("participants_by_profile"),
         "url": workshop.get("url") or "",
         "schema_version": document["version"],
         "exported_at": _parse_time(document["exported_at"]),
