@@ -125,13 +125,15 @@ def list_fabriques() -> None:
 @click.argument("slug")
 @click.option("--name", required=True, help="What the token is for (e.g. 'tableur de suivi').")
 @click.option("--import", "can_import", is_flag=True, help="Also allow POST /api/v1/imports.")
-def create_token(slug: str, name: str, can_import: bool) -> None:
+@click.option(
+    "--write", "can_write", is_flag=True, help="Also allow changing projects and candidates."
+)
+def create_token(slug: str, name: str, can_import: bool, can_write: bool) -> None:
     """Issue an API token for Fabrique SLUG; it is printed once, keep it safe."""
     fabrique = _fabrique(slug)
+    scopes = ("read", *(("import",) if can_import else ()), *(("write",) if can_write else ()))
     try:
-        issued = fabriques.issue_token(
-            fabrique, name, ("read", "import") if can_import else ("read",)
-        )
+        issued = fabriques.issue_token(fabrique, name, scopes)
     except WorkshopError as error:
         fail(error)
     click.echo(issued.secret)

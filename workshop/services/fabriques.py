@@ -31,7 +31,9 @@ from ..models import (
 from ..schemas.portfolio import NewFabrique, parse_token_name
 
 TOKEN_PREFIX = "semis_"  # noqa: S105 - a public prefix, not a secret
-SCOPES = ("read", "import")
+# "read": the portfolio and the members' workshops; "import": post exports; "write": change
+# projects, candidates and decisions (recorded in their history as « API : <token name> »).
+SCOPES = ("read", "import", "write")
 # A token's last use is written at most this often: reads must not all take a write lock.
 _TOUCH_EVERY = dt.timedelta(minutes=1)
 
@@ -202,7 +204,8 @@ def hash_token(secret: str) -> str:
 def issue_token(fabrique: Fabrique, name: str, scopes: tuple[str, ...] = ("read",)) -> IssuedToken:
     """Issue a bearer token for ``fabrique``'s tools; the secret is returned once.
 
-    ``scopes``: "read" always, plus "import" for a token that may post exports.
+    ``scopes``: "read" always, plus "import" for a token that may post exports and
+    "write" for one that may change projects, candidates and decisions.
     """
     label = parse_token_name(name)
     unknown = set(scopes) - set(SCOPES)
