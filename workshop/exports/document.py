@@ -17,6 +17,11 @@ who sat there as counts by profile only (never names), its contributions (the au
 for ideas: a pseudonym, none when the workshop hides authors), what it kept and its
 synthesis. The offers to carry a défi are its ``volunteers`` of kind ``hold``. A 1.0
 document (before tables) has neither ``tables`` nor ``contribution_kinds``.
+
+Participants by profile (format 1.2): ``workshop.participants_by_profile`` counts the
+people who joined by the profile they chose (counts only; an erased participant has no
+profile any more and is counted in ``participants_count`` alone). A 1.0 or 1.1 document
+does not have it.
 """
 
 from __future__ import annotations
@@ -54,8 +59,9 @@ from ..tallies import ranks
 from .links import join_url
 
 FORMAT = "semis.workshop-export"
-# 1.1 added the défi tables (``tables``, ``contribution_kinds``); 1.0 files still import.
-VERSION = "1.1"
+# 1.1 added the défi tables (``tables``, ``contribution_kinds``), 1.2 the participants by
+# profile (``workshop.participants_by_profile``); 1.0 and 1.1 files still import.
+VERSION = "1.2"
 SCHEMA_ID = "https://semis.example/schemas/export/1.json"
 
 
@@ -278,6 +284,14 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
     participants_count = db.session.scalar(
         select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
     )
+    profiles = {
+        str(profile): int(people)
+        for profile, people in db.session.execute(
+            select(Participant.profile, func.count())
+            .where(Participant.workshop_id == workshop.id)
+            .group_by(Participant.profile)
+        )
+    }
     sheets: dict[tuple[str, int], Qualification] = {}
     for sheet in db.session.scalars(
         select(Qualification).where(Qualification.workshop_id == workshop.id)
@@ -364,6 +378,7 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
             "status": workshop.status,
             "language": str(current_app.config["BABEL_DEFAULT_LOCALE"]),
             "participants_count": int(participants_count or 0),
+            "participants_by_profile": _by_profile(profiles),
             "url": join_url(workshop),
         },
         "phases": [

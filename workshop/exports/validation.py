@@ -301,12 +301,24 @@ def _check_references(document: dict[str, Any]) -> None:
                     [key, index, "challenge_id"], _("no défi of the export has this id.")
                 )
     _check_table_references(document, ids["challenges"])
+    _check_profiles(document["workshop"])
     # What a database column cannot hold; nothing Semis exports carries it.
     for path, value in _leaves(document, []):
         if isinstance(value, str) and "\x00" in value:
             raise _invalid(path, _("the text contains a NUL character."))
         if isinstance(value, int) and not isinstance(value, bool) and abs(value) > INT_MAX:
             raise _invalid(path, _("this number is out of range."))
+
+
+def _check_profiles(workshop: dict[str, Any]) -> None:
+    """The participants by profile (1.2) count people who joined: never more than
+    ``participants_count`` (an erased participant is in the total, under no profile)."""
+    by_profile = workshop.get("participants_by_profile")
+    if by_profile is not None and sum(by_profile.values()) > workshop["participants_count"]:
+        raise _invalid(
+            ["workshop", "participants_by_profile"],
+            _("the counts by profile add up to more than the participants."),
+        )
 
 
 def _check_table_references(document: dict[str, Any], challenge_ids: set[int]) -> None:
