@@ -184,7 +184,16 @@ def test_a_newer_export_updates_the_session_in_place(app: Flask, new_fabrique: A
 
         assert (result.status, result.session_id) == ("updated", first.session_id)
         assert (result.added, result.removed, result.ideas) == (1, 1, 4)
-        titles = set(db.session.scalars(select(PortfolioIdea.title)))
+        titles = set(
+            db.session.scalars(
+                select(PortfolioIdea.title).where(PortfolioIdea.absent_since.is_(None))
+            )
+        )
+        # Idea 1 is no longer exported: kept, marked absent, never deleted.
+        gone = db.session.scalar(
+            select(PortfolioIdea).where(PortfolioIdea.title == "Épicerie mobile")
+        )
+        assert gone is not None and gone.absent_since is not None
         assert titles == {
             "Marché de producteurs",
             "Cuisine partagée",

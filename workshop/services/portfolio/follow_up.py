@@ -24,11 +24,15 @@ from ...models import (
 )
 from ...schemas.portfolio import StageChange
 from ..fabriques import lock_fabrique
+from .projects import set_stage
 from .queries import idea as idea_in
 
 
-def change_stage(fabrique: Fabrique, change: StageChange) -> PortfolioIdea:
-    """Move an idea to another follow-up stage; a member's choice, kept over new exports.
+def change_stage(
+    fabrique: Fabrique, change: StageChange, by: Facilitator | None = None
+) -> PortfolioIdea:
+    """Move an idea's project to another follow-up stage (the idea page's form): a
+    member's choice, kept over new exports, in the project's history.
 
     The caller has checked membership. Raises :class:`NotFound`, and
     :class:`Conflict` when ``change.version`` is not the idea's current version.
@@ -37,10 +41,20 @@ def change_stage(fabrique: Fabrique, change: StageChange) -> PortfolioIdea:
     idea = idea_in(fabrique, change.idea_id)
     if idea.version != change.version:
         raise Conflict()
-    idea.stage = change.stage
-    idea.abandon_reason = change.abandon_reason
-    idea.stage_source = "fabrique"
-    idea.version += 1
+    if idea.project_id is None:  # not imported since projects exist: on its own
+        idea.stage = change.stage
+        idea.abandon_reason = change.abandon_reason
+        idea.stage_source = "fabrique"
+        idea.version += 1
+    else:
+        set_stage(
+            fabrique,
+            idea.project_id,
+            change.stage,
+            reason=change.abandon_reason or None,
+            by=by,
+            extra={"idea_id": idea.id},
+        )
     db.session.commit()
     return idea
 

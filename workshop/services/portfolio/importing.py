@@ -6,7 +6,10 @@ ideas keyed by their ``reference``. The same export imported twice changes nothi
 newer export of the same workshop updates the session in place (ideas keep the stage a
 member gave them, and their merges). Only the ideas visible at export time are
 imported: ideas hidden by moderation, waiting for approval, withdrawn by their authors
-or merged into another idea during the session are left out. Ideas added or reworded
+or merged into another idea during the session are left out. A défi or an idea a newer
+export no longer holds is never deleted: it is marked ``absent_since`` (and so is its
+project once all its rows are), so no follow-up work is lost. Each défi, and each idea
+without a défi, is a project (:func:`.projects.sync_session`). Ideas added or reworded
 are compared with the other sessions' (:func:`.proposals.propose_merges`).
 """
 
@@ -18,7 +21,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 from flask_babel import pgettext
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import insert, select, update
 
 from ...errors import ImportInvalid, ImportOutdated
 from ...exports.validation import read_document, validate_document
@@ -34,13 +37,15 @@ from ...models import (
 )
 from ...offload import run_blocking
 from ..fabriques import lock_fabrique
+from .projects import sync_session
 from .proposals import propose_merges
 from .rows import challenge_values, follow_up_values, idea_values, session_values
 
 
 @dataclass
 class ImportResult:
-    """What an import did: ``status`` is "created", "updated" or "unchanged"."""
+    """What an import did: ``status`` is "created", "updated" or "unchanged";
+    ``removed`` counts the ideas this export no longer holds (kept, marked absent)."""
 
     status: str
     session_id: int
@@ -332,16 +337,21 @@ def _import(fabrique_id: int, document: dict[str, Any], by: Facilitator | None) 
     db.session.flush()
 
     result = ImportResult(status, session.id, uid, session.title)
-    challenge_ids = _sync_challenges(session, document["challenges"])
+    challenge_ids = _sync_challenges(session, document["challenges"], now)
     result.challenges = len(challenge_ids)
     changed = _sync_ideas(fabrique_id, session, document, challenge_ids, now, result)
+    sync_session(session, now)
     result.proposals = propose_merges(fabrique_id, session, changed, document)
     db.session.commit()
     return result
 
 
-def _sync_challenges(session: PortfolioSession, challenges: list[dict[str, Any]]) -> dict[int, int]:
-    """Upsert the session's défis by reference; export id → portfolio id."""
+def _sync_challenges(
+    session: PortfolioSession, challenges: list[dict[str, Any]], now: dt.datetime
+) -> dict[int, int]:
+    """Upsert the session's défis by reference; export id → portfolio id. A défi the
+    export no longer holds is kept, marked ``absent_since`` (a member's work hangs on
+    it); one that comes back is present again."""
     existing = dict(
         db.session.execute(
             select(PortfolioChallenge.reference, PortfolioChallenge.id).where(
@@ -353,9 +363,15 @@ def _sync_challenges(session: PortfolioSession, challenges: list[dict[str, Any]]
     wanted = {row["reference"] for row in rows}
     gone = [cid for ref, cid in existing.items() if ref not in wanted]
     if gone:
-        db.session.execute(delete(PortfolioChallenge).where(PortfolioChallenge.id.in_(gone)))
+        db.session.execute(
+            update(PortfolioChallenge)
+            .where(PortfolioChallenge.id.in_(gone), PortfolioChallenge.absent_since.is_(None))
+            .values(absent_since=now)
+        )
     updates = [
-        {"id": existing[row["reference"]], **row} for row in rows if row["reference"] in existing
+        {"id": existing[row["reference"]], "absent_since": None, **row}
+        for row in rows
+        if row["reference"] in existing
     ]
     if updates:
         db.session.execute(update(PortfolioChallenge), updates)
@@ -391,6 +407,7 @@ def _sync_ideas(
                 PortfolioIdea.stage_source,
                 PortfolioIdea.title,
                 PortfolioIdea.body,
+                PortfolioIdea.absent_since,
             ).where(PortfolioIdea.session_id == session.id)
         )
     }
@@ -423,10 +440,15 @@ def _sync_ideas(
             follow_up = {"territory": follow_up["territory"]}
         if (old.title, old.body) != (row["title"], row["body"]):
             text_changed.append(old.id)
-        updates.append({"id": old.id, "updated_at": now, **row, **follow_up})
-    gone = [old.id for ref, old in existing.items() if ref not in kept]
+        updates.append({"id": old.id, "updated_at": now, "absent_since": None, **row, **follow_up})
+    # Never deleted: a member's work hangs on them (the project keeps it in any case).
+    gone = [old.id for ref, old in existing.items() if ref not in kept and old.absent_since is None]
     if gone:
-        db.session.execute(delete(PortfolioIdea).where(PortfolioIdea.id.in_(gone)))
+        db.session.execute(
+            update(PortfolioIdea)
+            .where(PortfolioIdea.id.in_(gone))
+            .values(absent_since=now, updated_at=now)
+        )
     if updates:
         db.session.execute(update(PortfolioIdea), updates)
     added: list[int] = []

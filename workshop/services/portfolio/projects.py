@@ -17,7 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ...errors import Conflict, NotFound
 from ...extensions import db
@@ -25,14 +25,19 @@ from ...models import (
     Fabrique,
     Facilitator,
     HolderKind,
+    PortfolioChallenge,
+    PortfolioIdea,
+    PortfolioSession,
     Project,
     ProjectEvent,
     ProjectHolder,
+    ProjectKind,
     Stage,
     utcnow,
 )
 from ...stages import abandon_reason_for
 from ..fabriques import lock_fabrique
+from .rows import project_follow_up
 
 
 def project_in(fabrique: Fabrique | int, project_id: int) -> Project:
@@ -118,6 +123,17 @@ def set_stage(
     project.stage = stage
     project.abandon_reason = kept_reason
     project.stage_changed_at = utcnow()
+    # Its ideas say the same (the ideas' pages and the read API show their stage).
+    db.session.execute(
+        update(PortfolioIdea)
+        .where(PortfolioIdea.project_id == project.id)
+        .values(
+            stage=stage,
+            abandon_reason=kept_reason,
+            stage_source="fabrique",
+            version=PortfolioIdea.version + 1,
+        )
+    )
     record(
         project,
         "stage_changed",
@@ -199,3 +215,237 @@ def remove_holder(
     )
     touch(project, None)
     db.session.delete(holder)
+
+
+# ------------------------------------------------------------------ from the imports
+
+#: What a newer export may change on a project whose follow-up it still leads
+#: (``follow_source`` "import"), and on any project (its texts).
+_FOLLOWED = ("stage", "abandon_reason", "sheet", "territory")
+_TEXTS = ("title", "summary")
+IMPORT_LABEL = "import"
+
+
+def _diff(project: Project, values: dict[str, Any]) -> dict[str, Any]:
+    """Set ``values`` on ``project``; what changed, as ``{field: {"from", "to"}}`` (a
+    sheet's fields one by one, as ``sheet.<field>``)."""
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        before = getattr(project, key)
+        if before == value:
+            continue
+        if key == "sheet":
+            old, new = before or {}, value or {}
+            for field in sorted(set(old) | set(new)):
+                if old.get(field) != new.get(field):
+                    changes[f"sheet.{field}"] = {"from": old.get(field), "to": new.get(field)}
+        else:
+            changes[key] = {"from": before, "to": value}
+        setattr(project, key, value)
+    return changes
+
+
+def _follow_export(
+    project: Project, values: dict[str, Any], now: dt.datetime, touched: list[Project]
+) -> None:
+    """Bring an existing project up to a newer export: its texts always, its stage, sheet
+    and territory only while no member changed them in the portfolio. A change is
+    recorded as "imported" with each field before and after."""
+    keys = _TEXTS + (_FOLLOWED if project.follow_source == "import" else ())
+    before_stage = project.stage
+    changes = _diff(project, {k: values[k] for k in keys})
+    if not changes:
+        return
+    if project.stage != before_stage:
+        project.stage_changed_at = now
+    project.updated_at = now
+    record(project, "imported", {"changes": changes}, by_label=IMPORT_LABEL, at=now)
+    touched.append(project)
+
+
+def _new_project(
+    session: PortfolioSession, kind: ProjectKind, values: dict[str, Any], now: dt.datetime
+) -> Project:
+    project = Project(
+        fabrique_id=session.fabrique_id,
+        kind=kind.value,
+        session_id=session.id,
+        stage_changed_at=now,
+        created_at=now,
+        updated_at=now,
+        follow_source="import",
+        version=1,
+        **values,
+    )
+    db.session.add(project)
+    return project
+
+
+def _merge_emptied(
+    emptied: Project, into: Project, now: dt.datetime, by_label: str = IMPORT_LABEL
+) -> None:
+    """An idea's own project left without its idea (it joined a défi in a newer export)
+    is merged into the défi's project, both histories saying so: it is never deleted."""
+    emptied.merged_into_id = into.id
+    emptied.updated_at = now
+    record(
+        emptied,
+        "merged",
+        {"into": into.id, "title": into.title, "why": "joined_challenge"},
+        by_label=by_label,
+        at=now,
+    )
+    record(
+        into,
+        "merged",
+        {"from": emptied.id, "title": emptied.title, "why": "joined_challenge"},
+        by_label=by_label,
+        at=now,
+    )
+
+
+def sync_session(session: PortfolioSession, now: dt.datetime) -> None:
+    """Build or bring up to date the projects of an imported session (called by the
+    import inside its transaction, once its défis and ideas are written; not committed).
+
+    Each défi is one project (kind "challenge") holding its ideas; an idea without a
+    défi is a project of its own (kind "idea"). A new project's history starts with
+    "created" (by "import"); a newer export that changes its texts, or its stage or
+    sheet while no member changed them in the portfolio, adds "imported".
+
+    An idea that joins a défi in a newer export joins the défi's project; its own
+    project, left empty, is merged into the défi's (never deleted), unless a member
+    already worked on it in the portfolio: then the idea stays the project of its own
+    the member knows. An idea that leaves its défi becomes a project of its own.
+    Ideas merged across sessions and ideas no longer exported stay where they are.
+
+    A project all of whose rows (its défi, its ideas) the export no longer holds gets
+    ``absent_since`` and an "absent" entry; coming back clears it ("present").
+    """
+    challenges = list(
+        db.session.scalars(
+            select(PortfolioChallenge)
+            .where(PortfolioChallenge.session_id == session.id)
+            .order_by(PortfolioChallenge.position, PortfolioChallenge.id)
+        )
+    )
+    ideas = list(
+        db.session.scalars(
+            select(PortfolioIdea)
+            .where(PortfolioIdea.session_id == session.id)
+            .order_by(PortfolioIdea.id)
+            .execution_options(populate_existing=True)
+        )
+    )
+    projects = {
+        p.id: p for p in db.session.scalars(select(Project).where(Project.session_id == session.id))
+    }
+    by_challenge = {p.challenge_id: p for p in projects.values() if p.challenge_id is not None}
+    created: list[Project] = []
+    touched: list[Project] = []
+
+    for challenge in challenges:
+        values = {
+            "title": challenge.title,
+            "summary": challenge.body,
+            **project_follow_up(challenge.qualification, session.territory),
+        }
+        project = by_challenge.get(challenge.id)
+        if project is None:
+            project = _new_project(session, ProjectKind.CHALLENGE, values, now)
+            project.challenge_id = challenge.id
+            by_challenge[challenge.id] = project
+            created.append(project)
+        else:
+            _follow_export(project, values, now, touched)
+
+    # Which project each idea belongs to (new projects get their ids at the flush).
+    placed: dict[int, Project] = {}
+    emptied: dict[int, tuple[Project, Project]] = {}  # project → where its idea went
+    for item in ideas:
+        current = projects.get(item.project_id) if item.project_id is not None else None
+        placed_before = current
+        if item.absent_since is not None or (item.merged_into_id is not None and current):
+            target = current
+        elif item.challenge_id is not None:
+            target = by_challenge[item.challenge_id]
+            if (
+                current is not None
+                and current is not target
+                and current.kind == ProjectKind.IDEA
+                and current.follow_source != "import"
+            ):
+                target = current  # the member's own project of this idea
+        elif current is not None and current.kind == ProjectKind.IDEA:
+            target = current
+        else:
+            values = {"title": item.title, "summary": item.body}
+            values.update(project_follow_up(item.qualification, session.territory))
+            target = _new_project(session, ProjectKind.IDEA, values, now)
+            created.append(target)
+        if target is None:
+            continue
+        placed[item.id] = target
+        if (
+            placed_before is not None
+            and target is not placed_before
+            and placed_before.kind == ProjectKind.IDEA
+        ):
+            emptied[placed_before.id] = (placed_before, target)
+    db.session.flush()
+    for project in created:
+        projects[project.id] = project
+        record(
+            project,
+            "created",
+            {"kind": project.kind, "title": project.title, "session": session.title},
+            by_label=IMPORT_LABEL,
+            at=now,
+        )
+    members: dict[int, list[PortfolioIdea]] = {}
+    for item in ideas:
+        target = placed.get(item.id)
+        if target is not None and item.project_id != target.id:
+            item.project_id = target.id
+        if item.project_id is not None:
+            members.setdefault(item.project_id, []).append(item)
+
+    # An idea's own project follows its idea's texts (and sheet while led by exports).
+    for project in projects.values():
+        own = members.get(project.id, [])
+        if project.kind == ProjectKind.IDEA and len(own) == 1 and project not in created:
+            item = own[0]
+            values = {"title": item.title, "summary": item.body}
+            values.update(project_follow_up(item.qualification, session.territory))
+            _follow_export(project, values, now, touched)
+
+    for project, into in emptied.values():
+        if project.merged_into_id is None and not members.get(project.id):
+            _merge_emptied(project, into, now)
+
+    challenge_absent = {c.id: c.absent_since is not None for c in challenges}
+    for project in projects.values():
+        rows = [i.absent_since is None for i in members.get(project.id, [])]
+        if project.challenge_id is not None and project.challenge_id in challenge_absent:
+            rows.append(not challenge_absent[project.challenge_id])
+        if rows:
+            _mark_presence(project, any(rows), now)
+
+
+def _mark_presence(project: Project, present: bool, now: dt.datetime) -> None:
+    """Mark a project absent from its session's newest export (all its rows are), or
+    present again, recorded as "absent" / "present"."""
+    if present and project.absent_since is not None:
+        record(
+            project,
+            "present",
+            {"absent_since": project.absent_since.isoformat()},
+            by_label=IMPORT_LABEL,
+            at=now,
+        )
+        project.absent_since = None
+        project.updated_at = now
+    elif not present and project.absent_since is None:
+        project.absent_since = now
+        project.updated_at = now
+        record(project, "absent", {}, by_label=IMPORT_LABEL, at=now)

@@ -107,3 +107,55 @@ def idea_values(idea: dict[str, Any]) -> dict[str, Any]:
         "qualification": idea.get("qualification"),
         "volunteers": idea.get("volunteers") or [],
     }
+
+
+# The fields of a project's sheet, flat, as the workshop's qualification form names
+# them (``schemas.follow_up.QUALIFICATION_FIELDS`` without the stage and its reason,
+# which the project itself holds).
+SHEET_TEXTS = (
+    "need_who",
+    "need_where",
+    "need_evidence",
+    "target_public",
+    "solution",
+    "existing_offer",
+    "partners",
+    "economic_potential",
+    "potential_holders",
+    "next_step",
+)
+SHEET_FIELDS = (*SHEET_TEXTS, "territory", "insee_code", "maturity")
+
+
+def sheet_from_export(qualification: dict[str, Any] | None) -> dict[str, Any] | None:
+    """An exported qualification sheet as a project's sheet (flat, the workshop's field
+    names); ``None`` when the export has none."""
+    if not qualification:
+        return None
+    need = qualification.get("need") or {}
+    sheet: dict[str, Any] = {
+        "need_who": need.get("who") or "",
+        "need_where": need.get("where") or "",
+        "need_evidence": need.get("evidence") or "",
+    }
+    for key in SHEET_TEXTS[3:]:
+        sheet[key] = qualification.get(key) or ""
+    sheet["territory"] = qualification.get("territory") or ""
+    sheet["insee_code"] = qualification.get("insee_code") or None
+    sheet["maturity"] = qualification.get("maturity") or None
+    return sheet
+
+
+def project_follow_up(
+    qualification: dict[str, Any] | None, session_territory: str
+) -> dict[str, Any]:
+    """What a project takes from its défi's or its idea's exported sheet while its
+    follow-up still follows the exports: stage, reason, sheet and territory (the
+    sheet's, else the session's)."""
+    sheet = sheet_from_export(qualification)
+    return {
+        "stage": (qualification or {}).get("stage") or Stage.TO_STUDY.value,
+        "abandon_reason": (qualification or {}).get("abandon_reason") or "",
+        "sheet": sheet,
+        "territory": (sheet or {}).get("territory") or session_territory,
+    }
