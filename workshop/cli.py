@@ -2,7 +2,8 @@
 services.
 
 Accounts and workshops (``facilitators``, ``workshops``, ``demo``), ideas outside a live
-session (``ideas suggest-groups``, ``ideas import``) and exports (``export``). The
+session (``ideas suggest-groups``, ``ideas import``), exports (``export``) and the
+followers' emails (``mail send``, ``mail status``). The
 Fabrique's commands are in :mod:`workshop.portfolio_cli`. A refusal is reported by
 :func:`workshop.exports.cli_errors.fail`.
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import click
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup, with_appcontext
 
 from .errors import NotFound, UnknownCode, WorkshopError
@@ -27,12 +28,23 @@ from .grouping import suggest_groups
 from .models import Workshop
 from .phases import Format
 from .schemas import parse_new_facilitator, parse_new_workshop
-from .services import accounts, agenda, demo, idea_import, lookup, privacy, workshops
+from .services import (
+    accounts,
+    agenda,
+    demo,
+    followers,
+    idea_import,
+    lookup,
+    mail,
+    privacy,
+    workshops,
+)
 
 # AppGroup gives each subcommand an app context, whoever invokes it (flask, a test runner).
 facilitators_cli = AppGroup("facilitators", help="Manage facilitator accounts.")
 workshops_cli = AppGroup("workshops", help="Manage workshops.")
 ideas_cli = AppGroup("ideas", help="Work on ideas outside a live session.")
+mail_cli = AppGroup("mail", help="Emails to the people kept informed of a project.")
 
 
 def find_workshop(name: str) -> Workshop:
@@ -360,6 +372,38 @@ def purge_command(dry_run: bool, as_json: bool) -> None:
         privacy.reclaim_space()
 
 
+@mail_cli.command("send")
+def mail_send() -> None:
+    """Queue the news of the projects for their followers and send the emails that are
+    due, once (what the server's worker does every MAIL_WORKER_INTERVAL seconds; for
+    cron when MAIL_WORKER is off)."""
+    result = followers.run_once()
+    click.echo(
+        f"sent {result.sent}, to retry {result.retried}, failed {result.failed}"
+        f" ({mail.backend()} backend)"
+    )
+    for error in result.errors:
+        click.echo(f"  {error}", err=True)
+
+
+@mail_cli.command("status")
+def mail_status() -> None:
+    """How many emails wait, were sent or failed, and where they go."""
+    counts = mail.counts()
+    config = current_app.config
+    where = (
+        f"smtp {config['MAIL_SERVER']}:{config['MAIL_PORT'] or 'default port'}"
+        if mail.backend() == "smtp"
+        else "console (MAIL_SERVER is not set: emails are written to the server's log)"
+    )
+    click.echo(f"backend: {where}")
+    click.echo(f"worker in the server: {'on' if config['MAIL_WORKER'] else 'off'}")
+    click.echo(
+        f"pending {counts.pending}, sending {counts.sending}, sent {counts.sent},"
+        f" failed {counts.failed}"
+    )
+
+
 def register(app: Flask) -> None:
     """Add these commands to the app's ``flask`` command line."""
     for command in (
@@ -369,5 +413,6 @@ def register(app: Flask) -> None:
         demo_command,
         export_command,
         purge_command,
+        mail_cli,
     ):
         app.cli.add_command(command)

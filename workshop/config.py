@@ -108,6 +108,37 @@ class Config:
     LOG_LEVEL = "INFO"
     SQLALCHEMY_ENGINE_OPTIONS: dict[str, object] = {}
     WTF_CSRF_TIME_LIMIT = None
+    # Email to the people kept informed of a project (services/mail.py). With no
+    # MAIL_SERVER, mails are written to the server's log instead ("console").
+    MAIL_SERVER: str | None = None
+    # None: 465 with MAIL_USE_SSL, 587 with MAIL_USE_TLS, else 25.
+    MAIL_PORT: int | None = None
+    MAIL_USERNAME: str | None = None
+    MAIL_PASSWORD: str | None = None
+    MAIL_USE_TLS = False  # STARTTLS after connecting
+    MAIL_USE_SSL = False  # TLS from the start (port 465)
+    MAIL_FROM = "Semis <semis@localhost>"
+    # "smtp" or "console"; None: "smtp" when MAIL_SERVER is set, else "console".
+    MAIL_BACKEND: str | None = None
+    # Seconds to wait for the SMTP server.
+    MAIL_TIMEOUT = 30
+    # The worker: a background task of the server process sending the outbox every
+    # MAIL_WORKER_INTERVAL seconds (false: only `flask --app workshop mail send` sends).
+    MAIL_WORKER = True
+    MAIL_WORKER_INTERVAL = 15
+    # Mails sent per pass; a failed one is tried again after these delays (seconds),
+    # and given up after MAIL_MAX_ATTEMPTS attempts.
+    MAIL_BATCH = 50
+    MAIL_RETRY_DELAYS = [60, 300, 1800, 7200, 21600]
+    MAIL_MAX_ATTEMPTS = 6
+    # A change waits this long before followers are told, so that a quick correction
+    # (a stage set by mistake, then put back) makes one mail, not two.
+    MAIL_NEWS_DELAY_SECONDS = 60
+    # Changes older than this are never mailed (a worker stopped for weeks, or the
+    # history a Fabrique had before email was set up).
+    MAIL_NEWS_MAX_AGE_DAYS = 7
+    # Days a sent mail is kept in the outbox (what was sent to whom), then deleted.
+    MAIL_KEEP_DAYS = 90
 
 
 class TestConfig(Config):
@@ -125,3 +156,6 @@ class TestConfig(Config):
     WTF_CSRF_ENABLED = False
     RATELIMIT_ENABLED = True
     SERVER_NAME = "localhost"
+    # Tests call the mail drain themselves (or start the worker explicitly).
+    MAIL_WORKER = False
+    MAIL_NEWS_DELAY_SECONDS = 0

@@ -423,3 +423,18 @@ def register_commands(app: Flask) -> None:
 
     register(app)
     portfolio_cli.register(app)
+    start_mail_worker(app)
+
+
+def start_mail_worker(app: Flask) -> None:
+    """Start the followers' mail worker (``MAIL_WORKER``) in the server process, with its
+    first request: a ``flask`` command (migrations, ``mail send``) serves none, so it
+    starts no worker. Test apps start it themselves when they want it."""
+    if not app.config.get("MAIL_WORKER") or app.testing:
+        return
+    from .services import followers, mail
+
+    @app.before_request
+    def _start_mail_worker() -> None:
+        # Once: start_worker answers False, at the cost of a dict look-up, afterwards.
+        mail.start_worker(app, prepare=followers.prepare_mail, personalise=followers.personalise)

@@ -1,12 +1,19 @@
 """Mail fixtures: a Fabrique with a member (the portfolio's fixture) and its projects,
-created directly so these tests do not depend on how imports make them."""
+created directly so these tests do not depend on how imports make them; a real SMTP
+server (aiosmtpd) on a free port."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import socket
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
 from typing import Any
 
 import pytest
+from aiosmtpd.controller import Controller
 from flask import Flask
 
 from tests.portfolio.conftest import FabriqueRef, new_fabrique
@@ -28,3 +35,62 @@ def new_project(app: Flask) -> Callable[..., int]:
             return project.id
 
     return make
+
+
+@dataclass
+class Received:
+    """A message the test SMTP server accepted."""
+
+    mail_from: str
+    rcpt_tos: list[str]
+    message: EmailMessage
+
+
+class _Inbox:
+    """aiosmtpd handler keeping every message it accepts."""
+
+    def __init__(self) -> None:
+        self.received: list[Received] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's hook name
+        message = BytesParser(policy=policy.default).parsebytes(envelope.content)
+        assert isinstance(message, EmailMessage)
+        self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), message))
+        return "250 OK"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@dataclass
+class SmtpServer:
+    """A real SMTP server on a free port of this machine, started and stopped at will."""
+
+    port: int
+    inbox: _Inbox
+    controller: Controller | None = None
+
+    @property
+    def received(self) -> list[Received]:
+        return self.inbox.received
+
+    def start(self) -> None:
+        if self.controller is None:
+            self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+            self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[SmtpServer]:
+    server = SmtpServer(port=free_port(), inbox=_Inbox())
+    server.start()
+    yield server
+    server.stop()

@@ -25,14 +25,38 @@ import base64
 import datetime as dt
 import hashlib
 import hmac
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
-from flask import current_app
-from sqlalchemy import select
+from flask import current_app, render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import String, cast, delete, func, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
+from ..errors import NotFound, ValidationError
+from ..exports.links import external_url, public_base_url
 from ..extensions import db
-from ..models import Follower, utcnow
+from ..models import (
+    Fabrique,
+    Follower,
+    HolderKind,
+    MailStatus,
+    OutboxMail,
+    PortfolioChallenge,
+    PortfolioIdea,
+    PortfolioSession,
+    Project,
+    ProjectEvent,
+    Stage,
+    utcnow,
+)
 from ..schemas.fields import parse_email
+from ..stages import STAGE_LABELS, STAGES
+from . import mail
 from .fabriques import hash_token, lock_fabrique
 from .portfolio.projects import project_in
 
@@ -41,6 +65,15 @@ SOURCES = ("session", "call", "box", "member")
 #: Sources that are the person's own, new request: they subscribe again someone who left.
 EXPLICIT_SOURCES = frozenset({"call", "box"})
 LANGUAGES = ("fr", "en")
+#: Why someone receives these emails, as the email reminds them.
+SOURCE_LABELS = {
+    "session": _l("you asked for it during a workshop"),
+    "call": _l("you asked for it on the call for holders"),
+    "box": _l("you asked for it when posting in the idea box"),
+    "member": _l("you asked a member of the Fabrique"),
+}
+#: The secret of an unsubscribe link: 32 bytes in URL-safe base64, unpadded.
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{43}")
 
 
 def unsubscribe_token(follower: Follower) -> str:
@@ -121,16 +154,655 @@ def subscribe(
 
 
 def follower_by_token(token: Any) -> Follower | None:
-    """The follower whose unsubscribe link carries ``token``, or ``None``."""
-    if not isinstance(token, str) or not 20 <= len(token) <= 100:
+    """The follower whose unsubscribe link carries ``token``, or ``None`` (a token that
+    cannot be one is not even looked up)."""
+    if not is_token_shaped(token):
         return None
     return db.session.scalar(select(Follower).where(Follower.token_hash == hash_token(token)))
 
 
-__all__ = [
-    "EXPLICIT_SOURCES",
-    "SOURCES",
-    "follower_by_token",
-    "subscribe",
-    "unsubscribe_token",
-]
+def is_token_shaped(token: Any) -> bool:
+    """Whether ``token`` looks like an unsubscribe secret: 43 URL-safe base64 characters."""
+    return isinstance(token, str) and TOKEN_RE.fullmatch(token) is not None
+
+
+def unsubscribe_url(follower: Follower) -> str:
+    """The one-click unsubscribe link of ``follower`` (works outside a request)."""
+    return external_url("followers.unsubscribe", token=unsubscribe_token(follower))
+
+
+# ------------------------------------------------------------- the one-click unsubscribe
+
+
+@dataclass(frozen=True)
+class Following:
+    """What an unsubscribe page shows: the project followed, by whom, in which language."""
+
+    follower_id: int
+    project_title: str
+    fabrique_name: str
+    language: str
+    unsubscribed: bool
+
+
+def following(token: Any) -> Following | None:
+    """What the link ``token`` follows, or ``None`` for an unknown link (nothing changes:
+    mail scanners open links)."""
+    follower = follower_by_token(token)
+    if follower is None:
+        return None
+    project = db.session.get(Project, follower.project_id)
+    fabrique = db.session.get(Fabrique, follower.fabrique_id)
+    return Following(
+        follower_id=follower.id,
+        project_title=project.title if project is not None else "",
+        fabrique_name=fabrique.name if fabrique is not None else "",
+        language=follower.language,
+        unsubscribed=follower.unsubscribed_at is not None,
+    )
+
+
+def unsubscribe(token: Any) -> Following | None:
+    """Stop the emails of the link ``token`` (anyone holding the link may: it was sent to
+    that address only) and drop its mails not sent yet; commits. Idempotent; ``None``
+    for an unknown link."""
+    follower = follower_by_token(token)
+    if follower is None:
+        return None
+    if follower.unsubscribed_at is None:
+        follower.unsubscribed_at = utcnow()
+        db.session.execute(
+            delete(OutboxMail)
+            .where(
+                OutboxMail.follower_id == follower.id,
+                OutboxMail.status.in_((MailStatus.PENDING, MailStatus.FAILED)),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
+    return following(token)
+
+
+# ------------------------------------------------------------ followers from the sessions
+
+
+def _follow_offers(volunteers: Any) -> list[tuple[str, str | None]]:
+    """The (address, name) of the « tenez-moi informé·e » offers of an imported row's
+    ``volunteers`` (docs/export.schema.json ``volunteer``) given with consent."""
+    offers: list[tuple[str, str | None]] = []
+    if not isinstance(volunteers, list):
+        return offers
+    for offer in volunteers:
+        if not isinstance(offer, dict) or offer.get("kind") != "follow":
+            continue
+        if offer.get("consent_contact") is not True:
+            continue
+        contact = offer.get("contact")
+        if not isinstance(contact, dict) or not isinstance(contact.get("email"), str):
+            continue
+        try:
+            address = parse_email(contact["email"])
+        except ValidationError:
+            continue
+        name = contact.get("name")
+        offers.append((address, name if isinstance(name, str) else None))
+    return offers
+
+
+def _offer_rows(fabrique_id: int | None, project_ids: Iterable[int] | None) -> list[Any]:
+    """(fabrique id, project id, row reference, volunteers, session language) of the
+    imported défis and ideas of projects that hold a follow offer."""
+    chosen = None if project_ids is None else list(project_ids)
+    # A cheap filter first: only rows whose offers mention "follow" are read.
+    mentions = cast(PortfolioChallenge.volunteers, String).like('%"follow"%')
+    challenges = (
+        select(
+            Project.fabrique_id,
+            Project.id,
+            PortfolioChallenge.reference,
+            PortfolioChallenge.volunteers,
+            PortfolioSession.language,
+        )
+        .join(PortfolioChallenge, Project.challenge_id == PortfolioChallenge.id)
+        .join(PortfolioSession, PortfolioChallenge.session_id == PortfolioSession.id)
+        .where(mentions)
+    )
+    ideas = (
+        select(
+            PortfolioIdea.fabrique_id,
+            PortfolioIdea.project_id,
+            PortfolioIdea.reference,
+            PortfolioIdea.volunteers,
+            PortfolioSession.language,
+        )
+        .join(PortfolioSession, PortfolioIdea.session_id == PortfolioSession.id)
+        .where(
+            PortfolioIdea.project_id.is_not(None),
+            cast(PortfolioIdea.volunteers, String).like('%"follow"%'),
+        )
+    )
+    if fabrique_id is not None:
+        challenges = challenges.where(Project.fabrique_id == fabrique_id)
+        ideas = ideas.where(PortfolioIdea.fabrique_id == fabrique_id)
+    if chosen is not None:
+        challenges = challenges.where(Project.id.in_(chosen))
+        ideas = ideas.where(PortfolioIdea.project_id.in_(chosen))
+    return [*db.session.execute(challenges), *db.session.execute(ideas)]
+
+
+def sync_from_sessions(fabrique_id: int, project_ids: Iterable[int] | None = None) -> int:
+    """Make followers of the volunteers who asked, during a session, to be kept informed
+    of a défi or an idea (kind "follow", with consent and an address) of the projects
+    ``project_ids`` of ``fabrique_id`` (all its projects when ``None``). Not committed.
+
+    Idempotent: an address already following the project (or that unsubscribed from
+    it) is left as it is; ``source_ref`` is the imported row's reference. Returns how
+    many followers were added."""
+    return _sync(fabrique_id, project_ids)
+
+
+def sync_all() -> int:
+    """:func:`sync_from_sessions` for every Fabrique (the worker's pass); not committed."""
+    return _sync(None, None)
+
+
+def _sync(fabrique_id: int | None, project_ids: Iterable[int] | None) -> int:
+    wanted: dict[tuple[int, str], tuple[int, str | None, str, str]] = {}
+    for row_fabrique, project_id, reference, volunteers, language in _offer_rows(
+        fabrique_id, project_ids
+    ):
+        for address, name in _follow_offers(volunteers):
+            wanted.setdefault(
+                (project_id, address), (row_fabrique, name, reference, language or "fr")
+            )
+    if not wanted:
+        return 0
+    known = set(
+        db.session.execute(
+            select(Follower.project_id, Follower.email).where(
+                Follower.project_id.in_({project_id for project_id, _ in wanted})
+            )
+        ).tuples()
+    )
+    added = 0
+    for (project_id, address), (row_fabrique, name, reference, language) in sorted(wanted.items()):
+        if (project_id, address) in known:
+            continue
+        follower = subscribe(
+            row_fabrique,
+            project_id,
+            address,
+            name=name,
+            source="session",
+            source_ref=reference,
+            language=language,
+        )
+        added += follower is not None
+    return added
+
+
+# ------------------------------------------------------------------------- the news
+
+#: History entries that followers are told of (and "imported" when it moved the stage).
+NEWS_KINDS = frozenset({"stage_changed", "holder_added", "holder_removed", "imported"})
+#: Holders named in an email: a structure or a collective is public by nature; a
+#: person's name is theirs, and is not sent to people they never met.
+NAMED_HOLDER_KINDS = frozenset({HolderKind.COLLECTIVE.value, HolderKind.STRUCTURE.value})
+
+
+@dataclass(frozen=True)
+class News:
+    """What changed for a project over a few history entries, as its followers read it.
+
+    ``stage_from``/``stage_to``: a stage change (``None`` when there is none, or when it
+    was put back); ``dropped`` with ``reason`` when the project is abandoned;
+    ``holders``: the holders added (and still there), ``None`` in place of a person's
+    name."""
+
+    stage_from: str | None = None
+    stage_to: str | None = None
+    reason: str = ""
+    holders: tuple[str | None, ...] = ()
+
+    @property
+    def dropped(self) -> bool:
+        return self.stage_to == Stage.ABANDONED.value
+
+    def __bool__(self) -> bool:
+        return self.stage_to is not None or bool(self.holders)
+
+
+def _stage_change(event: ProjectEvent) -> tuple[str | None, str | None, str]:
+    data = event.data or {}
+    if event.kind == "stage_changed":
+        return data.get("from"), data.get("to"), str(data.get("reason") or "")
+    if event.kind == "imported":
+        change = (data.get("changes") or {}).get("stage")
+        if isinstance(change, dict):
+            reason = ((data.get("changes") or {}).get("abandon_reason") or {}).get("to")
+            return change.get("from"), change.get("to"), str(reason or "")
+    return None, None, ""
+
+
+def news_of(events: list[ProjectEvent]) -> News:
+    """The news in ``events`` (oldest first): the stage from the first change to the
+    last (none when it came back), the holders added and not removed since."""
+    first: str | None = None
+    last: str | None = None
+    reason = ""
+    added: dict[int, str | None] = {}
+    for event in events:
+        before, after, why = _stage_change(event)
+        if after is not None:
+            first = before if first is None else first
+            last, reason = after, why
+        data = event.data or {}
+        holder_id = data.get("holder_id")
+        if event.kind == "holder_added" and isinstance(holder_id, int):
+            named = data.get("kind") in NAMED_HOLDER_KINDS
+            added[holder_id] = str(data.get("name") or "") if named else None
+        elif event.kind == "holder_removed" and isinstance(holder_id, int):
+            added.pop(holder_id, None)
+    if last is not None and last == first:
+        last = first = None
+    if last not in STAGES:
+        last = first = None
+    return News(
+        stage_from=first if first in STAGES else None,
+        stage_to=last,
+        reason=reason if last == Stage.ABANDONED.value else "",
+        holders=tuple(added.values()),
+    )
+
+
+def carnet_url(fabrique: Fabrique, project: Project) -> str | None:
+    """The public « carnet de projets » of the Fabrique, when ``project`` is shown there."""
+    if not project.published:
+        return None
+    return f"{public_base_url()}/p/{fabrique.slug}/carnet"
+
+
+def render_news(
+    follower: Follower, project: Project, fabrique: Fabrique, news: News
+) -> tuple[str, str]:
+    """The subject and text of the email telling ``follower`` of ``news``, in their
+    language; the body keeps the ``[[unsubscribe_url]]`` placeholder (filled when sent)."""
+    with force_locale(_language(follower.language)):
+        title = project.title or _("a project")
+        if news.dropped:
+            subject = _("« %(title)s »: the project is dropped", title=title)
+        elif news.stage_to is not None:
+            subject = _(
+                "« %(title)s »: now at « %(stage)s »",
+                title=title,
+                stage=str(STAGE_LABELS[news.stage_to]),
+            )
+        else:
+            subject = _("« %(title)s » has found a holder", title=title)
+        body = render_template(
+            "mail/news.html",
+            follower=follower,
+            project=project,
+            fabrique=fabrique,
+            news=news,
+            title=title,
+            carnet_url=carnet_url(fabrique, project),
+            source_label=str(SOURCE_LABELS.get(follower.source, "")),
+        )
+    return subject, body
+
+
+def _settle_old_events(now: dt.datetime) -> None:
+    """Mark told, without a mail, the entries that warrant none: other kinds, entries
+    older than ``MAIL_NEWS_MAX_AGE_DAYS``, and entries of projects nobody follows."""
+    max_age = dt.timedelta(days=float(current_app.config.get("MAIL_NEWS_MAX_AGE_DAYS") or 7))
+    followed = select(Follower.project_id).where(Follower.unsubscribed_at.is_(None))
+    db.session.execute(
+        update(ProjectEvent)
+        .where(
+            ProjectEvent.notified_at.is_(None),
+            or_(
+                ProjectEvent.kind.not_in(NEWS_KINDS),
+                ProjectEvent.at < now - max_age,
+                ProjectEvent.project_id.not_in(followed),
+            ),
+        )
+        .values(notified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+
+
+def queue_news(*, now: dt.datetime | None = None) -> int:
+    """Turn the projects' new history entries into emails to their followers; returns
+    how many mails were queued. Commits project by project.
+
+    Entries with ``notified_at`` unset are taken project by project once the project's
+    newest one is ``MAIL_NEWS_DELAY_SECONDS`` old: each active follower gets one mail
+    for them all (``dedupe_key`` ``event:<first entry>:follower:<id>``), and the entries
+    get ``notified_at``. Entries are claimed by a conditional ``UPDATE`` in the same
+    transaction as the mails, so two workers, or a crash between the steps, never
+    queue the same news twice (the unique ``dedupe_key`` is the last line)."""
+    now = now or utcnow()
+    _settle_old_events(now)
+    delay = dt.timedelta(seconds=float(current_app.config.get("MAIL_NEWS_DELAY_SECONDS") or 0))
+    waiting = db.session.execute(
+        select(ProjectEvent.project_id, func.max(ProjectEvent.at))
+        .where(ProjectEvent.notified_at.is_(None))
+        .group_by(ProjectEvent.project_id)
+    ).all()
+    db.session.commit()
+    queued = 0
+    for project_id, newest in waiting:
+        if newest.replace(tzinfo=dt.UTC) > now - delay:
+            continue  # a change still in progress: told as one, once it settles
+        queued += _queue_project(project_id, now)
+    return queued
+
+
+def _queue_project(project_id: int, now: dt.datetime) -> int:
+    events = list(
+        db.session.scalars(
+            select(ProjectEvent)
+            .where(
+                ProjectEvent.project_id == project_id,
+                ProjectEvent.notified_at.is_(None),
+                ProjectEvent.at <= now,
+            )
+            .order_by(ProjectEvent.at, ProjectEvent.id)
+        )
+    )
+    if not events:
+        db.session.commit()
+        return 0
+    ids = [event.id for event in events]
+    claimed = db.session.execute(
+        update(ProjectEvent)
+        .where(ProjectEvent.id.in_(ids), ProjectEvent.notified_at.is_(None))
+        .values(notified_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != len(ids):  # type: ignore[attr-defined]  # an UPDATE's Result is a CursorResult
+        db.session.rollback()  # another worker took (some of) them
+        return 0
+    news = news_of([event for event in events if event.kind in NEWS_KINDS])
+    project = db.session.get(Project, project_id)
+    count = 0
+    if news and project is not None:
+        fabrique = db.session.get(Fabrique, project.fabrique_id)
+        assert fabrique is not None  # noqa: S101 - a project's Fabrique (cascade)
+        first = next(event.id for event in events if event.kind in NEWS_KINDS)
+        for follower in db.session.scalars(
+            select(Follower)
+            .where(Follower.project_id == project_id, Follower.unsubscribed_at.is_(None))
+            .order_by(Follower.id)
+        ):
+            subject, body = render_news(follower, project, fabrique, news)
+            mail.queue(
+                dedupe_key=f"event:{first}:follower:{follower.id}",
+                to=follower.email,
+                subject=subject,
+                body=body,
+                headers={
+                    "List-Unsubscribe": "<[[unsubscribe_url]]>",
+                    "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                },
+                fabrique_id=fabrique.id,
+                follower_id=follower.id,
+            )
+            count += 1
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()  # queued already: never twice
+        return 0
+    return count
+
+
+def personalise(row: OutboxMail) -> dict[str, str] | None:
+    """Fill a queued mail's placeholders when it is sent: the follower's unsubscribe
+    link. ``None`` (the mail is dropped) when the follower left or is gone."""
+    if row.follower_id is None:
+        return {} if "[[unsubscribe_url]]" not in row.body else None
+    follower = db.session.get(Follower, row.follower_id)
+    if follower is None or follower.unsubscribed_at is not None:
+        return None
+    return {"unsubscribe_url": unsubscribe_url(follower)}
+
+
+def prepare_mail() -> None:
+    """The worker's first step: followers from newly imported sessions, then the news."""
+    sync_all()
+    db.session.commit()
+    queue_news()
+    days = int(current_app.config.get("MAIL_KEEP_DAYS") or 0)
+    if days > 0:
+        mail.forget_sent(days)
+        db.session.commit()
+
+
+def run_once() -> mail.DrainResult:
+    """One full pass, as the worker makes it: :func:`prepare_mail`, then send what is
+    due (``flask --app workshop mail send``, and tests)."""
+    prepare_mail()
+    return mail.drain(personalise=personalise)
+
+
+# ----------------------------------------------------------------- the members' view
+
+
+@dataclass(frozen=True)
+class SentMail:
+    """A mail of the outbox as members see it: never its text (it may name the person)."""
+
+    id: int
+    subject: str
+    status: str
+    attempts: int
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    last_error: str
+
+
+@dataclass(frozen=True)
+class ProjectFollowers:
+    """A project's followers (counted) and the emails sent about it."""
+
+    project_id: int
+    title: str
+    followers: int
+    unsubscribed: int
+    pending: int = 0
+    sent: int = 0
+    failed: int = 0
+    last_news: tuple[NewsSent, ...] = ()
+
+
+@dataclass(frozen=True)
+class NewsSent:
+    """One piece of news mailed about a project: its subject (in the first recipient's
+    language), when, and how its emails fared."""
+
+    subject: str
+    created_at: dt.datetime
+    recipients: int
+    sent: int
+    waiting: int
+    failed: int
+
+
+def _sent_mail(row: OutboxMail) -> SentMail:
+    return SentMail(
+        id=row.id,
+        subject=row.subject,
+        status=row.status,
+        attempts=row.attempts,
+        created_at=row.created_at,
+        sent_at=row.sent_at,
+        last_error=row.last_error,
+    )
+
+
+def _mail_counts(fabrique_id: int) -> dict[int, dict[str, int]]:
+    rows = db.session.execute(
+        select(Follower.project_id, OutboxMail.status, func.count())
+        .join(Follower, OutboxMail.follower_id == Follower.id)
+        .where(OutboxMail.fabrique_id == fabrique_id)
+        .group_by(Follower.project_id, OutboxMail.status)
+    )
+    found: dict[int, dict[str, int]] = {}
+    for project_id, status, n in rows:
+        found.setdefault(project_id, {})[status] = int(n)
+    return found
+
+
+def overview(fabrique: Fabrique) -> list[ProjectFollowers]:
+    """Per followed project of ``fabrique``: how many follow it (never who), and its
+    outbox's counts; the caller checked membership."""
+    counted = db.session.execute(
+        select(
+            Project.id,
+            Project.title,
+            func.count(Follower.id).filter(Follower.unsubscribed_at.is_(None)),
+            func.count(Follower.id).filter(Follower.unsubscribed_at.is_not(None)),
+        )
+        .join(Follower, Follower.project_id == Project.id)
+        .where(Project.fabrique_id == fabrique.id)
+        .group_by(Project.id, Project.title)
+        .order_by(Project.title, Project.id)
+    ).all()
+    mails = _mail_counts(fabrique.id)
+    result = []
+    for project_id, title, active, left in counted:
+        states = mails.get(project_id, {})
+        result.append(
+            ProjectFollowers(
+                project_id=project_id,
+                title=title,
+                followers=int(active),
+                unsubscribed=int(left),
+                pending=states.get(MailStatus.PENDING.value, 0)
+                + states.get(MailStatus.SENDING.value, 0),
+                sent=states.get(MailStatus.SENT.value, 0),
+                failed=states.get(MailStatus.FAILED.value, 0),
+            )
+        )
+    return result
+
+
+def project_followers(
+    fabrique: Fabrique | int, project_id: int, *, last: int = 5
+) -> ProjectFollowers:
+    """A project's followers (counted) and its last emails; :class:`NotFound` across
+    Fabriques."""
+    project = project_in(fabrique, project_id)
+    active, left = db.session.execute(
+        select(
+            func.count(Follower.id).filter(Follower.unsubscribed_at.is_(None)),
+            func.count(Follower.id).filter(Follower.unsubscribed_at.is_not(None)),
+        ).where(Follower.project_id == project.id)
+    ).one()
+    states = _mail_counts(project.fabrique_id).get(project.id, {})
+    rows = db.session.scalars(
+        select(OutboxMail)
+        .join(Follower, OutboxMail.follower_id == Follower.id)
+        .where(Follower.project_id == project.id)
+        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+        .limit(500)
+    )
+    return ProjectFollowers(
+        project_id=project.id,
+        title=project.title,
+        followers=int(active),
+        unsubscribed=int(left),
+        pending=states.get(MailStatus.PENDING.value, 0) + states.get(MailStatus.SENDING.value, 0),
+        sent=states.get(MailStatus.SENT.value, 0),
+        failed=states.get(MailStatus.FAILED.value, 0),
+        last_news=_group_news(rows, last),
+    )
+
+
+def _group_news(rows: Iterable[OutboxMail], last: int) -> tuple[NewsSent, ...]:
+    """The mails grouped by the news they carry (their ``dedupe_key`` up to the follower)."""
+    groups: dict[str, list[OutboxMail]] = {}
+    for row in rows:
+        key = row.dedupe_key.partition(":follower:")[0]
+        if key not in groups and len(groups) == last:
+            continue
+        groups.setdefault(key, []).append(row)
+    news = []
+    for items in groups.values():
+        first = min(items, key=lambda row: row.id)
+        news.append(
+            NewsSent(
+                subject=first.subject,
+                created_at=first.created_at,
+                recipients=len(items),
+                sent=sum(row.status == MailStatus.SENT for row in items),
+                waiting=sum(
+                    row.status in (MailStatus.PENDING, MailStatus.SENDING) for row in items
+                ),
+                failed=sum(row.status == MailStatus.FAILED for row in items),
+            )
+        )
+    return tuple(news)
+
+
+def failed_mails(fabrique: Fabrique, *, limit: int = 50) -> list[tuple[SentMail, str]]:
+    """The Fabrique's mails given up, newest first, with the title of their project."""
+    rows = db.session.execute(
+        select(OutboxMail, Project.title)
+        .join(Follower, OutboxMail.follower_id == Follower.id)
+        .join(Project, Follower.project_id == Project.id)
+        .where(OutboxMail.fabrique_id == fabrique.id, OutboxMail.status == MailStatus.FAILED)
+        .order_by(OutboxMail.created_at.desc(), OutboxMail.id.desc())
+        .limit(limit)
+    ).all()
+    return [(_sent_mail(row), title) for row, title in rows]
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A follower as members see them on the contacts page."""
+
+    project_id: int
+    project_title: str
+    name: str | None
+    email: str
+    source: str
+    consented_at: dt.datetime
+    unsubscribed_at: dt.datetime | None
+
+
+def contacts(fabrique: Fabrique) -> list[Contact]:
+    """Every follower of ``fabrique``'s projects with their address (members only; the
+    page is not kept by browsers)."""
+    rows = db.session.execute(
+        select(Follower, Project.title)
+        .join(Project, Follower.project_id == Project.id)
+        .where(Follower.fabrique_id == fabrique.id)
+        .order_by(Project.title, Project.id, Follower.email)
+    ).all()
+    return [
+        Contact(
+            project_id=follower.project_id,
+            project_title=title,
+            name=follower.name,
+            email=follower.email,
+            source=follower.source,
+            consented_at=follower.consented_at,
+            unsubscribed_at=follower.unsubscribed_at,
+        )
+        for follower, title in rows
+    ]
+
+
+def resend(fabrique: Fabrique, mail_id: int) -> None:
+    """Queue a failed mail of ``fabrique`` again (« renvoyer »); commits. :class:`NotFound`
+    for a mail that is not one of its failed mails (another Fabrique's, one sent)."""
+    row = db.session.get(OutboxMail, mail_id)
+    if row is None or row.fabrique_id != fabrique.id:
+        raise NotFound()
+    if not mail.resend(mail_id, fabrique_id=fabrique.id):
+        raise NotFound()
+    db.session.commit()
