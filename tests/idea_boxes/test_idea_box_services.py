@@ -306,3 +306,18 @@ def test_a_workshop_that_does_not_exist_is_not_found(app: Flask, place: Place) -
         into = IntoWorkshop(project_ids=(project.id,), workshop_id=999_999)
         with pytest.raises(NotFound):
             idea_boxes.take_into_workshop(place.fabrique(), into, place.member())
+
+
+def test_a_posting_deleted_for_good_leaves_nothing(app: Flask, place: Place, other: Place) -> None:
+    with app.app_context():
+        box_id = make_box(place)
+        project = post(place, box_id, name="Lou", email="lou@example.org", follow="on")
+        assert project is not None
+        project_id = project.id
+        with pytest.raises(NotFound):
+            idea_boxes.delete_posting(other.fabrique(), project_id)
+        assert idea_boxes.delete_posting(place.fabrique(), project_id) == "Une épicerie mobile"
+        db.session.expunge_all()
+        assert db.session.get(Project, project_id) is None
+        assert history(project_id) == []
+        assert db.session.scalar(select(func.count()).select_from(Follower)) == 0

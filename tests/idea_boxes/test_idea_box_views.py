@@ -215,6 +215,14 @@ def test_the_moderation_queue_accepts_rejects_and_retitles(
     shown = text_of(client.get(f"/fabriques/{place.slug}/boites/moderation?etat=accepted"))
     assert "publiée sous le titre « epicerie »" in shown
 
+    deleted = client.post(
+        f"/fabriques/{place.slug}/boites/postings/{second.id}/delete?etat=rejected"
+    )
+    assert deleted.status_code == 302
+    page = text_of(client.get(deleted.headers["Location"]))
+    assert "« Un garage solidaire » supprimée définitivement" in page
+    assert [p.title for p in projects(app)] == ["Une épicerie mobile"]
+
 
 def test_a_member_enters_a_relayed_need(app: Flask, client: FlaskClient, place: Place) -> None:
     as_facilitator(client, place.member_email)
@@ -278,7 +286,9 @@ def test_a_member_takes_projects_into_a_workshop(
         data={"workshop": mine_id, "project": project.id},
     )
     assert done.status_code == 302
-    assert "1 idée ajoutée à l’atelier « Soirée »." in text_of(client.get(done.headers["Location"]))
+    after = text_of(client.get(done.headers["Location"]))
+    assert "1 idée ajoutée à l’atelier « Soirée »." in after
+    assert f'href="/f/w/{mine_id}" id="open-console"' in after
     with app.app_context():
         idea = db.session.scalar(select(Idea).where(Idea.workshop_id == mine_id))
         assert idea is not None and idea.title == "Une épicerie mobile"
@@ -299,7 +309,7 @@ def test_another_fabriques_member_sees_nothing(
         f"/fabriques/{other.slug}/boites/moderation?boite={box_id}",
     ):
         assert client.get(url).status_code == 404, url
-    for action in ("accept", "reject", "title"):
+    for action in ("accept", "reject", "title", "delete"):
         response = client.post(
             f"/fabriques/{other.slug}/boites/postings/{project.id}/{action}",
             data={"title": "x"},

@@ -354,6 +354,18 @@ def retitle(fabrique: Fabrique, project_id: int, title: str, by: Facilitator) ->
     return project
 
 
+def delete_posting(fabrique: Fabrique, project_id: int) -> str:
+    """Delete a box's posting for good, with its history and its followers: its
+    author asked for it (their right to erasure), or it is not an idea at all (spam,
+    insults). Returns its title, for the page to say what went. Raises
+    :class:`NotFound` (not a box's posting of this Fabrique)."""
+    project = _posting(fabrique, project_id)
+    title = project.title
+    db.session.delete(project)  # history, followers, candidates: ON DELETE CASCADE
+    db.session.commit()
+    return title
+
+
 # ----------------------------------------------------------------- relayed needs
 
 

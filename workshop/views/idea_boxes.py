@@ -280,6 +280,16 @@ def retitle(slug: str, project_id: int) -> Any:
     return _back_to_queue(slug)
 
 
+@bp.post("/fabriques/<slug>/boites/postings/<int:project_id>/delete")
+@login_required
+def delete_posting(slug: str, project_id: int) -> Any:
+    """Delete a posting for good (its author asked, or it is spam)."""
+    fabrique = member_fabrique(slug)
+    title = idea_boxes.delete_posting(fabrique, project_id)
+    flash(_("« %(title)s » deleted for good, with its history.", title=title), "success")
+    return _back_to_queue(slug)
+
+
 # --------------------------------------------------------- members: relayed needs
 
 
@@ -333,14 +343,18 @@ def _into_page(fabrique: Fabrique, error: WorkshopError | None = None) -> Any:
     else:
         ticked = set(request.args.getlist("project"))
         chosen = request.args.get("workshop", "")
+    workshops = idea_boxes.workshops_to_take_into(me())
+    # After ideas were added: a link to that workshop's console.
+    added_to = next((w for w in workshops if str(w.id) == chosen and not error), None)
     return form_page(
         "idea_boxes/into_workshop.html",
         error,
         fabrique=fabrique,
         projects=idea_boxes.projects_to_take(fabrique),
-        workshops=idea_boxes.workshops_to_take_into(me()),
+        workshops=workshops,
         ticked=ticked,
         chosen=chosen,
+        console=url_for("facilitator.console", workshop_id=added_to.id) if added_to else None,
     )
 
 
