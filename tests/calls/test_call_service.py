@@ -317,3 +317,31 @@ def test_purge_deletes_candidates_unchanged_for_a_year(
         db.session.commit()
         assert candidates.purge_expired() == 1
         assert [c.id for c in db.session.scalars(select(Candidate))] == [fresh.id]
+
+
+def test_a_deleted_or_purged_volunteer_is_not_brought_back(
+    app: Flask, new_fabrique: NewFabrique, new_project: NewProject
+) -> None:
+    ref = new_fabrique()
+    project = new_project(
+        ref,
+        challenge_volunteers=[hold("Bruno", "bruno@example.org"), hold("Chloé", "c@example.org")],
+    )
+    with app.app_context():
+        assert candidates.sync_volunteers(fab(ref), project.id) == 2
+        bruno, chloe = sorted(db.session.scalars(select(Candidate)), key=lambda c: c.name)
+        candidates.delete_candidate(fab(ref), project.id, bruno.id)
+        assert db.session.get(Candidate, bruno.id) is None
+        deleted = events(project.id, "candidate_deleted")[0].data
+        assert "bruno" not in repr(deleted).lower()  # which offer, never who
+        db.session.execute(
+            Candidate.__table__.update()
+            .where(Candidate.id == chloe.id)
+            .values(updated_at=utcnow() - dt.timedelta(days=400))
+        )
+        db.session.commit()
+        assert candidates.purge_expired() == 1
+        assert candidates.sync_volunteers(fab(ref), project.id) == 0
+        assert db.session.scalar(select(Candidate)) is None
+        with pytest.raises(NotFound):
+            candidates.delete_candidate(fab(new_fabrique()), project.id, chloe.id)

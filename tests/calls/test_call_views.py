@@ -195,6 +195,13 @@ def test_members_follow_candidates_and_choose(
     with app.app_context():
         statuses = sorted(c.status for c in db.session.scalars(select(Candidate)))
         assert statuses == ["not_selected", "selected"]
+    # A candidate deleted with their data.
+    with app.app_context():
+        other = db.session.scalar(select(Candidate).where(Candidate.name == "Asso Roule"))
+        assert other is not None
+    assert client.post(f"{base}/candidats/{other.id}/supprimer").status_code == 302
+    with app.app_context():
+        assert db.session.get(Candidate, other.id) is None
     # A bad status is refused in the page.
     bad = client.post(f"{base}/candidats/{bruno.id}", data={"status": "selected", "notes": ""})
     assert bad.status_code == 400
@@ -242,6 +249,7 @@ def test_other_fabriques_and_strangers_reach_nothing(
     assert client.post(f"{base}/candidats/{candidate}/choisir").status_code == 404
     assert client.post(f"{base}/call", data={"in_call": ""}).status_code == 404
     assert client.post(f"{base}/candidats", data={"name": "X"}).status_code == 404
+    assert client.post(f"{base}/candidats/{candidate}/supprimer").status_code == 404
     # Their own project's address with my candidate: not found either.
     own = f"/fabriques/{theirs.slug}/appel/{their_project.id}"
     assert client.post(f"{own}/candidats/{candidate}/choisir").status_code == 404

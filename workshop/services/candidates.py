@@ -29,7 +29,7 @@ from typing import Any
 
 from flask import current_app
 from flask_babel import gettext as _
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import func, or_, select
 
 from ..errors import Conflict, NotFound, ValidationError
 from ..extensions import db
@@ -43,6 +43,7 @@ from ..models import (
     PortfolioIdea,
     PortfolioSession,
     Project,
+    ProjectEvent,
     ProjectHolder,
     Review,
     Stage,
@@ -549,6 +550,29 @@ def others_not_selected(
     return len(waiting)
 
 
+def delete_candidate(
+    fabrique: Fabrique,
+    project_id: int,
+    candidate_id: int,
+    *,
+    by: Facilitator | None = None,
+    by_label: str = "",
+) -> None:
+    """Delete a candidate and their data at once (an erasure request, a mistake). A
+    chosen candidate's holder keeps its own copy (remove it on the project's page). A
+    session volunteer deleted this way comes back only if a newer export still holds
+    their offer and nobody deleted it since: the history keeps which offer it was, and
+    :func:`sync_volunteers` skips it. Commits."""
+    lock_fabrique(fabrique.id)
+    candidate = candidate_in(fabrique, project_id, candidate_id)
+    data: dict[str, Any] = {"candidate_id": candidate.id, "source": candidate.source}
+    if candidate.source == "volunteer" and candidate.source_ref:
+        data["source_ref"] = candidate.source_ref
+    record(project_in(fabrique, project_id), "candidate_deleted", data, by=by, by_label=by_label)
+    db.session.delete(candidate)
+    db.session.commit()
+
+
 # ------------------------------------------------------- volunteers of the sessions
 
 
@@ -596,6 +620,20 @@ def _offers(project: Project) -> dict[str, dict[str, Any]]:
     return offers
 
 
+def _deleted_refs(project_id: int) -> set[str]:
+    """The volunteers' offers whose candidate a member deleted, or the purge did: they
+    are not brought in again."""
+    refs = set()
+    for data in db.session.scalars(
+        select(ProjectEvent.data).where(
+            ProjectEvent.project_id == project_id, ProjectEvent.kind == "candidate_deleted"
+        )
+    ):
+        if isinstance(data, dict) and isinstance(data.get("source_ref"), str):
+            refs.add(data["source_ref"])
+    return refs
+
+
 def sync_volunteers(fabrique: Fabrique, project_id: int, *, by_label: str = "session") -> int:
     """Bring the session's volunteers who offered to carry the project in among its
     candidates (source "volunteer"): only those who agreed to be contacted and gave a
@@ -613,7 +651,8 @@ def sync_volunteers(fabrique: Fabrique, project_id: int, *, by_label: str = "ses
             )
         )
     }
-    new_refs = [ref for ref in offers if ref not in existing]
+    deleted = _deleted_refs(project.id)
+    new_refs = [ref for ref in offers if ref not in existing and ref not in deleted]
     gone = [
         c
         for ref, c in existing.items()
@@ -659,8 +698,17 @@ def retention_days() -> int:
 def purge_expired(*, now: dt.datetime | None = None) -> int:
     """Delete the candidates (and so their contact details) unchanged for
     :func:`retention_days` days; how many. A selected candidate's holder keeps its own
-    copy of the contact. For the server's daily purge. Commits."""
+    copy of the contact; a volunteer's offer purged is not brought in again. For the
+    server's daily purge. Commits."""
     limit = (now or utcnow()) - dt.timedelta(days=retention_days())
-    result = db.session.execute(delete(Candidate).where(Candidate.updated_at < limit))
+    expired = list(db.session.scalars(select(Candidate).where(Candidate.updated_at < limit)))
+    for candidate in expired:
+        data: dict[str, Any] = {"candidate_id": candidate.id, "source": candidate.source}
+        if candidate.source == "volunteer" and candidate.source_ref:
+            data["source_ref"] = candidate.source_ref
+        project = db.session.get(Project, candidate.project_id)
+        if project is not None:
+            record(project, "candidate_deleted", data, by_label="purge")
+        db.session.delete(candidate)
     db.session.commit()
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return len(expired)

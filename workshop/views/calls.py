@@ -326,6 +326,16 @@ def select_candidate(slug: str, project_id: int, candidate_id: int) -> Any:
     return redirect(url_for("calls.project", slug=slug, project_id=project_id))
 
 
+@bp.post("/fabriques/<slug>/appel/<int:project_id>/candidats/<int:candidate_id>/supprimer")
+@login_required
+def delete_candidate(slug: str, project_id: int, candidate_id: int) -> Any:
+    """Delete a candidate and their data (an erasure request, a mistake)."""
+    fabrique = member_fabrique(slug)
+    candidates.delete_candidate(fabrique, project_id, candidate_id, by=me())
+    flash(_("The candidate and their data are deleted."), "success")
+    return redirect(url_for("calls.project", slug=slug, project_id=project_id))
+
+
 @bp.post("/fabriques/<slug>/appel/<int:project_id>/non-retenus")
 @login_required
 def others_not_selected(slug: str, project_id: int) -> Any:
