@@ -238,6 +238,7 @@ def _fill(fabrique: Fabrique) -> dict[str, int]:
         source_name="Mairie d'Annonay",
     )
     p9 = project(fabrique, "relayed", "to_study", TERRITORY, created_at=at("2026-08-01T10:00"))
+    # Absent from its session's newest export: counted, since a member worked on it.
     p10 = project(
         fabrique,
         "challenge",
@@ -246,8 +247,18 @@ def _fill(fabrique: Fabrique) -> dict[str, int]:
         session_id=s2.id,
         absent_since=at("2026-06-01T10:00"),
         abandon_reason="Pas de porteur",
+        follow_source="fabrique",
     )
     p11 = project(fabrique, "idea", "launched", "Privas", session_id=s4.id)
+    # Absent and never touched by a member: no longer a line of the Fabrique's work.
+    p12 = project(
+        fabrique,
+        "idea",
+        "launching",
+        TERRITORY,
+        session_id=s2.id,
+        absent_since=at("2026-06-01T10:00"),
+    )
 
     # Ideas of S1: 5 collected (3 of P1, 1 of P2, 1 without a project); not: withdrawn,
     # hidden, merged in the workshop, merged into another idea of the portfolio.
@@ -276,8 +287,8 @@ def _fill(fabrique: Fabrique) -> dict[str, int]:
     decision(fabrique, p1, "prioritised", "2026-03-15T18:00")
     decision(fabrique, p8, "dropped", "2026-07-15T18:00")
     decision(fabrique, p11, "postponed", "2026-03-15T18:00")
-    names = ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11")
-    rows = (p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11)
+    names = ("p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p10", "p11", "p12")
+    rows = (p1, p2, p3, p4, p5, p6, p7, p8, p9, p10, p11, p12)
     return {name: row.id for name, row in zip(names, rows, strict=True)}
 
 

@@ -8,6 +8,8 @@ import datetime as dt
 from flask import Flask
 
 from tests.reports.conftest import CAMPAIGN, END, EXPECTED, START, TERRITORY, Portfolio
+from workshop.extensions import db
+from workshop.models import Project, ProjectEvent
 from workshop.services import fabriques, reports
 
 
@@ -111,3 +113,23 @@ def test_the_form_knows_the_territories_and_campaigns_once_each(
         campaigns = reports.known_campaigns(fabrique)
     assert territories == [TERRITORY, "Privas"]
     assert campaigns == [CAMPAIGN]
+
+
+def test_a_launch_a_newer_export_brought_counts_in_its_period(app: Flask, built: Portfolio) -> None:
+    with app.app_context():
+        project = db.session.get(Project, built.projects["p1"])
+        assert project is not None
+        project.stage = "launched"
+        db.session.add(
+            ProjectEvent(
+                project_id=project.id,
+                at=dt.datetime(2026, 4, 1, 10, tzinfo=dt.UTC),
+                by_label="import",
+                kind="imported",
+                data={"changes": {"stage": {"from": "holder_search", "to": "launched"}}},
+            )
+        )
+        db.session.commit()
+    report = _report(app, built.slug, territory=TERRITORY)
+    assert report.launched_in_period == EXPECTED["launched_in_period"] + 1
+    assert report.launched_total == EXPECTED["launched_total"] + 1

@@ -7,11 +7,13 @@ stage, holders found, projects launched, committees' decisions.
 
 What counts, and why:
 
-- **Projects** are the portfolio's lines (:class:`~workshop.models.Project`). A project
-  merged into another is counted once, as the one it was merged into; an idea-box
-  posting a member has not accepted (``review != "accepted"``) is not counted at all.
-  A project *absent* from its session's newest export still counts: the Fabrique's work
-  on it (stage, holders, decisions) is real and is kept.
+- **Projects** are the portfolio's lines (:class:`~workshop.models.Project`), counted as
+  the funnel counts them (:func:`~workshop.services.portfolio.project_queries.counted`):
+  a project merged into another is counted once, as the one it was merged into; an
+  idea-box posting a member has not accepted (``review != "accepted"``) is not counted
+  at all; a project *absent* from its session's newest export still counts once a
+  member worked on it (its stage, sheet, holders: that work is real and kept), not when
+  nobody touched it (it is no longer a line of the Fabrique's work).
 - A project counts in a report when it had **begun by the end of the period**: on its
   session's day (when it came from a dated session), else when it entered the portfolio.
   Its stage is the one it has **now** (the history of stages is in each project's page).
@@ -75,6 +77,7 @@ from ..models import (
 from ..schemas.reports import Publication, ReportQuery
 from ..stages import STAGES
 from .fabriques import get_by_slug, lock_fabrique, require_member
+from .portfolio.project_queries import counted
 from .portfolio.projects import project_in, record
 
 #: Where collected ideas come from, in the report's order.
@@ -212,12 +215,8 @@ class _Scope:
     campaigns: list[str] | None  # None: any campaign
 
     def projects(self) -> Select[Project]:
-        """Counted projects (not merged away, accepted) of the territory and campaign."""
-        query = select(Project).where(
-            Project.fabrique_id == self.fabrique_id,
-            Project.merged_into_id.is_(None),
-            Project.review == Review.ACCEPTED.value,
-        )
+        """Counted projects (as the funnel's) of the territory and campaign."""
+        query = select(Project).where(Project.fabrique_id == self.fabrique_id, counted())
         if self.territories is not None:
             query = query.where(Project.territory.in_(self.territories))
         if self.campaigns is not None:
@@ -324,20 +323,24 @@ def _session_ideas(scope: _Scope, sessions: list[PortfolioSession]) -> int:
 
 
 def _launched_in(projects: list[Project], first: dt.datetime, after: dt.datetime) -> set[int]:
-    """The projects that reached « launched » in the period: by a recorded change of
-    stage, or (a stage that came with an import) by when their stage last changed."""
+    """The projects that reached « launched » in the period: by a change of stage in
+    their history (a member's, or a newer export's), or, launched when they entered the
+    portfolio, by when their stage last changed."""
     ids = {p.id for p in projects}
     launched: set[int] = set()
     if ids:
-        for project_id, data in db.session.execute(
-            select(ProjectEvent.project_id, ProjectEvent.data).where(
+        for project_id, kind, data in db.session.execute(
+            select(ProjectEvent.project_id, ProjectEvent.kind, ProjectEvent.data).where(
                 ProjectEvent.project_id.in_(ids),
-                ProjectEvent.kind == "stage_changed",
+                ProjectEvent.kind.in_(("stage_changed", "imported")),
                 ProjectEvent.at >= first,
                 ProjectEvent.at < after,
             )
         ):
-            if isinstance(data, dict) and data.get("to") == Stage.LAUNCHED.value:
+            if not isinstance(data, dict):
+                continue
+            change = (data.get("changes") or {}).get("stage") if kind == "imported" else data
+            if isinstance(change, dict) and change.get("to") == Stage.LAUNCHED.value:
                 launched.add(int(project_id))
     for project in projects:
         if project.stage == Stage.LAUNCHED.value and _in(
