@@ -15,12 +15,16 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openapi_core import OpenAPI
 from openapi_core.contrib.werkzeug import WerkzeugOpenAPIRequest, WerkzeugOpenAPIResponse
+from sqlalchemy import select
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
 from tests.factories import make_facilitator
+from tests.portfolio.conftest import build_document, challenge, idea, qualification
+from workshop.extensions import db
+from workshop.models import Fabrique, Project
 from workshop.schemas import parse_new_fabrique
-from workshop.services import fabriques
+from workshop.services import fabriques, portfolio
 
 OPENAPI_PATH = Path(__file__).resolve().parents[2] / "docs" / "openapi.yaml"
 
@@ -80,6 +84,11 @@ class CheckedClient:
     ) -> Any:
         return self._send("POST", path, token, headers, kwargs)
 
+    def patch(
+        self, path: str, token: Any = ..., headers: dict[str, str] | None = None, **kwargs: Any
+    ) -> Any:
+        return self._send("PATCH", path, token, headers, kwargs)
+
 
 @dataclass
 class ApiFabrique:
@@ -88,11 +97,13 @@ class ApiFabrique:
     member_email: str
     token: str
     import_token: str
+    write_token: str
 
 
 @pytest.fixture
 def api_fabrique(app: Flask) -> Callable[..., ApiFabrique]:
-    """A Fabrique with a member, a read token and a read + import token."""
+    """A Fabrique with a member, a read token, a read + import token and a read + write
+    token (named « synchro »)."""
 
     def make(slug: str = "fabrique-api") -> ApiFabrique:
         with app.app_context():
@@ -102,8 +113,16 @@ def api_fabrique(app: Flask) -> Callable[..., ApiFabrique]:
             )
             fabriques.add_member(fabrique, member)
             read = fabriques.issue_token(fabrique, "tableur")
-            write = fabriques.issue_token(fabrique, "import", ("read", "import"))
-            return ApiFabrique(fabrique.id, fabrique.slug, member.email, read.secret, write.secret)
+            importer = fabriques.issue_token(fabrique, "import", ("read", "import"))
+            writer = fabriques.issue_token(fabrique, "synchro", ("read", "write"))
+            return ApiFabrique(
+                fabrique.id,
+                fabrique.slug,
+                member.email,
+                read.secret,
+                importer.secret,
+                writer.secret,
+            )
 
     return make
 
@@ -114,3 +133,30 @@ def api(client: FlaskClient) -> Callable[[str | None], CheckedClient]:
         return CheckedClient(client, token)
 
     return make
+
+
+def import_projects(app: Flask, fabrique_id: int, title: str = "Manger local") -> dict[str, int]:
+    """Import a session of two défis (three ideas) and an idea without a défi into the
+    Fabrique's portfolio: its projects' ids by title."""
+    document = build_document(
+        title=title,
+        territory="Privas",
+        challenges=[
+            challenge(1, "Vendre en circuit court", qualification=qualification("holder_search")),
+            challenge(2, "Cuisiner ensemble"),
+        ],
+        ideas=[
+            idea(1, "Épicerie mobile", 1),
+            idea(2, "Marché", 1),
+            idea(3, "Cuisine partagée", 2),
+            idea(4, "Composteur", None, qualification=qualification("launched", territory="Lyon")),
+        ],
+    )
+    with app.app_context():
+        fabrique = db.session.get(Fabrique, fabrique_id)
+        assert fabrique is not None
+        portfolio.import_export(fabrique, document)
+        rows = db.session.execute(
+            select(Project.title, Project.id).where(Project.fabrique_id == fabrique_id)
+        )
+        return {row_title: row_id for row_title, row_id in rows}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -34,9 +35,11 @@ def test_every_route_is_documented_and_every_documented_path_exists(app: Flask) 
     served = set()
     for rule in app.url_map.iter_rules():
         if rule.endpoint.startswith("api."):
-            path = rule.rule.removeprefix("/api/v1")
-            for converter in ("<int:idea_id>", "<uid>"):
-                path = path.replace(converter, "{id}" if "idea" in converter else "{uid}")
+            path = re.sub(
+                r"<(?:int:)?(\w+)>",
+                lambda m: "{id}" if m[1] in ("idea_id", "project_id") else f"{{{m[1]}}}",
+                rule.rule.removeprefix("/api/v1"),
+            )
             served |= {(path, m) for m in rule.methods or () if m not in ("HEAD", "OPTIONS")}
     assert served == documented
 

@@ -184,3 +184,38 @@ def parse_project_patch(payload: Any) -> ProjectPatch:
         abandon_reason=abandon_reason_for(stage, reason or None) if stage else "",
         sheet=sheet,
     )
+
+
+CANDIDATE_STATUSES = ("received", "met", "selected", "not_selected")
+CANDIDATE_FIELDS = ("status", "notes")
+CANDIDATE_NOTES_MAX = 4000
+
+
+@dataclass(frozen=True)
+class CandidatePatch:
+    """A tool's change of a candidate: a new ``status`` (``selected`` is the choice of
+    the holder) and/or new ``notes``; ``None`` keeps what is there."""
+
+    status: str | None = None
+    notes: str | None = None
+
+
+def parse_candidate_patch(payload: Any) -> CandidatePatch:
+    """``{"status"?, "notes"?}``, at least one of them."""
+    data = require_mapping(payload)
+    for key in data:
+        if key not in CANDIDATE_FIELDS:
+            raise ValidationError(
+                _("This field is not known here."), field=str(key), reason="unknown"
+            )
+    status = _choice_of(data, "status", CANDIDATE_STATUSES)
+    notes = (
+        text(data, "notes", max_len=CANDIDATE_NOTES_MAX, multiline=True)
+        if "notes" in data
+        else None
+    )
+    if status is None and notes is None:
+        raise ValidationError(
+            _("Nothing to change: give a status or notes."), field="status", reason="required"
+        )
+    return CandidatePatch(status, notes)

@@ -1,10 +1,13 @@
-"""The read API of a Fabrique's portfolio, ``/api/v1/``, described in docs/openapi.yaml.
+"""The API of a Fabrique's portfolio, ``/api/v1/``, described in docs/openapi.yaml.
 
 Every call but the OpenAPI document itself carries ``Authorization: Bearer <token>``,
 a token issued to one Fabrique (``flask --app workshop tokens create``). A token reads
-its own Fabrique's portfolio, and the live exports of the workshops co-run by one of
-the Fabrique's members; a token with the "import" scope may also import exports.
-Errors are ``{"ok": false, "error": {"code", "message", "details"?}}``.
+its own Fabrique's portfolio (sessions, ideas, projects, their candidates and the
+committees' decisions), and the live exports of the workshops co-run by one of the
+Fabrique's members; a token with the "import" scope may also import exports, one with
+the "write" scope change projects and candidates (each change is in the project's
+history as « API : <token name> »). Errors are ``{"ok": false, "error": {"code",
+"message", "details"?}}``.
 """
 
 from __future__ import annotations
@@ -19,8 +22,11 @@ from ..config import ROOT
 from ..errors import ValidationError
 from ..exports.document import build_json
 from ..extensions import csrf, db
-from ..models import ApiToken, Fabrique
-from ..services import fabriques, portfolio
+from ..models import ApiToken, CandidateStatus, Fabrique
+from ..schemas.api import parse_candidate_patch
+from ..schemas.api_json import serialize_candidate
+from ..schemas.candidates import CandidateChange, parse_met_candidate
+from ..services import candidates, fabriques, portfolio
 from ..stages import STAGES
 from .common import import_limit, read_within
 
@@ -41,6 +47,23 @@ def _fabrique() -> Fabrique:
     return _token().fabrique
 
 
+def _writer() -> ApiToken:
+    """The token, when it may write (else :class:`~workshop.errors.Forbidden`)."""
+    token = _token()
+    fabriques.require_scope(token, "write")
+    return token
+
+
+def _by_label(token: ApiToken) -> str:
+    """Who made a change, in a project's history."""
+    return f"API : {token.name}"
+
+
+def _body() -> Any:
+    """The request's JSON (``None`` when it is not JSON: the parser then refuses it)."""
+    return request.get_json(force=True, silent=True)
+
+
 @bp.before_request
 def _authenticate() -> None:
     if request.endpoint == "api.openapi":
@@ -50,6 +73,8 @@ def _authenticate() -> None:
     g.api_token = fabriques.authenticate_token(
         secret.strip() if scheme.lower() == "bearer" else None
     )
+    if request.method == "GET":
+        fabriques.require_scope(g.api_token, "read")
 
 
 @bp.after_request
@@ -203,3 +228,42 @@ def import_export() -> Any:
     data = read_within(request.stream, limit, None)
     result = portfolio.import_export(token.fabrique, data)
     return jsonify(result.to_dict()), (201 if result.status == "created" else 200)
+
+
+# ------------------------------------------------------------ candidates (call for holders)
+
+
+@bp.get("/projects/<int:project_id>/candidates")
+def project_candidates(project_id: int) -> Any:
+    """The candidates to carry a project, the selected first, with their contact."""
+    found = candidates.candidates_of(_fabrique(), project_id)
+    return jsonify({"candidates": [serialize_candidate(c) for c in found]})
+
+
+@bp.post("/projects/<int:project_id>/candidates")
+def add_project_candidate(project_id: int) -> Any:
+    """Add a candidate met elsewhere (status « met », source "member")."""
+    token = _writer()
+    met = parse_met_candidate(_body())
+    added = candidates.add_candidate(token.fabrique, project_id, met, by_label=_by_label(token))
+    return jsonify({"candidate": serialize_candidate(added)}), 201
+
+
+@bp.patch("/projects/<int:project_id>/candidates/<int:candidate_id>")
+def update_candidate(project_id: int, candidate_id: int) -> Any:
+    """Change a candidate's status or notes; « selected » makes them the holder."""
+    token = _writer()
+    patch = parse_candidate_patch(_body())
+    fabrique, by_label = token.fabrique, _by_label(token)
+    current = candidates.candidate_in(fabrique, project_id, candidate_id)
+    status = patch.status or current.status
+    if status == CandidateStatus.SELECTED and current.status != status:
+        candidates.select_candidate(fabrique, project_id, candidate_id, by_label=by_label)
+        if patch.notes is None:
+            current = candidates.candidate_in(fabrique, project_id, candidate_id)
+            return jsonify({"candidate": serialize_candidate(current)})
+    notes = current.notes if patch.notes is None else patch.notes
+    changed = candidates.change_candidate(
+        fabrique, project_id, candidate_id, CandidateChange(status, notes), by_label=by_label
+    )
+    return jsonify({"candidate": serialize_candidate(changed)})
