@@ -317,13 +317,14 @@ def _sync(fabrique_id: int | None, project_ids: Iterable[int] | None) -> int:
             )
     if not wanted:
         return 0
-    known = set(
-        db.session.execute(
+    known = {
+        (project_id, email)
+        for project_id, email in db.session.execute(
             select(Follower.project_id, Follower.email).where(
                 Follower.project_id.in_({project_id for project_id, _ in wanted})
             )
-        ).tuples()
-    )
+        )
+    }
     added = 0
     for (project_id, address), (row_fabrique, name, reference, language) in sorted(wanted.items()):
         if (project_id, address) in known:
@@ -554,7 +555,16 @@ def _queue_project(project_id: int, now: dt.datetime) -> int:
     try:
         db.session.commit()
     except IntegrityError:
-        db.session.rollback()  # queued already: never twice
+        # This news was queued already (a key that exists): never twice. The entries
+        # are marked told all the same, or every pass would stumble on them again.
+        db.session.rollback()
+        db.session.execute(
+            update(ProjectEvent)
+            .where(ProjectEvent.id.in_(ids), ProjectEvent.notified_at.is_(None))
+            .values(notified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.commit()
         return 0
     return count
 

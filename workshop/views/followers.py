@@ -52,7 +52,7 @@ def _unknown() -> Any:
 unsubscribe_limit = limiter.limit("30 per minute", key_func=get_remote_address, scope="unsubscribe")
 
 
-@bp.get("/desabonnement/<token>")
+@bp.get("/desabonnement/<path:token>")
 @unsubscribe_limit
 def unsubscribe(token: str) -> Any:
     """What the link follows, and a button to stop (nothing changes on GET)."""
@@ -63,7 +63,7 @@ def unsubscribe(token: str) -> Any:
         return render_template("followers/unsubscribe.html", following=found, token=token)
 
 
-@bp.post("/desabonnement/<token>")
+@bp.post("/desabonnement/<path:token>")
 @unsubscribe_limit
 def confirm_unsubscribe(token: str) -> Any:
     """Unsubscribe: the page's button, or a mail client's RFC 8058 one-click POST."""
