@@ -260,3 +260,32 @@ def test_other_fabriques_and_strangers_reach_nothing(
         row = db.session.get(Candidate, candidate)
         assert row is not None and row.status == "received"
         assert db.session.get(Project, project.id).in_call is True  # type: ignore[union-attr]
+
+
+def test_the_project_pages_section(
+    app: Flask, new_fabrique: NewFabrique, new_project: NewProject
+) -> None:
+    """templates/projects/_candidates.html, as the project's page includes it."""
+    from flask import render_template_string
+
+    from workshop.models import Fabrique
+    from workshop.schemas.candidates import Application
+    from workshop.services import candidates
+
+    ref = new_fabrique()
+    project = new_project(ref, in_call=True, call_text="Texte public")
+    with app.test_request_context(f"/fabriques/{ref.slug}/projets/{project.id}"):
+        fabrique = db.session.get(Fabrique, ref.id)
+        assert fabrique is not None
+        candidates.apply(
+            fabrique, project.id, Application("D", "d@example.org", None, "", "m", False)
+        )
+        row = db.session.get(Project, project.id)
+        html = render_template_string(
+            '{% include "projects/_candidates.html" %}', fabrique=fabrique, project=row
+        )
+    assert "Visible sur la page publique." in html
+    assert "Texte public" in html and 'name="in_call" value="1" id="in_call" checked' in html
+    assert f'name="next" value="/fabriques/{ref.slug}/projets/{project.id}"' in html
+    assert "1 candidature" in html and "Reçue : 1" in html
+    assert "d@example.org" not in html  # the summary counts, the candidates' page shows
