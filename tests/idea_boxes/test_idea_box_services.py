@@ -89,6 +89,9 @@ def test_the_same_posting_sent_twice_is_one_project(app: Flask, place: Place) ->
         assert first is not None and second is not None and first.id == second.id
         third = post(place, box_id, title="Autre chose")
         assert third is not None and third.id != first.id
+        # Someone else posting the same words under their name is someone else.
+        fourth = post(place, box_id, name="Sam")
+        assert fourth is not None and fourth.id != first.id
 
 
 def test_a_robot_filling_the_honeypot_leaves_nothing(app: Flask, place: Place) -> None:

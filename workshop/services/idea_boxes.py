@@ -51,8 +51,9 @@ from . import event_log, followers, idea_import
 from .fabriques import get_by_slug, lock_fabrique
 from .portfolio.projects import project_in, record
 
-#: A second identical posting in the same box within this time is the same one (a
-#: double tap on « Envoyer », a form sent again from the browser's history).
+#: A second identical posting (title, text and name) in the same box within this time
+#: is the same one (a double tap on « Envoyer », a form sent again from the browser's
+#: history).
 REPOST_WINDOW = dt.timedelta(minutes=10)
 
 SOURCE_KIND_LABELS = {
@@ -196,7 +197,8 @@ def post_in_box(fabrique_slug: str, box_slug: str, post: BoxPost) -> Project | N
     (by the box). With an email (always given with the consent to be kept informed),
     the person follows the project (:func:`~workshop.services.followers.subscribe`,
     source "box"). A robot's post (the honeypot filled in) is dropped: ``None``. The
-    same posting sent again within :data:`REPOST_WINDOW` is the same project.
+    same posting (title, text, name) sent again within :data:`REPOST_WINDOW` is the
+    same project.
 
     Raises :class:`NotFound` (unknown Fabrique or box) and :class:`BoxClosed`.
     """
@@ -216,6 +218,9 @@ def post_in_box(fabrique_slug: str, box_slug: str, post: BoxPost) -> Project | N
             Project.box_id == box.id,
             Project.title == post.title,
             Project.summary == post.description,
+            Project.author_name.is_(None)
+            if post.author_name is None
+            else Project.author_name == post.author_name,
             Project.created_at >= now - REPOST_WINDOW,
         )
         .limit(1)
