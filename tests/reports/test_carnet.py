@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from flask import Flask
+from flask import Flask, render_template
 from flask.testing import FlaskClient
 
 from tests.factories import make_facilitator
@@ -105,3 +105,19 @@ def test_only_members_publish_and_only_their_fabriques_projects(
             )
         other = db.session.get(Project, built.other_projects["p1"])
         assert other is not None and not other.published
+
+
+def test_the_project_pages_carnet_section_posts_back_to_the_page(
+    app: Flask, built: Portfolio
+) -> None:
+    page = f"/fabriques/{built.slug}/projets/{built.projects['p6']}"
+    with app.test_request_context(page):
+        fabrique = fabriques.get_by_slug(built.slug)
+        project = db.session.get(Project, built.projects["p6"])
+        html = render_template("projects/_public.html", fabrique=fabrique, project=project)
+    assert f'action="{page}/carnet"' in html
+    assert f'name="next" value="{page}"' in html
+    assert 'name="published"' in html and 'name="public_summary"' in html
+    assert f'href="/p/{built.slug}/carnet"' in html
+    # A posting waiting for moderation is not shown until accepted: the page says so.
+    assert "Il n’y apparaîtra pas tant qu’il n’est pas accepté." in html

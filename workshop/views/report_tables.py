@@ -11,7 +11,7 @@ import io
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import format_date
+from flask_babel import format_date, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -114,10 +114,12 @@ def report_tables(report: FunderReport) -> list[ReportTable]:
             ]
             + [[_("Total"), report.participants]],
             total=True,
-            note=_(
-                "Profile not given: people of sessions exported before the profiles were counted "
-                "(%(sessions)d sessions), and people who erased their data.",
-                sessions=report.sessions_without_profiles,
+            note=ngettext(
+                "Profile not given: people of %(num)d session exported before the profiles "
+                "were counted, and people who erased their data.",
+                "Profile not given: people of %(num)d sessions exported before the profiles "
+                "were counted, and people who erased their data.",
+                report.sessions_without_profiles,
             ),
         ),
         ReportTable(
