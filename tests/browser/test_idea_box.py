@@ -41,6 +41,11 @@ def test_a_phone_posts_in_a_box_and_the_member_accepts_it(fresh_server: Any, new
     check_a11y(member, "box-created")
     link = member.get_attribute("#box-url", "href") or ""
     assert urlsplit(link).path == "/p/fab-bauges/boite/idees-des-bauges"
+    member.click("a:has-text('Affiche à imprimer')")
+    expect(member.locator("#poster svg")).to_be_visible()
+    expect(member.locator("#poster")).to_contain_text(link)
+    check_a11y(member, "box-poster")
+    member.go_back()
 
     phone: Page = new_page(phone=True)
     phone.goto(fresh_server.url + urlsplit(link).path)
