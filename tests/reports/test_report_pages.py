@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
@@ -10,7 +11,14 @@ from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
 from tests.conftest import as_facilitator
-from tests.reports.conftest import EXPECTED, PERSON, PERSON_EMAIL, TERRITORY, Portfolio
+from tests.reports.conftest import (
+    EXPECTED,
+    PERSON,
+    PERSON_EMAIL,
+    TERRITORY,
+    Portfolio,
+    session,
+)
 from workshop.extensions import db
 from workshop.models import Fabrique, Project, ProjectEvent
 
@@ -201,3 +209,18 @@ def test_a_member_shows_a_project_in_the_carnet_with_its_summary(
         assert project is not None and not project.published
     report = client.get(f"/fabriques/{built.slug}/rapport").get_data(as_text=True)
     assert "0 projet montré" in report
+
+
+def test_a_title_a_spreadsheet_would_run_stays_text_in_the_workbook(
+    app: Flask, client: FlaskClient, built: Portfolio
+) -> None:
+    formula = '=HYPERLINK("http://evil.example","clic")'
+    with app.app_context():
+        fabrique = db.session.query(Fabrique).filter_by(slug=built.slug).one()
+        session(fabrique, dt.date(2026, 2, 2), TERRITORY, title=formula)
+        db.session.commit()
+    as_facilitator(client, built.member_email)
+    response = client.get(f"/fabriques/{built.slug}/rapport.xlsx", query_string=PERIOD)
+    sheet = load_workbook(io.BytesIO(response.data))["Séances tenues"]
+    [cell] = [c for row in sheet.iter_rows() for c in row if c.value == formula]
+    assert cell.data_type == "s" and cell.quotePrefix
