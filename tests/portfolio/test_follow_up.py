@@ -189,20 +189,21 @@ def test_the_funnel_counts_by_stage_territory_and_session(app: Flask, new_fabriq
         portfolio.import_export(_fabrique(ref), north)
         portfolio.import_export(_fabrique(ref), south)
         counted = portfolio.funnel(_fabrique(ref))
-        assert counted.total == 5
+        # Projects, not ideas: the qualified défi and its two ideas count once.
+        assert (counted.unit, counted.total, counted.ideas_total) == ("projects", 4, 5)
         assert counted.by_stage == {
             "to_study": 2,
             "opportunity_study": 0,
-            "holder_search": 2,
+            "holder_search": 1,
             "launching": 0,
             "launched": 1,
             "abandoned": 0,
         }
         territories = {row["territory"]: row["total"] for row in counted.by_territory}
-        assert territories == {"Annonay": 2, "Lyon": 1, "": 2}
+        assert territories == {"Annonay": 1, "Lyon": 1, "": 2}
         assert counted.by_territory[-1]["territory"] == ""  # "not given" comes last
         sessions = {row["session"].title: row["counts"] for row in counted.by_session}
-        assert sessions["Nord"]["holder_search"] == 2 and sessions["Nord"]["launched"] == 1
+        assert sessions["Nord"]["holder_search"] == 1 and sessions["Nord"]["launched"] == 1
         assert sessions["Sud"]["to_study"] == 2
         assert sum(sessions["Sud"].values()) == 2
 

@@ -57,5 +57,6 @@ def test_a_whole_session_round_trips_through_the_json_export(app: Flask, new_fab
         compost = ideas[f"{session.uid}/idea/{session.idea_ids[4]}"]
         assert (compost.stage_source, compost.challenge_id) == ("idea", None)
         counted = portfolio.funnel(fabrique)
-        assert counted.total == 5
-        assert counted.by_stage["holder_search"] == 3
+        # Projects: the three défis and the idea outside any (the qualified défi once).
+        assert (counted.total, counted.ideas_total) == (4, 5)
+        assert counted.by_stage["holder_search"] == 1

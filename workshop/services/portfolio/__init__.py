@@ -1,7 +1,10 @@
 """A Fabrique's portfolio: imported workshop exports and the follow-up of their ideas.
 
 One module per job: :mod:`.importing` (an export into the portfolio, in one
-transaction) with :mod:`.rows` (what the export's items become as rows);
+transaction) with :mod:`.rows` (what the export's items become as rows) and
+:mod:`.projects` (the projects, the portfolio's lines, and their history);
+:mod:`.project_work` (a member's stage, sheet, holders and notes on a project) and
+:mod:`.project_queries` (the projects list and page);
 :mod:`.follow_up` (stage changes, merge proposals and their decisions); :mod:`.queries`
 (sessions, défis, ideas and the funnel); :mod:`.serialize` (the read API's JSON). This
 package names their public functions, so callers write ``portfolio.import_export``.
@@ -16,6 +19,25 @@ from .follow_up import (
     open_proposals,
 )
 from .importing import ImportResult, import_export
+from .project_queries import (
+    ProjectDetail,
+    ProjectRow,
+    count_projects,
+    counted,
+    filter_choices,
+    find_projects,
+    project_detail,
+    project_rows,
+    projects_query,
+)
+from .project_work import (
+    add_note,
+    add_project_holder,
+    change_project_stage,
+    remove_project_holder,
+    save_sheet,
+)
+from .projects import project_in
 from .proposals import MERGE_CANDIDATES, MERGE_MIN_SCORE
 from .queries import (
     Funnel,
@@ -30,7 +52,13 @@ from .queries import (
     session_in,
     sessions_of,
 )
-from .serialize import serialize_challenge, serialize_funnel, serialize_idea, serialize_session
+from .serialize import (
+    serialize_challenge,
+    serialize_funnel,
+    serialize_idea,
+    serialize_project,
+    serialize_session,
+)
 
 __all__ = [
     "MERGE_CANDIDATES",
@@ -38,21 +66,37 @@ __all__ = [
     "Funnel",
     "IdeaFilter",
     "ImportResult",
+    "ProjectDetail",
+    "ProjectRow",
     "accept_merge",
+    "add_note",
+    "add_project_holder",
     "challenges_of",
+    "change_project_stage",
     "change_stage",
     "count_ideas",
+    "count_projects",
+    "counted",
     "dismiss_merge",
+    "filter_choices",
     "find_ideas",
+    "find_projects",
     "funnel",
     "idea",
     "ideas_query",
     "import_export",
     "lineage",
     "open_proposals",
+    "project_detail",
+    "project_in",
+    "project_rows",
+    "projects_query",
+    "remove_project_holder",
+    "save_sheet",
     "serialize_challenge",
     "serialize_funnel",
     "serialize_idea",
+    "serialize_project",
     "serialize_session",
     "session_in",
     "sessions_of",

@@ -10,7 +10,7 @@ takes the Fabrique's write lock first, as imports do.
 from __future__ import annotations
 
 from flask_babel import gettext as _
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, or_, select, update
 
 from ...errors import Conflict, MergeCycle, NotFound
 from ...extensions import db
@@ -20,11 +20,13 @@ from ...models import (
     MergeStatus,
     PortfolioIdea,
     PortfolioMergeProposal,
+    Project,
+    ProjectKind,
     utcnow,
 )
 from ...schemas.portfolio import StageChange
 from ..fabriques import lock_fabrique
-from .projects import set_stage
+from .projects import project_in, record, set_stage
 from .queries import idea as idea_in
 
 
@@ -82,7 +84,8 @@ def _decide(
 
 
 def accept_merge(fabrique: Fabrique, proposal_id: int, by: Facilitator) -> PortfolioMergeProposal:
-    """Merge the proposal's later idea into the earlier one (ideas merged into it follow).
+    """Merge the proposal's later idea into the earlier one (ideas merged into it follow),
+    and the later idea's project into the kept idea's (:func:`_merge_projects`).
 
     Raises :class:`NotFound`, :class:`Conflict` (already decided) and
     :class:`MergeCycle` (the earlier idea was itself merged into the later one).
@@ -108,7 +111,77 @@ def accept_merge(fabrique: Fabrique, proposal_id: int, by: Facilitator) -> Portf
         )
         .values(merged_into_id=target.id, updated_at=utcnow())
     )
+    _merge_projects(fabrique, proposal.idea, target, by)
     return _decide(proposal, MergeStatus.ACCEPTED, by)
+
+
+def _root(fabrique: Fabrique, project: Project) -> Project:
+    """The project ``project`` ended up in, following merges."""
+    seen = {project.id}
+    while project.merged_into_id is not None and project.merged_into_id not in seen:
+        project = project_in(fabrique, project.merged_into_id)
+        seen.add(project.id)
+    return project
+
+
+def _merge_projects(
+    fabrique: Fabrique, later: PortfolioIdea, kept: PortfolioIdea, by: Facilitator
+) -> None:
+    """Merge ``later``'s project into ``kept``'s, keeping its lineage: the merged
+    project gets ``merged_into_id`` (and so do the projects merged into it before), both
+    histories say "merged", and the merged project's ideas count for the kept one.
+
+    A défi's project holds several ideas: one duplicate idea does not make the whole
+    défi the same project. So when ``later`` belongs to a défi's project that holds other
+    ideas still in it, the projects stay apart and both histories record the duplicate
+    ("duplicate_linked"); a défi's project whose only idea is ``later`` is merged like an
+    idea's. Ideas not imported since projects exist (no project) change nothing here."""
+    if later.project_id is None or kept.project_id is None:
+        return
+    source = project_in(fabrique, later.project_id)
+    into = _root(fabrique, project_in(fabrique, kept.project_id))
+    if _root(fabrique, source).id == into.id:
+        return
+    link = {"idea_id": later.id, "idea_title": later.title, "kept_idea_id": kept.id}
+    others = db.session.scalar(
+        select(func.count(PortfolioIdea.id)).where(
+            PortfolioIdea.project_id == source.id,
+            PortfolioIdea.id != later.id,
+            PortfolioIdea.merged_into_id.is_(None),
+            PortfolioIdea.absent_since.is_(None),
+        )
+    )
+    if source.kind == ProjectKind.CHALLENGE and others:
+        record(
+            source, "duplicate_linked", {**link, "project_id": into.id, "title": into.title}, by=by
+        )
+        record(
+            into,
+            "duplicate_linked",
+            {**link, "project_id": source.id, "title": source.title},
+            by=by,
+        )
+        return
+    now = utcnow()
+    db.session.execute(
+        update(Project)
+        .where(Project.merged_into_id == source.id)
+        .values(merged_into_id=into.id, updated_at=now)
+    )
+    source.merged_into_id = into.id
+    source.updated_at = into.updated_at = now
+    record(
+        source,
+        "merged",
+        {**link, "into": into.id, "title": into.title, "stage": source.stage},
+        by=by,
+    )
+    record(
+        into,
+        "merged",
+        {**link, "from": source.id, "title": source.title, "stage": source.stage},
+        by=by,
+    )
 
 
 def dismiss_merge(fabrique: Fabrique, proposal_id: int, by: Facilitator) -> PortfolioMergeProposal:

@@ -1,4 +1,5 @@
-"""Reading a Fabrique's portfolio: its sessions, défis and ideas, and the funnel.
+"""Reading a Fabrique's portfolio: its sessions, défis and ideas, and the funnel (of
+projects).
 
 Read-only; every query is scoped to one Fabrique, so an id of another Fabrique's
 portfolio reads as :class:`~workshop.errors.NotFound`. Callers have checked who may
@@ -7,26 +8,45 @@ read (a member, an API token of the Fabrique).
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 
 from ...errors import NotFound
 from ...extensions import db
-from ...models import Fabrique, PortfolioChallenge, PortfolioIdea, PortfolioSession
+from ...models import (
+    Fabrique,
+    PortfolioChallenge,
+    PortfolioIdea,
+    PortfolioSession,
+    Project,
+    ProjectEvent,
+    Stage,
+)
+from ...schemas.projects import ProjectFilter
 from ...stages import STAGES
+from .project_queries import counted, origin_date
 
 
 @dataclass
 class Funnel:
-    """Ideas per stage, in total, per session and per territory."""
+    """Projects per stage, in total, per session, per territory, per kind and per
+    period (the year they came in); ``reached`` counts those that got at least as far
+    as each stage (now or before being abandoned), ``ideas_total`` the ideas behind
+    them. ``unit`` says what is counted: "projects"."""
 
     stages: tuple[str, ...]
     total: int
     by_stage: dict[str, int]
     by_session: list[dict[str, Any]] = field(default_factory=list)
     by_territory: list[dict[str, Any]] = field(default_factory=list)
+    by_kind: dict[str, int] = field(default_factory=dict)
+    by_period: list[dict[str, Any]] = field(default_factory=list)
+    reached: dict[str, int] = field(default_factory=dict)
+    ideas_total: int = 0
+    unit: str = "projects"
 
 
 def sessions_of(fabrique: Fabrique) -> list[PortfolioSession]:
@@ -147,35 +167,97 @@ def lineage(
     return sessions, challenges
 
 
-def funnel(fabrique: Fabrique) -> Funnel:
-    """How many ideas (merged duplicates left out) are at each stage, per session and
-    per territory (an idea without territory is counted under "")."""
-    live = and_(PortfolioIdea.fabrique_id == fabrique.id, PortfolioIdea.merged_into_id.is_(None))
+#: The pipeline's stages in order, abandoning aside (it can happen at any of them).
+PIPELINE = tuple(stage for stage in STAGES if stage != Stage.ABANDONED)
 
-    def counts(*columns: Any) -> list[Any]:
-        return list(
-            db.session.execute(
-                select(*columns, PortfolioIdea.stage, func.count())
-                .where(live)
-                .group_by(*columns, PortfolioIdea.stage)
-            ).all()
+
+def _furthest(fabrique: Fabrique, ids: set[int]) -> dict[int, int]:
+    """How far along :data:`PIPELINE` each project got, from its history's stage
+    changes (by members or by imports): its index there."""
+    furthest: dict[int, int] = {}
+    rank = {stage: i for i, stage in enumerate(PIPELINE)}
+    for project_id, kind, data in db.session.execute(
+        select(ProjectEvent.project_id, ProjectEvent.kind, ProjectEvent.data)
+        .join(Project, Project.id == ProjectEvent.project_id)
+        .where(
+            Project.fabrique_id == fabrique.id,
+            ProjectEvent.kind.in_(("stage_changed", "imported", "created")),
         )
-
-    by_stage = dict.fromkeys(STAGES, 0)
-    for stage, count in db.session.execute(
-        select(PortfolioIdea.stage, func.count()).where(live).group_by(PortfolioIdea.stage)
     ):
-        by_stage[stage] = by_stage.get(stage, 0) + count
-    sessions = sessions_of(fabrique)
-    per_session: dict[int, dict[str, int]] = {s.id: dict.fromkeys(STAGES, 0) for s in sessions}
-    for session_id, stage, count in counts(PortfolioIdea.session_id):
-        per_session[session_id][stage] = count
+        if project_id not in ids or not isinstance(data, dict):
+            continue
+        change = (data.get("changes") or {}).get("stage") if kind == "imported" else data
+        if not isinstance(change, dict):
+            continue
+        for stage in (change.get("from"), change.get("to"), change.get("stage")):
+            if stage in rank:
+                furthest[project_id] = max(furthest.get(project_id, 0), rank[stage])
+    return furthest
+
+
+def funnel(fabrique: Fabrique, where: ProjectFilter | None = None) -> Funnel:
+    """How many projects are at each stage, per session, territory, kind and period
+    (:func:`.project_queries.counted` ones: merged projects count once, in the project
+    they were merged into; a project without territory is counted under "").
+    ``where`` narrows it to a territory, a session, a kind or a period (its stage
+    criterion is left aside)."""
+    where = where or ProjectFilter()
+    origin = origin_date().label("origin")
+    query = (
+        select(
+            Project.id,
+            Project.stage,
+            Project.territory,
+            Project.session_id,
+            Project.kind,
+            origin,
+        )
+        .outerjoin(PortfolioSession, PortfolioSession.id == Project.session_id)
+        .where(Project.fabrique_id == fabrique.id, counted())
+    )
+    if where.territory is not None:
+        query = query.where(Project.territory == where.territory)
+    if where.session_id is not None:
+        query = query.where(Project.session_id == where.session_id)
+    if where.kind is not None:
+        query = query.where(Project.kind == where.kind)
+    if where.start is not None:
+        query = query.where(origin_date() >= where.start)
+    if where.end is not None:
+        query = query.where(origin_date() <= where.end)
+    rows = db.session.execute(query).all()
+
+    def zero() -> dict[str, int]:
+        return dict.fromkeys(STAGES, 0)
+
+    by_stage = zero()
+    per_session: dict[int, dict[str, int]] = {}
     per_territory: dict[str, dict[str, int]] = {}
-    for territory, stage, count in counts(PortfolioIdea.territory):
-        per_territory.setdefault(territory, dict.fromkeys(STAGES, 0))[stage] = count
+    per_period: dict[str, dict[str, int]] = {}
+    by_kind: dict[str, int] = {}
+    for row in rows:
+        by_stage[row.stage] = by_stage.get(row.stage, 0) + 1
+        if row.session_id is not None:
+            per_session.setdefault(row.session_id, zero())[row.stage] += 1
+        per_territory.setdefault(row.territory, zero())[row.stage] += 1
+        period = _period(row.origin)
+        per_period.setdefault(period, zero())[row.stage] += 1
+        by_kind[row.kind] = by_kind.get(row.kind, 0) + 1
+
+    ids = {row.id for row in rows}
+    furthest = _furthest(fabrique, ids)
+    rank = {stage: i for i, stage in enumerate(PIPELINE)}
+    for row in rows:
+        if row.stage in rank:
+            furthest[row.id] = max(furthest.get(row.id, 0), rank[row.stage])
+    reached = {
+        stage: sum(1 for i in ids if furthest.get(i, 0) >= index)
+        for index, stage in enumerate(PIPELINE)
+    }
+    sessions = [s for s in sessions_of(fabrique) if s.id in per_session]
     return Funnel(
         stages=STAGES,
-        total=sum(by_stage.values()),
+        total=len(rows),
         by_stage=by_stage,
         by_session=[
             {"session": s, "counts": per_session[s.id], "total": sum(per_session[s.id].values())}
@@ -187,4 +269,36 @@ def funnel(fabrique: Fabrique) -> Funnel:
                 per_territory.items(), key=lambda item: (item[0] == "", item[0].casefold())
             )
         ],
+        by_kind=by_kind,
+        by_period=[
+            {"period": p, "counts": c, "total": sum(c.values())}
+            for p, c in sorted(per_period.items(), reverse=True)
+        ],
+        reached=reached,
+        ideas_total=_ideas_behind(fabrique, ids, by_kind),
     )
+
+
+def _period(origin: Any) -> str:
+    """The year a project came in (``origin`` is a date, or its text on SQLite)."""
+    if isinstance(origin, dt.date):
+        return str(origin.year)
+    return str(origin)[:4] if origin else ""
+
+
+def _ideas_behind(fabrique: Fabrique, ids: set[int], by_kind: dict[str, int]) -> int:
+    """The ideas behind the counted projects: the imported ideas still in their
+    sessions (merged duplicates once) of those projects and of the projects merged
+    into them, and each idea box post or relayed need (one idea each)."""
+    merged = db.aliased(Project)
+    imported = db.session.scalar(
+        select(func.count(PortfolioIdea.id))
+        .join(merged, merged.id == PortfolioIdea.project_id)
+        .where(
+            PortfolioIdea.fabrique_id == fabrique.id,
+            PortfolioIdea.merged_into_id.is_(None),
+            PortfolioIdea.absent_since.is_(None),
+            func.coalesce(merged.merged_into_id, merged.id).in_(ids),
+        )
+    )
+    return int(imported or 0) + by_kind.get("box", 0) + by_kind.get("relayed", 0)

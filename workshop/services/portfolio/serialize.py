@@ -9,7 +9,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from ...models import PortfolioChallenge, PortfolioIdea, PortfolioSession
+from sqlalchemy import select
+
+from ...extensions import db
+from ...models import PortfolioChallenge, PortfolioIdea, PortfolioSession, Project
 from .queries import Funnel
 
 
@@ -91,9 +94,13 @@ def serialize_idea(
     }
 
 
-def serialize_funnel(result: Funnel) -> dict[str, Any]:
-    """The funnel of :func:`.funnel`, its sessions named as in an idea's lineage."""
-    return {
+def serialize_funnel(result: Funnel, *, extended: bool = False) -> dict[str, Any]:
+    """The funnel of :func:`.funnel` (it counts projects), its sessions named as in an
+    idea's lineage. With ``extended``, also ``unit`` ("projects"), ``ideas_total``,
+    ``reached`` (projects that got at least as far as each stage), ``by_kind`` and
+    ``by_period`` (the year they came in): the API gives them once its document
+    describes them."""
+    data = {
         "stages": list(result.stages),
         "total": result.total,
         "by_stage": result.by_stage,
@@ -106,4 +113,54 @@ def serialize_funnel(result: Funnel) -> dict[str, Any]:
             for row in result.by_session
         ],
         "by_territory": result.by_territory,
+    }
+    if extended:
+        data.update(
+            {
+                "unit": result.unit,
+                "ideas_total": result.ideas_total,
+                "reached": result.reached,
+                "by_kind": result.by_kind,
+                "by_period": result.by_period,
+            }
+        )
+    return data
+
+
+def serialize_project(project: Project) -> dict[str, Any]:
+    """A project for the Fabrique's own tools: what it is, where it came from (its
+    session, défi and ideas by reference), its follow-up and its holders (name and kind
+    only: a holder's contact details never leave the portfolio's pages)."""
+    session = db.session.get(PortfolioSession, project.session_id) if project.session_id else None
+    challenge = (
+        db.session.get(PortfolioChallenge, project.challenge_id) if project.challenge_id else None
+    )
+    references = db.session.scalars(
+        select(PortfolioIdea.reference)
+        .where(PortfolioIdea.project_id == project.id)
+        .order_by(PortfolioIdea.id)
+    )
+    return {
+        "id": project.id,
+        "kind": project.kind,
+        "title": project.title,
+        "summary": project.summary,
+        "territory": project.territory,
+        "campaign": project.campaign,
+        "stage": project.stage,
+        "abandon_reason": project.abandon_reason,
+        "version": project.version,
+        "sheet": project.sheet,
+        "session": None
+        if session is None
+        else {"uid": session.workshop_uid, "title": session.title},
+        "challenge": None if challenge is None else challenge.reference,
+        "ideas": list(references),
+        "holders": [{"name": h.name, "kind": h.kind} for h in project.holders],
+        "absent_since": _iso(project.absent_since),
+        "merged_into": project.merged_into_id,
+        "in_call": project.in_call,
+        "published": project.published,
+        "created_at": _iso(project.created_at),
+        "updated_at": _iso(project.updated_at),
     }
