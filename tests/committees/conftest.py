@@ -47,7 +47,11 @@ def portfolio(app: Flask, new_fabrique: Callable[..., FabriqueRef]) -> Callable[
                 add_project(
                     ref.id,
                     title,
-                    sheet={"need": {"who": "Familles", "where": "Vallée", "evidence": "Enquête"}},
+                    sheet={
+                        "need_who": "Familles",
+                        "need_where": "Vallée",
+                        "need_evidence": "Enquête",
+                    },
                 )
                 for title in titles or ("Épicerie mobile", "Garage solidaire")
             ]

@@ -360,12 +360,16 @@ class ProjectBrief:
 def project_brief(project: Project) -> ProjectBrief:
     """A project's summary for the committee: its sheet's need, the session it came
     from and what that session produced (its ideas, their votes, the volunteers)."""
-    raw_need = (project.sheet or {}).get("need")
-    need = (
-        {key: str(value) for key, value in raw_need.items() if value}
-        if isinstance(raw_need, dict)
-        else ({"text": str(raw_need)} if raw_need else {})
-    )
+    sheet = project.sheet or {}
+    # The sheet is flat (``need_who``…, the workshop's field names); an older nested
+    # ``need`` is read too.
+    raw = sheet.get("need")
+    nested: dict[str, Any] = raw if isinstance(raw, dict) else {}
+    need = {
+        key: str(sheet.get(f"need_{key}") or nested.get(key) or "")
+        for key in ("who", "where", "evidence")
+    }
+    need = {key: value for key, value in need.items() if value}
     session = db.session.get(PortfolioSession, project.session_id) if project.session_id else None
     ideas = list(
         db.session.scalars(
