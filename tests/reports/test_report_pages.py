@@ -151,8 +151,9 @@ def test_another_fabriques_member_gets_nothing(client: FlaskClient, built: Portf
 
 
 def test_signed_out_people_are_sent_to_sign_in(client: FlaskClient, built: Portfolio) -> None:
-    response = client.get(f"/fabriques/{built.slug}/rapport")
-    assert response.status_code in (302, 401)
+    for page in ("rapport", "rapport.xlsx"):
+        response = client.get(f"/fabriques/{built.slug}/{page}")
+        assert response.status_code == 302 and "/login" in response.headers["Location"]
 
 
 def test_a_member_writes_the_carnets_introduction(
