@@ -71,6 +71,8 @@ def test_a_stage_change_reaches_the_follower_once_then_stops_after_unsubscribing
     assert unsubscribe is not None
     assert unsubscribe.group(1) in body
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    # On the wire, the link is plain (no RFC 2047 encoded word a mail client would not read).
+    assert f"List-Unsubscribe: <{unsubscribe.group(1)}>".encode() in got.raw
 
     # A second drain (or a second worker) sends nothing more.
     assert _run(app).sent == 0

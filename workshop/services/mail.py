@@ -38,6 +38,7 @@ import smtplib
 import ssl
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid, parseaddr
 from typing import Any
@@ -57,6 +58,9 @@ DEFAULT_RETRY_DELAYS = (60, 300, 1800, 7200, 21600)
 #: How long a claimed row stays the claiming worker's (an SMTP exchange takes seconds).
 CLAIM_SECONDS = 300
 ERROR_MAX = 500
+#: Headers are never folded into RFC 2047 encoded words: a ``List-Unsubscribe`` link
+#: must stay a plain ``<https://…>`` that mail clients read (RFC 2369, RFC 8058).
+MESSAGE_POLICY = policy.SMTP.clone(max_line_length=998)
 
 
 @dataclass(frozen=True)
@@ -200,7 +204,7 @@ def _sender() -> str:
 def build_message(item: Outgoing, values: Mapping[str, str] | None = None) -> EmailMessage:
     """The email of a claimed row, placeholders filled."""
     values = values or {}
-    message = EmailMessage()
+    message = EmailMessage(policy=MESSAGE_POLICY)
     sender = _sender()
     message["From"] = sender
     message["To"] = item.to
@@ -245,7 +249,9 @@ class _Transport:
 
     def send(self, message: EmailMessage) -> None:
         if self.kind == "console":
-            logger.info("Email (MAIL_SERVER is not set, so it is shown here):\n%s", message)
+            logger.info(
+                "Email (MAIL_SERVER is not set, so it is shown here):\n%s", readable(message)
+            )
             return
         if self.smtp is None:
             self.smtp = self._connect()
@@ -258,6 +264,13 @@ class _Transport:
             except (smtplib.SMTPException, OSError):
                 self.smtp.close()
             self.smtp = None
+
+
+def readable(message: EmailMessage) -> str:
+    """The message as a person reads it: its headers and its text, decoded."""
+    headers = "\n".join(f"{name}: {value}" for name, value in message.items())
+    text = str(message.get_content()).replace("\r\n", "\n")
+    return f"{headers}\n\n{text}"
 
 
 def _permanent(error: Exception) -> bool:
