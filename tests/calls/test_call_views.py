@@ -186,6 +186,7 @@ def test_members_follow_candidates_and_choose(
     assert chosen.status_code == 302
     after = page(client.get(base))
     assert "Bruno est maintenant porteur du projet." in after
+    assert "Porteur :" in after
     assert "Retenu" in after
     with app.app_context():
         holder = db.session.scalar(select(ProjectHolder))
