@@ -219,3 +219,30 @@ def test_the_project_page_section_counts_followers_and_lists_news(
     assert "« Tiers-lieu » : nouvelle étape, « Lancée »" in html
     assert "envoyé à 2 personnes" in html
     assert "ana@example.org" not in html
+
+
+def test_a_member_unsubscribes_someone_who_asked(
+    app: Flask,
+    client: FlaskClient,
+    new_fabrique: Callable[..., FabriqueRef],
+    new_project: Callable[..., int],
+) -> None:
+    mine, theirs = new_fabrique(), new_fabrique()
+    _subscribe(app, mine, new_project(mine.id), "ana@example.org")
+    _subscribe(app, theirs, new_project(theirs.id), "zoe@example.org")
+    with app.app_context():
+        ana, zoe = (
+            db.session.scalars(select(Follower.id).where(Follower.email == email)).one()
+            for email in ("ana@example.org", "zoe@example.org")
+        )
+    as_facilitator(client, mine.member_email)
+    assert client.post(f"/fabriques/{mine.slug}/abonnes/{zoe}/desabonner").status_code == 404
+    assert _is_following(app, "zoe@example.org")
+    response = client.post(
+        f"/fabriques/{mine.slug}/abonnes/{ana}/desabonner", follow_redirects=True
+    )
+    assert response.status_code == 200
+    assert "ana@example.org ne recevra plus d’e-mails sur ce projet." in response.get_data(
+        as_text=True
+    )
+    assert not _is_following(app, "ana@example.org")

@@ -209,18 +209,35 @@ def unsubscribe(token: Any) -> Following | None:
     follower = follower_by_token(token)
     if follower is None:
         return None
-    if follower.unsubscribed_at is None:
-        follower.unsubscribed_at = utcnow()
-        db.session.execute(
-            delete(OutboxMail)
-            .where(
-                OutboxMail.follower_id == follower.id,
-                OutboxMail.status.in_((MailStatus.PENDING, MailStatus.FAILED)),
-            )
-            .execution_options(synchronize_session=False)
-        )
-        db.session.commit()
+    _stop(follower)
+    db.session.commit()
     return following(token)
+
+
+def _stop(follower: Follower) -> None:
+    """Unsubscribe ``follower`` and drop their mails not sent yet (not committed)."""
+    if follower.unsubscribed_at is not None:
+        return
+    follower.unsubscribed_at = utcnow()
+    db.session.execute(
+        delete(OutboxMail)
+        .where(
+            OutboxMail.follower_id == follower.id,
+            OutboxMail.status.in_((MailStatus.PENDING, MailStatus.FAILED)),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def unsubscribe_for(fabrique: Fabrique, follower_id: int) -> Follower:
+    """A member unsubscribes someone who asked them (by phone, by letter); commits.
+    :class:`NotFound` for a follower of another Fabrique."""
+    follower = db.session.get(Follower, follower_id)
+    if follower is None or follower.fabrique_id != fabrique.id:
+        raise NotFound()
+    _stop(follower)
+    db.session.commit()
+    return follower
 
 
 # ------------------------------------------------------------ followers from the sessions
@@ -775,6 +792,7 @@ def failed_mails(fabrique: Fabrique, *, limit: int = 50) -> list[tuple[SentMail,
 class Contact:
     """A follower as members see them on the contacts page."""
 
+    id: int
     project_id: int
     project_title: str
     name: str | None
@@ -795,6 +813,7 @@ def contacts(fabrique: Fabrique) -> list[Contact]:
     ).all()
     return [
         Contact(
+            id=follower.id,
             project_id=follower.project_id,
             project_title=title,
             name=follower.name,

@@ -110,3 +110,16 @@ def resend(slug: str, mail_id: int) -> Any:
     followers.resend(fabrique, mail_id)
     flash(_("The email will be sent again in a moment."), "success")
     return redirect(url_for("followers.overview", slug=fabrique.slug))
+
+
+@bp.post("/fabriques/<slug>/abonnes/<int:follower_id>/desabonner")
+@login_required
+def unsubscribe_for(slug: str, follower_id: int) -> Any:
+    """A member stops the emails of someone who asked them to."""
+    fabrique = member_fabrique(slug)
+    follower = followers.unsubscribe_for(fabrique, follower_id)
+    flash(
+        _("%(email)s will receive no more emails about this project.", email=follower.email),
+        "success",
+    )
+    return redirect(url_for("followers.contacts", slug=fabrique.slug))
