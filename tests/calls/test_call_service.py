@@ -345,3 +345,19 @@ def test_a_deleted_or_purged_volunteer_is_not_brought_back(
         assert db.session.scalar(select(Candidate)) is None
         with pytest.raises(NotFound):
             candidates.delete_candidate(fab(new_fabrique()), project.id, chloe.id)
+
+
+def test_the_call_page_brings_every_listed_projects_volunteers_in(
+    app: Flask, new_fabrique: NewFabrique, new_project: NewProject
+) -> None:
+    ref = new_fabrique()
+    listed = new_project(ref, challenge_volunteers=[hold("Bruno", "b@example.org")])
+    early = new_project(
+        ref, stage="to_study", challenge_volunteers=[hold("Chloé", "c@example.org")]
+    )
+    with app.app_context():
+        assert candidates.sync_call_volunteers(fab(ref)) == 1
+        assert candidates.sync_call_volunteers(fab(ref)) == 0
+        lines = {line.project.id: line for line in candidates.call_overview(fab(ref))}
+        assert lines[listed.id].counts == {"received": 1}
+        assert early.id not in lines  # not looking for a holder yet: synced when opened

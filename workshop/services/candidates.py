@@ -634,15 +634,11 @@ def _deleted_refs(project_id: int) -> set[str]:
     return refs
 
 
-def sync_volunteers(fabrique: Fabrique, project_id: int, *, by_label: str = "session") -> int:
-    """Bring the session's volunteers who offered to carry the project in among its
-    candidates (source "volunteer"): only those who agreed to be contacted and gave a
-    contact. Idempotent: ``source_ref`` names each offer, so a second run, or a re-import
-    of the same export, adds nobody twice. An offer no longer in the exports (consent
-    withdrawn, data erased) takes its candidate out while nobody has acted on it yet
-    (status « received »). Returns how many were added. Commits when something changed."""
-    project = project_in(fabrique, project_id)
-    offers = _offers(project)
+def _volunteer_changes(
+    project: Project, offers: dict[str, dict[str, Any]]
+) -> tuple[list[str], list[Candidate]]:
+    """The offers to bring in (new, never deleted) and the untouched candidates whose
+    offer is gone."""
     existing = {
         c.source_ref: c
         for c in db.session.scalars(
@@ -658,9 +654,19 @@ def sync_volunteers(fabrique: Fabrique, project_id: int, *, by_label: str = "ses
         for ref, c in existing.items()
         if ref not in offers and c.status == CandidateStatus.RECEIVED.value
     ]
+    return new_refs, gone
+
+
+def _sync(fabrique: Fabrique, project: Project, by_label: str) -> int:
+    """:func:`sync_volunteers` of one project, not committed; how many were added."""
+    offers = _offers(project)
+    new_refs, gone = _volunteer_changes(project, offers)
     if not new_refs and not gone:
         return 0
+    # Under the Fabrique's lock, read again: two members opening the page at once
+    # must not bring the same offer in twice.
     lock_fabrique(fabrique.id)
+    new_refs, gone = _volunteer_changes(project, offers)
     now = utcnow()
     for ref in new_refs:
         contact = offers[ref]
@@ -684,8 +690,36 @@ def sync_volunteers(fabrique: Fabrique, project_id: int, *, by_label: str = "ses
         )
     for candidate in gone:
         db.session.delete(candidate)
-    db.session.commit()
+    db.session.flush()
     return len(new_refs)
+
+
+def sync_volunteers(fabrique: Fabrique, project_id: int, *, by_label: str = "session") -> int:
+    """Bring the session's volunteers who offered to carry the project in among its
+    candidates (source "volunteer"): only those who agreed to be contacted and gave a
+    contact. Idempotent: ``source_ref`` names each offer, so a second run, or a re-import
+    of the same export, adds nobody twice; an offer whose candidate was deleted stays
+    out. An offer no longer in the exports (consent withdrawn, data erased) takes its
+    candidate out while nobody has acted on it yet (status « received »). Returns how
+    many were added. Commits."""
+    added = _sync(fabrique, project_in(fabrique, project_id), by_label)
+    db.session.commit()
+    return added
+
+
+def sync_call_volunteers(fabrique: Fabrique, *, by_label: str = "session") -> int:
+    """:func:`sync_volunteers` for every project the members' call page lists (in the
+    call, or looking for a holder), so its counts include the volunteers. Commits."""
+    projects = db.session.scalars(
+        select(Project).where(
+            Project.fabrique_id == fabrique.id,
+            Project.merged_into_id.is_(None),
+            or_(Project.in_call.is_(True), Project.stage == Stage.HOLDER_SEARCH.value),
+        )
+    )
+    added = sum(_sync(fabrique, project, by_label) for project in list(projects))
+    db.session.commit()
+    return added
 
 
 # ----------------------------------------------------------------------- retention

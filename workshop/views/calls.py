@@ -192,8 +192,11 @@ def _overview(fabrique: Fabrique, error: WorkshopError | None = None) -> Any:
 @login_required
 def members(slug: str) -> Any:
     """The projects in the call, and those looking for a holder outside it, with their
-    candidates counted by status; the public page's introduction."""
-    return _overview(member_fabrique(slug))
+    candidates counted by status (the sessions' volunteers brought in first); the
+    public page's introduction."""
+    fabrique = member_fabrique(slug)
+    candidates.sync_call_volunteers(fabrique)
+    return _overview(fabrique)
 
 
 @bp.post("/fabriques/<slug>/appel/intro")
