@@ -197,6 +197,8 @@ def test_another_fabriques_committee_is_not_found(
         ("post", f"{base}/membres", {"name": "Intrus"}),
         ("post", f"{base}/membres/{member_id}/revoquer", {}),
         ("post", f"{base}/membres/{member_id}/nouveau-lien", {}),
+        ("post", f"{base}/membres/{member_id}/supprimer", {}),
+        ("post", f"{base}/supprimer", {"confirm": "yes"}),
         ("post", f"{base}/reunions/{meeting_path}/statut", {"status": "closed"}),
         (
             "post",
@@ -279,3 +281,28 @@ def test_the_project_pages_section_lists_meetings_and_decisions(
             '{% include "projects/_committees.html" %}', fabrique=fabrique, project=other
         )
         assert "Comité de janvier" in html and "À approfondir" not in html
+
+
+def test_deleting_a_committee_keeps_the_decisions_in_the_history(
+    app: Flask, client: FlaskClient, portfolio: Any
+) -> None:
+    s = set_up(client, portfolio)
+    with app.app_context():
+        item_id = db.session.scalars(select(MeetingItem.id).order_by(MeetingItem.id)).first()
+    member = app.test_client()
+    member.post(f"/comite/{s['secret']}/projets/{item_id}", data={"grade-faisabilite": "5"})
+    client.post(f"{s['meeting_url']}/deliberation/{item_id}", data={"decision": "postponed"})
+    refused = client.post(f"{s['committee_url']}/supprimer")
+    assert refused.status_code == 400 and "Cochez la case pour confirmer" in text(refused)
+    done = client.post(f"{s['committee_url']}/supprimer", data={"confirm": "yes"})
+    assert done.status_code == 302
+    assert "Comité « Comité de pilotage » supprimé." in text(client.get(done.headers["Location"]))
+    assert member.get(f"/comite/{s['secret']}").status_code == 404
+    with app.app_context():
+        from workshop.models import Committee, ProjectEvent
+
+        assert db.session.scalar(select(Committee)) is None
+        assert db.session.scalar(select(Grade)) is None
+        assert db.session.scalar(select(MeetingItem)) is None
+        kinds = db.session.scalars(select(ProjectEvent.kind)).all()
+        assert "decision" in kinds

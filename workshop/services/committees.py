@@ -104,6 +104,18 @@ def create_committee(fabrique: Fabrique, new: NewCommittee) -> Committee:
     return committee
 
 
+def delete_committee(fabrique: Fabrique, committee_id: int) -> None:
+    """Delete a committee with its members, meetings, grades and comments (the
+    decisions stay in the projects' histories); commits."""
+    lock_fabrique(fabrique.id)
+    committee = committee_in(fabrique, committee_id)
+    item_ids = select(MeetingItem.id).join(Meeting).where(Meeting.committee_id == committee.id)
+    db.session.execute(delete(Grade).where(Grade.item_id.in_(item_ids)))
+    db.session.execute(delete(ItemComment).where(ItemComment.item_id.in_(item_ids)))
+    db.session.delete(committee)
+    db.session.commit()
+
+
 def save_criteria(fabrique: Fabrique, committee_id: int, criteria: list[Criterion]) -> Committee:
     """Replace the committee's grid (already parsed against it: kept rows keep their
     key). Grades given on a removed criterion stay stored but no longer count; commits."""

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from flask_limiter.util import get_remote_address
 
 from ..auth import login_required
-from ..errors import WorkshopError
+from ..errors import ValidationError, WorkshopError
 from ..extensions import limiter
 from ..models import Fabrique
 from ..schemas.committees import (
@@ -176,8 +176,17 @@ def _committee_page(
         issued_url=issued and url_for(".member_page", token=issued.secret, _external=True),
         roles=[str(role) for role in MEMBER_ROLES],
         form=request.form if error else {},
-        criteria_form=criteria_rows(request.form) if error and section == "criteria" else None,
+        criteria_form=_typed_grid() if error and section == "criteria" else None,
     )
+
+
+def _typed_grid() -> list[dict[str, Any]] | None:
+    """The grid as typed, to show again with its error (``None`` for a form that is
+    not one: the saved grid is shown)."""
+    try:
+        return criteria_rows(request.form)
+    except WorkshopError:
+        return None
 
 
 @bp.get(f"{PREFIX}/<int:committee_id>")
@@ -185,6 +194,24 @@ def _committee_page(
 def committee(slug: str, committee_id: int) -> Any:
     """A committee: its grid, its members and their links, its meetings."""
     return _committee_page(member_fabrique(slug), committee_id)
+
+
+@bp.post(f"{PREFIX}/<int:committee_id>/supprimer")
+@login_required
+def delete(slug: str, committee_id: int) -> Any:
+    """Delete the committee with its members, meetings and grades (a box to tick
+    first: it cannot be undone)."""
+    fabrique = member_fabrique(slug)
+    committee = committees.committee_in(fabrique, committee_id)
+    if request.form.get("confirm") != "yes":
+        error = ValidationError(
+            _("Tick the box to confirm: this cannot be undone."), field="confirm"
+        )
+        return _committee_page(fabrique, committee_id, error, section="delete")
+    name = committee.name
+    committees.delete_committee(fabrique, committee_id)
+    flash(_("Committee « %(name)s » deleted.", name=name), "success")
+    return redirect(url_for(".index", slug=slug))
 
 
 @bp.post(f"{PREFIX}/<int:committee_id>/criteres")
