@@ -353,3 +353,27 @@ def test_news_of_sums_up_a_few_entries(
     news = followers.news_of([ProjectEvent(kind=kind, data=data) for kind, data in events])
     assert (news.stage_from, news.stage_to, news.holders) == expected
     assert bool(news) == (expected[1] is not None or bool(expected[2]))
+
+
+def test_followers_of_a_project_merged_into_another_hear_of_it_once(
+    app: Flask, new_fabrique: Callable[..., FabriqueRef], new_project: Callable[..., int]
+) -> None:
+    fab = new_fabrique()
+    kept = new_project(fab.id, title="Mobilité rurale")
+    merged = new_project(fab.id, title="Covoiturage", merged_into_id=kept)
+    _follow(app, fab, merged, "a@example.org", "b@example.org")
+    with app.app_context():
+        projects.set_stage(_fabrique(fab), kept, "holder_search")
+        db.session.commit()
+        assert followers.queue_news() == 2  # followed only through the merged project
+    _follow(app, fab, kept, "a@example.org")
+    with app.app_context():
+        projects.set_stage(_fabrique(fab), kept, "launching")
+        db.session.commit()
+        assert followers.queue_news() == 2  # a@ follows both: one mail
+    assert sorted(row.to for row in _outbox(app)) == [
+        "a@example.org",
+        "a@example.org",
+        "b@example.org",
+        "b@example.org",
+    ]

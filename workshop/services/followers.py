@@ -474,7 +474,13 @@ def _settle_old_events(now: dt.datetime) -> None:
     """Mark told, without a mail, the entries that warrant none: other kinds, entries
     older than ``MAIL_NEWS_MAX_AGE_DAYS``, and entries of projects nobody follows."""
     max_age = dt.timedelta(days=float(current_app.config.get("MAIL_NEWS_MAX_AGE_DAYS") or 7))
-    followed = select(Follower.project_id).where(Follower.unsubscribed_at.is_(None))
+    following = select(Follower.project_id).where(Follower.unsubscribed_at.is_(None))
+    # A project is followed through the projects merged into it too.
+    followed = following.union(
+        select(Project.merged_into_id).where(
+            Project.id.in_(following), Project.merged_into_id.is_not(None)
+        )
+    )
     db.session.execute(
         update(ProjectEvent)
         .where(
@@ -550,11 +556,11 @@ def _queue_project(project_id: int, now: dt.datetime) -> int:
         fabrique = db.session.get(Fabrique, project.fabrique_id)
         assert fabrique is not None  # noqa: S101 - a project's Fabrique (cascade)
         first = next(event.id for event in events if event.kind in NEWS_KINDS)
-        for follower in db.session.scalars(
-            select(Follower)
-            .where(Follower.project_id == project_id, Follower.unsubscribed_at.is_(None))
-            .order_by(Follower.id)
-        ):
+        told: set[str] = set()
+        for follower in _audience(project_id):
+            if follower.email in told:
+                continue  # following both a project and one merged into it: one mail
+            told.add(follower.email)
             subject, body = render_news(follower, project, fabrique, news)
             mail.queue(
                 dedupe_key=f"event:{first}:follower:{follower.id}",
@@ -584,6 +590,22 @@ def _queue_project(project_id: int, now: dt.datetime) -> int:
         db.session.commit()
         return 0
     return count
+
+
+def _audience(project_id: int) -> list[Follower]:
+    """Who is told of a project's news: its active followers, and those of the projects
+    merged into it (they followed what became part of it)."""
+    merged = select(Project.id).where(Project.merged_into_id == project_id)
+    return list(
+        db.session.scalars(
+            select(Follower)
+            .where(
+                or_(Follower.project_id == project_id, Follower.project_id.in_(merged)),
+                Follower.unsubscribed_at.is_(None),
+            )
+            .order_by(Follower.id)
+        )
+    )
 
 
 def personalise(row: OutboxMail) -> dict[str, str] | None:
