@@ -34,6 +34,8 @@ def set_up(client: FlaskClient, portfolio: Any, slug: str | None = None) -> dict
     committee_id = int(committee_url.rsplit("/", 1)[1])
     page = text(client.get(committee_url))
     assert "Besoin social" in page and "Engagement des partenaires" in page
+    assert re.search(r"<title>Comité de pilotage · [^<]+ · Semis</title>", page)
+    assert page.count('id="delete-committee"') == 1
     added = client.post(
         f"{committee_url}/membres", data={"name": "Inès Martin", "role": "Personne élue"}
     )
