@@ -170,7 +170,7 @@ def test_duplicates_page_accepts_and_dismisses(
         as_text=True
     )
     funnel = client.get(f"/fabriques/{ref.slug}/funnel").get_data(as_text=True)
-    assert "3 idées dans le portefeuille" in funnel
+    assert "3 projets dans le portefeuille" in funnel
 
 
 def test_the_funnel_page_is_a_set_of_tables(client: FlaskClient, new_fabrique: Any) -> None:
@@ -178,7 +178,7 @@ def test_the_funnel_page_is_a_set_of_tables(client: FlaskClient, new_fabrique: A
     as_facilitator(client, ref.member_email)
     upload(client, ref.slug, document())
     page = client.get(f"/fabriques/{ref.slug}/funnel").get_data(as_text=True)
-    assert page.count("<caption") == 3
+    assert page.count("<caption") == 4
     assert '<th scope="row"><bdi>Lyon</bdi></th>' in page
     by_territory = page[page.index('data-funnel="by-territory"') :]
     row = by_territory[by_territory.index("<bdi>Lyon</bdi>") :]

@@ -16,10 +16,12 @@ from ..exports.report import VOLUNTEER_LABELS
 from ..models import Fabrique
 from ..schemas import parse_stage_change
 from ..schemas.portfolio import parse_fabrique_form, parse_member_email, suggest_slug
+from ..schemas.projects import ProjectFilter, parse_project_filter
 from ..services import fabriques, portfolio
 from ..stages import STAGES
 from .access import me, member_fabrique
 from .common import form_page, import_limit, read_within
+from .projects import PROJECT_KIND_LABELS
 
 bp = Blueprint("fabrique", __name__, url_prefix="/fabriques")
 
@@ -36,6 +38,7 @@ def _labels() -> dict[str, Any]:
     return {
         "stage_source_labels": STAGE_SOURCE_LABELS,
         "volunteer_labels": VOLUNTEER_LABELS,
+        "project_kind_labels": PROJECT_KIND_LABELS,
     }
 
 
@@ -247,11 +250,13 @@ def _idea_page(fabrique: Fabrique, idea_id: int, error: WorkshopError | None = N
     merged_into = (
         portfolio.idea(fabrique, idea.merged_into_id) if idea.merged_into_id is not None else None
     )
+    project = portfolio.project_in(fabrique, idea.project_id) if idea.project_id else None
     return form_page(
         "fabrique/idea.html",
         error,
         fabrique=fabrique,
         idea=idea,
+        project=project,
         session=sessions[idea.session_id],
         challenge=challenges.get(idea.challenge_id) if idea.challenge_id else None,
         merged_into=merged_into,
@@ -269,11 +274,12 @@ def idea(slug: str, idea_id: int) -> Any:
 @bp.post("/<slug>/ideas/<int:idea_id>/stage")
 @login_required
 def change_stage(slug: str, idea_id: int) -> Any:
-    """Move an idea to another follow-up stage (a reason is needed to abandon it)."""
+    """Move an idea's project to another follow-up stage (a reason is needed to
+    abandon it)."""
     fabrique = member_fabrique(slug)
     try:
         portfolio.change_stage(
-            fabrique, parse_stage_change({**request.form.to_dict(), "idea_id": idea_id})
+            fabrique, parse_stage_change({**request.form.to_dict(), "idea_id": idea_id}), by=me()
         )
     except WorkshopError as error:
         return _idea_page(fabrique, idea_id, error)
@@ -312,18 +318,33 @@ def decide(slug: str, proposal_id: int, decision: str) -> Any:
 @bp.get("/<slug>/funnel")
 @login_required
 def funnel(slug: str) -> Any:
-    """How many ideas are at each stage, in total, by territory and by session."""
+    """How many projects are at each stage (and got that far), in total, by territory,
+    session, origin and year; narrowed to a territory, an origin or a period."""
     fabrique = member_fabrique(slug)
-    counted = portfolio.funnel(fabrique)
-    return render_template(
+    error: WorkshopError | None = None
+    try:
+        where = parse_project_filter(request.args.to_dict())
+    except WorkshopError as refused:
+        error, where = refused, ProjectFilter()
+    counted = portfolio.funnel(fabrique, where)
+    return form_page(
         "fabrique/funnel.html",
+        error,
         fabrique=fabrique,
         funnel=counted,
+        where=where,
+        args=request.args,
+        choices=portfolio.filter_choices(fabrique),
+        pipeline=portfolio.PIPELINE,
         territory_rows=[
             (row["territory"] or _("Territory not given"), row["counts"], row["total"])
             for row in counted.by_territory
         ],
         session_rows=[
             (row["session"].title, row["counts"], row["total"]) for row in counted.by_session
+        ],
+        period_rows=[
+            (row["period"] or _("Date not known"), row["counts"], row["total"])
+            for row in counted.by_period
         ],
     )

@@ -40,6 +40,7 @@ from .project_work import (
 from .projects import project_in
 from .proposals import MERGE_CANDIDATES, MERGE_MIN_SCORE
 from .queries import (
+    PIPELINE,
     Funnel,
     IdeaFilter,
     challenges_of,
@@ -63,6 +64,7 @@ from .serialize import (
 __all__ = [
     "MERGE_CANDIDATES",
     "MERGE_MIN_SCORE",
+    "PIPELINE",
     "Funnel",
     "IdeaFilter",
     "ImportResult",
