@@ -327,3 +327,22 @@ def test_removing_a_member_erases_their_grades(app: Flask, portfolio: Any) -> No
         committees.remove_member(fabrique_of(s["world"].fabrique), s["committee"], member.id)
         assert db.session.scalar(select(Grade)) is None
         assert db.session.scalar(select(CommitteeMember)) is None
+
+
+def test_a_decision_recorded_by_a_tool_names_it(app: Flask, portfolio: Any) -> None:
+    s = setup_meeting(app, portfolio)
+    with app.app_context():
+        item = committees.decide(
+            fabrique_of(s["world"].fabrique),
+            s["committee"],
+            s["meeting"],
+            s["items"][0],
+            DecisionForm("postponed", "Attendre le budget", None),
+            by_label="Outil de suivi",
+        )
+        assert item.decided_by_id is None and item.decision == "postponed"
+        event = db.session.scalars(
+            select(ProjectEvent).where(ProjectEvent.kind == "decision")
+        ).one()
+        assert (event.by_id, event.by_label) == (None, "Outil de suivi")
+        assert event.data["reason"] == "Attendre le budget"

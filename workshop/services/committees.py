@@ -598,12 +598,15 @@ def decide(
     item_id: int,
     form: DecisionForm,
     *,
-    by: Facilitator,
+    by: Facilitator | None = None,
+    by_label: str = "",
 ) -> MeetingItem:
     """Record the committee's decision on a project of an open or closed meeting: on
     the agenda item (what, why, when, who) and in the project's history ("decision").
     « Dropped » moves the project to « abandoned » with the reason; any other decision
-    keeps its stage unless ``form.stage`` names a new one. Commits."""
+    keeps its stage unless ``form.stage`` names a new one. ``by`` is the member who
+    records it; ``by_label`` says who otherwise (an API token's name), else the history
+    names the committee. Commits."""
     lock_fabrique(fabrique.id)
     meeting = meeting_in(fabrique, committee_id, meeting_id)
     if meeting.status == "planned":
@@ -613,8 +616,9 @@ def decide(
     item.decision = Decision(form.decision).value
     item.decision_reason = form.reason
     item.decided_at = now
-    item.decided_by_id = by.id
+    item.decided_by_id = by.id if by is not None else None
     committee = meeting.committee
+    label = by_label or committee.name
     project = projects.project_in(fabrique, item.project_id)
     projects.record(
         project,
@@ -629,7 +633,7 @@ def decide(
             "meeting_date": meeting.date.isoformat(),
         },
         by=by,
-        by_label=committee.name,
+        by_label=label,
         at=now,
     )
     context = {"decision": item.decision, "meeting_id": meeting.id}
@@ -640,13 +644,11 @@ def decide(
             Stage.ABANDONED.value,
             reason=form.reason,
             by=by,
-            by_label=committee.name,
+            by_label=label,
             extra=context,
         )
     elif form.stage is not None and form.stage != project.stage:
-        projects.set_stage(
-            fabrique, project.id, form.stage, by=by, by_label=committee.name, extra=context
-        )
+        projects.set_stage(fabrique, project.id, form.stage, by=by, by_label=label, extra=context)
     else:
         projects.touch(project, None)
     db.session.commit()
