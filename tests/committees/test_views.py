@@ -75,6 +75,7 @@ def test_a_committee_from_setup_to_decision(
     member = app.test_client()
     page = member.get(f"/comite/{s['secret']}")
     assert page.status_code == 200
+    assert page.headers["Cache-Control"] == "no-store"
     body = text(page)
     assert "Bonjour Inès Martin" in body and "Familles" in body and "à rejeter" in body
     with app.app_context():

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any
 
 from babel.dates import format_date
-from flask import Blueprint, current_app, flash, redirect, request, url_for
+from flask import Blueprint, current_app, flash, make_response, redirect, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -441,7 +441,7 @@ def decide(slug: str, committee_id: int, meeting_id: int, item_id: int) -> Any:
 
 def _member_page(token: str, error: WorkshopError | None = None, item_id: int | None = None) -> Any:
     member = committees.member_by_link(token)
-    return form_page(
+    body, status = form_page(
         "committees/member.html",
         error,
         token=token,
@@ -452,6 +452,10 @@ def _member_page(token: str, error: WorkshopError | None = None, item_id: int | 
         error_item=item_id,
         form=request.form if error else {},
     )
+    response = make_response(body, status)
+    # The address carries the member's secret: no shared cache keeps the page.
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 @bp.get("/comite/<token>")
