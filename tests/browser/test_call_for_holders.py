@@ -138,6 +138,12 @@ def test_a_visitor_applies_and_the_member_chooses(
     expect(member.locator("#call-state")).to_contain_text("Pas dans l’appel")
     check_a11y(member, "members-holder-chosen")
     expect(member.locator("#project-holders")).to_contain_text("Porteur : Dominique")
+    # The project's own page shows its holder, and its call section the candidates.
+    member.click("#project-page-link")
+    expect(member.locator("main")).to_contain_text("Dominique")
+    expect(member.locator("#project-call-state")).to_contain_text("Pas dans l’appel")
+    expect(member.locator("#project-candidates")).to_contain_text("2 candidatures")
+    check_a11y(member, "project-page-with-holder")
 
     # Out of the call now: the public page says so.
     phone.goto(f"{fresh_server.url}/p/{SLUG}/appel")
