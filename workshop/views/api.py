@@ -22,11 +22,13 @@ from ..config import ROOT
 from ..errors import ValidationError
 from ..exports.document import build_json
 from ..extensions import csrf, db
-from ..models import ApiToken, CandidateStatus, Fabrique
-from ..schemas.api import parse_candidate_patch
-from ..schemas.api_json import serialize_candidate
+from ..models import ApiToken, CandidateStatus, Fabrique, Project
+from ..schemas.api import parse_candidate_patch, parse_project_query
+from ..schemas.api_json import serialize_candidate, serialize_decision, serialize_entry
 from ..schemas.candidates import CandidateChange, parse_met_candidate
-from ..services import candidates, fabriques, portfolio
+from ..schemas.projects import ProjectFilter
+from ..services import candidates, committees, fabriques, portfolio
+from ..services.portfolio import projects
 from ..stages import STAGES
 from .common import import_limit, read_within
 
@@ -230,6 +232,65 @@ def import_export() -> Any:
     return jsonify(result.to_dict()), (201 if result.status == "created" else 200)
 
 
+# ---------------------------------------------------------------------------- projects
+
+
+def _project_json(fabrique: Fabrique, project_id: int) -> tuple[Project, dict[str, Any]]:
+    project = projects.project_in(fabrique, project_id)
+    return project, portfolio.serialize_project(project)
+
+
+def _with_etag(body: dict[str, Any], version: int, status: int = 200) -> Response:
+    """``body`` as JSON with the project's version as its ``ETag``."""
+    response = jsonify(body)
+    response.status_code = status
+    response.set_etag(str(version))
+    return response
+
+
+@bp.get("/projects")
+def project_list() -> Any:
+    """Projects of the portfolio, filtered and paginated (absent and merged on request)."""
+    fabrique = _fabrique()
+    query = parse_project_query(request.args.to_dict())
+    session_id = None
+    if query.session_uid is not None:
+        session_id = portfolio.session_in(fabrique, uid=query.session_uid).id
+    where = ProjectFilter(
+        stage=query.stage,
+        territory=query.territory,
+        session_id=session_id,
+        kind=query.kind,
+        include_absent=query.include_absent,
+        include_merged=query.include_merged,
+    )
+    page = query.page
+    found = portfolio.find_projects(fabrique, where, page.offset, page.per_page)
+    return jsonify(
+        {
+            "projects": [portfolio.serialize_project(p) for p in found],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": portfolio.count_projects(fabrique, where),
+        }
+    )
+
+
+@bp.get("/projects/<int:project_id>")
+def project(project_id: int) -> Any:
+    """One project with its holders; its history too with ``?history=1``."""
+    fabrique = _fabrique()
+    found, body = _project_json(fabrique, project_id)
+    result: dict[str, Any] = {"project": body}
+    if request.args.get("history") == "1":
+        names = {m.id: m.name for m in fabriques.members_of(fabrique)}
+        result["history"] = [
+            serialize_entry(e, names.get(e.by_id) if e.by_id else None)
+            for e in projects.history(found)
+        ]
+    return _with_etag(result, found.version)
+
+
 # ------------------------------------------------------------ candidates (call for holders)
 
 
@@ -267,3 +328,21 @@ def update_candidate(project_id: int, candidate_id: int) -> Any:
         fabrique, project_id, candidate_id, CandidateChange(status, notes), by_label=by_label
     )
     return jsonify({"candidate": serialize_candidate(changed)})
+
+
+# ------------------------------------------------------------------ committees' decisions
+
+
+@bp.get("/projects/<int:project_id>/decisions")
+def project_decisions(project_id: int) -> Any:
+    """The committees' decisions on a project, latest meeting first."""
+    project = projects.project_in(_fabrique(), project_id)
+    return jsonify(
+        {
+            "decisions": [
+                serialize_decision(s.item, s.meeting, s.committee)
+                for s in committees.project_sittings(project)
+                if s.item.decision is not None
+            ]
+        }
+    )
