@@ -377,3 +377,47 @@ def test_followers_of_a_project_merged_into_another_hear_of_it_once(
         "b@example.org",
         "b@example.org",
     ]
+
+
+def test_a_withdrawn_offer_takes_its_follower_and_emails_away(
+    app: Flask, new_fabrique: Callable[..., FabriqueRef], new_project: Callable[..., int]
+) -> None:
+    fab = new_fabrique()
+    pid = new_project(fab.id)
+    imported(
+        app,
+        fab.id,
+        pid,
+        challenge_offers=[
+            offer("follow", "ana@example.org"),
+            offer("follow", "ben@example.org"),
+            offer("follow", "cid@example.org"),
+        ],
+        idea_offers=[],
+    )
+    _follow(app, fab, pid, "dan@example.org")  # from an idea box: not the session's
+    with app.app_context():
+        assert followers.sync_all() == 3
+        db.session.commit()
+        # Ben asks again himself, on the call for holders: his own request now.
+        followers.subscribe(fab.id, pid, "ben@example.org", source="call")
+        projects.set_stage(_fabrique(fab), pid, "launching")
+        db.session.commit()
+        assert followers.queue_news() == 4
+        # The newest export no longer holds their offers (consent withdrawn, erased).
+        db.session.scalars(select(PortfolioChallenge)).one().volunteers = [
+            offer("follow", "cid@example.org")
+        ]
+        db.session.commit()
+        followers.sync_all()
+        db.session.commit()
+    assert [row[1] for row in all_followers(app)] == [
+        "ben@example.org",
+        "cid@example.org",
+        "dan@example.org",
+    ]
+    assert sorted(row.to for row in _outbox(app)) == [
+        "ben@example.org",
+        "cid@example.org",
+        "dan@example.org",
+    ]

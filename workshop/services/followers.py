@@ -149,7 +149,10 @@ def subscribe(
     if clean_name:
         follower.name = clean_name
     if source in EXPLICIT_SOURCES:
+        # Their own new request: it no longer hangs on a session's offer.
         follower.language = _language(language)
+        follower.source = source
+        follower.source_ref = source_ref
     return follower
 
 
@@ -313,8 +316,10 @@ def sync_from_sessions(fabrique_id: int, project_ids: Iterable[int] | None = Non
     ``project_ids`` of ``fabrique_id`` (all its projects when ``None``). Not committed.
 
     Idempotent: an address already following the project (or that unsubscribed from
-    it) is left as it is; ``source_ref`` is the imported row's reference. Returns how
-    many followers were added."""
+    it) is left as it is; ``source_ref`` is the imported row's reference. A follower who
+    came from an offer that the imports no longer hold (consent withdrawn, data erased
+    in the workshop) is deleted with their emails. Returns how many followers were
+    added."""
     return _sync(fabrique_id, project_ids)
 
 
@@ -324,14 +329,16 @@ def sync_all() -> int:
 
 
 def _sync(fabrique_id: int | None, project_ids: Iterable[int] | None) -> int:
+    chosen = None if project_ids is None else list(project_ids)
     wanted: dict[tuple[int, str], tuple[int, str | None, str, str]] = {}
     for row_fabrique, project_id, reference, volunteers, language in _offer_rows(
-        fabrique_id, project_ids
+        fabrique_id, chosen
     ):
         for address, name in _follow_offers(volunteers):
             wanted.setdefault(
                 (project_id, address), (row_fabrique, name, reference, language or "fr")
             )
+    _forget_withdrawn(fabrique_id, chosen, set(wanted))
     if not wanted:
         return 0
     known = {
@@ -357,6 +364,28 @@ def _sync(fabrique_id: int | None, project_ids: Iterable[int] | None) -> int:
         )
         added += follower is not None
     return added
+
+
+def _forget_withdrawn(
+    fabrique_id: int | None, project_ids: list[int] | None, offered: set[tuple[int, str]]
+) -> None:
+    """Delete the followers who came from a session's offer that the newest import no
+    longer holds (the person withdrew their consent or erased their data in the
+    workshop), with their emails: their address goes with their consent."""
+    query = select(Follower).where(Follower.source == "session")
+    if fabrique_id is not None:
+        query = query.where(Follower.fabrique_id == fabrique_id)
+    if project_ids is not None:
+        query = query.where(Follower.project_id.in_(project_ids))
+    for follower in db.session.scalars(query):
+        if (follower.project_id, follower.email) in offered:
+            continue
+        db.session.execute(
+            delete(OutboxMail)
+            .where(OutboxMail.follower_id == follower.id)
+            .execution_options(synchronize_session=False)
+        )
+        db.session.delete(follower)
 
 
 # ------------------------------------------------------------------------- the news
