@@ -290,3 +290,28 @@ def test_the_project_pages_section(
     assert f'name="next" value="/fabriques/{ref.slug}/projets/{project.id}"' in html
     assert "1 candidature" in html and "Reçue : 1" in html
     assert "d@example.org" not in html  # the summary counts, the candidates' page shows
+
+
+def test_a_refused_call_keeps_what_was_typed(
+    client: FlaskClient, new_fabrique: NewFabrique, new_project: NewProject
+) -> None:
+    ref = new_fabrique()
+    project = new_project(ref, stage="launched")
+    as_facilitator(client, ref.member_email)
+    response = client.post(
+        f"/fabriques/{ref.slug}/appel/{project.id}/call",
+        data={
+            "in_call": "1",
+            "call_text": "Texte tapé",
+            "next": f"/fabriques/{ref.slug}/projets/{project.id}",
+        },
+    )
+    assert response.status_code == 400
+    html = page(response)
+    assert "Seul un projet qui cherche un porteur peut être dans l’appel" in html
+    assert "Texte tapé" in html
+    stale = client.post(
+        f"/fabriques/{ref.slug}/appel/{project.id}/call",
+        data={"in_call": "", "call_text": "x", "version": "999"},
+    )
+    assert stale.status_code == 409

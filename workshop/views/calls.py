@@ -251,7 +251,8 @@ def project(slug: str, project_id: int) -> Any:
 @login_required
 def set_in_call(slug: str, project_id: int) -> Any:
     """Put the project into the call (with its public text) or take it out; back to the
-    page the form was on."""
+    page the form was on (a refusal shows on the candidates' page, with the form as
+    typed)."""
     fabrique = member_fabrique(slug)
     back = _local(request.form.get("next"))
     try:
@@ -259,9 +260,7 @@ def set_in_call(slug: str, project_id: int) -> Any:
             fabrique, project_id, parse_call_setting(request.form.to_dict()), by=me()
         )
     except WorkshopError as error:
-        if back:
-            flash(str(error.message), "error")
-            return redirect(back)
+        # Shown on the candidates' page, which has the same form, with what was typed.
         return _project_page(fabrique, project_id, error, failed="call")
     if project.in_call:
         flash(_("The project is in the call for holders."), "success")
