@@ -7,6 +7,7 @@ Whatever the payload, a parser returns a value within the limits or raises a
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from typing import Any
 
 from flask import Flask
@@ -95,14 +96,15 @@ def test_a_valid_patch_keeps_what_was_sent(
         "sheet": {"need_who": need},
     }
     result = _parse(app, s.parse_project_patch, payload)
-    if stage == "abandoned" and not reason.strip():
+    if stage == "abandoned" and not unicodedata.normalize("NFC", reason).strip():
         assert isinstance(result, ValidationError)
         assert result.details["field"] == "abandon_reason"
         return
     assert isinstance(result, s.ProjectPatch)
     assert (result.version, result.stage) == (version, stage)
-    assert result.abandon_reason == (reason.strip() if stage == "abandoned" else "")
-    assert result.sheet == {"need_who": need.strip()}
+    kept_reason = unicodedata.normalize("NFC", reason).strip()
+    assert result.abandon_reason == (kept_reason if stage == "abandoned" else "")
+    assert result.sheet == {"need_who": unicodedata.normalize("NFC", need).strip()}
 
 
 def test_patch_refusals_name_the_field(app: Flask) -> None:
@@ -167,3 +169,54 @@ def test_since_reads_times_and_dates_in_utc(app: Flask) -> None:
         assert s.parse_since({}, "at") is None
     error = _parse(app, lambda a: s.parse_since(a, "at"), {"at": "hier"})
     assert isinstance(error, ValidationError) and error.details["field"] == "at"
+
+
+@PROPERTIES
+@given(
+    payload=st.one_of(
+        json_like,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "status": st.one_of(st.sampled_from([*s.CANDIDATE_STATUSES, "hired"]), scalars),
+                "notes": st.one_of(any_text, scalars),
+                "name": scalars,
+            },
+        ),
+    )
+)
+def test_any_candidate_change_parses_or_names_a_field(app: Flask, payload: Any) -> None:
+    result = _parse(app, s.parse_candidate_patch, payload)
+    if isinstance(result, ValidationError):
+        return
+    assert result.status is not None or result.notes is not None
+    assert result.status is None or result.status in s.CANDIDATE_STATUSES
+    assert result.notes is None or len(result.notes) <= s.CANDIDATE_NOTES_MAX
+
+
+@PROPERTIES
+@given(
+    payload=st.one_of(
+        json_like,
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "item_id": st.one_of(st.integers(-1, 3), scalars),
+                "decision": st.one_of(
+                    st.sampled_from(["prioritised", "study_further", "postponed", "dropped"]),
+                    scalars,
+                ),
+                "reason": st.one_of(any_text, scalars),
+                "stage": st.one_of(st.sampled_from([*STAGES, None, ""]), scalars),
+            },
+        ),
+    )
+)
+def test_any_decision_parses_or_names_a_field(app: Flask, payload: Any) -> None:
+    result = _parse(app, s.parse_item_decision, payload)
+    if isinstance(result, ValidationError):
+        return
+    assert result.item_id >= 1
+    assert result.form.decision != "dropped" or result.form.reason
+    assert result.form.stage is None or result.form.stage in STAGES
+    assert result.form.stage != "abandoned"

@@ -1,5 +1,6 @@
-"""What the Fabrique's tools send to ``/api/v1/``: the filters of a project list and the
-changes of a project (``PATCH /projects/{id}``), checked before any service runs.
+"""What the Fabrique's tools send to ``/api/v1/``: the filters of a project list, the
+changes of a project (``PATCH /projects/{id}``) and of a candidate, a committee's
+decision, checked before any service runs.
 
 Every refusal is a :class:`~workshop.errors.ValidationError` naming the field (``sheet.<key>``
 inside the sheet), so a tool can tell its user what to fix; an unknown field is refused
@@ -17,6 +18,7 @@ from flask_babel import gettext as _
 from ..errors import ValidationError
 from ..models import Maturity
 from ..stages import STAGES, abandon_reason_for
+from .committees import DecisionForm, parse_decision
 from .fields import TERRITORY_MAX, boolean, integer, optional_choice, require_mapping, text
 from .follow_up import QUALIFICATION_TEXTS, parse_insee_code
 
@@ -219,3 +221,28 @@ def parse_candidate_patch(payload: Any) -> CandidatePatch:
             _("Nothing to change: give a status or notes."), field="status", reason="required"
         )
     return CandidatePatch(status, notes)
+
+
+DECISION_FIELDS = ("item_id", "decision", "reason", "stage")
+
+
+@dataclass(frozen=True)
+class ItemDecision:
+    """A committee's decision a tool records on an agenda item of a project."""
+
+    item_id: int
+    form: DecisionForm
+
+
+def parse_item_decision(payload: Any) -> ItemDecision:
+    """``{"item_id", "decision", "reason"?, "stage"?}``: the agenda item (one of the
+    project's, listed as ``pending``), then the decision as a member records it."""
+    data = require_mapping(payload)
+    for key in data:
+        if key not in DECISION_FIELDS:
+            raise ValidationError(
+                _("This field is not known here."), field=str(key), reason="unknown"
+            )
+    item_id = integer(data, "item_id", minimum=1)
+    assert item_id is not None  # noqa: S101 - required above
+    return ItemDecision(item_id, parse_decision(data))

@@ -53,8 +53,10 @@ def serialize_candidate(candidate: Candidate) -> dict[str, Any]:
     }
 
 
-def serialize_decision(item: MeetingItem, meeting: Meeting, committee: Committee) -> dict[str, Any]:
-    """A committee's decision on a project of a meeting's agenda (``item.decision`` set)."""
+def serialize_agenda_item(
+    item: MeetingItem, meeting: Meeting, committee: Committee
+) -> dict[str, Any]:
+    """A project on a meeting's agenda, still waiting for the committee's decision."""
     return {
         "id": item.id,
         "project_id": item.project_id,
@@ -66,6 +68,13 @@ def serialize_decision(item: MeetingItem, meeting: Meeting, committee: Committee
             "place": meeting.place,
             "status": meeting.status,
         },
+    }
+
+
+def serialize_decision(item: MeetingItem, meeting: Meeting, committee: Committee) -> dict[str, Any]:
+    """A committee's decision on a project of a meeting's agenda (``item.decision`` set)."""
+    return {
+        **serialize_agenda_item(item, meeting, committee),
         "decision": item.decision,
         "reason": item.decision_reason,
         "decided_at": iso(item.decided_at),

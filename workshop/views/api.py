@@ -19,12 +19,17 @@ from flask import Blueprint, Response, g, jsonify, request
 from flask_babel import gettext as _
 
 from ..config import ROOT
-from ..errors import ValidationError
+from ..errors import NotFound, ValidationError
 from ..exports.document import build_json
 from ..extensions import csrf, db
 from ..models import ApiToken, CandidateStatus, Fabrique, Project
-from ..schemas.api import parse_candidate_patch, parse_project_query
-from ..schemas.api_json import serialize_candidate, serialize_decision, serialize_entry
+from ..schemas.api import parse_candidate_patch, parse_item_decision, parse_project_query
+from ..schemas.api_json import (
+    serialize_agenda_item,
+    serialize_candidate,
+    serialize_decision,
+    serialize_entry,
+)
 from ..schemas.candidates import CandidateChange, parse_met_candidate
 from ..schemas.projects import ProjectFilter
 from ..services import candidates, committees, fabriques, portfolio
@@ -335,14 +340,44 @@ def update_candidate(project_id: int, candidate_id: int) -> Any:
 
 @bp.get("/projects/<int:project_id>/decisions")
 def project_decisions(project_id: int) -> Any:
-    """The committees' decisions on a project, latest meeting first."""
+    """The committees' decisions on a project, latest meeting first, and the agenda
+    items still waiting for one (``pending``)."""
     project = projects.project_in(_fabrique(), project_id)
+    sittings = committees.project_sittings(project)
     return jsonify(
         {
             "decisions": [
                 serialize_decision(s.item, s.meeting, s.committee)
-                for s in committees.project_sittings(project)
+                for s in sittings
                 if s.item.decision is not None
-            ]
+            ],
+            "pending": [
+                serialize_agenda_item(s.item, s.meeting, s.committee)
+                for s in sittings
+                if s.item.decision is None
+            ],
         }
     )
+
+
+@bp.post("/projects/<int:project_id>/decisions")
+def record_decision(project_id: int) -> Any:
+    """Record a committee's decision on one of the project's agenda items (the
+    meeting must be open or closed); « dropped » abandons the project with the reason."""
+    token = _writer()
+    asked = parse_item_decision(_body())
+    project = projects.project_in(token.fabrique, project_id)
+    sitting = next(
+        (s for s in committees.project_sittings(project) if s.item.id == asked.item_id), None
+    )
+    if sitting is None:
+        raise NotFound(field="item_id")
+    item = committees.decide(
+        token.fabrique,
+        sitting.committee.id,
+        sitting.meeting.id,
+        sitting.item.id,
+        asked.form,
+        by_label=_by_label(token),
+    )
+    return jsonify({"decision": serialize_decision(item, sitting.meeting, sitting.committee)}), 201
