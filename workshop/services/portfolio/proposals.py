@@ -3,6 +3,10 @@
 Each import proposes merging the ideas it added or reworded with look-alike ideas of
 the Fabrique's other sessions (:func:`propose_merges`); a member accepts or dismisses
 each proposal (:mod:`.follow_up`).
+
+The comparison is CPU work (a session of 1,000 ideas against five others: about half a
+second, most of it numpy): it runs through :func:`workshop.offload.run_blocking`, off the
+event loop, between the reads and the writes it needs.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from sqlalchemy import insert, or_, select
 from ...extensions import db
 from ...grouping import nearby
 from ...models import MergeStatus, PortfolioIdea, PortfolioMergeProposal, PortfolioSession
+from ...offload import run_blocking
 
 # Cosine similarity (character n-grams, workshop.grouping.nearby) from which two ideas
 # of different sessions are proposed for merging; the hint on phones starts at 0.3.
@@ -34,6 +39,16 @@ def _language(document: dict[str, Any]) -> str:
     return language if language in ("fr", "en") else "fr"
 
 
+def look_alikes(others: list[str], mine: list[str], lang: str) -> list[list[nearby.Match]]:
+    """For each of ``mine``, the (at most :data:`MERGE_CANDIDATES`) texts of ``others``
+    scoring at least :data:`MERGE_MIN_SCORE`, best first. Computes only (no database):
+    :func:`propose_merges` runs it off the event loop."""
+    if not others or not mine:
+        return [[] for _ in mine]
+    index = nearby.SimilarityIndex(others, lang)
+    return index.query_many(mine, MERGE_CANDIDATES, MERGE_MIN_SCORE)
+
+
 def propose_merges(
     fabrique_id: int, session: PortfolioSession, idea_ids: list[int], document: dict[str, Any]
 ) -> int:
@@ -41,8 +56,8 @@ def propose_merges(
 
     Called by the import, inside its transaction (it does not commit); the number of
     proposals made. Uses the character n-gram similarity of
-    :mod:`workshop.grouping.nearby`; a pair already proposed, accepted or dismissed
-    (either way round) is never proposed again.
+    :mod:`workshop.grouping.nearby` (:func:`look_alikes`, off the event loop); a pair
+    already proposed, accepted or dismissed (either way round) is never proposed again.
     """
     if not idea_ids:
         return 0
@@ -57,9 +72,6 @@ def propose_merges(
     ).all()
     if not others:
         return 0
-    index = nearby.SimilarityIndex(
-        [_idea_text(o.title, o.body) for o in others], _language(document)
-    )
     mine = db.session.execute(
         select(PortfolioIdea.id, PortfolioIdea.title, PortfolioIdea.body).where(
             PortfolioIdea.id.in_(idea_ids)
@@ -76,10 +88,13 @@ def propose_merges(
             )
         ).all()
     }
-    rows = []
-    matches = index.query_many(
-        [_idea_text(i.title, i.body) for i in mine], MERGE_CANDIDATES, MERGE_MIN_SCORE
+    matches = run_blocking(
+        look_alikes,
+        [_idea_text(o.title, o.body) for o in others],
+        [_idea_text(i.title, i.body) for i in mine],
+        _language(document),
     )
+    rows = []
     for idea, found in zip(mine, matches, strict=True):
         for match in found:
             other = others[match.index].id
