@@ -191,3 +191,22 @@ def test_mail_commands(
     assert "sent 1" in result.output and "failed 0" in result.output
     with app.app_context():
         assert db.session.scalars(select(OutboxMail)).one().status == MailStatus.SENT
+
+
+def test_a_subject_with_line_breaks_goes_out_on_one_line(
+    app: Flask, smtp_server: SmtpServer
+) -> None:
+    app.config.update(MAIL_SERVER="127.0.0.1", MAIL_PORT=smtp_server.port)
+    with app.app_context():
+        mail.queue(
+            dedupe_key="k",
+            to="ana@example.org",
+            subject="« Un\r\nprojet »\nBcc: x@evil.example",
+            body="b",
+        )
+        db.session.commit()
+        assert mail.drain().sent == 1
+    message = smtp_server.received[0].message
+    assert message["Subject"] == "« Un projet » Bcc: x@evil.example"
+    assert message["Bcc"] is None
+    assert smtp_server.received[0].rcpt_tos == ["ana@example.org"]

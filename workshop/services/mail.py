@@ -115,7 +115,8 @@ def queue(
         follower_id=follower_id,
         dedupe_key=dedupe_key,
         to=to,
-        subject=subject,
+        # One line: a title typed with a line break must not break the header.
+        subject=" ".join(subject.split()),
         body=body,
         headers=dict(headers or {}),
         status=MailStatus.PENDING.value,
