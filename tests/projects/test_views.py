@@ -134,3 +134,17 @@ def test_another_fabriques_projects_are_not_found(
     assert client.get(f"/fabriques/{_ref.slug}/projets/").status_code in (403, 404)
     with app.app_context():
         assert project_titled("Comment mieux manger ?").version == 1
+
+
+def test_a_session_page_links_each_defi_to_its_project(
+    app: Flask, client: FlaskClient, new_fabrique: Any
+) -> None:
+    ref, defi, _bike = _setup(app, new_fabrique, client)
+    with app.app_context():
+        from sqlalchemy import select
+
+        from workshop.models import PortfolioSession
+
+        session_id = db.session.scalar(select(PortfolioSession.id))
+    html = client.get(f"/fabriques/{ref.slug}/sessions/{session_id}").get_data(as_text=True)
+    assert f"/fabriques/{ref.slug}/projets/{defi}" in html and "Son projet" in html

@@ -179,7 +179,8 @@ def upload(slug: str) -> Any:
         ),
         "updated": _(
             "Session « %(title)s » updated: %(added)d ideas added, %(updated)d updated, "
-            "%(removed)d removed, %(proposals)d possible duplicates.",
+            "%(removed)d no longer in the export (kept, marked as such), %(proposals)d "
+            "possible duplicates.",
             title=result.title,
             added=result.added,
             updated=result.updated,
@@ -211,6 +212,7 @@ def session(slug: str, session_id: int) -> Any:
         session=held,
         challenges=portfolio.challenges_of(held),
         by_challenge=by_challenge,
+        challenge_projects=portfolio.challenge_projects(held),
     )
 
 

@@ -22,6 +22,7 @@ from .importing import ImportResult, import_export
 from .project_queries import (
     ProjectDetail,
     ProjectRow,
+    challenge_projects,
     count_projects,
     counted,
     filter_choices,
@@ -73,6 +74,7 @@ __all__ = [
     "accept_merge",
     "add_note",
     "add_project_holder",
+    "challenge_projects",
     "challenges_of",
     "change_project_stage",
     "change_stage",

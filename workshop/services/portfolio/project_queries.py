@@ -238,3 +238,15 @@ def project_detail(fabrique: Fabrique, project_id: int) -> ProjectDetail:
         history=events,
         people=people,
     )
+
+
+def challenge_projects(session: PortfolioSession) -> dict[int, int]:
+    """The project of each défi of ``session``: défi id → project id."""
+    return {
+        challenge_id: project_id
+        for challenge_id, project_id in db.session.execute(
+            select(PortfolioChallenge.id, Project.id)
+            .join(Project, Project.challenge_id == PortfolioChallenge.id)
+            .where(PortfolioChallenge.session_id == session.id)
+        )
+    }
