@@ -139,6 +139,15 @@ class Config:
     MAIL_NEWS_MAX_AGE_DAYS = 7
     # Days a sent mail is kept in the outbox (what was sent to whom), then deleted.
     MAIL_KEEP_DAYS = 90
+    # The Fabrique's public pages (README « After the evening »): applications to its call
+    # for holders and postings to its idea boxes allowed per client address, and a
+    # committee member's grade saves per address.
+    CALL_APPLY_LIMIT = "10 per 10 minutes;30 per day"
+    IDEA_BOX_POST_LIMIT = "10 per minute;60 per hour;300 per day"
+    COMMITTEE_GRADING_LIMIT = "120 per hour"
+    # Days a candidate to a call for holders is kept after their last change, then
+    # `flask --app workshop purge` deletes them with their contact details.
+    CANDIDATE_RETENTION_DAYS = 365
 
 
 class TestConfig(Config):

@@ -32,7 +32,7 @@ from workshop.schemas.candidates import (
     CandidateChange,
     MetCandidate,
 )
-from workshop.services import candidates
+from workshop.services import candidates, privacy
 
 APPLICATION = Application(
     name="Dominique",
@@ -299,8 +299,9 @@ def project_ref_of(candidate: Candidate, idea: PortfolioIdea) -> bool:
     return bool(candidate.source_ref and idea.reference in candidate.source_ref)
 
 
+@pytest.mark.parametrize("through", ["candidates", "the purge command's service"])
 def test_purge_deletes_candidates_unchanged_for_a_year(
-    app: Flask, new_fabrique: NewFabrique, new_project: NewProject
+    app: Flask, new_fabrique: NewFabrique, new_project: NewProject, through: str
 ) -> None:
     ref = new_fabrique()
     project = new_project(ref, in_call=True)
@@ -315,7 +316,10 @@ def test_purge_deletes_candidates_unchanged_for_a_year(
             .values(updated_at=utcnow() - dt.timedelta(days=366))
         )
         db.session.commit()
-        assert candidates.purge_expired() == 1
+        if through == "candidates":
+            assert candidates.purge_expired() == 1
+        else:
+            privacy.purge()
         assert [c.id for c in db.session.scalars(select(Candidate))] == [fresh.id]
 
 

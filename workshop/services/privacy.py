@@ -45,7 +45,7 @@ from ..models import (
 from ..realtime import Facts
 from ..schemas import PrivacySettings, Role, serialize_idea, target_of
 from ..wire import IdeaChanged, ParticipantErased
-from . import event_log, ideas, lookup, seating, team, volunteers
+from . import candidates, event_log, ideas, lookup, seating, team, volunteers
 from .guards import require_facilitator
 from .participants import hash_token
 
@@ -224,7 +224,9 @@ def purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Purg
       stay, as the workshop's anonymous results;
     - withdrawn ideas keep no text, whenever they were withdrawn;
     - invitations to a team or an account go once their link has expired, or once
-      withdrawn, with the address they were for (:func:`.team.purge_invitations`).
+      withdrawn, with the address they were for (:func:`.team.purge_invitations`);
+    - candidates to a Fabrique's call for holders go ``CANDIDATE_RETENTION_DAYS`` after
+      their last change, with their contact details (:func:`.candidates.purge_expired`).
     """
     now = now or utcnow()
     log_days = int(current_app.config["EVENT_LOG_DAYS"])
@@ -244,6 +246,8 @@ def purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Purg
             db.session.commit()
     if team.purge_invitations(now=now, dry_run=dry_run) and not dry_run:
         db.session.commit()
+    if not dry_run:
+        candidates.purge_expired(now=now)
     return items
 
 
