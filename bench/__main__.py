@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 
-from . import export, fanout, goals, scale_out, tables, vote_storm
+from . import export, fanout, goals, portfolio, scale_out, tables, vote_storm
 from .harness import (
     BenchError,
     ScenarioResult,
@@ -39,6 +39,7 @@ SCENARIOS: dict[str, tuple[Run, AddArguments, tuple[str, ...]]] = {
     "scale_out": (scale_out.run, scale_out.add_arguments, ("scale_out",)),
     "export": (export.run, export.add_arguments, ("export",)),
     "tables": (tables.run, tables.add_arguments, tables.KEYS),
+    "portfolio": (portfolio.run, portfolio.add_arguments, ("portfolio",)),
 }
 MAX_PHONES = 5000
 

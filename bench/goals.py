@@ -105,6 +105,14 @@ GOALS: tuple[Goal, ...] = (
     ),
     Goal("tables.contribution.leaks", "tables: phones of other tables reached", "==", 0, "", "#13"),
     Goal("tables.rollup.max_s", "tables: screen roll-up after a contribution", "<=", 1, "s", "#13"),
+    Goal(
+        "portfolio.import_s",
+        "portfolio: a 1,000-idea session into five (no bare framework: n/a)",
+        "<=",
+        2,
+        "s",
+        "#15",
+    ),
 )
 
 
