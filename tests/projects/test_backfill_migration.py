@@ -88,8 +88,10 @@ def test_existing_portfolios_get_their_projects(file_app: Flask) -> None:
         _idea(spring, 2, "Marché", challenge_id=defi.id)
         kept = _idea(spring, 3, "Atelier vélo", stage="holder_search", stage_source="idea")
         _idea(autumn, 1, "Atelier de vélos", merged_into_id=kept.id)
-        db.session.commit()
+        # Read before the commit expires them: a refresh would select the columns later
+        # migrations add.
         defi_id, spring_id = defi.id, spring.id
+        db.session.commit()
         db.session.remove()
 
         flask_migrate.upgrade()

@@ -24,11 +24,30 @@ Workshop``):
   ``CommitteeMember``, ``Meeting``, ``MeetingItem`` (``Decision``), ``Grade``,
   ``ItemComment``; ``Candidate`` (``CandidateStatus``), ``Follower``, ``OutboxMail``
   (``MailStatus``); ``IdeaBox``.
+* :mod:`.cycles`: cohorts: ``Cycle`` (``CyclePreset``, ``cycle_facilitators``),
+  ``Enrolment``, ``CycleProject`` (``ProjectDecision``), ``LogbookEntry``,
+  ``FeedbackCard``, ``Juror``, ``JuryGrade``, ``JuryReview``, ``QuestionnaireAnswer``,
+  and a room's majority-judgment ``GradeVote``.
 """
 
 from .accounts import Facilitator, Invitation, workshop_facilitators
 from .base import TimestampMixin, UTCDateTime, new_uid, utcnow
 from .challenges import Challenge, GroupingSnapshot, Vote
+from .cycles import (
+    Cycle,
+    CyclePreset,
+    CycleProject,
+    Enrolment,
+    FeedbackCard,
+    GradeVote,
+    Juror,
+    JuryGrade,
+    JuryReview,
+    LogbookEntry,
+    ProjectDecision,
+    QuestionnaireAnswer,
+    cycle_facilitators,
+)
 from .follow_up import Maturity, Qualification, Stage, Volunteer, VolunteerKind
 from .ideas import Idea, IdeaStatus, Participant, Profile
 from .portfolio import (
@@ -74,6 +93,7 @@ from .tables import (
 from .workshops import Event, Phase, Workshop, WorkshopStatus
 
 __all__ = [
+    "DEFAULT_CONTRIBUTION_KINDS",
     "ApiToken",
     "Candidate",
     "CandidateStatus",
@@ -83,13 +103,18 @@ __all__ = [
     "CommitteeMember",
     "Contribution",
     "ContributionVote",
-    "DEFAULT_CONTRIBUTION_KINDS",
+    "Cycle",
+    "CyclePreset",
+    "CycleProject",
     "Decision",
+    "Enrolment",
     "Event",
     "Fabrique",
     "Facilitator",
+    "FeedbackCard",
     "Follower",
     "Grade",
+    "GradeVote",
     "GroupingSnapshot",
     "HolderKind",
     "Idea",
@@ -97,6 +122,10 @@ __all__ = [
     "IdeaStatus",
     "Invitation",
     "ItemComment",
+    "Juror",
+    "JuryGrade",
+    "JuryReview",
+    "LogbookEntry",
     "MailStatus",
     "Maturity",
     "Meeting",
@@ -111,10 +140,12 @@ __all__ = [
     "PortfolioSession",
     "Profile",
     "Project",
+    "ProjectDecision",
     "ProjectEvent",
     "ProjectHolder",
     "ProjectKind",
     "Qualification",
+    "QuestionnaireAnswer",
     "Review",
     "Seat",
     "Stage",
@@ -126,6 +157,7 @@ __all__ = [
     "Vote",
     "Workshop",
     "WorkshopStatus",
+    "cycle_facilitators",
     "default_contribution_kinds",
     "fabrique_members",
     "new_uid",

@@ -45,6 +45,9 @@ class Participant(TimestampMixin, Base):
     # Set when the participant's data was erased (by them, a facilitator or the purge):
     # the row stays, empty, so that their anonymous votes still count.
     erased_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The cycle enrolment this participant is (the same person in every session of a
+    # cycle: models/cycles.py); not a foreign key, so adding it rebuilds no table.
+    enrolment_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
 
 
 class Idea(TimestampMixin, Base):

@@ -102,6 +102,9 @@ class PortfolioSession(TimestampMixin, Base):
     participants_count: Mapped[int] = mapped_column(Integer, default=0)
     # People by the profile they chose when joining (export 1.2 on), else None.
     participants_by_profile: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
+    # A session of a cycle (export 1.3 on): the cycle, its sessions and projects, as
+    # exported (``cycle`` of docs/export.schema.json), else None.
+    cycle: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     url: Mapped[str] = mapped_column(Text, default="")
     # Which export is held: its version, when it was made, and its integrity digest.
     schema_version: Mapped[str] = mapped_column(String(10))

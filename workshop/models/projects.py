@@ -42,6 +42,7 @@ class ProjectKind(StrEnum):
     IDEA = "idea"  # one idea of an imported session (no défi, or taken out of it)
     BOX = "box"  # posted by an inhabitant in an idea box
     RELAYED = "relayed"  # a need relayed by a collectivité, an association, a company…
+    CYCLE = "cycle"  # a holder's project of a cycle (cohort), imported with its session
 
 
 class Review(StrEnum):
@@ -98,6 +99,8 @@ class Project(TimestampMixin, Base):
     source_kind: Mapped[str] = mapped_column(String(20), default="")
     source_name: Mapped[str] = mapped_column(Text, default="")
     author_name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # A cycle project's identity across exports: "<cycle uid>/project/<id>".
+    reference: Mapped[str | None] = mapped_column(String(120), nullable=True, index=True)
     review: Mapped[str] = mapped_column(String(10), default=Review.ACCEPTED)
     # Follow-up.
     stage: Mapped[str] = mapped_column(String(20), default=Stage.TO_STUDY)

@@ -92,6 +92,13 @@ class Workshop(TimestampMixin, Base):
     # (and cascade-delete everything under it) in the migration. A table that is gone
     # (deleted, or with its défi) simply is no spotlight; the services clear it.
     spotlight_table_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # Cohorts (models/cycles.py): the cycle this workshop is a session of, and its theme
+    # there (« charte sociale », « modèle économique »…); the project a pitch step has in
+    # its spotlight. Plain integers, not foreign keys, for the reason above: the services
+    # clear them.
+    cycle_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)
+    cycle_theme: Mapped[str] = mapped_column(String(140), default="", server_default="")
+    spotlight_project_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
 
     owner: Mapped[Facilitator] = relationship(foreign_keys=[owner_id])
     facilitators: Mapped[list[Facilitator]] = relationship(
