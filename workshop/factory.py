@@ -358,6 +358,10 @@ def register_blueprints(app: Flask) -> None:
 
     for module in (projects, committees, calls, idea_boxes, reports, followers):
         app.register_blueprint(module.bp)
+    from .views import cycles, jury, my_project
+
+    for module in (cycles, my_project, jury):
+        app.register_blueprint(module.bp)
     from .stages import MATURITY_LABELS, STAGE_LABELS
     from .views.common import inject_globals
 

@@ -1,0 +1,1 @@
+"""Holders' projects across a cycle: pitch, note d'intention, logbook, next steps."""

@@ -1,0 +1,1 @@
+"""Cycles: programmes of sessions for one cohort, enrolment, one identity across them."""

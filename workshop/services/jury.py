@@ -1,0 +1,1 @@
+"""A cycle's jury: jurors invited by link, grades on a grid, deliberation and decisions."""
