@@ -63,3 +63,37 @@ def test_an_idea_launched_in_the_portfolio_survives_being_hidden_in_the_workshop
         assert project.absent_since is not None
         kinds = [e.kind for e in projects.history(project)]
         assert kinds[0] == "absent" and "stage_changed" in kinds and kinds[-1] == "created"
+
+
+def test_an_idea_its_author_withdrew_keeps_the_work_but_not_the_text(
+    app: Flask, new_fabrique: Any
+) -> None:
+    ref = new_fabrique()
+    document = build_document(ideas=[idea(1, "Atelier vélo", None, body="Texte de Camille")])
+    with app.app_context():
+        fabrique = db.session.get(Fabrique, ref.id)
+        assert fabrique is not None
+        portfolio.import_export(fabrique, document)
+        item = db.session.scalar(select(PortfolioIdea))
+        assert item is not None and item.project_id is not None
+        projects.set_stage(fabrique, item.project_id, "opportunity_study")
+        db.session.commit()
+        project_id = item.project_id
+
+        newer = copy.deepcopy(document)
+        del newer["integrity"]
+        newer["exported_at"] = "2026-11-25T08:00:00Z"
+        newer["ideas"][0].update(state="withdrawn", title="", body="", author=None)
+        portfolio.import_export(fabrique, sign(newer))
+        db.session.expire_all()
+
+        kept = db.session.get(PortfolioIdea, item.id)
+        project = db.session.get(Project, project_id)
+        assert kept is not None and project is not None
+        assert (kept.title, kept.body, kept.author_name) == ("", "", None)
+        assert kept.absent_since is not None
+        assert (project.title, project.summary, project.stage) == ("", "", "opportunity_study")
+        history = projects.history(project)
+        assert {e.kind for e in history[:2]} == {"withdrawn", "absent"}
+        assert "Atelier vélo" not in str([e.data for e in history])
+        assert "Texte de Camille" not in str([e.data for e in history])

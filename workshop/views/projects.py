@@ -56,6 +56,7 @@ HISTORY_LABELS = {
     "duplicate_linked": _l("Duplicate idea noted"),
     "absent": _l("No longer in its session's export"),
     "present": _l("Back in its session's export"),
+    "withdrawn": _l("Withdrawn by its author in the workshop: its text is no longer kept"),
     "candidate": _l("New candidate"),
     "candidate_updated": _l("Candidate updated"),
     "candidate_status": _l("Candidate's status changed"),

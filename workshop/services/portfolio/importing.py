@@ -449,6 +449,18 @@ def _sync_ideas(
             .where(PortfolioIdea.id.in_(gone))
             .values(absent_since=now, updated_at=now)
         )
+    # An idea its author withdrew loses its text and author here too, as in the workshop
+    # (the text of a withdrawn idea is never kept: docs/privacy.md); the row stays.
+    withdrawn_refs = {
+        i["reference"] for i in document["ideas"] if i.get("state") == IdeaStatus.WITHDRAWN
+    }
+    withdrawn = [old.id for ref, old in existing.items() if ref in withdrawn_refs]
+    if withdrawn:
+        db.session.execute(
+            update(PortfolioIdea)
+            .where(PortfolioIdea.id.in_(withdrawn))
+            .values(title="", body="", need="", author_name=None, updated_at=now)
+        )
     if updates:
         db.session.execute(update(PortfolioIdea), updates)
     added: list[int] = []

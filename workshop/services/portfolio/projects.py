@@ -415,6 +415,9 @@ def sync_session(session: PortfolioSession, now: dt.datetime) -> None:
         own = members.get(project.id, [])
         if project.kind == ProjectKind.IDEA and len(own) == 1 and project not in created:
             item = own[0]
+            if item.absent_since is not None and not item.title:
+                _forget_texts(project, now)  # withdrawn by its author
+                continue
             values = {"title": item.title, "summary": item.body}
             values.update(project_follow_up(item.qualification, session.territory))
             _follow_export(project, values, now, touched)
@@ -430,6 +433,30 @@ def sync_session(session: PortfolioSession, now: dt.datetime) -> None:
             rows.append(not challenge_absent[project.challenge_id])
         if rows:
             _mark_presence(project, any(rows), now)
+
+
+def _forget_texts(project: Project, now: dt.datetime) -> None:
+    """An idea's own project whose idea its author withdrew in the workshop: its title
+    and description (the author's text) are no longer kept, here nor in its history
+    (the text of a withdrawn idea is never kept: docs/privacy.md); the member's work
+    (stage, sheet, holders, notes) stays."""
+    if not project.title and not project.summary:
+        return
+    project.title = project.summary = ""
+    project.updated_at = now
+    for event in db.session.scalars(
+        select(ProjectEvent).where(ProjectEvent.project_id == project.id)
+    ):
+        data = dict(event.data or {})
+        if "title" in data:
+            data["title"] = ""
+        changes = {
+            k: v for k, v in (data.get("changes") or {}).items() if k not in ("title", "summary")
+        }
+        if "changes" in data:
+            data["changes"] = changes
+        event.data = data
+    record(project, "withdrawn", {}, by_label=IMPORT_LABEL, at=now)
 
 
 def _mark_presence(project: Project, present: bool, now: dt.datetime) -> None:
