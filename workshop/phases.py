@@ -27,6 +27,7 @@ class PhaseKind(StrEnum):
     RESULTS = "results"
     TABLES = "tables"  # défi tables at work: contributions, table votes, synthesis
     RESTITUTION = "restitution"  # one table at a time in the spotlight
+    PITCH = "pitch"  # a cycle's projects one at a time in the spotlight, with peer feedback
 
 
 class Format(StrEnum):
@@ -45,6 +46,7 @@ KIND_LABELS = {
     PhaseKind.RESULTS: _l("Results"),
     PhaseKind.TABLES: _l("Work in tables"),
     PhaseKind.RESTITUTION: _l("Restitution"),
+    PhaseKind.PITCH: _l("Pitch and feedback"),
 }
 
 # The default labels of the défi tables' contribution kinds (a kind whose label is ""):
@@ -93,6 +95,9 @@ CAPABILITIES: dict[PhaseKind, Capabilities] = {
     PhaseKind.TABLES: Capabilities(table_work=True),
     # Restitution: the hosts may still finish their synthesis (services/tables.py).
     PhaseKind.RESTITUTION: Capabilities(),
+    # Pitch: the others give feedback cards on the project in the spotlight, which
+    # services/pitch.py allows in this kind of step only.
+    PhaseKind.PITCH: Capabilities(),
 }
 
 
