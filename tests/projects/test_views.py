@@ -148,3 +148,18 @@ def test_a_session_page_links_each_defi_to_its_project(
         session_id = db.session.scalar(select(PortfolioSession.id))
     html = client.get(f"/fabriques/{ref.slug}/sessions/{session_id}").get_data(as_text=True)
     assert f"/fabriques/{ref.slug}/projets/{defi}" in html and "Son projet" in html
+
+
+def test_the_list_is_paged_and_keeps_its_filters(
+    app: Flask, client: FlaskClient, new_fabrique: Any, monkeypatch: Any
+) -> None:
+    from workshop.views import projects as view
+
+    monkeypatch.setattr(view, "PER_PAGE", 1)
+    ref, _defi, _bike = _setup(app, new_fabrique, client)
+    first = client.get(f"/fabriques/{ref.slug}/projets/?stage=to_study").get_data(as_text=True)
+    assert "Page 1 sur 2" in first and 'rel="next"' in first and "stage=to_study" in first
+    second = client.get(f"/fabriques/{ref.slug}/projets/?stage=to_study&page=2")
+    html = second.get_data(as_text=True)
+    assert "Page 2 sur 2" in html and 'rel="prev"' in html
+    assert client.get(f"/fabriques/{ref.slug}/projets/?page=99").status_code == 200

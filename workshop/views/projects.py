@@ -32,6 +32,9 @@ from .common import form_page
 
 bp = Blueprint("projects", __name__, url_prefix="/fabriques/<slug>/projets")
 
+#: Projects per page of the list.
+PER_PAGE = 100
+
 PROJECT_KIND_LABELS = {
     ProjectKind.CHALLENGE.value: _l("Défi of a session"),
     ProjectKind.IDEA.value: _l("Idea of a session"),
@@ -111,7 +114,11 @@ def index(slug: str) -> Any:
         where = parse_project_filter(request.args.to_dict())
     except WorkshopError as refused:
         error, where = refused, ProjectFilter()
-    found = portfolio.find_projects(fabrique, where)
+    matching = portfolio.count_projects(fabrique, where)
+    pages = max(1, -(-matching // PER_PAGE))
+    page = request.args.get("page", "")
+    number = min(int(page), pages) if page.isdigit() and 0 < len(page) < 6 and int(page) else 1
+    found = portfolio.find_projects(fabrique, where, (number - 1) * PER_PAGE, PER_PAGE)
     return form_page(
         "projects/index.html",
         error,
@@ -123,8 +130,10 @@ def index(slug: str) -> Any:
             "all": portfolio.count_projects(
                 fabrique, ProjectFilter(include_absent=True, include_merged=True)
             ),
-            "shown": len(found),
+            "shown": matching,
         },
+        page=number,
+        pages=pages,
         choices=portfolio.filter_choices(fabrique),
     )
 
