@@ -46,6 +46,9 @@ _COMMON_SHARE = 0.08
 _COMMON_MIN = 32
 # Float rounding: the bound of the common part is never under the exact value by more.
 _SLACK = 1e-9
+# A pair's common n-gram looked up (sorted search) costs about as much as this many
+# postings counted: beyond, query_many counts them all.
+_LOOKUP_COST = 4
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,6 +281,7 @@ class SimilarityIndex:
             products = self._weights[positions] * weights[span][of]
             cells = (rows[span][of] - first) * self.size + self._ideas[positions]
             scores = np.bincount(cells, products, minlength=(last - first) * self.size)
+            scores = scores.astype(np.float64, copy=False)  # no posting: integer zeros
             found, ideas, partial = bounds.complete(
                 scores.reshape(last - first, self.size), first, threshold
             )
@@ -387,18 +391,59 @@ class _Bounds:
         )
         rows, ideas = np.nonzero(partial + bound + _SLACK >= threshold)
         # The exact common part for these pairs: each idea's common n-grams, looked up
-        # among the query's.
+        # among the query's; by chunks of pairs of at most _BLOCK_POSTINGS n-grams.
+        lengths = self.idea_starts[ideas + 1] - self.idea_starts[ideas]
+        ends = np.cumsum(lengths)
+        mine = slice(*np.searchsorted(self.keys, [first * self.width, block.stop * self.width]))
+        columns = self.keys[mine] % self.width
+        held = self.index._postings
+        if len(rows) and ends[-1] * _LOOKUP_COST > int((held[columns + 1] - held[columns]).sum()):
+            # So many pairs could reach the threshold (ideas alike) that counting the
+            # common n-grams of every idea is less work.
+            scores = partial.copy()
+            owners = self.keys[mine] // self.width - first
+            weights = self.weights[mine]
+            cost = np.cumsum(held[columns + 1] - held[columns])
+            # By chunks of n-grams: of at most this many postings, at least one.
+            chunk = max(_BLOCK_POSTINGS, partial.size // 2)
+            start = 0
+            while start < len(columns):
+                done = cost[start - 1] if start else 0
+                stop = max(start + 1, int(np.searchsorted(cost, done + chunk, "right")))
+                positions, of = self.index._postings_of(columns[start:stop])
+                products = self.index._weights[positions] * weights[start:stop][of]
+                cells = owners[start:stop][of] * self.index.size + self.index._ideas[positions]
+                scores += np.bincount(cells, products, minlength=partial.size).reshape(
+                    partial.shape
+                )
+                start = stop
+            rows, ideas = np.nonzero(scores >= threshold)
+            return rows, ideas, scores[rows, ideas]
+        extra = np.zeros(len(rows))
+        start = 0
+        while start < len(rows):
+            done = ends[start - 1] if start else 0
+            stop = max(start + 1, int(np.searchsorted(ends, done + _BLOCK_POSTINGS, "right")))
+            extra[start:stop] = self._common_part(rows[start:stop] + first, ideas[start:stop])
+            start = stop
+        return rows, ideas, partial[rows, ideas] + extra
+
+    def _common_part(self, queries: Any, ideas: Any) -> Any:
+        """For each pair (``queries[i]``, ``ideas[i]``), their dot product on the common
+        n-grams."""
+        np = _numpy()
         starts = self.idea_starts[ideas]
         lengths = self.idea_starts[ideas + 1] - starts
         offsets = np.repeat(starts - np.cumsum(lengths) + lengths, lengths)
         positions = offsets + np.arange(int(lengths.sum()))
-        pair = np.repeat(np.arange(len(rows)), lengths)
-        wanted = (rows[pair] + first) * self.width + self.idea_columns[positions]
-        at = np.minimum(np.searchsorted(self.keys, wanted), max(len(self.keys) - 1, 0))
-        hit = self.keys[at] == wanted if len(self.keys) else np.zeros(len(wanted), dtype=bool)
+        pair = np.repeat(np.arange(len(queries)), lengths)
+        wanted = queries[pair] * self.width + self.idea_columns[positions]
+        if not len(self.keys):
+            return np.zeros(len(queries))
+        at = np.minimum(np.searchsorted(self.keys, wanted), len(self.keys) - 1)
+        hit = self.keys[at] == wanted
         products = np.where(hit, self.weights[at] * self.idea_weights[positions], 0.0)
-        extra = np.bincount(pair, products, minlength=len(rows))
-        return rows, ideas, partial[rows, ideas] + extra
+        return np.bincount(pair, products, minlength=len(queries))
 
 
 _cache: OrderedDict[tuple[str, tuple[str, ...]], SimilarityIndex] = OrderedDict()
