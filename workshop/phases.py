@@ -162,3 +162,43 @@ PRESETS: dict[Format, list[tuple[PhaseKind, int]]] = {
         (PhaseKind.RESULTS, 5),
     ],
 }
+
+
+# Cycle presets (issue #14): the sessions a cycle's preset creates, one week apart
+# (services/cycles.py: preset_sessions). A session's agenda is (kind, minutes, step title
+# or None for the kind's label); the facilitator changes all of it afterwards.
+CYCLE_CODEV_AGENDA: tuple[tuple[PhaseKind, int, Any], ...] = (
+    (PhaseKind.WELCOME, 15, None),
+    (PhaseKind.PITCH, 150, _l("Co-development time")),
+    (PhaseKind.RESULTS, 15, None),
+)
+CYCLE_WEEKLY_AGENDA: tuple[tuple[PhaseKind, int, Any], ...] = (
+    (PhaseKind.WELCOME, 10, None),
+    (PhaseKind.PITCH, 90, _l("I face the group")),
+    (PhaseKind.RESULTS, 10, None),
+)
+CYCLE_PITCH_DAY_AGENDA: tuple[tuple[PhaseKind, int, Any], ...] = (
+    (PhaseKind.WELCOME, 15, None),
+    (PhaseKind.PITCH, 150, _l("Pitches before the jury")),
+    (PhaseKind.RESULTS, 20, None),
+)
+# « Lance-toi ! »: four three-hour workshops, one theme each.
+LANCE_TOI_THEMES = (
+    _l("Social charter"),
+    _l("Economic model"),
+    _l("Participatory governance"),
+    _l("Impact measurement"),
+)
+# The Idéateur's weekly themes (repeated when there are more sessions), before its
+# last session, the pitch day.
+IDEATEUR_THEMES = (
+    _l("My idea in a pitch"),
+    _l("Need and public"),
+    _l("Economic model"),
+    _l("Governance"),
+    _l("Impact indicators"),
+    _l("Partners and resources"),
+    _l("My note d'intention"),
+)
+PITCH_DAY_THEME = _l("Pitch day")
+JURY_THEME = _l("Jury session")

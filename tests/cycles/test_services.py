@@ -3,11 +3,13 @@ one identity across the cycle's sessions."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from tests.cycles.conftest import enrol, make_cycle, owner_of, session
+from tests.cycles.conftest import START, enrol, make_cycle, owner_of, session
 from tests.factories import make_facilitator, make_workshop, recorded
 from workshop.errors import NotFound, WorkshopClosed, WorkshopNotOpen
 from workshop.extensions import db
@@ -160,3 +162,40 @@ def test_participant_for_a_draft_or_closed_session(app: Flask) -> None:
         agenda.close_workshop(ref.sessions[1], owner)
         with pytest.raises(WorkshopClosed):
             cycles.participant_for(enrolment, ref.sessions[1])
+
+
+@pytest.mark.parametrize(
+    ("preset", "sessions", "themes", "pitch_title"),
+    [
+        (
+            "lance_toi",
+            None,
+            ["Social charter", "Economic model", "Participatory governance", "Impact measurement"],
+            "Co-development time",
+        ),
+        ("ideateur", 3, ["My idea in a pitch", "Need and public", "Pitch day"], None),
+        ("jury", None, ["Jury session"], "Pitches before the jury"),
+    ],
+)
+def test_a_preset_creates_its_sessions_a_week_apart(
+    app: Flask, preset: str, sessions: int | None, themes: list[str], pitch_title: str | None
+) -> None:
+    with app.app_context():
+        owner = make_facilitator()
+        new = NewCycle(
+            title="Cycle", preset=preset, territory="Annonay", start_date=START, sessions=sessions
+        )
+        cycle = cycles.create_cycle(new, owner)
+        found = cycles.sessions_of(cycle)
+        assert [w.cycle_theme for w in found] == themes
+        assert [w.date for w in found] == [
+            START + dt.timedelta(weeks=i) for i in range(len(themes))
+        ]
+        assert all(w.territory == "Annonay" and w.status == "draft" for w in found)
+        assert all(owner in w.facilitators for w in found)
+        assert len({w.code for w in found}) == len(found)
+        for workshop in found:
+            assert [p.kind for p in workshop.phases] == ["welcome", "pitch", "results"]
+        if pitch_title:
+            assert found[0].phases[1].title == pitch_title
+        assert found[0].title == f"Session 1: {themes[0]}"

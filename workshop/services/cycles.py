@@ -15,6 +15,7 @@ also touches a session takes the cycle's lock, then the session's.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import secrets
 from typing import Any
@@ -38,10 +39,23 @@ from ..models import (
     utcnow,
     workshop_facilitators,
 )
-from ..phases import KIND_LABELS, PRESETS, Format, PhaseKind
+from ..phases import (
+    CYCLE_CODEV_AGENDA,
+    CYCLE_PITCH_DAY_AGENDA,
+    CYCLE_WEEKLY_AGENDA,
+    IDEATEUR_THEMES,
+    JURY_THEME,
+    KIND_LABELS,
+    LANCE_TOI_THEMES,
+    PITCH_DAY_THEME,
+    PRESETS,
+    Format,
+    PhaseKind,
+)
 from ..realtime import Facts
-from ..schemas import CODE_ALPHABET, CODE_LENGTH, INT_MAX, serialize_participant
+from ..schemas import CODE_ALPHABET, CODE_LENGTH, INT_MAX, TITLE_MAX, serialize_participant
 from ..schemas.cycles import (
+    IDEATEUR_SESSIONS,
     NewCycle,
     NewEnrolment,
     SessionForm,
@@ -317,10 +331,43 @@ def create_cycle(new: NewCycle, owner: Facilitator) -> Cycle:
 
 def preset_sessions(new: NewCycle) -> list[tuple[SessionForm, str, list[tuple[str, int, Any]]]]:
     """The sessions a preset creates: ``(form, format, agenda)`` each, one week apart
-    from ``new.start_date``. ``custom`` creates none."""
+    from ``new.start_date``, in the cycle's territory:
+
+    - « Lance-toi ! »: four workshops, one theme each (charte sociale, modèle économique,
+      gouvernance participative, mesure d'impact): welcome, co-development time (a
+      pitch step), results;
+    - Idéateur: ``new.sessions`` weekly sessions (8 by default), the last one the pitch
+      day before a jury;
+    - jury: one session, the pitch day alone;
+    - ``custom``: none (the facilitator adds them).
+    """
     if new.preset == CyclePreset.CUSTOM or new.start_date is None:
         return []
-    return []
+    plan: list[tuple[Any, str, tuple[tuple[PhaseKind, int, Any], ...]]]
+    if new.preset == CyclePreset.LANCE_TOI:
+        plan = [(theme, Format.LANCE_TOI, CYCLE_CODEV_AGENDA) for theme in LANCE_TOI_THEMES]
+    elif new.preset == CyclePreset.IDEATEUR:
+        weeks = max(2, new.sessions or IDEATEUR_SESSIONS)
+        plan = [
+            (IDEATEUR_THEMES[i % len(IDEATEUR_THEMES)], Format.CUSTOM, CYCLE_WEEKLY_AGENDA)
+            for i in range(weeks - 1)
+        ]
+        plan.append((PITCH_DAY_THEME, Format.CUSTOM, CYCLE_PITCH_DAY_AGENDA))
+    else:
+        plan = [(JURY_THEME, Format.CUSTOM, CYCLE_PITCH_DAY_AGENDA)]
+    sessions = []
+    for number, (theme, fmt, steps) in enumerate(plan, start=1):
+        title = _("Session %(number)d: %(theme)s", number=number, theme=str(theme))
+        form = SessionForm(
+            title=title[:TITLE_MAX],
+            date=new.start_date + dt.timedelta(weeks=number - 1),
+            territory=new.territory,
+            theme=str(theme),
+        )
+        sessions.append(
+            (form, fmt, [(str(kind), minutes, label) for kind, minutes, label in steps])
+        )
+    return sessions
 
 
 def add_session(cycle_id: int, facilitator: Facilitator, form: SessionForm) -> Workshop:
