@@ -122,6 +122,8 @@ def test_patch_refusals_name_the_field(app: Flask) -> None:
         ({"version": 1, "sheet": {"maturity": "ripe"}}, "sheet.maturity"),
         ({"version": 1, "sheet": "need"}, "sheet"),
         ({"version": 1, "stage": "launched", "title": "x"}, "title"),
+        ({"version": "1", "stage": "launched"}, "version"),
+        ({"version": True, "stage": "launched"}, "version"),
     ]
     for payload, field in cases:
         error = _parse(app, s.parse_project_patch, payload)
@@ -220,3 +222,18 @@ def test_any_decision_parses_or_names_a_field(app: Flask, payload: Any) -> None:
     assert result.form.decision != "dropped" or result.form.reason
     assert result.form.stage is None or result.form.stage in STAGES
     assert result.form.stage != "abandoned"
+
+
+def test_other_refusals_name_the_field(app: Flask) -> None:
+    cases: list[tuple[Any, Any, str]] = [
+        (s.parse_new_candidate, {"name": "Léa", "mail": "lea@example.org"}, "mail"),
+        (s.parse_new_candidate, {"email": "lea@example.org"}, "name"),
+        (s.parse_item_decision, {"item_id": "3", "decision": "prioritised"}, "item_id"),
+        (s.parse_item_decision, {"item_id": 3, "decision": "dropped"}, "reason"),
+        (s.parse_item_decision, {"item_id": 3, "decision": "ok", "why": ""}, "why"),
+        (s.parse_candidate_patch, {"status": "selected", "stage": "x"}, "stage"),
+    ]
+    for parse, payload, field in cases:
+        error = _parse(app, parse, payload)
+        assert isinstance(error, ValidationError), payload
+        assert error.details["field"] == field, payload

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from ..errors import ValidationError
 from ..models import Maturity
 from ..stages import STAGES, abandon_reason_for
+from .candidates import MetCandidate, parse_met_candidate
 from .committees import DecisionForm, parse_decision
 from .fields import TERRITORY_MAX, boolean, integer, optional_choice, require_mapping, text
 from .follow_up import QUALIFICATION_TEXTS, parse_insee_code
@@ -72,6 +73,28 @@ class ProjectPatch:
     stage: str | None = None
     abandon_reason: str = ""
     sheet: dict[str, Any] = field(default_factory=dict)
+
+
+def _only(data: dict[str, Any], known: tuple[str, ...]) -> dict[str, Any]:
+    """``data`` when each of its fields is one of ``known``; else the first unknown one
+    is refused by name."""
+    for key in data:
+        if key not in known:
+            raise ValidationError(
+                _("This field is not known here."), field=str(key), reason="unknown"
+            )
+    return data
+
+
+def _whole_number(data: dict[str, Any], name: str) -> int:
+    """A required JSON integer of at least 1 (not a string of digits: a tool sends
+    numbers as numbers)."""
+    value = data.get(name)
+    if value is not None and not isinstance(value, int):
+        raise ValidationError(_("This field must be a whole number."), field=name, reason="type")
+    number = integer(data, name, minimum=1)
+    assert number is not None  # noqa: S101 - required by integer()
+    return number
 
 
 def _choice_of(data: dict[str, Any], name: str, options: tuple[str, ...]) -> str | None:
@@ -159,14 +182,8 @@ def parse_project_patch(payload: Any) -> ProjectPatch:
     ``conflict`` when someone changed it meanwhile). An abandoned stage needs its reason;
     a reason alone (without the stage) is refused, as is a change of nothing.
     """
-    data = require_mapping(payload)
-    for key in data:
-        if key not in PATCH_FIELDS:
-            raise ValidationError(
-                _("This field is not known here."), field=str(key), reason="unknown"
-            )
-    version = integer(data, "version", minimum=1)
-    assert version is not None  # noqa: S101 - required above
+    data = _only(require_mapping(payload), PATCH_FIELDS)
+    version = _whole_number(data, "version")
     stage = _choice_of(data, "stage", STAGES)
     reason = text(data, "abandon_reason", max_len=ABANDON_REASON_MAX, multiline=True)
     if stage is None and "abandon_reason" in data:
@@ -204,12 +221,7 @@ class CandidatePatch:
 
 def parse_candidate_patch(payload: Any) -> CandidatePatch:
     """``{"status"?, "notes"?}``, at least one of them."""
-    data = require_mapping(payload)
-    for key in data:
-        if key not in CANDIDATE_FIELDS:
-            raise ValidationError(
-                _("This field is not known here."), field=str(key), reason="unknown"
-            )
+    data = _only(require_mapping(payload), CANDIDATE_FIELDS)
     status = _choice_of(data, "status", CANDIDATE_STATUSES)
     notes = (
         text(data, "notes", max_len=CANDIDATE_NOTES_MAX, multiline=True)
@@ -237,12 +249,14 @@ class ItemDecision:
 def parse_item_decision(payload: Any) -> ItemDecision:
     """``{"item_id", "decision", "reason"?, "stage"?}``: the agenda item (one of the
     project's, listed as ``pending``), then the decision as a member records it."""
-    data = require_mapping(payload)
-    for key in data:
-        if key not in DECISION_FIELDS:
-            raise ValidationError(
-                _("This field is not known here."), field=str(key), reason="unknown"
-            )
-    item_id = integer(data, "item_id", minimum=1)
-    assert item_id is not None  # noqa: S101 - required above
-    return ItemDecision(item_id, parse_decision(data))
+    data = _only(require_mapping(payload), DECISION_FIELDS)
+    return ItemDecision(_whole_number(data, "item_id"), parse_decision(data))
+
+
+NEW_CANDIDATE_FIELDS = ("name", "email", "phone", "structure", "notes")
+
+
+def parse_new_candidate(payload: Any) -> MetCandidate:
+    """``{"name", "email"?, "phone"?, "structure"?, "notes"?}``: a candidate met
+    elsewhere, as a member enters one (:func:`.candidates.parse_met_candidate`)."""
+    return parse_met_candidate(_only(require_mapping(payload), NEW_CANDIDATE_FIELDS))

@@ -23,14 +23,19 @@ from ..errors import NotFound, ValidationError
 from ..exports.document import build_json
 from ..extensions import csrf, db
 from ..models import ApiToken, CandidateStatus, Fabrique, Project
-from ..schemas.api import parse_candidate_patch, parse_item_decision, parse_project_query
+from ..schemas.api import (
+    parse_candidate_patch,
+    parse_item_decision,
+    parse_new_candidate,
+    parse_project_query,
+)
 from ..schemas.api_json import (
     serialize_agenda_item,
     serialize_candidate,
     serialize_decision,
     serialize_entry,
 )
-from ..schemas.candidates import CandidateChange, parse_met_candidate
+from ..schemas.candidates import CandidateChange
 from ..schemas.projects import ProjectFilter
 from ..services import candidates, committees, fabriques, portfolio
 from ..services.portfolio import projects
@@ -310,7 +315,7 @@ def project_candidates(project_id: int) -> Any:
 def add_project_candidate(project_id: int) -> Any:
     """Add a candidate met elsewhere (status « met », source "member")."""
     token = _writer()
-    met = parse_met_candidate(_body())
+    met = parse_new_candidate(_body())
     added = candidates.add_candidate(token.fabrique, project_id, met, by_label=_by_label(token))
     return jsonify({"candidate": serialize_candidate(added)}), 201
 
