@@ -66,14 +66,6 @@ def _labels() -> dict[str, Any]:
     }
 
 
-def cycle_url(cycle_id: int) -> str:
-    """The cycle's own page (``/f/cycles/<id>``, the cycles blueprint's)."""
-    for rule in current_app.url_map.iter_rules():
-        if rule.endpoint.startswith("cycles.") and rule.rule == "/f/cycles/<int:cycle_id>":
-            return url_for(rule.endpoint, cycle_id=cycle_id)
-    return f"/f/cycles/{cycle_id}"
-
-
 # ------------------------------------------------------------ facilitators' page
 
 
@@ -93,7 +85,7 @@ def _page(
         "jury/manage.html",
         error,
         cycle=cycle,
-        cycle_url=cycle_url(cycle.id),
+        cycle_url=url_for("cycles.cycle", cycle_id=cycle.id),
         criteria=criteria,
         criteria_form=_grid_rows(cycle, criteria, error if section == "criteria" else None),
         jurors=jury.jurors_of(cycle),
