@@ -271,6 +271,7 @@ def init_extensions(app: Flask) -> None:
     # server yet, they are kept and bound to the server of every app created later;
     # decorated after, they would reach the first app's server only.
     from . import (
+        pitch_sockets,  # noqa: F401 - the pitch step's handlers (issue #14)
         sockets,  # noqa: F401 - registers the Socket.IO handlers
         table_sockets,  # noqa: F401 - and the défi tables' handlers
     )

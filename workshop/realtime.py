@@ -97,6 +97,14 @@ class Commands:
     MODERATE_CONTRIBUTION = "moderate_contribution"
     KEEP_CONTRIBUTION = "keep_contribution"
     SAVE_SYNTHESIS = "save_synthesis"
+    # The pitch step and peer feedback (issue #14; workshop/pitch_sockets.py)
+    SPOTLIGHT_PROJECT = "spotlight_project"
+    START_PITCH_TIMER = "start_pitch_timer"
+    END_SPOTLIGHT = "end_spotlight"
+    CONFIGURE_PITCH = "configure_pitch"
+    GIVE_FEEDBACK = "give_feedback"
+    MODERATE_FEEDBACK = "moderate_feedback"
+    SELECT_FEEDBACK = "select_feedback"
 
 
 class Facts:
@@ -152,6 +160,11 @@ class Facts:
     SYNTHESIS_SAVED = "synthesis_saved"
     TABLE_SEATED = "table_seated"
     TABLE_CHANGED = "table_changed"
+    # The pitch step: the spotlight and its part, and the feedback cards (counts and
+    # the selected cards to phones and screens; every card to facilitators).
+    PITCH_CHANGED = "pitch_changed"
+    FEEDBACK_GIVEN = "feedback_given"
+    FEEDBACK_CHANGED = "feedback_changed"
 
 
 def names(cls: type) -> dict[str, str]:

@@ -65,6 +65,14 @@ export const Commands = Object.freeze({
   MODERATE_CONTRIBUTION: "moderate_contribution",
   KEEP_CONTRIBUTION: "keep_contribution",
   SAVE_SYNTHESIS: "save_synthesis",
+  // The pitch step and peer feedback (issue #14)
+  SPOTLIGHT_PROJECT: "spotlight_project",
+  START_PITCH_TIMER: "start_pitch_timer",
+  END_SPOTLIGHT: "end_spotlight",
+  CONFIGURE_PITCH: "configure_pitch",
+  GIVE_FEEDBACK: "give_feedback",
+  MODERATE_FEEDBACK: "moderate_feedback",
+  SELECT_FEEDBACK: "select_feedback",
 });
 
 export const Facts = Object.freeze({
@@ -110,4 +118,8 @@ export const Facts = Object.freeze({
   SYNTHESIS_SAVED: "synthesis_saved",
   TABLE_SEATED: "table_seated",
   TABLE_CHANGED: "table_changed",
+  // The pitch step
+  PITCH_CHANGED: "pitch_changed",
+  FEEDBACK_GIVEN: "feedback_given",
+  FEEDBACK_CHANGED: "feedback_changed",
 });

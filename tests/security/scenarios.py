@@ -341,7 +341,76 @@ SCENARIOS: dict[str, Scenario] = {
             "version": 1,
         }
     ),
+    # The pitch step (issue #14)
+    "spotlight_project": Scenario(lambda s: {"project_id": _pitch(s)[0]}),
+    "start_pitch_timer": Scenario(lambda s: _then(_pitch(s, spotlight=True), {"part": "pitch"})),
+    "end_spotlight": Scenario(lambda s: _then(_pitch(s, spotlight=True), {})),
+    "configure_pitch": Scenario(
+        lambda s: _then(_pitch(s), {"pitch_seconds": 120, "questions_seconds": 240})
+    ),
+    "give_feedback": Scenario(
+        lambda s: {
+            "client_id": f"security-f-{s.n():04d}",
+            "project_id": _pitch(s)[0],
+            "kind": "likes",
+            "text": "Bravo",
+        }
+    ),
+    "moderate_feedback": Scenario(lambda s: {"card_id": _card(s), "hidden": True}),
+    "select_feedback": Scenario(lambda s: {"card_id": _card(s), "selected": True}),
 }
+
+
+def _pitch(s: Stage, spotlight: bool = False) -> list[int]:
+    """The workshop as a session of a cycle, in a pitch step: two projects, the
+    bystander's first; that one in the spotlight when asked."""
+    import secrets
+
+    from workshop.models import Cycle, CycleProject, Enrolment
+    from workshop.schemas.pitch import SpotlightTarget
+    from workshop.services import pitch
+
+    cycle = Cycle(title=f"Cycle {s.n()}", owner_id=s.owner.id)
+    db.session.add(cycle)
+    db.session.flush()
+    enrolment = Enrolment(
+        cycle_id=cycle.id, display_name="Hélène", token_hash=secrets.token_hex(32)
+    )
+    db.session.add(enrolment)
+    db.session.flush()
+    s.bystander.enrolment_id = enrolment.id
+    made = [
+        CycleProject(cycle_id=cycle.id, title="Un café", position=0, enrolment_id=enrolment.id),
+        CycleProject(cycle_id=cycle.id, title="Une ferme", position=1),
+    ]
+    db.session.add_all(made)
+    s.workshop.cycle_id = cycle.id
+    step = Phase(
+        workshop_id=s.workshop.id,
+        position=len(s.workshop.phases),
+        kind=PhaseKind.PITCH,
+        title="Pitch",
+        duration_s=600,
+        settings={},
+    )
+    db.session.add(step)
+    db.session.commit()
+    owner_does(s, "advance_phase", {"phase_id": step.id})
+    ids = [p.id for p in made]
+    if spotlight:
+        pitch.spotlight_project(s.workshop.id, s.owner, SpotlightTarget(project_id=ids[0]))
+    return ids
+
+
+def _card(s: Stage) -> int:
+    """A feedback card the caller's participant gave the bystander's project."""
+    from workshop.schemas.pitch import NewFeedback
+    from workshop.services import pitch
+
+    project = _pitch(s)[0]
+    new = NewFeedback(f"security-card-{s.n():04d}", project, "likes", "Bravo")
+    card, _created = pitch.give_feedback(s.workshop.id, s.me.id, new)
+    return card.id
 
 
 def scenario(command: str) -> Scenario:

@@ -183,6 +183,15 @@ MATRIX: dict[str, dict[str, str]] = {
     "moderate_contribution": participants_and_facilitators(WW),
     "keep_contribution": participants_and_facilitators(WW),
     "save_synthesis": participants_and_facilitators(WW),
+    # The pitch step (issue #14): B's own session is of another cycle, whose projects
+    # and cards A's are not.
+    "spotlight_project": facilitators("not_found"),
+    "start_pitch_timer": facilitators(OWN),
+    "end_spotlight": facilitators(OWN),
+    "configure_pitch": facilitators(OWN),
+    "give_feedback": participants("not_found"),
+    "moderate_feedback": facilitators("not_found"),
+    "select_feedback": facilitators("not_found"),
 }
 
 COMMANDS = sorted(names(Commands).values())

@@ -28,7 +28,7 @@ from ..schemas import (
     serialize_workshop,
 )
 from ..visibility import ideas_seen_by
-from . import challenges, event_log, lookup, qualification, seating, volunteers, votes
+from . import challenges, event_log, lookup, pitch, qualification, seating, volunteers, votes
 
 
 def resume(
@@ -127,6 +127,8 @@ def build_state(
         state["me"] = participant_view(participant)
     if tables:
         with_tables(state, workshop, role, participant)
+    if participant is not None and "pitch" in state:  # the projects a phone holds
+        state["pitch"] = {**state["pitch"], "mine": pitch.projects_held(workshop, participant)}
     return state
 
 
@@ -259,6 +261,8 @@ def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[s
         state["grouping"] = {"challenges": defis, "orders": []}
     state["qualifications"] = qualification.qualification_state(workshop, role)
     state["volunteers"] = volunteers.volunteer_state(workshop, role)
+    if pitch.has_pitch(workshop):  # a cycle's session: the pitch step's spotlight, cards
+        state["pitch"] = pitch.pitch_view(workshop, role)
 
     state["votes"] = {
         str(phase.id): votes.vote_state(phase, public=role is not Role.FACILITATOR)
