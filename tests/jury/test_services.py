@@ -150,6 +150,11 @@ def test_grades_are_replaced_cleared_and_commented(
         assert seen[project].grades == {"besoin": 6}
         assert seen[project].comment == "Encore à préciser"
         assert seen[ref.projects[1]].grades == {}
+        cycle = db.session.get(Cycle, ref.id)
+        assert cycle is not None
+        assert jury.progress(cycle) == {}  # one criterion of two: not done
+        jury.grade_project(juror_id, project, grading(besoin=6, faisabilite=0))
+        assert jury.progress(cycle) == {juror_id: 1}
 
 
 def test_closed_grading_and_revoked_links_refuse_grades(
@@ -215,6 +220,7 @@ def test_the_deliberation_ranks_by_majority_judgment(
         cycle = db.session.get(Cycle, ref.id)
         assert cycle is not None
         result = jury.deliberation(cycle)
+        assert jury.progress(cycle) == dict.fromkeys(jurors, 2)
 
     assert [r.project.id for r in result.projects] == [garage, epicerie, ressourcerie]
     assert [r.overall.rank for r in result.projects] == [1, 2, 3]

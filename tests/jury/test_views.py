@@ -102,6 +102,7 @@ def test_from_jurors_to_decisions(
     assert ranking.index("Garage solidaire") < ranking.index("Épicerie mobile")
     assert "très bien" in ranking
     assert "2 membres du jury avec un lien actif" in results
+    assert results.count("2 projets notés sur 2") == 2
     assert "de passable à bien" in results  # the spread of « besoin » for the épicerie
     assert "Inès Martin" in results and "Un vrai besoin" in results and "Bravo" in results
 

@@ -237,6 +237,26 @@ def remove_juror(cycle_id: int, facilitator: Facilitator, juror_id: int) -> Juro
     return juror
 
 
+def progress(cycle: Cycle) -> dict[int, int]:
+    """How many of the cycle's projects each juror graded on every criterion of the grid
+    (juror id → count): what the facilitators check before deliberating."""
+    keys = set(criteria_keys(cycle))
+    project_ids = select(CycleProject.id).where(CycleProject.cycle_id == cycle.id)
+    graded: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for juror_id, project_id, criterion in db.session.execute(
+        select(JuryGrade.juror_id, JuryGrade.project_id, JuryGrade.criterion).where(
+            JuryGrade.project_id.in_(project_ids)
+        )
+    ):
+        if criterion in keys:
+            graded[juror_id, project_id].add(criterion)
+    done: dict[int, int] = defaultdict(int)
+    for (juror_id, _project_id), criteria in graded.items():
+        if keys and criteria == keys:
+            done[juror_id] += 1
+    return dict(done)
+
+
 def juror_by_link(secret: str) -> Juror:
     """The juror whose personal link carries ``secret``; :class:`NotFound` for an
     unknown, replaced or revoked link (the same answer: a link says nothing of why)."""

@@ -89,6 +89,7 @@ def _page(
         criteria=criteria,
         criteria_form=_grid_rows(cycle, criteria, error if section == "criteria" else None),
         jurors=jury.jurors_of(cycle),
+        progress=jury.progress(cycle),
         result=jury.deliberation(cycle),
         decided_by=jury.decided_by,
         section=section,
