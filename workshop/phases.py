@@ -115,7 +115,13 @@ VOTE_DEFAULTS: dict[str, Any] = {
     "target": "ideas",
     "allow_own": True,
     "hidden": True,
+    # "dots" (the default) or "majority": each participant grades every option on the
+    # scale of workshop.majority (services/votes/grades.py).
+    "method": "dots",
 }
+
+#: How a vote step votes: dots, or majority judgment (grades).
+VOTE_METHODS: tuple[str, ...] = ("dots", "majority")
 
 
 def vote_settings(phase: Phase) -> dict[str, Any]:

@@ -97,6 +97,9 @@ class Commands:
     MODERATE_CONTRIBUTION = "moderate_contribution"
     KEEP_CONTRIBUTION = "keep_contribution"
     SAVE_SYNTHESIS = "save_synthesis"
+    # Majority judgment in a vote step (services/votes/grades.py)
+    GRADE_ITEM = "grade_item"
+    WITHDRAW_GRADE = "withdraw_grade"
     # The pitch step and peer feedback (issue #14; workshop/pitch_sockets.py)
     SPOTLIGHT_PROJECT = "spotlight_project"
     START_PITCH_TIMER = "start_pitch_timer"
@@ -160,6 +163,8 @@ class Facts:
     SYNTHESIS_SAVED = "synthesis_saved"
     TABLE_SEATED = "table_seated"
     TABLE_CHANGED = "table_changed"
+    # Majority judgment: a vote step's grades (whole state, coalesced like tallies).
+    GRADES_CHANGED = "grades_changed"
     # The pitch step: the spotlight and its part, and the feedback cards (counts and
     # the selected cards to phones and screens; every card to facilitators).
     PITCH_CHANGED = "pitch_changed"
@@ -205,13 +210,16 @@ MERGERS: dict[str, Callable[[list[dict[str, Any]]], dict[str, Any]]] = {
     Facts.TIMER_CHANGED: _keep_last,
     Facts.VOTES_CHANGED: _merge_tallies,
     Facts.PARTICIPANT_JOINED: _gather_participants,
+    Facts.GRADES_CHANGED: _keep_last,  # each carries the vote's whole state
 }
 MERGEABLE: frozenset[str] = frozenset(MERGERS)
 # Facts that may wait longer before leaving: 400 phones voting at once then cost each
 # phone a few tally messages per second, not one per vote; 1,000 phones scanning the
 # QR codes at once cost each phone already there a few counts per second, not one
 # message per newcomer (which made seating a room cost n²/2 messages).
-SLOW_FACTS: frozenset[str] = frozenset({Facts.VOTES_CHANGED, Facts.PARTICIPANT_JOINED})
+SLOW_FACTS: frozenset[str] = frozenset(
+    {Facts.VOTES_CHANGED, Facts.PARTICIPANT_JOINED, Facts.GRADES_CHANGED}
+)
 
 
 # The participants of a workshop are spread over this many rooms, the *lanes* (by

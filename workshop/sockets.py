@@ -24,6 +24,7 @@ from .models import Idea, utcnow
 from .presence import Connection
 from .realtime import Commands, presence_notifier
 from .schemas import Role, serialize_idea
+from .schemas.votes import GradeChoice, parse_grade, parse_grade_ref
 from .services import (
     agenda,
     challenges,
@@ -234,6 +235,26 @@ def set_vote(connection: Connection, payload: Any = None) -> OkAck[VoteResult]:
 def _vote(connection: Connection, how: votes.How, target: schemas.VoteTarget) -> OkAck[VoteResult]:
     change = votes.VoteChange(connection.participant_id or 0, target, how)
     return ok(votes.submit(connection.workshop_id, change))
+
+
+@socketio.on(Commands.GRADE_ITEM)
+@auth.socket_role(Role.PARTICIPANT)
+def grade_item(connection: Connection, payload: Any = None) -> OkAck[votes.grades.MyGrades]:
+    """A participant grades one option of a majority vote (idempotent: a retry changes
+    nothing); ``grades_changed`` is broadcast (coalesced). The ack carries their grades."""
+    return _grade(connection, parse_grade(payload))
+
+
+@socketio.on(Commands.WITHDRAW_GRADE)
+@auth.socket_role(Role.PARTICIPANT)
+def withdraw_grade(connection: Connection, payload: Any = None) -> OkAck[votes.grades.MyGrades]:
+    """A participant takes a grade back; ``grades_changed`` is broadcast (coalesced)."""
+    return _grade(connection, parse_grade_ref(payload))
+
+
+def _grade(connection: Connection, choice: GradeChoice) -> OkAck[votes.grades.MyGrades]:
+    change = votes.grades.GradeChange(connection.participant_id or 0, choice)
+    return ok(votes.grades.submit(connection.workshop_id, change))
 
 
 @socketio.on(Commands.PROPOSE_CHALLENGE)

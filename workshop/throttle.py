@@ -63,6 +63,9 @@ DEFAULT_LIMITS: dict[str, str] = {
     "cast_vote": "10 per second;120 per minute",
     "withdraw_vote": "10 per second;120 per minute",
     "set_vote": "10 per second;120 per minute",
+    # Majority judgment: a tap per option (a grade changed costs one more).
+    "grade_item": "10 per second;120 per minute",
+    "withdraw_grade": "10 per second;120 per minute",
     "propose_challenge": "5 per second;30 per minute",
     # Sent 400 ms after the last keystroke while typing an idea (phone/similar.js).
     "find_similar": "5 per second;60 per minute",

@@ -65,6 +65,9 @@ export const Commands = Object.freeze({
   MODERATE_CONTRIBUTION: "moderate_contribution",
   KEEP_CONTRIBUTION: "keep_contribution",
   SAVE_SYNTHESIS: "save_synthesis",
+  // Majority judgment in a vote step
+  GRADE_ITEM: "grade_item",
+  WITHDRAW_GRADE: "withdraw_grade",
   // The pitch step and peer feedback (issue #14)
   SPOTLIGHT_PROJECT: "spotlight_project",
   START_PITCH_TIMER: "start_pitch_timer",
@@ -118,6 +121,8 @@ export const Facts = Object.freeze({
   SYNTHESIS_SAVED: "synthesis_saved",
   TABLE_SEATED: "table_seated",
   TABLE_CHANGED: "table_changed",
+  // Majority judgment: a vote step's grades
+  GRADES_CHANGED: "grades_changed",
   // The pitch step
   PITCH_CHANGED: "pitch_changed",
   FEEDBACK_GIVEN: "feedback_given",

@@ -170,11 +170,11 @@ def test_participant_for_a_draft_or_closed_session(app: Flask) -> None:
         (
             "lance_toi",
             None,
-            ["Charte sociale", "Modèle économique", "Gouvernance participative", "Mesure d’impact"],
-            "Temps de codéveloppement",
+            ["Social charter", "Economic model", "Participatory governance", "Impact measurement"],
+            "Co-development time",
         ),
-        ("ideateur", 3, ["Mon idée en un pitch", "Besoin et public", "Journée de pitch"], None),
-        ("jury", None, ["Séance du jury"], "Pitchs devant le jury"),
+        ("ideateur", 3, ["My idea in a pitch", "Need and public", "Pitch day"], None),
+        ("jury", None, ["Jury session"], "Pitches before the jury"),
     ],
 )
 def test_a_preset_creates_its_sessions_a_week_apart(
@@ -198,4 +198,4 @@ def test_a_preset_creates_its_sessions_a_week_apart(
             assert [p.kind for p in workshop.phases] == ["welcome", "pitch", "results"]
         if pitch_title:
             assert found[0].phases[1].title == pitch_title
-        assert found[0].title == f"Séance 1 : {themes[0]}"
+        assert found[0].title == f"Session 1: {themes[0]}"

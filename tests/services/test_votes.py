@@ -496,6 +496,7 @@ def test_configure_changes_only_what_is_given(app: Flask) -> None:
             "target": "ideas",
             "allow_own": False,
             "hidden": False,
+            "method": "dots",  # the default, written with the rest
         }
         assert phase.settings == expected
         event = db.session.scalars(select(Event).order_by(Event.id.desc())).first()

@@ -1,4 +1,5 @@
-"""Vote payloads: the vote step's settings and the dots on one item."""
+"""Vote payloads: the vote step's settings, the dots on one item and a majority
+judgment's grade of one item."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import Any, Literal
 from flask_babel import gettext as _
 
 from ..errors import ValidationError
+from ..majority import SCALE
+from ..phases import VOTE_METHODS
 from .fields import (
     boolean,
     integer,
@@ -31,9 +34,17 @@ class VoteSettingsChange:
     target: VoteKind | None = None
     allow_own: bool | None = None
     hidden: bool | None = None
+    method: str | None = None
 
     def changes(self) -> dict[str, Any]:
-        fields = ("votes_per_participant", "max_per_item", "target", "allow_own", "hidden")
+        fields = (
+            "votes_per_participant",
+            "max_per_item",
+            "target",
+            "allow_own",
+            "hidden",
+            "method",
+        )
         return {name: getattr(self, name) for name in fields if getattr(self, name) is not None}
 
 
@@ -52,12 +63,17 @@ class VoteTarget:
 
 def parse_vote_settings(payload: Any) -> VoteSettingsChange:
     """``{"phase_id"?, "votes_per_participant"?, "max_per_item"?, "target"?,
-    "allow_own"?, "hidden"?}``; the service checks them together."""
+    "allow_own"?, "hidden"?, "method"?}``; the service checks them together."""
     data = require_mapping(payload)
     target = data.get("target")
     if target is not None and target not in VOTE_TARGETS:
         raise ValidationError(
             _("Please choose one of the options."), field="target", reason="choice"
+        )
+    method = data.get("method")
+    if method is not None and method not in VOTE_METHODS:
+        raise ValidationError(
+            _("Please choose one of the options."), field="method", reason="choice"
         )
     return VoteSettingsChange(
         phase_id=integer(data, "phase_id", minimum=1, required=False),
@@ -68,6 +84,7 @@ def parse_vote_settings(payload: Any) -> VoteSettingsChange:
         target=target,
         allow_own=boolean(data, "allow_own"),
         hidden=boolean(data, "hidden"),
+        method=method,
     )
 
 
@@ -97,3 +114,45 @@ def parse_vote_set(payload: Any) -> VoteTarget:
     assert count is not None  # noqa: S101 - required
     item = parse_vote_target({k: v for k, v in data.items() if k != "count"})
     return VoteTarget(item_id=item.item_id, count=count, kind=item.kind)
+
+
+@dataclass(frozen=True)
+class GradeChoice:
+    """A participant's grade of one option of a majority-judgment vote: an idea
+    (``kind`` "ideas") or a défi ("challenges"); ``grade`` 0 « à rejeter » … 6
+    « excellent », or ``None`` to take the grade back."""
+
+    item_id: int
+    kind: VoteKind
+    grade: int | None
+
+
+def _graded_item(data: dict[str, Any]) -> tuple[int, VoteKind]:
+    """The one item a grade payload names: ``idea_id`` or ``challenge_id``."""
+    has_idea = data.get("idea_id") is not None
+    has_challenge = data.get("challenge_id") is not None
+    if has_idea and has_challenge:
+        raise ValidationError(_("Grade one item at a time."), field="challenge_id", reason="both")
+    if has_challenge:
+        challenge_id = integer(data, "challenge_id", minimum=1)
+        assert challenge_id is not None  # noqa: S101 - present
+        return challenge_id, "challenges"
+    idea_id = integer(data, "idea_id", minimum=1)
+    assert idea_id is not None  # noqa: S101 - required
+    return idea_id, "ideas"
+
+
+def parse_grade(payload: Any) -> GradeChoice:
+    """``{"idea_id" | "challenge_id", "grade"}``: the grade (0 to 6, worst first) the
+    caller gives one option; giving it again changes nothing."""
+    data = require_mapping(payload)
+    item_id, kind = _graded_item(data)
+    grade = integer(data, "grade", minimum=SCALE[0], maximum=SCALE[-1])
+    assert grade is not None  # noqa: S101 - required
+    return GradeChoice(item_id=item_id, kind=kind, grade=grade)
+
+
+def parse_grade_ref(payload: Any) -> GradeChoice:
+    """``{"idea_id" | "challenge_id"}``: the option whose grade the caller takes back."""
+    item_id, kind = _graded_item(require_mapping(payload))
+    return GradeChoice(item_id=item_id, kind=kind, grade=None)

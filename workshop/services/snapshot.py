@@ -74,6 +74,8 @@ def participant_view(participant: Participant) -> dict[str, Any]:
             for phase_id, items in votes.my_votes(participant).items()
         },
         "volunteers": volunteers.mine(participant.id),
+        # Majority-judgment votes: {phase_id: {item_id: grade}}.
+        "grades": votes.grades.my_grades(participant),
         **seating.me_at_tables(participant),
     }
 
@@ -268,6 +270,12 @@ def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[s
         str(phase.id): votes.vote_state(phase, public=role is not Role.FACILITATOR)
         for phase in workshop.phases
         if phase.kind == PhaseKind.VOTE
+    }
+    # Majority-judgment votes: their grades' totals, and results where the role may see them.
+    state["grades"] = {
+        str(phase.id): votes.grades.grade_state(phase, public=role is not Role.FACILITATOR)
+        for phase in workshop.phases
+        if votes.grades.is_majority(phase)
     }
     if role is Role.FACILITATOR:
         state["participants"] = [

@@ -1,5 +1,6 @@
 """Dot voting: casting dots (:mod:`.ballots`), the vote step's settings, reveal and
 frozen results (:mod:`.steps`), and reading and moving tallies (:mod:`.counting`).
+A vote step may grade by majority judgment instead (:mod:`.grades`).
 
 The package re-exports what the other services and the adapters call, so a caller
 writes ``votes.cast_vote(...)`` whichever module holds it.
@@ -7,6 +8,7 @@ writes ``votes.cast_vote(...)`` whichever module holds it.
 
 from __future__ import annotations
 
+from . import grades
 from .ballots import How, VoteChange, cast_vote, change_votes, set_vote, submit, withdraw_vote
 from .counting import (
     fold_votes,
@@ -30,6 +32,7 @@ __all__ = [
     "change_votes",
     "configure_vote",
     "fold_votes",
+    "grades",
     "freeze_on_exit",
     "freeze_results",
     "give_back_challenge",

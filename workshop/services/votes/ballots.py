@@ -184,6 +184,8 @@ def change_votes(workshop_id: int, changes: list[VoteChange]) -> list[VoteResult
             raise WrongPhase(_("Votes can only be cast during a vote step."))
         if phase.frozen_at is not None:
             raise VoteClosed()
+        if settings_of(phase.settings)["method"] != "dots":  # majority judgment: grades.py
+            raise WrongPhase(_("This vote is by grades, not by dots."))
     except WorkshopError as refusal:
         # Participants of other workshops are refused as such, whatever the phase.
         results: list[VoteResult | WorkshopError] = [

@@ -30,6 +30,7 @@ from ...schemas import VoteSettingsChange, serialize_phase
 from ...wire import ResultsFrozen, VoteConfigured, VoteReopened, VotesRevealed
 from .. import event_log
 from ..guards import require_facilitator
+from . import grades
 from .counting import ranking, return_votes, tallies_public, totals, vote_state
 
 
@@ -67,12 +68,15 @@ def configure_vote(workshop_id: int, facilitator: Facilitator, change: VoteSetti
         )
     if settings == vote_settings(phase):
         return phase  # nothing changes: nothing to announce
-    if settings["target"] != vote_settings(phase)["target"] and totals(phase)["votes_cast"]:
-        raise ValidationError(
-            _("Votes are cast already: what is voted on cannot change any more."),
-            field="target",
-            reason="votes_cast",
-        )
+    for fixed in ("target", "method"):  # the ballots cast would mean something else
+        if settings[fixed] != vote_settings(phase)[fixed] and (
+            totals(phase)["votes_cast"] or grades.has_grades(phase)
+        ):
+            raise ValidationError(
+                _("Votes are cast already: what is voted on cannot change any more."),
+                field=fixed,
+                reason="votes_cast",
+            )
     was_public = tallies_public(phase)
     phase.settings = {**(phase.settings or {}), **settings}
     db.session.flush()
@@ -89,7 +93,12 @@ def _record_reveal(workshop: Workshop, phase: Phase) -> None:
         "phase": serialize_phase(phase),
         "votes": vote_state(phase, public=False),
     }
-    event_log.record(workshop, Facts.VOTES_REVEALED, revealed)
+    event_log.record(workshop, Facts.VOTES_REVEALED, {**revealed, **_grades_of(phase)})
+
+
+def _grades_of(phase: Phase) -> dict[str, grades.GradeState]:
+    """A majority vote's results for ``votes_revealed`` and ``results_frozen``."""
+    return {"grades": grades.grade_state(phase, public=False)} if grades.is_majority(phase) else {}
 
 
 def reveal_votes(workshop_id: int, facilitator: Facilitator, phase_id: int | None = None) -> Phase:
@@ -112,13 +121,13 @@ def reveal_votes(workshop_id: int, facilitator: Facilitator, phase_id: int | Non
 
 def _freeze(workshop: Workshop, phase: Phase) -> None:
     phase.frozen_at = utcnow()
-    phase.frozen_ranking = ranking(phase)
+    phase.frozen_ranking = grades.ranking(phase) if grades.is_majority(phase) else ranking(phase)
     db.session.flush()
     frozen: ResultsFrozen = {
         "phase": serialize_phase(phase),
         "votes": vote_state(phase, public=False),
     }
-    event_log.record(workshop, Facts.RESULTS_FROZEN, frozen)
+    event_log.record(workshop, Facts.RESULTS_FROZEN, {**frozen, **_grades_of(phase)})
 
 
 def freeze_results(
