@@ -10,12 +10,13 @@ from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import select
 
 from tests.conftest import as_facilitator
 from tests.factories import make_facilitator
 from tests.jury.conftest import CycleRef
 from workshop.extensions import db
-from workshop.models import CycleProject
+from workshop.models import CycleProject, Juror, utcnow
 
 LINK = re.compile(r'id="issued-url" type="text" readonly value="http://localhost/jury/([^"]+)"')
 
@@ -77,6 +78,7 @@ def test_from_jurors_to_decisions(
     assert "Note d’intention" in juror_page and "Besoin et public" in juror_page
     assert "à rejeter" in juror_page and "excellent" in juror_page
     assert "0 critères notés sur 2" in juror_page
+    assert "les personnes qui animent ce cycle" in juror_page
 
     saved = grade(juror, ines, epicerie, besoin=4, faisabilite=3, comment="Un vrai besoin")
     assert saved.status_code == 302
@@ -149,7 +151,7 @@ def test_from_jurors_to_decisions(
 def test_other_cycles_and_other_facilitators_get_404(
     app: Flask, client: FlaskClient, new_cycle: Callable[..., CycleRef]
 ) -> None:
-    a = new_cycle("Projet A")
+    a = new_cycle("Projet A", organiser="Mairie de Privas")
     b = new_cycle("Projet B")
     as_facilitator(client, a.owner_email)
     secret_a = add_juror(client, a.id, "Juré A")
@@ -168,6 +170,7 @@ def test_other_cycles_and_other_facilitators_get_404(
     juror = app.test_client()
     page = text(juror.get(f"/jury/{secret_a}"))
     assert "Projet A" in page and "Projet B" not in page
+    assert "Responsable de vos données : Mairie de Privas." in page
     assert grade(juror, secret_a, b.projects[0], besoin=6, faisabilite=6).status_code == 404
     # Someone signed out is sent to sign in; a made-up link is a 404.
     assert app.test_client().get(f"/f/cycles/{a.id}/jury").status_code == 302
@@ -223,3 +226,21 @@ def test_the_grid_is_edited_on_the_jury_page(
     page = text(client.get(f"/f/cycles/{ref.id}/jury"))
     assert 'name="key" value="besoin"' in page and 'value="Besoin social"' in page
     assert 'name="key" value="innovation"' not in page
+
+
+def test_a_purged_juror_is_a_former_juror(
+    app: Flask, client: FlaskClient, new_cycle: Callable[..., CycleRef]
+) -> None:
+    ref = new_cycle()
+    as_facilitator(client, ref.owner_email)
+    secret = add_juror(client, ref.id, "Inès Martin")
+    assert grade(client, secret, ref.projects[0], besoin=3, comment="Un avis").status_code == 302
+    with app.app_context():
+        juror = db.session.scalar(select(Juror))
+        assert juror is not None
+        juror.name, juror.revoked_at = "", utcnow()  # what the purge leaves
+        db.session.commit()
+    page = text(client.get(f"/f/cycles/{ref.id}/jury"))
+    assert "Inès Martin" not in page
+    assert page.count("Un ancien membre du jury") >= 2  # the list and the comment
+    assert "Un avis" in page
