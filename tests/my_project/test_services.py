@@ -287,3 +287,43 @@ TEMPLATE = [
 )
 def test_a_theme_finds_its_section(theme: str, key: str | None) -> None:
     assert theme_section(TEMPLATE, theme) == key
+
+
+def test_each_side_deletes_only_its_own_logbook_lines(
+    app: Flask, world: Callable[..., World]
+) -> None:
+    a, b = world(), world()
+    with app.app_context():
+        project = new_project(a.tokens["Awa"])
+        new_project(a.tokens["Basile"], "Garage")
+        awa = person(a.tokens["Awa"])
+        owner = owner_of(a.id)
+        first = cycle_projects.add_logbook_entry(awa, NewLogbookEntry("next_step", "Mairie"))
+        second = cycle_projects.add_logbook_entry(awa, NewLogbookEntry("next_step", "Devis"))
+        theirs = cycle_projects.add_facilitator_entry(
+            a.id, owner, project.id, NewLogbookEntry("note", "De l'équipe")
+        )
+        cycle_projects.save_section(awa, SectionEdit("besoin", "Texte", 1))
+        dated = db.session.scalar(select(LogbookEntry).where(LogbookEntry.kind == "intention"))
+        assert dated is not None
+        ids = (first.id, second.id, theirs.id, dated.id)
+        refused = [
+            lambda: cycle_projects.remove_logbook_entry(awa, ids[2]),  # the team's line
+            lambda: cycle_projects.remove_logbook_entry(awa, ids[3]),  # a section's date
+            lambda: cycle_projects.remove_logbook_entry(person(a.tokens["Basile"]), ids[0]),
+            lambda: cycle_projects.remove_facilitator_entry(a.id, owner, project.id, ids[0]),
+            lambda: cycle_projects.remove_facilitator_entry(
+                b.id, owner_of(b.id), project.id, ids[2]
+            ),
+        ]
+        for attempt in refused:
+            with pytest.raises(NotFound):
+                attempt()
+        db.session.rollback()
+        cycle_projects.remove_logbook_entry(awa, ids[0])
+        cycle_projects.remove_facilitator_entry(a.id, owner, project.id, ids[2])
+        remaining = db.session.scalars(
+            select(LogbookEntry.id).where(LogbookEntry.project_id == project.id)
+        ).all()
+        assert sorted(remaining) == sorted([ids[1], ids[3]])
+        assert project.next_steps == "Devis"

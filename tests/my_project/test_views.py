@@ -79,7 +79,13 @@ def test_a_holder_creates_writes_and_prints_their_project(
     )
     page = text(client.get(f"/c/{token}/projet"))
     assert "Rencontrer la mairie" in page and "Prochaine étape" in page
+    line = re.search(rf"/c/{re.escape(token)}/projet/carnet/(\d+)/supprimer", page)
+    assert line and "Supprimer cette ligne" in page
 
+    assert (
+        client.post(f"/c/{a.tokens['Basile']}/projet/carnet/{line.group(1)}/supprimer").status_code
+        == 404
+    )
     printed = client.get(f"/c/{token}/projet/imprimer")
     assert printed.status_code == 200
     assert printed.headers["Cache-Control"] == "no-store"
@@ -189,6 +195,12 @@ def test_facilitators_list_order_and_annotate_projects(
     assert "Tester" in one and "l’équipe d’animation" in one
     holder_view = text(client.get(f"/c/{a.tokens['Awa']}/projet"))
     assert "Tester" in holder_view and "l’équipe d’animation" in holder_view
+    assert "Supprimer cette ligne" not in holder_view  # the team's line is not theirs
+    entry = re.search(rf"{base}/{awa_id}/carnet/(\d+)/supprimer", one)
+    assert entry, one
+    removed = client.post(entry.group(0))
+    assert removed.status_code == 302
+    assert "Tester" not in text(client.get(f"{base}/{awa_id}"))
     assert client.get(f"{base}/{awa_id}/imprimer").status_code == 200
 
 

@@ -301,11 +301,38 @@ def _append(
         created_at=utcnow(),
     )
     db.session.add(line)
-    if entry.kind == LogbookKind.NEXT_STEP:
-        steps = [step for step in (project.next_steps or "").split("\n") if step]
-        project.next_steps = "\n".join([*steps, " ".join(entry.text.split())])
+    db.session.flush()
+    _sync_next_steps(project)
     db.session.commit()
     return line
+
+
+def _sync_next_steps(project: CycleProject) -> None:
+    """``next_steps``: the logbook's next steps, one per line, oldest first."""
+    steps = db.session.scalars(
+        select(LogbookEntry.text)
+        .where(
+            LogbookEntry.project_id == project.id,
+            LogbookEntry.kind == LogbookKind.NEXT_STEP.value,
+        )
+        .order_by(LogbookEntry.created_at, LogbookEntry.id)
+    )
+    project.next_steps = "\n".join(" ".join(step.split()) for step in steps)
+
+
+def _remove(project: CycleProject, entry_id: int, author: str) -> None:
+    line = db.session.get(LogbookEntry, entry_id)
+    if (
+        line is None
+        or line.project_id != project.id
+        or line.author != author
+        or line.kind == SECTION_SAVED
+    ):
+        raise NotFound()
+    db.session.delete(line)
+    db.session.flush()
+    _sync_next_steps(project)
+    db.session.commit()
 
 
 def add_logbook_entry(enrolment: Enrolment, entry: NewLogbookEntry) -> LogbookEntry:
@@ -322,6 +349,23 @@ def add_facilitator_entry(
     cycles.require_cycle_facilitator(cycle_id, facilitator)
     cycle = cycles.lock_cycle(cycle_id)
     return _append(cycle, project_in(cycle, project_id), entry, "facilitator")
+
+
+def remove_logbook_entry(enrolment: Enrolment, entry_id: int) -> None:
+    """The holder deletes a line of their carnet de bord that they wrote (a line of the
+    facilitation team's, or of another project: :class:`NotFound`); commits."""
+    cycles.lock_cycle(enrolment.cycle_id)
+    _remove(_own_project(enrolment), entry_id, "holder")
+
+
+def remove_facilitator_entry(
+    cycle_id: int, facilitator: Facilitator, project_id: int, entry_id: int
+) -> None:
+    """A facilitator of the cycle deletes a line the facilitation team wrote in a
+    project's carnet de bord (the holder's lines are theirs: :class:`NotFound`); commits."""
+    cycles.require_cycle_facilitator(cycle_id, facilitator)
+    cycle = cycles.lock_cycle(cycle_id)
+    _remove(project_in(cycle, project_id), entry_id, "facilitator")
 
 
 def move_project(

@@ -199,6 +199,15 @@ def add_entry(token: str) -> Any:
     return _back(token, "#logbook")
 
 
+@bp.post(f"{HOLDER}/carnet/<int:entry_id>/supprimer")
+@writing_limit
+def remove_entry(token: str, entry_id: int) -> Any:
+    """Delete a line of the carnet de bord the holder wrote."""
+    cycle_projects.remove_logbook_entry(cycles.enrolment_by_token(token), entry_id)
+    flash(_("The line is deleted from your carnet de bord."), "success")
+    return _back(token, "#logbook")
+
+
 @bp.get(f"{HOLDER}/imprimer")
 def print_project(token: str) -> Any:
     """The project as a document to print or save as PDF."""
@@ -297,6 +306,15 @@ def facilitator_entry(cycle_id: int, project_id: int) -> Any:
     except WorkshopError as error:
         return _project(cycle_id, project_id, error)
     flash(_("Added to the carnet de bord."), "success")
+    return redirect(url_for(".project", cycle_id=cycle_id, project_id=project_id) + "#logbook")
+
+
+@bp.post(f"{FACILITATOR}/<int:project_id>/carnet/<int:entry_id>/supprimer")
+@login_required
+def facilitator_remove_entry(cycle_id: int, project_id: int, entry_id: int) -> Any:
+    """Delete a line the facilitation team wrote in the project's carnet de bord."""
+    cycle_projects.remove_facilitator_entry(cycle_id, me(), project_id, entry_id)
+    flash(_("The line is deleted from the carnet de bord."), "success")
     return redirect(url_for(".project", cycle_id=cycle_id, project_id=project_id) + "#logbook")
 
 
