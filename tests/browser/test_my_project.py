@@ -2,11 +2,13 @@
 cycle whose session on « Modèle économique » runs now opens their personal link on a
 360 px phone, creates their project with its pitch, writes the highlighted part of the
 note d'intention, adds a next step to their carnet de bord and opens the printable
-document; each state checked with axe-core."""
+document; the facilitator then sees it among the cycle's projects on a laptop and adds
+a line to its carnet de bord. Each state is checked with axe-core."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -17,7 +19,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests.browser.conftest import REPO, check_a11y
-from tests.live_server import FACILITATOR_EMAIL, LiveServer
+from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
 
@@ -48,7 +50,7 @@ def build(owner_email: str) -> dict[str, Any]:
         )
         agenda.open_workshop(session.id, owner)
         _enrolment, token = cycles.enrol(cycle.id, NewEnrolment(display_name="Awa"))
-        return {"token": token}
+        return {"token": token, "cycle_id": cycle.id}
 
 
 @pytest.fixture
@@ -136,3 +138,26 @@ def test_a_holder_writes_their_project_on_a_phone(cycle_server: LiveServer, new_
     expect(phone.locator(".document-actions")).to_be_hidden()
     phone.emulate_media(media="screen")
     check_a11y(phone, "printable document", sizes=["phone"])
+
+    # The facilitator, on a laptop: the cycle's projects, then this one, read-only.
+    laptop: Page = new_page()
+    laptop.goto(cycle_server.url + "/login")
+    laptop.fill("#email", FACILITATOR_EMAIL)
+    laptop.fill("#password", FACILITATOR_PASSWORD)
+    laptop.click("main button[type=submit]")
+    expect(laptop).to_have_url(re.compile(r"/f/$"))
+    laptop.goto(f"{cycle_server.url}/f/cycles/{cycle_server.workshop['cycle_id']}/projets")
+    row = laptop.locator(".project-row")
+    expect(row).to_contain_text("Épicerie mobile")
+    expect(row).to_contain_text("Awa")
+    expect(row).to_contain_text("note d’intention : 1 partie(s) sur 4")
+    check_a11y(laptop, "facilitators projects", sizes=["laptop"])
+    row.get_by_role("link", name="Épicerie mobile").click()
+    expect(laptop.locator("#project-title")).to_have_count(0)  # read-only
+    logbook = laptop.locator("#logbook")
+    logbook.get_by_label("Décidé").check()
+    logbook.get_by_label("Texte").fill("Tester la tournée à Lamastre en janvier")
+    logbook.get_by_role("button", name="Ajouter au carnet de bord").click()
+    expect(laptop.locator(".flash")).to_contain_text("Ajouté au carnet de bord.")
+    expect(laptop.locator(".logbook")).to_contain_text("l’équipe d’animation")
+    check_a11y(laptop, "facilitator adds to the carnet de bord", sizes=["laptop"])
