@@ -162,3 +162,13 @@ def test_the_juror_form(payload: dict[str, Any]) -> None:
         return
     assert 0 < len(new.name) <= 80 and len(new.role) <= 80
     assert new.email is None or "@" in new.email
+
+
+def test_a_criterion_named_again_gets_a_key_of_its_own() -> None:
+    rows = [
+        {"key": "besoin", "label": "Besoin", "description": "", "remove": True},
+        {"key": "", "label": "Besoin", "description": "", "remove": False},
+    ]
+    criteria = parse_jury_criteria(rows, default_criteria())
+    assert [c.label for c in criteria] == ["Besoin"]
+    assert criteria[0].key not in {c["key"] for c in default_criteria()}

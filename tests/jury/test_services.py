@@ -316,3 +316,29 @@ def test_holders_name_only_when_shown_and_not_erased(
         enrolment.erased_at = utcnow()
         db.session.commit()
         assert jury.holder_name(shown) == ""
+
+
+def test_a_removed_criteria_grades_never_count_for_a_new_one(
+    app: Flask, new_cycle: Callable[..., CycleRef]
+) -> None:
+    ref = new_cycle()
+    with app.test_request_context():
+        me = owner(ref)
+        juror_id = jury.add_juror(ref.id, me, NewJuror("Juré", None, "")).juror.id
+        jury.grade_project(juror_id, ref.projects[0], grading(besoin=0, faisabilite=6))
+        # « besoin » removed elsewhere (the cycle's page), then a new criterion takes its key.
+        cycle = db.session.get(Cycle, ref.id)
+        assert cycle is not None
+        cycle.criteria = [c for c in cycle.criteria if c["key"] != "besoin"]
+        db.session.commit()
+        rows = [
+            {"key": "faisabilite", "label": "Faisabilité", "description": ""},
+            {"key": "", "label": "Besoin", "description": ""},
+        ]
+        cycle = jury.save_criteria(ref.id, me, parse_jury_criteria(rows, cycle.criteria))
+        assert [c["key"] for c in cycle.criteria] == ["faisabilite", "besoin"]
+        kept = db.session.scalars(select(JuryGrade.criterion)).all()
+        assert kept == ["faisabilite"]
+        results = jury.deliberation(cycle).projects
+        first = next(r for r in results if r.project.id == ref.projects[0])
+        assert first.criteria[1].merit.graders == 0

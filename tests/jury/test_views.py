@@ -164,6 +164,9 @@ def test_other_cycles_and_other_facilitators_get_404(
         (f"/f/cycles/{b.id}/jury/decisions/{b.projects[0]}", {"decision": "kept"}),
         (f"/f/cycles/{a.id}/jury/decisions/{b.projects[0]}", {"decision": "kept"}),
         (f"/f/cycles/{a.id}/jury/jures/999999/revoquer", {}),
+        (f"/f/cycles/{a.id}/jury/jures/{2**40}/nouveau-lien", {}),
+        (f"/f/cycles/{a.id}/jury/decisions/{2**40}", {"decision": "kept"}),
+        (f"/f/cycles/{2**40}/jury/notation", {"open": "0"}),
     ):
         assert client.post(path, data=data).status_code == 404, path
     # A's juror sees only A's projects and cannot grade B's.
@@ -172,6 +175,7 @@ def test_other_cycles_and_other_facilitators_get_404(
     assert "Projet A" in page and "Projet B" not in page
     assert "Responsable de vos données : Mairie de Privas." in page
     assert grade(juror, secret_a, b.projects[0], besoin=6, faisabilite=6).status_code == 404
+    assert grade(juror, secret_a, 2**40, besoin=6).status_code == 404
     # Someone signed out is sent to sign in; a made-up link is a 404.
     assert app.test_client().get(f"/f/cycles/{a.id}/jury").status_code == 302
     assert app.test_client().get("/jury/" + "x" * 43).status_code == 404

@@ -23,6 +23,7 @@ from .committees import (
     Grading,
     NewMember,
     criteria_rows,
+    criterion_key,
     parse_criteria,
     parse_grading,
     parse_member_form,
@@ -69,8 +70,27 @@ def jury_criteria_rows(form: Any) -> list[dict[str, Any]]:
 def parse_jury_criteria(rows: Any, existing: list[dict[str, Any]] | None) -> list[Criterion]:
     """The grid to save: a kept row keeps its key (grades refer to it), a new row gets a
     key made from its label, a removed row is dropped; at least one criterion, at most
-    :data:`CRITERIA_MAX`, no name twice."""
-    return parse_criteria(rows, existing)
+    :data:`CRITERIA_MAX`, no name twice.
+
+    A new row never takes the key of a criterion of ``existing`` (one removed in the
+    same save, say, and named again): its grades would count for the new one.
+    """
+    criteria = parse_criteria(rows, existing)
+    known = {str(c.get("key")) for c in existing or []}
+    kept = {
+        str(row.get("key"))
+        for row in rows
+        if isinstance(row, dict) and row.get("key") and row.get("remove") not in ("1", "on", True)
+    }
+    taken = known | {c.key for c in criteria}
+    renamed = []
+    for criterion in criteria:
+        if criterion.key in known and criterion.key not in kept:
+            key = criterion_key(criterion.label, taken)
+            taken.add(key)
+            criterion = Criterion(key, criterion.label, criterion.description)
+        renamed.append(criterion)
+    return renamed
 
 
 def parse_juror_form(payload: Any) -> NewJuror:

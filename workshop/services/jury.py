@@ -41,6 +41,7 @@ from ..models import (
     ProjectDecision,
     utcnow,
 )
+from ..schemas.fields import INT_MAX
 from ..schemas.jury import Criterion, DecisionForm, Grading, NewJuror
 from .cycles import link_hash, lock_cycle, require_cycle_facilitator
 
@@ -141,9 +142,19 @@ def intention_sections(cycle: Cycle, project: CycleProject) -> list[Section]:
 
 def save_criteria(cycle_id: int, facilitator: Facilitator, criteria: list[Criterion]) -> Cycle:
     """Replace the cycle's grid (parsed against it: kept rows keep their key, so their
-    grades stay theirs). Grades on a removed criterion stay stored but no longer count.
-    A facilitator of the cycle only; commits."""
+    grades stay theirs). Grades on a removed criterion stay stored but no longer count,
+    until a new criterion takes its key (the grid was also edited on the cycle's page):
+    they are deleted then, never counted for it. A facilitator of the cycle only;
+    commits."""
     cycle = _own_cycle(cycle_id, facilitator)
+    new_keys = {c.key for c in criteria} - set(criteria_keys(cycle))
+    if new_keys:
+        projects = select(CycleProject.id).where(CycleProject.cycle_id == cycle.id)
+        db.session.execute(
+            delete(JuryGrade).where(
+                JuryGrade.project_id.in_(projects), JuryGrade.criterion.in_(new_keys)
+            )
+        )
     cycle.criteria = [criterion.as_dict() for criterion in criteria]
     db.session.commit()
     return cycle
@@ -177,8 +188,15 @@ class IssuedLink:
     secret: str
 
 
+def _project_in(cycle: Cycle, project_id: int) -> CycleProject:
+    project = db.session.get(CycleProject, project_id) if 0 < project_id <= INT_MAX else None
+    if project is None or project.cycle_id != cycle.id:
+        raise NotFound()
+    return project
+
+
 def _juror_in(cycle: Cycle, juror_id: int) -> Juror:
-    juror = db.session.get(Juror, juror_id)
+    juror = db.session.get(Juror, juror_id) if 0 < juror_id <= INT_MAX else None
     if juror is None or juror.cycle_id != cycle.id:
         raise NotFound()
     return juror
@@ -331,9 +349,7 @@ def grade_project(juror_id: int, project_id: int, grading: Grading) -> CycleProj
     db.session.refresh(juror)
     if juror.revoked_at is not None:
         raise _bad_link()
-    project = db.session.get(CycleProject, project_id)
-    if project is None or project.cycle_id != cycle.id:
-        raise NotFound()
+    project = _project_in(cycle, project_id)
     if not is_open(cycle):
         raise Conflict(_("Grading is closed: grades can no longer be changed."))
     keys = set(criteria_keys(cycle))
@@ -471,9 +487,7 @@ def decide(
     read it). A new decision replaces the previous one. A facilitator of the cycle
     only; :class:`NotFound` for another cycle's project; commits."""
     cycle = _own_cycle(cycle_id, facilitator)
-    project = db.session.get(CycleProject, project_id)
-    if project is None or project.cycle_id != cycle.id:
-        raise NotFound()
+    project = _project_in(cycle, project_id)
     project.decision = ProjectDecision(form.decision).value
     project.decision_reason = form.reason
     project.decided_at = utcnow()
