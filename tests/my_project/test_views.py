@@ -239,3 +239,31 @@ def test_other_facilitators_and_other_cycles_get_404(
     with app.app_context():
         project = db.session.get(CycleProject, project_a)
         assert project is not None and cycle_projects.project_page(project).logbook == []
+
+
+def test_a_link_of_another_cycle_reads_and_writes_only_its_own_project(
+    app: Flask, client: FlaskClient, world: Callable[..., World]
+) -> None:
+    a, b = world(), world()
+    with app.app_context():
+        new_project(a.tokens["Awa"], "Épicerie de la vallée A")
+    token_b = b.tokens["Awa"]
+    page = text(client.get(f"/c/{token_b}/projet"))
+    assert "Créer mon projet" in page and "Épicerie de la vallée A" not in page
+    assert client.get(f"/c/{token_b}/projet/imprimer").status_code == 302
+    writes = [
+        (f"/c/{token_b}/projet/modifier", {"title": "Piraté", "version": "1"}),
+        (f"/c/{token_b}/projet/note/besoin", {"text": "Piraté", "version": "1"}),
+        (f"/c/{token_b}/projet/carnet", {"kind": "note", "text": "Piraté"}),
+    ]
+    for url, data in writes:
+        assert client.post(url, data=data).status_code == 404, url
+    with app.app_context():
+        project = cycle_projects.project_of(person(a.tokens["Awa"]))
+        assert project is not None
+        assert (project.title, project.version, project.intention) == (
+            "Épicerie de la vallée A",
+            1,
+            {},
+        )
+        assert cycle_projects.project_page(project).logbook == []
