@@ -10,7 +10,9 @@ Votes: for each vote step, the dots per item; a frozen step gives its frozen ran
 result seen when the vote ended), an open one its live tallies. The ``votes`` of an idea
 come from the last vote step on ideas that received votes; the ``votes`` and ``rank`` of
 a défi from the last vote step on défis, or, without one, from the dots its ideas
-received.
+received. A vote step by majority judgment has no dots: its ranking (``"method":
+"majority"``) gives each item's majority grade and its grades' distribution
+(``majority_grade``, ``grades``; optional fields, read by nothing that needs them).
 
 Défi tables (format 1.1): each table with its défi, its capacity, whether it has a host,
 who sat there as counts by profile only (never names), its contributions (the author as
@@ -42,6 +44,7 @@ from ..models import (
     Challenge,
     Contribution,
     ContributionVote,
+    GradeVote,
     Idea,
     IdeaStatus,
     Participant,
@@ -55,6 +58,7 @@ from ..models import (
     Workshop,
 )
 from ..phases import CONTRIBUTION_KIND_LABELS, PhaseKind, vote_settings
+from ..schemas.grades import merits
 from ..tallies import ranks
 from .links import join_url
 
@@ -112,6 +116,65 @@ def _phase_votes(phase: Phase) -> tuple[str, dict[int, int], dict[int, int]]:
         frozen = {int(row[key]): int(row["votes"]) for row in phase.frozen_ranking if key in row}
         return target, frozen, {item: voters.get(item, 0) for item in frozen}
     return target, live, voters
+
+
+def _majority_items(phase: Phase) -> list[dict[str, Any]]:
+    """The ranking of a vote step by majority judgment, items with grades only: a frozen
+    step's frozen ranking, an open one's live results (the ballot of
+    ``services/votes/grades.py``: visible ideas or every défi; the rule of
+    :mod:`workshop.schemas.grades`)."""
+    settings = vote_settings(phase)
+    target = "challenge" if settings["target"] == "challenges" else "idea"
+    if phase.frozen_at is not None and phase.frozen_ranking is not None:
+        key = f"{target}_id"
+        return [
+            {
+                "rank": int(row["rank"]),
+                "item_id": int(row[key]),
+                "target": target,
+                "votes": int(row["votes"]),
+                "majority_grade": row["majority_grade"],
+                "grades": list(row["grades"]),
+            }
+            for row in phase.frozen_ranking
+            if key in row and row.get("votes")
+        ]
+    authors: dict[int, int | None] | None = None
+    if target == "challenge":
+        options = list(
+            db.session.scalars(
+                select(Challenge.id)
+                .where(Challenge.workshop_id == phase.workshop_id)
+                .order_by(Challenge.position, Challenge.id)
+            )
+        )
+    else:
+        ideas = db.session.execute(
+            select(Idea.id, Idea.participant_id)
+            .where(Idea.workshop_id == phase.workshop_id, Idea.status == IdeaStatus.VISIBLE)
+            .order_by(Idea.id)
+        ).all()
+        options = [int(idea_id) for idea_id, _author in ideas]
+        if not settings["allow_own"]:
+            authors = {int(idea_id): author for idea_id, author in ideas}
+    rows = db.session.execute(
+        select(GradeVote.participant_id, GradeVote.item_id, GradeVote.grade).where(
+            GradeVote.phase_id == phase.id, GradeVote.item_kind == target
+        )
+    )
+    ranked = merits(options, ((int(p), int(i), int(g)) for p, i, g in rows), authors)
+    return [
+        {
+            "rank": merit.rank,
+            "item_id": merit.option,
+            "target": target,
+            "votes": merit.graders,
+            "majority_grade": merit.majority,
+            "grades": list(merit.counts),
+        }
+        for merit in ranked
+        if merit.graders
+    ]
 
 
 def _qualification(sheet: Qualification | None) -> dict[str, Any] | None:
@@ -317,6 +380,18 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
     challenge_votes: dict[int, int] | None = None
     for phase in phases:
         if phase.kind != PhaseKind.VOTE:
+            continue
+        if vote_settings(phase)["method"] == "majority":
+            graded = _majority_items(phase)
+            if graded:
+                rankings.append(
+                    {
+                        "phase_id": phase.id,
+                        "frozen_at": timestamp(phase.frozen_at),
+                        "method": "majority",
+                        "items": graded,
+                    }
+                )
             continue
         target, votes, voters = _phase_votes(phase)
         if not votes:
