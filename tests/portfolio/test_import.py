@@ -339,13 +339,35 @@ def test_a_failure_half_way_leaves_nothing_behind(
         portfolio.import_export(fabrique(app, ref), session_document(title="Première"))
         before = snapshot()
 
-        def explode(*args: Any) -> int:
+        def explode(*args: Any) -> None:
+            raise RuntimeError("disk full")
+
+        # The last step of the import's transaction, once every row is written.
+        monkeypatch.setattr(importing, "sync_session", explode)
+        with pytest.raises(RuntimeError):
+            portfolio.import_export(fabrique(app, ref), session_document(title="Seconde"))
+        assert snapshot() == before
+
+
+def test_merges_are_proposed_after_the_import_is_committed(
+    app: Flask, new_fabrique: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The comparison runs once the import's rows are committed, in its own short
+    transaction: a failure there loses nothing of the import."""
+    ref = new_fabrique()
+    with app.app_context():
+        portfolio.import_export(fabrique(app, ref), session_document(title="Première"))
+        seen: list[int] = []
+
+        def explode(fabrique_id: int, session_id: int, *args: Any) -> int:
+            db.session.rollback()
+            seen.append(db.session.get(PortfolioSession, session_id) is not None)
             raise RuntimeError("disk full")
 
         monkeypatch.setattr(importing, "propose_merges", explode)
         with pytest.raises(RuntimeError):
             portfolio.import_export(fabrique(app, ref), session_document(title="Seconde"))
-        assert snapshot() == before
+        assert seen == [True]  # committed before the comparison began
 
 
 HOSTILE = {

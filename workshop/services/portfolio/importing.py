@@ -9,8 +9,9 @@ imported: ideas hidden by moderation, waiting for approval, withdrawn by their a
 or merged into another idea during the session are left out. A défi or an idea a newer
 export no longer holds is never deleted: it is marked ``absent_since`` (and so is its
 project once all its rows are), so no follow-up work is lost. Each défi, and each idea
-without a défi, is a project (:func:`.projects.sync_session`). Ideas added or reworded
-are compared with the other sessions' (:func:`.proposals.propose_merges`).
+without a défi, is a project (:func:`.projects.sync_session`). Once that transaction is
+committed, the ideas added or reworded are compared with the other sessions'
+(:func:`.proposals.propose_merges`, holding no lock while it compares).
 """
 
 from __future__ import annotations
@@ -68,7 +69,8 @@ def import_export(
     document_or_bytes: dict[str, Any] | bytes | str,
     by: Facilitator | None = None,
 ) -> ImportResult:
-    """Import one workshop export into ``fabrique``'s portfolio, in one transaction.
+    """Import one workshop export into ``fabrique``'s portfolio, in one transaction, then
+    propose merges with the other sessions' ideas (a second, short one).
 
     The caller has checked who may import (a member, the CLI, an import token).
     Raises the ``Import*`` errors of :mod:`workshop.exports.validation`, and
@@ -341,8 +343,10 @@ def _import(fabrique_id: int, document: dict[str, Any], by: Facilitator | None) 
     result.challenges = len(challenge_ids)
     changed = _sync_ideas(fabrique_id, session, document, challenge_ids, now, result)
     sync_session(session, now)
-    result.proposals = propose_merges(fabrique_id, session, changed, document)
     db.session.commit()
+    # After the commit: the comparison holds no lock (a failure there leaves the import in).
+    language = (document["workshop"].get("language") or "fr")[:2]
+    result.proposals = propose_merges(fabrique_id, result.session_id, changed, language)
     return result
 
 

@@ -5,8 +5,9 @@ the Fabrique's other sessions (:func:`propose_merges`); a member accepts or dism
 each proposal (:mod:`.follow_up`).
 
 The comparison is CPU work (a session of 1,000 ideas against five others: about half a
-second, most of it numpy): it runs through :func:`workshop.offload.run_blocking`, off the
-event loop, between the reads and the writes it needs.
+second, most of it numpy): it runs after the import has committed, through
+:func:`workshop.offload.run_blocking` (off the event loop), with no transaction open, so
+neither the phones of a live workshop nor another import wait for it.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from sqlalchemy import insert, or_, select
 
 from ...extensions import db
 from ...grouping import nearby
-from ...models import MergeStatus, PortfolioIdea, PortfolioMergeProposal, PortfolioSession
+from ...models import MergeStatus, PortfolioIdea, PortfolioMergeProposal
 from ...offload import run_blocking
+from ..fabriques import lock_fabrique
 
 # Cosine similarity (character n-grams, workshop.grouping.nearby) from which two ideas
 # of different sessions are proposed for merging; the hint on phones starts at 0.3.
@@ -33,12 +35,6 @@ def _idea_text(title: str, body: str) -> str:
     return f"{title}\n{body[:_COMPARED_BODY]}" if body else title
 
 
-def _language(document: dict[str, Any]) -> str:
-    """The language the export's ideas are written in, as the similarity index reads it."""
-    language = (document["workshop"].get("language") or "fr")[:2]
-    return language if language in ("fr", "en") else "fr"
-
-
 def look_alikes(others: list[str], mine: list[str], lang: str) -> list[list[nearby.Match]]:
     """For each of ``mine``, the (at most :data:`MERGE_CANDIDATES`) texts of ``others``
     scoring at least :data:`MERGE_MIN_SCORE`, best first. Computes only (no database):
@@ -49,34 +45,41 @@ def look_alikes(others: list[str], mine: list[str], lang: str) -> list[list[near
     return index.query_many(mine, MERGE_CANDIDATES, MERGE_MIN_SCORE)
 
 
-def propose_merges(
-    fabrique_id: int, session: PortfolioSession, idea_ids: list[int], document: dict[str, Any]
-) -> int:
-    """Propose merging ``idea_ids`` with look-alike ideas of the Fabrique's other sessions.
+def propose_merges(fabrique_id: int, session_id: int, idea_ids: list[int], language: str) -> int:
+    """Propose merging ``idea_ids`` (of session ``session_id``) with look-alike ideas of
+    the Fabrique's other sessions; the number of proposals made. Commits.
 
-    Called by the import, inside its transaction (it does not commit); the number of
-    proposals made. Uses the character n-gram similarity of
-    :mod:`workshop.grouping.nearby` (:func:`look_alikes`, off the event loop); a pair
-    already proposed, accepted or dismissed (either way round) is never proposed again.
+    Called by the import once its own transaction is committed, so that no write lock is
+    held while the texts are compared: the reads end their transaction, the comparison
+    (:func:`look_alikes`) runs off the event loop, and only the insert takes the
+    Fabrique's write lock, after checking again which ideas are still there and unmerged.
+    A pair already proposed, accepted or dismissed (either way round) is never proposed
+    again.
     """
     if not idea_ids:
         return 0
-    others = db.session.execute(
-        select(PortfolioIdea.id, PortfolioIdea.title, PortfolioIdea.body)
-        .where(
-            PortfolioIdea.fabrique_id == fabrique_id,
-            PortfolioIdea.session_id != session.id,
-            PortfolioIdea.merged_into_id.is_(None),
-        )
-        .order_by(PortfolioIdea.id)
-    ).all()
-    if not others:
+    others = _unmerged(
+        PortfolioIdea.fabrique_id == fabrique_id, PortfolioIdea.session_id != session_id
+    )
+    mine = _unmerged(PortfolioIdea.id.in_(idea_ids)) if others else []
+    db.session.commit()  # ends the read: writers are not kept waiting meanwhile
+    if not others or not mine:
         return 0
-    mine = db.session.execute(
-        select(PortfolioIdea.id, PortfolioIdea.title, PortfolioIdea.body).where(
-            PortfolioIdea.id.in_(idea_ids)
+    matches = run_blocking(
+        look_alikes,
+        [_idea_text(o.title, o.body) for o in others],
+        [_idea_text(i.title, i.body) for i in mine],
+        language if language in ("fr", "en") else "fr",
+    )
+    lock_fabrique(fabrique_id)
+    compared = [i.id for i in mine] + [o.id for o in others]
+    still = set(
+        db.session.scalars(
+            select(PortfolioIdea.id).where(
+                PortfolioIdea.id.in_(compared), PortfolioIdea.merged_into_id.is_(None)
+            )
         )
-    ).all()
+    )
     known = {
         frozenset(pair)
         for pair in db.session.execute(
@@ -88,18 +91,12 @@ def propose_merges(
             )
         ).all()
     }
-    matches = run_blocking(
-        look_alikes,
-        [_idea_text(o.title, o.body) for o in others],
-        [_idea_text(i.title, i.body) for i in mine],
-        _language(document),
-    )
     rows = []
     for idea, found in zip(mine, matches, strict=True):
         for match in found:
             other = others[match.index].id
             pair = frozenset((idea.id, other))
-            if pair in known:
+            if pair in known or idea.id not in still or other not in still:
                 continue
             known.add(pair)
             # The later import is merged into the earlier one.
@@ -115,4 +112,16 @@ def propose_merges(
             )
     if rows:
         db.session.execute(insert(PortfolioMergeProposal), rows)
+    db.session.commit()
     return len(rows)
+
+
+def _unmerged(*where: Any) -> list[Any]:
+    """Id, title and description of the unmerged ideas matching ``where``, by id."""
+    return list(
+        db.session.execute(
+            select(PortfolioIdea.id, PortfolioIdea.title, PortfolioIdea.body)
+            .where(*where, PortfolioIdea.merged_into_id.is_(None))
+            .order_by(PortfolioIdea.id)
+        ).all()
+    )
