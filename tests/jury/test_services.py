@@ -10,7 +10,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
-from tests.factories import make_facilitator
+from tests.factories import make_facilitator, make_workshop
 from tests.jury.conftest import CycleRef
 from workshop.errors import Conflict, NotFound, ValidationError
 from workshop.extensions import db
@@ -22,6 +22,7 @@ from workshop.models import (
     Juror,
     JuryGrade,
     JuryReview,
+    Phase,
     utcnow,
 )
 from workshop.schemas.jury import (
@@ -342,3 +343,30 @@ def test_a_removed_criteria_grades_never_count_for_a_new_one(
         results = jury.deliberation(cycle).projects
         first = next(r for r in results if r.project.id == ref.projects[0])
         assert first.criteria[1].merit.graders == 0
+
+
+def test_the_project_on_stage_at_a_pitch_day(
+    app: Flask, new_cycle: Callable[..., CycleRef]
+) -> None:
+    ref = new_cycle()
+    other = new_cycle("Ailleurs")
+    with app.test_request_context():
+        cycle = db.session.get(Cycle, ref.id)
+        assert cycle is not None
+        assert jury.on_stage(cycle) is None
+        session = make_workshop(owner=owner(ref))
+        session.cycle_id = ref.id
+        session.spotlight_project_id = ref.projects[1]
+        db.session.commit()
+        assert jury.on_stage(cycle) is None  # its current step is not a pitch
+        pitch = Phase(workshop_id=session.id, position=99, kind="pitch", title="Pitch")
+        db.session.add(pitch)
+        db.session.flush()
+        session.current_phase_id = pitch.id
+        db.session.commit()
+        assert jury.on_stage(cycle) == ref.projects[1]
+        elsewhere = db.session.get(Cycle, other.id)
+        assert elsewhere is not None and jury.on_stage(elsewhere) is None
+        session.status = "closed"
+        db.session.commit()
+        assert jury.on_stage(cycle) is None

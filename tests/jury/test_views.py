@@ -13,10 +13,10 @@ from flask.testing import FlaskClient
 from sqlalchemy import select
 
 from tests.conftest import as_facilitator
-from tests.factories import make_facilitator
+from tests.factories import make_facilitator, make_workshop
 from tests.jury.conftest import CycleRef
 from workshop.extensions import db
-from workshop.models import CycleProject, Juror, utcnow
+from workshop.models import CycleProject, Facilitator, Juror, Phase, utcnow
 
 LINK = re.compile(r'id="issued-url" type="text" readonly value="http://localhost/jury/([^"]+)"')
 
@@ -79,6 +79,7 @@ def test_from_jurors_to_decisions(
     assert "à rejeter" in juror_page and "excellent" in juror_page
     assert "0 critères notés sur 2" in juror_page
     assert "les personnes qui animent ce cycle" in juror_page
+    assert 'id="on-stage"' not in juror_page  # no pitch day running
 
     saved = grade(juror, ines, epicerie, besoin=4, faisabilite=3, comment="Un vrai besoin")
     assert saved.status_code == 302
@@ -248,3 +249,26 @@ def test_a_purged_juror_is_a_former_juror(
     assert "Inès Martin" not in page
     assert page.count("Un ancien membre du jury") >= 2  # the list and the comment
     assert "Un avis" in page
+
+
+def test_a_juror_at_a_pitch_day_sees_who_is_on_stage(
+    app: Flask, client: FlaskClient, new_cycle: Callable[..., CycleRef]
+) -> None:
+    ref = new_cycle("Épicerie mobile", "Garage solidaire")
+    as_facilitator(client, ref.owner_email)
+    secret = add_juror(client, ref.id, "Inès Martin")
+    with app.app_context():
+        owner = db.session.get(Facilitator, ref.owner_id)
+        session = make_workshop(owner=owner)
+        pitch = Phase(workshop_id=session.id, position=99, kind="pitch", title="Pitch")
+        db.session.add(pitch)
+        db.session.flush()
+        session.cycle_id, session.current_phase_id = ref.id, pitch.id
+        session.spotlight_project_id = ref.projects[1]
+        db.session.commit()
+    page = text(app.test_client().get(f"/jury/{secret}"))
+    stage = re.search(r'<p class="jury-stage" id="on-stage">(.*?)</p>', page)
+    assert stage and "En ce moment sur scène :" in stage.group(1)
+    assert f'href="#project-{ref.projects[1]}"' in stage.group(1)
+    assert "Garage solidaire" in stage.group(1)
+    assert page.count("Sur scène maintenant") == 1

@@ -38,9 +38,13 @@ from ..models import (
     Juror,
     JuryGrade,
     JuryReview,
+    Phase,
     ProjectDecision,
+    Workshop,
+    WorkshopStatus,
     utcnow,
 )
+from ..phases import PhaseKind
 from ..schemas.fields import INT_MAX
 from ..schemas.jury import Criterion, DecisionForm, Grading, NewJuror
 from .cycles import link_hash, lock_cycle, require_cycle_facilitator
@@ -334,6 +338,24 @@ def juror_projects(juror: Juror) -> list[JurorProject]:
         )
         for project in projects_of(cycle)
     ]
+
+
+def on_stage(cycle: Cycle) -> int | None:
+    """The project a session of the cycle has in its pitch spotlight right now (a pitch
+    day: jurors grade while holders pitch), or ``None``."""
+    spotlit = db.session.execute(
+        select(Workshop.spotlight_project_id)
+        .join(Phase, Phase.id == Workshop.current_phase_id)
+        .where(
+            Workshop.cycle_id == cycle.id,
+            Workshop.status == WorkshopStatus.OPEN,
+            Workshop.spotlight_project_id.is_not(None),
+            Phase.kind == PhaseKind.PITCH,
+        )
+        .order_by(Workshop.id.desc())
+        .limit(1)
+    ).scalar()
+    return spotlit
 
 
 def grade_project(juror_id: int, project_id: int, grading: Grading) -> CycleProject:

@@ -238,6 +238,7 @@ def _juror_page(
         cycle=cycle,
         criteria=jury.criteria_of(cycle),
         grading_open=jury.is_open(cycle),
+        on_stage=jury.on_stage(cycle),
         projects=jury.juror_projects(juror),
         error_project=project_id,
         form=request.form if error else {},
