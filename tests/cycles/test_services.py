@@ -11,10 +11,10 @@ from sqlalchemy import select
 
 from tests.cycles.conftest import START, enrol, make_cycle, owner_of, session
 from tests.factories import make_facilitator, make_workshop, recorded
-from workshop.errors import NotFound, WorkshopClosed, WorkshopNotOpen
+from workshop.errors import NotFound, ValidationError, WorkshopClosed, WorkshopNotOpen
 from workshop.extensions import db
 from workshop.models import Cycle, Enrolment, Participant
-from workshop.schemas.cycles import NewCycle, NewEnrolment
+from workshop.schemas.cycles import CycleSettings, NewCycle, NewEnrolment, SessionForm
 from workshop.services import agenda, cycles, participants
 
 
@@ -170,11 +170,11 @@ def test_participant_for_a_draft_or_closed_session(app: Flask) -> None:
         (
             "lance_toi",
             None,
-            ["Social charter", "Economic model", "Participatory governance", "Impact measurement"],
-            "Co-development time",
+            ["Charte sociale", "Modèle économique", "Gouvernance participative", "Mesure d’impact"],
+            "Temps de codéveloppement",
         ),
-        ("ideateur", 3, ["My idea in a pitch", "Need and public", "Pitch day"], None),
-        ("jury", None, ["Jury session"], "Pitches before the jury"),
+        ("ideateur", 3, ["Mon idée en un pitch", "Besoin et public", "Journée de pitch"], None),
+        ("jury", None, ["Séance du jury"], "Pitchs devant le jury"),
     ],
 )
 def test_a_preset_creates_its_sessions_a_week_apart(
@@ -198,4 +198,68 @@ def test_a_preset_creates_its_sessions_a_week_apart(
             assert [p.kind for p in workshop.phases] == ["welcome", "pitch", "results"]
         if pitch_title:
             assert found[0].phases[1].title == pitch_title
-        assert found[0].title == f"Session 1: {themes[0]}"
+        assert found[0].title == f"Séance 1 : {themes[0]}"
+
+
+def test_settings_reach_the_sessions_and_a_session_of_another_cycle_is_refused(
+    app: Flask,
+) -> None:
+    with app.app_context():
+        ref, other = make_cycle(2), make_cycle(1)
+        owner = owner_of(ref.id)
+        cycles.update_settings(
+            ref.id,
+            owner,
+            CycleSettings(
+                title="Idéateur 2027",
+                description="",
+                territory="Privas",
+                organiser="Fabrique de Privas",
+                organiser_contact="rgpd@fabrique.example",
+                retention_days=90,
+                feedback_signed=True,
+            ),
+        )
+        for workshop_id in ref.sessions:
+            workshop = session(workshop_id)
+            assert (workshop.organiser, workshop.retention_days) == ("Fabrique de Privas", 90)
+        form = SessionForm(title="Séance à Privas", date=None, territory="Privas", theme="Pitch")
+        moved = cycles.update_session(ref.id, owner, ref.sessions[0], form)
+        assert (moved.title, moved.cycle_theme) == ("Séance à Privas", "Pitch")
+        assert "workshop_updated" in [name for _seq, name in recorded(ref.sessions[0])]
+        with pytest.raises(NotFound):
+            cycles.update_session(ref.id, owner, other.sessions[0], form)
+        with pytest.raises(NotFound):
+            cycles.update_session(other.id, owner, other.sessions[0], form)
+
+
+def test_co_facilitators_join_the_cycle_and_its_sessions(app: Flask) -> None:
+    with app.app_context():
+        ref = make_cycle(2)
+        owner = owner_of(ref.id)
+        helper = make_facilitator()
+        with pytest.raises(ValidationError):
+            cycles.add_co_facilitator(ref.id, owner, "nobody@example.org")
+        cycles.add_co_facilitator(ref.id, owner, helper.email)
+        assert cycles.require_cycle_facilitator(ref.id, helper).id == ref.id
+        assert all(helper in session(w).facilitators for w in ref.sessions)
+        with pytest.raises(ValidationError):
+            cycles.remove_co_facilitator(ref.id, helper, owner.id)
+        cycles.remove_co_facilitator(ref.id, owner, helper.id)
+        cycle = db.session.get(Cycle, ref.id)
+        assert cycle is not None and helper not in cycle.facilitators
+
+
+def test_a_new_link_kills_the_old_one(app: Flask) -> None:
+    with app.app_context():
+        ref, other = make_cycle(1), make_cycle(0)
+        owner = owner_of(ref.id)
+        enrolment, old = enrol(ref.id)
+        first, _t = cycles.participant_for(enrolment, ref.sessions[0])
+        _e, new = cycles.reissue_link(ref.id, owner, enrolment.id)
+        with pytest.raises(NotFound):
+            cycles.enrolment_by_token(old)
+        again = cycles.enrolment_by_token(new)
+        assert cycles.participant_for(again, ref.sessions[0])[0].id == first.id
+        with pytest.raises(NotFound):
+            cycles.reissue_link(other.id, owner_of(other.id), enrolment.id)
