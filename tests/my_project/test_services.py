@@ -4,6 +4,7 @@ and isolation between cycles and between holders."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 
 import pytest
@@ -327,3 +328,28 @@ def test_each_side_deletes_only_its_own_logbook_lines(
         ).all()
         assert sorted(remaining) == sorted([ids[1], ids[3]])
         assert project.next_steps == "Devis"
+
+
+def test_between_sessions_the_next_planned_one_gives_the_theme(
+    app: Flask, world: Callable[..., World]
+) -> None:
+    a = world(opened=False)
+    with app.app_context():
+        project = new_project(a.tokens["Awa"])
+        first, second = (db.session.get(Workshop, w) for w in a.cycle.sessions)
+        assert first is not None and second is not None
+        first.cycle_theme, second.cycle_theme = "Mesure d'impact", "Modèle économique"
+        db.session.commit()
+        assert first.date is not None
+        assert cycle_projects.project_page(project).current_session is None
+        # On the first session's day (it is not opened yet), its theme counts.
+        assert cycle_projects.theme_session(cycle_of(a), first.date) == first
+        # Once its day has passed, the next one's does.
+        assert (
+            cycle_projects.theme_session(cycle_of(a), first.date + dt.timedelta(days=1)) == second
+        )
+        # A closed cycle session is never « the next one ».
+        second.status = WorkshopStatus.CLOSED
+        db.session.commit()
+        later = first.date + dt.timedelta(days=1)
+        assert cycle_projects.theme_session(cycle_of(a), later) is None
