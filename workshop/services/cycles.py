@@ -18,21 +18,26 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
 from sqlalchemy import func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
-from ..errors import NotFound, WorkshopClosed, WorkshopNotOpen
+from ..errors import NotFound, ValidationError, WorkshopClosed, WorkshopNotOpen
 from ..extensions import db
 from ..models import (
     Cycle,
     CyclePreset,
     Enrolment,
     Facilitator,
+    Idea,
+    IdeaStatus,
+    OutboxMail,
     Participant,
     Phase,
+    QuestionnaireAnswer,
     Workshop,
     WorkshopStatus,
     cycle_facilitators,
@@ -56,15 +61,19 @@ from ..realtime import Facts
 from ..schemas import CODE_ALPHABET, CODE_LENGTH, INT_MAX, TITLE_MAX, serialize_participant
 from ..schemas.cycles import (
     IDEATEUR_SESSIONS,
+    SCALE,
+    CycleSettings,
+    Moment,
     NewCycle,
     NewEnrolment,
+    QuestionKind,
     SessionForm,
     default_criteria,
     default_feedback_kinds,
     default_intention_template,
 )
 from ..wire import ParticipantJoined
-from . import event_log
+from . import accounts, event_log, mail, workshops
 from .participants import hash_token
 
 #: Bytes of randomness of a personal link's secret (32 URL-safe characters).
@@ -465,3 +474,353 @@ def participant_for(enrolment: Enrolment, workshop_id: int) -> tuple[Participant
     person.last_seen_at = utcnow()
     db.session.commit()
     return participant, token
+
+
+# ---------------------------------------------------------- the cycle's settings
+
+
+def update_settings(cycle_id: int, facilitator: Facilitator, settings: CycleSettings) -> Cycle:
+    """Change the cycle's title, description, territory, whether feedback is signed, and
+    its personal-data rules (organiser, contact, retention), which its sessions take
+    too: the notice is stated once, for the whole cycle. Records no fact (no client
+    shows these live). Raises :class:`NotFound`."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    cycle.title = settings.title
+    cycle.description = settings.description
+    cycle.territory = settings.territory
+    cycle.feedback_signed = settings.feedback_signed
+    cycle.organiser = settings.organiser
+    cycle.organiser_contact = settings.organiser_contact
+    cycle.retention_days = settings.retention_days
+    for workshop in sessions_of(cycle):
+        workshop.organiser = cycle.organiser
+        workshop.organiser_contact = cycle.organiser_contact
+        workshop.retention_days = cycle.retention_days
+    db.session.commit()
+    return cycle
+
+
+def set_intention_template(
+    cycle_id: int, facilitator: Facilitator, sections: list[dict[str, str]]
+) -> Cycle:
+    """Replace the note d'intention's sections (parsed by
+    :func:`~workshop.schemas.cycles.parse_intention_template`: kept sections keep their
+    keys, so what holders wrote stays with them)."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    cycle.intention_template = sections
+    db.session.commit()
+    return cycle
+
+
+def set_feedback_kinds(
+    cycle_id: int, facilitator: Facilitator, kinds: list[dict[str, str]]
+) -> Cycle:
+    """Replace the feedback kinds (renamed, added, removed; keys kept)."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    cycle.feedback_kinds = kinds
+    db.session.commit()
+    return cycle
+
+
+def set_criteria(cycle_id: int, facilitator: Facilitator, criteria: list[dict[str, str]]) -> Cycle:
+    """Replace the jury's grid (keys kept: grades refer to them)."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    cycle.criteria = criteria
+    db.session.commit()
+    return cycle
+
+
+def set_questions(
+    cycle_id: int, facilitator: Facilitator, moment: str, questions: list[dict[str, Any]]
+) -> Cycle:
+    """Replace the questionnaire of ``moment`` ("start" or "end"); an empty one is not
+    asked. Answers already given keep the keys of the questions kept."""
+    if moment not in (Moment.START, Moment.END):
+        raise NotFound()
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    cycle.questionnaires = {**(cycle.questionnaires or {}), moment: questions}
+    db.session.commit()
+    return cycle
+
+
+def set_closed(cycle_id: int, facilitator: Facilitator, closed: bool) -> Cycle:
+    """Close the cycle (nobody enrols any more; its retention starts) or reopen it."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    if closed and cycle.closed_at is None:
+        cycle.closed_at = utcnow()
+    elif not closed:
+        cycle.closed_at = None
+    db.session.commit()
+    return cycle
+
+
+def update_session(
+    cycle_id: int, facilitator: Facilitator, workshop_id: int, form: SessionForm
+) -> Workshop:
+    """Change a session's title, date, place and theme. Emits ``workshop_updated``.
+    A workshop of another cycle is :class:`NotFound`."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    lock_cycle(cycle_id)
+    if not 0 < workshop_id <= INT_MAX:
+        raise NotFound()
+    workshop = event_log.lock_workshop(workshop_id)
+    if workshop.cycle_id != cycle_id:
+        raise NotFound()
+    workshop.title = form.title
+    workshop.date = form.date
+    workshop.territory = form.territory
+    workshop.cycle_theme = form.theme
+    workshop.question = form.theme
+    workshops.record_workshop_updated(workshop)
+    db.session.commit()
+    return workshop
+
+
+def add_co_facilitator(cycle_id: int, facilitator: Facilitator, email: str) -> Facilitator:
+    """Add the account of ``email`` to the cycle's team, and to each of its sessions'.
+    An address without an account is refused (:class:`ValidationError`): invite them
+    to Semis first (the team page of a workshop)."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    added = accounts.get_by_email(email)
+    if added is None:
+        raise ValidationError(
+            _("No account has this address. Invite this person to Semis first."),
+            field="email",
+            reason="unknown",
+        )
+    if all(f.id != added.id for f in cycle.facilitators):
+        cycle.facilitators.append(added)
+    for workshop in sessions_of(cycle):
+        if all(f.id != added.id for f in workshop.facilitators):
+            workshop.facilitators.append(added)
+    db.session.commit()
+    return added
+
+
+def remove_co_facilitator(cycle_id: int, facilitator: Facilitator, removed_id: int) -> None:
+    """Take a co-facilitator off the cycle's team (the owner stays; the sessions' teams
+    are left as they are: each is changed on its own team page)."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    if removed_id == cycle.owner_id:
+        raise ValidationError(
+            _("The cycle's owner stays in its team."), field="facilitator", reason="owner"
+        )
+    cycle.facilitators = [f for f in cycle.facilitators if f.id != removed_id]
+    db.session.commit()
+
+
+# ------------------------------------------------------------ personal links
+
+
+def enrolment_in(cycle: Cycle, enrolment_id: int) -> Enrolment:
+    """An enrolment of ``cycle`` (not erased); :class:`NotFound` otherwise."""
+    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= INT_MAX else None
+    if enrolment is None or enrolment.cycle_id != cycle.id or enrolment.erased_at is not None:
+        raise NotFound()
+    return enrolment
+
+
+def reissue_link(
+    cycle_id: int, facilitator: Facilitator, enrolment_id: int
+) -> tuple[Enrolment, str]:
+    """Give an enrolled person a new personal link (a lost phone, a link seen by others):
+    the old one stops working at once. Returns the new secret (shown once)."""
+    require_cycle_facilitator(cycle_id, facilitator)
+    cycle = lock_cycle(cycle_id)
+    enrolment = enrolment_in(cycle, enrolment_id)
+    token, enrolment.token_hash = new_link()
+    db.session.commit()
+    return enrolment, token
+
+
+def send_link(token: str, link: str) -> bool:
+    """« M'envoyer le lien »: queue an email with the personal ``link`` (whose secret
+    is ``token``) to the address the person gave; ``False`` when they gave none.
+    At most one such mail per link per day (asking again the same day changes
+    nothing). The outbox keeps the mail until it is sent and ``MAIL_KEEP_DAYS`` after;
+    an erasure deletes it."""
+    enrolment = enrolment_by_token(token)
+    if not enrolment.email:
+        return False
+    cycle = lock_cycle(enrolment.cycle_id)
+    key = (
+        f"{link_mail_prefix(enrolment.id)}{enrolment.token_hash[:16]}:{utcnow().date().isoformat()}"
+    )
+    if db.session.scalar(select(OutboxMail.id).where(OutboxMail.dedupe_key == key)) is not None:
+        db.session.rollback()
+        return True
+    mail.queue(
+        dedupe_key=key,
+        to=enrolment.email,
+        subject=_("Your personal link for « %(cycle)s »", cycle=cycle.title),
+        body=_(
+            "Hello %(name)s,\n\n"
+            "Here is your personal link for « %(cycle)s ». Keep it: it brings you back "
+            "to your sessions and your project, on any phone or computer.\n\n"
+            "%(link)s\n\n"
+            "Do not share it: whoever has it can act in your name in the cycle.\n",
+            name=enrolment.display_name,
+            cycle=cycle.title,
+            link=link,
+        ),
+    )
+    db.session.commit()
+    return True
+
+
+def link_mail_prefix(enrolment_id: int) -> str:
+    """The start of the outbox keys of an enrolment's link mails (an erasure deletes
+    them: they carry the link)."""
+    return f"cycle-link:{enrolment_id}:"
+
+
+# ------------------------------------------------------------ questionnaires
+
+
+def questions_of(cycle: Cycle, moment: str) -> list[dict[str, Any]]:
+    """The questions of the cycle's questionnaire at ``moment`` (empty: not asked)."""
+    found = (cycle.questionnaires or {}).get(moment)
+    return list(found) if isinstance(found, list) else []
+
+
+def answers_of(enrolment: Enrolment, moment: str) -> QuestionnaireAnswer | None:
+    return db.session.scalar(
+        select(QuestionnaireAnswer).where(
+            QuestionnaireAnswer.enrolment_id == enrolment.id, QuestionnaireAnswer.moment == moment
+        )
+    )
+
+
+def answer(enrolment: Enrolment, moment: str, answers: dict[str, Any]) -> QuestionnaireAnswer:
+    """Record (or replace) the person's answers to the questionnaire of ``moment``
+    (parsed by :func:`~workshop.schemas.cycles.parse_answers` against its questions).
+    A questionnaire the cycle does not ask is :class:`NotFound`."""
+    if moment not in (Moment.START, Moment.END):
+        raise NotFound()
+    cycle = lock_cycle(enrolment.cycle_id)
+    person = db.session.get(Enrolment, enrolment.id, populate_existing=True)
+    if person is None or person.erased_at is not None or not questions_of(cycle, moment):
+        raise NotFound()
+    found = answers_of(person, moment)
+    if found is None:
+        found = QuestionnaireAnswer(cycle_id=cycle.id, enrolment_id=person.id, moment=moment)
+        db.session.add(found)
+    found.answers = answers
+    found.created_at = utcnow()
+    db.session.commit()
+    return found
+
+
+@dataclass
+class QuestionResult:
+    """What the facilitators see of one question: counts per answer (a scale's 1–5, a
+    choice's choices), the mean of a scale, the texts without names."""
+
+    question: dict[str, Any]
+    answered: int = 0
+    counts: list[tuple[str, int]] = field(default_factory=list)
+    mean: float | None = None
+    texts: list[str] = field(default_factory=list)
+
+
+def questionnaire_results(cycle: Cycle, moment: str) -> tuple[int, list[QuestionResult]]:
+    """How many people answered the questionnaire of ``moment``, and each question's
+    aggregate. Texts are listed in a shuffled-free but nameless order (by answer id)."""
+    rows = db.session.scalars(
+        select(QuestionnaireAnswer)
+        .where(QuestionnaireAnswer.cycle_id == cycle.id, QuestionnaireAnswer.moment == moment)
+        .order_by(QuestionnaireAnswer.id)
+    ).all()
+    results = []
+    for question in questions_of(cycle, moment):
+        key, kind = str(question.get("key")), question.get("kind")
+        given = [row.answers[key] for row in rows if key in (row.answers or {})]
+        result = QuestionResult(question, answered=len(given))
+        if kind == QuestionKind.SCALE:
+            scores = [v for v in given if isinstance(v, int) and not isinstance(v, bool)]
+            result.counts = [(str(v), scores.count(v)) for v in SCALE]
+            result.mean = round(sum(scores) / len(scores), 1) if scores else None
+        elif kind == QuestionKind.CHOICE:
+            options = [str(o) for o in question.get("choices") or []]
+            result.counts = [(option, given.count(option)) for option in options]
+        else:
+            result.texts = [str(v) for v in given]
+        results.append(result)
+    return len(rows), results
+
+
+# ------------------------------------------------------------ the person's home
+
+
+@dataclass
+class SessionVisit:
+    """A session as the enrolled person sees it on their home: whether it runs now,
+    and the ideas they posted there."""
+
+    workshop: Workshop
+    participant: Participant | None
+    ideas: list[Idea]
+
+    @property
+    def live(self) -> bool:
+        return self.workshop.status == WorkshopStatus.OPEN
+
+    @property
+    def over(self) -> bool:
+        return self.workshop.status == WorkshopStatus.CLOSED
+
+
+def visits(enrolment: Enrolment) -> list[SessionVisit]:
+    """The cycle's sessions for the person's home, each with their participant there
+    (if they came) and their ideas still there (withdrawn and merged ones left out)."""
+    cycle = get_cycle(enrolment.cycle_id)
+    mine = {p.workshop_id: p for p in participants_of(enrolment) if p.erased_at is None}
+    ideas_by_participant: dict[int, list[Idea]] = {}
+    if mine:
+        for idea in db.session.scalars(
+            select(Idea)
+            .where(
+                Idea.participant_id.in_([p.id for p in mine.values()]),
+                Idea.status.not_in([IdeaStatus.WITHDRAWN, IdeaStatus.MERGED]),
+            )
+            .order_by(Idea.id)
+        ):
+            if idea.participant_id is not None:
+                ideas_by_participant.setdefault(idea.participant_id, []).append(idea)
+    result = []
+    for workshop in sessions_of(cycle):
+        participant = mine.get(workshop.id)
+        ideas = ideas_by_participant.get(participant.id, []) if participant else []
+        result.append(SessionVisit(workshop, participant, ideas))
+    return result
+
+
+def touch(enrolment: Enrolment) -> None:
+    """Note that the person opened their link (shown to the facilitators)."""
+    db.session.execute(
+        update(Enrolment).where(Enrolment.id == enrolment.id).values(last_seen_at=utcnow())
+    )
+    db.session.commit()
+
+
+def recognise(token: str | None, workshop_id: int) -> tuple[Participant, str] | None:
+    """:func:`participant_for` for a phone that opened a session's join page with its
+    cycle's cookie: ``None`` (and nothing written) when the cookie's link is not an
+    enrolment of that session's cycle, or the session does not let them in."""
+    try:
+        enrolment = enrolment_by_token(token)
+        cycle = cycle_of(workshop_id)
+        if cycle is None or enrolment.cycle_id != cycle.id:
+            return None
+        return participant_for(enrolment, workshop_id)
+    except (NotFound, WorkshopNotOpen, WorkshopClosed):
+        db.session.rollback()
+        return None

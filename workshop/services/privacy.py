@@ -26,17 +26,24 @@ import secrets
 from dataclasses import dataclass, field
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import delete, func, select, text, update
 
+from ..errors import NotFound
 from ..extensions import db
 from ..models import (
+    Cycle,
+    CycleProject,
+    Enrolment,
     Event,
     Facilitator,
     Idea,
     IdeaStatus,
+    Juror,
+    OutboxMail,
     Participant,
     PortfolioIdea,
     PortfolioSession,
+    QuestionnaireAnswer,
     Volunteer,
     Workshop,
     WorkshopStatus,
@@ -45,7 +52,7 @@ from ..models import (
 from ..realtime import Facts
 from ..schemas import PrivacySettings, Role, serialize_idea, target_of
 from ..wire import IdeaChanged, ParticipantErased
-from . import candidates, event_log, ideas, lookup, seating, team, volunteers
+from . import candidates, cycles, event_log, ideas, lookup, seating, team, volunteers
 from .guards import require_facilitator
 from .participants import hash_token
 
@@ -85,6 +92,94 @@ def erase_participant(
     event_log.record(workshop, Facts.PARTICIPANT_ERASED, erased, {})
     db.session.commit()
     return erasure
+
+
+@dataclass
+class EnrolmentErasure:
+    """What one erasure of an enrolled person removed."""
+
+    enrolment_id: int
+    sessions: list[Erasure] = field(default_factory=list)
+    projects: int = 0
+    answers: int = 0
+    mails: int = 0
+
+
+def erase_enrolment(
+    cycle_id: int, enrolment_id: int, facilitator: Facilitator | None = None
+) -> EnrolmentErasure:
+    """Erase an enrolled person's data across their cycle: by themselves (``facilitator``
+    is ``None``; the adapter found the enrolment by their personal link) or by a
+    facilitator of the cycle.
+
+    In one transaction: each of their participants is erased as
+    :func:`erase_participant` does (their ideas kept or deleted as each session says;
+    sessions of a cycle delete them by default), their projects are deleted with
+    their note d'intention, logbook, feedback received and jury grades, their
+    questionnaire answers and the link mails still in the outbox go, and the
+    enrolment is emptied (no name, no email, a link nobody holds, ``erased_at`` set).
+    Idempotent. Raises :class:`NotFound` (another cycle's enrolment, or a cycle the
+    facilitator does not run). Emits, in each session they came to,
+    ``participant_erased`` and what :func:`erase_participant` emits."""
+    if facilitator is not None:
+        cycles.require_cycle_facilitator(cycle_id, facilitator)
+    cycle = cycles.lock_cycle(cycle_id)
+    enrolment = db.session.get(Enrolment, enrolment_id) if 0 < enrolment_id <= 2**31 - 1 else None
+    if enrolment is None or enrolment.cycle_id != cycle.id:
+        raise NotFound()
+    erasure = EnrolmentErasure(enrolment.id)
+    if enrolment.erased_at is not None:
+        return erasure
+    _erase_enrolment(enrolment, erasure, live=True)
+    db.session.commit()
+    return erasure
+
+
+def _erase_enrolment(enrolment: Enrolment, erasure: EnrolmentErasure, *, live: bool) -> None:
+    """Erase ``enrolment`` and what is theirs; the caller holds the cycle's lock and
+    commits. Sessions are locked in id order (no two erasures wait on each other)."""
+    people = cycles.participants_of(enrolment)
+    for person in sorted(people, key=lambda p: p.workshop_id):
+        workshop = event_log.lock_workshop(person.workshop_id)
+        if person.erased_at is not None:
+            continue
+        erased = Erasure(person.id)
+        event_log.redact(workshop)
+        _erase(workshop, person, erased, keep_ideas=workshop.erasure_keeps_ideas, live=live)
+        if live:
+            fact: ParticipantErased = {"participant_id": person.id}
+            event_log.record(workshop, Facts.PARTICIPANT_ERASED, fact, {})
+        erasure.sessions.append(erased)
+    projects = list(
+        db.session.scalars(select(CycleProject).where(CycleProject.enrolment_id == enrolment.id))
+    )
+    if projects:
+        ids = [project.id for project in projects]
+        # A project in a session's spotlight leaves it (a plain integer, not a key).
+        db.session.execute(
+            update(Workshop)
+            .where(Workshop.spotlight_project_id.in_(ids))
+            .values(spotlight_project_id=None)
+        )
+        # Its logbook, feedback cards and jury grades go with it (ON DELETE CASCADE).
+        db.session.execute(delete(CycleProject).where(CycleProject.id.in_(ids)))
+    erasure.projects = len(projects)
+    result = db.session.execute(
+        delete(QuestionnaireAnswer).where(QuestionnaireAnswer.enrolment_id == enrolment.id)
+    )
+    erasure.answers = int(getattr(result, "rowcount", 0) or 0)
+    result = db.session.execute(
+        delete(OutboxMail).where(
+            OutboxMail.dedupe_key.startswith(cycles.link_mail_prefix(enrolment.id))
+        )
+    )
+    erasure.mails = int(getattr(result, "rowcount", 0) or 0)
+    enrolment.display_name = ""
+    enrolment.profile = ""
+    enrolment.email = None
+    enrolment.token_hash = cycles.link_hash(secrets.token_urlsafe(32))  # nobody holds it
+    enrolment.erased_at = utcnow()
+    db.session.flush()
 
 
 def _erase(
@@ -226,7 +321,12 @@ def purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Purg
     - invitations to a team or an account go once their link has expired, or once
       withdrawn, with the address they were for (:func:`.team.purge_invitations`);
     - candidates to a Fabrique's call for holders go ``CANDIDATE_RETENTION_DAYS`` after
-      their last change, with their contact details (:func:`.candidates.purge_expired`).
+      their last change, with their contact details (:func:`.candidates.purge_expired`);
+    - a cycle closed for longer than its retention (its ``retention_days``, else
+      ``RETENTION_DAYS``) has every enrolled person erased as
+      :func:`erase_enrolment` does (participants, projects, answers, link mails), and
+      its jurors lose their names and addresses (their links stop working); its
+      sessions are purged as workshops (item ``workshop_id`` 0, ``title`` the cycle's).
     """
     now = now or utcnow()
     log_days = int(current_app.config["EVENT_LOG_DAYS"])
@@ -244,6 +344,7 @@ def purge(*, now: dt.datetime | None = None, dry_run: bool = False) -> list[Purg
             db.session.rollback()
         else:
             db.session.commit()
+    items.extend(_purge_cycles(now, dry_run=dry_run))
     if team.purge_invitations(now=now, dry_run=dry_run) and not dry_run:
         db.session.commit()
     if not dry_run:
@@ -317,3 +418,47 @@ def reclaim_space() -> None:
     if db.engine.dialect.name == "sqlite":
         db.session.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
         db.session.commit()
+
+
+def _purge_cycles(now: dt.datetime, *, dry_run: bool) -> list[PurgeItem]:
+    """Erase the people of cycles closed for longer than their retention."""
+    items: list[PurgeItem] = []
+    default_days = int(current_app.config["RETENTION_DAYS"])
+    closed = db.session.execute(
+        select(Cycle.id, Cycle.closed_at, Cycle.retention_days)
+        .where(Cycle.closed_at.is_not(None))
+        .order_by(Cycle.id)
+    ).all()
+    for cycle_id, closed_at, days in closed:
+        assert closed_at is not None  # noqa: S101 - selected so
+        if now < closed_at + dt.timedelta(days=days if days is not None else default_days):
+            continue
+        cycle = cycles.get_cycle(cycle_id) if dry_run else cycles.lock_cycle(cycle_id)
+        people = [
+            e
+            for e in db.session.scalars(
+                select(Enrolment).where(
+                    Enrolment.cycle_id == cycle.id, Enrolment.erased_at.is_(None)
+                )
+            )
+        ]
+        jurors = list(
+            db.session.scalars(select(Juror).where(Juror.cycle_id == cycle.id, Juror.name != ""))
+        )
+        if not people and not jurors:
+            db.session.rollback()
+            continue
+        item = PurgeItem(0, cycle.title, closed_at, participants=len(people))
+        item.actions.append("cycle_personal_data")
+        items.append(item)
+        if dry_run:
+            db.session.rollback()
+            continue
+        for person in people:
+            _erase_enrolment(person, EnrolmentErasure(person.id), live=False)
+        for juror in jurors:
+            juror.name, juror.email, juror.role = "", None, ""
+            juror.token_hash = cycles.link_hash(secrets.token_urlsafe(32))
+            juror.revoked_at = juror.revoked_at or now
+        db.session.commit()
+    return items
