@@ -10,6 +10,7 @@ import { mountGrouping } from "./grouping.js";
 import { mountQualifyPanel } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
+import { renderConsoleGrades } from "./console/grades.js";
 import { bindSpotlightEnd, mountTablesPanel } from "./tables/console.js";
 import { mountTimer } from "./timer.js";
 import { mountToast } from "./toast.js";
@@ -75,6 +76,7 @@ voteForm.addEventListener("submit", async (event) => {
     target: voteForm.elements.target.value,
     allow_own: voteForm.elements.allow_own.checked,
     hidden: voteForm.elements.hidden.checked,
+    method: voteForm.elements.method.value,
   });
   sayVote(ack.ok ? t("vote.saved") : "");
 });
@@ -100,6 +102,7 @@ function renderVote() {
     voteForm.elements.target.value = settings.target;
     voteForm.elements.allow_own.checked = settings.allow_own;
     voteForm.elements.hidden.checked = settings.hidden;
+    voteForm.elements.method.value = settings.method;
     shownVoteSettings = key;
   }
   for (const input of voteForm.elements) input.disabled = frozen;
@@ -108,6 +111,7 @@ function renderVote() {
   show($("#vote-freeze"), !frozen);
   show($("#vote-reopen"), frozen);
   renderRanking($("#ranking"), phaseRanking(store, phase) || []);
+  renderConsoleGrades(store, phase, voteForm); // a vote by majority judgment
 }
 
 // Hiding offers « Annuler » (it shows the idea again); the focus goes to it.

@@ -10,6 +10,7 @@ import { createOutbox } from "./outbox.js";
 import { mountHost } from "./phone/host.js";
 import { mountMyIdeas } from "./phone/my_ideas.js";
 import { formMessage } from "./phone/message.js";
+import { mountGrades } from "./phone/grades.js";
 import { mountPostForm } from "./phone/post.js";
 import { mountSimilar } from "./phone/similar.js";
 import { abilities, renderStep } from "./phone/step.js";
@@ -44,6 +45,7 @@ const post = mountPostForm({ form, outbox, store, say });
 mountSimilar({ input: form.elements.title, command });
 const renderMyIdeas = mountMyIdeas({ store, outbox, command, say, rerender: render });
 const vote = mountVote({ store, outbox, say });
+const grades = mountGrades({ store, command }); // a vote by majority judgment instead of dots
 const renderWall = mountWall({ store, vote });
 const renderTimer = mountTimer($("#timer"), store);
 const renderOutbox = outboxNotice($("#outbox-status"));
@@ -54,7 +56,8 @@ function render() {
   const step = abilities(store);
   renderStep(step);
   renderMyIdeas(step);
-  renderWall(step.phase, vote.render(step.phase));
+  const graded = grades.render(step.phase); // then the dots' module stays out
+  renderWall(step.phase, graded ? null : vote.render(step.phase));
   vote.refocus(focusedVote);
 }
 

@@ -11,6 +11,7 @@ import { connectLive } from "./connection.js";
 import { renderQualifyBoard } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
+import { gradeScreen, renderGradeScreen } from "./screen/grades.js";
 import { layoutTiles, rollupTables, spotlightView, tableTile } from "./tables/views.js";
 import { mountTimer } from "./timer.js";
 
@@ -182,9 +183,12 @@ function render(what) {
   const onVote = !onTables && !onSpotlight && !onOffers
     && Boolean(votePhase) && (phase?.kind === "vote" || phase?.kind === "results");
   const onQualify = !onVote && !onTables && !onSpotlight && (phase?.kind === "qualification" || onOffers);
-  const ranking = onVote ? phaseRanking(store, votePhase) : null;
+  // A vote by majority judgment: its grades' ranking instead of the dots'.
+  const graded = onVote ? gradeScreen(store, votePhase) : null;
+  const ranking = graded ? graded.rows : onVote ? phaseRanking(store, votePhase) : null;
   let status = state.workshop.status === "closed" ? t("workshop.closed") : "";
-  if (onVote) {
+  if (graded) status = graded.status;
+  else if (onVote) {
     status = ranking ? voteSummary(store, votePhase) : `${voteSummary(store, votePhase)}. ${t("vote.hidden")}`;
   }
   $("#status-line").textContent = status;
@@ -209,6 +213,8 @@ function render(what) {
     layoutTiles(list, tables.length, { em: parseFloat(getComputedStyle(list).fontSize) || 16 });
     showPager("tables", ["count.tables", tables.length]);
     pagers.tables.set(tables, (table) => tableTile(table));
+  } else if (ranking && graded) {
+    renderGradeScreen(ranking, within);
   } else if (ranking) {
     renderFittingRanking(ranking);
   } else if (onQualify) {

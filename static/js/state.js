@@ -20,6 +20,10 @@ export function createStore(role) {
     orders: new Map(), // défi id, or null for the unclassified ideas → [idea ids]
     votes: new Map(), // phase id → {voters, votes_cast, tallies: Map(idea id → dots) | null}
     myVotes: new Map(), // phase id → Map(idea id → dots)
+    // Votes by majority judgment (grade_results.js): phase id → {voters, grades_cast,
+    // results (null while hidden)}, and the participant's own grades.
+    grades: new Map(),
+    myGrades: new Map(), // phase id → Map(item id → grade)
     qualifications: new Map(), // "challenge:7" or "idea:30" → sheet
     volunteers: new Map(), // "challenge:7" or "idea:30" → {counts, volunteers?}
     myOffers: [], // the participant's own volunteer offers
@@ -53,6 +57,13 @@ export function createStore(role) {
     state.votes.set(votes.phase_id, { voters: votes.voters, votes_cast: votes.votes_cast, tallies });
   }
 
+  // A majority vote's whole state (a Grade results object: grades_changed, a snapshot).
+  function setGrades(graded) {
+    if (!graded) return;
+    state.grades.set(graded.phase_id,
+      { voters: graded.voters, grades_cast: graded.grades_cast, results: graded.results ?? null });
+  }
+
   function setPhase(phase) {
     state.phases = state.phases.map((p) => (p.id === phase.id ? phase : p));
     // A vote hidden again (or reopened before any reveal): the public tallies go.
@@ -60,6 +71,8 @@ export function createStore(role) {
     if (vote && role !== "facilitator" && vote.settings.hidden && !vote.revealed && !vote.frozen) {
       const votes = state.votes.get(phase.id);
       if (votes) votes.tallies = null;
+      const graded = state.grades.get(phase.id);
+      if (graded) graded.results = null;
     }
   }
 
@@ -67,6 +80,7 @@ export function createStore(role) {
     state.me = me;
     state.myIdeaIds = new Set(me?.idea_ids || []);
     state.myVotes = new Map(Object.entries(me?.votes || {}).map(([k, v]) => [Number(k), toMap(v)]));
+    state.myGrades = new Map(Object.entries(me?.grades || {}).map(([k, v]) => [Number(k), toMap(v)]));
     state.myOffers = me?.volunteers || [];
   }
 
@@ -133,8 +147,9 @@ export function createStore(role) {
     [Facts.VOTES_CHANGED]: (d) => { setVotes(d); return "votes"; },
     [Facts.VOTE_CONFIGURED]: (d) => { setPhase(d.phase); return "votes"; },
     [Facts.VOTE_REOPENED]: (d) => { setPhase(d.phase); return "votes"; },
-    [Facts.VOTES_REVEALED]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); return "votes"; },
-    [Facts.RESULTS_FROZEN]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); return "votes"; },
+    [Facts.VOTES_REVEALED]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); setGrades(d.grades); return "votes"; },
+    [Facts.RESULTS_FROZEN]: (d) => { setPhase(d.phase); setVotes(d.votes, { full: true }); setGrades(d.grades); return "votes"; },
+    [Facts.GRADES_CHANGED]: (d) => { setGrades(d); return "votes"; },
     [Facts.CHALLENGE_CREATED]: (d) => {
       state.challenges.set(d.challenge.id, d.challenge);
       if (!state.orders.has(d.challenge.id)) state.orders.set(d.challenge.id, []);
@@ -219,6 +234,8 @@ export function createStore(role) {
       setGrouping(snapshot.grouping || { challenges: [], orders: [] });
       state.votes = new Map();
       for (const votes of Object.values(snapshot.votes || {})) setVotes(votes, { full: true });
+      state.grades = new Map();
+      for (const graded of Object.values(snapshot.grades || {})) setGrades(graded);
       state.qualifications = new Map((snapshot.qualifications || []).map((q) => [itemKey(q), q]));
       state.volunteers = new Map((snapshot.volunteers || []).map((v) => [itemKey(v), v]));
       state.tables = snapshot.tables || [];
@@ -244,6 +261,11 @@ export function createStore(role) {
     // The participant's dots in one phase, from a vote ack.
     setMyVotes(phaseId, votes) {
       state.myVotes.set(phaseId, toMap(votes));
+      notify("votes");
+    },
+    // The participant's grades in one majority vote, from a grade_item / withdraw_grade ack.
+    setMyGrades(phaseId, grades) {
+      state.myGrades.set(phaseId, toMap(grades));
       notify("votes");
     },
     // The participant's own volunteer offers, from an offer_help / withdraw_help ack.

@@ -221,17 +221,3 @@ def test_erase_my_data(app: Flask, world: CycleRef) -> None:
         assert person.erased_at is not None and person.display_name == ""
         assert db.session.scalars(select(OutboxMail)).all() == []
         assert db.session.scalars(select(QuestionnaireAnswer)).all() == []
-
-
-def test_the_cycle_pages_link_to_my_project_and_the_jury(app: Flask, world: CycleRef) -> None:
-    with app.app_context():
-        _enrolment, token = enrol(world.id, "Hugo")
-    phone = french(app.test_client())
-    home = phone.get(f"/c/{token}")
-    assert f'href="/c/{token}/projet"' in home.text
-    assert phone.get(f"/c/{token}/projet").status_code == 200
-    client = signed_in(app, world.owner_email)
-    page = client.get(f"/f/cycles/{world.id}")
-    for path in (f"/f/cycles/{world.id}/projets", f"/f/cycles/{world.id}/jury"):
-        assert f'href="{path}"' in page.text
-        assert client.get(path).status_code == 200

@@ -22,6 +22,7 @@ export function stepHint({ phase, closed, canPost }) {
   if (phase.kind === "restitution") return t("phase.restitution");
   if (phase.can_vote && phase.vote) {
     if (phase.vote.frozen) return t("phase.vote_over");
+    if (phase.vote.settings.method === "majority") return t("grades.hint");
     return t(phase.vote.settings.target === "challenges" ? "phase.can_vote_challenges" : "phase.can_vote");
   }
   return t("phase.read_only");
