@@ -235,6 +235,12 @@ def test_the_deliberation_ranks_by_majority_judgment(
     assert besoin.merit.counts == (0, 0, 1, 0, 1, 1, 0)
     assert sum(second.overall.counts) == 6  # « ancien » left out
     assert [c.author for c in second.comments] == ["Inès", "Marc", "Léa"]
+    assert [(d.author, d.role, d.grades) for d in second.detail] == [
+        ("Inès", "Élue", {"besoin": 4, "faisabilite": 3}),
+        ("Marc", "Partenaire", {"besoin": 5, "faisabilite": 4}),
+        ("Léa", "", {"besoin": 2, "faisabilite": 4}),
+    ]
+    assert last.detail == []
     assert second.comments[1].role == "Partenaire"
     assert last.overall.majority is None and last.jurors == 0
     assert top.holder == "" and second.holder == "Porteuse 1"

@@ -108,6 +108,10 @@ def test_from_jurors_to_decisions(
     assert results.count("2 projets notés sur 2") == 2
     assert "de passable à bien" in results  # the spread of « besoin » for the épicerie
     assert "Inès Martin" in results and "Un vrai besoin" in results and "Bravo" in results
+    detail = results[results.index("Notes de chaque membre du jury pour « Épicerie mobile »") :]
+    detail = detail[: detail.index("</table>")]
+    assert re.search(r"Inès Martin</bdi>.*?<td>bien</td><td>assez bien</td>", detail, re.S)
+    assert re.search(r"Marc Petit</bdi>.*?<td>passable</td><td>passable</td>", detail, re.S)
 
     # A declined project needs its reason: the same page says so, the typed choice kept.
     refused = client.post(

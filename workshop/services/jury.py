@@ -432,10 +432,20 @@ class Remark:
 
 
 @dataclass(frozen=True)
+class JurorGrades:
+    """What one juror gave a project, criterion key → grade (the deliberation's detail,
+    for talking about a spread)."""
+
+    author: str
+    role: str
+    grades: dict[str, int]
+
+
+@dataclass(frozen=True)
 class ProjectResult:
     """One project of the deliberation: its result on each criterion, its overall merit
     (all its criteria's grades together, which ranks it), how many jurors graded it,
-    their comments."""
+    their comments, and each juror's grades."""
 
     project: CycleProject
     holder: str
@@ -443,6 +453,7 @@ class ProjectResult:
     overall: majority.Merit[int]
     jurors: int
     comments: list[Remark]
+    detail: list[JurorGrades]
 
 
 @dataclass(frozen=True)
@@ -464,11 +475,11 @@ def deliberation(cycle: Cycle) -> Deliberation:
     projects = projects_of(cycle)
     ids = [p.id for p in projects]
     by_project: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-    graders: dict[int, set[int]] = defaultdict(set)
+    given: dict[int, dict[int, dict[str, int]]] = defaultdict(lambda: defaultdict(dict))
     for grade in db.session.scalars(select(JuryGrade).where(JuryGrade.project_id.in_(ids))):
         if grade.criterion in keys and grade.grade in majority.SCALE:
             by_project[grade.project_id][grade.criterion].append(grade.grade)
-            graders[grade.project_id].add(grade.juror_id)
+            given[grade.project_id][grade.juror_id][grade.criterion] = grade.grade
     jurors = jurors_of(cycle)
     names = {j.id: (j.name, j.role) for j in jurors}
     remarks: dict[int, list[Remark]] = defaultdict(list)
@@ -492,8 +503,12 @@ def deliberation(cycle: Cycle) -> Deliberation:
                 for c in criteria
             ],
             overall=merit,
-            jurors=len(graders[merit.option]),
+            jurors=len(given[merit.option]),
             comments=remarks[merit.option],
+            detail=[
+                JurorGrades(*names.get(juror_id, ("", "")), grades)
+                for juror_id, grades in sorted(given[merit.option].items())
+            ],
         )
         for merit in majority.rank(overall)
     ]
