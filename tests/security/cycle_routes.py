@@ -16,11 +16,12 @@ from typing import Any
 
 from flask import Flask
 
+from tests.factories import make_facilitator
 from tests.security.conftest import World
 from workshop.extensions import db
 from workshop.models import Cycle, CycleProject, Facilitator, Workshop
 from workshop.schemas.cycle_projects import ProjectForm, parse_logbook_entry
-from workshop.schemas.cycles import parse_enrolment, parse_new_cycle
+from workshop.schemas.cycles import parse_enrolment, parse_new_cycle, parse_questions
 from workshop.schemas.jury import parse_juror_form
 from workshop.services import cycle_projects, cycles, jury
 from workshop.services.accounts import get_by_email
@@ -53,6 +54,7 @@ class CycleOfA:
             self.cycle_id = cycle.id
             self.section_key = str(cycle.intention_template[0]["key"])
         self.holder_token, self.project_id = self.holder("Awa", "Une épicerie mobile")
+        self.question_key = ""
 
     def _owner(self) -> Facilitator:
         owner = get_by_email(self.world.a.owner_email)
@@ -132,6 +134,62 @@ class CycleOfA:
 
     # -------------------------------------------------------------- Mon projet
 
+    # ------------------------------------------------------------------ cycles
+
+    def editor(self, prefix: str, column: str, fields: tuple[str, ...]) -> dict[str, list[str]]:
+        """A list editor of the cycle's page as its form sends it (``column``: the
+        cycle's list), every row kept, each given a label of its own."""
+        with self.app.app_context():
+            rows = list(getattr(self._cycle(), column) or [])
+        form = {f"{prefix}-key": [str(row["key"]) for row in rows]}
+        for name in fields:
+            form[f"{prefix}-{name}"] = [
+                f"Rubrique {n + 1}" if name == "label" else str(row.get(name) or "")
+                for n, row in enumerate(rows)
+            ]
+        return form
+
+    def grid(self) -> dict[str, list[str]]:
+        """The jury's grid as the cycle page's form sends it, the first one renamed."""
+        return self.criteria_form()
+
+    @cached_property
+    def third_facilitator(self) -> tuple[int, str]:
+        """A facilitator of neither workshop, on no team yet: their id and address."""
+        with self.app.app_context():
+            third = make_facilitator()
+            return int(third.id), str(third.email)
+
+    @cached_property
+    def co_facilitator_id(self) -> int:
+        """A third facilitator in the cycle's team."""
+        facilitator_id, email = self.third_facilitator
+        with self.app.app_context():
+            cycles.add_co_facilitator(self.cycle_id, self._owner(), email)
+        return facilitator_id
+
+    @cached_property
+    def emailed_token(self) -> str:
+        """The link's secret of someone enrolled with an email address."""
+        with self.app.app_context():
+            new = parse_enrolment({"display_name": "Dana", "email": "dana@example.org"})
+            return cycles.enrol(self.cycle_id, new)[1]
+
+    @cached_property
+    def asking(self) -> str:
+        """The link's secret of the holder, the cycle asking a start questionnaire."""
+        with self.app.app_context():
+            question = {"key": "", "label": "Votre idée est-elle mûre ?", "kind": "scale"}
+            questions = parse_questions([{**question, "choices": ""}], [])
+            cycles.set_questions(self.cycle_id, self._owner(), "start", questions)
+            self.question_key = str(questions[0]["key"])
+        return self.holder_token
+
+    @cached_property
+    def uid(self) -> str:
+        with self.app.app_context():
+            return str(self._cycle().uid)
+
     @cached_property
     def holder_entry_id(self) -> int:
         """A line the holder wrote in their carnet de bord."""
@@ -163,6 +221,69 @@ def cycle_request(app: Flask, world: World, endpoint: str) -> Request:
     base, token = held.base, held.holder_token
     mine = f"/c/{token}/projet"
     requests: dict[str, Callable[[], Request]] = {
+        # The cycle: its facilitators' page
+        "cycles.create": lambda: ("/f/cycles", {"data": {"title": "Lance-toi 2027"}}),
+        "cycles.settings": lambda: (
+            f"{base}/reglages",
+            {"data": {"title": "Lance-toi en Ardèche", "organiser": "Centre social"}},
+        ),
+        "cycles.add_session": lambda: (
+            f"{base}/seances",
+            {"data": {"title": "Séance 2", "date": "2027-03-08", "theme": "Le modèle"}},
+        ),
+        "cycles.update_session": lambda: (
+            f"{base}/seances/{world.a.workshop_id}",
+            {"data": {"title": "Séance 1", "date": "2027-03-01", "theme": "Le besoin"}},
+        ),
+        "cycles.add_co_facilitator": lambda: (
+            f"{base}/equipe",
+            {"data": {"email": held.third_facilitator[1]}},
+        ),
+        "cycles.remove_co_facilitator": lambda: (
+            f"{base}/equipe/{held.co_facilitator_id}/retirer",
+            {},
+        ),
+        "cycles.intention_template": lambda: (
+            f"{base}/note",
+            {"data": held.editor("section", "intention_template", ("label", "prompt"))},
+        ),
+        "cycles.feedback_kinds": lambda: (
+            f"{base}/retours",
+            {"data": held.editor("kind", "feedback_kinds", ("label",))},
+        ),
+        "cycles.criteria": lambda: (f"{base}/grille", {"data": held.grid()}),
+        "cycles.questions": lambda: (
+            f"{base}/questionnaire/end",
+            {
+                "data": {
+                    "question-key": [""],
+                    "question-label": ["Qu'avez-vous appris ?"],
+                    "question-kind": ["text"],
+                    "question-choices": [""],
+                }
+            },
+        ),
+        "cycles.close": lambda: (f"{base}/clore", {"data": {"closed": "1"}}),
+        "cycles.enrol_someone": lambda: (
+            f"{base}/inscrits",
+            {"data": {"display_name": "Chloé", "profile": "project_holder"}},
+        ),
+        "cycles.new_link": lambda: (f"{base}/inscrits/{held.enrol('Chloé')[0]}/lien", {}),
+        "cycles.erase_someone": lambda: (f"{base}/inscrits/{held.enrol('Chloé')[0]}/effacer", {}),
+        # The cycle: everybody else's pages (its enrolment page, a personal link)
+        "cycles.enrol": lambda: (
+            f"/cycle/{held.uid}/inscription",
+            {"data": {"display_name": "Chloé", "profile": "project_holder"}},
+        ),
+        "cycles.send_link": lambda: (f"/c/{held.emailed_token}/envoyer", {}),
+        "cycles.questionnaire": lambda: (
+            f"/c/{held.asking}/questionnaire/start",
+            {"data": {f"q-{held.question_key}": "4"}},
+        ),
+        "cycles.erase_me": lambda: (
+            f"/c/{held.enrol('Chloé')[1]}/effacer",
+            {"data": {"confirm": "1"}},
+        ),
         # The jury
         "jury.save_criteria": lambda: (f"{base}/jury/criteres", {"data": held.criteria_form()}),
         "jury.set_open": lambda: (f"{base}/jury/notation", {"data": {"open": "1"}}),

@@ -485,6 +485,26 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
     # A cycle (issue #14) of A's owner, with A among its sessions: whoever runs one of
     # its sessions runs it; another facilitator's cycle is never revealed (404).
     # Requests: tests/security/cycle_routes.py.
+    "cycles.create": signed_in(DONE, DONE, DONE),  # any facilitator creates one
+    "cycles.settings": CYCLE,
+    "cycles.add_session": CYCLE,
+    "cycles.update_session": CYCLE,  # A itself, a session of the cycle
+    "cycles.add_co_facilitator": CYCLE,
+    "cycles.remove_co_facilitator": CYCLE,
+    "cycles.intention_template": CYCLE,
+    "cycles.feedback_kinds": CYCLE,
+    "cycles.criteria": CYCLE,
+    "cycles.questions": CYCLE,
+    "cycles.close": CYCLE,
+    "cycles.enrol_someone": CYCLE_SEE,  # the new person's link, shown once
+    "cycles.new_link": CYCLE_SEE,
+    "cycles.erase_someone": CYCLE,
+    # The enrolment page: anyone enrols (the answer shows their link).
+    "cycles.enrol": public(Allowed(200)),
+    # An enrolled person's personal link: whoever holds it acts in their name.
+    "cycles.send_link": public(Allowed(302, "/c/")),
+    "cycles.questionnaire": public(Allowed(302, "/c/")),
+    "cycles.erase_me": public(Allowed(200)),
     "jury.save_criteria": CYCLE,
     "jury.set_open": CYCLE,
     "jury.add_juror": CYCLE_SEE,  # the new juror's link, shown once
