@@ -13,6 +13,7 @@ from flask import Flask
 
 from tests.factories import cast, make_participant, make_vote_workshop
 from workshop import exports, majority
+from workshop.exports.report import render_report
 from workshop.extensions import db
 from workshop.models import Workshop
 from workshop.schemas.votes import GradeChoice
@@ -76,3 +77,21 @@ def test_a_dot_votes_ranking_has_no_method_and_no_grades(app: Flask) -> None:
         [ranking] = exported(workshop.id)["rankings"]
         assert "method" not in ranking
         assert set(ranking["items"][0]) == {"rank", "item_id", "target", "votes"}
+
+
+def test_the_printable_report_lists_a_majority_votes_ranking_in_words(app: Flask) -> None:
+    with app.app_context():
+        workshop, ideas = make_vote_workshop(ideas=2, vote={"method": "majority"})
+        voter = make_participant(workshop)
+        grades.grade_item(workshop.id, voter.id, GradeChoice(ideas[1].id, "ideas", 5))
+        votes.freeze_results(workshop.id, workshop.owner)
+        document = exported(workshop.id)
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        html = render_report(document)
+    section = html[
+        html.index('id="majority-') : html.index("</section>", html.index('id="majority-'))
+    ]
+    assert "Vote par jugement majoritaire" in section
+    assert section.index(ideas[1].title) < section.index(ideas[0].title)
+    assert "très bien : 1" in section
+    assert "compte comme « à rejeter »" in section

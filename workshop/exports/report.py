@@ -13,6 +13,8 @@ import re
 from typing import Any
 
 from flask import render_template
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from .localized import VOLUNTEER_LABELS, long_date
 
@@ -70,6 +72,53 @@ def _tables_by_challenge(document: dict[str, Any]) -> dict[int, list[dict[str, A
     return found
 
 
+# A vote by majority judgment's grades, worst first (the views' words, views/grade_strings).
+GRADE_LABELS = (
+    _l("to reject"),
+    _l("insufficient"),
+    _l("fair"),
+    _l("fairly good"),
+    _l("good"),
+    _l("very good"),
+    _l("excellent"),
+)
+
+
+def _majority_votes(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """Each vote step by majority judgment with its ranking: rank, title, majority grade
+    and the grades in words (« bien : 2, excellent : 1 »)."""
+    titles = {("idea", i["id"]): i["title"] for i in document["ideas"]}
+    titles |= {("challenge", c["id"]): c["title"] for c in document["challenges"]}
+    steps = {phase["id"]: phase["title"] for phase in document["phases"]}
+    found = []
+    for ranking in document["rankings"]:
+        if ranking.get("method") != "majority":
+            continue
+        rows = [
+            {
+                "rank": item["rank"],
+                "title": titles.get((item["target"], item["item_id"]), ""),
+                "majority": ""
+                if item.get("majority_grade") is None
+                else str(GRADE_LABELS[item["majority_grade"]]),
+                "grades": ", ".join(
+                    _("%(grade)s: %(count)s", grade=GRADE_LABELS[grade], count=count)
+                    for grade, count in enumerate(item.get("grades") or [])
+                    if count
+                ),
+            }
+            for item in ranking["items"]
+        ]
+        found.append(
+            {
+                "phase_id": ranking["phase_id"],
+                "title": steps.get(ranking["phase_id"], ""),
+                "rows": rows,
+            }
+        )
+    return found
+
+
 def context(document: dict[str, Any]) -> dict[str, Any]:
     """What the template shows, grouped by défi (best ranked first)."""
     shown = [idea for idea in document["ideas"] if idea["state"] == "visible"]
@@ -97,6 +146,7 @@ def context(document: dict[str, Any]) -> dict[str, Any]:
         "volunteers_count": len(offers),
         "consenting_count": sum(1 for offer in offers if offer["consent_contact"]),
         "has_votes": bool(document["votes"]),
+        "majority_votes": _majority_votes(document),
         "has_tables": bool(document.get("tables")),
         # A merged idea's authors are kept: they appear with the idea that absorbed it.
         "authors": _authors(document),
