@@ -18,6 +18,7 @@ and a new link make the cookie useless (it holds a secret nobody's link has any 
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from flask import (
@@ -29,6 +30,7 @@ from flask import (
     request,
     url_for,
 )
+from flask_babel import format_date
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response as BaseResponse
 
@@ -81,7 +83,15 @@ def _labels() -> dict[str, Any]:
         "cycle_question_kinds": QUESTION_KIND_LABELS,
         "cycle_moment_labels": MOMENT_LABELS,
         "feedback_kind_label": feedback_kind_label,
+        "cycle_day": cycle_day,
     }
+
+
+def cycle_day(day: dt.date | None) -> str:
+    """A session's date as people say it (« lundi 1 mars 2027 »); "" without one."""
+    if day is None:
+        return ""
+    return str(format_date(day, "EEEE d MMMM y"))
 
 
 def _private(response: Any) -> Any:
