@@ -10,6 +10,7 @@ import { mountGrouping } from "./grouping.js";
 import { mountQualifyPanel } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
+import { mountPitchPanel } from "./console/pitch.js";
 import { renderConsoleGrades } from "./console/grades.js";
 import { bindSpotlightEnd, mountTablesPanel } from "./tables/console.js";
 import { mountTimer } from "./timer.js";
@@ -207,6 +208,7 @@ const renderGrouping = mountGrouping(store, run, toast);
 const renderQualify = mountQualifyPanel(store, run);
 const renderTables = mountTablesPanel({ store, live, run });
 bindSpotlightEnd(run);
+const renderPitch = mountPitchPanel({ store, run });
 
 store.subscribe((what) => {
   if (!store.state.workshop) return;
@@ -219,4 +221,5 @@ store.subscribe((what) => {
   if (what === "all" || what === "workshop" || what === "votes" || what === "ideas") renderVote();
   if (["all", "grouping", "ideas", "qualify", "volunteers"].includes(what)) renderQualify();
   if (["all", "workshop", "grouping", "tables", "summary", "spotlight"].includes(what)) renderTables();
+  if (["all", "workshop", "pitch"].includes(what)) renderPitch();
 });

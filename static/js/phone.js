@@ -10,6 +10,7 @@ import { createOutbox } from "./outbox.js";
 import { mountHost } from "./phone/host.js";
 import { mountMyIdeas } from "./phone/my_ideas.js";
 import { formMessage } from "./phone/message.js";
+import { mountPitch } from "./phone/pitch.js";
 import { mountGrades } from "./phone/grades.js";
 import { mountPostForm } from "./phone/post.js";
 import { mountSimilar } from "./phone/similar.js";
@@ -85,3 +86,9 @@ followOwnOffers(store, () => live.resync());
 
 // The défi tables: « Ma table » first when seated, the host's console on top of it.
 mountTable({ store, live, host: mountHost({ command }) });
+
+// The pitch step (issue #14): the project in the spotlight and the feedback form.
+const renderPitch = mountPitch({ store, command });
+store.subscribe((what) => {
+  if (what !== "timer" && what !== "people") renderPitch();
+});

@@ -11,6 +11,7 @@ import { connectLive } from "./connection.js";
 import { renderQualifyBoard } from "./qualify.js";
 import { phaseRanking, relevantVotePhase, renderRanking, voteSummary } from "./results.js";
 import { createStore } from "./state.js";
+import { renderPitchScreen } from "./screen/pitch.js";
 import { gradeScreen, renderGradeScreen } from "./screen/grades.js";
 import { layoutTiles, rollupTables, spotlightView, tableTile } from "./tables/views.js";
 import { mountTimer } from "./timer.js";
@@ -170,6 +171,18 @@ function render(what) {
   if (what === "people") return;
   const phase = store.currentPhase();
   $("#phase-title").textContent = phase ? phase.title : t("phase.none");
+  // The pitch step (issue #14) takes the whole stage: one project at a time.
+  if (renderPitchScreen(store, $("#pitch-screen"))) {
+    for (const id of ["#results", "#qualify-board", "#table-tiles", "#spotlight", "#columns", "#wall"]) {
+      show($(id), false);
+    }
+    $("#app").classList.remove("screen__layout--tables");
+    $("#status-line").textContent = "";
+    current = null;
+    view = null;
+    renderPagerLine();
+    return;
+  }
   // During a vote and on the results step the screen shows the vote, not the wall.
   const votePhase = relevantVotePhase(store);
   // The défi tables (issue #13): the roll-up during the table work (and during the

@@ -2,6 +2,7 @@
 // Facts carry absolute values, so applying one twice leaves the same state.
 import { byPosition } from "./order.js";
 import { Facts } from "./protocol.js";
+import { loadPitch, pitchHandlers } from "./pitch/model.js";
 
 export function createStore(role) {
   const listeners = new Set();
@@ -38,6 +39,9 @@ export function createStore(role) {
     spotlight: null, // {table_id, table: {…synthesis, kept contributions}} or null
     table: null,
   };
+  // The pitch step (issue #14; pitch/model.js): its state, cards by id (facilitators).
+  state.pitch = null;
+  state.pitchCards = new Map();
 
   const notify = (what) => listeners.forEach((listener) => listener(what, state));
 
@@ -102,6 +106,7 @@ export function createStore(role) {
   }
 
   const handlers = {
+    ...pitchHandlers(state),
     [Facts.WORKSHOP_UPDATED]: (d) => { state.workshop = d.workshop; return "workshop"; },
     [Facts.SETTINGS_CHANGED]: (d) => {
       Object.assign(state.workshop, {
@@ -245,6 +250,7 @@ export function createStore(role) {
       // The snapshot holds the spotlit table's view itself (spotlight_changed wraps it).
       state.spotlight = snapshot.spotlight ? { table_id: snapshot.spotlight.id, table: snapshot.spotlight } : null;
       state.table = snapshot.table || null;
+      loadPitch(state, snapshot.pitch);
       notify("all");
     },
     apply(name, data) {

@@ -14,6 +14,7 @@ from ..phases import KIND_LABELS
 from ..schemas.fields import DESCRIPTION_MAX, NEED_MAX, TITLE_MAX
 from ..stages import STAGE_LABELS
 from .duplicate_strings import duplicate_js_strings
+from .pitch_strings import pitch_js_strings
 from .grade_strings import grade_js_strings
 from .plurals import plural_forms
 from .table_strings import table_js_strings
@@ -230,6 +231,7 @@ def js_strings() -> dict[str, Any]:
         "volunteer.none": _("No volunteer yet."),
         # The défi tables (issue #13): their own module, to keep this list readable.
         **table_js_strings(),
+        **pitch_js_strings(),
         # Majority judgment in a vote step: its own module too.
         **grade_js_strings(),
     }

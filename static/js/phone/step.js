@@ -20,6 +20,7 @@ export function stepHint({ phase, closed, canPost }) {
   if (canPost) return t("phase.can_post");
   if (phase.kind === "tables") return t("phase.tables");
   if (phase.kind === "restitution") return t("phase.restitution");
+  if (phase.kind === "pitch") return t("pitch.hint");
   if (phase.can_vote && phase.vote) {
     if (phase.vote.frozen) return t("phase.vote_over");
     if (phase.vote.settings.method === "majority") return t("grades.hint");
