@@ -221,3 +221,44 @@ def test_erase_my_data(app: Flask, world: CycleRef) -> None:
         assert person.erased_at is not None and person.display_name == ""
         assert db.session.scalars(select(OutboxMail)).all() == []
         assert db.session.scalars(select(QuestionnaireAnswer)).all() == []
+
+
+def test_the_cycle_pages_link_to_my_project_and_the_jury(app: Flask, world: CycleRef) -> None:
+    with app.app_context():
+        _enrolment, token = enrol(world.id, "Hugo")
+    phone = french(app.test_client())
+    home = phone.get(f"/c/{token}")
+    assert f'href="/c/{token}/projet"' in home.text
+    assert phone.get(f"/c/{token}/projet").status_code == 200
+    client = signed_in(app, world.owner_email)
+    page = client.get(f"/f/cycles/{world.id}")
+    for path in (f"/f/cycles/{world.id}/projets", f"/f/cycles/{world.id}/jury"):
+        assert f'href="{path}"' in page.text
+        assert client.get(path).status_code == 200
+
+
+def test_a_refused_form_keeps_what_was_typed(app: Flask, world: CycleRef) -> None:
+    client = signed_in(app, world.owner_email)
+    refused = client.post(
+        f"/f/cycles/{world.id}/reglages",
+        data={"title": "Idéateur du Pilat", "organiser": "Parc du Pilat", "retention_days": "0"},
+    )
+    assert refused.status_code == 400
+    assert 'value="Idéateur du Pilat"' in refused.text and 'value="Parc du Pilat"' in refused.text
+    assert 'aria-invalid="true"' in refused.text
+    too_few = client.post(
+        f"/f/cycles/{world.id}/questionnaire/end",
+        data={
+            "question-key": [""],
+            "question-label": ["Votre statut ?"],
+            "question-kind": ["choice"],
+            "question-choices": ["Seul"],
+        },
+    )
+    assert too_few.status_code == 400
+    assert "Une question à choix a besoin de 2 à 10 choix" in too_few.text
+    assert 'value="Votre statut ?"' in too_few.text
+    with app.app_context():
+        cycle = db.session.get(Cycle, world.id)
+        assert cycle is not None and cycle.title != "Idéateur du Pilat"
+        assert cycle.questionnaires["end"] == []

@@ -396,13 +396,17 @@ def add_session(cycle_id: int, facilitator: Facilitator, form: SessionForm) -> W
     raise RuntimeError("could not draw a free join code")  # pragma: no cover
 
 
-def enrol(cycle_id: int, new: NewEnrolment) -> tuple[Enrolment, str]:
+def enrol(
+    cycle_id: int, new: NewEnrolment, answers: dict[str, Any] | None = None
+) -> tuple[Enrolment, str]:
     """Enrol a person in the cycle; returns the enrolment and the secret of their
     personal link (shown once: only its SHA-256 is kept).
 
     Called by the person themselves (the public enrolment page) or by a facilitator
-    (the adapter checked their right). Raises :class:`NotFound`, and
-    :class:`WorkshopClosed` once the cycle is closed. Records no fact."""
+    (the adapter checked their right), with their ``answers`` to the start
+    questionnaire if they gave any (parsed against its questions), in the same
+    transaction. Raises :class:`NotFound`, and :class:`WorkshopClosed` once the cycle
+    is closed. Records no fact."""
     cycle = lock_cycle(cycle_id)
     if cycle.closed_at is not None:
         raise WorkshopClosed(_("This cycle is over: nobody can enrol any more."))
@@ -415,6 +419,13 @@ def enrol(cycle_id: int, new: NewEnrolment) -> tuple[Enrolment, str]:
         token_hash=digest,
     )
     db.session.add(enrolment)
+    if answers:
+        db.session.flush()
+        db.session.add(
+            QuestionnaireAnswer(
+                cycle_id=cycle.id, enrolment_id=enrolment.id, moment=Moment.START, answers=answers
+            )
+        )
     db.session.commit()
     return enrolment, token
 

@@ -178,17 +178,35 @@ def _cycle_page(cycle: Cycle, status: int = 200, **extra: Any) -> Any:
         "section": None,
         "form": {},
         "issued": None,
+        "typed": None,
         "default_retention": current_app.config["RETENTION_DAYS"],
     }
     context.update(extra)
     return _page("cycles/cycle.html", status, **context)
 
 
-def _refused(cycle_id: int, error: WorkshopError, section: str) -> Any:
+def _refused(
+    cycle_id: int, error: WorkshopError, section: str, typed: list[dict[str, Any]] | None = None
+) -> Any:
+    """The cycle's page again with ``error`` in ``section`` and what was typed there
+    (``typed``: the rows of a list editor)."""
     cycle = cycles.require_cycle_facilitator(cycle_id, me())
     return _cycle_page(
-        cycle, error.status, error=error, section=section, form=request.form.to_dict()
+        cycle,
+        error.status,
+        error=error,
+        section=section,
+        form=request.form.to_dict(),
+        typed=typed,
     )
+
+
+def _typed(prefix: str, fields: tuple[str, ...]) -> list[dict[str, Any]] | None:
+    """A list editor's rows as posted, to show again (``None`` if they do not parse)."""
+    try:
+        return editor_rows(request.form, prefix, fields)
+    except WorkshopError:
+        return None
 
 
 @bp.get("/f/cycles/<int:cycle_id>")
@@ -265,7 +283,7 @@ def intention_template(cycle_id: int) -> Any:
         sections = parse_intention_template(rows, cycle.intention_template)
         cycles.set_intention_template(cycle_id, me(), sections)
     except WorkshopError as error:
-        return _refused(cycle_id, error, "intention")
+        return _refused(cycle_id, error, "intention", _typed("section", ("label", "prompt")))
     flash(_("Saved."), "success")
     return _back(cycle_id, "intention")
 
@@ -279,7 +297,7 @@ def feedback_kinds(cycle_id: int) -> Any:
         kinds = parse_feedback_kinds(rows, cycle.feedback_kinds)
         cycles.set_feedback_kinds(cycle_id, me(), kinds)
     except WorkshopError as error:
-        return _refused(cycle_id, error, "feedback")
+        return _refused(cycle_id, error, "feedback", _typed("kind", ("label",)))
     flash(_("Saved."), "success")
     return _back(cycle_id, "feedback")
 
@@ -308,7 +326,8 @@ def questions(cycle_id: int, moment: str) -> Any:
         parsed = parse_questions(rows, cycles.questions_of(cycle, moment))
         cycles.set_questions(cycle_id, me(), moment, parsed)
     except WorkshopError as error:
-        return _refused(cycle_id, error, f"questions-{moment}")
+        typed = _typed("question", ("label", "kind", "choices"))
+        return _refused(cycle_id, error, f"questions-{moment}", typed)
     flash(_("Saved."), "success")
     return _back(cycle_id, f"questions-{moment}")
 
@@ -367,12 +386,10 @@ def enrol(uid: str) -> Any:
         try:
             new = parse_enrolment(form)
             answers = parse_answers(form, questions)
-            enrolment, token = cycles.enrol(cycle.id, new)
+            enrolment, token = cycles.enrol(cycle.id, new, answers)
         except WorkshopError as caught:
             error = caught
         else:
-            if answers:
-                cycles.answer(enrolment, Moment.START, answers)
             response = _page(
                 "cycles/keep_link.html",
                 cycle=cycle,
