@@ -136,3 +136,17 @@ def test_meeting_dates(raw: str, ok: bool) -> None:
     else:
         with pytest.raises(ValidationError):
             parse_meeting_form(payload)
+
+
+def test_a_new_criterion_never_takes_the_key_of_one_removed_with_it() -> None:
+    """Removing « Besoin social » and adding a criterion of the same name in one save
+    must not give the new one the old key: the old grades would count for it."""
+    existing = default_criteria()
+    old = existing[0]
+    rows = [
+        {"key": c["key"], "label": c["label"], "description": "", "remove": c is old}
+        for c in existing
+    ] + [{"key": "", "label": old["label"], "description": "", "remove": False}]
+    criteria = parse_criteria(rows, existing)
+    assert old["key"] not in {c.key for c in criteria}
+    assert old["label"] in {c.label for c in criteria}

@@ -189,7 +189,9 @@ def parse_criteria(rows: Any, existing: list[dict[str, Any]] | None = None) -> l
         raise ValidationError(
             _("Two criteria have the same name."), field="criteria", reason="duplicate"
         )
-    taken = {key for key, _label, _description in kept if key}
+    # A new row never takes the key of a criterion of ``existing``, kept or removed now:
+    # the grades given on a removed one would count for the new one.
+    taken = known | {key for key, _label, _description in kept if key}
     criteria = []
     for key, label, description in kept:
         if key is None:
