@@ -47,6 +47,7 @@ from ..phases import PhaseKind
 from ..realtime import Facts
 from ..roles import Role
 from ..schemas import iso, serialize_timer
+from ..schemas.cycles import FEEDBACK_KIND_LABELS
 from ..schemas.pitch import NewFeedback, Part, PitchSettings, SpotlightTarget
 from ..wire import TimerChanged
 from ..wire.pitch import (
@@ -67,8 +68,8 @@ from .guards import require_facilitator, require_not_closed, require_open
 #: A pitch step's settings, and their defaults (seconds).
 PITCH_DEFAULTS: dict[str, int] = {"pitch_seconds": 180, "questions_seconds": 300}
 #: The feedback kinds of a cycle that names none (their labels are the translated
-#: defaults, label ""), the same keys as the cycle's form gives a new cycle.
-DEFAULT_KIND_KEYS = ("likes", "questions", "suggestions", "resources")
+#: defaults, label ""): the ones a new cycle gets.
+DEFAULT_KIND_KEYS = tuple(FEEDBACK_KIND_LABELS)
 VISIBLE, HIDDEN = "visible", "hidden"
 
 
