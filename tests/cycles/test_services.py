@@ -13,9 +13,9 @@ from tests.cycles.conftest import START, enrol, make_cycle, owner_of, session
 from tests.factories import make_facilitator, make_workshop, recorded
 from workshop.errors import NotFound, ValidationError, WorkshopClosed, WorkshopNotOpen
 from workshop.extensions import db
-from workshop.models import Cycle, Enrolment, Participant
+from workshop.models import Cycle, CycleProject, Enrolment, Participant
 from workshop.schemas.cycles import CycleSettings, NewCycle, NewEnrolment, SessionForm
-from workshop.services import agenda, cycles, participants
+from workshop.services import agenda, cycles, participants, pitch
 
 
 def test_create_cycle_has_defaults(app: Flask) -> None:
@@ -263,3 +263,18 @@ def test_a_new_link_kills_the_old_one(app: Flask) -> None:
         assert cycles.participant_for(again, ref.sessions[0])[0].id == first.id
         with pytest.raises(NotFound):
             cycles.reissue_link(other.id, owner_of(other.id), enrolment.id)
+
+
+def test_the_same_project_in_every_session(app: Flask) -> None:
+    with app.app_context():
+        ref = make_cycle(2)
+        enrolment, _token = enrol(ref.id, "Awa")
+        other, _t = enrol(ref.id, "Bruno")
+        project = CycleProject(cycle_id=ref.id, enrolment_id=enrolment.id, title="Épicerie")
+        db.session.add(project)
+        db.session.commit()
+        for workshop_id in ref.sessions:
+            mine, _t1 = cycles.participant_for(enrolment, workshop_id)
+            theirs, _t2 = cycles.participant_for(other, workshop_id)
+            assert pitch.projects_held(session(workshop_id), mine) == [project.id]
+            assert pitch.projects_held(session(workshop_id), theirs) == []
