@@ -163,3 +163,36 @@ def test_questionnaire_results_are_aggregated(app: Flask) -> None:
             cycles.answer(enrolment, "start", {})  # no start questionnaire
         with pytest.raises(NotFound):
             cycles.set_questions(ref.id, owner, "middle", [])
+
+
+@pytest.mark.parametrize("keeps", [True, False])
+def test_feedback_given_follows_the_sessions_rule(app: Flask, keeps: bool) -> None:
+    with app.app_context():
+        ref = make_cycle(1)
+        holder, _t = enrol(ref.id, "Awa")
+        giver, _t2 = enrol(ref.id, "Bruno")
+        person, _t3 = cycles.participant_for(giver, ref.sessions[0])
+        project = CycleProject(cycle_id=ref.id, enrolment_id=holder.id, title="Épicerie")
+        db.session.add(project)
+        workshop = db.session.get(Workshop, ref.sessions[0])
+        assert workshop is not None
+        workshop.erasure_keeps_ideas = keeps
+        db.session.flush()
+        db.session.add(
+            FeedbackCard(
+                workshop_id=ref.sessions[0],
+                project_id=project.id,
+                participant_id=person.id,
+                client_id="card-00000002",
+                kind="likes",
+                text="Bravo",
+                signed=True,
+            )
+        )
+        db.session.commit()
+        privacy.erase_enrolment(ref.id, giver.id)
+        cards = db.session.scalars(select(FeedbackCard)).all()
+        if keeps:
+            assert [(c.text, c.signed) for c in cards] == [("Bravo", False)]
+        else:
+            assert cards == []

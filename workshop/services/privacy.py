@@ -36,6 +36,7 @@ from ..models import (
     Enrolment,
     Event,
     Facilitator,
+    FeedbackCard,
     Idea,
     IdeaStatus,
     Juror,
@@ -113,8 +114,9 @@ def erase_enrolment(
     facilitator of the cycle.
 
     In one transaction: each of their participants is erased as
-    :func:`erase_participant` does (their ideas kept or deleted as each session says;
-    sessions of a cycle delete them by default), their projects are deleted with
+    :func:`erase_participant` does (their ideas, and the feedback cards they gave, kept
+    without their name or deleted as each session says; sessions of a cycle delete
+    them by default), their projects are deleted with
     their note d'intention, logbook, feedback received and jury grades, their
     questionnaire answers and the link mails still in the outbox go, and the
     enrolment is emptied (no name, no email, a link nobody holds, ``erased_at`` set).
@@ -225,6 +227,13 @@ def _erase(
             )
             event_log.record(workshop, Facts.IDEA_UPDATED, *changed)
     _scrub_portfolio_authors(workshop, authored, keep_ideas=keep_ideas)
+    # The feedback cards they gave in a cycle's pitch step follow the rule for ideas:
+    # kept without their name, or deleted.
+    given = FeedbackCard.participant_id == participant.id
+    if keep_ideas:
+        db.session.execute(update(FeedbackCard).where(given).values(signed=False))
+    else:
+        db.session.execute(delete(FeedbackCard).where(given))
     seating.erase_participant(workshop, participant.id, keep_contributions=keep_ideas, live=live)
     participant.display_name = ""
     participant.profile = ""
