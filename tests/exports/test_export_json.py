@@ -54,7 +54,8 @@ def test_the_published_schema_is_a_valid_draft_2020_12_schema() -> None:
 
 def test_a_whole_session_exports_everything_with_its_identity(app: Flask, session: Session) -> None:
     doc = export(app, session.id)
-    assert doc["format"] == "semis.workshop-export" and doc["version"] == "1.2"
+    assert doc["format"] == "semis.workshop-export" and doc["version"] == "1.3"
+    assert doc["cycle"] is None  # a workshop outside a cycle
     assert doc["workshop"]["uid"] == session.uid
     assert doc["workshop"]["code"] == session.code
     assert doc["workshop"]["participants_count"] == 4

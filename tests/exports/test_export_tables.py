@@ -180,7 +180,7 @@ def every_format(app: Flask, document: dict[str, Any]) -> dict[str, str]:
 
 def test_the_json_carries_each_table_with_counts_by_profile(app: Flask, evening: Evening) -> None:
     doc = export(app, evening.id)
-    assert doc["version"] == "1.2"
+    assert doc["version"] == "1.3"
     assert [k["key"] for k in doc["contribution_kinds"]] == [
         "needs",
         "solutions",

@@ -40,7 +40,7 @@ def _export_of_five_people(app: Flask) -> dict[str, Any]:
 def test_the_export_counts_people_by_the_profile_they_chose(app: Flask) -> None:
     document = _export_of_five_people(app)
     workshop = document["workshop"]
-    assert document["version"] == "1.2"
+    assert document["version"] == "1.3"
     assert workshop["participants_count"] == 5
     # The erased participant is in the total, under no profile; every profile is a key.
     assert workshop["participants_by_profile"] == {

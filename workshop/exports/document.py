@@ -24,6 +24,10 @@ Participants by profile (format 1.2): ``workshop.participants_by_profile`` count
 people who joined by the profile they chose (counts only; an erased participant has no
 profile any more and is counted in ``participants_count`` alone). A 1.0 or 1.1 document
 does not have it.
+
+Cycles (format 1.3): ``cycle`` is the cycle a workshop is a session of, with its
+sessions and its projects (:mod:`.cycle`: what leaves with whose consent), ``null`` for
+a workshop outside a cycle. A document before 1.3 may leave it out.
 """
 
 from __future__ import annotations
@@ -60,12 +64,14 @@ from ..models import (
 from ..phases import CONTRIBUTION_KIND_LABELS, PhaseKind, vote_settings
 from ..schemas.grades import merits
 from ..tallies import ranks
+from .cycle import build_cycle
 from .links import join_url
 
 FORMAT = "semis.workshop-export"
 # 1.1 added the défi tables (``tables``, ``contribution_kinds``), 1.2 the participants by
-# profile (``workshop.participants_by_profile``); 1.0 and 1.1 files still import.
-VERSION = "1.2"
+# profile (``workshop.participants_by_profile``), 1.3 the cycle (``cycle``); 1.0, 1.1
+# and 1.2 files still import.
+VERSION = "1.3"
 SCHEMA_ID = "https://semis.example/schemas/export/1.json"
 
 
@@ -500,6 +506,7 @@ def build_json(workshop: Workshop) -> dict[str, Any]:
         "rankings": rankings,
         "contribution_kinds": contribution_kinds(workshop),
         "tables": _tables(workshop),
+        "cycle": build_cycle(workshop, timestamp),
     }
     document["integrity"] = {"algorithm": "sha256", "digest": digest(document)}
     return document

@@ -302,6 +302,7 @@ def _check_references(document: dict[str, Any]) -> None:
                 )
     _check_table_references(document, ids["challenges"])
     _check_profiles(document["workshop"])
+    _check_cycle(document)
     # What a database column cannot hold; nothing Semis exports carries it.
     for path, value in _leaves(document, []):
         if isinstance(value, str) and "\x00" in value:
@@ -319,6 +320,47 @@ def _check_profiles(workshop: dict[str, Any]) -> None:
             ["workshop", "participants_by_profile"],
             _("the counts by profile add up to more than the participants."),
         )
+
+
+def _check_cycle(document: dict[str, Any]) -> None:
+    """The cycle (1.3): the workshop is one of its sessions, each session and project
+    once, each project's reference names this cycle and this project, its sections,
+    jury criteria and the grid's keys once, the jury's criteria those of the grid."""
+    cycle = document.get("cycle")
+    if cycle is None:
+        return
+    sessions: set[str] = set()
+    for index, session in enumerate(cycle["sessions"]):
+        if session["uid"] in sessions:
+            raise _invalid(["cycle", "sessions", index, "uid"], _("this identifier appears twice."))
+        sessions.add(session["uid"])
+    if document["workshop"]["uid"] not in sessions:
+        raise _invalid(["cycle", "sessions"], _("the workshop is not one of the cycle's sessions."))
+    for name in ("feedback_kinds", "criteria"):
+        _unique_keys(cycle[name], ["cycle", name])
+    grid = [criterion["key"] for criterion in cycle["criteria"]]
+    ids: set[int] = set()
+    for index, project in enumerate(cycle["projects"]):
+        where = ["cycle", "projects", index]
+        if project["reference"] != f"{cycle['uid']}/project/{project['id']}":
+            raise _invalid([*where, "reference"], _("the reference does not name this project."))
+        if project["id"] in ids:
+            raise _invalid([*where, "id"], _("this identifier appears twice."))
+        ids.add(project["id"])
+        _unique_keys(project["intention"], [*where, "intention"])
+        graded = project["jury"]["criteria"]
+        if [criterion["key"] for criterion in graded] != grid:
+            raise _invalid(
+                [*where, "jury", "criteria"], _("the criteria are not those of the jury's grid.")
+            )
+
+
+def _unique_keys(items: list[dict[str, Any]], where: list[Any]) -> None:
+    keys: set[str] = set()
+    for index, item in enumerate(items):
+        if item["key"] in keys:
+            raise _invalid([*where, index, "key"], _("this key appears twice."))
+        keys.add(item["key"])
 
 
 def _check_table_references(document: dict[str, Any], challenge_ids: set[int]) -> None:

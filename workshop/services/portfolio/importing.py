@@ -9,8 +9,9 @@ imported: ideas hidden by moderation, waiting for approval, withdrawn by their a
 or merged into another idea during the session are left out. A défi or an idea a newer
 export no longer holds is never deleted: it is marked ``absent_since`` (and so is its
 project once all its rows are), so no follow-up work is lost. Each défi, and each idea
-without a défi, is a project (:func:`.projects.sync_session`). Once that transaction is
-committed, the ideas added or reworded are compared with the other sessions'
+without a défi, is a project (:func:`.projects.sync_session`); a session of a cycle
+(export 1.3) keeps its ``cycle``, whose projects are projects of the portfolio too
+(:func:`.cycle_projects.sync_cycle_projects`). Once that transaction is committed, the ideas added or reworded are compared with the other sessions'
 (:func:`.proposals.propose_merges`, holding no lock while it compares).
 """
 
@@ -38,6 +39,7 @@ from ...models import (
 )
 from ...offload import run_blocking
 from ..fabriques import lock_fabrique
+from .cycle_projects import sync_cycle_projects
 from .projects import sync_session
 from .proposals import propose_merges
 from .rows import challenge_values, follow_up_values, idea_values, session_values
@@ -109,6 +111,12 @@ MAX_ITEMS = {
     "volunteers": 2000,  # of an idea or a défi
     "tables": 1000,  # défi tables (format 1.1)
     "contributions": 5000,  # of one table
+    # The cycle (format 1.3): its sessions and projects, each project's carnet de bord,
+    # feedback cards and note d'intention.
+    "sessions": 100,
+    "projects": 500,
+    "logbook": 2000,
+    "cards": 5000,
 }
 #: Items of any other list (none in the export format).
 MAX_OTHER_ITEMS = 100
@@ -207,6 +215,10 @@ def _list_label(name: str) -> str:
         "volunteers": pgettext("import", "volunteers"),
         "tables": pgettext("import", "tables"),
         "contributions": pgettext("import", "table contributions"),
+        "sessions": pgettext("import", "sessions of the cycle"),
+        "projects": pgettext("import", "projects of the cycle"),
+        "logbook": pgettext("import", "lines of a carnet de bord"),
+        "cards": pgettext("import", "feedback cards"),
     }
     label: str = labels.get(name) or pgettext("import", "items")
     return label
@@ -343,6 +355,7 @@ def _import(fabrique_id: int, document: dict[str, Any], by: Facilitator | None) 
     result.challenges = len(challenge_ids)
     changed = _sync_ideas(fabrique_id, session, document, challenge_ids, now, result)
     sync_session(session, now)
+    sync_cycle_projects(session, now)
     db.session.commit()
     # After the commit: the comparison holds no lock (a failure there leaves the import in).
     language = (document["workshop"].get("language") or "fr")[:2]

@@ -42,6 +42,8 @@ def session_values(document: dict[str, Any]) -> dict[str, Any]:
         "language": workshop.get("language") or "",
         "participants_count": workshop.get("participants_count") or 0,
         "participants_by_profile": workshop.get("participants_by_profile"),
+        # Since 1.3: the cycle of a session of a cycle, as exported (None otherwise).
+        "cycle": document.get("cycle"),
         "url": workshop.get("url") or "",
         "schema_version": document["version"],
         "exported_at": _parse_time(document["exported_at"]),
