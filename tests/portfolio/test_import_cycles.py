@@ -12,6 +12,8 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from tests.conftest import as_facilitator
@@ -285,3 +287,60 @@ def test_the_session_page_shows_its_cycle(
     assert "Lance-toi ! Ardèche" in html and "Épicerie mobile" in html and "Awa" in html
     assert f'data-project="{CYCLE_UID}/project/1"' in html
     assert "Séance 2" in html
+    assert "Une séance d’un cycle" in html and "Ses projets" in html  # in French
+    assert "3 cartes de retours" in html and "Retenu par le jury" in html
+
+
+def test_two_cycles_keep_their_own_projects(
+    app: Flask, new_fabrique: Callable[..., FabriqueRef]
+) -> None:
+    fab = new_fabrique()
+    _import(app, fab.id, _session_export(0, [_project(1, "Épicerie")], "2026-12-07T18:00:00Z"))
+    other = _session_export(0, [], "2026-12-08T18:00:00Z")
+    other_uid, other_session = uuid.uuid4().hex, uuid.uuid4().hex
+    other["workshop"]["uid"] = other_session
+    other["cycle"]["uid"] = other_uid
+    other["cycle"]["sessions"] = [
+        {"uid": other_session, "title": "Ailleurs", "date": None, "theme": ""}
+    ]
+    other["cycle"]["projects"] = [
+        dict(_project(1, "Ferme"), reference=f"{other_uid}/project/1"),
+    ]
+    _import(app, fab.id, sign(other))
+    projects = _cycle_projects(app, fab.id)
+    assert {ref: p["title"] for ref, p in projects.items()} == {
+        f"{CYCLE_UID}/project/1": "Épicerie",
+        f"{other_uid}/project/1": "Ferme",
+    }
+    # A newer export of the other cycle without its project touches only its own.
+    other["exported_at"] = "2026-12-09T18:00:00Z"
+    other["cycle"]["projects"] = []
+    _import(app, fab.id, sign(other))
+    after = _cycle_projects(app, fab.id)
+    assert not after[f"{CYCLE_UID}/project/1"]["absent"]
+    assert after[f"{other_uid}/project/1"]["absent"]
+    assert _held_projects(app, SESSIONS[0]) == [f"{CYCLE_UID}/project/1"]
+
+
+_texts = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=200
+)
+
+
+@settings(
+    max_examples=20,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(title=_texts.filter(bool), pitch=_texts, territory=_texts.map(lambda t: t[:140]))
+def test_whatever_a_cycle_project_says_it_imports_as_written(
+    app: Flask, new_fabrique: Callable[..., FabriqueRef], title: str, pitch: str, territory: str
+) -> None:
+    fab = new_fabrique()
+    document = _session_export(
+        0, [_project(1, title[:140], pitch)], "2026-12-07T18:00:00Z", territory=territory
+    )
+    assert _import(app, fab.id, document).status == "created"
+    (project,) = _cycle_projects(app, fab.id).values()
+    assert (project["title"], project["summary"]) == (title[:140], pitch)
+    assert project["territory"] == (territory or "Privas")  # else the session's
