@@ -122,6 +122,7 @@ def test_a_project_in_the_spotlight_and_a_card_on_the_screen(
     phone.click("main button[type=submit]")
     expect(phone).to_have_url(re.compile(r"/w/[A-Z0-9]{6,8}$"))
     expect(phone.locator("#pitch-section")).to_be_visible()
+    expect(phone.locator("#wall-section")).to_be_hidden()  # no ideas to read meanwhile
 
     panel.get_by_role("button", name="Mettre en lumière : Le café des Bauges").click()
     stage = screen.locator("#pitch-screen")

@@ -65,6 +65,9 @@ export function mountPitch({ store, command }) {
     const pitch = state.pitch;
     const on = store.currentPhase()?.kind === "pitch" && Boolean(pitch) && state.workshop?.status === "open";
     show(section, on);
+    // The wall of ideas makes way while projects are pitched. A style, not `hidden`:
+    // phone/table.js sets the wall's `hidden` on each of its own renders.
+    $("#wall-section").style.display = on ? "none" : "";
     if (!on) return;
     const project = pitch.project;
     const part = pitch.part === "pitch" ? t("pitch.part_pitch") : pitch.part === "questions" ? t("pitch.part_questions") : "";
