@@ -22,7 +22,8 @@ from workshop.exports.ideas_import import ImportRow, client_id_for
 from workshop.extensions import db
 from workshop.models import Challenge, Idea, Phase
 from workshop.phases import PhaseKind
-from workshop.services import idea_import, volunteers
+from workshop.schemas.votes import GradeChoice
+from workshop.services import idea_import, volunteers, votes
 from workshop.sockets import FACILITATOR_COMMANDS
 
 Payload = dict[str, Any]
@@ -99,6 +100,17 @@ def _vote_on(s: Stage, dots: int = 0, **payload: Any) -> Payload:
     go(s, PhaseKind.VOTE)
     if dots:
         cast(s.workshop, s.me, target, dots)
+    return {"idea_id": target.id, **payload}
+
+
+def _grade_on(s: Stage, graded: bool = False, **payload: Any) -> Payload:
+    """A vote by majority judgment on an idea (the caller's grade given first when
+    ``graded``)."""
+    target = idea(s)
+    go(s, PhaseKind.VOTE)
+    owner_does(s, "configure_vote", {"method": "majority"})
+    if graded:
+        votes.grades.grade_item(s.workshop.id, s.me.id, GradeChoice(target.id, "ideas", 3))
     return {"idea_id": target.id, **payload}
 
 
@@ -270,6 +282,8 @@ SCENARIOS: dict[str, Scenario] = {
     "cast_vote": Scenario(_vote_on),
     "withdraw_vote": Scenario(lambda s: _vote_on(s, dots=1)),
     "set_vote": Scenario(lambda s: _vote_on(s, count=1)),
+    "grade_item": Scenario(lambda s: _grade_on(s, grade=5)),
+    "withdraw_grade": Scenario(lambda s: _grade_on(s, graded=True)),
     "configure_vote": Scenario(lambda s: {**_vote_phase(s), "votes_per_participant": 3}),
     "reveal_votes": Scenario(_vote_phase),
     "freeze_results": Scenario(_vote_phase),

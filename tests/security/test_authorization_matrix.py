@@ -140,6 +140,8 @@ MATRIX: dict[str, dict[str, str]] = {
     "cast_vote": participants(WW),
     "withdraw_vote": participants(WW),
     "set_vote": participants(WW),
+    "grade_item": participants(WW),
+    "withdraw_grade": participants(WW),
     "configure_vote": facilitators(WW),
     "reveal_votes": facilitators(WW),
     "freeze_results": facilitators(WW),
@@ -354,6 +356,7 @@ def check(
 class Allowed:
     status: int
     location: str | None = None  # the start of the redirect's path, when it matters
+    writes: bool = True  # the database changed (the request did what it asked)
 
 
 @dataclass(frozen=True)
@@ -828,6 +831,8 @@ def test_route(app: Flask, endpoint: str) -> None:
                 assert location.startswith(expected.location), location
             if isinstance(expected, Refused):
                 assert unchanged, "a refused request changed the database"
+            elif expected.writes:
+                assert database(app) != then, "an allowed request changed nothing"
         except AssertionError as error:
             mismatches.append(f"{method} {url} as {identity} (expected {expected}): {error}")
         if not unchanged:
