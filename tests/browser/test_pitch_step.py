@@ -1,7 +1,8 @@
 """The pitch step in a real browser, on the real eventlet server: the facilitator's
 console puts a cycle's project in the spotlight, the screen shows it, a 360 px phone
-sends a feedback card, the console shows it on the screen, the screen shows the card.
-Each page is checked with axe-core."""
+sends a feedback card, the console shows it on the screen, the screen shows the card;
+the holder, joined through her personal link, is told it is her turn. Each page is
+checked with axe-core."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ pytestmark = pytest.mark.browser
 
 def build(workshop_id: str) -> dict[str, Any]:
     """Runs in a child process with the server's instance: the prepared workshop made a
-    session of a cycle with two projects (Hélène's first), in a pitch step."""
+    session of a cycle with two projects (Hélène's first), in a pitch step; Hélène's
+    personal link's secret."""
+    import hashlib
     import secrets
 
     from workshop import create_app
@@ -40,8 +43,11 @@ def build(workshop_id: str) -> dict[str, Any]:
         cycle = Cycle(title="Lance-toi ! Vallée du Doux", owner_id=workshop.owner_id)
         db.session.add(cycle)
         db.session.flush()
+        token = secrets.token_urlsafe(24)
         helene = Enrolment(
-            cycle_id=cycle.id, display_name="Hélène", token_hash=secrets.token_hex(32)
+            cycle_id=cycle.id,
+            display_name="Hélène",
+            token_hash=hashlib.sha256(token.encode()).hexdigest(),
         )
         db.session.add(helene)
         db.session.flush()
@@ -69,7 +75,7 @@ def build(workshop_id: str) -> dict[str, Any]:
         db.session.add(step)
         db.session.commit()
         agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=step.id))
-        return {"cycle_id": cycle.id}
+        return {"cycle_id": cycle.id, "token": token}
 
 
 @pytest.fixture
@@ -124,6 +130,12 @@ def test_a_project_in_the_spotlight_and_a_card_on_the_screen(
     expect(phone.locator("#pitch-section")).to_be_visible()
     expect(phone.locator("#wall-section")).to_be_hidden()  # no ideas to read meanwhile
 
+    holder: Page = new_page(phone=True)
+    holder.goto(
+        f"{pitch_server.url}/c/{pitch_server.workshop['token']}/seance/{pitch_server.workshop['id']}"
+    )
+    expect(holder.locator("#pitch-section")).to_be_visible()
+
     panel.get_by_role("button", name="Mettre en lumière : Le café des Bauges").click()
     stage = screen.locator("#pitch-screen")
     expect(stage.get_by_role("heading", level=2)).to_have_text("Le café des Bauges")
@@ -133,6 +145,10 @@ def test_a_project_in_the_spotlight_and_a_card_on_the_screen(
     expect(stage).to_contain_text("Pitch")
     expect(screen.locator("#timer")).not_to_have_text("")
     check_a11y(screen, "screen: a project in the spotlight")
+
+    expect(holder.locator("#pitch-turn")).to_contain_text("C’est votre tour")
+    expect(holder.locator("#feedback-form")).to_be_hidden()
+    check_a11y(holder, "holder: her turn", sizes=["phone"])
 
     expect(phone.locator("#pitch-heading")).to_have_text("Le café des Bauges")
     form = phone.locator("#feedback-form")
