@@ -31,6 +31,7 @@ def pitch_js_strings() -> dict[str, Any]:
         "pitch.text_required": _("Write your feedback before sending it."),
         "pitch.sent": _("Thank you, your feedback is sent."),
         "pitch.counts": _("Feedback received"),
+        "pitch.kind_count": _("%(kind)s: %(count)s"),
         "pitch.no_cards": _("No feedback yet."),
         "pitch.anonymous": _("Anonymous"),
         "pitch.spotlight": _("Spotlight this project"),

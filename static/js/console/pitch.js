@@ -71,7 +71,7 @@ export function mountPitchPanel({ store, run }) {
       const total = Object.values(counts).reduce((sum, n) => sum + n, 0);
       return h("li", { class: current ? "step step--current" : "step", "aria-current": current ? "true" : null,
         dataset: { projectId: project.id } },
-      h("strong", {}, `${project.position}. ${project.title}`), " ",
+      h("strong", {}, project.title), " ",
       project.holder ? h("span", { class: "muted small" }, project.holder) : null, " ",
       h("span", { class: "muted small" }, tn("pitch.cards_count", total)), " ",
       current ? h("span", { class: "badge" }, t("pitch.in_spotlight")) : h("button", {
@@ -88,6 +88,9 @@ export function mountPitchPanel({ store, run }) {
     $("#pitch-cards").replaceChildren(...(groups.length ? groups.map(({ project, cards: theirs }) =>
       h("section", { class: "pitch-cards__group", dataset: { projectId: project.id } },
         h("h4", {}, t("pitch.cards_of", { title: project.title })),
+        h("p", { class: "muted small" }, pitch.kinds.map((kind) =>
+          t("pitch.kind_count", { kind: kindLabel(pitch, kind.key), count: summaryOf(pitch, project.id).counts[kind.key] || 0 }))
+          .join(" · ")),
         theirs.length ? h("ul", { class: "ideas" }, theirs.map((card) => cardItem(pitch, card)))
           : h("p", { class: "muted" }, t("pitch.no_cards")))) : [h("p", { class: "muted" }, t("pitch.no_cards"))]));
   };
