@@ -14,8 +14,8 @@ from ..phases import KIND_LABELS
 from ..schemas.fields import DESCRIPTION_MAX, NEED_MAX, TITLE_MAX
 from ..stages import STAGE_LABELS
 from .duplicate_strings import duplicate_js_strings
-from .pitch_strings import pitch_js_strings
 from .grade_strings import grade_js_strings
+from .pitch_strings import pitch_js_strings
 from .plurals import plural_forms
 from .table_strings import table_js_strings
 
