@@ -286,7 +286,7 @@ def cycle_request(app: Flask, world: World, endpoint: str) -> Request:
         ),
         # The jury
         "jury.save_criteria": lambda: (f"{base}/jury/criteres", {"data": held.criteria_form()}),
-        "jury.set_open": lambda: (f"{base}/jury/notation", {"data": {"open": "1"}}),
+        "jury.set_open": lambda: (f"{base}/jury/notation", {"data": {"open": "0"}}),  # close
         "jury.add_juror": lambda: (
             f"{base}/jury/jures",
             {"data": {"name": "Alex Juré", "role": "Expert"}},

@@ -349,13 +349,15 @@ def check(
 # Every route that accepts POST, PUT, PATCH or DELETE, by endpoint, for the callers a
 # browser can be: no cookie, a participant's cookie of A, a facilitator of B, A's
 # co-facilitator and A's owner (the only member of the Fabrique of the portfolio
-# routes). ``Refused`` also checks that the database did not change.
+# routes). ``Refused`` also checks that the database did not change, ``Allowed`` that it
+# did (unless ``writes=False``): each row's request really does what it asks.
 
 
 @dataclass(frozen=True)
 class Allowed:
     status: int
     location: str | None = None  # the start of the redirect's path, when it matters
+    writes: bool = True  # the database changed (the request did what it asked)
 
 
 @dataclass(frozen=True)
@@ -397,14 +399,18 @@ CYCLE_SEE = signed_in(Refused(404), Allowed(200), Allowed(200))  # answered with
 # One row per endpoint that changes state: add one when a route is added.
 HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
     "main.setup": public(Refused(302, "/login")),  # gone once an account exists
-    "main.login": public(DONE),
-    "main.logout": public(Allowed(302, "/")),
+    "main.login": public(Allowed(302, writes=False)),  # a signed session cookie
+    "main.logout": public(Allowed(302, "/", writes=False)),
     "main.change_password": signed_in(DONE, DONE, DONE),  # each their own account
     "facilitator.new_workshop": signed_in(DONE, DONE, DONE),
     "facilitator.agenda": signed_in(Refused(403), DONE, DONE),
     "exports.import_ideas": signed_in(Refused(403), DONE, DONE),
-    "participant.join": public(Allowed(302, "/w/")),
-    "participant.join_by_code": public(Allowed(302, "/j/")),
+    # A phone of A with its cookie is already in: sent to its page as it is.
+    "participant.join": {
+        **public(Allowed(302, "/w/")),
+        "participant": Allowed(302, "/w/", writes=False),
+    },
+    "participant.join_by_code": public(Allowed(302, "/j/", writes=False)),  # to the join page
     "fabrique.upload": signed_in(Refused(403), Refused(403), DONE),
     "fabrique.change_stage": signed_in(Refused(403), Refused(403), DONE),
     "fabrique.decide": signed_in(Refused(403), Refused(403), DONE),
@@ -830,6 +836,8 @@ def test_route(app: Flask, endpoint: str) -> None:
                 assert location.startswith(expected.location), location
             if isinstance(expected, Refused):
                 assert unchanged, "a refused request changed the database"
+            elif expected.writes:
+                assert database(app) != then, "an allowed request changed nothing"
         except AssertionError as error:
             mismatches.append(f"{method} {url} as {identity} (expected {expected}): {error}")
         if not unchanged:
