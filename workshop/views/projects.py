@@ -40,6 +40,7 @@ PROJECT_KIND_LABELS = {
     ProjectKind.IDEA.value: _l("Idea of a session"),
     ProjectKind.BOX.value: _l("Idea box"),
     ProjectKind.RELAYED.value: _l("Relayed need"),
+    ProjectKind.CYCLE.value: _l("Project of a cycle"),
 }
 HOLDER_KIND_LABELS = {
     HolderKind.PERSON.value: _l("A person"),
