@@ -35,6 +35,8 @@ class VoteSettings(TypedDict):
     target: Literal["ideas", "challenges"]
     allow_own: bool
     hidden: bool
+    # "dots" (the default) or "majority": each participant grades every option.
+    method: Literal["dots", "majority"]
 
 
 class RankingRow(TypedDict):
