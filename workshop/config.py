@@ -145,6 +145,9 @@ class Config:
     CALL_APPLY_LIMIT = "10 per 10 minutes;30 per day"
     IDEA_BOX_POST_LIMIT = "10 per minute;60 per hour;300 per day"
     COMMITTEE_GRADING_LIMIT = "120 per hour"
+    # Cohorts: a cycle's jurors' grade saves, and « Mon projet » writes, per address.
+    JURY_GRADING_LIMIT = "120 per hour"
+    MY_PROJECT_WRITE_LIMIT = "300 per hour"
     # Days a candidate to a call for holders is kept after their last change, then
     # `flask --app workshop purge` deletes them with their contact details.
     CANDIDATE_RETENTION_DAYS = 365
