@@ -16,9 +16,11 @@ from flask import Flask, Response, abort, has_request_context, request
 from flask.sessions import SecureCookieSessionInterface
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from werkzeug.routing import IntegerConverter, Map
 from werkzeug.security import safe_join
 
 from .config import DEFAULT_SECRET_KEY, ROOT, Config
+from .schemas.fields import INT_MAX
 
 #: Static files worth compressing (images and fonts here are already compressed).
 COMPRESSIBLE_TYPES = frozenset(
@@ -73,14 +75,26 @@ class SemisFlask(Flask):
         return response
 
 
+class DatabaseId(IntegerConverter):
+    """``<int:…>`` in a route: an id the database can hold (at most 2^31 - 1, PostgreSQL's
+    integer). A larger number is no page (404) instead of an error of the database
+    (SQLite cannot take one beyond 2^63, PostgreSQL beyond 2^31)."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", INT_MAX)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def make_flask() -> Flask:
     # static/ and templates/ sit at the top level, beside the package (see README).
-    return SemisFlask(
+    app = SemisFlask(
         "workshop",
         static_folder=str(ROOT / "static"),
         template_folder=str(ROOT / "templates"),
         instance_path=os.environ.get("WORKSHOP_INSTANCE_PATH") or str(ROOT / "instance"),
     )
+    app.url_map.converters["int"] = DatabaseId
+    return app
 
 
 def load_config(app: Flask, config: type | Mapping[str, Any] | None) -> None:

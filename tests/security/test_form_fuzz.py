@@ -1,15 +1,19 @@
 """No input makes a state-changing route fail: random forms, files and bodies on the
 routes ``tests/views/test_forms_fuzz.py`` does not cover never get a 5xx answer.
 
-``test_every_writing_route_is_fuzzed`` keeps the two files together covering every
-route that accepts POST: a new route fails it until it is fuzzed (or listed as taking
-no input).
+``test_every_writing_route_is_fuzzed`` keeps the fuzz tests together covering every
+route that accepts POST, PUT, PATCH or DELETE: a new route fails it until it is fuzzed
+(or listed as taking no input). The routes of issues #14 and #15 are fuzzed in
+``tests/security/test_follow_up_fuzz.py``; those of the jury and of « mon projet » in
+their own modules, whose lists are checked to name them.
 """
 
 from __future__ import annotations
 
+import importlib
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from types import ModuleType, SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
@@ -18,6 +22,7 @@ from flask import Flask
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.security import test_follow_up_fuzz
 from tests.security.conftest import World, build_world
 from tests.security.test_authorization_matrix import (
     account_invitation,
@@ -63,9 +68,59 @@ FUZZED_HERE = {
 }
 
 
+def jury_claims(app: Flask, module: ModuleType) -> set[str]:
+    """The jury routes ``tests/jury/test_forms_fuzz.py`` fuzzes: the facilitators' forms
+    of its list, and a juror's grades (its own test)."""
+    claimed = {f"jury.{name}" for name in module.FACILITATORS_FORMS}
+    if hasattr(module, "test_a_jurors_grades"):
+        claimed.add("jury.grade")
+    return claimed
+
+
+def my_project_claims(app: Flask, module: ModuleType) -> set[str]:
+    """The « mon projet » routes ``tests/my_project/test_forms_fuzz.py`` posts to: the
+    endpoints its lists of paths (the holder's, the facilitators') lead to."""
+    world = SimpleNamespace(tokens={"Awa": "secret"}, id=1)
+    held = {"world": world, "project": 2, "key": "besoin"}
+    adapter = app.url_map.bind("localhost")
+    paths = [*module.holder_paths(held), *module.facilitator_paths(held)]
+    return {str(adapter.match(path, method="POST")[0]) for path in paths}
+
+
+# The modules that fuzz routes of their own part, by endpoint prefix, and what each
+# claims to fuzz (read from the module itself, so that the claim cannot go stale).
+FUZZED_IN_MODULES: dict[str, tuple[str, Callable[[Flask, ModuleType], set[str]]]] = {
+    "jury.": ("tests.jury.test_forms_fuzz", jury_claims),
+    "my_project.": ("tests.my_project.test_forms_fuzz", my_project_claims),
+}
+
+
+def fuzzed_in_modules(app: Flask) -> dict[str, str]:
+    """Each endpoint another part's fuzz module covers, and that module's name."""
+    covered = {}
+    for module_name, claims in FUZZED_IN_MODULES.values():
+        for endpoint in claims(app, importlib.import_module(module_name)):
+            covered[endpoint] = module_name
+    return covered
+
+
 def test_every_writing_route_is_fuzzed(app: Flask) -> None:
-    missing = sorted(set(writing_rules(app)) - FUZZED_ELSEWHERE - FUZZED_HERE)
+    elsewhere = fuzzed_in_modules(app)
+    fuzzed = FUZZED_ELSEWHERE | FUZZED_HERE | test_follow_up_fuzz.FUZZED | set(elsewhere)
+    writing = set(writing_rules(app))
+    missing = sorted(writing - fuzzed)
     assert not missing, f"fuzz the forms of {missing}"
+    gone = sorted(fuzzed - writing)
+    assert not gone, f"these are no longer writing routes: {gone}"
+
+
+def test_the_parts_modules_fuzz_every_route_of_their_part(app: Flask) -> None:
+    """Every jury and « mon projet » route is in its part's fuzz module's lists."""
+    elsewhere = fuzzed_in_modules(app)
+    for prefix, (module_name, _claims) in FUZZED_IN_MODULES.items():
+        ours = {e for e in writing_rules(app) if e.startswith(prefix)}
+        unlisted = sorted(e for e in ours if elsewhere.get(e) != module_name)
+        assert not unlisted, f"{module_name} does not fuzz {unlisted}"
 
 
 @pytest.fixture

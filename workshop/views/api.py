@@ -72,8 +72,12 @@ def _by_label(token: ApiToken) -> str:
 
 
 def _body() -> Any:
-    """The request's JSON (``None`` when it is not JSON: the parser then refuses it)."""
-    return request.get_json(force=True, silent=True)
+    """The request's JSON (``None`` when it is not JSON, or nested too deep for the
+    parser: the schema then refuses it)."""
+    try:
+        return request.get_json(force=True, silent=True)
+    except RecursionError:
+        return None
 
 
 @bp.before_request
