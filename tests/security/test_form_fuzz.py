@@ -143,6 +143,7 @@ blobs = st.one_of(
             b'{"format": "semis.workshop-export", "version": "9.0", "integrity": {}}',
             b"[" * 5000,
             b'{"a":' * 2000,
+            b"id;text;details\r\nA1;Une ressourcerie;" + b"[" * 5000 + b"\r\n",
             b"\xff\xfe" + "é".encode("utf-16-le"),
         ]
     ),
@@ -177,6 +178,19 @@ def test_ideas_import_file(
         content_type="multipart/form-data",
     )
     assert response.status_code < 500
+
+
+def test_ideas_import_with_details_nested_too_deep(app: Flask, world: World) -> None:
+    """A « details » cell holding JSON nested deeper than the parser goes was a 500
+    (RecursionError): it is a cell like any other, here refused as too long."""
+    for cell in (b"[" * 5000, b'{"a":' * 3000):
+        blob = b"id;text;details\r\nA1;Une ressourcerie;" + cell + b"\r\n"
+        response = world.http["owner"].post(
+            f"/f/w/{world.a.workshop_id}/ideas/import",
+            data=upload(blob, "ideas.csv"),
+            content_type="multipart/form-data",
+        )
+        assert response.status_code == 400, response.status_code
 
 
 @pytest.fixture

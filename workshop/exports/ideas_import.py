@@ -259,7 +259,7 @@ def _merge_exported(details: dict[str, str], value: str) -> bool:
     False when ``value`` is not such an object (then it is kept as it is)."""
     try:
         found = json.loads(value)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read
         return False
     if not isinstance(found, dict) or not all(
         isinstance(v, str | int | float) and not isinstance(v, bool) for v in found.values()
