@@ -196,7 +196,9 @@ def test_a_lance_toi_cycle_in_three_sessions(fresh_server: Any, new_page: Any) -
     console.click("#phase-next")  # the pitch step: Amina pitches before the jury
     panel.get_by_role("button", name=f"Mettre en lumière : {CAFE}").click()
     expect(stage.get_by_role("heading", level=2)).to_have_text(CAFE)
-    console.goto(cycle_url + "/jury")
+    console.goto(cycle_url)
+    console.get_by_role("link", name="Jury", exact=True).click()
+    expect(console.locator("h1")).to_contain_text("Jury")
     ines_link = add_juror(console, "Inès Martin", "Personne élue")
     paul_link = add_juror(console, "Paul Roux", "Partenaire")
     ines: Page = new_page(phone=True)
