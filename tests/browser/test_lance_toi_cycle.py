@@ -43,8 +43,11 @@ def enrol(page: Page, url: str, name: str) -> str:
 
 
 def create_project(page: Page, link: str, title: str, pitch: str, part: str) -> None:
-    """On « Mon projet »: create the project, then write the highlighted part."""
-    page.goto(link + "/projet")
+    """From the cycle's home, « Mon projet »: create the project, then write the
+    highlighted part."""
+    page.goto(link)
+    page.get_by_role("link", name="Mon projet").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Mon projet")
     page.get_by_label("Titre du projet").fill(title)
     page.get_by_label("Le pitch, en quelques lignes").fill(pitch)
     page.get_by_role("button", name="Créer mon projet").click()
