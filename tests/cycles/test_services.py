@@ -278,3 +278,30 @@ def test_the_same_project_in_every_session(app: Flask) -> None:
             theirs, _t2 = cycles.participant_for(other, workshop_id)
             assert pitch.projects_held(session(workshop_id), mine) == [project.id]
             assert pitch.projects_held(session(workshop_id), theirs) == []
+
+
+@pytest.mark.parametrize(
+    ("preset", "sessions", "themed"),
+    [
+        # Every « Lance-toi ! » theme, each its own part of « mon projet ».
+        ("lance_toi", None, 4),
+        # The Idéateur's weekly themes that are parts (not the pitch, the note itself or
+        # the pitch day).
+        ("ideateur", 7, 5),
+    ],
+)
+def test_a_presets_themes_each_have_their_part_of_the_note_dintention(
+    app: Flask, preset: str, sessions: int | None, themed: int
+) -> None:
+    from workshop.services.cycle_projects import theme_section
+
+    with app.test_request_context(headers={"Accept-Language": "fr"}):
+        owner = make_facilitator()
+        new = NewCycle(title="Cycle", preset=preset, start_date=START, sessions=sessions)
+        cycle = cycles.create_cycle(new, owner)
+        parts = [
+            theme_section(cycle.intention_template, w.cycle_theme)
+            for w in cycles.sessions_of(cycle)
+        ]
+        found = [p for p in parts if p is not None]
+        assert len(found) == themed and len(set(found)) == themed, parts

@@ -127,11 +127,13 @@ def test_coalesce_keeps_single_and_empty() -> None:
     assert coalesce([fact(1, Facts.TIMER_CHANGED)]) == [(fact(1, Facts.TIMER_CHANGED), 1)]
 
 
-def test_only_timer_tally_and_join_facts_are_mergeable() -> None:
-    # A merged fact must carry the whole new value; ideas and phases do not.
+def test_only_timer_tally_grade_and_join_facts_are_mergeable() -> None:
+    # A merged fact must carry the whole new value (grades_changed carries every
+    # option's grades, as votes_changed every tally); ideas and phases do not.
     assert realtime.MERGEABLE == {
         Facts.TIMER_CHANGED,
         Facts.VOTES_CHANGED,
+        Facts.GRADES_CHANGED,
         Facts.PARTICIPANT_JOINED,
     }
 

@@ -105,6 +105,25 @@ DEFAULT_SECTIONS: tuple[tuple[str, Any, Any], ...] = (
     ),
 )
 
+#: Sections a preset's session themes need beyond :data:`DEFAULT_SECTIONS` (same labels
+#: as the themes of :mod:`workshop.phases`, so « mon projet » highlights them).
+PRESET_SECTIONS: dict[str, tuple[tuple[str, Any, Any], ...]] = {
+    CyclePreset.LANCE_TOI.value: (
+        (
+            "charte-sociale",
+            _l("Social charter"),
+            _l("Which values and social purpose does the project commit to, and with whom?"),
+        ),
+    ),
+    CyclePreset.IDEATEUR.value: (
+        (
+            "partenaires",
+            _l("Partners and resources"),
+            _l("Who could help: partners, places, funding, skills?"),
+        ),
+    ),
+}
+
 #: The jury's default grid: (key, label, description).
 DEFAULT_CRITERIA: tuple[tuple[str, Any, Any], ...] = (
     ("besoin", _l("Need"), _l("Is there a real need, and is it known?")),
@@ -142,11 +161,15 @@ MOMENT_LABELS: dict[str, Any] = {
 }
 
 
-def default_intention_template() -> list[dict[str, str]]:
-    """The note d'intention's sections, in the current language."""
+def default_intention_template(preset: str | None = None) -> list[dict[str, str]]:
+    """The note d'intention's sections, in the current language: the defaults, plus a
+    section for each theme of ``preset``'s sessions that none of them covers (« Charte
+    sociale » of « Lance-toi ! », « Partenaires et ressources » of the Idéateur), so that
+    every themed session has its part of « mon projet »."""
+    extra = PRESET_SECTIONS.get(preset or "", ())
     return [
         {"key": key, "label": str(label), "prompt": str(prompt)}
-        for key, label, prompt in DEFAULT_SECTIONS
+        for key, label, prompt in (*extra, *DEFAULT_SECTIONS)
     ]
 
 

@@ -315,7 +315,7 @@ def create_cycle(new: NewCycle, owner: Facilitator) -> Cycle:
             territory=new.territory,
             owner=owner,
             facilitators=[owner],
-            intention_template=default_intention_template(),
+            intention_template=default_intention_template(new.preset),
             feedback_kinds=default_feedback_kinds(),
             feedback_signed=False,
             criteria=default_criteria(),
