@@ -15,6 +15,7 @@ row of the database is as it was.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -123,8 +124,9 @@ API: dict[str, tuple[str, ...]] = {
     "api.record_decision": ("item_id", "decision", "reason", "stage"),
 }
 
-# Fifteen examples a route: some seventy routes run in a few minutes on two cores.
-SMALL = settings(FUZZ, max_examples=15)
+# Twenty examples a route: some seventy routes run in a few minutes on two cores.
+# SEMIS_FUZZ_EXAMPLES=200 searches longer (before a release, or after changing a route).
+SMALL = settings(FUZZ, max_examples=int(os.environ.get("SEMIS_FUZZ_EXAMPLES") or 20))
 
 #: What ``tests/security/test_form_fuzz.py`` counts as fuzzed by this module.
 FUZZED = frozenset(FORMS) | frozenset(API)
