@@ -62,6 +62,9 @@ def test_writes_answer_documented_statuses(app: Flask, api: Any, api_fabrique: A
             ("post", f"/projects/{project}/candidates"),
             ("patch", path),
             ("post", f"/projects/{project}/decisions"),
+            ("patch", f"/projects/{project}"),
+            ("post", f"/projects/{project}/notes"),
+            ("post", f"/projects/{project}/holders"),
         ):
             response = getattr(writer, method)(target, json=body)
             assert response.status_code in (200, 201, 400, 404, 409), response.json

@@ -46,7 +46,14 @@ from workshop.services.accounts import get_by_email
 #: The blueprints whose requests this module makes.
 BLUEPRINTS = ("projects.", "committees.", "calls.", "idea_boxes.", "followers.", "reports.")
 #: The API's writes of issue #15 (``api.import_export`` is the matrix's own).
-API_WRITES = ("api.add_project_candidate", "api.record_decision", "api.update_candidate")
+API_WRITES = (
+    "api.add_project_candidate",
+    "api.add_project_holder",
+    "api.add_project_note",
+    "api.record_decision",
+    "api.update_candidate",
+    "api.update_project",
+)
 
 Request = tuple[str, dict[str, Any]]
 
@@ -434,6 +441,18 @@ def follow_up_request(app: Flask, world: World, endpoint: str) -> Request:
         "api.record_decision": lambda: (
             f"/api/v1/projects/{pid}/decisions",
             api_json({"item_id": held.open_item_id, "decision": "prioritised"}),
+        ),
+        "api.update_project": lambda: (
+            f"/api/v1/projects/{pid}",
+            api_json({"version": int(held.version()), "sheet": {"next_step": "Appeler"}}),
+        ),
+        "api.add_project_note": lambda: (
+            f"/api/v1/projects/{pid}/notes",
+            api_json({"text": "Rencontre avec la mairie"}),
+        ),
+        "api.add_project_holder": lambda: (
+            f"/api/v1/projects/{pid}/holders",
+            api_json({"name": "Collectif des Bauges", "kind": "collective"}),
         ),
     }
     return requests[endpoint]()

@@ -535,6 +535,9 @@ HTTP_MATRIX: dict[str, dict[str, Allowed | Refused]] = {
     "api.add_project_candidate": public(Refused(401)),
     "api.update_candidate": public(Refused(401)),
     "api.record_decision": public(Refused(401)),
+    "api.update_project": public(Refused(401)),
+    "api.add_project_note": public(Refused(401)),
+    "api.add_project_holder": public(Refused(401)),
 }
 
 WRITING = {"POST", "PUT", "PATCH", "DELETE"}

@@ -122,6 +122,9 @@ API: dict[str, tuple[str, ...]] = {
     "api.add_project_candidate": ("name", "email", "phone", "structure", "notes"),
     "api.update_candidate": ("status", "notes"),
     "api.record_decision": ("item_id", "decision", "reason", "stage"),
+    "api.update_project": ("version", "stage", "abandon_reason", "sheet"),
+    "api.add_project_note": ("text",),
+    "api.add_project_holder": ("name", "kind", "contact_email", "contact_phone", "note"),
 }
 
 # Twenty examples a route: some seventy routes run in a few minutes on two cores.

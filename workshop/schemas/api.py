@@ -22,6 +22,7 @@ from .candidates import MetCandidate, parse_met_candidate
 from .committees import DecisionForm, parse_decision
 from .fields import TERRITORY_MAX, boolean, integer, optional_choice, require_mapping, text
 from .follow_up import QUALIFICATION_TEXTS, parse_insee_code
+from .projects import HolderEntry, parse_holder, parse_note
 
 PER_PAGE_DEFAULT = 100
 PER_PAGE_MAX = 500
@@ -260,3 +261,17 @@ def parse_new_candidate(payload: Any) -> MetCandidate:
     """``{"name", "email"?, "phone"?, "structure"?, "notes"?}``: a candidate met
     elsewhere, as a member enters one (:func:`.candidates.parse_met_candidate`)."""
     return parse_met_candidate(_only(require_mapping(payload), NEW_CANDIDATE_FIELDS))
+
+
+NEW_HOLDER_FIELDS = ("name", "kind", "contact_email", "contact_phone", "note")
+
+
+def parse_new_holder(payload: Any) -> HolderEntry:
+    """``{"name", "kind"?, "contact_email"?, "contact_phone"?, "note"?}``: a holder as a
+    member enters one (:func:`.projects.parse_holder`)."""
+    return parse_holder(_only(require_mapping(payload), NEW_HOLDER_FIELDS))
+
+
+def parse_new_note(payload: Any) -> str:
+    """``{"text"}``: a note in the project's history (:func:`.projects.parse_note`)."""
+    return parse_note(_only(require_mapping(payload), ("text",)))

@@ -82,6 +82,8 @@ class ProjectFilter:
     end: dt.date | None = None
     include_absent: bool = False
     include_merged: bool = False
+    #: Only the projects changed at or after this time (the API's sync).
+    updated_since: dt.datetime | None = None
 
 
 def _version(data: dict[str, Any]) -> int:

@@ -680,6 +680,38 @@ def project_sittings(project: Project) -> list[ProjectSitting]:
     return [ProjectSitting(committee, meeting, item) for item, meeting, committee in rows]
 
 
+def _decided(fabrique: Fabrique, since: dt.datetime | None) -> Any:
+    query = (
+        select(MeetingItem, Meeting, Committee)
+        .join(Meeting, MeetingItem.meeting_id == Meeting.id)
+        .join(Committee, Meeting.committee_id == Committee.id)
+        .where(Committee.fabrique_id == fabrique.id, MeetingItem.decided_at.is_not(None))
+    )
+    if since is not None:
+        query = query.where(MeetingItem.decided_at >= since)
+    return query
+
+
+def decisions_of(
+    fabrique: Fabrique,
+    *,
+    since: dt.datetime | None = None,
+    offset: int = 0,
+    limit: int | None = None,
+) -> list[ProjectSitting]:
+    """The Fabrique's committees' decisions (recorded at or after ``since``), oldest
+    recorded first: what a tool syncing them reads."""
+    query = _decided(fabrique, since).order_by(MeetingItem.decided_at, MeetingItem.id)
+    query = query.offset(offset).limit(limit)
+    return [ProjectSitting(c, m, i) for i, m, c in db.session.execute(query).all()]
+
+
+def count_decisions(fabrique: Fabrique, *, since: dt.datetime | None = None) -> int:
+    """How many decisions :func:`decisions_of` holds in all."""
+    inner = _decided(fabrique, since).subquery()
+    return int(db.session.scalar(select(func.count()).select_from(inner)) or 0)
+
+
 def remove_member(fabrique: Fabrique, committee_id: int, member_id: int) -> None:
     """Delete a member with their grades and comments (what a member asks when they
     want their data erased; revoking keeps them); commits."""

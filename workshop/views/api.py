@@ -27,13 +27,19 @@ from ..schemas.api import (
     parse_candidate_patch,
     parse_item_decision,
     parse_new_candidate,
+    parse_new_holder,
+    parse_new_note,
+    parse_page,
+    parse_project_patch,
     parse_project_query,
+    parse_since,
 )
 from ..schemas.api_json import (
     serialize_agenda_item,
     serialize_candidate,
     serialize_decision,
     serialize_entry,
+    serialize_holder,
 )
 from ..schemas.candidates import CandidateChange
 from ..schemas.projects import ProjectFilter
@@ -277,6 +283,7 @@ def project_list() -> Any:
         kind=query.kind,
         include_absent=query.include_absent,
         include_merged=query.include_merged,
+        updated_since=query.updated_since,
     )
     page = query.page
     found = portfolio.find_projects(fabrique, where, page.offset, page.per_page)
@@ -303,6 +310,50 @@ def project(project_id: int) -> Any:
             for e in projects.history(found)
         ]
     return _with_etag(result, found.version)
+
+
+@bp.patch("/projects/<int:project_id>")
+def update_project(project_id: int) -> Any:
+    """Change a project's stage and sheet fields from the version it was read at."""
+    token = _writer()
+    payload = _body()
+    if isinstance(payload, dict) and "version" not in payload and request.if_match:
+        tag = next(iter(request.if_match.as_set()), "")
+        payload = {**payload, "version": int(tag) if tag.isdigit() and len(tag) < 10 else tag}
+    change = parse_project_patch(payload)
+    changed = portfolio.update_project(
+        token.fabrique,
+        project_id,
+        version=change.version,
+        stage=change.stage,
+        abandon_reason=change.abandon_reason,
+        sheet_changes=change.sheet,
+        by_label=_by_label(token),
+    )
+    return _with_etag({"project": portfolio.serialize_project(changed)}, changed.version)
+
+
+@bp.post("/projects/<int:project_id>/notes")
+def add_project_note(project_id: int) -> Any:
+    """Write a dated note in a project's history."""
+    token = _writer()
+    text = parse_new_note(_body())
+    noted = portfolio.add_note(token.fabrique, project_id, text, by_label=_by_label(token))
+    return jsonify({"entry": serialize_entry(projects.history(noted)[0], None)}), 201
+
+
+@bp.post("/projects/<int:project_id>/holders")
+def add_project_holder(project_id: int) -> Any:
+    """Give a project a holder (their contact is kept, never shown back)."""
+    token = _writer()
+    entry = parse_new_holder(_body())
+    changed = portfolio.add_project_holder(
+        token.fabrique, project_id, entry, by_label=_by_label(token)
+    )
+    holder = changed.holders[-1]
+    return jsonify(
+        {"holder": serialize_holder(holder), "project": portfolio.serialize_project(changed)}
+    ), 201
 
 
 # ------------------------------------------------------------ candidates (call for holders)
@@ -365,6 +416,23 @@ def project_decisions(project_id: int) -> Any:
                 for s in sittings
                 if s.item.decision is None
             ],
+        }
+    )
+
+
+@bp.get("/decisions")
+def decisions() -> Any:
+    """The committees' decisions of the Fabrique, oldest recorded first (``since``)."""
+    fabrique = _fabrique()
+    since = parse_since(request.args.to_dict(), "since")
+    page = parse_page(request.args.to_dict())
+    found = committees.decisions_of(fabrique, since=since, offset=page.offset, limit=page.per_page)
+    return jsonify(
+        {
+            "decisions": [serialize_decision(s.item, s.meeting, s.committee) for s in found],
+            "page": page.page,
+            "per_page": page.per_page,
+            "total": committees.count_decisions(fabrique, since=since),
         }
     )
 

@@ -37,6 +37,7 @@ from .project_work import (
     change_project_stage,
     remove_project_holder,
     save_sheet,
+    update_project,
 )
 from .projects import project_in
 from .proposals import MERGE_CANDIDATES, MERGE_MIN_SCORE
@@ -102,6 +103,7 @@ __all__ = [
     "serialize_idea",
     "serialize_project",
     "serialize_session",
+    "update_project",
     "session_in",
     "sessions_of",
 ]

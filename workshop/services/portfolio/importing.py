@@ -11,7 +11,8 @@ export no longer holds is never deleted: it is marked ``absent_since`` (and so i
 project once all its rows are), so no follow-up work is lost. Each défi, and each idea
 without a défi, is a project (:func:`.projects.sync_session`); a session of a cycle
 (export 1.3) keeps its ``cycle``, whose projects are projects of the portfolio too
-(:func:`.cycle_projects.sync_cycle_projects`). Once that transaction is committed, the ideas added or reworded are compared with the other sessions'
+(:func:`.cycle_projects.sync_cycle_projects`). Once that transaction is committed, the
+ideas added or reworded are compared with the other sessions'
 (:func:`.proposals.propose_merges`, holding no lock while it compares).
 """
 

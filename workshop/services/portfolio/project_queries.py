@@ -67,6 +67,8 @@ def projects_query(fabrique: Fabrique, where: ProjectFilter) -> Any:
         query = query.where(origin_date() >= where.start)
     if where.end is not None:
         query = query.where(origin_date() <= where.end)
+    if where.updated_since is not None:
+        query = query.where(Project.updated_at >= where.updated_since)
     if not where.include_merged:
         query = query.where(Project.merged_into_id.is_(None))
     if not where.include_absent:

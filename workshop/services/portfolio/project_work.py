@@ -41,7 +41,12 @@ def _unit() -> Iterator[None]:
 
 
 def change_project_stage(
-    fabrique: Fabrique, project_id: int, change: ProjectStageChange, by: Facilitator
+    fabrique: Fabrique,
+    project_id: int,
+    change: ProjectStageChange,
+    by: Facilitator | None = None,
+    *,
+    by_label: str = "",
 ) -> Project:
     """Move a project to another stage (an abandoned one says why), recorded as
     "stage_changed". Raises :class:`NotFound` and :class:`Conflict` (``change.version``
@@ -54,11 +59,19 @@ def change_project_stage(
             reason=change.abandon_reason or None,
             expected_version=change.version,
             by=by,
+            by_label=by_label,
         )
     return project
 
 
-def save_sheet(fabrique: Fabrique, project_id: int, edit: SheetEdit, by: Facilitator) -> Project:
+def save_sheet(
+    fabrique: Fabrique,
+    project_id: int,
+    edit: SheetEdit,
+    by: Facilitator | None = None,
+    *,
+    by_label: str = "",
+) -> Project:
     """Save a project's qualification sheet as a member typed it, recorded as
     "sheet_saved" with each field before and after; the sheet's territory, when given,
     is the project's. Raises :class:`NotFound`, and :class:`Conflict` when someone saved
@@ -83,12 +96,66 @@ def save_sheet(fabrique: Fabrique, project_id: int, edit: SheetEdit, by: Facilit
             changes["territory"] = {"from": project.territory, "to": territory}
             project.territory = territory
         project.updated_at = utcnow()
-        record(project, "sheet_saved", {"changes": changes}, by=by)
+        record(project, "sheet_saved", {"changes": changes}, by=by, by_label=by_label)
+    return project
+
+
+def update_project(
+    fabrique: Fabrique,
+    project_id: int,
+    *,
+    version: int,
+    stage: str | None = None,
+    abandon_reason: str = "",
+    sheet_changes: dict[str, Any] | None = None,
+    by: Facilitator | None = None,
+    by_label: str = "",
+) -> Project:
+    """One change of a project made from ``version`` (the API's PATCH): a new stage
+    and/or some fields of its sheet, merged into the stored sheet; one version check, one
+    transaction, recorded as "stage_changed" and "sheet_saved". Raises
+    :class:`NotFound`, :class:`Conflict` (outdated ``version``: nothing is written)."""
+    with _unit():
+        lock_fabrique(fabrique.id)
+        project = project_in(fabrique, project_id)
+        if project.version != version:
+            raise Conflict()
+        if stage is not None:
+            set_stage(
+                fabrique,
+                project_id,
+                stage,
+                reason=abandon_reason or None,
+                expected_version=version,
+                by=by,
+                by_label=by_label,
+            )
+        old = project.sheet or {}
+        changes: dict[str, Any] = {
+            field: {"from": old.get(field), "to": value}
+            for field, value in (sheet_changes or {}).items()
+            if (old.get(field) or None) != (value or None)
+        }
+        if changes:
+            if stage is None:
+                touch(project, version)
+            project.sheet = {**old, **(sheet_changes or {})}
+            territory = (sheet_changes or {}).get("territory") or ""
+            if territory and territory != project.territory:
+                changes["territory"] = {"from": project.territory, "to": territory}
+                project.territory = territory
+            project.updated_at = utcnow()
+            record(project, "sheet_saved", {"changes": changes}, by=by, by_label=by_label)
     return project
 
 
 def add_project_holder(
-    fabrique: Fabrique, project_id: int, entry: HolderEntry, by: Facilitator
+    fabrique: Fabrique,
+    project_id: int,
+    entry: HolderEntry,
+    by: Facilitator | None = None,
+    *,
+    by_label: str = "",
 ) -> Project:
     """Give a project a holder (a person, a collective or an existing structure);
     the history keeps the name and kind, never the contact details."""
@@ -104,6 +171,7 @@ def add_project_holder(
                 note=entry.note,
             ),
             by=by,
+            by_label=by_label,
         )
         project = project_in(fabrique, holder.project_id)
     return project
@@ -119,12 +187,19 @@ def remove_project_holder(
     return project
 
 
-def add_note(fabrique: Fabrique, project_id: int, text: str, by: Facilitator) -> Project:
+def add_note(
+    fabrique: Fabrique,
+    project_id: int,
+    text: str,
+    by: Facilitator | None = None,
+    *,
+    by_label: str = "",
+) -> Project:
     """Write a free note in a project's history (kind "note"). A note is not a change
     of the project: it does not move its version, so nobody's sheet is refused for it."""
     with _unit():
         lock_fabrique(fabrique.id)
         project = project_in(fabrique, project_id)
-        record(project, "note", {"text": text}, by=by)
+        record(project, "note", {"text": text}, by=by, by_label=by_label)
         project.updated_at = utcnow()
     return project
