@@ -2,7 +2,8 @@
 console groups them into a défi, the phones vote, the console qualifies the défi, a phone
 volunteers to carry it with consent; the session is exported in every format from the
 console, then its JSON is imported twice into the Fabrique's portfolio through the upload
-page, and the funnel counts each idea once, at the stage its défi's sheet gave it."""
+page, and the funnel counts each project once (the défi's at the stage its sheet gave
+it), a member then moving it on from the project's page."""
 
 from __future__ import annotations
 
@@ -162,7 +163,7 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     check_a11y(console, "portfolio-sessions")
 
     # The ideas keep their lineage; hostile text stays text.
-    console.locator(".portfolio-nav a", has_text="Idées").click()
+    console.locator(".portfolio-nav").get_by_role("link", name="Idées", exact=True).click()
     rows = console.locator("#ideas tbody tr")
     expect(rows).to_have_count(3)
     epicerie = rows.filter(has_text=IDEAS[0])
@@ -173,28 +174,31 @@ def test_session_exported_then_imported_twice_into_the_portfolio(
     assert console.locator("#ideas img").count() == 0
     check_a11y(console, "portfolio-ideas")
 
-    # The funnel: two ideas at the défi's stage in its territory, one to study.
+    # The funnel counts projects: the défi (two ideas, holder search, in its territory) and
+    # the idea left alone (to study); the path above it still counts the three ideas.
     console.locator(".portfolio-nav a", has_text="Entonnoir").click()
-    expect(console.locator("#funnel-total")).to_contain_text("3 idées")
+    expect(console.locator("#funnel-total")).to_contain_text("2 projets")
+    expect(console.locator("#funnel-path")).to_contain_text("3 idées")
     stages = console.locator("[data-funnel=stages]")
-    expect(stages.locator("td[data-stage=holder_search]")).to_have_text("2")
+    expect(stages.locator("td[data-stage=holder_search]")).to_have_text("1")
     expect(stages.locator("td[data-stage=to_study]")).to_have_text("1")
     territory = console.locator("[data-funnel=by-territory] tbody tr")
-    expect(territory.filter(has_text="Aillon-le-Jeune").locator("td[data-total]")).to_have_text("2")
+    expect(territory.filter(has_text="Aillon-le-Jeune").locator("td[data-total]")).to_have_text("1")
     expect(territory.filter(has_text="Cœur des Bauges").locator("td[data-total]")).to_have_text("1")
     session_row = console.locator("[data-funnel=by-session] tbody tr")
     expect(session_row).to_have_count(1)
-    expect(session_row.locator("td[data-total]")).to_have_text("3")
+    expect(session_row.locator("td[data-total]")).to_have_text("2")
     check_a11y(console, "portfolio-funnel")
 
-    # A member moves the first idea on; the funnel follows.
-    rows_link = console.locator("[data-funnel=stages] a", has_text="Recherche de porteur")
-    rows_link.click()
-    console.locator("#ideas tbody tr", has_text=IDEAS[0]).locator("th a").click()
-    check_a11y(console, "portfolio-idea")
-    console.select_option("#stage", "launching")
-    console.click("main form button.button--primary")
+    # A member moves the défi's project on from its page; the funnel follows.
+    console.locator("[data-funnel=stages] a", has_text="Recherche de porteur").click()
+    listed = console.locator("#projects tbody tr")
+    expect(listed).to_have_count(1)
+    listed.locator("th a", has_text=CHALLENGE).click()
+    check_a11y(console, "portfolio-project")
+    console.select_option("#stage-select", "launching")
+    console.locator("#stage button.button--primary").click()
     expect(console.locator(".flash")).to_contain_text("Étape enregistrée")
     console.locator(".portfolio-nav a", has_text="Entonnoir").click()
     expect(stages.locator("td[data-stage=launching]")).to_have_text("1")
-    expect(stages.locator("td[data-stage=holder_search]")).to_have_text("1")
+    expect(stages.locator("td[data-stage=holder_search]")).to_have_text("0")

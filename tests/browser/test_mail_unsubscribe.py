@@ -14,10 +14,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import browser, check_a11y, new_page
+from tests.browser.conftest import check_a11y
 from tests.live_server import LiveServer
-
-__all__ = ["browser", "new_page"]
 
 pytestmark = pytest.mark.browser
 
