@@ -18,6 +18,9 @@ export function mountGrades({ store, command }) {
   const progress = $("#grades-progress");
   const message = $("#grades-message");
   let drawn = null; // the signature of the options drawn
+  // The choices sent and not yet acknowledged (item id → grade, null to clear): a redraw
+  // from another fact meanwhile keeps them ticked rather than the server's older grade.
+  const pending = new Map();
   const say = (text, kind = "ok") => {
     message.textContent = text;
     message.dataset.kind = kind;
@@ -37,7 +40,13 @@ export function mountGrades({ store, command }) {
   async function send(phase, item, grade) {
     const payload = grade === null ? { [key(phase)]: item.id } : { [key(phase)]: item.id, grade };
     say(t("grades.sending"));
-    const ack = await command(grade === null ? Commands.WITHDRAW_GRADE : Commands.GRADE_ITEM, payload);
+    pending.set(item.id, grade);
+    let ack;
+    try {
+      ack = await command(grade === null ? Commands.WITHDRAW_GRADE : Commands.GRADE_ITEM, payload);
+    } finally {
+      if (pending.get(item.id) === grade) pending.delete(item.id);
+    }
     if (ack.ok) {
       store.setMyGrades(ack.data.phase_id, ack.data.grades);
       say(grade === null ? t("grades.cleared", { title: item.title })
@@ -67,9 +76,14 @@ export function mountGrades({ store, command }) {
         }, t("grades.clear"))));
   }
 
-  // Tick each group's grade (the server's), the clear buttons, and the count.
+  // Tick each group's grade (the server's, or the one on its way), the clear buttons, and
+  // the count.
   function tick(phase) {
-    const grades = mine(phase);
+    const grades = new Map(mine(phase));
+    for (const [id, grade] of pending) {
+      if (grade === null) grades.delete(id);
+      else grades.set(id, grade);
+    }
     for (const row of list.querySelectorAll("[data-grade-item]")) {
       const grade = grades.get(Number(row.dataset.gradeItem));
       for (const input of row.querySelectorAll("input[type=radio]")) input.checked = Number(input.value) === grade;
