@@ -35,13 +35,14 @@ def test_one_sheet_per_table_with_the_table_schema_columns(app: Flask, session: 
         "Défis",
         "Idées",
         "Votes",
+        "Jugement majoritaire",
         "Qualifications",
         "Volontaires",
         "Tables",
         "Contributions",
         "Programme",
     ]
-    order = ["challenges", "ideas", "votes", "qualifications", "volunteers", "tables"]
+    order = ["challenges", "ideas", "votes", "grades", "qualifications", "volunteers", "tables"]
     order += ["contributions", "phases"]
     for sheet_name, table in zip(book.sheetnames, order, strict=True):
         sheet = book[sheet_name]

@@ -22,7 +22,7 @@ from flask_babel import lazy_gettext as _l
 from ..models import IdeaStatus, Profile
 from ..phases import KIND_LABELS, PhaseKind
 from ..stages import MATURITY_LABELS, STAGE_LABELS
-from .tables import field_names, rows
+from .tables import GRADE_KEYS, field_names, rows
 
 DEFAULT_TIMEZONE = "Europe/Paris"
 # A cell's local date and time in the Excel flavour, as French spreadsheets write it.
@@ -98,6 +98,7 @@ _COLUMNS: dict[str, Any] = {
     "round": _l("Round"),
     "hidden": _l("Hidden by the host"),
     "on_behalf": _l("Typed by the host for someone"),
+    "majority_grade": _l("Majority grade"),
 }
 _TABLE_COLUMNS: dict[tuple[str, str], Any] = {
     ("phases", "kind"): _l("Kind of step"),
@@ -105,6 +106,22 @@ _TABLE_COLUMNS: dict[tuple[str, str], Any] = {
     ("tables", "kept"): _l("Contributions kept"),
     ("contributions", "kept"): _l("Kept by the table"),
     ("contributions", "kind"): _l("Kind (key)"),
+}
+
+# A vote by majority judgment's grades, worst first (the views' words, views/grade_strings).
+GRADE_LABELS = (
+    _l("to reject"),
+    _l("insufficient"),
+    _l("fair"),
+    _l("fairly good"),
+    _l("good"),
+    _l("very good"),
+    _l("excellent"),
+)
+# The grades sheet: one column per grade, headed by the grade in words.
+_TABLE_COLUMNS |= {
+    ("grades", f"grades_{key}"): label
+    for (key, _words), label in zip(GRADE_KEYS, GRADE_LABELS, strict=True)
 }
 
 # What a volunteer offered, after their name (the report and the portfolio's idea pages).
@@ -124,13 +141,14 @@ TARGET_LABELS = {"challenge": _l("Challenge"), "idea": _l("Idea")}
 _YES, _NO = _l("yes"), _l("no")
 _KINDS = {kind.value: label for kind, label in KIND_LABELS.items()}
 # Columns whose values are words of the domain, by table (None: every table).
-_VALUES: dict[tuple[str | None, str], dict[str, Any]] = {
+_VALUES: dict[tuple[str | None, str], dict[Any, Any]] = {
     (None, "state"): STATE_LABELS,
     (None, "target"): TARGET_LABELS,
     (None, "stage"): STAGE_LABELS,
     (None, "maturity"): MATURITY_LABELS,
     ("phases", "kind"): _KINDS,
     ("volunteers", "kind"): VOLUNTEER_LABELS,
+    ("grades", "majority_grade"): dict(enumerate(GRADE_LABELS)),
 }
 _DATETIMES = {"published_at", "frozen_at", "updated_at"}
 assert {p.value for p in Profile} == {  # noqa: S101 - every profile has a column header
@@ -191,8 +209,8 @@ def _value(name: str, column: str, value: Any) -> Any:
     if column in _DATETIMES:
         return local_time(value)
     labels = _VALUES.get((name, column)) or _VALUES.get((None, column))
-    if labels is not None and isinstance(value, str):
-        return str(labels.get(value, value))
+    if labels is not None and isinstance(value, str | int):
+        return str(labels[value]) if value in labels else value
     return value
 
 

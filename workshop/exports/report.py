@@ -14,9 +14,8 @@ from typing import Any
 
 from flask import render_template
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
-from .localized import VOLUNTEER_LABELS, long_date
+from .localized import GRADE_LABELS, VOLUNTEER_LABELS, long_date
 
 __all__ = ["VOLUNTEER_LABELS", "content_security_policy", "context", "render_report"]
 
@@ -70,18 +69,6 @@ def _tables_by_challenge(document: dict[str, Any]) -> dict[int, list[dict[str, A
             }
         )
     return found
-
-
-# A vote by majority judgment's grades, worst first (the views' words, views/grade_strings).
-GRADE_LABELS = (
-    _l("to reject"),
-    _l("insufficient"),
-    _l("fair"),
-    _l("fairly good"),
-    _l("good"),
-    _l("very good"),
-    _l("excellent"),
-)
 
 
 def _majority_votes(document: dict[str, Any]) -> list[dict[str, Any]]:

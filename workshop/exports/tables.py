@@ -23,6 +23,19 @@ from ..stages import STAGES
 # of these; they get a leading apostrophe in CSV files (see the table schemas).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n")
 
+# The grades of a vote by majority judgment, worst first (workshop.majority.SCALE): the
+# open CSV's column suffixes and the words the schema uses.
+GRADE_KEYS = (
+    ("to_reject", "to reject"),
+    ("insufficient", "insufficient"),
+    ("fair", "fair"),
+    ("fairly_good", "fairly good"),
+    ("good", "good"),
+    ("very_good", "very good"),
+    ("excellent", "excellent"),
+)
+MAJORITY_TOP = len(GRADE_KEYS) - 1
+
 _TEXT_NOTE = (
     " Text starting with = + - @, a tab or a line break is written with a leading apostrophe"
     " (') so that no spreadsheet runs it as a formula; remove it to get the original text,"
@@ -156,6 +169,37 @@ TABLES: dict[str, dict[str, Any]] = {
                 "votes", "integer", "Dots (the frozen ones once frozen).", **_required(minimum=1)
             ),
             _field("voters", "integer", "People who put dots on it.", **_COUNT),
+            _field("rank", "integer", "Rank in that vote (ties share it).", **_required(minimum=1)),
+            _field("frozen_at", "datetime", "When the results were frozen; empty while open."),
+        ],
+        "primaryKey": ["phase_id", "target", "item_id"],
+    },
+    "grades": {
+        "title": "Votes by majority judgment",
+        "fields": [
+            _field("phase_id", "integer", "The vote step (by majority judgment).", **_ID),
+            _field("phase_title", "string", "Its title."),
+            _field("target", "string", "What was graded.", **_TARGET),
+            _field("item_id", "integer", "The idea or défi.", **_ID),
+            _field("item_title", "string", "Its title."),
+            _field(
+                "voters",
+                "integer",
+                "People counted on it: those who graded at least one option of the vote"
+                " (an option one of them left ungraded counts as « to reject » for them).",
+                **_required(minimum=1),
+            ),
+            _field(
+                "majority_grade",
+                "integer",
+                "Its majority grade, from 0 (to reject) to 6 (excellent): the grade a"
+                " majority of its voters gave it or better.",
+                **_required(minimum=0, maximum=MAJORITY_TOP),
+            ),
+            *(
+                _field(f"grades_{key}", "integer", f"Voters who graded it « {label} ».", **_COUNT)
+                for key, label in GRADE_KEYS
+            ),
             _field("rank", "integer", "Rank in that vote (ties share it).", **_required(minimum=1)),
             _field("frozen_at", "datetime", "When the results were frozen; empty while open."),
         ],
@@ -418,6 +462,28 @@ def rows(document: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
                 "rank": rank,
                 "frozen_at": frozen_at,
             }
+    elif name == "grades":
+        phases = {p["id"]: p for p in document["phases"]}
+        for ranking in document["rankings"]:
+            if ranking.get("method") != "majority":
+                continue
+            for item in ranking["items"]:
+                items = challenges if item["target"] == "challenge" else ideas
+                known = items.get(item["item_id"])
+                counts = list(item.get("grades") or [])
+                counts += [0] * (len(GRADE_KEYS) - len(counts))
+                yield {
+                    "phase_id": ranking["phase_id"],
+                    "phase_title": phases[ranking["phase_id"]]["title"],
+                    "target": item["target"],
+                    "item_id": item["item_id"],
+                    "item_title": known["title"] if known else None,
+                    "voters": item["votes"],
+                    "majority_grade": item.get("majority_grade"),
+                    **{f"grades_{key}": counts[i] for i, (key, _label) in enumerate(GRADE_KEYS)},
+                    "rank": item["rank"],
+                    "frozen_at": ranking["frozen_at"],
+                }
     elif name == "tables":
         for t in document.get("tables", []):
             challenge = challenges.get(t["challenge_id"])
