@@ -2,7 +2,7 @@
 option and the standard tie-break.
 
 Each judge gives each option one grade of an ordered scale (here 0 « à rejeter » … 6
-« excellent », :data:`SCALE`; the labels are the views', not this module's). An option's
+« excellent », :data:`SCALE`, in words :data:`GRADE_LABELS`). An option's
 **majority grade** is the lower median of its grades: the best grade that a majority of
 its judges gives it or better.
 
@@ -29,11 +29,23 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Generic, TypeVar
 
+from flask_babel import lazy_gettext as _l
+
 K = TypeVar("K", bound=Hashable)
 
 #: The grades, worst first: 0 « à rejeter », 1 « insuffisant », 2 « passable »,
 #: 3 « assez bien », 4 « bien », 5 « très bien », 6 « excellent ».
 SCALE: tuple[int, ...] = tuple(range(7))
+#: The grades in words, worst first: what every page, script, export and report says.
+GRADE_LABELS = (
+    _l("to reject"),
+    _l("insufficient"),
+    _l("fair"),
+    _l("fairly good"),
+    _l("good"),
+    _l("very good"),
+    _l("excellent"),
+)
 
 
 def check_grades(grades: Iterable[int], scale: Sequence[int] = SCALE) -> list[int]:

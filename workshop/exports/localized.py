@@ -19,6 +19,7 @@ from flask import current_app, has_app_context
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 
+from ..majority import GRADE_LABELS
 from ..models import IdeaStatus, Profile
 from ..phases import KIND_LABELS, PhaseKind
 from ..stages import MATURITY_LABELS, STAGE_LABELS
@@ -108,16 +109,6 @@ _TABLE_COLUMNS: dict[tuple[str, str], Any] = {
     ("contributions", "kind"): _l("Kind (key)"),
 }
 
-# A vote by majority judgment's grades, worst first (the views' words, views/grade_strings).
-GRADE_LABELS = (
-    _l("to reject"),
-    _l("insufficient"),
-    _l("fair"),
-    _l("fairly good"),
-    _l("good"),
-    _l("very good"),
-    _l("excellent"),
-)
 # The grades sheet: one column per grade, headed by the grade in words.
 _TABLE_COLUMNS |= {
     ("grades", f"grades_{key}"): label

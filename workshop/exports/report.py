@@ -15,7 +15,8 @@ from typing import Any
 from flask import render_template
 from flask_babel import gettext as _
 
-from .localized import GRADE_LABELS, VOLUNTEER_LABELS, long_date
+from ..majority import GRADE_LABELS
+from .localized import VOLUNTEER_LABELS, long_date
 
 __all__ = ["VOLUNTEER_LABELS", "content_security_policy", "context", "render_report"]
 

@@ -17,6 +17,7 @@ from flask_limiter.util import get_remote_address
 from ..auth import login_required
 from ..errors import ValidationError, WorkshopError
 from ..extensions import limiter
+from ..majority import GRADE_LABELS
 from ..models import Fabrique
 from ..schemas.committees import (
     MEMBER_ROLES,
@@ -38,15 +39,6 @@ bp = Blueprint("committees", __name__)
 
 PREFIX = "/fabriques/<slug>/comites"
 
-GRADE_LABELS = (
-    _l("to reject"),
-    _l("insufficient"),
-    _l("fair"),
-    _l("fairly good"),
-    _l("good"),
-    _l("very good"),
-    _l("excellent"),
-)
 # The stacked bar's colours, worst grade first (a text gives the same counts).
 GRADE_COLOURS = ("#b3261e", "#d8602b", "#e0a31b", "#c9c34a", "#8dbb4f", "#4f9a4a", "#1f6f3a")
 KIND_LABELS = {

@@ -6,26 +6,15 @@ from __future__ import annotations
 from typing import Any
 
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
+from ..majority import GRADE_LABELS
 from .plurals import plural_forms
-
-#: The grades' names, worst first (the committees' and the jury's words).
-GRADE_NAMES = (
-    _l("to reject"),
-    _l("insufficient"),
-    _l("fair"),
-    _l("fairly good"),
-    _l("good"),
-    _l("very good"),
-    _l("excellent"),
-)
 
 
 def grade_js_strings() -> dict[str, Any]:
     """Every string the majority-judgment scripts show, by key, in the page's language."""
     return {
-        "grades.names": {str(grade): str(name) for grade, name in enumerate(GRADE_NAMES)},
+        "grades.names": {str(grade): str(name) for grade, name in enumerate(GRADE_LABELS)},
         "grades.hint": _("Give each proposal a grade, from « to reject » to « excellent »."),
         "grades.count": _("%(grade)s: %(count)s"),
         "grades.none": _("No grade yet"),

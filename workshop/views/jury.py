@@ -18,6 +18,7 @@ from flask_limiter.util import get_remote_address
 from ..auth import login_required
 from ..errors import ValidationError, WorkshopError
 from ..extensions import limiter
+from ..majority import GRADE_LABELS
 from ..models import Cycle
 from ..schemas.committees import MEMBER_ROLES
 from ..schemas.cycles import default_criteria
@@ -32,7 +33,7 @@ from ..schemas.jury import (
 from ..services import cycles, fabriques, jury
 from ..services.jury import IssuedLink
 from .access import me
-from .committees import GRADE_COLOURS, GRADE_LABELS, format_day
+from .committees import GRADE_COLOURS, format_day
 from .common import form_page, qr_svg
 
 bp = Blueprint("jury", __name__)
