@@ -28,14 +28,15 @@ const workshopId = Number(app.dataset.workshopId);
 const store = createStore("participant");
 const live = connectLive({ workshopId, role: "participant", store, onStatus: connectionBanner($("#connection")) });
 const command = live.command;
-// Posts and votes go through the outbox: queued while offline, sent exactly once.
+// Posts, votes and grades go through the outbox: queued while offline, sent exactly once.
 const outbox = createOutbox({
   storageKey: `semis.outbox.${workshopId}.${app.dataset.participantId}`,
   isOnline: () => live.connected,
-  send: (entry) => vote.refusal(entry) ?? command(entry.command, entry.payload),
+  send: (entry) => vote.refusal(entry) ?? grades.refusal(entry) ?? command(entry.command, entry.payload),
   onSettled: (entry, ack) => {
     if (entry.meta.idea) post.settled(entry, ack);
     else if (entry.meta.vote) vote.settled(entry, ack);
+    else if (entry.meta.grade) grades.settled(entry, ack);
   },
 });
 live.onReady(() => outbox.wake());
@@ -46,7 +47,8 @@ const post = mountPostForm({ form, outbox, store, say });
 mountSimilar({ input: form.elements.title, command });
 const renderMyIdeas = mountMyIdeas({ store, outbox, command, say, rerender: render });
 const vote = mountVote({ store, outbox, say });
-const grades = mountGrades({ store, command }); // a vote by majority judgment instead of dots
+// A vote by majority judgment instead of dots, through the outbox too.
+const grades = mountGrades({ store, outbox, isOnline: () => live.connected });
 const renderWall = mountWall({ store, vote });
 const renderTimer = mountTimer($("#timer"), store);
 const renderOutbox = outboxNotice($("#outbox-status"));

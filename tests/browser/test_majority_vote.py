@@ -1,5 +1,5 @@
 """A vote by majority judgment in real browsers: two 360 px phones grade three défis
-(one with the keyboard, one leaving a défi ungraded), the results stay hidden from the
+(one with the keyboard, one leaving a défi ungraded and grading one offline), the results stay hidden from the
 screen until the console reveals them, then the screen shows each défi's majority grade
 and the stacked bar of its grades in words; frozen, the phones get the results."""
 
@@ -69,9 +69,18 @@ def test_two_phones_grade_three_defis_and_the_screen_shows_majority_grades(
     expect(alice.locator("#grades-progress")).to_have_text("3 propositions notées sur 3")
     check_a11y(alice, "phone-grades")
 
-    # Bruno leaves the third défi ungraded: it counts as « à rejeter » for him.
+    # Bruno's network drops: his grade waits in the outbox, ticked, and leaves once
+    # he is back. He leaves the third défi ungraded: it counts as « à rejeter » for him.
+    bruno.context.set_offline(True)
+    expect(bruno.locator("#connection")).to_contain_text("Reconnexion")
     grade(bruno, DEFIS[0], "très bien").check()
+    expect(bruno.locator("#grades-message")).to_contain_text("Envoi en attente")
+    expect(bruno.locator("#outbox-status")).to_have_text("1 envoi en attente")
+    expect(grade(bruno, DEFIS[0], "très bien")).to_be_checked()
+    expect(bruno.locator("#grades-progress")).to_have_text("1 proposition notée sur 3")
+    bruno.context.set_offline(False)
     expect(bruno.locator("#grades-message")).to_contain_text("très bien")
+    expect(bruno.locator("#outbox-status")).to_be_hidden()
     grade(bruno, DEFIS[1], "bien").check()
     expect(bruno.locator("#grades-progress")).to_have_text("2 propositions notées sur 3")
 

@@ -1,10 +1,13 @@
 // The majority-judgment vote on the phone (a vote step whose method is "majority"):
 // one radio group per option (the visible ideas, or the défis), seven grades from
-// « à rejeter » to « excellent », arrow keys within a group as radios do. A choice is
-// sent at once (`grade_item`, idempotent: the same grade again changes nothing); the
-// ack confirms it in the status line. The list is drawn again only when the options
-// change (the focus put back on the same control), else the grades are ticked in place.
-// Once the vote is frozen (or on the results step) the results replace the list.
+// « à rejeter » to « excellent », arrow keys within a group as radios do. A choice goes
+// through the outbox as the dots do (`grade_item`, idempotent: the same grade again
+// changes nothing; `withdraw_grade` to clear): made offline, or while an earlier one
+// is in flight, it waits there, stays ticked, and leaves once, the latest choice per
+// option. The ack confirms it in the status line. The list is drawn again only when
+// the options change (the focus put back on the same control), else the grades are
+// ticked in place. Once the vote is frozen (or on the results step) the results
+// replace the list.
 import { $, h, show } from "../dom.js";
 import { errorText } from "../errors.js";
 import { itemLabel, t, tn } from "../i18n.js";
@@ -12,15 +15,14 @@ import { challengesInOrder } from "../order.js";
 import { Commands } from "../protocol.js";
 import { GRADES, gradeName, gradeRows, majorityPhase, renderGradeRanking } from "../grade_results.js";
 
-export function mountGrades({ store, command }) {
+const gradeKey = (phase, id) => `grade:${phase.id}:${id}`;
+
+export function mountGrades({ store, outbox, isOnline }) {
   const section = $("#grades-section");
   const list = $("#grades-list");
   const progress = $("#grades-progress");
   const message = $("#grades-message");
   let drawn = null; // the signature of the options drawn
-  // The choices sent and not yet acknowledged (item id → grade, null to clear): a redraw
-  // from another fact meanwhile keeps them ticked rather than the server's older grade.
-  const pending = new Map();
   const say = (text, kind = "ok") => {
     message.textContent = text;
     message.dataset.kind = kind;
@@ -37,24 +39,11 @@ export function mountGrades({ store, command }) {
   const isOwn = (phase, item) => phase.vote.settings.target !== "challenges"
     && !phase.vote.settings.allow_own && store.state.myIdeaIds.has(item.id);
 
-  async function send(phase, item, grade) {
+  function send(phase, item, grade) {
     const payload = grade === null ? { [key(phase)]: item.id } : { [key(phase)]: item.id, grade };
-    say(t("grades.sending"));
-    pending.set(item.id, grade);
-    let ack;
-    try {
-      ack = await command(grade === null ? Commands.WITHDRAW_GRADE : Commands.GRADE_ITEM, payload);
-    } finally {
-      if (pending.get(item.id) === grade) pending.delete(item.id);
-    }
-    if (ack.ok) {
-      store.setMyGrades(ack.data.phase_id, ack.data.grades);
-      say(grade === null ? t("grades.cleared", { title: item.title })
-        : t("grades.saved", { title: item.title, grade: gradeName(grade) }));
-    } else {
-      say(errorText(ack.error), "error");
-      tick(phase); // back to the grades the server holds
-    }
+    outbox.put(gradeKey(phase, item.id), grade === null ? Commands.WITHDRAW_GRADE : Commands.GRADE_ITEM,
+      payload, { grade: { phase_id: phase.id, item_id: item.id, grade, title: item.title } });
+    say(isOnline() ? t("grades.sending") : t("outbox.waiting_one"));
   }
 
   function option(phase, item) {
@@ -80,9 +69,11 @@ export function mountGrades({ store, command }) {
   // the count.
   function tick(phase) {
     const grades = new Map(mine(phase));
-    for (const [id, grade] of pending) {
-      if (grade === null) grades.delete(id);
-      else grades.set(id, grade);
+    for (const entry of outbox.entries()) {
+      const queued = entry.meta.grade;
+      if (!queued || entry.failed || queued.phase_id !== phase.id) continue;
+      if (queued.grade === null) grades.delete(queued.item_id);
+      else grades.set(queued.item_id, queued.grade);
     }
     for (const row of list.querySelectorAll("[data-grade-item]")) {
       const grade = grades.get(Number(row.dataset.gradeItem));
@@ -133,5 +124,29 @@ export function mountGrades({ store, command }) {
     return true;
   }
 
-  return { render };
+  return {
+    render,
+    // A choice queued in a vote step that has ended since is refused before sending:
+    // `grade_item` acts on the current step, which is no longer the one graded in.
+    refusal(entry) {
+      const workshop = store.state.workshop;
+      if (entry.meta.grade && workshop && entry.meta.grade.phase_id !== workshop.current_phase_id) {
+        return { ok: false, error: { code: "vote_closed", message: t("vote.closed") } };
+      }
+      return null;
+    },
+    settled(entry, ack) {
+      const { grade, title } = entry.meta.grade;
+      if (ack.ok) {
+        store.setMyGrades(ack.data.phase_id, ack.data.grades);
+        if (!outbox.get(entry.key)) {
+          say(grade === null ? t("grades.cleared", { title }) : t("grades.saved", { title, grade: gradeName(grade) }));
+        }
+        return;
+      }
+      // A refused choice is dropped: the grades shown go back to the server's.
+      if (outbox.get(entry.key)?.failed) outbox.remove(entry.key);
+      say(errorText(ack.error), "error");
+    },
+  };
 }
