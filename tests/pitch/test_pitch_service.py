@@ -3,6 +3,8 @@ what each role's facts carry."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from flask import Flask
 from sqlalchemy import select
@@ -11,11 +13,11 @@ from tests.factories import client_id, make_facilitator, make_participant, make_
 from tests.pitch.cohort import go_pitch, holder, make_cohort
 from workshop.errors import Forbidden, NotFound, ValidationError, WrongPhase
 from workshop.extensions import db
-from workshop.models import Event, FeedbackCard
+from workshop.models import CycleProject, Enrolment, Event, FeedbackCard, Workshop
 from workshop.realtime import Facts
 from workshop.roles import Role
 from workshop.schemas.pitch import NewFeedback, PitchSettings, SpotlightTarget
-from workshop.services import event_log, pitch, snapshot
+from workshop.services import cycles, event_log, pitch, privacy, snapshot
 
 
 def events(workshop_id: int, after: int = 0) -> list[Event]:
@@ -298,3 +300,51 @@ def test_facilitators_see_every_card_with_its_giver(app: Flask) -> None:
             "Une recyclerie",
         ]
         assert view["projects"][1]["holder"] == "Karim"  # facilitators know who holds it
+
+
+def pitch_facts(workshop_id: int, after: int) -> list[Event]:
+    return [e for e in events(workshop_id, after) if e.name == Facts.PITCH_CHANGED]
+
+
+def test_a_holder_saving_their_pitch_on_screen_updates_the_screen_at_once(
+    app: Flask, client: Any
+) -> None:
+    """Through « mon projet »'s form: the session whose spotlight shows the project
+    records ``pitch_changed`` with the new text (phones and screens redraw); a project
+    not in the spotlight records nothing."""
+    token = "jeton-de-test-helene-0123456789abcdef"
+    with app.app_context():
+        workshop, cohort = make_cohort()
+        go_pitch(workshop, cohort)
+        first, second, _third = cohort.projects
+        pitch.spotlight_project(workshop.id, workshop.owner, SpotlightTarget(project_id=first))
+        helene = db.session.get(Enrolment, cohort.enrolments["Hélène"])
+        assert helene is not None
+        helene.token_hash = cycles.link_hash(token)
+        db.session.commit()
+        version = db.session.get(CycleProject, first).version  # type: ignore[union-attr]
+        workshop_id, before = workshop.id, workshop.seq
+    form = {"title": "Le café des Bauges", "pitch": "Un café où l'on répare.", "version": version}
+    assert client.post(f"/c/{token}/projet/modifier", data=form).status_code == 302
+    with app.app_context():
+        [fact] = pitch_facts(workshop_id, before)
+        assert fact.public_data["pitch"]["project"]["pitch"] == "Un café où l'on répare."
+        assert fact.data["pitch"]["project"]["id"] == first
+        # Another project's edit, while not on screen: nothing to announce.
+        seq = db.session.get(Workshop, workshop_id).seq  # type: ignore[union-attr]
+        pitch.project_edited(second)
+        assert pitch_facts(workshop_id, seq) == []
+
+
+def test_erasing_the_holder_on_screen_clears_the_spotlight_for_everyone(app: Flask) -> None:
+    with app.app_context():
+        workshop, cohort = make_cohort()
+        go_pitch(workshop, cohort)
+        first = cohort.projects[0]
+        pitch.spotlight_project(workshop.id, workshop.owner, SpotlightTarget(project_id=first))
+        before = workshop.seq
+        privacy.erase_enrolment(cohort.cycle_id, cohort.enrolments["Hélène"])
+        [fact] = pitch_facts(workshop.id, before)
+        assert fact.public_data["pitch"]["project"] is None
+        assert fact.public_data["pitch"]["project_id"] is None
+        assert "Le café des Bauges" not in str(fact.data)

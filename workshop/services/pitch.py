@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from collections.abc import Collection, Iterable
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -281,6 +282,37 @@ def _record_pitch(workshop: Workshop) -> None:
     data: PitchChanged = {"pitch": pitch_view(workshop, Role.FACILITATOR)}
     public: PitchChanged = {"pitch": pitch_view(workshop, Role.PARTICIPANT)}
     event_log.record(workshop, Facts.PITCH_CHANGED, data, public)
+
+
+def sessions_showing(project_ids: Collection[int]) -> list[int]:
+    """The sessions whose spotlight shows one of these projects now, in id order."""
+    if not project_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Workshop.id)
+            .where(Workshop.spotlight_project_id.in_(list(project_ids)))
+            .order_by(Workshop.id)
+        )
+    )
+
+
+def announce_spotlights(workshop_ids: Iterable[int]) -> None:
+    """``pitch_changed`` in each of these sessions (locked in id order): what their
+    spotlight shows changed (its project's title, pitch or shown name, or the project
+    is gone). The caller commits."""
+    for workshop_id in sorted(set(workshop_ids)):
+        _record_pitch(event_log.lock_workshop(workshop_id))
+
+
+def project_edited(project_id: int) -> None:
+    """A holder saved their project's title, pitch or choices: the sessions showing it
+    in the spotlight now show the new text (screens and phones without a reload);
+    commits."""
+    showing = sessions_showing([project_id])
+    if showing:
+        announce_spotlights(showing)
+        db.session.commit()
 
 
 def _record_timer(workshop: Workshop) -> None:

@@ -53,7 +53,7 @@ from ..models import (
 from ..realtime import Facts
 from ..schemas import PrivacySettings, Role, serialize_idea, target_of
 from ..wire import IdeaChanged, ParticipantErased
-from . import candidates, cycles, event_log, ideas, lookup, seating, team, volunteers
+from . import candidates, cycles, event_log, ideas, lookup, pitch, seating, team, volunteers
 from .guards import require_facilitator
 from .participants import hash_token
 
@@ -157,7 +157,9 @@ def _erase_enrolment(enrolment: Enrolment, erasure: EnrolmentErasure, *, live: b
     )
     if projects:
         ids = [project.id for project in projects]
-        # A project in a session's spotlight leaves it (a plain integer, not a key).
+        # A project in a session's spotlight leaves it (a plain integer, not a key),
+        # and the screens and phones of that session hear so.
+        showing = pitch.sessions_showing(ids)
         db.session.execute(
             update(Workshop)
             .where(Workshop.spotlight_project_id.in_(ids))
@@ -165,6 +167,8 @@ def _erase_enrolment(enrolment: Enrolment, erasure: EnrolmentErasure, *, live: b
         )
         # Its logbook, feedback cards and jury grades go with it (ON DELETE CASCADE).
         db.session.execute(delete(CycleProject).where(CycleProject.id.in_(ids)))
+        if live:
+            pitch.announce_spotlights(showing)
     erasure.projects = len(projects)
     result = db.session.execute(
         delete(QuestionnaireAnswer).where(QuestionnaireAnswer.enrolment_id == enrolment.id)

@@ -34,7 +34,7 @@ from ..schemas.cycle_projects import (
     parse_section,
 )
 from ..schemas.cycles import feedback_kind_label
-from ..services import cycle_projects, cycles
+from ..services import cycle_projects, cycles, pitch
 from .access import me
 from .common import form_page
 
@@ -161,11 +161,13 @@ def update(token: str) -> Any:
     """Save the title, the pitch and the choices; an outdated form keeps the typed text."""
     enrolment = cycles.enrolment_by_token(token)
     try:
-        cycle_projects.update_project(
+        project = cycle_projects.update_project(
             enrolment, parse_project_form(request.form.to_dict(), creating=False)
         )
     except WorkshopError as error:
         return _holder_page(token, enrolment, error, "project")
+    # Saved while on a session's screen: the screen and the phones show it at once.
+    pitch.project_edited(project.id)
     flash(_("Your pitch is saved."), "success")
     return _back(token, "#pitch")
 
