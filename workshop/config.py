@@ -145,6 +145,9 @@ class Config:
     CALL_APPLY_LIMIT = "10 per 10 minutes;30 per day"
     IDEA_BOX_POST_LIMIT = "10 per minute;60 per hour;300 per day"
     COMMITTEE_GRADING_LIMIT = "120 per hour"
+    # How often (seconds) a committee's or a jury's deliberation page fetches the new
+    # grades and comments while it is open (at least 2).
+    RESULTS_REFRESH_SECONDS = 15
     # Cohorts: a cycle's jurors' grade saves, and « Mon projet » writes, per address.
     JURY_GRADING_LIMIT = "120 per hour"
     MY_PROJECT_WRITE_LIMIT = "300 per hour"
