@@ -42,7 +42,8 @@ if (root) {
         headers: { Accept: "text/html" },
         cache: "no-store",
       });
-      if (!response.ok) return; // signed out, or gone: the next visit says why
+      // Signed out (sent to the sign-in page), or gone: the next visit says why.
+      if (!response.ok || response.redirected) return;
       html = await response.text();
     } catch {
       return; // offline for a moment: the next tick tries again
