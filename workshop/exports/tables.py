@@ -86,6 +86,20 @@ _SEATED_BY_PROFILE = [
     for profile in Profile
 ]
 
+# The columns that name an item of a vote step, and its place in that vote's results
+# (the dots' table and the grades' table alike).
+_VOTED_ITEM = (
+    _field("phase_id", "integer", "The vote step.", **_ID),
+    _field("phase_title", "string", "Its title."),
+    _field("target", "string", "What was voted on.", **_TARGET),
+    _field("item_id", "integer", "The idea or défi.", **_ID),
+    _field("item_title", "string", "Its title."),
+)
+_VOTE_RESULT = (
+    _field("rank", "integer", "Rank in that vote (ties share it).", **_required(minimum=1)),
+    _field("frozen_at", "datetime", "When the results were frozen; empty while open."),
+)
+
 TABLES: dict[str, dict[str, Any]] = {
     "phases": {
         "title": "Agenda steps",
@@ -160,28 +174,19 @@ TABLES: dict[str, dict[str, Any]] = {
     "votes": {
         "title": "Votes",
         "fields": [
-            _field("phase_id", "integer", "The vote step.", **_ID),
-            _field("phase_title", "string", "Its title."),
-            _field("target", "string", "What was voted on.", **_TARGET),
-            _field("item_id", "integer", "The idea or défi.", **_ID),
-            _field("item_title", "string", "Its title."),
+            *_VOTED_ITEM,
             _field(
                 "votes", "integer", "Dots (the frozen ones once frozen).", **_required(minimum=1)
             ),
             _field("voters", "integer", "People who put dots on it.", **_COUNT),
-            _field("rank", "integer", "Rank in that vote (ties share it).", **_required(minimum=1)),
-            _field("frozen_at", "datetime", "When the results were frozen; empty while open."),
+            *_VOTE_RESULT,
         ],
         "primaryKey": ["phase_id", "target", "item_id"],
     },
     "grades": {
         "title": "Votes by majority judgment",
         "fields": [
-            _field("phase_id", "integer", "The vote step (by majority judgment).", **_ID),
-            _field("phase_title", "string", "Its title."),
-            _field("target", "string", "What was graded.", **_TARGET),
-            _field("item_id", "integer", "The idea or défi.", **_ID),
-            _field("item_title", "string", "Its title."),
+            *_VOTED_ITEM,
             _field(
                 "voters",
                 "integer",
@@ -200,8 +205,7 @@ TABLES: dict[str, dict[str, Any]] = {
                 _field(f"grades_{key}", "integer", f"Voters who graded it « {label} ».", **_COUNT)
                 for key, label in GRADE_KEYS
             ),
-            _field("rank", "integer", "Rank in that vote (ties share it).", **_required(minimum=1)),
-            _field("frozen_at", "datetime", "When the results were frozen; empty while open."),
+            *_VOTE_RESULT,
         ],
         "primaryKey": ["phase_id", "target", "item_id"],
     },
