@@ -1,7 +1,8 @@
 """A vote by majority judgment in real browsers: two 360 px phones grade three défis
-(one with the keyboard, one leaving a défi ungraded and grading one offline), the results stay hidden from the
-screen until the console reveals them, then the screen shows each défi's majority grade
-and the stacked bar of its grades in words; frozen, the phones get the results."""
+(one with the keyboard, one leaving a défi ungraded and grading one offline), the
+results stay hidden from the screen until the console reveals them, then the screen
+shows each défi's majority grade and the stacked bar of its grades in words; frozen,
+the phones get the results."""
 
 from __future__ import annotations
 
