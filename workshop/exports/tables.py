@@ -402,6 +402,19 @@ def _stage(sheet: dict[str, Any] | None) -> str | None:
     return None if sheet is None else sheet["stage"]
 
 
+def _voted_item(
+    phase: dict[str, Any], target: str, item_id: int, item: dict[str, Any] | None
+) -> dict[str, Any]:
+    """The :data:`_VOTED_ITEM` columns of a row: the vote step and the item voted on."""
+    return {
+        "phase_id": phase["id"],
+        "phase_title": phase["title"],
+        "target": target,
+        "item_id": item_id,
+        "item_title": item["title"] if item else None,
+    }
+
+
 def rows(document: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
     """The rows of table ``name`` made from an export ``document``."""
     challenges = {c["id"]: c for c in document["challenges"]}
@@ -452,15 +465,10 @@ def rows(document: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
             for item in r["items"]
         }
         for v in document["votes"]:
-            items = challenges if v["target"] == "challenge" else ideas
-            item = items.get(v["item_id"])
+            item = (challenges if v["target"] == "challenge" else ideas).get(v["item_id"])
             rank, frozen_at = ranked[(v["phase_id"], v["target"], v["item_id"])]
             yield {
-                "phase_id": v["phase_id"],
-                "phase_title": phases[v["phase_id"]]["title"],
-                "target": v["target"],
-                "item_id": v["item_id"],
-                "item_title": item["title"] if item else None,
+                **_voted_item(phases[v["phase_id"]], v["target"], v["item_id"], item),
                 "votes": v["votes"],
                 "voters": v["voters"],
                 "rank": rank,
@@ -471,17 +479,14 @@ def rows(document: dict[str, Any], name: str) -> Iterator[dict[str, Any]]:
         for ranking in document["rankings"]:
             if ranking.get("method") != "majority":
                 continue
+            phase = phases[ranking["phase_id"]]
             for item in ranking["items"]:
-                items = challenges if item["target"] == "challenge" else ideas
-                known = items.get(item["item_id"])
+                target, item_id = item["target"], item["item_id"]
+                known = (challenges if target == "challenge" else ideas).get(item_id)
                 counts = list(item.get("grades") or [])
                 counts += [0] * (len(GRADE_KEYS) - len(counts))
                 yield {
-                    "phase_id": ranking["phase_id"],
-                    "phase_title": phases[ranking["phase_id"]]["title"],
-                    "target": item["target"],
-                    "item_id": item["item_id"],
-                    "item_title": known["title"] if known else None,
+                    **_voted_item(phase, target, item_id, known),
                     "voters": item["votes"],
                     "majority_grade": item.get("majority_grade"),
                     **{f"grades_{key}": counts[i] for i, (key, _label) in enumerate(GRADE_KEYS)},
