@@ -146,6 +146,17 @@ def screenshot(page: Any, name: str, *, sizes: Iterable[str] = ()) -> list[Path]
     return written
 
 
+def sign_in(page: Any, base_url: str, email: str, password: str) -> None:
+    """Sign a facilitator in through the real form, then wait for the dashboard."""
+    from playwright.sync_api import expect
+
+    page.goto(base_url + "/login")
+    page.fill("#email", email)
+    page.fill("#password", password)
+    page.click("main button[type=submit]")
+    expect(page).to_have_url(re.compile(r"/f/$"))
+
+
 def check_a11y(page: Any, name: str, *, sizes: Iterable[str] = ()) -> None:
     """Check the page's current state with axe-core (WCAG 2.1 A/AA, RGAA 4) and keep a
     screenshot of it: ``name`` says which state (``"phone-vote"``), ``sizes`` names

@@ -4,7 +4,6 @@ kept informed; every state checked with axe-core."""
 
 from __future__ import annotations
 
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -14,7 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import check_a11y
+from tests.browser.conftest import check_a11y, sign_in
 from tests.live_server import LiveServer
 
 pytestmark = pytest.mark.browser
@@ -78,11 +77,7 @@ def test_unsubscribe_from_a_phone_and_the_members_pages(server: Any, new_page: A
     check_a11y(phone, "unsubscribed")
 
     page: Page = new_page()
-    page.goto(f"{live.url}/login")
-    page.fill("#email", "camille@example.org")
-    page.fill("#password", PASSWORD)
-    page.click("main button[type=submit]")
-    expect(page).not_to_have_url(re.compile(r"/login"))
+    sign_in(page, live.url, "camille@example.org", PASSWORD)
     page.goto(f"{live.url}/fabriques/fabrique-ardeche/abonnes")
     expect(page.locator("h1")).to_have_text("Personnes tenues au courant")
     expect(page.locator("#followed")).to_contain_text("Épicerie mobile")

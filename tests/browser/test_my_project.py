@@ -8,7 +8,6 @@ a line to its carnet de bord. Each state is checked with axe-core."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import REPO, check_a11y
+from tests.browser.conftest import REPO, check_a11y, sign_in
 from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -141,11 +140,7 @@ def test_a_holder_writes_their_project_on_a_phone(cycle_server: LiveServer, new_
 
     # The facilitator, on a laptop: the cycle's projects, then this one, read-only.
     laptop: Page = new_page()
-    laptop.goto(cycle_server.url + "/login")
-    laptop.fill("#email", FACILITATOR_EMAIL)
-    laptop.fill("#password", FACILITATOR_PASSWORD)
-    laptop.click("main button[type=submit]")
-    expect(laptop).to_have_url(re.compile(r"/f/$"))
+    sign_in(laptop, cycle_server.url, FACILITATOR_EMAIL, FACILITATOR_PASSWORD)
     laptop.goto(f"{cycle_server.url}/f/cycles/{cycle_server.workshop['cycle_id']}/projets")
     row = laptop.locator(".project-row")
     expect(row).to_contain_text("Épicerie mobile")

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import REPO, check_a11y
+from tests.browser.conftest import REPO, check_a11y, sign_in
 from tests.live_server import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, LiveServer
 
 pytestmark = pytest.mark.browser
@@ -107,11 +107,7 @@ def test_a_project_in_the_spotlight_and_a_card_on_the_screen(
     pitch_server: LiveServer, new_page: Any
 ) -> None:
     console: Page = new_page()
-    console.goto(pitch_server.url + "/login")
-    console.fill("#email", FACILITATOR_EMAIL)
-    console.fill("#password", FACILITATOR_PASSWORD)
-    console.click("main button[type=submit]")
-    expect(console).to_have_url(re.compile(r"/f/$"))
+    sign_in(console, pitch_server.url, FACILITATOR_EMAIL, FACILITATOR_PASSWORD)
     console.goto(pitch_server.workshop["console_url"])
     panel = console.locator("#pitch-panel")
     expect(panel).to_be_visible()
