@@ -32,7 +32,7 @@ const command = live.command;
 const outbox = createOutbox({
   storageKey: `semis.outbox.${workshopId}.${app.dataset.participantId}`,
   isOnline: () => live.connected,
-  send: (entry) => vote.refusal(entry) ?? grades.refusal(entry) ?? command(entry.command, entry.payload),
+  send: (entry) => vote.refusal(entry) ?? command(entry.command, entry.payload),
   onSettled: (entry, ack) => {
     if (entry.meta.idea) post.settled(entry, ack);
     else if (entry.meta.vote) vote.settled(entry, ack);

@@ -36,7 +36,7 @@ from workshop.models import Event, GradeVote, IdeaStatus, Phase, Workshop
 from workshop.phases import PhaseKind
 from workshop.roles import Role
 from workshop.schemas import PhaseTarget, VoteTarget
-from workshop.schemas.votes import GradeChoice
+from workshop.schemas.votes import GradeChoice, parse_grade, parse_grade_ref
 from workshop.services import agenda, ideas, privacy, snapshot, votes
 from workshop.services.votes import grades
 
@@ -343,3 +343,35 @@ def test_a_hidden_idea_leaves_the_ballot_and_a_workshop_with_grades_deletes(app:
         assert results == [] or all(r["graders"] == 0 for r in results)  # no voter left
         privacy.delete_workshop(workshop.id, workshop.owner)
         assert stored(workshop.id) == []
+
+
+def test_a_choice_made_in_a_step_no_longer_current_is_refused(app: Flask) -> None:
+    """What the phone's offline outbox sends: the step the choice was made in. A grade
+    (or a withdrawal) queued in an ended step is refused as closed, never applied to the
+    step current now; one naming the current step is applied."""
+    with app.app_context():
+        workshop, (a, _b, _c) = majority_workshop()
+        voter = make_participant(workshop)
+        current = workshop.current_phase_id
+        assert current is not None
+        ended = next(p.id for p in workshop.phases if p.id != current)
+        grades.grade_item(workshop.id, voter.id, GradeChoice(a.id, "ideas", 4, phase_id=current))
+        for grade_value in (2, None):
+            with pytest.raises(VoteClosed):
+                grades.grade_item(
+                    workshop.id, voter.id, GradeChoice(a.id, "ideas", grade_value, phase_id=ended)
+                )
+        assert stored(workshop.id) == [(voter.id, a.id, "idea", 4)]
+
+
+def test_the_payloads_phase_id_is_optional_and_bounded() -> None:
+    assert parse_grade({"idea_id": 3, "grade": 5}).phase_id is None
+    assert parse_grade({"idea_id": 3, "grade": 5, "phase_id": 8}).phase_id == 8
+    assert parse_grade_ref({"challenge_id": 3, "phase_id": 8}) == GradeChoice(
+        3, "challenges", None, phase_id=8
+    )
+    for bad in (0, -1, "x", 2**31):
+        with pytest.raises(ValidationError):
+            parse_grade({"idea_id": 3, "grade": 5, "phase_id": bad})
+        with pytest.raises(ValidationError):
+            parse_grade_ref({"idea_id": 3, "phase_id": bad})

@@ -120,11 +120,14 @@ def parse_vote_set(payload: Any) -> VoteTarget:
 class GradeChoice:
     """A participant's grade of one option of a majority-judgment vote: an idea
     (``kind`` "ideas") or a défi ("challenges"); ``grade`` 0 « à rejeter » … 6
-    « excellent », or ``None`` to take the grade back."""
+    « excellent », or ``None`` to take the grade back. ``phase_id``: the vote step the
+    choice was made in, when the client says (an offline outbox does): refused as
+    closed once another step is current."""
 
     item_id: int
     kind: VoteKind
     grade: int | None
+    phase_id: int | None = None
 
 
 def _graded_item(data: dict[str, Any]) -> tuple[int, VoteKind]:
@@ -149,10 +152,13 @@ def parse_grade(payload: Any) -> GradeChoice:
     item_id, kind = _graded_item(data)
     grade = integer(data, "grade", minimum=SCALE[0], maximum=SCALE[-1])
     assert grade is not None  # noqa: S101 - required
-    return GradeChoice(item_id=item_id, kind=kind, grade=grade)
+    phase_id = integer(data, "phase_id", minimum=1, required=False)
+    return GradeChoice(item_id=item_id, kind=kind, grade=grade, phase_id=phase_id)
 
 
 def parse_grade_ref(payload: Any) -> GradeChoice:
     """``{"idea_id" | "challenge_id"}``: the option whose grade the caller takes back."""
-    item_id, kind = _graded_item(require_mapping(payload))
-    return GradeChoice(item_id=item_id, kind=kind, grade=None)
+    data = require_mapping(payload)
+    item_id, kind = _graded_item(data)
+    phase_id = integer(data, "phase_id", minimum=1, required=False)
+    return GradeChoice(item_id=item_id, kind=kind, grade=None, phase_id=phase_id)

@@ -40,7 +40,10 @@ export function mountGrades({ store, outbox, isOnline }) {
     && !phase.vote.settings.allow_own && store.state.myIdeaIds.has(item.id);
 
   function send(phase, item, grade) {
-    const payload = grade === null ? { [key(phase)]: item.id } : { [key(phase)]: item.id, grade };
+    // The step travels with the choice: a queued grade that reaches the server after
+    // the step ended is refused there (vote_closed), not applied to the next vote.
+    const payload = { [key(phase)]: item.id, phase_id: phase.id };
+    if (grade !== null) payload.grade = grade;
     outbox.put(gradeKey(phase, item.id), grade === null ? Commands.WITHDRAW_GRADE : Commands.GRADE_ITEM,
       payload, { grade: { phase_id: phase.id, item_id: item.id, grade, title: item.title } });
     say(isOnline() ? t("grades.sending") : t("outbox.waiting_one"));
@@ -126,15 +129,6 @@ export function mountGrades({ store, outbox, isOnline }) {
 
   return {
     render,
-    // A choice queued in a vote step that has ended since is refused before sending:
-    // `grade_item` acts on the current step, which is no longer the one graded in.
-    refusal(entry) {
-      const workshop = store.state.workshop;
-      if (entry.meta.grade && workshop && entry.meta.grade.phase_id !== workshop.current_phase_id) {
-        return { ok: false, error: { code: "vote_closed", message: t("vote.closed") } };
-      }
-      return null;
-    },
     settled(entry, ack) {
       const { grade, title } = entry.meta.grade;
       if (ack.ok) {

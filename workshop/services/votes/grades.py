@@ -271,6 +271,8 @@ def _apply(workshop_id: int, phase: Phase, change: GradeChange) -> bool:
     if refusal is not None:
         raise refusal
     choice = change.choice
+    if choice.phase_id is not None and choice.phase_id != phase.id:
+        raise VoteClosed()  # made in a vote step that has ended since (an offline queue)
     _check_option(workshop_id, change.participant_id, phase, choice)
     if choice.grade is not None:
         try:
