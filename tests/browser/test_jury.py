@@ -1,8 +1,9 @@
 """A cycle's jury in real browsers, on the real eventlet server: the facilitator adds two
 jurors on the jury page (each link shown once with its QR code); one grades on a 360 px
-phone with the keyboard, the other on a laptop; the facilitator reloads the
-deliberation, sees the ranking and the grades in words, and records a decision that
-declines a project with its reason. Every state is checked with axe-core."""
+phone with the keyboard, the other on a laptop while the facilitator's deliberation,
+open, follows without a reload (a part unfolded stays unfolded); it shows the ranking
+and the grades in words, and records a decision that declines a project with its
+reason. Every state is checked with axe-core."""
 
 from __future__ import annotations
 
@@ -68,6 +69,10 @@ def grade(page: Page, title: str, grade_label: str) -> None:
 
 
 def test_a_jury_grades_deliberates_and_decides(fresh_server: Any, new_page: Any) -> None:
+    # The deliberation brings itself up to date every 2 s instead of 15 s.
+    fresh_server.stop()
+    fresh_server.settings["WORKSHOP_RESULTS_REFRESH_SECONDS"] = "2"
+    fresh_server.start()
     chair: Page = new_page()
     set_up_facilitator(chair, fresh_server)
     found = re.search(r"CYCLE (\d+)", fresh_server.flask("shell", stdin=MAKE_CYCLE))
@@ -106,21 +111,27 @@ def test_a_jury_grades_deliberates_and_decides(fresh_server: Any, new_page: Any)
     )
     grade(ines, GARAGE, "insuffisant")
 
-    # Paul grades on his laptop.
+    # The facilitator opens the deliberation and unfolds each juror's grades of the
+    # épicerie; then Paul grades on his laptop.
+    chair.goto(jury_url + "#results")
+    results = chair.locator("li.deliberation__item")
+    expect(results.first).to_contain_text("1 membre du jury a noté")
+    results.first.locator("details.jury-detail summary").click()
     paul: Page = new_page()
     paul.goto(paul_link)
     grade(paul, EPICERIE, "bien")
     grade(paul, GARAGE, "passable")
     check_a11y(paul, "juror-page-laptop")
 
-    # The deliberation, reloaded: the épicerie first, the grades in words too.
-    chair.goto(jury_url + "#results")
+    # Without a reload: the épicerie first, the grades in words too, Paul's grades in
+    # the part left unfolded.
+    expect(chair.locator("[data-live-status]")).to_contain_text("Résultats mis à jour à")
+    expect(results.first.locator("details.jury-detail[open]")).to_contain_text("Paul Roux")
     ranking = chair.locator("#ranking tbody tr")
     expect(ranking).to_have_count(2)
     expect(ranking.first).to_contain_text(EPICERIE)
     expect(ranking.nth(1)).to_contain_text(GARAGE)
     expect(ranking.nth(1)).to_contain_text("insuffisant")
-    results = chair.locator("li.deliberation__item")
     expect(results.first).to_contain_text("2 membres du jury ont noté")
     expect(results.first.locator(".grade-bar__text").first).to_have_text("bien : 1, très bien : 1")
     expect(results.first).to_contain_text("Un vrai besoin dans les hameaux.")
