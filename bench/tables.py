@@ -12,15 +12,17 @@ workshop open on its tables step. Then:
 1. **Bytes to one phone.** A phone scans table 1's QR code as a browser does: the join
    form page, its POST (302), the phone page and every file it loads (the stylesheet,
    each ES module it imports, recursively), then its WebSocket: Engine.IO's open
-   packet, the namespace connection, ``join_workshop`` (the snapshot) and
-   ``join_table`` (its table). Every byte of the answers is counted (headers and bodies
+   packet, the namespace connection and ``join_workshop`` (the snapshot, its table's
+   included). Every byte of the answers is counted (headers and bodies
    as sent: ``run.py`` gzips static files, not pages; the gzip size of what came
    uncompressed is noted apart, what a proxy compressing everything would send).
 2. **Seating.** ``--phones`` phones, phone *i* at table *i* mod the tables: each opens
    its table's seat link (``/j/<code>/t/<token>``), fills in the join form, opens its
-   socket, ``join_workshop`` then ``join_table``. ``seating_s`` runs from the first
-   request to the last phone holding its table's snapshot; ``errors`` counts the phones
-   that did not get there. Then the facilitator makes one phone per table its host.
+   socket and sends ``join_workshop``, whose snapshot holds its table (``join_table``
+   only if it were answered with a replay, as ``static/js/phone/table.js``).
+   ``seating_s`` runs from the first request to the last phone holding its table's
+   snapshot; ``errors`` counts the phones that did not get there. Then the facilitator
+   makes one phone per table its host.
 3. **A contribution at one table.** One contribution at each table in turn,
    ``--tables-interval`` s apart, each by a phone seated there; every phone notes when
    each ``contribution_posted`` reaches it. Delivery latency (to every phone of that
@@ -316,7 +318,7 @@ async def measure_bytes(base_url: str, link: str, workshop_id: int) -> dict[str,
         "assets_count": len(assets),
         "socket_kb": rounded(socket["total"] / 1024),
         "snapshot_kb": rounded(socket["join_workshop"] / 1024),
-        "table_snapshot_kb": rounded(socket["join_table"] / 1024),
+        "table_snapshot_kb": rounded(socket["table_in_snapshot"] / 1024),
         "total_gzip_kb": rounded(gzip_total / 1024),
         "breakdown": [
             {
@@ -337,10 +339,11 @@ async def _socket_bytes(
 ) -> dict[str, int]:
     """The phone's WebSocket, spoken by hand (Engine.IO 4, Socket.IO 5) so that every
     frame it receives is counted: the open packet, the namespace connection, the
-    answers of ``join_workshop`` and ``join_table``, and whatever else arrives
-    meanwhile."""
+    answer of ``join_workshop`` (whose snapshot holds the phone's table: it sends no
+    ``join_table``), and whatever else arrives meanwhile. ``table_in_snapshot``: the
+    table's part of that answer (counted in it, not besides)."""
     url = base_url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
-    counts = {"open": 0, "connect": 0, "join_workshop": 0, "join_table": 0, "other": 0}
+    counts = {"open": 0, "connect": 0, "join_workshop": 0, "other": 0}
     async with http.ws_connect(url, headers={"Cookie": cookie}, compress=0) as ws:
 
         async def receive() -> str:
@@ -365,13 +368,17 @@ async def _socket_bytes(
         await until("0", "open")
         await ws.send_str("40" + json.dumps({"workshop_id": workshop_id, "role": "participant"}))
         await until("40", "connect")
-        for n, event in enumerate(("join_workshop", "join_table")):
-            await ws.send_str(f"42{n}" + json.dumps([event, {}]))
-            answer = await until(f"43{n}", event)
-            ack = json.loads(answer[len(f"43{n}") :])[0]
-            if not ack.get("ok"):
-                raise BenchError(f"{event} refused: {ack}")
+        await ws.send_str("420" + json.dumps(["join_workshop", {}]))
+        ack = json.loads((await until("430", "join_workshop"))[3:])[0]
+        if not ack.get("ok"):
+            raise BenchError(f"join_workshop refused: {ack}")
+        table = ack["data"]["state"].get("table")
+        if table is None:  # a snapshot holds the phone's table: phone/table.js
+            raise BenchError("the phone's snapshot holds no table")
+        # Its table's part of the snapshot (the phone sends no join_table).
+        counts_table = len(json.dumps(table, ensure_ascii=False, separators=(",", ":")).encode())
     counts["total"] = sum(counts.values())
+    counts["table_in_snapshot"] = counts_table
     return counts
 
 
@@ -384,10 +391,12 @@ class TableStore(TallyStore):
     def __init__(self) -> None:
         super().__init__()
         self.me: dict[str, Any] = {}
+        self.table: dict[str, Any] | None = None
 
     def load(self, state: dict[str, Any]) -> None:
         super().load(state)
         self.me = dict(state.get("me") or {})
+        self.table = state.get("table")
 
 
 class TablePhone(Phone):
@@ -465,11 +474,18 @@ class TablePhoneWorker(PhoneWorker):
             profile = PROFILES[phone.index % len(PROFILES)]
             await phone.seat_by_link(base_url, links[phone.index], profile, request_timeout)
             seated_http[phone.index] = time.monotonic()
-            await phone.connect(base_url, auth, cookie=True, timeout=request_timeout)
-            ack = await phone.request("join_table", {}, timeout=request_timeout)
-            if not (isinstance(ack, dict) and ack.get("ok") and ack["data"].get("table")):
-                raise BenchError(f"join_table: {str(ack)[:200]}")
-            phone.table_id = int(ack["data"]["table"]["id"])
+            mode = await phone.connect(base_url, auth, cookie=True, timeout=request_timeout)
+            # As phone/table.js: a snapshot holds the table (and put the socket in its
+            # room); only after a replay does the phone ask with join_table.
+            table = phone.store.table if mode == "snapshot" else None
+            if table is None:
+                ack = await phone.request("join_table", {}, timeout=request_timeout)
+                if not (isinstance(ack, dict) and ack.get("ok")):
+                    raise BenchError(f"join_table: {str(ack)[:200]}")
+                table = ack["data"].get("table")
+            if not table:
+                raise BenchError(f"phone {phone.index} is not seated")
+            phone.table_id = int(table["id"])
             seated[phone.index] = time.monotonic()
 
         started = time.monotonic()
@@ -886,7 +902,7 @@ def report(figures: dict[str, Any]) -> ScenarioResult:
             goals["bytes_total_kb<=150"],
         ),
         Row(
-            "  pages / assets / socket (snapshot, table), KB",
+            "  pages / assets / socket (snapshot; its table within it), KB",
             f"{sent['pages_kb']} / {sent['assets_kb']} ({sent['assets_count']} files) / "
             f"{sent['socket_kb']} ({sent['snapshot_kb']}, {sent['table_snapshot_kb']})",
         ),

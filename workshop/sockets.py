@@ -168,9 +168,28 @@ def join_workshop(connection: Connection, payload: Any = None) -> OkAck[dict[str
         connection.workshop_id, connection.role, connection.participant_id, last_seq
     )
     live_data = data if data["mode"] == "replay" else data["state"]
+    if connection.role is Role.PARTICIPANT and data["mode"] == "snapshot":
+        _enter_snapshot_table(connection, data["state"])
     live_data["server_time"] = int(utcnow().timestamp() * 1000)
     live_data["connected"] = auth.presence().connected(connection.workshop_id)
     return ok(data)
+
+
+def _enter_snapshot_table(connection: Connection, state: dict[str, Any]) -> None:
+    """A phone's snapshot at a défi evening holds its table's snapshot: its socket
+    follows that table from here (the table's room, the host's room for its host), as
+    ``join_table`` would have done, so that a phone seated by its table's QR code needs
+    no second round trip. A replay holds no table: the phone sends ``join_table``."""
+    if "table" not in state:  # a workshop without tables
+        return
+    table = state["table"]
+    me = state.get("me") or {}
+    table_rooms.enter_table(
+        auth.socket_id(),
+        connection.workshop_id,
+        table["id"] if table is not None else None,
+        host=table is not None and me.get("host_of") == table["id"],
+    )
 
 
 @socketio.on(Commands.POST_IDEA)

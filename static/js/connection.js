@@ -7,8 +7,9 @@
 // It also follows the browser's own idea of the network: an `offline` event drops the
 // socket at once (Chromium keeps a dead WebSocket open until its ping times out), and
 // an `online` event or a return to the foreground reconnects without waiting for the
-// backoff. `onReady` listeners run after every successful (re)join: the phone's outbox
-// sends what it holds then, against a state that is up to date.
+// backoff. `onReady` listeners run after every successful (re)join, with its mode
+// ("snapshot" or "replay"): the phone's outbox sends what it holds then, against a
+// state that is up to date.
 import { io } from "/static/vendor/socket.io.esm.min.js";
 import { Commands, Facts } from "./protocol.js";
 import { createSequencer } from "./sequencer.js";
@@ -57,17 +58,18 @@ export function connectLive({ workshopId, role, key, store, onStatus = () => {} 
         store.apply(Facts.PRESENCE_CHANGED, { workshop_id: workshopId, connected: data.connected });
       }
     }
+    return data.mode;
   }
 
   function resync() {
     if (joining) return joining;
     sequencer.pause();
     joining = join()
-      .then(() => {
+      .then((mode) => {
         joining = null;
         sequencer.resume();
         onStatus("online");
-        readyListeners.forEach((listener) => listener());
+        readyListeners.forEach((listener) => listener(mode));
       })
       .catch((error) => {
         joining = null;

@@ -290,3 +290,52 @@ def test_list_tables_and_refusals(evening: Evening) -> None:
     stranger = ack(evening.stranger, "choose_table", {"table_id": evening.one})
     assert error_code(stranger) == "wrong_workshop"
     assert error_code(post(evening.phone_two, evening.two, "x" * 281)) == "invalid_input"
+
+
+def test_a_fresh_snapshot_puts_the_socket_in_its_table_room(
+    evening: Evening, socket_client: Callable[..., SocketIOTestClient]
+) -> None:
+    """A phone seated by its table's QR code sends ``join_workshop`` only: the snapshot
+    holds its table and its socket follows the table (the host's room for a host)."""
+    alice = evening.phones_one[0]
+    again = {}
+    for name, old in (("bob", evening.phones_one[1]), ("host", evening.host)):
+        old.disconnect()
+        again[name] = socket_client(evening.a, http=old.flask_test_client)
+        state = ack(again[name], "join_workshop")["data"]["state"]
+        assert state["table"]["id"] == evening.one
+    evening.phone_two.disconnect()
+    other = socket_client(evening.a, http=evening.phone_two.flask_test_client)
+    assert ack(other, "join_workshop")["data"]["state"]["table"]["id"] == evening.two
+    drain(*again.values(), other, alice)
+    posted = post(alice, evening.one, "Sans join_table")["data"]["contribution"]
+    for client in again.values():
+        [fact] = payloads(client, "contribution_posted")
+        assert fact["contribution"]["text"] == "Sans join_table"
+    assert table_facts(other) == []
+    # The host's socket is in the host's room: a hidden contribution reaches it whole.
+    ack(evening.console, "moderate_contribution", {"contribution_id": posted["id"], "hidden": True})
+    [whole] = payloads(again["host"], "contribution_changed")
+    [stub] = payloads(again["bob"], "contribution_changed")
+    assert whole["contribution"]["text"] == "Sans join_table"
+    assert stub["contribution"] == {"id": posted["id"], "table_id": evening.one, "hidden": True}
+
+
+def test_a_replay_leaves_the_table_to_join_table(
+    evening: Evening, socket_client: Callable[..., SocketIOTestClient]
+) -> None:
+    """A phone answered with a replay is in no table room until it sends
+    ``join_table`` (the replay holds no table)."""
+    alice, bob = evening.phones_one
+    seq = ack(bob, "join_workshop")["data"]["state"]["seq"]
+    bob.disconnect()
+    again = socket_client(evening.a, http=bob.flask_test_client)
+    answer = ack(again, "join_workshop", {"last_seq": seq})["data"]
+    assert answer["mode"] == "replay" and "table" not in answer
+    drain(again)
+    assert post(alice, evening.one, "Avant")["ok"] is True
+    assert table_facts(again) == []
+    assert ack(again, "join_table")["data"]["table"]["id"] == evening.one
+    assert post(alice, evening.one, "Après")["ok"] is True
+    [fact] = payloads(again, "contribution_posted")
+    assert fact["contribution"]["text"] == "Après"

@@ -6,7 +6,8 @@
 // During the restitution: the table in the spotlight, above the phone's own table.
 //
 // The table's facts carry their own `table_seq` (tables/model.js): a gap, a
-// reconnection or a move (`table_changed`) asks for the table again with `join_table`.
+// reconnection replayed (not a fresh snapshot, which holds the table) or a move
+// (`table_changed`) asks for the table again with `join_table`.
 import { $, h, randomId, show } from "../dom.js";
 import { errorText } from "../errors.js";
 import { itemLabel, label, t, tn } from "../i18n.js";
@@ -85,7 +86,9 @@ export function mountTable({ store, live, host = null }) {
   }
 
   live.onTableFact((name, data) => tableState.apply(name, data));
-  live.onReady(() => rejoin());
+  // A snapshot holds the phone's table, and the server put this socket in its room
+  // already; after a replay the phone asks for its table.
+  live.onReady((mode) => { if (mode !== "snapshot") rejoin(); });
 
   // ---- Adding a contribution
   form.addEventListener("submit", async (event) => {
