@@ -1,7 +1,8 @@
 // Translated strings for scripts. Their one source is workshop/views/js_strings.py,
-// rendered by the server into <script id="i18n"> on every page: no module holds a
+// served as /i18n/<language>.js (workshop/views/main.py), which every page loads with
+// `defer` before its modules and which sets globalThis.SEMIS_STRINGS: no module holds a
 // user-facing text of its own.
-const strings = JSON.parse(globalThis.document?.getElementById("i18n")?.textContent || "{}");
+const strings = globalThis.SEMIS_STRINGS || {};
 
 export function t(key, params = {}) {
   let text = strings[key] ?? key;

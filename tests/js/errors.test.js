@@ -1,5 +1,5 @@
-// The one error text (static/js/errors.js), with the page's strings as the server
-// renders them into <script id="i18n">.
+// The one error text (static/js/errors.js), with the page's strings as the server's
+// /i18n/<language>.js sets them (globalThis.SEMIS_STRINGS).
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
@@ -8,10 +8,8 @@ const PAGE_STRINGS = {
   "error.timeout": "Le serveur n'a pas répondu. Réessayez.",
   "error.unknown": "Un problème est survenu. Réessayez.",
 };
-globalThis.document = {
-  getElementById: (id) => (id === "i18n" ? { textContent: JSON.stringify(PAGE_STRINGS) } : null),
-  documentElement: { lang: "fr" },
-};
+globalThis.SEMIS_STRINGS = PAGE_STRINGS;
+globalThis.document = { documentElement: { lang: "fr" } };
 const { errorText } = await import("../../static/js/errors.js");
 
 test("the server's own message comes first", () => {

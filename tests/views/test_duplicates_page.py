@@ -4,6 +4,7 @@ Strangers are sent away (tests/views/test_facilitator_views.py, PAGES)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 
 from flask import Flask
@@ -34,7 +35,11 @@ def test_the_workshops_facilitators_open_the_review(
         assert "<h1>Doublons probables</h1>" in html
         assert f'data-workshop-id="{workshop.id}"' in html
         assert "js/duplicates.js" in html
-        assert '"duplicates.dismiss": "Pas des doublons"' in html
+        # Its strings come with the page's strings script (/i18n/fr.js).
+        [script] = re.findall(r'<script defer src="(/i18n/fr\.js\?v=\w+)"', html)
+        assert '"duplicates.dismiss":"Pas des doublons"' in client.get(script).get_data(
+            as_text=True
+        )
     # The console links to it.
     as_facilitator(client, workshop.owner_email)
     console = client.get(f"/f/w/{workshop.id}").get_data(as_text=True)

@@ -7,14 +7,17 @@ from typing import Any
 
 from flask import (
     Blueprint,
+    abort,
     current_app,
     flash,
     jsonify,
+    make_response,
     redirect,
     render_template,
     request,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_limiter.util import get_remote_address
 from sqlalchemy import text
@@ -30,6 +33,7 @@ from ..errors import Forbidden, ValidationError, WorkshopError
 from ..extensions import db, limiter
 from ..schemas import parse_email, parse_new_facilitator, parse_password
 from ..services import accounts
+from .common import strings_script
 
 bp = Blueprint("main", __name__)
 
@@ -173,6 +177,29 @@ def set_language(code: str) -> Any:
     if code in current_app.config["LANGUAGES"]:
         response.set_cookie("semis_lang", code, max_age=365 * 86400, samesite="Lax")
     return response
+
+
+@bp.get("/i18n/<language>.js")
+def strings(language: str) -> Any:
+    """The browser's strings in ``language`` (every page loads it before its modules:
+    static/js/i18n.js). Kept for a year when asked at its current ``?v=`` version,
+    revalidated otherwise; gzipped for browsers that accept it."""
+    if language not in current_app.config["LANGUAGES"]:
+        abort(404)
+    with force_locale(language):
+        script = strings_script()
+    gzipped = request.accept_encodings["gzip"] > 0
+    response = make_response(script.gzipped if gzipped else script.body)
+    response.mimetype = "text/javascript"
+    response.vary.add("Accept-Encoding")
+    if gzipped:
+        response.headers["Content-Encoding"] = "gzip"
+    response.set_etag(script.version + ("-gzip" if gzipped else ""))
+    if request.args.get("v") == script.version:
+        response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+    else:
+        response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
 
 
 @bp.get("/healthz")
