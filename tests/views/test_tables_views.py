@@ -238,6 +238,89 @@ def test_a_full_table_lists_the_tables_with_seats(
     assert seat_of(app, "Tard") == evening.tables[1]
 
 
+def test_a_table_filled_while_the_form_was_typed_joins_and_lists_the_others(
+    app: Flask, client: FlaskClient, new_workshop: NewWorkshop
+) -> None:
+    """The join and the seat are one transaction: a table that filled up between the
+    form and its sending leaves the newcomer joined (cookie set, counted once) and
+    shows the tables with seats left, whose links then seat without a form."""
+    evening = make_evening(app, new_workshop, capacity=2, count=2)
+    url = link(app, evening, 0)
+    assert client.get(url).status_code == 200  # the form: seats are left
+    with app.app_context():
+        row = db.session.get(Workshop, evening.workshop.id)
+        assert row is not None
+        for name in ("Premier", "Prem"):
+            first = make_participant(row, display_name=name)
+            tables.seat_from_link(row.id, first.id, evening.tables[0], as_host=False)
+    answer = client.post(url, data=join_form("Second"))
+    assert answer.status_code == 409
+    assert 'data-error-code="table_full"' in answer.get_data(as_text=True)
+    assert client.get_cookie(f"semis_p{evening.workshop.id}") is not None
+    assert seat_of(app, "Second") is None
+    [free] = re.findall(r'href="(/j/[^"]+/t/[^"]+)"', answer.get_data(as_text=True))
+    assert client.get(free).status_code == 302
+    assert seat_of(app, "Second") == evening.tables[1]
+    with app.app_context():
+        names = db.session.scalars(
+            select(Participant.display_name).where(Participant.workshop_id == evening.workshop.id)
+        ).all()
+    assert sorted(names) == ["Prem", "Premier", "Second"]
+
+
+def test_a_card_scanned_after_the_tables_step_joins_without_a_seat(
+    app: Flask, client: FlaskClient, new_workshop: NewWorkshop
+) -> None:
+    """Past the tables step a card still joins the workshop (to the board, with the
+    reason it sat nowhere); the join is whole: cookie, participant, no seat."""
+    evening = make_evening(app, new_workshop)
+    url = link(app, evening, 0)
+    with app.app_context():
+        row = db.session.get(Workshop, evening.workshop.id)
+        assert row is not None
+        step = next(p for p in row.phases if p.kind == PhaseKind.RESTITUTION)
+        agenda.advance_phase(row.id, row.owner, PhaseTarget(phase_id=step.id))
+    answer = client.post(url, data=join_form("Tardif"), headers={"Accept-Language": "fr"})
+    assert answer.status_code == 302 and answer.location == f"/w/{evening.workshop.code}"
+    assert client.get_cookie(f"semis_p{evening.workshop.id}") is not None
+    assert seat_of(app, "Tardif") is None
+    board = client.get(answer.location, headers={"Accept-Language": "fr"})
+    assert "choisir sa table à cette étape" in board.get_data(as_text=True)
+
+
+def test_a_join_undone_by_its_seat_writes_nothing(app: Flask, new_workshop: NewWorkshop) -> None:
+    """What ``then`` raises undoes the whole join: no participant, no fact."""
+    from workshop.errors import NotFound
+    from workshop.models import Event
+    from workshop.schemas import JoinRequest
+    from workshop.services import participants
+
+    evening = make_evening(app, new_workshop)
+    with app.app_context():
+        before = db.session.scalar(select(Workshop.seq).where(Workshop.id == evening.workshop.id))
+
+        def refuse(_workshop: Workshop, _participant: Participant) -> None:
+            raise NotFound()
+
+        with pytest.raises(NotFound):
+            participants.join(
+                evening.workshop.id, JoinRequest(display_name="Fantôme", profile="citizen"), refuse
+            )
+        db.session.rollback()
+        assert (
+            db.session.scalar(select(Participant).where(Participant.display_name == "Fantôme"))
+            is None
+        )
+        after = db.session.scalar(select(Workshop.seq).where(Workshop.id == evening.workshop.id))
+        assert after == before
+        assert (
+            db.session.scalar(
+                select(Event).where(Event.workshop_id == evening.workshop.id, Event.seq > before)
+            )
+            is None
+        )
+
+
 @pytest.mark.parametrize("lang", ["fr", "en"])
 def test_bad_tokens_are_a_translated_404(
     app: Flask, client: FlaskClient, new_workshop: NewWorkshop, lang: str

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Participant
+from ..models import Participant, Workshop
 from ..realtime import Facts
 from ..schemas import JoinRequest, serialize_participant
 from ..wire import ParticipantJoined
@@ -24,13 +25,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
+def join(
+    workshop_id: int,
+    request: JoinRequest,
+    then: Callable[[Workshop, Participant], None] | None = None,
+) -> tuple[Participant, str]:
     """Register a participant; returns it with the raw token to put in the cookie.
 
     Anyone may call it while the workshop is open and joining is allowed
     (raises :class:`WorkshopNotOpen`, :class:`WorkshopClosed`, :class:`JoiningClosed`).
     Emits ``participant_joined`` (facilitators get the pseudonym and profile,
-    everybody else only the new count).
+    everybody else only the new count). ``then(workshop, participant)`` runs in the
+    same transaction, under the same lock, before the commit (a table's QR code seats
+    the newcomer there: one transaction, not two); what it raises undoes the join.
     """
     workshop = event_log.lock_workshop(workshop_id)
     check_joinable(workshop)
@@ -52,6 +59,8 @@ def join(workshop_id: int, request: JoinRequest) -> tuple[Participant, str]:
     }
     public: ParticipantJoined = {"participant_count": count}
     event_log.record(workshop, Facts.PARTICIPANT_JOINED, joined, public)
+    if then is not None:
+        then(workshop, participant)
     db.session.commit()
     return participant, token
 

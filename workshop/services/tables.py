@@ -29,6 +29,7 @@ from ..errors import (
     StaleVersion,
     TableFull,
     ValidationError,
+    WorkshopError,
     WrongPhase,
     WrongWorkshop,
 )
@@ -562,6 +563,30 @@ def seat_from_link(workshop_id: int, participant_id: int, table_id: int, *, as_h
         _sit(workshop, participant, table)
     db.session.commit()
     return table
+
+
+def seat_newcomer(
+    workshop: Workshop, participant: Participant, table_id: int, *, as_host: bool
+) -> WorkshopError | None:
+    """In the transaction of a join by a table's link (:func:`participants.join`'s
+    ``then``, under its lock): the newcomer sits at that table, or hosts it by a host
+    link. Just created, they sit nowhere and host nothing yet (no look-up). When they
+    cannot sit (the table full, tables no longer chosen at this step), the refusal is
+    returned, nothing is written for the seat and the join stands: the phone then
+    chooses among the tables with seats left."""
+    table = seating.table_in(workshop, table_id)
+    if as_host:
+        _make_host(workshop, table, participant)
+        return None
+    try:
+        _require_choosing_time(workshop)
+        if seating.seated_count(workshop, table.id) >= table.capacity:
+            raise TableFull()
+    except WorkshopError as refused:
+        return refused
+    seating.place(workshop, participant.id, table, seat=None, hosted=None)
+    seating.summary_due(workshop)
+    return None
 
 
 @dataclass(frozen=True)

@@ -160,19 +160,23 @@ def join(code: str) -> Any:
 
 
 def join_form(
-    workshop: Workshop, after_join: Callable[[Participant, str], Any], **page: Any
+    workshop: Workshop,
+    after_join: Callable[[Participant, str], Any],
+    then: Callable[[Workshop, Participant], None] | None = None,
+    **page: Any,
 ) -> Any:
     """The join form of ``workshop`` (the join link and a table's QR code both show it).
 
-    A valid POST creates the participant and ``after_join(participant, token)`` answers
-    (it sets the cookie); a refused one shows the form again with its error and status;
-    a GET says why joining is closed, if it is. ``page``: what join.html shows besides
-    (the table a QR code seats at)."""
+    A valid POST creates the participant (``then`` in the join's transaction: see
+    :func:`participants.join`) and ``after_join(participant, token)`` answers (it sets
+    the cookie); a refused one shows the form again with its error and status; a GET
+    says why joining is closed, if it is. ``page``: what join.html shows besides (the
+    table a QR code seats at)."""
     form = request.form.to_dict()
     error: WorkshopError | None = None
     if request.method == "POST":
         try:
-            participant, token = participants.join(workshop.id, parse_join(form))
+            participant, token = participants.join(workshop.id, parse_join(form), then)
         except WorkshopError as caught:
             error = caught
         else:

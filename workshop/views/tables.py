@@ -20,9 +20,8 @@ import hmac
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from itsdangerous import Signer
-from sqlalchemy import inspect
 
 from ..auth import login_required, set_participant_cookie
 from ..errors import NotFound, TableFull, UnknownCode, WorkshopError
@@ -244,21 +243,31 @@ def _table_link(code: str, token: str, purpose: str) -> Any:
     participant = joined_as(workshop.id)
     if participant is not None:
         return _arrive(link, participant.id, purpose)
-    if purpose == SEAT and table_board.seats_left(workshop, table) <= 0:
+    if request.method == "GET" and purpose == SEAT and table_board.seats_left(workshop, table) <= 0:
         return _full(workshop, table, TableFull())
+    # Filled in: the join and the seat in one transaction (tables.seat_newcomer).
+    refused: list[WorkshopError] = []
 
-    def to_the_table(joined: Participant, cookie: str) -> Any:
-        # Its id without reading the row back after the join's commit.
-        identity = inspect(joined).identity
-        joined_id = int(identity[0]) if identity is not None else joined.id
-        response = _arrive(link, joined_id, purpose)
-        if isinstance(response, tuple):  # full meanwhile: the list, cookie set
-            body, status = response
+    def sit_there(joined_workshop: Workshop, joined: Participant) -> None:
+        error = tables.seat_newcomer(
+            joined_workshop, joined, link.table_id, as_host=purpose == HOST
+        )
+        if error is not None:
+            refused.append(error)
+
+    def to_the_table(_joined: Participant, cookie: str) -> Any:
+        response: Any
+        if refused and isinstance(refused[0], TableFull):  # full meanwhile: the list
+            body, status = _full(lookup.get_workshop(link.workshop_id), table, refused[0])
             response = current_app.make_response((body, status))
+        else:  # seated, or joined at a step where tables are no longer chosen
+            if refused:
+                flash(str(refused[0].message), "info")
+            response = redirect(url_for("participant.board", code=link.code))
         set_participant_cookie(response, link.workshop_id, cookie)
         return response
 
-    return join_form(workshop, to_the_table, table=table, hosting=purpose == HOST)
+    return join_form(workshop, to_the_table, sit_there, table=table, hosting=purpose == HOST)
 
 
 @bp.route("/j/<code>/t/<token>", methods=["GET", "POST"])
