@@ -85,6 +85,40 @@ def test_snapshot_queries_do_not_grow_with_defis_and_authors(app: Flask, role: R
     assert statements(3) == statements(12)
 
 
+def test_a_phone_of_a_workshop_without_tables_is_not_looked_up_at_any_table(app: Flask) -> None:
+    """Without tables, ``me`` says « no table » without reading the seats or the hosts
+    (two statements a phone joining saves); with tables, it reads where they sit."""
+    from workshop.phases import PhaseKind
+    from workshop.schemas import PhaseTarget
+    from workshop.schemas.tables import NewTables
+    from workshop.services import tables
+
+    with app.app_context():
+        workshop = make_workshop(format="challenges_evening", status="draft")
+        make_challenge(workshop)
+        agenda.open_workshop(workshop.id, workshop.owner)
+        step = next(p for p in workshop.phases if p.kind == PhaseKind.TABLES)
+        agenda.advance_phase(workshop.id, workshop.owner, PhaseTarget(phase_id=step.id))
+        alice = make_participant(workshop, display_name="Alice")
+        db.session.expire_all()
+        seen: list[str] = []
+
+        def statement(_conn: Any, _cursor: Any, sql: str, *_args: Any) -> None:
+            seen.append(sql)
+
+        event.listen(db.engine, "before_cursor_execute", statement)
+        try:
+            state = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", statement)
+        assert (state["me"]["table_id"], state["me"]["host_of"]) == (None, None)
+        assert not [sql for sql in seen if "FROM seats" in sql or "host_participant_id =" in sql]
+        [table] = tables.create_tables(workshop.id, workshop.owner, NewTables(capacity=4))
+        tables.seat_from_link(workshop.id, alice.id, table.id, as_host=False)
+        state = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        assert state["me"]["table_id"] == table.id and state["table"]["id"] == table.id
+
+
 def test_resume_replays_what_was_missed_with_the_participants_own_state(app: Flask) -> None:
     with app.app_context():
         workshop = make_workshop()

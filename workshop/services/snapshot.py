@@ -55,10 +55,11 @@ def resume(
     return {"mode": "snapshot", "state": build_state(workshop, role, participant)}
 
 
-def participant_view(participant: Participant) -> dict[str, Any]:
+def participant_view(participant: Participant, *, tables: bool = True) -> dict[str, Any]:
     """What a participant's own phone needs about them: identity, their ideas, their
     votes ``{phase_id: {idea_id: count}}`` and their volunteer offers (in every
-    snapshot and every replay)."""
+    snapshot and every replay). ``tables=False``: the workshop has no table, so they
+    sit at none and host none (not looked up)."""
     idea_ids = db.session.scalars(
         select(Idea.id)
         .where(Idea.participant_id == participant.id, Idea.status != IdeaStatus.WITHDRAWN)
@@ -76,7 +77,7 @@ def participant_view(participant: Participant) -> dict[str, Any]:
         "volunteers": volunteers.mine(participant.id),
         # Majority-judgment votes: {phase_id: {item_id: grade}}.
         "grades": votes.grades.my_grades(participant),
-        **seating.me_at_tables(participant),
+        **(seating.me_at_tables(participant) if tables else {"table_id": None, "host_of": None}),
     }
 
 
@@ -126,7 +127,7 @@ def build_state(
             ]
             if own:
                 state["ideas"] = sorted([*state["ideas"], *own], key=lambda idea: idea["id"])
-        state["me"] = participant_view(participant)
+        state["me"] = participant_view(participant, tables=tables)
     if tables:
         with_tables(state, workshop, role, participant)
     if participant is not None and "pitch" in state:  # the projects a phone holds
