@@ -40,6 +40,7 @@ from ..models import (
     ContributionVote,
     Facilitator,
     Participant,
+    Phase,
     Qualification,
     Seat,
     Stage,
@@ -511,11 +512,15 @@ def _require_choosing_time(workshop: Workshop) -> None:
     require_open(workshop)
     if workshop.current_phase_id is None:
         return
-    # The current step among the steps: one query, not one for each.
-    current = next((p for p in workshop.phases if p.id == workshop.current_phase_id), None)
+    # The steps' ids, kinds and positions in one query, without loading the steps
+    # themselves (their settings): a phone seated by a table's QR code passes here.
+    steps = db.session.execute(
+        select(Phase.id, Phase.kind, Phase.position).where(Phase.workshop_id == workshop.id)
+    ).all()
+    current = next((step for step in steps if step.id == workshop.current_phase_id), None)
     if current is None:
         return
-    table_steps = [p.position for p in workshop.phases if p.kind == PhaseKind.TABLES]
+    table_steps = [step.position for step in steps if step.kind == PhaseKind.TABLES]
     if current.kind == PhaseKind.RESTITUTION or (
         table_steps and current.position > max(table_steps)
     ):
