@@ -138,6 +138,7 @@ def on_connect(auth_data: Any = None) -> None:
 @socketio.on("disconnect")
 def on_disconnect(*_reason: Any) -> None:
     """Forget the socket; a participant's last socket leaving updates the presence count."""
+    table_rooms.forget_socket(auth.socket_id())
     connection = auth.presence().remove(auth.socket_id())
     if connection is not None and connection.role is Role.PARTICIPANT:
         presence_notifier(current_app).changed(connection.workshop_id)

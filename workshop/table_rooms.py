@@ -67,10 +67,6 @@ def personal_room(workshop_id: int, participant_id: int) -> str:
     return f"workshop:{workshop_id}:participant:{participant_id}"
 
 
-def _table_room_prefix(workshop_id: int) -> str:
-    return f"workshop:{workshop_id}:table:"
-
-
 @dataclass(frozen=True)
 class TableFact:
     """A committed fact of one table: ``data`` for its host and the facilitators,
@@ -135,21 +131,38 @@ def _server() -> Any:
     return getattr(socketio, "server", None)
 
 
+# The table room each socket of this process is in, by sid: python-socketio finds a
+# socket's rooms by walking every room of the namespace (a personal room per phone), a
+# cost that would grow with the room on each join. Only enter_table moves a socket
+# between table rooms; forget_socket drops a socket that disconnected.
+_TABLE_ROOM_OF: dict[str, str] = {}
+_TABLE_ROOM_LOCK = threading.Lock()
+
+
 def enter_table(sid: str, workshop_id: int, table_id: int | None, *, host: bool) -> None:
     """Put socket ``sid`` (of this process) in the room of ``table_id`` (the host's room
-    when ``host``), out of every other table room of the workshop; ``None``: in none."""
+    when ``host``), out of the table room it was in; ``None``: in none."""
     server = _server()
     if server is None:
         return
     wanted = None
     if table_id is not None:
         wanted = (table_host_room if host else table_room)(workshop_id, table_id)
-    prefix = _table_room_prefix(workshop_id)
-    for room in list(server.rooms(sid, namespace=NAMESPACE) or ()):
-        if isinstance(room, str) and room.startswith(prefix) and room != wanted:
-            server.leave_room(sid, room, namespace=NAMESPACE)
-    if wanted is not None:
-        server.enter_room(sid, wanted, namespace=NAMESPACE)
+    with _TABLE_ROOM_LOCK:
+        current = _TABLE_ROOM_OF.get(sid)
+        if current is not None and current != wanted:
+            server.leave_room(sid, current, namespace=NAMESPACE)
+        if wanted is None:
+            _TABLE_ROOM_OF.pop(sid, None)
+        else:
+            server.enter_room(sid, wanted, namespace=NAMESPACE)
+            _TABLE_ROOM_OF[sid] = wanted
+
+
+def forget_socket(sid: str) -> None:
+    """Socket ``sid`` disconnected (the server took it out of every room)."""
+    with _TABLE_ROOM_LOCK:
+        _TABLE_ROOM_OF.pop(sid, None)
 
 
 def enter_personal_room(sid: str, workshop_id: int, participant_id: int) -> None:

@@ -339,3 +339,35 @@ def test_a_replay_leaves_the_table_to_join_table(
     assert post(alice, evening.one, "Après")["ok"] is True
     [fact] = payloads(again, "contribution_posted")
     assert fact["contribution"]["text"] == "Après"
+
+
+def test_table_rooms_are_kept_per_socket_without_walking_every_room(
+    evening: Evening,
+    socket_client: Callable[..., SocketIOTestClient],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Entering a table's room never asks python-socketio for a socket's rooms (it
+    walks every room of the namespace, one per phone: a cost growing with the room),
+    and a socket that disconnects is forgotten."""
+    from workshop import table_rooms
+    from workshop.extensions import socketio
+
+    server = socketio.server
+
+    def walked(*_args: Any, **_kwargs: Any) -> Any:
+        raise AssertionError("walked every room of the namespace")
+
+    monkeypatch.setattr(server.manager, "get_rooms", walked)
+    alice, bob = evening.phones_one
+    assert ack(alice, "choose_table", {"table_id": evening.two})["ok"] is True
+    assert ack(alice, "join_table")["data"]["table"]["id"] == evening.two
+    again = socket_client(evening.a, http=bob.flask_test_client)
+    assert ack(again, "join_workshop")["data"]["state"]["table"]["id"] == evening.one
+    drain(*evening.everyone, again)
+    assert post(evening.phone_two, evening.two, "À la deux")["ok"] is True
+    assert [name for name, _ in table_facts(alice)] == ["contribution_posted"]
+    assert table_facts(again) == []
+    sid = server.manager.sid_from_eio_sid(again.eio_sid, "/")
+    assert sid in table_rooms._TABLE_ROOM_OF
+    again.disconnect()
+    assert sid not in table_rooms._TABLE_ROOM_OF
