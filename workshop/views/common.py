@@ -101,21 +101,6 @@ def pretty_code(code: str) -> str:
     return f"{code[:half]} {code[half:]}"
 
 
-# The browser's strings by (language, catalogue): about 150 translations looked up on
-# every page otherwise, a good part of the join page's cost when a room joins at once.
-_JS_STRINGS: dict[tuple[str, int], dict[str, Any]] = {}
-
-
-def cached_js_strings() -> dict[str, Any]:
-    """:func:`~.js_strings.js_strings` in the page's language, built once per catalogue
-    (read-only: every page of that language shares it)."""
-    key = (str(get_locale() or "fr"), id(get_translations()))
-    strings = _JS_STRINGS.get(key)
-    if strings is None:
-        strings = _JS_STRINGS[key] = js_strings()
-    return strings
-
-
 @dataclass(frozen=True)
 class StringsScript:
     """The browser's strings as a script of their own (``/i18n/<language>.js``): sent
@@ -127,6 +112,8 @@ class StringsScript:
     version: str
 
 
+# By (language, catalogue): about 150 translations, looked up once per language rather
+# than for every page (each page names the script's version).
 _STRINGS_SCRIPTS: dict[tuple[str, int], StringsScript] = {}
 
 
@@ -135,7 +122,7 @@ def strings_script() -> StringsScript:
     key = (str(get_locale() or "fr"), id(get_translations()))
     script = _STRINGS_SCRIPTS.get(key)
     if script is None:
-        strings = json.dumps(cached_js_strings(), ensure_ascii=False, separators=(",", ":"))
+        strings = json.dumps(js_strings(), ensure_ascii=False, separators=(",", ":"))
         body = f"globalThis.SEMIS_STRINGS = {strings};\n".encode()
         script = _STRINGS_SCRIPTS[key] = StringsScript(
             body=body,
