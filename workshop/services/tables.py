@@ -29,7 +29,6 @@ from ..errors import (
     StaleVersion,
     TableFull,
     ValidationError,
-    WorkshopError,
     WrongPhase,
     WrongWorkshop,
 )
@@ -540,11 +539,16 @@ def choose_table(workshop_id: int, participant_id: int, table_id: int) -> TableS
     return seating.table_snapshot(workshop, table, viewer_id=participant.id, full=False)
 
 
-def _sit(workshop: Workshop, participant: Participant, table: Table) -> None:
-    seat = seating.seat_of(workshop, participant.id)
+def _sit(
+    workshop: Workshop, participant: Participant, table: Table, *, newcomer: bool = False
+) -> None:
+    """Seat the participant at ``table`` (:class:`TableFull` when it is). A
+    ``newcomer``, created in this transaction, sits nowhere and hosts nothing yet: not
+    looked up."""
+    seat = None if newcomer else seating.seat_of(workshop, participant.id)
     if seat is not None and seat.table_id == table.id:
         return
-    hosted = seating.hosted_table(workshop.id, participant.id)
+    hosted = None if newcomer else seating.hosted_table(workshop.id, participant.id)
     if hosted is not None and hosted.id != table.id:
         raise Forbidden(_("A host stays at their table."))
     if seating.seated_count(workshop, table.id) >= table.capacity:
@@ -572,7 +576,7 @@ def seat_from_link(workshop_id: int, participant_id: int, table_id: int, *, as_h
 
 def seat_newcomer(
     workshop: Workshop, participant: Participant, table_id: int, *, as_host: bool
-) -> WorkshopError | None:
+) -> WrongPhase | TableFull | None:
     """In the transaction of a join by a table's link (:func:`participants.join`'s
     ``then``, under its lock): the newcomer sits at that table, or hosts it by a host
     link. Just created, they sit nowhere and host nothing yet (no look-up). When they
@@ -585,12 +589,9 @@ def seat_newcomer(
         return None
     try:
         _require_choosing_time(workshop)
-        if seating.seated_count(workshop, table.id) >= table.capacity:
-            raise TableFull()
-    except WorkshopError as refused:
+        _sit(workshop, participant, table, newcomer=True)  # refuses before writing
+    except (WrongPhase, TableFull) as refused:
         return refused
-    seating.place(workshop, participant.id, table, seat=None, hosted=None)
-    seating.summary_due(workshop)
     return None
 
 
