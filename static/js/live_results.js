@@ -26,7 +26,8 @@ function swap(old, fresh) {
 }
 
 if (root) {
-  const every = Math.max(2, Number(root.dataset.liveEvery) || 15) * 1000;
+  // The server gives the interval, already at its floor (views/common.py).
+  const every = Number(root.dataset.liveEvery) * 1000;
   const status = root.querySelector("[data-live-status]");
   const say = (text) => {
     if (status) status.textContent = text;

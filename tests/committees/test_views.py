@@ -309,3 +309,15 @@ def test_deleting_a_committee_keeps_the_decisions_in_the_history(
         assert db.session.scalar(select(MeetingItem)) is None
         kinds = db.session.scalars(select(ProjectEvent.kind)).all()
         assert "decision" in kinds
+
+
+def test_the_deliberation_refreshes_at_the_setting_never_below_two_seconds(
+    app: Flask, client: FlaskClient, portfolio: Any
+) -> None:
+    """The page carries WORKSHOP_RESULTS_REFRESH_SECONDS for its script, floored by the
+    server (every refresh fetches the whole page again, for every member)."""
+    s = set_up(client, portfolio)
+    for setting, shown in ((15, 15), (30, 30), (1, 2), (0, 2), (-5, 2)):
+        app.config["RESULTS_REFRESH_SECONDS"] = setting
+        page = text(client.get(f"{s['meeting_url']}/deliberation"))
+        assert f'data-live-every="{shown}"' in page, setting

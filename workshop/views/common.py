@@ -137,6 +137,18 @@ def strings_script_url() -> str:
     return url_for("main.strings", language=str(get_locale() or "fr"), v=strings_script().version)
 
 
+#: The shortest interval a deliberation page refreshes at: each refresh fetches the
+#: whole page again, for every member who has it open.
+MIN_RESULTS_REFRESH_SECONDS = 2
+
+
+def results_refresh_seconds() -> int:
+    """``WORKSHOP_RESULTS_REFRESH_SECONDS``, at least :data:`MIN_RESULTS_REFRESH_SECONDS`:
+    how often an open deliberation page brings its results up to date
+    (static/js/live_results.js reads it from the page)."""
+    return max(MIN_RESULTS_REFRESH_SECONDS, int(current_app.config["RESULTS_REFRESH_SECONDS"]))
+
+
 def inject_globals() -> dict[str, Any]:
     """What every template sees: the language, the code formatter, the browser's strings."""
     return {
@@ -144,6 +156,7 @@ def inject_globals() -> dict[str, Any]:
         "languages": current_app.config["LANGUAGES"],
         "pretty_code": pretty_code,
         "strings_script_url": strings_script_url,
+        "results_refresh_seconds": results_refresh_seconds,
         "profile_labels": profile_labels,
         "status_labels": status_labels,
     }
