@@ -151,6 +151,9 @@ def test_offline_posts_and_votes_are_sent_once_back_online(
     assert sorted(
         (entry["command"], entry["payload"]["count"]) for entry in outbox_of(phone_a)
     ) == [("set_vote", 0), ("set_vote", 2)]
+    # Each names the step voted in: the server refuses it once another step is current.
+    [(vote_step,)] = rows(fresh_server, "SELECT current_phase_id FROM workshops")
+    assert {entry["payload"]["phase_id"] for entry in outbox_of(phone_a)} == {vote_step}
     assert rows(
         fresh_server,
         "SELECT count(*) FROM votes v JOIN participants p ON p.id = v.participant_id"

@@ -918,3 +918,45 @@ def test_a_configuration_that_changes_nothing_records_nothing(app: Flask) -> Non
         configure_vote(workshop, votes_per_participant=4, hidden=True)
         configure_vote(workshop)
         assert state_of(workshop.id) == before
+
+
+def test_dots_placed_in_a_step_no_longer_current_are_refused(app: Flask) -> None:
+    """What the phone's offline outbox sends: the step the dots were placed in. A
+    ``set_vote`` (or a cast, a withdrawal) naming an ended step is refused as closed,
+    never applied to the step current now, and writes nothing; one naming the current
+    step is applied."""
+    with app.app_context():
+        workshop, (a, b, _c) = make_vote_workshop()
+        voter = make_participant(workshop)
+        current = workshop.current_phase_id
+        assert current is not None
+        ended = next(p.id for p in workshop.phases if p.id != current)
+        votes.set_vote(workshop.id, voter.id, VoteTarget(a.id, 1, phase_id=current))
+        before = state_of(workshop.id)
+        for command, wanted in (
+            (votes.set_vote, VoteTarget(b.id, 1, phase_id=ended)),
+            (votes.set_vote, VoteTarget(a.id, 0, phase_id=ended)),
+            (votes.cast_vote, VoteTarget(b.id, 1, phase_id=ended)),
+            (votes.withdraw_vote, VoteTarget(a.id, 1, phase_id=ended)),
+        ):
+            with pytest.raises(VoteClosed):
+                command(workshop.id, voter.id, wanted)
+        assert state_of(workshop.id) == before
+        assert [(p, v, i, n) for p, v, i, n in vote_rows(workshop.id) if v == voter.id] == [
+            (current, voter.id, a.id, 1)
+        ]
+
+
+def test_the_vote_payloads_phase_id_is_optional_and_bounded() -> None:
+    from workshop.schemas.votes import parse_vote_set, parse_vote_target
+
+    assert parse_vote_set({"idea_id": 3, "count": 2}).phase_id is None
+    assert parse_vote_set({"challenge_id": 3, "count": 0, "phase_id": 8}) == VoteTarget(
+        3, 0, "challenges", phase_id=8
+    )
+    assert parse_vote_target({"idea_id": 3, "phase_id": 8}) == VoteTarget(3, 1, phase_id=8)
+    for bad in (0, -1, "x", 2**31):
+        with pytest.raises(ValidationError):
+            parse_vote_set({"idea_id": 3, "count": 1, "phase_id": bad})
+        with pytest.raises(ValidationError):
+            parse_vote_target({"idea_id": 3, "phase_id": bad})

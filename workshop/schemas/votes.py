@@ -50,11 +50,14 @@ class VoteSettingsChange:
 
 @dataclass(frozen=True)
 class VoteTarget:
-    """One item of a vote: an idea (``kind`` "ideas") or a défi ("challenges")."""
+    """One item of a vote: an idea (``kind`` "ideas") or a défi ("challenges").
+    ``phase_id``: the vote step the dots were placed in, when the client says (an
+    offline outbox does): refused as closed once another step is current."""
 
     item_id: int
     count: int = 1
     kind: VoteKind = "ideas"
+    phase_id: int | None = None
 
     @property
     def idea_id(self) -> int:
@@ -89,31 +92,32 @@ def parse_vote_settings(payload: Any) -> VoteSettingsChange:
 
 
 def parse_vote_target(payload: Any) -> VoteTarget:
-    """``{"idea_id" | "challenge_id", "count"?}``: how many dots to add or remove on one
-    idea or one défi (1 by default)."""
+    """``{"idea_id" | "challenge_id", "count"?, "phase_id"?}``: how many dots to add or
+    remove on one idea or one défi (1 by default), in which vote step if said."""
     data = require_mapping(payload)
     count = integer(data, "count", minimum=1, maximum=VOTES_MAX, required=False) or 1
+    phase_id = integer(data, "phase_id", minimum=1, required=False)
     if data.get("challenge_id") is not None and data.get("idea_id") is None:
         challenge_id = integer(data, "challenge_id", minimum=1)
         assert challenge_id is not None  # noqa: S101
-        return VoteTarget(item_id=challenge_id, count=count, kind="challenges")
+        return VoteTarget(item_id=challenge_id, count=count, kind="challenges", phase_id=phase_id)
     idea_id = integer(data, "idea_id", minimum=1)
     assert idea_id is not None  # noqa: S101
     if data.get("challenge_id") is not None:
         raise ValidationError(
             _("Vote for one item at a time."), field="challenge_id", reason="both"
         )
-    return VoteTarget(item_id=idea_id, count=count)
+    return VoteTarget(item_id=idea_id, count=count, phase_id=phase_id)
 
 
 def parse_vote_set(payload: Any) -> VoteTarget:
-    """``{"idea_id" | "challenge_id", "count"}``: the exact number of dots (0 to
-    ``VOTES_MAX``) the caller wants on one idea or one défi."""
+    """``{"idea_id" | "challenge_id", "count", "phase_id"?}``: the exact number of dots
+    (0 to ``VOTES_MAX``) the caller wants on one idea or one défi."""
     data = require_mapping(payload)
     count = integer(data, "count", minimum=0, maximum=VOTES_MAX)
     assert count is not None  # noqa: S101 - required
     item = parse_vote_target({k: v for k, v in data.items() if k != "count"})
-    return VoteTarget(item_id=item.item_id, count=count, kind=item.kind)
+    return VoteTarget(item_id=item.item_id, count=count, kind=item.kind, phase_id=item.phase_id)
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,9 @@ export function mountVote({ store, outbox, say }) {
     const count = (myVotes(phase).get(item.id) || 0) + delta;
     if (count < 0) return;
     const target = kind === "challenges" ? { challenge_id: item.id } : { idea_id: item.id };
-    outbox.put(voteKey(phase, kind, item.id), Commands.SET_VOTE, { ...target, count },
+    // The step voted in goes along: the server refuses it once another step is current.
+    outbox.put(voteKey(phase, kind, item.id), Commands.SET_VOTE,
+      { ...target, count, phase_id: phase.id },
       { vote: { phase_id: phase.id, kind, item_id: item.id } });
     say("");
   }
@@ -133,8 +135,8 @@ export function mountVote({ store, outbox, say }) {
     refocus,
     // Whether a tap on this idea still waits in the outbox (the wall redraws it then).
     isQueued: (phase, id) => Boolean(outbox.get(voteKey(phase, "ideas", id))),
-    // A vote queued in a vote step that has ended since is refused before sending:
-    // `set_vote` acts on the current step, which is no longer the one voted in.
+    // A vote queued in a vote step that has ended since is refused before sending (the
+    // server would refuse it too: its `phase_id` is no longer the current step).
     refusal(entry) {
       const workshop = store.state.workshop;
       if (entry.meta.vote && workshop && entry.meta.vote.phase_id !== workshop.current_phase_id) {

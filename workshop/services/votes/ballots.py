@@ -255,6 +255,8 @@ def _apply(
     refusal = _foreign(workshop_id, change)
     if refusal is not None:
         raise refusal
+    if target.phase_id is not None and target.phase_id != phase_id:
+        raise VoteClosed()  # placed in a vote step that has ended since (an offline queue)
     sql = _SQL[target.kind]
     keys = {"b_participant": participant_id, "b_item": target.item_id, "b_phase": phase_id}
     mine: dict[int, int] = {int(item): int(count) for item, count in run(sql.mine, keys)}
