@@ -36,6 +36,11 @@ def rounded(value: float | None, digits: int = 1) -> float | None:
     return None if value is None else round(value, digits)
 
 
+def ratio(value: float | None, reference: float | None, digits: int = 3) -> float | None:
+    """``value / reference`` rounded, or None when either is missing (or zero)."""
+    return round(value / reference, digits) if value is not None and reference else None
+
+
 def machine_info() -> dict[str, Any]:
     """The machine the figures were measured on."""
     model = platform.processor() or platform.machine()

@@ -21,17 +21,13 @@ import time
 from typing import Any
 
 from .fanout import fanout_plan, measure_fanout
-from .harness import Row, ScenarioResult, log, rounded
+from .harness import Row, ScenarioResult, log, ratio, rounded
 from .phones import Fleet, flatten
 from .servers import FACILITATOR_EMAIL, FACILITATOR_PASSWORD, Facilitator
 from .steps import connect_phones, join_phones, phase_id
 
 RATIO_GOAL = 1.5
 WORKERS = 2
-
-
-def _ratio(value: float | None, reference: float | None) -> float | None:
-    return round(value / reference, 2) if value is not None and reference else None
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -117,13 +113,13 @@ def run(args: argparse.Namespace) -> ScenarioResult:
     single_cpu = single_run.get("machine_cpu_ms_per_idea")
     single_clients = single_run.get("clients_cpu_ms_per_idea")
     machine = fan["machine_cpu_ms_per_idea"]
-    ratio = round(fan["p95_ms"] / single, 3) if fan["p95_ms"] is not None and single else None
-    met = ratio is not None and ratio <= RATIO_GOAL
+    p95_ratio = ratio(fan["p95_ms"], single)
+    met = p95_ratio is not None and p95_ratio <= RATIO_GOAL
     figures = {
         "workers": WORKERS,
         "phones": phones,
         "app_p95_ms": fan["p95_ms"],
-        "ratio_to_single_worker": ratio,
+        "ratio_to_single_worker": p95_ratio,
         "single_worker_p95_ms": single,
         "single_worker_phones": args.phones,
         "app_p50_ms": fan["p50_ms"],
@@ -139,7 +135,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         "servers_cpu_pct_mean": fan["server_cpu_pct_mean"],
         "machine_cpu_ms_per_idea": machine,
         "single_worker_machine_cpu_ms_per_idea": single_cpu,
-        "machine_cpu_ratio_to_single_worker": _ratio(machine, single_cpu),
+        "machine_cpu_ratio_to_single_worker": ratio(machine, single_cpu, 2),
         "goals": {"ratio_to_single_worker<=1.5": met},
         "worker_log": {k: v for k, v in symptoms.items() if v},
         "fanout": fan,
@@ -150,7 +146,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         Row("fan-out delivery p50, ms", fan["p50_ms"]),
         Row("fan-out delivery p95, ms", fan["p95_ms"]),
         Row("single worker fan-out p95 (fanout scenario), ms", single),
-        Row("ratio to a single worker (p95)", ratio, None, "<= 1.5", met),
+        Row("ratio to a single worker (p95)", p95_ratio, None, "<= 1.5", met),
         Row("fan-out delivery max, ms", fan["max_ms"]),
         Row("deliveries missing", fan["deliveries_missing"]),
         Row("phones' gaps / resyncs", f"{figures['gaps']} / {figures['resyncs']}"),
@@ -164,7 +160,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         Row("  the same in the single-worker run, ms", single_clients),
         Row("all processes' CPU per idea (background included), ms", machine),
         Row("  the same in the single-worker run, ms", single_cpu),
-        Row("  ratio to the single-worker run", _ratio(machine, single_cpu)),
+        Row("  ratio to the single-worker run", ratio(machine, single_cpu, 2)),
     ]
     title = f"scale_out ({WORKERS} workers, Redis, PostgreSQL, nginx; {phones} phones)"
     result = ScenarioResult({"scale_out": figures}, rows, top_level=True, title=title)

@@ -137,9 +137,10 @@ class BareServer(ServerProcess):
 
     name = "bare"
 
-    def start(self, phase_id: int) -> None:
+    def start(self, phase_id: int, *options: str) -> None:
+        """Start it; ``options`` are more of its command line (``--page-bytes 5000``)."""
         argv = [sys.executable, "-m", "bench.bare_server", "--host", HOST]
-        argv += ["--port", str(self.port), "--phase-id", str(phase_id)]
+        argv += ["--port", str(self.port), "--phase-id", str(phase_id), *options]
         self._start(launcher.Server(self.name, argv, self.log_path, self.env(), port=self.port))
 
 

@@ -32,8 +32,14 @@ workshop open on its tables step. Then:
 4. **The roll-up.** A screen (screen key) follows ``tables_summary``: for each
    contribution, the time until a roll-up shows its table's new count.
 
-The bare python-socketio server is not run here: the table stream has no counterpart
-in it (the fan-out scenario compares a room-wide delivery with it).
+5. **The bare frameworks' seating.** Semis stopped, the same phones seat themselves
+   the same way on :mod:`bench.bare_server` (Flask, python-socketio and eventlet with
+   no database, no template, no signing): a form page and a table snapshot as large
+   as Semis's, a cookie, a table's room. ``seating.bare_total_s`` and ``ratio`` say how
+   much of the seating is the frameworks' own cost.
+
+The table stream itself has no counterpart in the bare server (the fan-out scenario
+compares a room-wide delivery with it).
 """
 
 from __future__ import annotations
@@ -69,6 +75,7 @@ from .harness import (
     ScenarioResult,
     log,
     percentile,
+    ratio,
     rounded,
 )
 from .phones import CLIENT_LOG, Fleet, Phone, PhoneWorker, TallyStore, flatten
@@ -834,7 +841,47 @@ def run(args: argparse.Namespace) -> ScenarioResult:
         fleet.call("disconnect", timeout=120)
         figures["server_log"] = app.log_symptoms()
         app.stop()
+        figures["seating"] |= bare_seating(servers, fleet, args, figures)
     return servers.finish(report(figures), keep=bool(figures["server_log"]))
+
+
+def bare_seating(
+    servers: Servers, fleet: Fleet, args: argparse.Namespace, figures: dict[str, Any]
+) -> dict[str, Any]:
+    """The same phones seated the same way on the bare frameworks (:mod:`bench.
+    bare_server`: Flask, python-socketio, eventlet; no database): a form page and a
+    snapshot as large as Semis's, a cookie, a table's room. Where the frameworks' own
+    cost puts the goal."""
+    phones, count = figures["phones"], figures["tables"]
+    sizes = {b["what"]: b for b in figures["bytes"]["breakdown"]}
+    page = int(sizes.get("join form page", {}).get("bytes", 0))
+    snapshot = int(figures["bytes"]["table_snapshot_kb"] * 1024)
+    bare = servers.bare
+    bare.start(1, "--page-bytes", str(page), "--snapshot-bytes", str(snapshot))
+    log(f"  bare frameworks on {bare.url}: the same seating")
+    links = {i: f"/j/BARE/t/{i % count + 1}" for i in range(phones)}
+    sampler = ResourceSampler(bare.pid, fleet.pids).start()
+    started = time.monotonic()
+    answers = fleet.call(
+        "seat",
+        [{"links": {i: links[i] for i in part}} for part in fleet.shard(phones)],
+        base_url=bare.url,
+        workshop_id=1,
+        concurrency=args.tables_concurrency,
+        request_timeout=REQUEST_TIMEOUT,
+        timeout=phones * 0.5 + 120,
+    )
+    resources = sampler.stop()
+    seating = seating_figures(answers, started, phones)
+    fleet.call("disconnect", timeout=120)
+    bare.stop()
+    log(f"  bare seating: {seating['total_s']} s, {seating['errors']} errors")
+    return {
+        "bare_total_s": seating["total_s"],
+        "bare_errors": seating["errors"],
+        "bare_server_cpu_ms_per_phone": rounded((resources["cpu_seconds"] or 0) * 1000 / phones),
+        "ratio": ratio(figures["seating"]["total_s"], seating["total_s"]),
+    }
 
 
 def _open_screen(fleet: Fleet, url: str, auth: dict[str, Any]) -> None:
@@ -876,12 +923,17 @@ def report(figures: dict[str, Any]) -> ScenarioResult:
         Row(
             "seating by table QR: all seated (form, socket, table), s",
             seating["total_s"],
-            None,
+            seating.get("bare_total_s"),
             "<= 5 s",
             goals["seating_total_s<=5"],
         ),
+        Row("  ratio Semis / bare frameworks", seating.get("ratio")),
         Row("seating: all seated over HTTP, s", seating["http_s"]),
-        Row("seating: server CPU per phone, ms", seating.get("server_cpu_ms_per_phone")),
+        Row(
+            "seating: server CPU per phone, ms",
+            seating.get("server_cpu_ms_per_phone"),
+            seating.get("bare_server_cpu_ms_per_phone"),
+        ),
         Row(
             "seating: server / phones / other processes CPU, % of a core",
             " / ".join(
