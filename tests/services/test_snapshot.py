@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from tests.factories import (
     make_challenge,
@@ -117,6 +117,65 @@ def test_a_phone_of_a_workshop_without_tables_is_not_looked_up_at_any_table(app:
         tables.seat_from_link(workshop.id, alice.id, table.id, as_host=False)
         state = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
         assert state["me"]["table_id"] == table.id and state["table"]["id"] == table.id
+
+
+@pytest.mark.parametrize("tables", [False, True])
+def test_a_phones_own_ideas_are_read_through_the_authors_index(app: Flask, tables: bool) -> None:
+    """400 phones joining a workshop of 1,000 imported ideas: each phone's own ideas are
+    found through the index on their author, not by walking the workshop's ideas (SQLite
+    took the workshop's index while the query named the workshop too)."""
+    from workshop.models import Idea, IdeaStatus
+    from workshop.schemas.tables import NewTables
+    from workshop.services import tables as table_service
+
+    with app.app_context():
+        workshop = make_workshop(format="challenges_evening", status="draft")
+        make_challenge(workshop)
+        if tables:
+            table_service.create_tables(workshop.id, workshop.owner, NewTables(capacity=4))
+        agenda.open_workshop(workshop.id, workshop.owner)
+        alice = make_participant(workshop, display_name="Alice")
+        bob = make_participant(workshop, display_name="Bob")
+        for author, status in ((alice, IdeaStatus.PENDING), (bob, IdeaStatus.PENDING)):
+            # Waiting for approval: the author's alone to see.
+            db.session.add(
+                Idea(
+                    workshop_id=workshop.id,
+                    participant_id=author.id,
+                    client_id=f"c-{author.id}",
+                    title="Un frigo partagé",
+                    status=status,
+                )
+            )
+        db.session.commit()
+        mine = db.session.scalars(select(Idea.id).where(Idea.participant_id == alice.id)).one()
+        db.session.expire_all()
+        seen: list[tuple[str, Any]] = []
+
+        def statement(_conn: Any, _cursor: Any, sql: str, params: Any, *_args: Any) -> None:
+            if "FROM ideas" in sql and "ideas.participant_id = ?" in sql:
+                seen.append((sql, params))
+
+        event.listen(db.engine, "before_cursor_execute", statement)
+        try:
+            state = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        finally:
+            event.remove(db.engine, "before_cursor_execute", statement)
+        plans = [
+            " ".join(
+                str(row[-1])
+                for row in db.session.connection().exec_driver_sql(
+                    f"EXPLAIN QUERY PLAN {sql}", params
+                )
+            )
+            for sql, params in seen
+            if sql.lstrip().startswith("SELECT ideas.id, ideas.workshop_id")
+        ]
+    assert [idea["id"] for idea in state["ideas"]] == [mine]
+    assert plans, "the phone's own ideas were not read"
+    for plan in plans:
+        assert "ix_ideas_workshop_id" not in plan, plan
+        assert "ix_ideas_author_created" in plan, plan
 
 
 def test_resume_replays_what_was_missed_with_the_participants_own_state(app: Flask) -> None:

@@ -102,6 +102,8 @@ def build_state(
     adds its own ideas that others do not see (waiting for approval, hidden, merged)
     and ``me``.
     """
+    # Their own ideas are read by author alone (_own_ideas): the author must be of here.
+    assert participant is None or participant.workshop_id == workshop.id  # noqa: S101
     db.session.refresh(workshop)
     tables = seating.has_tables(workshop.id)
     # A phone at a défi evening gets its own ideas only (see with_tables): the room's
@@ -117,8 +119,7 @@ def build_state(
                 for idea in db.session.scalars(
                     select(Idea)
                     .where(
-                        Idea.workshop_id == workshop.id,
-                        Idea.participant_id == participant.id,
+                        Idea.participant_id == participant.id,  # see _own_ideas
                         ideas_seen_by(role, participant.id),
                         ~ideas_seen_by(role),
                     )
@@ -139,13 +140,17 @@ def _own_ideas(workshop: Workshop, role: Role, participant: Participant) -> list
     """A phone's own ideas as it sees them, withdrawn ones left out: at a défi evening
     the whole of its snapshot's ``ideas`` (the same list :func:`with_tables` used to
     cut out of the room's, read alone; an idea the role sees in public serialises the
-    same with or without ``viewer_id``)."""
+    same with or without ``viewer_id``).
+
+    Read by author alone: a participant's ideas are all in their workshop. With the
+    workshop in the condition as well, SQLite walks the workshop's ideas (its index on
+    the workshop) instead of the author's, a cost growing with the room (1,000
+    imported ideas, every phone joining)."""
     return [
         serialize_idea(idea, role, anonymous=workshop.anonymous, viewer_id=participant.id)
         for idea in db.session.scalars(
             select(Idea)
             .where(
-                Idea.workshop_id == workshop.id,
                 Idea.participant_id == participant.id,
                 Idea.status != IdeaStatus.WITHDRAWN,
                 ideas_seen_by(role, participant.id),
