@@ -9,6 +9,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import event, select
 
+from tests import query_plans
 from tests.factories import (
     make_challenge,
     make_grouping_workshop,
@@ -136,41 +137,28 @@ def test_a_phones_own_ideas_are_read_through_the_authors_index(app: Flask, table
         agenda.open_workshop(workshop.id, workshop.owner)
         alice = make_participant(workshop, display_name="Alice")
         bob = make_participant(workshop, display_name="Bob")
-        for author, status in ((alice, IdeaStatus.PENDING), (bob, IdeaStatus.PENDING)):
-            # Waiting for approval: the author's alone to see.
+        for author in (alice, bob):  # waiting for approval: the author's alone to see
             db.session.add(
                 Idea(
                     workshop_id=workshop.id,
                     participant_id=author.id,
                     client_id=f"c-{author.id}",
                     title="Un frigo partagé",
-                    status=status,
+                    status=IdeaStatus.PENDING,
                 )
             )
         db.session.commit()
         mine = db.session.scalars(select(Idea.id).where(Idea.participant_id == alice.id)).one()
         db.session.expire_all()
-        seen: list[tuple[str, Any]] = []
 
-        def statement(_conn: Any, _cursor: Any, sql: str, params: Any, *_args: Any) -> None:
-            if "FROM ideas" in sql and "ideas.participant_id = ?" in sql:
-                seen.append((sql, params))
-
-        event.listen(db.engine, "before_cursor_execute", statement)
-        try:
-            state = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
-        finally:
-            event.remove(db.engine, "before_cursor_execute", statement)
-        plans = [
-            " ".join(
-                str(row[-1])
-                for row in db.session.connection().exec_driver_sql(
-                    f"EXPLAIN QUERY PLAN {sql}", params
-                )
+        def own_ideas(sql: str) -> bool:
+            return sql.lstrip().startswith("SELECT ideas.id, ideas.workshop_id") and (
+                "ideas.participant_id = ?" in sql
             )
-            for sql, params in seen
-            if sql.lstrip().startswith("SELECT ideas.id, ideas.workshop_id")
-        ]
+
+        with query_plans.statements(own_ideas) as seen:
+            state = snapshot.build_state(workshop, Role.PARTICIPANT, alice)
+        plans = [query_plans.plan(sql, params) for sql, params in seen]
     assert [idea["id"] for idea in state["ideas"]] == [mine]
     assert plans, "the phone's own ideas were not read"
     for plan in plans:

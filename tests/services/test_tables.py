@@ -12,6 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select
 
+from tests import query_plans
 from tests.factories import (
     client_id,
     facts_since,
@@ -574,6 +575,23 @@ def test_three_votes_per_table_per_round(app: Flask, delivered: list[Any]) -> No
         tallies = [f.data for f in table_facts(delivered) if f.name == "table_votes_changed"]
         assert tallies[-1] == {"tallies": {str(made[0].id): 0}}
         assert len(tallies) == 4
+
+
+def test_a_tables_vote_counts_are_read_through_its_own_index(app: Flask) -> None:
+    """Every snapshot of a table's phones counts its contributions' votes: through an
+    index on the table, not by walking every contribution vote of the database."""
+    with app.app_context():
+        workshop, [table, other] = with_tables()
+        people = [make_participant(workshop) for _ in range(2)]
+        for person, at in zip(people, (table, other), strict=True):
+            tables.choose_table(workshop.id, person.id, at.id)
+            made = contribute(workshop, person.id, at)
+            tables.vote_contribution(workshop.id, person.id, ContributionFlag(made.id, True))
+        with query_plans.statements(lambda sql: "FROM contribution_votes" in sql) as seen:
+            counts = seating.vote_counts(table.id)
+        [plan] = [query_plans.plan(sql, params) for sql, params in seen]
+    assert list(counts.values()) == [1]
+    assert "ix_contribution_votes_table" in plan, plan
 
 
 def test_votes_need_a_seat_the_tables_step_and_a_visible_contribution(app: Flask) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from flask import Flask
 
+from tests import query_plans
 from tests.factories import (
     make_facilitator,
     make_idea,
@@ -318,3 +319,18 @@ def test_duplicate_phase_ids_in_an_agenda_are_refused(app: Flask) -> None:
         item = AgendaItem(id=phase.id, kind=phase.kind, title=phase.title, duration_s=0)
         with pytest.raises(ValidationError):
             workshops.update_agenda(workshop.id, workshop.owner, [item, item])
+
+
+def test_a_facilitators_workshops_are_read_through_an_index_on_them(app: Flask) -> None:
+    """A facilitator's dashboard lists their workshops through an index on the
+    facilitator, not by walking who facilitates every workshop of the instance."""
+    with app.app_context():
+        mine = make_workshop()
+        make_workshop()  # someone else's
+        owner = mine.owner
+        db.session.expire_all()
+        with query_plans.statements(lambda sql: "workshop_facilitators" in sql) as seen:
+            listed = workshops.workshops_of(owner)
+        plans = [query_plans.plan(sql, params) for sql, params in seen]
+    assert [w.id for w in listed] == [mine.id]
+    assert plans and all("SCAN workshop_facilitators" not in plan for plan in plans), plans

@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, Column, ForeignKey, Integer, String, Table
+from sqlalchemy import Boolean, Column, ForeignKey, Index, Integer, String, Table
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import Base
@@ -37,6 +37,8 @@ workshop_facilitators = Table(
     Base.metadata,
     Column("workshop_id", ForeignKey("workshops.id", ondelete="CASCADE"), primary_key=True),
     Column("facilitator_id", ForeignKey("facilitators.id", ondelete="CASCADE"), primary_key=True),
+    # A facilitator's workshops (their dashboard), not only a workshop's facilitators.
+    Index("ix_workshop_facilitators_facilitator_id", "facilitator_id"),
 )
 
 

@@ -131,6 +131,8 @@ class ContributionVote(Base):
     __table_args__ = (
         UniqueConstraint("participant_id", "contribution_id"),
         Index("ix_contribution_votes_contribution", "contribution_id"),
+        # A table's counts (each snapshot of its phones), and its deletion's cascade.
+        Index("ix_contribution_votes_table", "table_id", "contribution_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
