@@ -79,7 +79,7 @@ from .harness import (
     rounded,
 )
 from .phones import CLIENT_LOG, Fleet, Phone, PhoneWorker, TallyStore, flatten
-from .servers import FACILITATOR_EMAIL, ROOT, AppServer, Facilitator, Servers
+from .servers import FACILITATOR_EMAIL, ROOT, AppServer, Facilitator, ServerProcess, Servers
 from .steps import REQUEST_TIMEOUT
 
 KEYS = ("tables",)
@@ -750,18 +750,7 @@ def run(args: argparse.Namespace) -> ScenarioResult:
 
         fleet.call("create", [{"indices": part} for part in fleet.shard(phones)], timeout=60)
         links = {i: tables[i % len(tables)]["link"] for i in range(phones)}
-        sampler = ResourceSampler(app.pid, fleet.pids).start()
-        started = time.monotonic()
-        answers = fleet.call(
-            "seat",
-            [{"links": {i: links[i] for i in part}} for part in fleet.shard(phones)],
-            base_url=app.url,
-            workshop_id=wid,
-            concurrency=args.tables_concurrency,
-            request_timeout=REQUEST_TIMEOUT,
-            timeout=phones * 0.5 + 120,
-        )
-        resources = sampler.stop()
+        answers, resources, started = seat_all(fleet, app, links, wid, args)
         figures["seating"] = seating_figures(answers, started, phones)
         # Where the time went: the server's CPU, the phones', and everything else's.
         figures["seating"] |= {
@@ -845,6 +834,27 @@ def run(args: argparse.Namespace) -> ScenarioResult:
     return servers.finish(report(figures), keep=bool(figures["server_log"]))
 
 
+def seat_all(
+    fleet: Fleet, server: ServerProcess, links: dict[int, str], workshop_id: int, args: Any
+) -> tuple[list[dict[str, Any]], dict[str, Any], float]:
+    """Every phone opens its link (phone index → path) on ``server`` and sits down
+    (:meth:`TablePhoneWorker.rpc_seat`), the CPU of the server and of the phones sampled
+    meanwhile: the client processes' answers, the resources, and when it started."""
+    phones = len(links)
+    sampler = ResourceSampler(server.pid, fleet.pids).start()
+    started = time.monotonic()
+    answers = fleet.call(
+        "seat",
+        [{"links": {i: links[i] for i in part}} for part in fleet.shard(phones)],
+        base_url=server.url,
+        workshop_id=workshop_id,
+        concurrency=args.tables_concurrency,
+        request_timeout=REQUEST_TIMEOUT,
+        timeout=phones * 0.5 + 120,
+    )
+    return answers, sampler.stop(), started
+
+
 def bare_seating(
     servers: Servers, fleet: Fleet, args: argparse.Namespace, figures: dict[str, Any]
 ) -> dict[str, Any]:
@@ -860,18 +870,7 @@ def bare_seating(
     bare.start(1, "--page-bytes", str(page), "--snapshot-bytes", str(snapshot))
     log(f"  bare frameworks on {bare.url}: the same seating")
     links = {i: f"/j/BARE/t/{i % count + 1}" for i in range(phones)}
-    sampler = ResourceSampler(bare.pid, fleet.pids).start()
-    started = time.monotonic()
-    answers = fleet.call(
-        "seat",
-        [{"links": {i: links[i] for i in part}} for part in fleet.shard(phones)],
-        base_url=bare.url,
-        workshop_id=1,
-        concurrency=args.tables_concurrency,
-        request_timeout=REQUEST_TIMEOUT,
-        timeout=phones * 0.5 + 120,
-    )
-    resources = sampler.stop()
+    answers, resources, started = seat_all(fleet, bare, links, 1, args)
     seating = seating_figures(answers, started, phones)
     fleet.call("disconnect", timeout=120)
     bare.stop()
