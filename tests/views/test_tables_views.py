@@ -289,7 +289,8 @@ def test_a_card_scanned_after_the_tables_step_joins_without_a_seat(
 
 
 def test_a_join_undone_by_its_seat_writes_nothing(app: Flask, new_workshop: NewWorkshop) -> None:
-    """What ``then`` raises undoes the whole join: no participant, no fact."""
+    """What ``then`` raises undoes the whole join itself: no participant, no fact, and
+    nothing pending that a later commit of the same request would write."""
     from workshop.errors import NotFound
     from workshop.models import Event
     from workshop.schemas import JoinRequest
@@ -306,7 +307,8 @@ def test_a_join_undone_by_its_seat_writes_nothing(app: Flask, new_workshop: NewW
             participants.join(
                 evening.workshop.id, JoinRequest(display_name="Fantôme", profile="citizen"), refuse
             )
-        db.session.rollback()
+        assert not db.session.new and not db.session.dirty
+        db.session.commit()  # what the request would do next writes nothing of the join
         assert (
             db.session.scalar(select(Participant).where(Participant.display_name == "Fantôme"))
             is None

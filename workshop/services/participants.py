@@ -39,28 +39,36 @@ def join(
     same transaction, under the same lock, before the commit (a table's QR code seats
     the newcomer there: one transaction, not two); what it raises undoes the join.
     """
-    workshop = event_log.lock_workshop(workshop_id)
-    check_joinable(workshop)
-    token = secrets.token_urlsafe(32)
-    participant = Participant(
-        workshop_id=workshop.id,
-        display_name=request.display_name,
-        profile=request.profile,
-        token_hash=hash_token(token),
-    )
-    db.session.add(participant)
-    db.session.flush()
-    count = db.session.execute(
-        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
-    ).scalar_one()
-    joined: ParticipantJoined = {
-        "participant": serialize_participant(participant),
-        "participant_count": count,
-    }
-    public: ParticipantJoined = {"participant_count": count}
-    event_log.record(workshop, Facts.PARTICIPANT_JOINED, joined, public)
-    if then is not None:
-        then(workshop, participant)
+    try:
+        workshop = event_log.lock_workshop(workshop_id)
+        check_joinable(workshop)
+        token = secrets.token_urlsafe(32)
+        participant = Participant(
+            workshop_id=workshop.id,
+            display_name=request.display_name,
+            profile=request.profile,
+            token_hash=hash_token(token),
+        )
+        db.session.add(participant)
+        db.session.flush()
+        count = db.session.execute(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.workshop_id == workshop.id)
+        ).scalar_one()
+        joined: ParticipantJoined = {
+            "participant": serialize_participant(participant),
+            "participant_count": count,
+        }
+        public: ParticipantJoined = {"participant_count": count}
+        event_log.record(workshop, Facts.PARTICIPANT_JOINED, joined, public)
+        if then is not None:
+            then(workshop, participant)
+    except BaseException:
+        # Refused (or ``then`` raised): the lock, the participant and its fact go, and
+        # nothing is left for a later commit of the same request to write.
+        db.session.rollback()
+        raise
     db.session.commit()
     return participant, token
 
