@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from flask_babel import gettext as _
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..errors import NotFound, ValidationError, WorkshopClosed, WorkshopNotOpen
@@ -57,8 +57,7 @@ from ..phases import (
     Format,
     PhaseKind,
 )
-from ..realtime import Facts
-from ..schemas import CODE_ALPHABET, CODE_LENGTH, INT_MAX, TITLE_MAX, serialize_participant
+from ..schemas import CODE_ALPHABET, CODE_LENGTH, INT_MAX, TITLE_MAX
 from ..schemas.cycles import (
     IDEATEUR_SESSIONS,
     SCALE,
@@ -72,9 +71,8 @@ from ..schemas.cycles import (
     default_feedback_kinds,
     default_intention_template,
 )
-from ..wire import ParticipantJoined
 from . import accounts, event_log, mail, workshops
-from .participants import hash_token
+from .participants import add_participant, hash_token
 
 #: Bytes of randomness of a personal link's secret (32 URL-safe characters).
 LINK_BYTES = 24
@@ -460,26 +458,16 @@ def participant_for(enrolment: Enrolment, workshop_id: int) -> tuple[Participant
     if participant is None:
         if workshop.status == WorkshopStatus.CLOSED:
             raise WorkshopClosed(_("This session is over."))
-        participant = Participant(
-            workshop_id=workshop.id,
-            display_name=person.display_name,
-            profile=person.profile,
-            token_hash=hash_token(token),
-            enrolment_id=person.id,
+        participant = add_participant(
+            workshop,
+            Participant(
+                workshop_id=workshop.id,
+                display_name=person.display_name,
+                profile=person.profile,
+                token_hash=hash_token(token),
+                enrolment_id=person.id,
+            ),
         )
-        db.session.add(participant)
-        db.session.flush()
-        count = db.session.execute(
-            select(func.count())
-            .select_from(Participant)
-            .where(Participant.workshop_id == workshop.id)
-        ).scalar_one()
-        joined: ParticipantJoined = {
-            "participant": serialize_participant(participant),
-            "participant_count": count,
-        }
-        public: ParticipantJoined = {"participant_count": count}
-        event_log.record(workshop, Facts.PARTICIPANT_JOINED, joined, public)
     else:
         participant.token_hash = hash_token(token)
     person.last_seen_at = utcnow()

@@ -43,25 +43,15 @@ def join(
         workshop = event_log.lock_workshop(workshop_id)
         check_joinable(workshop)
         token = secrets.token_urlsafe(32)
-        participant = Participant(
-            workshop_id=workshop.id,
-            display_name=request.display_name,
-            profile=request.profile,
-            token_hash=hash_token(token),
+        participant = add_participant(
+            workshop,
+            Participant(
+                workshop_id=workshop.id,
+                display_name=request.display_name,
+                profile=request.profile,
+                token_hash=hash_token(token),
+            ),
         )
-        db.session.add(participant)
-        db.session.flush()
-        count = db.session.execute(
-            select(func.count())
-            .select_from(Participant)
-            .where(Participant.workshop_id == workshop.id)
-        ).scalar_one()
-        joined: ParticipantJoined = {
-            "participant": serialize_participant(participant),
-            "participant_count": count,
-        }
-        public: ParticipantJoined = {"participant_count": count}
-        event_log.record(workshop, Facts.PARTICIPANT_JOINED, joined, public)
         if then is not None:
             then(workshop, participant)
     except BaseException:
@@ -71,6 +61,24 @@ def join(
         raise
     db.session.commit()
     return participant, token
+
+
+def add_participant(workshop: Workshop, participant: Participant) -> Participant:
+    """Add ``participant`` to ``workshop`` (locked by the caller, who commits) and record
+    ``participant_joined``: facilitators get the pseudonym and profile, everybody else
+    only the new count."""
+    db.session.add(participant)
+    db.session.flush()
+    count = db.session.execute(
+        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
+    ).scalar_one()
+    joined: ParticipantJoined = {
+        "participant": serialize_participant(participant),
+        "participant_count": count,
+    }
+    public: ParticipantJoined = {"participant_count": count}
+    event_log.record(workshop, Facts.PARTICIPANT_JOINED, joined, public)
+    return participant
 
 
 def identify(workshop_id: int, token: str | None) -> Participant | None:
