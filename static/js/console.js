@@ -178,6 +178,8 @@ function renderWorkshop() {
   $("#status-badge").textContent = label("workshop.status", w.status);
   $("#status-badge").dataset.status = w.status;
   $("#joining-badge").textContent = w.joining_open ? t("joining.open") : t("joining.closed");
+  // The server drew these disabled: they wait for the first snapshot.
+  for (const id of ["#open-workshop", "#close-workshop", "#toggle-joining"]) $(id).disabled = false;
   show($("#open-workshop"), w.status !== "open");
   show($("#close-workshop"), w.status === "open");
   show($("#toggle-joining"), w.status === "open");
@@ -185,6 +187,7 @@ function renderWorkshop() {
   // Touch a checkbox only when the server's value changed: a re-render caused by
   // another fact must not undo a click whose own fact has not arrived yet.
   for (const [id, field] of SETTINGS) {
+    $(id).disabled = false;
     if (shownSettings[field] !== w[field]) {
       $(id).checked = w[field];
       shownSettings[field] = w[field];

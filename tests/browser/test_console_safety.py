@@ -5,12 +5,18 @@ the phone and the screen; closing the workshop asks first."""
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.test_live_session import join, open_at_ideas
+from tests.browser.test_live_session import (
+    create_workshop,
+    join,
+    open_at_ideas,
+    set_up_facilitator,
+)
 
 DEFI = "Comment pourrions-nous partager nos outils ?"
 FIRST = "Une grainothèque à la médiathèque"
@@ -144,3 +150,61 @@ def test_keyboard_move_merge_and_undo(fresh_server: Any, new_page: Any) -> None:
     console.evaluate("() => { window.confirm = () => true; }")
     console.click("#close-workshop")
     expect(console.locator("#status-badge")).to_have_text("Fermé")
+
+
+# Where the console's controls are when the page is parsed, before its scripts and its
+# socket draw anything; compared with where they are once the socket has drawn it all.
+STILL = ("#exports-link", "#tables-page-link", "#phase-next", "#timer-start", "#setting-anonymous")
+_BOXES_AT_PARSE = """
+document.addEventListener('DOMContentLoaded', () => {
+  window.__boxes = Object.fromEntries(SELECTORS.map((s) => {
+    const r = document.querySelector(s).getBoundingClientRect();
+    return [s, [Math.round(r.x), Math.round(r.y)]];
+  }));
+});
+""".replace("SELECTORS", json.dumps(STILL))
+
+
+def moved_while_connecting(console: Page, url: str) -> dict[str, Any]:
+    """Open the console at ``url``, wait until its socket has drawn the room, and say
+    which of the ``STILL`` controls moved meanwhile: {selector: [before, after]}."""
+    console.goto(url)
+    # The script's steps carry their data-key: the snapshot is drawn.
+    expect(console.locator("#steps li[data-key]")).to_have_count(6)
+    console.wait_for_timeout(200)  # a later render would move things too
+    return dict(
+        console.evaluate(
+            """(selectors) => Object.fromEntries(selectors.flatMap((s) => {
+                 const r = document.querySelector(s).getBoundingClientRect();
+                 const now = [Math.round(r.x), Math.round(r.y)];
+                 const then = window.__boxes[s];
+                 return then[0] === now[0] && then[1] === now[1] ? [] : [[s, [then, now]]];
+               }))""",
+            list(STILL),
+        )
+    )
+
+
+def test_the_console_stays_put_while_it_connects(fresh_server: Any, new_page: Any) -> None:
+    """A facilitator clicking « Exports et import » as the console connects clicks it:
+    what depends on the workshop (the status buttons, the steps) is drawn by the server
+    already, and the lines the socket fills in keep their height empty. Nothing slides
+    under the pointer (a click whose press and release land on different elements is
+    lost)."""
+    console: Page = new_page()
+    console.add_init_script(_BOXES_AT_PARSE)
+    set_up_facilitator(console, fresh_server)
+    create_workshop(console, "Atelier qui ne bouge pas")
+    url = console.url
+    assert moved_while_connecting(console, url) == {}  # in preparation
+    expect(console.locator("#open-workshop")).to_be_visible()
+    expect(console.locator("#status-badge")).to_have_text("En préparation")
+    expect(console.locator("#steps li")).to_have_count(6)
+    console.click("#open-workshop")
+    expect(console.locator("#close-workshop")).to_be_visible()
+    console.click("#phase-next")
+    expect(console.locator("#steps li.step--current")).to_contain_text("Idées")
+    assert moved_while_connecting(console, url) == {}  # live, at its second step
+    expect(console.locator("#toggle-joining")).to_have_text("Fermer les inscriptions")
+    expect(console.locator("#joining-badge")).to_have_text("Inscriptions ouvertes")
+    expect(console.locator("#steps li.step--current")).to_contain_text("Idées")

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
-from tests.conftest import as_facilitator
+from tests.conftest import as_facilitator, join_as
 from tests.factories import WorkshopRef, make_facilitator
 from workshop.extensions import db
 from workshop.models import Workshop
@@ -236,3 +238,41 @@ def test_screen_page_needs_the_right_key(client: FlaskClient, new_workshop: NewW
         assert client.get(path).status_code == 404
     response = client.get(f"/s/{workshop.code}/wrong", headers=JSON)
     assert response.status_code == 404 and response.get_json()["error"]["code"] == "not_found"
+
+
+def test_the_console_is_drawn_as_its_socket_will_draw_it(
+    app: Flask,
+    host: tuple[FlaskClient, WorkshopRef],
+    socket_client: Callable[..., Any],
+) -> None:
+    """The console's page says what its first snapshot will say (the room's counts, the
+    status, its buttons, the steps), so nothing moves when it connects; its buttons
+    wait for the connection."""
+    client, workshop = host
+    for name in ("Inès", "Paul"):  # two phones connected
+        socket_client(workshop, name=name).emit("join_workshop", {"workshop_id": workshop.id})
+    join_as(app.test_client(), workshop.code, "Rémi")  # joined, not connected
+    page = client.get(f"/f/w/{workshop.id}").get_data(as_text=True)
+    assert '<p class="big-number" id="connected">2 personnes connectées</p>' in page
+    assert '<p class="muted" id="participant-count">3 personnes inscrites</p>' in page
+    assert 'data-status="open">En direct</span>' in page
+    assert 'id="open-workshop" hidden disabled>' in page
+    assert 'id="close-workshop" disabled>' in page
+    assert 'id="toggle-joining" disabled>Fermer les inscriptions</button>' in page
+    steps = re.findall(
+        r'<li class="(step[^"]*)"[^>]*><button type="button" class="link" '
+        r'disabled>([^<]+)</button><span class="muted small"> (\d+) min',
+        page,
+    )
+    with app.app_context():
+        live = db.session.get(Workshop, workshop.id)
+        assert live is not None
+        assert steps == [
+            (
+                "step step--current" if phase.id == live.current_phase_id else "step",
+                phase.title,
+                str(round(phase.duration_s / 60)),
+            )
+            for phase in live.phases
+        ]
+    assert [kind for kind, _title, _minutes in steps].count("step step--current") == 1

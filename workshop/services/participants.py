@@ -63,15 +63,25 @@ def join(
     return participant, token
 
 
+def count_in(workshop_id: int) -> int:
+    """How many participants have joined ``workshop_id``: the count every client shows."""
+    return int(
+        db.session.scalar(
+            select(func.count())
+            .select_from(Participant)
+            .where(Participant.workshop_id == workshop_id)
+        )
+        or 0
+    )
+
+
 def add_participant(workshop: Workshop, participant: Participant) -> Participant:
     """Add ``participant`` to ``workshop`` (locked by the caller, who commits) and record
     ``participant_joined``: facilitators get the pseudonym and profile, everybody else
     only the new count."""
     db.session.add(participant)
     db.session.flush()
-    count = db.session.execute(
-        select(func.count()).select_from(Participant).where(Participant.workshop_id == workshop.id)
-    ).scalar_one()
+    count = count_in(workshop.id)
     joined: ParticipantJoined = {
         "participant": serialize_participant(participant),
         "participant_count": count,

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
@@ -28,7 +28,17 @@ from ..schemas import (
     serialize_workshop,
 )
 from ..visibility import ideas_seen_by
-from . import challenges, event_log, lookup, pitch, qualification, seating, volunteers, votes
+from . import (
+    challenges,
+    event_log,
+    lookup,
+    participants,
+    pitch,
+    qualification,
+    seating,
+    volunteers,
+    votes,
+)
 
 
 def resume(
@@ -227,18 +237,7 @@ def _after_joins(
     # A fact missing from the log (none should be) counts as one that changed anything.
     if len(names) != current - seq or any(name != Facts.PARTICIPANT_JOINED for name in names):
         return None
-    return {**state, "seq": workshop.seq, "participant_count": _participant_count(workshop)}
-
-
-def _participant_count(workshop: Workshop) -> int:
-    return int(
-        db.session.scalar(
-            select(func.count())
-            .select_from(Participant)
-            .where(Participant.workshop_id == workshop.id)
-        )
-        or 0
-    )
+    return {**state, "seq": workshop.seq, "participant_count": participants.count_in(workshop.id)}
 
 
 def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[str, Any]:
@@ -260,7 +259,7 @@ def _role_state(workshop: Workshop, role: Role, *, ideas: bool = True) -> dict[s
         ]
         if ideas
         else [],
-        "participant_count": _participant_count(workshop),
+        "participant_count": participants.count_in(workshop.id),
     }
     if ideas:
         state["grouping"] = challenges.grouping_state(workshop, role)

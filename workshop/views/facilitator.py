@@ -7,12 +7,12 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from ..auth import login_required
+from ..auth import login_required, presence
 from ..errors import WorkshopError
 from ..exports.links import phone_reachability, workshop_links
 from ..phases import FORMAT_LABELS, KIND_LABELS, PRESETS, Format, PhaseKind
 from ..schemas import parse_agenda, parse_new_workshop
-from ..services import workshops
+from ..services import participants, workshops
 from .access import me, own_workshop
 from .common import form_page, qr_join_url, qr_svg
 
@@ -95,6 +95,10 @@ def console(workshop_id: int) -> Any:
     return render_template(
         "facilitator/console.html",
         workshop=workshop,
+        # The room's counts as the socket will say them: the page does not move when
+        # it connects.
+        connected=presence().connected(workshop.id),
+        participant_count=participants.count_in(workshop.id),
         links=links,
         qr=qr_svg(qr_join_url(workshop)),
         unreachable=phone_reachability(links["join_url"], request.full_path.rstrip("?")),
