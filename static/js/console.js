@@ -179,7 +179,7 @@ function renderWorkshop() {
   $("#status-badge").dataset.status = w.status;
   $("#joining-badge").textContent = w.joining_open ? t("joining.open") : t("joining.closed");
   // The server drew these disabled: they wait for the first snapshot.
-  for (const id of ["#open-workshop", "#close-workshop", "#toggle-joining"]) $(id).disabled = false;
+  for (const control of document.querySelectorAll("[data-needs-connection]")) control.disabled = false;
   show($("#open-workshop"), w.status !== "open");
   show($("#close-workshop"), w.status === "open");
   show($("#toggle-joining"), w.status === "open");
@@ -187,7 +187,6 @@ function renderWorkshop() {
   // Touch a checkbox only when the server's value changed: a re-render caused by
   // another fact must not undo a click whose own fact has not arrived yet.
   for (const [id, field] of SETTINGS) {
-    $(id).disabled = false;
     if (shownSettings[field] !== w[field]) {
       $(id).checked = w[field];
       shownSettings[field] = w[field];

@@ -171,6 +171,8 @@ def moved_while_connecting(console: Page, url: str) -> dict[str, Any]:
     console.goto(url)
     # The script's steps carry their data-key: the snapshot is drawn.
     expect(console.locator("#steps li[data-key]")).to_have_count(6)
+    # What waited for the connection is usable now.
+    expect(console.locator("[data-needs-connection]:disabled")).to_have_count(0)
     console.wait_for_timeout(200)  # a later render would move things too
     return dict(
         console.evaluate(

@@ -256,9 +256,12 @@ def test_the_console_is_drawn_as_its_socket_will_draw_it(
     assert '<p class="big-number" id="connected">2 personnes connectées</p>' in page
     assert '<p class="muted" id="participant-count">3 personnes inscrites</p>' in page
     assert 'data-status="open">En direct</span>' in page
-    assert 'id="open-workshop" hidden disabled>' in page
-    assert 'id="close-workshop" disabled>' in page
-    assert 'id="toggle-joining" disabled>Fermer les inscriptions</button>' in page
+    assert 'id="open-workshop" hidden disabled data-needs-connection>' in page
+    assert 'id="close-workshop" disabled data-needs-connection>' in page
+    assert 'id="toggle-joining" disabled data-needs-connection>Fermer les inscriptions<' in page
+    # The timer's buttons and the settings wait for the connection too.
+    assert 'id="timer-start" disabled data-needs-connection>' in page
+    assert 'id="setting-anonymous" disabled data-needs-connection>' in page
     steps = re.findall(
         r'<li class="(step[^"]*)"[^>]*><button type="button" class="link" '
         r'disabled>([^<]+)</button><span class="muted small"> (\d+) min',
