@@ -1,7 +1,7 @@
 // The facilitator console: run the agenda and the timer, moderate, watch the room.
 import { connectionBanner } from "./banner.js";
 import { ideaCard, renderList } from "./cards.js";
-import { $, h, messageLine, show } from "./dom.js";
+import { $, enableConnectedControls, h, messageLine, show } from "./dom.js";
 import { errorText } from "./errors.js";
 import { Commands } from "./protocol.js";
 import { label, t, tn } from "./i18n.js";
@@ -178,8 +178,7 @@ function renderWorkshop() {
   $("#status-badge").textContent = label("workshop.status", w.status);
   $("#status-badge").dataset.status = w.status;
   $("#joining-badge").textContent = w.joining_open ? t("joining.open") : t("joining.closed");
-  // The server drew these disabled: they wait for the first snapshot.
-  for (const control of document.querySelectorAll("[data-needs-connection]")) control.disabled = false;
+  enableConnectedControls();
   show($("#open-workshop"), w.status !== "open");
   show($("#close-workshop"), w.status === "open");
   show($("#toggle-joining"), w.status === "open");

@@ -25,6 +25,13 @@ export function setText(selector, text, root = document) {
   if (el) el.textContent = text;
 }
 
+// The controls a page's server draws disabled because they send commands over the
+// socket (data-needs-connection): usable once the page has its first snapshot. Until
+// then a click would do nothing, or reload the page with a native form submission.
+export function enableConnectedControls(root = document) {
+  for (const control of root.querySelectorAll("[data-needs-connection]")) control.disabled = false;
+}
+
 export function show(el, visible) {
   if (el) el.hidden = !visible;
 }

@@ -173,6 +173,13 @@ def test_the_tables_page_lists_tables_links_and_profiles(
     row_two = html[html.index(f'data-table-id="{evening.tables[1]}"') :]
     assert "1 / 12" in row_two[:400]
     assert "Personne élue ou collectivité : 1" in row_two[: row_two.index("</tr>")]
+    # Every control here sends a socket command: each waits, disabled, for the page's
+    # socket (a click before would do nothing, or reload the page with a native submit).
+    page = html[html.index('id="app"') :]  # the page itself, not the site's menu
+    controls = re.findall(r"<(?:button|select)\b[^>]*>", page)
+    assert len(controls) >= 10
+    waiting = [tag for tag in controls if " disabled data-needs-connection" in tag]
+    assert waiting == controls
 
 
 # ------------------------------------------------------------------------ seat links

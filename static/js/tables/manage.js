@@ -6,7 +6,7 @@
 // server's. The seated counts follow the tables' roll-up live.
 import { connectionBanner } from "../banner.js";
 import { connectLive } from "../connection.js";
-import { $, show } from "../dom.js";
+import { $, enableConnectedControls, show } from "../dom.js";
 import { errorText } from "../errors.js";
 import { t, tn } from "../i18n.js";
 import { Commands } from "../protocol.js";
@@ -19,6 +19,7 @@ const live = connectLive({
   workshopId: Number(app.dataset.workshopId), role: "facilitator", store,
   onStatus: connectionBanner($("#connection")),
 });
+live.onReady(() => enableConnectedControls());
 const errorBox = $("#tables-error");
 const MESSAGE_KEY = `semis.tables.message.${app.dataset.workshopId}`;
 
