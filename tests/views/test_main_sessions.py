@@ -3,6 +3,7 @@ sign-in throttling, the set-up token, security headers."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -198,6 +199,18 @@ def test_sign_in_is_throttled_per_address(app: Flask, client: FlaskClient, anne:
     response = client.post("/login", data={"email": anne, "password": PASSWORD})
     assert response.status_code == 429
     sign_in(app.test_client(), anne, environ_base={"REMOTE_ADDR": "10.9.9.9"})
+
+
+def test_a_sign_in_without_an_address_is_refused_and_logs_no_error(
+    client: FlaskClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    """No email typed: the form says so, and there is no account to count a guess
+    against, so the server's log gets no error about the limit's empty key."""
+    with caplog.at_level(logging.WARNING):
+        for email in ("", " "):
+            response = client.post("/login", data={"email": email, "password": "nope"})
+            assert response.status_code == 400
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
 
 
 def test_right_passwords_do_not_count(client: FlaskClient, anne: str) -> None:

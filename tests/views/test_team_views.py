@@ -5,6 +5,7 @@ links that are bad, expired or used, and wrong passwords counted like the sign-i
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
 from urllib.parse import quote, urlsplit
@@ -238,9 +239,17 @@ def test_signed_in_as_someone_else_signs_out_first(
 
 
 @pytest.mark.parametrize("token", ["nope", "x" * 43, "x" * 300, quote("é ü\x00", safe="")])
-def test_a_bad_link_says_so(app: Flask, client: FlaskClient, token: str) -> None:
-    for response in (client.get(f"/f/join/{token}", headers=FR), client.post(f"/f/join/{token}")):
-        assert response.status_code == 404
+def test_a_bad_link_says_so(
+    app: Flask, client: FlaskClient, token: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.WARNING):
+        for response in (
+            client.get(f"/f/join/{token}", headers=FR),
+            client.post(f"/f/join/{token}"),
+        ):
+            assert response.status_code == 404
+    # A link inviting nobody has no account to count guesses against: no error logged.
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     text = client.get(f"/f/join/{token}", headers=FR).get_data(as_text=True)
     assert "lien d’invitation n’est pas valide" in text
 

@@ -55,6 +55,9 @@ throttle_per_account = limiter.limit(
     scope="login-account",
     methods=["POST"],
     deduct_when=_failed_sign_in,
+    # No address given, no account to guess (the per-address limit still counts): said
+    # here, rather than Flask-Limiter logging an error for the empty key on every try.
+    exempt_when=lambda: not _account_key(),
 )
 throttle_per_address = limiter.limit(
     lambda: str(current_app.config["LOGIN_ADDRESS_LIMIT"]),

@@ -40,12 +40,19 @@ def _failed_sign_in(response: Any) -> bool:
 
 # Wrong passwords given through an invitation link count against the invited account
 # as those of the sign-in page do: a link is no way around its limit.
+def _invited_email() -> str:
+    return team.invited_email((request.view_args or {}).get("token"))
+
+
 throttle_invited_account = limiter.limit(
     lambda: str(current_app.config["LOGIN_ACCOUNT_LIMIT"]),
-    key_func=lambda: team.invited_email((request.view_args or {}).get("token")),
+    key_func=_invited_email,
     scope="invitation-account",
     methods=["POST"],
     deduct_when=_failed_sign_in,
+    # A link that invites nobody has no account to guess (the per-address limit still
+    # counts), rather than Flask-Limiter logging an error for the empty key.
+    exempt_when=lambda: not _invited_email(),
 )
 
 
