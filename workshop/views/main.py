@@ -55,8 +55,8 @@ throttle_per_account = limiter.limit(
     scope="login-account",
     methods=["POST"],
     deduct_when=_failed_sign_in,
-    # No address given, no account to guess (the per-address limit still counts): said
-    # here, rather than Flask-Limiter logging an error for the empty key on every try.
+    # No email given: the form refuses it and there is no account to guess. Said here,
+    # rather than Flask-Limiter logging an error for the empty key on every such try.
     exempt_when=lambda: not _account_key(),
 )
 throttle_per_address = limiter.limit(
