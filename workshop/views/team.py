@@ -38,12 +38,12 @@ def _failed_sign_in(response: Any) -> bool:
     return bool(response.status_code == 401)
 
 
-# Wrong passwords given through an invitation link count against the invited account
-# as those of the sign-in page do: a link is no way around its limit.
 def _invited_email() -> str:
     return team.invited_email((request.view_args or {}).get("token"))
 
 
+# Wrong passwords given through an invitation link count against the invited account
+# as those of the sign-in page do: a link is no way around its limit.
 throttle_invited_account = limiter.limit(
     lambda: str(current_app.config["LOGIN_ACCOUNT_LIMIT"]),
     key_func=_invited_email,
