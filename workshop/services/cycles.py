@@ -460,13 +460,10 @@ def participant_for(enrolment: Enrolment, workshop_id: int) -> tuple[Participant
             raise WorkshopClosed(_("This session is over."))
         participant = add_participant(
             workshop,
-            Participant(
-                workshop_id=workshop.id,
-                display_name=person.display_name,
-                profile=person.profile,
-                token_hash=hash_token(token),
-                enrolment_id=person.id,
-            ),
+            display_name=person.display_name,
+            profile=person.profile,
+            token_hash=hash_token(token),
+            enrolment_id=person.id,
         )
     else:
         participant.token_hash = hash_token(token)

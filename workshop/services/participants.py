@@ -45,12 +45,9 @@ def join(
         token = secrets.token_urlsafe(32)
         participant = add_participant(
             workshop,
-            Participant(
-                workshop_id=workshop.id,
-                display_name=request.display_name,
-                profile=request.profile,
-                token_hash=hash_token(token),
-            ),
+            display_name=request.display_name,
+            profile=request.profile,
+            token_hash=hash_token(token),
         )
         if then is not None:
             then(workshop, participant)
@@ -75,10 +72,24 @@ def count_in(workshop_id: int) -> int:
     )
 
 
-def add_participant(workshop: Workshop, participant: Participant) -> Participant:
-    """Add ``participant`` to ``workshop`` (locked by the caller, who commits) and record
+def add_participant(
+    workshop: Workshop,
+    *,
+    display_name: str,
+    profile: str,
+    token_hash: str,
+    enrolment_id: int | None = None,
+) -> Participant:
+    """Add a participant to ``workshop`` (locked by the caller, who commits) and record
     ``participant_joined``: facilitators get the pseudonym and profile, everybody else
-    only the new count."""
+    only the new count. ``enrolment_id``: the cycle's enrolled person it stands for."""
+    participant = Participant(
+        workshop_id=workshop.id,
+        display_name=display_name,
+        profile=profile,
+        token_hash=token_hash,
+        enrolment_id=enrolment_id,
+    )
     db.session.add(participant)
     db.session.flush()
     count = count_in(workshop.id)
