@@ -403,10 +403,18 @@ class Phone:
             raw.shutdown(socket.SHUT_RDWR)
         return True
 
-    async def request(self, event: str, data: Any = None, *, timeout: float | None = None) -> Any:
+    async def request(
+        self,
+        event: str,
+        data: Any = None,
+        *,
+        timeout: float | None = None,
+        on_sent: Callable[[], object] | None = None,
+    ) -> Any:
         """Send one command on the current socket; its ack, or ``None`` when the socket
         went first or the ack did not come within ``timeout`` (the caller cannot tell
-        whether the server processed it)."""
+        whether the server processed it). ``on_sent`` runs once the command is handed
+        to the socket, before its ack can arrive (a test breaks the transport there)."""
         sio, gone = self.sio, self._gone
         if sio is None:
             return None
@@ -420,6 +428,8 @@ class Phone:
             await sio.emit(event, data, callback=acked)
         except socketio.exceptions.SocketIOError:
             return None
+        if on_sent is not None:
+            on_sent()
         waiter = asyncio.ensure_future(gone.wait())
         try:
             await asyncio.wait(

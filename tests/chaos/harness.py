@@ -140,6 +140,7 @@ class Stats:
     acks_dropped: int = 0
     resent: int = 0
     lost_in_flight: int = 0
+    cut_in_flight: int = 0  # sends whose transport the test broke before the ack came
     queued_offline: int = 0  # commands the owner made while the phone was offline
 
 
@@ -170,6 +171,7 @@ class Phone(reference.Phone):
         self.server = server
         self.websocket_only = websocket_only
         self.drop_acks = drop_acks
+        self.cuts_planned = 0  # the next sends on a WebSocket lose it before their ack
         # Separate streams, so each sequence of decisions does not depend on the others.
         self.backoff_rng = random.Random(f"{seed}:backoff")
         self.drop_rng = random.Random(f"{seed}:drop")
@@ -342,7 +344,7 @@ class Phone(reference.Phone):
         if command.sent > 1:
             self.stats.resent += 1
         self.in_flight = command
-        ack = await self.request(command.event, command.payload)
+        ack = await self.request(command.event, command.payload, on_sent=self._cut_if_planned)
         if ack is None:
             # No answer (transport gone, server restarting): it may or may not have been
             # processed; it stays first in the outbox and goes again with the same data.
@@ -363,6 +365,13 @@ class Phone(reference.Phone):
             self.acked_ideas[command.payload["client_id"]] = data["idea"]
         elif command.event == "set_vote":
             self.acked_votes[data["phase_id"]] = {int(k): v for k, v in data["votes"].items()}
+
+    def _cut_if_planned(self) -> None:
+        """Break the transport the instant a command is handed to the socket, when the
+        test planned it: the command may or may not reach the server, its ack is lost."""
+        if self.cuts_planned and self.kill_transport():
+            self.cuts_planned -= 1
+            self.stats.cut_in_flight += 1
 
     @property
     def my_votes(self) -> dict[int, dict[int, int]]:

@@ -288,6 +288,11 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         everyone = crowd.phones
         away_long, away_short, voting_away = everyone[:3], everyone[3:7], everyone[7:11]
         kills = [0]
+        # The monkey's breaks fall between commands as often as not: two phones also
+        # lose their WebSocket right after sending one, before its ack.
+        cut = everyone[12:14]
+        for phone in cut:
+            phone.cuts_planned = 1
         # Ideas: everybody types; a few phones are offline meanwhile, queueing locally.
         scripts = [
             crowd.spawn(post_ideas(p, IDEAS, random.Random(f"{seed}:ideas:{p.name}"), 0.6))
@@ -325,10 +330,13 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         await crowd.settle()
         assert_ideas_exactly_once(db, everyone)
         assert_phones_match_db(db, everyone, None)
+        assert [p.stats.cut_in_flight for p in cut] == [1, 1]
 
         # Votes: the facilitator opens the vote; dots move while transports break and
         # a few phones go offline (their dots wait in the outbox).
         await open_the_vote(facilitator, vote_phase)
+        for phone in cut:
+            phone.cuts_planned = 1
         kills[0] = 0
         monkey = crowd.spawn(chaos_monkey(crowd, random.Random(f"{seed}:monkey2"), kills))
         scripts = [
@@ -359,12 +367,15 @@ async def _chaos(server: ChaosServer, seed: int, phones: int) -> None:
         await crowd.settle()
         assert_ideas_exactly_once(db, everyone)
         assert_phones_match_db(db, everyone, vote_phase)
+        assert [p.stats.cut_in_flight for p in cut] == [2, 2]
 
         # The disorder really happened, through both ways back.
         resyncs = sum((p.joins for p in everyone), start=Counter())
         assert resyncs["snapshot"] >= len(away_long) + len(everyone)  # first joins + returns
         assert resyncs["replay+"] > 0, resyncs
-        assert sum(p.stats.resent for p in everyone) > 0
+        # Every sending whose ack was lost (the planned cuts at least) went again, once.
+        lost = sum(p.stats.lost_in_flight for p in everyone)
+        assert lost >= 4 and sum(p.stats.resent for p in everyone) == lost
         assert sum(p.stats.queued_offline for p in everyone) >= len(away_long + voting_away)
         assert server.starts == starts + 1
         print("chaos:", summary(everyone))
