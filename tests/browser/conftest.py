@@ -50,6 +50,9 @@ SIZES = {"phone": (360, 640), "laptop": (1280, 800), "projector": (1920, 1080)}
 # Whether new_page's teardown checks the final state of every page with axe-core. Off
 # until the existing pages' violations (colour contrast, landmarks) are fixed.
 CHECK_FINAL_STATES = True
+# How long an action (a click, a goto) or an expect() waits before failing: a bound for
+# a slow machine, not a goal.
+ACTION_TIMEOUT_MS = 15_000
 
 
 def _slug(text: str) -> str:
@@ -185,9 +188,12 @@ def browser() -> Iterator[object]:
     if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
         _unavailable(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
     try:
-        from playwright.sync_api import sync_playwright
+        from playwright.sync_api import expect, sync_playwright
     except ImportError as error:  # pragma: no cover - playwright is a test dependency
         _unavailable(f"playwright is not installed ({error})")
+    # expect() waits as long as an action does (new_page's contexts), not Playwright's
+    # 5 s: a page under a busy CI machine's two test workers can take longer to update.
+    expect.set_options(timeout=ACTION_TIMEOUT_MS)
     with sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
@@ -227,7 +233,7 @@ def new_page(browser: object, request: pytest.FixtureRequest) -> Iterator[Callab
         else:
             options |= {"viewport": {"width": 1280, "height": 900}}
         context = browser.new_context(**options)  # type: ignore[attr-defined]
-        context.set_default_timeout(15_000)
+        context.set_default_timeout(ACTION_TIMEOUT_MS)
         contexts.append(context)
         page = context.new_page()
         # Any dialog other than our own confirm() means injected script ran.

@@ -119,7 +119,7 @@ def test_with_a_coalescing_window_facts_still_arrive_in_order(app: Flask, world:
     command(world, "extend_timer", {"seconds": 60})
     command(world, "extend_timer", {"seconds": 60})
     post_ack = ack(world.alice, "post_idea", {"client_id": client_id(), "title": "Fin"})
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 30  # a bound for a busy machine, not a goal
     while not any(m["name"] == "idea_posted" for m in list(world.bob.queue)):
         assert time.monotonic() < deadline, "the background flush never came"
         time.sleep(0.01)  # polling a background flush, bounded: not an assertion
