@@ -5,8 +5,8 @@ event loop.
 
 The file: a signed export whose every défi, idea and vote result is invalid, at the
 bounds (500, 5,000, 20,000), so that the JSON Schema check reports each one. Checked on
-the event loop it froze every phone for the whole check (seconds; figures in the commit
-message); beside it, a phone's calls keep their usual few ms.
+the event loop it froze every phone for the whole check (5.8 s when this test was written,
+1.5 s now); beside it, a phone's calls keep their usual few ms.
 """
 
 from __future__ import annotations
@@ -26,7 +26,9 @@ from workshop.services.portfolio.importing import MAX_ITEMS
 
 pytestmark = pytest.mark.server
 
-# A gap between two answers far beyond a call's few ms, far below the un-offloaded freeze.
+# A gap between two answers far beyond a call's few ms: a stall no phone should see. The
+# un-offloaded check is caught by the answers during the import (none: the loop froze for
+# the whole check, 1.5 s in December 2026, 5.8 s when this test was written), not by this.
 MAX_GAP = 2.0
 
 
@@ -98,7 +100,10 @@ def test_phones_are_answered_during_the_slowest_import(
         f"\n{async_mode}: import refused in {ended - started:.2f} s, "
         f"{len(during)} answers during it, longest gap {max(gaps):.3f} s"
     )
-    # The phone was answered while the import was being checked, not only after it.
-    assert during and during[0] < ended - 0.1
+    # The phone was answered while the import was being checked, not only before it
+    # (the upload and the parse come first) or after it: a frozen loop answers nothing
+    # from a third of the way in until the response.
+    checking = [t for t in during if started + (ended - started) * 0.3 <= t < ended - 0.1]
+    assert checking, (ended - started, [round(t - started, 3) for t in during])
     assert max(gaps) < MAX_GAP, (ended - started, max(gaps))
     assert "Traceback" not in server.log()
