@@ -59,7 +59,8 @@ def test_a_server_holds_more_than_1024_connections(
 def test_max_connections_is_the_eventlet_pool(servers: Callable[..., LiveServer]) -> None:
     live = servers("eventlet", WORKSHOP_MAX_CONNECTIONS="4")  # gevent's server has no pool
     with ExitStack() as connections:
-        # At most four are served at once (the start-up health checks may still hold one).
-        assert 3 <= hold(connections, live.port, 10, timeout=2) <= 4
+        # At most four are served at once (the start-up health checks may still hold one);
+        # the fifth waits unanswered (each gets 5 s to answer: a bound for a busy machine).
+        assert 3 <= hold(connections, live.port, 10, timeout=5) <= 4
         connections.close()  # they leave: the next one is served
     assert requests.get(f"{live.url}/healthz", timeout=10).status_code == 200
