@@ -38,8 +38,9 @@ from .common import strings_script
 bp = Blueprint("main", __name__)
 
 
-def _failed_sign_in(response: Any) -> bool:
-    """Only wrong credentials count against an account or an address."""
+def failed_sign_in(response: Any) -> bool:
+    """Only wrong credentials count against an account or an address (the sign-in
+    page's limits, and the invitation link's: views/team.py)."""
     return bool(response.status_code == 401)
 
 
@@ -54,7 +55,7 @@ throttle_per_account = limiter.limit(
     key_func=_account_key,
     scope="login-account",
     methods=["POST"],
-    deduct_when=_failed_sign_in,
+    deduct_when=failed_sign_in,
     # No email given: the form refuses it and there is no account to guess. Said here,
     # rather than Flask-Limiter logging an error for the empty key on every such try.
     exempt_when=lambda: not _account_key(),
@@ -64,7 +65,7 @@ throttle_per_address = limiter.limit(
     key_func=get_remote_address,
     scope="login-address",
     methods=["POST"],
-    deduct_when=_failed_sign_in,
+    deduct_when=failed_sign_in,
 )
 
 

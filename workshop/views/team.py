@@ -28,14 +28,9 @@ from ..schemas import parse_email, parse_password, text
 from ..services import accounts, team
 from .access import me, own_workshop
 from .common import form_page
-from .main import throttle_per_address
+from .main import failed_sign_in, throttle_per_address
 
 bp = Blueprint("team", __name__, url_prefix="/f")
-
-
-def _failed_sign_in(response: Any) -> bool:
-    """Only a wrong password counts against the account (as on the sign-in page)."""
-    return bool(response.status_code == 401)
 
 
 def _invited_email() -> str:
@@ -49,7 +44,7 @@ throttle_invited_account = limiter.limit(
     key_func=_invited_email,
     scope="invitation-account",
     methods=["POST"],
-    deduct_when=_failed_sign_in,
+    deduct_when=failed_sign_in,
     # A link that invites nobody has no account to guess (the per-address limit still
     # counts), rather than Flask-Limiter logging an error for the empty key.
     exempt_when=lambda: not _invited_email(),
