@@ -17,7 +17,9 @@ def write(path: Path, texts: list[str]) -> None:
         writer.writerows({"source": "s", "text": t, "category": "c"} for t in texts)
 
 
-@pytest.mark.parametrize("rows", [30, 12])  # queries after the ideas; too few: the ideas'
+# 30 rows: the queries are the 5 ideas after the first 20. 12 rows: a file too short for
+# that, whose queries are its own first ideas.
+@pytest.mark.parametrize("rows", [30, 12])
 def test_hint_figures_for_each_file(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, rows: int
 ) -> None:
